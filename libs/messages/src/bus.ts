@@ -1,0 +1,227 @@
+import {
+  NoRespondersError,
+  RequestError,
+  TimeoutError,
+  type Msg,
+  type NatsConnection,
+  type Subscription,
+} from '@nats-io/transport-node';
+import { Svcm, type Service, type ServiceMsg } from '@nats-io/services';
+import type { z } from 'zod';
+import type { AnyCommand, AnyEvent, ParamsOf, PayloadOf, RequestOf, ResponseOf } from './contract.js';
+import { decode, decodeReply, encodeError, encodeJson, validate } from './codec.js';
+import { BusError, fail, type Result } from './errors.js';
+
+/** The subset of pino's logger the bus needs (pino's `Logger` satisfies it). */
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface CallOptions<P> {
+  params?: P;
+  /** Default 5 s. Commands that do real work (hashing a large folder) pass longer ones. */
+  timeoutMs?: number;
+}
+/** Subject parameters are required exactly when the contract has them. */
+type CallArgs<P> = [P] extends [void] ? [opts?: CallOptions<never>] : [opts: CallOptions<P> & { params: P }];
+
+const DEFAULT_TIMEOUT_MS = 5_000;
+
+function errorHeaderOf(msg: Msg): { status: number; description: string } | null {
+  const description = msg.headers?.get('Nats-Service-Error');
+  const code = msg.headers?.get('Nats-Service-Error-Code');
+  if (!description && !code) return null;
+  return { status: Number(code) || 500, description: description ?? '' };
+}
+
+function isNoResponders(err: unknown): boolean {
+  return err instanceof NoRespondersError || (err instanceof RequestError && err.isNoResponders());
+}
+
+/**
+ * The typed helper every service uses on NATS: values are validated against their contract
+ * before they are sent and `safeParse`d on receipt. Nothing received is ever thrown into the
+ * service: a bad message is logged with its subject and zod issues and answered (commands) or
+ * dropped (events).
+ */
+export class Bus {
+  constructor(
+    readonly nc: NatsConnection,
+    readonly log: Logger,
+  ) {}
+
+  async request<C extends AnyCommand>(
+    cmd: C,
+    payload: RequestOf<C>,
+    ...[opts]: CallArgs<ParamsOf<C>>
+  ): Promise<Result<ResponseOf<C>>> {
+    const req = validate(cmd.request, payload, 'invalid_request');
+    if (!req.ok) {
+      this.log.warn({ command: cmd.name, issues: req.error.issues }, 'request not sent: it fails its contract');
+      return req;
+    }
+    let subject: string;
+    try {
+      subject = cmd.subject(opts?.params);
+    } catch (err) {
+      return fail('invalid_request', (err as Error).message);
+    }
+    try {
+      const msg = await this.nc.request(subject, encodeJson(req.value), {
+        timeout: opts?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      });
+      const reply = decodeReply(cmd.response, msg.data, errorHeaderOf(msg)) as Result<ResponseOf<C>>;
+      if (!reply.ok && reply.error.code === 'invalid_reply') {
+        this.log.error({ subject, issues: reply.error.issues }, 'reply fails its contract');
+      }
+      return reply;
+    } catch (err) {
+      if (isNoResponders(err)) return fail('unavailable', `nobody answers ${cmd.name} (${subject})`);
+      if (err instanceof TimeoutError || (err instanceof RequestError && err.cause instanceof TimeoutError)) {
+        return fail('timeout', `${cmd.name} (${subject}) did not answer in time`);
+      }
+      return fail('unavailable', `${cmd.name} (${subject}): ${(err as Error).message}`);
+    }
+  }
+
+  /** Publish an event; a payload that fails its own contract is a bug: logged, not sent. */
+  publish<E extends AnyEvent>(evt: E, payload: z.input<E['payload']>, params?: ParamsOf<E>): boolean {
+    const checked = validate(evt.payload, payload, 'internal');
+    if (!checked.ok) {
+      this.log.error({ event: evt.name, issues: checked.error.issues }, 'event not published: it fails its contract');
+      return false;
+    }
+    this.nc.publish(evt.subject(params), encodeJson(checked.value));
+    return true;
+  }
+
+  /**
+   * Subscribe to an event (all subjects of its pattern unless one is given). Invalid payloads
+   * are logged and dropped; a handler that throws is logged, the subscription goes on.
+   */
+  subscribe<E extends AnyEvent>(
+    evt: E,
+    handler: (payload: PayloadOf<E>, subject: string) => void | Promise<void>,
+    opts: { subject?: string; queue?: string } = {},
+  ): Subscription {
+    return this.nc.subscribe(opts.subject ?? evt.pattern, {
+      ...(opts.queue ? { queue: opts.queue } : {}),
+      callback: (err, msg) => {
+        if (err) {
+          this.log.warn({ event: evt.name, err: err.message }, 'subscription error');
+          return;
+        }
+        const decoded = decode(evt.payload, msg.data);
+        if (!decoded.ok) {
+          this.log.warn(
+            { subject: msg.subject, event: evt.name, issues: decoded.error.issues, error: decoded.error.message },
+            'dropped an event that fails its contract',
+          );
+          return;
+        }
+        try {
+          const done = handler(decoded.value as PayloadOf<E>, msg.subject);
+          if (done instanceof Promise) {
+            done.catch((e: unknown) => this.log.error({ event: evt.name, err: e }, 'event handler failed'));
+          }
+        } catch (e) {
+          this.log.error({ event: evt.name, err: e }, 'event handler failed');
+        }
+      },
+    });
+  }
+}
+
+export type CommandHandler<C extends AnyCommand> = (
+  request: z.output<C['request']>,
+  ctx: { subject: string },
+) => z.input<C['response']> | Promise<z.input<C['response']>>;
+
+/** Endpoint names in NATS micro allow letters, digits, `-` and `_`. */
+const endpointName = (name: string) => name.replace(/[^A-Za-z0-9_-]/g, '_');
+
+/**
+ * A NATS micro service (discovery, `$SRV.PING|INFO|STATS`) whose endpoints are contract
+ * handlers. Typed errors are thrown as `BusError`; anything else thrown is a bug, logged with
+ * its stack and answered as `internal`.
+ */
+export class ServiceHost {
+  readonly #inflight = new Set<Promise<void>>();
+
+  private constructor(
+    private readonly bus: Bus,
+    readonly service: Service,
+  ) {}
+
+  static async start(
+    bus: Bus,
+    config: { name: string; version: string; description?: string; metadata?: Record<string, string> },
+  ): Promise<ServiceHost> {
+    const service = await new Svcm(bus.nc).add({
+      name: config.name,
+      version: config.version,
+      ...(config.description ? { description: config.description } : {}),
+      ...(config.metadata ? { metadata: config.metadata } : {}),
+    });
+    return new ServiceHost(bus, service);
+  }
+
+  get id(): string {
+    return this.service.info().id;
+  }
+
+  serve<C extends AnyCommand>(cmd: C, handler: CommandHandler<C>, ...[opts]: CallArgs<ParamsOf<C>>): void {
+    const subject = cmd.subject(opts?.params);
+    this.service.addEndpoint(endpointName(cmd.name), {
+      subject,
+      ...(cmd.queue ? { queue: cmd.queue } : {}),
+      handler: (err, msg) => {
+        if (err) {
+          this.bus.log.warn({ command: cmd.name, err: err.message }, 'endpoint error');
+          return;
+        }
+        const p = this.#dispatch(cmd, handler, msg);
+        this.#inflight.add(p);
+        void p.finally(() => this.#inflight.delete(p));
+      },
+    });
+  }
+
+  async #dispatch<C extends AnyCommand>(cmd: C, handler: CommandHandler<C>, msg: ServiceMsg): Promise<void> {
+    const log = this.bus.log;
+    const reply = (error: BusError) => {
+      const e = encodeError(error);
+      msg.respondError(e.status, e.description, e.body);
+    };
+    const req = decode(cmd.request, msg.data);
+    if (!req.ok) {
+      log.warn(
+        { subject: msg.subject, command: cmd.name, issues: req.error.issues, error: req.error.message },
+        'rejected a request that fails its contract',
+      );
+      return reply(req.error);
+    }
+    try {
+      const result = await handler(req.value as z.output<C['request']>, { subject: msg.subject });
+      const checked = validate(cmd.response, result, 'internal');
+      if (!checked.ok) {
+        log.error({ command: cmd.name, issues: checked.error.issues }, 'handler result fails its contract (bug)');
+        return reply(new BusError('internal', `${cmd.name}: the service produced an invalid reply`));
+      }
+      msg.respond(encodeJson(checked.value));
+    } catch (err) {
+      if (err instanceof BusError) return reply(err);
+      log.error({ command: cmd.name, err }, 'handler failed');
+      reply(new BusError('internal', `${cmd.name} failed: ${(err as Error)?.message ?? String(err)}`));
+    }
+  }
+
+  /** Stop taking requests, then wait for the ones under way. */
+  async stop(): Promise<void> {
+    if (!this.service.isStopped) await this.service.stop();
+    await Promise.allSettled([...this.#inflight]);
+  }
+}

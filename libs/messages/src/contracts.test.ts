@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import * as engine from './contracts/engine.js';
+import * as xmpp from './contracts/xmpp.js';
+import { Endpoint, EngineId, InfoHash } from './schemas.js';
+import { subjects } from './subjects.js';
+
+const HASH = '3f786850e387550fdab836ed7e6dc881de23001b';
+
+describe('schemas', () => {
+  it('accepts only 40 lowercase hex as an info-hash', () => {
+    expect(InfoHash.safeParse(HASH).success).toBe(true);
+    expect(InfoHash.safeParse(HASH.toUpperCase()).success).toBe(false);
+    expect(InfoHash.safeParse(HASH.slice(1)).success).toBe(false);
+    expect(InfoHash.safeParse(`${HASH.slice(1)}g`).success).toBe(false);
+  });
+
+  it('accepts IPv4 and IPv6 endpoints and rejects the rest', () => {
+    expect(Endpoint.safeParse({ address: '203.0.113.5', port: 8000 }).success).toBe(true);
+    expect(Endpoint.safeParse({ address: '2001:db8::5', port: 8000 }).success).toBe(true);
+    expect(Endpoint.safeParse({ address: '[2001:db8::5]', port: 8000 }).success).toBe(false);
+    expect(Endpoint.safeParse({ address: 'example.org', port: 8000 }).success).toBe(false);
+    expect(Endpoint.safeParse({ address: '10.0.0.1', port: 0 }).success).toBe(false);
+    expect(Endpoint.safeParse({ address: '10.0.0.1', port: 65536 }).success).toBe(false);
+  });
+
+  it('keeps engine ids usable as one subject token', () => {
+    expect(EngineId.safeParse('engine-1_a').success).toBe(true);
+    for (const bad of ['a.b', 'a b', '*', '>', '', 'x'.repeat(65)]) expect(EngineId.safeParse(bad).success).toBe(false);
+  });
+});
+
+describe('subjects', () => {
+  it('are versioned and put identifiers last', () => {
+    expect(engine.addPath.subject()).toBe('bitween.v1.engine.add-path');
+    expect(engine.list.subject({ engineId: 'e1' })).toBe('bitween.v1.engine.instance.e1.list');
+    expect(engine.progress.subject({ hash: HASH })).toBe(`bitween.v1.evt.torrent.${HASH}.progress`);
+    expect(engine.progress.pattern).toBe('bitween.v1.evt.torrent.*.progress');
+    expect(xmpp.shares.subject()).toBe('bitween.v1.xmpp.shares');
+  });
+
+  it('refuse identifiers that would break the subject', () => {
+    expect(() => subjects.engine.instance('a.b', 'list')).toThrow(/cannot be a subject token/);
+    expect(() => subjects.engine.instance('>', 'list')).toThrow();
+    expect(() => subjects.events.torrentProgress('*')).toThrow();
+  });
+
+  it('put placement commands in the engines queue group and instance commands in none', () => {
+    expect(engine.addHash.queue).toBe('bitween-torrent-engine');
+    expect(engine.remove.queue).toBeUndefined();
+  });
+});
+
+describe('engine state', () => {
+  it('shares only the torrents whose metadata is known', () => {
+    const state = engine.EngineState.parse({
+      engineId: 'e1',
+      version: '0.1.0',
+      endpoints: [{ address: '127.0.0.1', port: 8000 }],
+      torrents: [
+        { hash: HASH, name: 'holiday', size: 10 },
+        { hash: 'a'.repeat(40), name: null, size: null },
+      ],
+      heartbeatMs: 10_000,
+    });
+    expect(engine.sharesOf(state)).toEqual([{ hash: HASH, name: 'holiday', size: 10 }]);
+  });
+});

@@ -1,0 +1,11 @@
+export * from './schemas.js';
+export * from './errors.js';
+export * from './contract.js';
+export * from './subjects.js';
+export * from './codec.js';
+export * from './bus.js';
+export * from './registry.js';
+export * as engine from './contracts/engine.js';
+export * as xmpp from './contracts/xmpp.js';
+export { EngineState, TorrentProgress, sharesOf } from './contracts/engine.js';
+export { ContactShares, ContactResource, PeersPayload } from './contracts/xmpp.js';

@@ -1,0 +1,84 @@
+import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Logger } from './bus.js';
+import { decode, encodeJson, validate } from './codec.js';
+import { EngineState } from './contracts/engine.js';
+import { buckets } from './subjects.js';
+
+/** An engine that misses this many heartbeats is considered gone. */
+export const MISSED_HEARTBEATS = 3;
+
+export interface RegisteredEngine {
+  state: EngineState;
+  /** Server time of the last write (JetStream's timestamp: immune to clock skew between hosts). */
+  seenAt: number;
+}
+
+export function isAlive(engine: RegisteredEngine, now: number): boolean {
+  return now - engine.seenAt <= engine.state.heartbeatMs * MISSED_HEARTBEATS;
+}
+
+/**
+ * The engines KV bucket: each torrent engine keeps its `EngineState` under its id, refreshed
+ * by a heartbeat and deleted on clean shutdown. Entries are validated on every read.
+ */
+export class EngineRegistry {
+  private constructor(
+    readonly kv: KV,
+    private readonly log: Logger,
+  ) {}
+
+  static async open(nc: NatsConnection, log: Logger): Promise<EngineRegistry> {
+    // `create` opens the bucket when it exists. Entries older than an hour are garbage
+    // (liveness is judged by heartbeats, not by the bucket's age limit).
+    const kv = await new Kvm(nc).create(buckets.engines, { history: 1, ttl: 60 * 60 * 1000 });
+    return new EngineRegistry(kv, log);
+  }
+
+  async announce(state: EngineState): Promise<void> {
+    const checked = validate(EngineState, state, 'internal');
+    if (!checked.ok) throw checked.error;
+    await this.kv.put(state.engineId, encodeJson(checked.value));
+  }
+
+  async withdraw(engineId: string): Promise<void> {
+    await this.kv.delete(engineId);
+  }
+
+  /** Decode one entry; an invalid one is logged and skipped. */
+  parse(entry: KvEntry): RegisteredEngine | null {
+    if (entry.operation !== 'PUT') return null;
+    const decoded = decode(EngineState, entry.value);
+    if (!decoded.ok) {
+      this.log.warn({ key: entry.key, issues: decoded.error.issues }, 'ignored an engine registry entry that fails its contract');
+      return null;
+    }
+    return { state: decoded.value, seenAt: entry.created.getTime() };
+  }
+
+  /** Every engine whose heartbeat is recent. */
+  async live(now = Date.now()): Promise<RegisteredEngine[]> {
+    const out: RegisteredEngine[] = [];
+    const keys = await this.kv.keys();
+    for await (const key of keys) {
+      const entry = await this.kv.get(key);
+      const engine = entry ? this.parse(entry) : null;
+      if (engine && isAlive(engine, now)) out.push(engine);
+    }
+    return out;
+  }
+
+  /**
+   * Follow the bucket: `onChange` gets the id and the new state (null when deleted), first for
+   * every existing entry, then for each change, until the returned `stop` is called.
+   */
+  async watch(onChange: (engineId: string, engine: RegisteredEngine | null) => void): Promise<() => void> {
+    const iter = await this.kv.watch();
+    void (async () => {
+      for await (const entry of iter) {
+        onChange(entry.key, this.parse(entry));
+      }
+    })().catch((err: unknown) => this.log.error({ err }, 'engine registry watch ended'));
+    return () => iter.stop();
+  }
+}

@@ -1,0 +1,62 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+
+/** A BitTorrent v1 info-hash: 40 lowercase hex characters (the only id that crosses the wire). */
+export const InfoHash = z
+  .string()
+  .regex(/^[0-9a-f]{40}$/, 'must be a BitTorrent v1 info-hash: 40 lowercase hex characters');
+export type InfoHash = z.infer<typeof InfoHash>;
+
+/** An engine instance id: used as a NATS subject token and a KV key, so no dots or spaces. */
+export const EngineId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 characters of A-Z, a-z, 0-9, "_" or "-"');
+export type EngineId = z.infer<typeof EngineId>;
+
+export const Port = z.number().int().min(1).max(65535);
+
+/** An IPv4 dotted quad or IPv6 text address without brackets. */
+export const IpAddress = z.string().refine((s) => isIP(s) !== 0, 'must be an IPv4 or IPv6 address');
+
+/** Where a BitTorrent peer listens. */
+export const Endpoint = z.object({ address: IpAddress, port: Port });
+export type Endpoint = z.infer<typeof Endpoint>;
+
+/** One shared torrent as it is advertised to friends: the info-hash, `info.name` and total bytes. */
+export const Share = z.object({
+  hash: InfoHash,
+  name: z.string().min(1),
+  size: z.number().int().nonnegative(),
+});
+export type Share = z.infer<typeof Share>;
+
+export const TorrentState = z.enum(['metadata', 'checking', 'downloading', 'seeding', 'error']);
+export type TorrentState = z.infer<typeof TorrentState>;
+
+export const TorrentFile = z.object({ path: z.string(), size: z.number().int().nonnegative() });
+
+/** Everything the engine knows about one torrent at a moment. */
+export const TorrentStatus = z.object({
+  hash: InfoHash,
+  engineId: EngineId,
+  /** `info.name`, null until the metadata is known. */
+  name: z.string().nullable(),
+  /** Total bytes, null until the metadata is known. */
+  size: z.number().int().nonnegative().nullable(),
+  savePath: z.string(),
+  state: TorrentState,
+  /** 0..1 of the wanted bytes verified. */
+  progress: z.number().min(0).max(1),
+  done: z.boolean(),
+  downloaded: z.number().nonnegative(),
+  uploaded: z.number().nonnegative(),
+  downloadSpeed: z.number().nonnegative(),
+  uploadSpeed: z.number().nonnegative(),
+  peers: z.number().int().nonnegative(),
+  files: z.array(TorrentFile),
+  error: z.string().nullable(),
+  addedAt: z.number().int(),
+});
+export type TorrentStatus = z.infer<typeof TorrentStatus>;
+
+export const Empty = z.object({}).strict();

@@ -1,0 +1,53 @@
+import type { z } from 'zod';
+import { EngineId, InfoHash } from './schemas.js';
+
+/**
+ * Subject layout: namespace first, identifiers last, versioned.
+ *   commands  bitween.v1.<service>.<verb>                      (any instance: queue group)
+ *             bitween.v1.<service>.instance.<id>.<verb>        (one instance)
+ *   events    bitween.v1.evt.<domain>[.<id>].<event>
+ * Identifiers that go into a subject token are validated first (no dots, wildcards or spaces).
+ */
+export const ROOT = 'bitween.v1';
+
+function token(value: string, schema: z.ZodType<string>, what: string): string {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new Error(`${what} ${JSON.stringify(value)} cannot be a subject token`);
+  return parsed.data;
+}
+
+export const subjects = {
+  engine: {
+    addPath: `${ROOT}.engine.add-path`,
+    addHash: `${ROOT}.engine.add-hash`,
+    instance: (engineId: string, verb: string) =>
+      `${ROOT}.engine.instance.${token(engineId, EngineId, 'engine id')}.${verb}`,
+  },
+  xmpp: {
+    shares: `${ROOT}.xmpp.shares`,
+    status: `${ROOT}.xmpp.status`,
+  },
+  events: {
+    torrentProgress: (hash: string) => `${ROOT}.evt.torrent.${token(hash, InfoHash, 'info-hash')}.progress`,
+    torrentProgressAll: `${ROOT}.evt.torrent.*.progress`,
+    peers: `${ROOT}.evt.xmpp.peers`,
+    contactShares: `${ROOT}.evt.xmpp.contact-shares`,
+  },
+} as const;
+
+/** NATS micro service names (discovery and health via `$SRV.PING.<name>`). */
+export const serviceNames = {
+  engine: 'bitween-torrent-engine',
+  gateway: 'bitween-xmpp-gateway',
+} as const;
+
+/** Queue groups for commands that any one instance may take. */
+export const queues = {
+  engine: 'bitween-torrent-engine',
+} as const;
+
+/** JetStream KV buckets. */
+export const buckets = {
+  /** key: engine id → EngineState; refreshed by a heartbeat, deleted on clean shutdown. */
+  engines: 'bitween_engines',
+} as const;

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { ConfigError, env, loadConfig } from './config.js';
+
+const Schema = z.object({
+  BITWEEN_PORT: env.port(5000),
+  BITWEEN_FLAG: env.bool(false),
+  BITWEEN_LIST: env.list(z.string().min(2)).default([]),
+  BITWEEN_PASSWORD: z.string().min(1),
+});
+
+describe('loadConfig', () => {
+  it('parses values and applies defaults', () => {
+    const c = loadConfig(Schema, { BITWEEN_PASSWORD: 'pw', BITWEEN_LIST: 'ab, cd,,', BITWEEN_FLAG: 'yes' });
+    expect(c).toEqual({ BITWEEN_PORT: 5000, BITWEEN_FLAG: true, BITWEEN_LIST: ['ab', 'cd'], BITWEEN_PASSWORD: 'pw' });
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig(Schema, { BITWEEN_PASSWORD: 'pw', BITWEEN_PORT: '' }).BITWEEN_PORT).toBe(5000);
+  });
+
+  it('names every variable at fault, with its value unless it is a secret', () => {
+    let error: unknown;
+    try {
+      loadConfig(Schema, { BITWEEN_PORT: '70000', BITWEEN_FLAG: 'maybe', BITWEEN_LIST: 'x' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems).toHaveLength(4);
+    expect(problems[0]).toMatch(/^BITWEEN_PORT: .*\(got "70000"\)$/);
+    expect(problems[1]).toMatch(/^BITWEEN_FLAG: must be true or false \(got "maybe"\)$/);
+    expect(problems[2]).toMatch(/^BITWEEN_LIST: /);
+    expect(problems[3]).toMatch(/^BITWEEN_PASSWORD: .*\(not set\)$/);
+  });
+
+  it('never prints a secret', () => {
+    const S = z.object({ BITWEEN_API_TOKEN: z.string().min(20) });
+    expect(() => loadConfig(S, { BITWEEN_API_TOKEN: 'hunter2' })).toThrow(/^(?![\s\S]*hunter2)/);
+  });
+});

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+/**
+ * Parse the environment once at start-up. The schema's keys are the variable names, so every
+ * problem names the variable: `BITWEEN_API_PORT: must be 1-65535 (got "abc")`.
+ * Empty strings count as unset, so `FOO=` in an env file falls back to the default.
+ */
+export function loadConfig<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv = process.env): z.output<S> {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? '(config)');
+    const got = input[name];
+    const secret = /PASSWORD|TOKEN|SECRET/i.test(name);
+    const shown = got === undefined ? ' (not set)' : secret ? '' : ` (got ${JSON.stringify(got)})`;
+    return `${name}: ${issue.message}${shown}`;
+  });
+  throw new ConfigError(problems);
+}
+
+/** Reusable variable types. */
+export const env = {
+  port: (dflt: number) => z.coerce.number().int().min(0).max(65535, 'must be 0-65535').default(dflt),
+  bool: (dflt: boolean) =>
+    z
+      .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+      .transform((v) => v === 'true' || v === '1' || v === 'yes')
+      .default(dflt),
+  /** A comma-separated list; blanks dropped. */
+  list: <T extends z.ZodType<unknown, string>>(item: T) =>
+    z
+      .string()
+      .transform((s) =>
+        s
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(item)),
+  logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  natsUrl: () => z.string().min(1).default('nats://127.0.0.1:4222'),
+  positiveMs: (dflt: number) => z.coerce.number().int().positive().default(dflt),
+};

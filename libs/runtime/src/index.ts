@@ -1,0 +1,4 @@
+export { ConfigError, loadConfig, env } from './config.js';
+export { createLogger, type Logger } from './logger.js';
+export { connectNats } from './nats.js';
+export { runService, type Stop } from './service.js';
