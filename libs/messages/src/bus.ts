@@ -60,7 +60,10 @@ export class Bus {
   ): Promise<Result<ResponseOf<C>>> {
     const req = validate(cmd.request, payload, 'invalid_request');
     if (!req.ok) {
-      this.log.warn({ command: cmd.name, issues: req.error.issues }, 'request not sent: it fails its contract');
+      this.log.warn(
+        { command: cmd.name, issues: req.error.issues },
+        'request not sent: it fails its contract',
+      );
       return req;
     }
     let subject: string;
@@ -91,7 +94,10 @@ export class Bus {
   publish<E extends AnyEvent>(evt: E, payload: z.input<E['payload']>, params?: ParamsOf<E>): boolean {
     const checked = validate(evt.payload, payload, 'internal');
     if (!checked.ok) {
-      this.log.error({ event: evt.name, issues: checked.error.issues }, 'event not published: it fails its contract');
+      this.log.error(
+        { event: evt.name, issues: checked.error.issues },
+        'event not published: it fails its contract',
+      );
       return false;
     }
     this.nc.publish(evt.subject(params), encodeJson(checked.value));
@@ -117,7 +123,12 @@ export class Bus {
         const decoded = decode(evt.payload, msg.data);
         if (!decoded.ok) {
           this.log.warn(
-            { subject: msg.subject, event: evt.name, issues: decoded.error.issues, error: decoded.error.message },
+            {
+              subject: msg.subject,
+              event: evt.name,
+              issues: decoded.error.issues,
+              error: decoded.error.message,
+            },
             'dropped an event that fails its contract',
           );
           return;
@@ -208,7 +219,10 @@ export class ServiceHost {
       const result = await handler(req.value as z.output<C['request']>, { subject: msg.subject });
       const checked = validate(cmd.response, result, 'internal');
       if (!checked.ok) {
-        log.error({ command: cmd.name, issues: checked.error.issues }, 'handler result fails its contract (bug)');
+        log.error(
+          { command: cmd.name, issues: checked.error.issues },
+          'handler result fails its contract (bug)',
+        );
         return reply(new BusError('internal', `${cmd.name}: the service produced an invalid reply`));
       }
       msg.respond(encodeJson(checked.value));

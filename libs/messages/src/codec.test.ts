@@ -8,7 +8,10 @@ const bytes = (s: string) => new TextEncoder().encode(s);
 
 describe('decode', () => {
   it('returns the parsed value for a valid payload', () => {
-    expect(decode(Schema, encodeJson({ hash: 'abc', n: 1 }))).toEqual({ ok: true, value: { hash: 'abc', n: 1 } });
+    expect(decode(Schema, encodeJson({ hash: 'abc', n: 1 }))).toEqual({
+      ok: true,
+      value: { hash: 'abc', n: 1 },
+    });
   });
 
   it('names every failing field', () => {
@@ -45,7 +48,10 @@ describe('decode', () => {
 describe('validate', () => {
   it('checks an outgoing value and uses the given code', () => {
     expect(validate(Schema, { hash: 'abc', n: 2 }, 'internal').ok).toBe(true);
-    expect(validate(Schema, { hash: 'a', n: 2 }, 'internal')).toMatchObject({ ok: false, error: { code: 'internal' } });
+    expect(validate(Schema, { hash: 'a', n: 2 }, 'internal')).toMatchObject({
+      ok: false,
+      error: { code: 'internal' },
+    });
   });
 });
 

@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { BusError, BusErrorBody, httpStatusOf, issuesOf, describeIssues, fail, ok, type Result } from './errors.js';
+import {
+  BusError,
+  BusErrorBody,
+  httpStatusOf,
+  issuesOf,
+  describeIssues,
+  fail,
+  ok,
+  type Result,
+} from './errors.js';
 
 /**
  * Bytes ↔ typed values. Pure functions, no NATS: the bus helper wires them to a connection.
@@ -36,7 +45,11 @@ export function decode<S extends z.ZodType>(
 }
 
 /** Validate an outgoing value against its schema before it leaves the process. */
-export function validate<S extends z.ZodType>(schema: S, value: unknown, code: 'invalid_request' | 'internal'): Result<z.output<S>> {
+export function validate<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  code: 'invalid_request' | 'internal',
+): Result<z.output<S>> {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const issues = issuesOf(parsed.error);

@@ -28,11 +28,14 @@ export type AnyCommand = Command<z.ZodType, z.ZodType, any>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyEvent = Event<z.ZodType, any>;
 
-export type RequestOf<C> = C extends Command<infer Req, z.ZodType, unknown> ? z.input<Req> : never;
-export type ResponseOf<C> = C extends Command<z.ZodType, infer Res, unknown> ? z.output<Res> : never;
+/* eslint-disable @typescript-eslint/no-explicit-any -- `any` in the parameter slot: subject
+   functions are contravariant in their params, so `unknown` would match nothing. */
+export type RequestOf<C> = C extends Command<infer Req, z.ZodType, any> ? z.input<Req> : never;
+export type ResponseOf<C> = C extends Command<z.ZodType, infer Res, any> ? z.output<Res> : never;
 export type ParamsOf<C> =
   C extends Command<z.ZodType, z.ZodType, infer P> ? P : C extends Event<z.ZodType, infer P> ? P : never;
-export type PayloadOf<E> = E extends Event<infer Payload, unknown> ? z.output<Payload> : never;
+export type PayloadOf<E> = E extends Event<infer Payload, any> ? z.output<Payload> : never;
+/* eslint-enable @typescript-eslint/no-explicit-any */
 
 export function command<Req extends z.ZodType, Res extends z.ZodType, P = void>(def: {
   name: string;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { PayloadOf, RequestOf, ResponseOf } from './contract.js';
 import * as engine from './contracts/engine.js';
 import * as xmpp from './contracts/xmpp.js';
 import { Endpoint, EngineId, InfoHash } from './schemas.js';
@@ -25,7 +26,8 @@ describe('schemas', () => {
 
   it('keeps engine ids usable as one subject token', () => {
     expect(EngineId.safeParse('engine-1_a').success).toBe(true);
-    for (const bad of ['a.b', 'a b', '*', '>', '', 'x'.repeat(65)]) expect(EngineId.safeParse(bad).success).toBe(false);
+    for (const bad of ['a.b', 'a b', '*', '>', '', 'x'.repeat(65)])
+      expect(EngineId.safeParse(bad).success).toBe(false);
   });
 });
 
@@ -63,5 +65,17 @@ describe('engine state', () => {
       heartbeatMs: 10_000,
     });
     expect(engine.sharesOf(state)).toEqual([{ hash: HASH, name: 'holiday', size: 10 }]);
+  });
+});
+
+describe('contract types', () => {
+  it('infer payload, request and response types (compile-time check)', () => {
+    type P = PayloadOf<typeof xmpp.peers>;
+    type R = ResponseOf<typeof engine.list>;
+    type Q = RequestOf<typeof engine.remove>;
+    const p: P = { peers: [{ hash: HASH, endpoints: [] }] };
+    const r: R = { torrents: [] };
+    const q: Q = { hash: HASH };
+    expect([p.peers.length, r.torrents.length, q.hash]).toEqual([1, 0, HASH]);
   });
 });

@@ -50,7 +50,9 @@ export class BusError extends Error implements BusErrorBody {
   }
 
   toJSON(): BusErrorBody {
-    return this.issues ? { code: this.code, message: this.message, issues: this.issues } : { code: this.code, message: this.message };
+    return this.issues
+      ? { code: this.code, message: this.message, issues: this.issues }
+      : { code: this.code, message: this.message };
   }
 }
 

@@ -9,3 +9,4 @@ export * as engine from './contracts/engine.js';
 export * as xmpp from './contracts/xmpp.js';
 export { EngineState, TorrentProgress, sharesOf } from './contracts/engine.js';
 export { ContactShares, ContactResource, PeersPayload } from './contracts/xmpp.js';
+export type { NatsConnection, Subscription } from '@nats-io/transport-node';

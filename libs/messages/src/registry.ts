@@ -50,7 +50,10 @@ export class EngineRegistry {
     if (entry.operation !== 'PUT') return null;
     const decoded = decode(EngineState, entry.value);
     if (!decoded.ok) {
-      this.log.warn({ key: entry.key, issues: decoded.error.issues }, 'ignored an engine registry entry that fails its contract');
+      this.log.warn(
+        { key: entry.key, issues: decoded.error.issues },
+        'ignored an engine registry entry that fails its contract',
+      );
       return null;
     }
     return { state: decoded.value, seenAt: entry.created.getTime() };

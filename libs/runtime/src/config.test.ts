@@ -12,7 +12,12 @@ const Schema = z.object({
 describe('loadConfig', () => {
   it('parses values and applies defaults', () => {
     const c = loadConfig(Schema, { BITWEEN_PASSWORD: 'pw', BITWEEN_LIST: 'ab, cd,,', BITWEEN_FLAG: 'yes' });
-    expect(c).toEqual({ BITWEEN_PORT: 5000, BITWEEN_FLAG: true, BITWEEN_LIST: ['ab', 'cd'], BITWEEN_PASSWORD: 'pw' });
+    expect(c).toEqual({
+      BITWEEN_PORT: 5000,
+      BITWEEN_FLAG: true,
+      BITWEEN_LIST: ['ab', 'cd'],
+      BITWEEN_PASSWORD: 'pw',
+    });
   });
 
   it('treats an empty variable as unset', () => {

@@ -12,7 +12,10 @@ export class ConfigError extends Error {
  * problem names the variable: `BITWEEN_API_PORT: must be 1-65535 (got "abc")`.
  * Empty strings count as unset, so `FOO=` in an env file falls back to the default.
  */
-export function loadConfig<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv = process.env): z.output<S> {
+export function loadConfig<S extends z.ZodObject>(
+  schema: S,
+  env: NodeJS.ProcessEnv = process.env,
+): z.output<S> {
   const input: Record<string, string> = {};
   for (const key of Object.keys(schema.shape)) {
     const value = env[key];

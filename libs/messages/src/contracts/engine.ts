@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { command, event } from '../contract.js';
-import type { Share} from '../schemas.js';
+import type { Share } from '../schemas.js';
 import { Empty, Endpoint, EngineId, InfoHash, TorrentStatus } from '../schemas.js';
 import { queues, subjects } from '../subjects.js';
 
@@ -10,7 +10,10 @@ export const addPath = command({
   subject: subjects.engine.addPath,
   queue: queues.engine,
   request: z.object({
-    path: z.string().min(1, 'must not be empty').refine((p) => !p.includes('\0'), 'must not contain NUL'),
+    path: z
+      .string()
+      .min(1, 'must not be empty')
+      .refine((p) => !p.includes('\0'), 'must not contain NUL'),
   }),
   response: z.object({ torrent: TorrentStatus, created: z.boolean() }),
 });
@@ -41,7 +44,11 @@ export const remove = command<
 });
 
 /** Every torrent one engine holds. */
-export const list = command<typeof Empty, z.ZodObject<{ torrents: z.ZodArray<typeof TorrentStatus> }>, { engineId: string }>({
+export const list = command<
+  typeof Empty,
+  z.ZodObject<{ torrents: z.ZodArray<typeof TorrentStatus> }>,
+  { engineId: string }
+>({
   name: 'engine.list',
   subject: ({ engineId }) => subjects.engine.instance(engineId, 'list'),
   request: Empty,
