@@ -1,0 +1,45 @@
+import { isIPv4 } from 'node:net';
+import type { NetworkInterfaceInfo } from 'node:os';
+
+/**
+ * The addresses a friend can reach this engine on, from the host's interfaces: every
+ * non-internal IPv4 address and every global IPv6 address (not loopback, link-local fe80::/10,
+ * unique-local fc00::/7 or IPv4-mapped). The original asked "what is my IP" web services for
+ * its public IPv4 and blocked when they were unreachable; we never leave the host to find out.
+ * Behind NAT, set BITWEEN_ANNOUNCE_ADDRESSES to the public address instead.
+ */
+export function detectAddresses(
+  interfaces: NodeJS.Dict<NetworkInterfaceInfo[]>,
+  families: { ipv4: boolean; ipv6: boolean },
+): string[] {
+  const out = new Set<string>();
+  for (const infos of Object.values(interfaces)) {
+    for (const info of infos ?? []) {
+      if (info.internal) continue;
+      if (info.family === 'IPv4' && families.ipv4) out.add(info.address);
+      if (info.family === 'IPv6' && families.ipv6 && isGlobalIPv6(info.address)) out.add(info.address);
+    }
+  }
+  return [...out];
+}
+
+export function isGlobalIPv6(address: string): boolean {
+  const a = address.toLowerCase().split('%')[0] ?? '';
+  if (a === '::1' || a === '::') return false;
+  if (a.startsWith('::ffff:')) return false;
+  const first = parseInt(a.split(':')[0] || '0', 16);
+  if ((first & 0xffc0) === 0xfe80) return false; // link-local
+  if ((first & 0xfe00) === 0xfc00) return false; // unique local
+  if ((first & 0xff00) === 0xff00) return false; // multicast
+  return true;
+}
+
+/** Configured addresses win; a family switched off is filtered from them too. */
+export function announceAddresses(
+  configured: string[],
+  detected: () => string[],
+  families: { ipv4: boolean; ipv6: boolean },
+): string[] {
+  const list = configured.length > 0 ? configured : detected();
+  return list.filter((a) => (isIPv4(a) ? families.ipv4 : families.ipv6));
+}

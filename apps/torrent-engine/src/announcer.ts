@@ -1,0 +1,44 @@
+import type { EngineRegistry, EngineState, Logger } from '@bitween/messages';
+import { coalesce } from '@bitween/runtime';
+
+/**
+ * Keeps this engine's entry in the engines KV bucket current: written on every change and
+ * refreshed by a heartbeat (a silent engine is dropped by readers after three missed beats),
+ * deleted on clean shutdown.
+ */
+export class Announcer {
+  readonly #write;
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly registry: EngineRegistry,
+    private readonly state: () => EngineState,
+    private readonly log: Logger,
+  ) {
+    this.#write = coalesce(
+      () => this.registry.announce(this.state()),
+      (err) => this.log.warn({ err }, 'could not update the engine registry (will retry)'),
+    );
+  }
+
+  start(heartbeatMs: number): void {
+    this.#write.trigger();
+    this.#timer = setInterval(() => this.#write.trigger(), heartbeatMs);
+  }
+
+  changed(): void {
+    this.#write.trigger();
+  }
+
+  async flushed(): Promise<void> {
+    await this.#write.idle();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    await this.#write.idle();
+    await this.registry.withdraw(this.state().engineId).catch((err: unknown) => {
+      this.log.warn({ err }, 'could not withdraw from the engine registry');
+    });
+  }
+}

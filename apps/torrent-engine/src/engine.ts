@@ -1,0 +1,378 @@
+import { EventEmitter } from 'node:events';
+import { access, constants, mkdir, readdir, stat } from 'node:fs/promises';
+import { isIPv6 } from 'node:net';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { BusError, type Endpoint, type Logger, type TorrentStatus } from '@bitween/messages';
+import createTorrent from 'create-torrent';
+import parseTorrent from 'parse-torrent';
+import WebTorrent, { type Torrent } from 'webtorrent';
+import { checkAllowed, filesOutside, isInside } from './paths.js';
+import { pieceLengthFor } from './piece-length.js';
+import type { StateStore, TorrentRecord } from './state-store.js';
+
+const createTorrentAsync = promisify(createTorrent);
+
+/** Friends only: no trackers, DHT, local discovery, PEX, port mapping, web seeds or uTP. */
+const CLIENT_OPTIONS = {
+  dht: false,
+  tracker: false,
+  lsd: false,
+  utPex: false,
+  natUpnp: false,
+  natPmp: false,
+  webSeeds: false,
+  // uTP is 40-80x slower than TCP on loopback/LAN here; TCP only.
+  utp: false,
+} as const;
+
+interface Entry {
+  readonly hash: string;
+  readonly record: TorrentRecord;
+  torrent: Torrent | null;
+  hasMetadata: boolean;
+  error: string | null;
+}
+
+export interface EngineOptions {
+  engineId: string;
+  downloadDir: string;
+  allowedPaths: string[];
+  ports: { from: number; to: number };
+  store: StateStore;
+  log: Logger;
+}
+
+export interface EngineEvents {
+  /** The set of torrents, or what is known of one (metadata, completion, error), changed. */
+  changed: [];
+  /** The BitTorrent client died (e.g. its listening socket failed); the engine must restart. */
+  fatal: [Error];
+}
+
+const peerAddress = (e: Endpoint) =>
+  isIPv6(e.address) ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
+
+/**
+ * The BitTorrent side of bitween, on webtorrent: shares paths in place, downloads by
+ * info-hash from peers it is given, and keeps every torrent on disk across restarts.
+ */
+export class TorrentEngine extends EventEmitter<EngineEvents> {
+  readonly #entries = new Map<string, Entry>();
+  /** Endpoints friends advertise per info-hash (from the gateway), for dialling and redialling. */
+  readonly #peerBook = new Map<string, string[]>();
+  #stopped = false;
+
+  private constructor(
+    private readonly client: WebTorrent,
+    private readonly opts: EngineOptions,
+  ) {
+    super();
+    client.on('error', (err: Error) => {
+      if (this.#stopped) return;
+      opts.log.error({ err }, 'BitTorrent client failed');
+      this.emit('fatal', err);
+    });
+  }
+
+  static async start(opts: EngineOptions): Promise<TorrentEngine> {
+    const client = await listen(opts.ports, opts.log);
+    const engine = new TorrentEngine(client, opts);
+    await opts.store.init();
+    await engine.#restore();
+    return engine;
+  }
+
+  get port(): number {
+    return this.client.address()?.port ?? this.client.torrentPort;
+  }
+
+  get engineId(): string {
+    return this.opts.engineId;
+  }
+
+  // ---- commands ----------------------------------------------------------------------------
+
+  async addPath(requested: string): Promise<{ torrent: TorrentStatus; created: boolean }> {
+    const abs = path.resolve(requested);
+    const allowed = await checkAllowed(abs, this.opts.allowedPaths);
+    if (!allowed.ok)
+      throw new BusError(allowed.reason.includes('does not exist') ? 'not_found' : 'failed', allowed.reason);
+    const real = allowed.real;
+    const info = await stat(real);
+    if (!info.isFile() && !info.isDirectory())
+      throw new BusError('failed', `${abs} is neither a file nor a folder`);
+    try {
+      await access(real, constants.R_OK);
+    } catch {
+      throw new BusError('failed', `${abs} is not readable by the engine`);
+    }
+    const size = info.isFile() ? info.size : await folderSize(real);
+    const started = Date.now();
+    let torrentFile: Uint8Array;
+    try {
+      torrentFile = await createTorrentAsync(real, {
+        createdBy: 'bitween',
+        announceList: [],
+        urlList: [],
+        pieceLength: pieceLengthFor(size),
+      });
+    } catch (err) {
+      throw new BusError('failed', `could not read ${abs}: ${(err as Error).message}`);
+    }
+    const { infoHash } = await parseTorrent(torrentFile);
+    const existing = this.#entries.get(infoHash);
+    if (existing) return { torrent: this.#status(existing), created: false };
+
+    const record: TorrentRecord = {
+      hash: infoHash,
+      source: 'path',
+      savePath: path.dirname(real),
+      addedAt: Date.now(),
+    };
+    // The data was hashed a moment ago: no need to verify it again.
+    const entry = this.#attach(record, torrentFile, true);
+    this.opts.log.info({ hash: infoHash, path: real, size, ms: Date.now() - started }, 'sharing path');
+    await this.opts.store.save(record);
+    await this.opts.store.saveMetadata(infoHash, torrentFile);
+    await this.#settled(entry);
+    return { torrent: this.#status(entry), created: true };
+  }
+
+  async addHash(hash: string, savePath?: string): Promise<{ torrent: TorrentStatus; created: boolean }> {
+    const existing = this.#entries.get(hash);
+    if (existing) return { torrent: this.#status(existing), created: false };
+    const dir = path.resolve(savePath ?? this.opts.downloadDir);
+    const roots = this.opts.allowedPaths;
+    if (roots.length > 0 && !roots.some((r) => isInside(path.resolve(r), dir))) {
+      throw new BusError('failed', `${dir} is outside the allowed paths (BITWEEN_ALLOWED_PATHS)`);
+    }
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (err) {
+      throw new BusError('failed', `cannot create ${dir}: ${(err as Error).message}`);
+    }
+    const allowed = await checkAllowed(dir, roots);
+    if (!allowed.ok) throw new BusError('failed', allowed.reason);
+    // The same hash may have been added while we were creating the folder.
+    const raced = this.#entries.get(hash);
+    if (raced) return { torrent: this.#status(raced), created: false };
+    const record: TorrentRecord = { hash, source: 'hash', savePath: allowed.real, addedAt: Date.now() };
+    const entry = this.#attach(record, null, false);
+    this.opts.log.info({ hash, savePath: record.savePath }, 'downloading');
+    await this.opts.store.save(record);
+    return { torrent: this.#status(entry), created: true };
+  }
+
+  async remove(hash: string): Promise<void> {
+    const entry = this.#entries.get(hash);
+    if (!entry)
+      throw new BusError('not_found', `no torrent with hash ${hash} on engine ${this.opts.engineId}`);
+    this.#entries.delete(hash);
+    if (entry.torrent && !entry.torrent.destroyed) {
+      await this.client.remove(entry.torrent, { destroyStore: false });
+    }
+    await this.opts.store.remove(hash);
+    this.opts.log.info({ hash }, 'removed (files kept)');
+    this.emit('changed');
+  }
+
+  list(): TorrentStatus[] {
+    return [...this.#entries.values()].map((e) => this.#status(e));
+  }
+
+  /** For the registry: every torrent, with name and size once the metadata is known. */
+  summary(): { hash: string; name: string | null; size: number | null }[] {
+    return [...this.#entries.values()].map((e) => {
+      const t = e.torrent;
+      const known = t && e.hasMetadata && !e.error;
+      return { hash: e.hash, name: known ? t.name : null, size: known ? t.length : null };
+    });
+  }
+
+  /** Remember where friends offer `hash` and connect to the endpoints not tried yet. */
+  setPeers(hash: string, endpoints: Endpoint[]): void {
+    const addresses = endpoints.map(peerAddress);
+    this.#peerBook.set(hash, addresses);
+    const entry = this.#entries.get(hash);
+    if (entry) this.#dial(entry, addresses);
+  }
+
+  /** Dial the known endpoints again for incomplete torrents that have no peer (friend restarted…). */
+  redial(): void {
+    for (const entry of this.#entries.values()) {
+      const t = entry.torrent;
+      if (t && !t.done && t.numPeers === 0) this.#dial(entry, this.#peerBook.get(entry.hash) ?? []);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await new Promise<void>((resolve) => this.client.destroy(() => resolve()));
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  async #restore(): Promise<void> {
+    const stored = await this.opts.store.load();
+    for (const { record, torrentFile } of stored) {
+      this.#attach(record, torrentFile, false);
+    }
+    if (stored.length > 0) this.opts.log.info({ torrents: stored.length }, 'restored torrents');
+  }
+
+  #attach(record: TorrentRecord, torrentFile: Uint8Array | null, skipVerify: boolean): Entry {
+    const torrent = this.client.add(torrentFile ?? `magnet:?xt=urn:btih:${record.hash}`, {
+      path: record.savePath,
+      skipVerify,
+      announce: [],
+    });
+    const entry: Entry = { hash: record.hash, record, torrent, hasMetadata: false, error: null };
+    this.#entries.set(record.hash, entry);
+    const log = this.opts.log;
+    torrent.once('infoHash', () => this.#dial(entry, this.#peerBook.get(entry.hash) ?? []));
+    torrent.once('metadata', () => this.#onMetadata(entry, torrent));
+    torrent.once('ready', () => this.emit('changed'));
+    torrent.once('done', () => {
+      if (record.source === 'hash') {
+        log.info({ hash: entry.hash, name: torrent.name, bytes: torrent.length }, 'download complete');
+      }
+      this.emit('changed');
+    });
+    torrent.on('warning', (err: Error) =>
+      log.debug({ hash: entry.hash, err: err.message }, 'torrent warning'),
+    );
+    torrent.once('error', (err: Error) => {
+      // webtorrent destroys a torrent that fails; keep it listed with its error.
+      log.error({ hash: entry.hash, err: err.message }, 'torrent failed');
+      entry.error = err.message;
+      entry.torrent = null;
+      this.emit('changed');
+    });
+    this.emit('changed');
+    return entry;
+  }
+
+  #onMetadata(entry: Entry, torrent: Torrent): void {
+    const outside = filesOutside(entry.record.savePath, torrent.files);
+    if (outside.length > 0) {
+      entry.error = `refused: file names leave the save path (${outside.slice(0, 3).join(', ')})`;
+      this.opts.log.warn(
+        { hash: entry.hash, files: outside.slice(0, 10) },
+        'refused a torrent with unsafe file names',
+      );
+      entry.torrent = null;
+      torrent.destroy();
+      this.emit('changed');
+      return;
+    }
+    entry.hasMetadata = true;
+    this.opts.log.info({ hash: entry.hash, name: torrent.name, bytes: torrent.length }, 'metadata known');
+    if (entry.record.source === 'hash') {
+      this.opts.store.saveMetadata(entry.hash, torrent.torrentFile).catch((err: unknown) => {
+        this.opts.log.error({ hash: entry.hash, err }, 'could not save torrent metadata');
+      });
+    }
+    this.emit('changed');
+  }
+
+  #dial(entry: Entry, addresses: string[]): void {
+    const t = entry.torrent;
+    if (!t || t.destroyed || !t.infoHash) return;
+    const ownPort = this.port;
+    for (const a of addresses) {
+      if (a.endsWith(`:${ownPort}`) && (a.startsWith('127.') || a.startsWith('[::1]'))) continue;
+      t.addPeer(a);
+    }
+  }
+
+  /** Wait until a just-added torrent is ready (or failed), so the reply shows its real state. */
+  #settled(entry: Entry): Promise<void> {
+    const t = entry.torrent;
+    if (!t || t.ready || entry.error) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        t.off('ready', done);
+        t.off('error', done);
+        t.off('close', done);
+        resolve();
+      };
+      t.on('ready', done);
+      t.on('error', done);
+      t.on('close', done);
+    });
+  }
+
+  #status(entry: Entry): TorrentStatus {
+    const t = entry.torrent;
+    const base = {
+      hash: entry.hash,
+      engineId: this.opts.engineId,
+      savePath: entry.record.savePath,
+      addedAt: entry.record.addedAt,
+      error: entry.error,
+    };
+    if (!t || entry.error) {
+      return {
+        ...base,
+        name: null,
+        size: null,
+        state: 'error',
+        progress: 0,
+        done: false,
+        downloaded: 0,
+        uploaded: 0,
+        downloadSpeed: 0,
+        uploadSpeed: 0,
+        peers: 0,
+        files: [],
+      };
+    }
+    const known = entry.hasMetadata;
+    const state = !known ? 'metadata' : !t.ready ? 'checking' : t.done ? 'seeding' : 'downloading';
+    return {
+      ...base,
+      name: known ? t.name : null,
+      size: known ? t.length : null,
+      state,
+      progress: t.done ? 1 : Math.min(1, Math.max(0, t.progress || 0)),
+      done: t.done,
+      downloaded: known ? Math.min(t.downloaded, t.length) : 0,
+      uploaded: t.uploaded,
+      downloadSpeed: Math.max(0, t.downloadSpeed),
+      uploadSpeed: Math.max(0, t.uploadSpeed),
+      peers: t.numPeers,
+      files: known ? t.files.map((f) => ({ path: f.path, size: f.length })) : [],
+    };
+  }
+}
+
+/** Listen on the first free port of the range (the original used 8000-8020). */
+async function listen(ports: { from: number; to: number }, log: Logger): Promise<WebTorrent> {
+  for (let port = ports.from; port <= ports.to; port++) {
+    const client = new WebTorrent({ ...CLIENT_OPTIONS, torrentPort: port });
+    const err = await new Promise<Error | null>((resolve) => {
+      client.once('listening', () => resolve(null));
+      client.once('error', (e: Error) => resolve(e));
+    });
+    if (!err) {
+      log.info({ port: client.address()?.port }, 'BitTorrent listening (TCP)');
+      return client;
+    }
+    client.destroy();
+    const inUse = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
+    if (!inUse || port === ports.to) {
+      throw new Error(`cannot listen for BitTorrent on port ${port} (BITWEEN_TORRENT_PORT): ${err.message}`);
+    }
+    log.debug({ port }, 'port in use, trying the next');
+  }
+  throw new Error('BITWEEN_TORRENT_PORT: empty port range');
+}
+
+async function folderSize(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += (await stat(path.join(entry.parentPath, entry.name))).size;
+  }
+  return total;
+}

@@ -1,0 +1,37 @@
+import { realpath } from 'node:fs/promises';
+import path from 'node:path';
+
+/** True when `child` is `root` or below it (both absolute and normalised). */
+export function isInside(root: string, child: string): boolean {
+  const rel = path.relative(root, child);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/**
+ * Resolve a path for sharing or saving and check it against the allowed roots (after
+ * following symlinks, so a link cannot lead out). No roots means every path is allowed.
+ */
+export async function checkAllowed(
+  p: string,
+  roots: string[],
+): Promise<{ ok: true; real: string } | { ok: false; reason: string }> {
+  let real: string;
+  try {
+    real = await realpath(p);
+  } catch {
+    return { ok: false, reason: `${p} does not exist` };
+  }
+  if (roots.length === 0) return { ok: true, real };
+  const realRoots = await Promise.all(roots.map((r) => realpath(r).catch(() => path.resolve(r))));
+  if (realRoots.some((r) => isInside(r, real))) return { ok: true, real };
+  return { ok: false, reason: `${p} is outside the allowed paths (BITWEEN_ALLOWED_PATHS)` };
+}
+
+/**
+ * Every file of a torrent must land inside its save path. webtorrent (parse-torrent) already
+ * normalises `..` away; this is the check that does not rely on that.
+ */
+export function filesOutside(savePath: string, files: { path: string }[]): string[] {
+  const root = path.resolve(savePath);
+  return files.map((f) => f.path).filter((p) => path.isAbsolute(p) || !isInside(root, path.resolve(root, p)));
+}

@@ -1,0 +1,65 @@
+import type { TorrentStatus } from '@bitween/messages';
+import { describe, expect, it } from 'vitest';
+import { ProgressTracker } from './progress.js';
+
+const status = (over: Partial<TorrentStatus> = {}): TorrentStatus => ({
+  hash: 'a'.repeat(40),
+  engineId: 'e1',
+  name: 'x',
+  size: 10,
+  savePath: '/dl',
+  state: 'downloading',
+  progress: 0.5,
+  done: false,
+  downloaded: 5,
+  uploaded: 0,
+  downloadSpeed: 0,
+  uploadSpeed: 0,
+  peers: 1,
+  files: [],
+  error: null,
+  addedAt: 0,
+  ...over,
+});
+
+describe('ProgressTracker', () => {
+  it('reports a torrent once, then only when something changes', () => {
+    const p = new ProgressTracker();
+    expect(p.due([status()])).toHaveLength(1);
+    expect(p.due([status()])).toHaveLength(0);
+    expect(p.due([status({ progress: 0.6 })])).toHaveLength(1);
+    expect(p.due([status({ progress: 0.6, state: 'seeding', done: true })])).toHaveLength(1);
+  });
+
+  it('reports every tick while data moves', () => {
+    const p = new ProgressTracker();
+    p.due([status()]);
+    expect(p.due([status({ downloadSpeed: 100 })])).toHaveLength(1);
+    expect(p.due([status({ downloadSpeed: 100 })])).toHaveLength(1);
+  });
+
+  it('forgets removed torrents', () => {
+    const p = new ProgressTracker();
+    p.due([status()]);
+    p.due([]);
+    expect(p.due([status()])).toHaveLength(1);
+  });
+
+  it('carries the fields of the contract', () => {
+    const [event] = new ProgressTracker().due([status()]);
+    expect(event).toEqual({
+      hash: 'a'.repeat(40),
+      engineId: 'e1',
+      name: 'x',
+      size: 10,
+      state: 'downloading',
+      progress: 0.5,
+      done: false,
+      downloaded: 5,
+      uploaded: 0,
+      downloadSpeed: 0,
+      uploadSpeed: 0,
+      peers: 1,
+    });
+  });
+});

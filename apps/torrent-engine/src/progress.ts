@@ -1,0 +1,38 @@
+import type { TorrentProgress, TorrentStatus } from '@bitween/messages';
+
+/**
+ * Decides which torrents get a progress event this tick: those that move data, and those
+ * whose state, peers or progress changed since their last event. Pure, so it is testable;
+ * the caller runs it on an interval (core NATS, at most one event per torrent per tick).
+ */
+export class ProgressTracker {
+  readonly #last = new Map<string, string>();
+
+  due(statuses: TorrentStatus[]): TorrentProgress[] {
+    const out: TorrentProgress[] = [];
+    const seen = new Set<string>();
+    for (const s of statuses) {
+      seen.add(s.hash);
+      const fingerprint = `${s.state}|${s.done}|${s.peers}|${s.progress.toFixed(4)}|${s.uploaded}`;
+      const moving = s.downloadSpeed > 0 || s.uploadSpeed > 0;
+      if (!moving && this.#last.get(s.hash) === fingerprint) continue;
+      this.#last.set(s.hash, fingerprint);
+      out.push({
+        hash: s.hash,
+        engineId: s.engineId,
+        name: s.name,
+        size: s.size,
+        state: s.state,
+        progress: s.progress,
+        done: s.done,
+        downloaded: s.downloaded,
+        uploaded: s.uploaded,
+        downloadSpeed: s.downloadSpeed,
+        uploadSpeed: s.uploadSpeed,
+        peers: s.peers,
+      });
+    }
+    for (const hash of this.#last.keys()) if (!seen.has(hash)) this.#last.delete(hash);
+    return out;
+  }
+}

@@ -1,0 +1,77 @@
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { InfoHash, type Logger } from '@bitween/messages';
+import { z } from 'zod';
+
+/** What the engine needs to bring a torrent back after a restart. */
+export const TorrentRecord = z.object({
+  hash: InfoHash,
+  /** `path`: shared from this host (seeded in place); `hash`: downloaded from friends. */
+  source: z.enum(['path', 'hash']),
+  savePath: z.string().min(1),
+  addedAt: z.number().int(),
+});
+export type TorrentRecord = z.infer<typeof TorrentRecord>;
+
+export interface StoredTorrent {
+  record: TorrentRecord;
+  /** The .torrent (metadata), once known. */
+  torrentFile: Uint8Array | null;
+}
+
+/**
+ * One JSON record and (once the metadata is known) one .torrent file per torrent, written
+ * the moment they change (write to a temp file, then rename: a crash never leaves half a
+ * file). The original saved torrents only at a clean shutdown.
+ */
+export class StateStore {
+  constructor(
+    readonly dir: string,
+    private readonly log: Logger,
+  ) {}
+
+  async init(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+  }
+
+  async save(record: TorrentRecord): Promise<void> {
+    await this.#atomicWrite(`${record.hash}.json`, JSON.stringify(record, null, 2));
+  }
+
+  async saveMetadata(hash: string, torrentFile: Uint8Array): Promise<void> {
+    await this.#atomicWrite(`${hash}.torrent`, torrentFile);
+  }
+
+  async remove(hash: string): Promise<void> {
+    await rm(path.join(this.dir, `${hash}.json`), { force: true });
+    await rm(path.join(this.dir, `${hash}.torrent`), { force: true });
+  }
+
+  /** Every valid record; an unreadable one is set aside as `.corrupt` and logged, never fatal. */
+  async load(): Promise<StoredTorrent[]> {
+    const out: StoredTorrent[] = [];
+    const names = (await readdir(this.dir)).filter((n) => n.endsWith('.json')).sort();
+    for (const name of names) {
+      const file = path.join(this.dir, name);
+      let record: TorrentRecord;
+      try {
+        record = TorrentRecord.parse(JSON.parse(await readFile(file, 'utf8')));
+        if (`${record.hash}.json` !== name) throw new Error('file name does not match its hash');
+      } catch (err) {
+        this.log.error({ file, err }, 'unreadable torrent record set aside');
+        await rename(file, `${file}.corrupt`).catch(() => undefined);
+        continue;
+      }
+      const torrentFile = await readFile(path.join(this.dir, `${record.hash}.torrent`)).catch(() => null);
+      out.push({ record, torrentFile: torrentFile ? new Uint8Array(torrentFile) : null });
+    }
+    return out;
+  }
+
+  async #atomicWrite(name: string, data: string | Uint8Array): Promise<void> {
+    const target = path.join(this.dir, name);
+    const tmp = `${target}.${process.pid}.tmp`;
+    await writeFile(tmp, data);
+    await rename(tmp, target);
+  }
+}

@@ -1,0 +1,119 @@
+// The parts of webtorrent 3, create-torrent 6 and parse-torrent 11 that bitween uses.
+// (@types/webtorrent describes webtorrent 1.x; these are checked against the 3.0.21 sources.)
+
+declare module 'webtorrent' {
+  import { EventEmitter } from 'node:events';
+
+  export interface ClientOptions {
+    dht?: boolean;
+    tracker?: boolean;
+    lsd?: boolean;
+    utPex?: boolean;
+    natUpnp?: boolean;
+    natPmp?: boolean;
+    utp?: boolean;
+    webSeeds?: boolean;
+    torrentPort?: number;
+    maxConns?: number;
+    blocklist?: string;
+    /** 0 = off, 1 = protocol encryption with plaintext fallback (default), 2 = RC4 only. */
+    secure?: number;
+  }
+
+  export interface AddOptions {
+    path?: string;
+    skipVerify?: boolean;
+    announce?: string[];
+    /** Verified pieces from an earlier run (fast resume). */
+    bitfield?: Uint8Array;
+    strategy?: 'sequential' | 'rarest';
+    private?: boolean;
+    destroyStoreOnDestroy?: boolean;
+  }
+
+  export interface TorrentFile {
+    name: string;
+    path: string;
+    length: number;
+    downloaded: number;
+    progress: number;
+  }
+
+  export interface Torrent extends EventEmitter {
+    readonly infoHash: string;
+    readonly magnetURI: string;
+    readonly torrentFile: Uint8Array;
+    readonly name: string;
+    readonly length: number;
+    readonly files: TorrentFile[];
+    readonly path: string;
+    readonly ready: boolean;
+    readonly done: boolean;
+    readonly destroyed: boolean;
+    readonly paused: boolean;
+    readonly metadata: Uint8Array | null;
+    readonly progress: number;
+    readonly downloaded: number;
+    readonly uploaded: number;
+    readonly received: number;
+    readonly downloadSpeed: number;
+    readonly uploadSpeed: number;
+    readonly numPeers: number;
+    addPeer(peer: string): boolean;
+    destroy(opts?: { destroyStore?: boolean }, cb?: (err?: Error | null) => void): void;
+  }
+
+  export interface AddressInfo {
+    address: string;
+    family: string;
+    port: number;
+  }
+
+  export default class WebTorrent extends EventEmitter {
+    constructor(opts?: ClientOptions);
+    static readonly VERSION: string;
+    readonly torrents: Torrent[];
+    readonly listening: boolean;
+    readonly destroyed: boolean;
+    torrentPort: number;
+    address(): AddressInfo | null;
+    add(torrentId: string | Uint8Array, opts?: AddOptions, onTorrent?: (t: Torrent) => void): Torrent;
+    get(torrentId: string | Uint8Array | Torrent): Promise<Torrent | null>;
+    remove(
+      torrentId: string | Torrent,
+      opts?: { destroyStore?: boolean },
+      cb?: (err?: Error | null) => void,
+    ): Promise<void>;
+    destroy(cb?: (err?: Error | null) => void): void;
+  }
+}
+
+declare module 'create-torrent' {
+  export interface CreateTorrentOptions {
+    name?: string;
+    createdBy?: string;
+    creationDate?: Date;
+    comment?: string;
+    private?: boolean;
+    pieceLength?: number;
+    announceList?: string[][];
+    urlList?: string[];
+    filterJunkFiles?: boolean;
+    onProgress?: (hashedBytes: number, totalBytes: number) => void;
+  }
+  export default function createTorrent(
+    input: string | string[],
+    opts: CreateTorrentOptions,
+    cb: (err: Error | null, torrent: Uint8Array) => void,
+  ): void;
+}
+
+declare module 'parse-torrent' {
+  export interface ParsedTorrent {
+    infoHash: string;
+    name?: string;
+    length?: number;
+    files?: { path: string; name: string; length: number; offset: number }[];
+  }
+  export default function parseTorrent(torrentId: string | Uint8Array): Promise<ParsedTorrent>;
+}
