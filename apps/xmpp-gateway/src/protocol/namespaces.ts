@@ -1,0 +1,11 @@
+/** The original Bitween's namespace: element namespace, PEP node name, and disco feature. */
+export const NS_SHARES = 'https://xmpp.kwoh.de/protocol/shares';
+export const NS_SHARES_NOTIFY = `${NS_SHARES}+notify`;
+/** Every publish replaces this single item. */
+export const ITEM_ID = 'current';
+
+export const NS_PUBSUB = 'http://jabber.org/protocol/pubsub';
+export const NS_PUBSUB_EVENT = 'http://jabber.org/protocol/pubsub#event';
+export const NS_DISCO_INFO = 'http://jabber.org/protocol/disco#info';
+export const NS_CAPS = 'http://jabber.org/protocol/caps';
+export const NS_ROSTER = 'jabber:iq:roster';

@@ -1,0 +1,44 @@
+import xml, { type Element } from '@xmpp/xml';
+import { ITEM_ID, NS_PUBSUB, NS_PUBSUB_EVENT, NS_SHARES } from './namespaces.js';
+
+/** The `<pubsub/>` child of the IQ that publishes our list to our own PEP node (no `to`). */
+export function publishPayload(userShares: Element): Element {
+  return xml(
+    'pubsub',
+    { xmlns: NS_PUBSUB },
+    xml('publish', { node: NS_SHARES }, xml('item', { id: ITEM_ID }, userShares)),
+  );
+}
+
+/** The `<pubsub/>` child of the IQ that fetches the current item of a PEP node. */
+export function itemsQuery(): Element {
+  return xml('pubsub', { xmlns: NS_PUBSUB }, xml('items', { node: NS_SHARES, max_items: '1' }));
+}
+
+export type SharesEvent = { kind: 'item'; payload: Element | null } | { kind: 'retract' };
+
+/**
+ * Find a shares notification in a message: `<event xmlns=pubsub#event><items node=NS>`.
+ * Returns null when the message is about something else. `payload` is the first child of the
+ * last `<item/>` (null if the item is empty). A `<retract/>` or `<purge/>` means "no shares".
+ */
+export function sharesEvent(message: Element): SharesEvent | null {
+  const event = message.getChild('event', NS_PUBSUB_EVENT);
+  if (!event) return null;
+  const purge = event.getChild('purge');
+  if (purge && purge.attrs.node === NS_SHARES) return { kind: 'retract' };
+  const items = event.getChild('items');
+  if (!items || items.attrs.node !== NS_SHARES) return null;
+  const itemElements = items.getChildren('item');
+  const last = itemElements[itemElements.length - 1];
+  if (last) return { kind: 'item', payload: last.getChildElements()[0] ?? null };
+  if (items.getChild('retract')) return { kind: 'retract' };
+  return null;
+}
+
+/** The payload of the current item in a pubsub items result (`<pubsub><items><item>`). */
+export function itemsResultPayload(pubsub: Element | null | undefined): Element | null {
+  const items = pubsub?.getChild('items');
+  const itemElements = items?.getChildren('item') ?? [];
+  return itemElements[itemElements.length - 1]?.getChildElements()[0] ?? null;
+}
