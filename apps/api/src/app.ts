@@ -1,0 +1,37 @@
+import type { Bus } from '@bitween/messages';
+import type { Logger } from '@bitween/runtime';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { ApiConfig } from './config.js';
+import auth from './plugins/auth.js';
+import health from './routes/health.js';
+import rpcRoutes from './routes/rpc.js';
+import type { Registry } from './rpc/method.js';
+import { allMethods } from './rpc/methods.js';
+import { RpcHandler } from './rpc/server.js';
+
+export interface AppDeps {
+  bus: Bus;
+  registry: Registry;
+  log: Logger;
+  config: ApiConfig;
+  /** bitween's version, reported by `Api.versions`. */
+  version: string;
+}
+
+/** The HTTP app, not listening: `main` listens, tests use `app.inject()`. */
+export async function buildApp({ bus, registry, log, config, version }: AppDeps): Promise<FastifyInstance> {
+  // Typed as fastify's base logger so the instance (and its plugins) keep fastify's default types.
+  const loggerInstance: FastifyBaseLogger = log;
+  const app = Fastify({
+    loggerInstance,
+    // One line per request at info is noise for a local API; rpc calls are logged at debug.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 1024 * 1024,
+  });
+  const rpc = new RpcHandler(allMethods({ bus, registry, log, config, version }), log);
+
+  await app.register(auth, { token: config.BITWEEN_API_TOKEN });
+  await app.register(health, { bus, registry, timeoutMs: config.BITWEEN_DEFAULT_TIMEOUT_MS });
+  await app.register(rpcRoutes, { rpc });
+  return app;
+}

@@ -1,0 +1,39 @@
+import { env, loadConfig } from '@bitween/runtime';
+import { z } from 'zod';
+
+/**
+ * The api's environment. Every answer the api gives comes from NATS, so NATS is all it needs
+ * besides where to listen and the optional bearer token.
+ */
+export const ApiConfigSchema = z.object({
+  BITWEEN_NATS_URL: env.natsUrl(),
+  BITWEEN_LOG_LEVEL: env.logLevel(),
+  /** Loopback by default: the original bound 0.0.0.0 without any authentication. */
+  BITWEEN_API_HOST: z.string().min(1).default('127.0.0.1'),
+  BITWEEN_API_PORT: env.port(5000),
+  /**
+   * When set, every request except `GET /health` must carry `Authorization: Bearer <token>`.
+   * Required in practice as soon as the api listens beyond loopback.
+   */
+  BITWEEN_API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** How long a NATS request may take (lists, status, remove, add-hash). */
+  BITWEEN_DEFAULT_TIMEOUT_MS: env.positiveMs(5000),
+  /** `bt.add_path` hashes the whole file or folder before it answers: allow it a long time. */
+  BITWEEN_ADD_PATH_TIMEOUT_MS: env.positiveMs(600_000),
+});
+export type ApiConfig = z.output<typeof ApiConfigSchema>;
+
+export function loadApiConfig(source: NodeJS.ProcessEnv = process.env): ApiConfig {
+  return loadConfig(ApiConfigSchema, source);
+}
+
+/** True for addresses only this host can reach. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\./.test(host);
+}
+
+/** The log level alone, before the whole config is loaded; `info` when unset or invalid. */
+export function logLevelFrom(source: NodeJS.ProcessEnv): ApiConfig['BITWEEN_LOG_LEVEL'] {
+  const parsed = ApiConfigSchema.shape.BITWEEN_LOG_LEVEL.safeParse(source['BITWEEN_LOG_LEVEL'] || undefined);
+  return parsed.success ? parsed.data : 'info';
+}
