@@ -1,0 +1,191 @@
+import { writeFile, mkdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  Cleanup,
+  repoRoot,
+  startNode,
+  startProsody,
+  waitFor,
+  type BitweenNode,
+  type Prosody,
+} from '../harness/index.js';
+import { sha256File, writeRandomFile } from './files.js';
+
+const MiB = 1024 * 1024;
+const SIZE = 64 * MiB;
+
+interface Shares {
+  shares: Record<
+    string,
+    Record<
+      string,
+      {
+        ip_v4: [string, number][];
+        ip_v6: [string, number][];
+        shares: Record<string, { hash: string; name: string; size: number }>;
+      }
+    >
+  >;
+}
+interface Torrents {
+  torrents: {
+    hash: string;
+    name: string | null;
+    total_size: number | null;
+    done: number;
+    progress: number;
+    state: string;
+  }[];
+}
+
+/** Every share `viewer` sees offered by `owner` (any resource). */
+async function sharesOffered(viewer: BitweenNode, owner: BitweenNode) {
+  const { shares } = await viewer.rpc.result<Shares>('xmpp.get_shares');
+  return Object.values(shares[owner.jid] ?? {}).flatMap((r) => Object.values(r.shares));
+}
+
+describe('two friends share a file end to end', () => {
+  const cleanup = new Cleanup();
+  let prosody: Prosody;
+  let alice: BitweenNode;
+  let bob: BitweenNode;
+  let bobNats: NatsConnection;
+  const metrics: Record<string, number | string> = {};
+
+  beforeAll(async () => {
+    prosody = await startProsody(cleanup, {
+      accounts: [
+        { user: 'alice', password: 'alice-pw' },
+        { user: 'bob', password: 'bob-pw' },
+      ],
+      friends: ['alice', 'bob'],
+    });
+    [alice, bob] = await Promise.all([
+      startNode(cleanup, { user: 'alice', password: 'alice-pw', prosody }),
+      startNode(cleanup, { user: 'bob', password: 'bob-pw', prosody }),
+    ]);
+    bobNats = await connect({ servers: bob.nats.url });
+    cleanup.add('bob nats client', () => bobNats.close());
+    // Both gateways are logged in before the test starts measuring.
+    await Promise.all([
+      alice.gateway.waitForLog((l) => l.msg === 'XMPP online', { what: 'alice online' }),
+      bob.gateway.waitForLog((l) => l.msg === 'XMPP online', { what: 'bob online' }),
+    ]);
+  });
+
+  afterAll(async () => {
+    await cleanup.run();
+    await mkdir(join(repoRoot, 'reports'), { recursive: true });
+    await writeFile(join(repoRoot, 'reports', 'e2e-metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
+  });
+
+  let hash = '';
+  let sha256 = '';
+  let doneEvent: Promise<unknown>;
+  const name = 'holiday.bin';
+
+  it('alice shares a 64 MiB file through her API', async () => {
+    const path = join(alice.dirs.shares, name);
+    sha256 = await writeRandomFile(path, SIZE);
+    metrics.shareStartedAt = Date.now();
+    expect(await alice.rpc.result('bt.add_path', { path })).toBe(true);
+    const { torrents } = await alice.rpc.result<Torrents>('bt.get_torrents');
+    const mine = torrents.find((t) => t.name === name);
+    expect(mine).toMatchObject({ total_size: SIZE, done: SIZE, progress: 1, state: 'seeding' });
+    hash = mine!.hash;
+    expect(hash).toMatch(/^[0-9a-f]{40}$/);
+  });
+
+  it('bob sees it in xmpp.get_shares', async () => {
+    const started = metrics.shareStartedAt as number;
+    const share = await waitFor(async () => (await sharesOffered(bob, alice)).find((s) => s.hash === hash), {
+      what: `alice's share to appear at bob`,
+      timeoutMs: 60_000,
+      intervalMs: 20,
+    });
+    const ms = Date.now() - started;
+    metrics.shareVisibleAtFriendMs = ms;
+    doneEvent = new Promise((resolve) => {
+      const sub = bobNats.subscribe(`bitween.v1.evt.torrent.${hash}.progress`, {
+        callback: (_err, msg) => {
+          const p = msg.json<{ done: boolean }>();
+          if (p.done) {
+            sub.unsubscribe();
+            resolve(p);
+          }
+        },
+      });
+    });
+    console.log(`share appeared at the friend ${ms} ms after bt.add_path was called`);
+    expect(share).toEqual({ hash, name, size: SIZE, files: null });
+
+    const { shares } = await bob.rpc.result<Shares>('xmpp.get_shares');
+    const resource = Object.values(shares[alice.jid] ?? {})[0];
+    expect(resource?.ip_v4.length).toBeGreaterThan(0);
+    expect(resource?.ip_v4[0]?.[0]).toBe('127.0.0.1');
+    const { hashes } = await bob.rpc.result<{ hashes: Record<string, [string, number][]> }>(
+      'xmpp.get_hashes',
+    );
+    expect(hashes[hash]).toEqual(resource?.ip_v4);
+  });
+
+  it('bob downloads it by hash and gets the same bytes', async () => {
+    const complete = bob.engine.waitForLog((l) => l.msg === 'download complete' && l.hash === hash, {
+      what: 'bob to complete the download',
+      timeoutMs: 120_000,
+    });
+    const started = Date.now();
+    expect(await bob.rpc.result('bt.add_torrent_by_hash', { hash, save_path: bob.dirs.downloads })).toBe(
+      true,
+    );
+    // The engine's own timestamp of completion (same host clock), not when a poll noticed it.
+    const finished = Date.parse((await complete).time as string);
+    const seconds = (finished - started) / 1000;
+    const rate = SIZE / MiB / seconds;
+    metrics.transferSeconds = Number(seconds.toFixed(3));
+    metrics.transferMiBps = Number(rate.toFixed(1));
+    console.log(
+      `64 MiB downloaded in ${seconds.toFixed(2)} s (${rate.toFixed(1)} MiB/s, metadata fetch included)`,
+    );
+
+    // The engine also told NATS subscribers (the coalesced progress event says done).
+    await waitFor(
+      async () => {
+        const { torrents } = await bob.rpc.result<Torrents>('bt.get_torrents');
+        return torrents.find((t) => t.hash === hash && t.state === 'seeding');
+      },
+      { what: 'bob to list the torrent as seeding' },
+    );
+    expect(await doneEvent).toMatchObject({ hash, done: true, progress: 1 });
+
+    const file = join(bob.dirs.downloads, name);
+    expect((await stat(file)).size).toBe(SIZE);
+    expect(await sha256File(file)).toBe(sha256);
+    const { torrents } = await bob.rpc.result<Torrents>('bt.get_torrents');
+    expect(torrents.find((t) => t.hash === hash)).toMatchObject({
+      name,
+      total_size: SIZE,
+      done: SIZE,
+      state: 'seeding',
+    });
+  });
+
+  it("bob's own published list then includes it (a downloader becomes a source)", async () => {
+    const share = await waitFor(async () => (await sharesOffered(alice, bob)).find((s) => s.hash === hash), {
+      what: `bob's list to include the downloaded share, seen by alice`,
+    });
+    expect(share).toMatchObject({ hash, name, size: SIZE });
+  });
+
+  it('every service is still running', () => {
+    for (const node of [alice, bob]) {
+      for (const s of node.services())
+        expect(
+          s.logs.some((l) => l.msg === 'stopped'),
+          s.label,
+        ).toBe(false);
+    }
+  });
+});

@@ -1,0 +1,18 @@
+export { spawnChild, type Child, type Stream } from './child.js';
+export { Cleanup, makeTempDir, removeTempDir } from './cleanup.js';
+export { JsonRpcClient, JsonRpcError, type RpcResponse } from './jsonrpc.js';
+export { startNats, type NatsServer } from './nats.js';
+export { freePort } from './ports.js';
+export { encodeName, startProsody, type Account, type Prosody, type ProsodyOptions } from './prosody.js';
+export {
+  logDir,
+  repoRoot,
+  startScript,
+  startService,
+  type LogLine,
+  type ScriptProcess,
+  type ServiceName,
+  type ServiceProcess,
+} from './service.js';
+export { Feed, waitFor, type WaitOptions } from './wait.js';
+export { startNode, type BitweenNode, type NodeOptions } from './node.js';

@@ -1,0 +1,87 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { makeTempDir, removeTempDir, type Cleanup } from './cleanup.js';
+import { JsonRpcClient } from './jsonrpc.js';
+import { startNats, type NatsServer } from './nats.js';
+import { freePort } from './ports.js';
+import type { Prosody } from './prosody.js';
+import { startService, type ServiceProcess } from './service.js';
+
+/** One user's whole bitween: their own NATS and the three services, as real processes. */
+export interface BitweenNode {
+  user: string;
+  jid: string;
+  nats: NatsServer;
+  engine: ServiceProcess;
+  gateway: ServiceProcess;
+  api: ServiceProcess;
+  apiUrl: string;
+  rpc: JsonRpcClient;
+  /** Temp dirs: `shares` (files to share), `downloads` (default save path), `state`. */
+  dirs: { root: string; shares: string; downloads: string; state: string };
+  services(): ServiceProcess[];
+}
+
+export interface NodeOptions {
+  user: string;
+  password: string;
+  prosody: Prosody;
+  /** Extra environment for every service (e.g. BITWEEN_LOG_LEVEL). */
+  env?: Record<string, string>;
+}
+
+export async function startNode(cleanup: Cleanup, opts: NodeOptions): Promise<BitweenNode> {
+  const root = await makeTempDir(`bitween-${opts.user}`);
+  cleanup.add(`${opts.user} dirs`, () => removeTempDir(root));
+  const dirs = {
+    root,
+    shares: join(root, 'shares'),
+    downloads: join(root, 'downloads'),
+    state: join(root, 'state'),
+  };
+  await Promise.all([mkdir(dirs.shares), mkdir(dirs.downloads), mkdir(dirs.state)]);
+
+  const nats = await startNats(cleanup);
+  const common = { BITWEEN_NATS_URL: nats.url, BITWEEN_LOG_LEVEL: 'debug', ...opts.env };
+  const engine = await startService(cleanup, {
+    name: 'torrent-engine',
+    label: `${opts.user}-engine`,
+    env: {
+      ...common,
+      BITWEEN_ENGINE_ID: `${opts.user}-engine-1`,
+      BITWEEN_TORRENT_PORT: '0',
+      BITWEEN_ANNOUNCE_ADDRESSES: '127.0.0.1',
+      BITWEEN_DOWNLOAD_DIR: dirs.downloads,
+      BITWEEN_STATE_DIR: dirs.state,
+    },
+  });
+  const gateway = await startService(cleanup, {
+    name: 'xmpp-gateway',
+    label: `${opts.user}-gateway`,
+    env: {
+      ...common,
+      BITWEEN_XMPP_JID: opts.prosody.jid(opts.user),
+      BITWEEN_XMPP_PASSWORD: opts.password,
+      BITWEEN_XMPP_SERVICE: opts.prosody.service,
+    },
+  });
+  const port = await freePort();
+  const api = await startService(cleanup, {
+    name: 'api',
+    label: `${opts.user}-api`,
+    env: { ...common, BITWEEN_API_HOST: '127.0.0.1', BITWEEN_API_PORT: String(port) },
+  });
+  const apiUrl = `http://127.0.0.1:${port}`;
+  return {
+    user: opts.user,
+    jid: opts.prosody.jid(opts.user),
+    nats,
+    engine,
+    gateway,
+    api,
+    apiUrl,
+    rpc: new JsonRpcClient(apiUrl),
+    dirs,
+    services: () => [engine, gateway, api],
+  };
+}

@@ -1,0 +1,167 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { spawnChild, type Child } from './child.js';
+import { makeTempDir, removeTempDir, type Cleanup } from './cleanup.js';
+import { freePort } from './ports.js';
+
+export interface Account {
+  user: string;
+  password: string;
+}
+
+export interface Prosody {
+  host: '127.0.0.1';
+  port: number;
+  pid: number;
+  domain: string;
+  /** For @xmpp/client: `xmpp://127.0.0.1:PORT` */
+  service: string;
+  /** `user@domain` */
+  jid(user: string): string;
+  /** Temp dir with the config, data and log; removed by stop(). */
+  dir: string;
+  logFile: string;
+  /** SIGTERM (SIGKILL after 5 s), wait for the exit, remove `dir`. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface ProsodyOptions {
+  accounts: Account[];
+  /** Users (from `accounts`) who all have each other on their roster with subscription "both" (mod_groups). */
+  friends: string[];
+  /** Default 'localhost'. */
+  domain?: string;
+  /** Port to try first (default: a free one). Taken ports are retried with free ones. */
+  port?: number;
+}
+
+const PORT_ATTEMPTS = 4; // the first try and up to 3 retries when the port was taken in the meantime
+const USER = /^[a-z0-9][a-z0-9._-]*$/; // already in nodeprep form, so Prosody stores it as given
+const DOMAIN = /^[a-z0-9][a-z0-9.-]*$/;
+
+/**
+ * A fresh Prosody with one VirtualHost on a loopback port: plain c2s only (no TLS, no s2s, no HTTP),
+ * accounts written as files before start. Stopped by `cleanup` at the latest.
+ */
+export async function startProsody(cleanup: Cleanup, opts: ProsodyOptions): Promise<Prosody> {
+  const domain = opts.domain ?? 'localhost';
+  validate(domain, opts);
+  const dir = await makeTempDir('prosody');
+  const logFile = join(dir, 'prosody.log');
+  let child: Child | undefined;
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      await child?.stop(5_000);
+      await removeTempDir(dir);
+    })();
+    return stopping;
+  };
+  cleanup.add(`prosody (${dir})`, stop);
+  try {
+    await writeData(dir, domain, opts);
+    let port = opts.port ?? (await freePort());
+    let running: Child;
+    for (let attempt = 1; ; attempt++) {
+      await writeFile(join(dir, 'prosody.cfg.lua'), config(dir, domain, port, logFile));
+      child = running = await spawnChild('prosody', ['--config', join(dir, 'prosody.cfg.lua'), '-F']);
+      // Prosody logs to stdout (console) and to logFile. A taken port is no fatal error for it: it logs
+      // "Failed to open server port N ..." then "Activated service 'c2s' on no ports" and keeps running.
+      const line = await running.output.wait(
+        (l) => l.includes("Activated service 'c2s' on [") || l.includes('Failed to open server port'),
+        { what: `prosody to listen on port ${port}`, timeoutMs: 20_000 },
+      );
+      if (!line.includes('Failed to open server port')) break;
+      await running.stop(5_000);
+      if (attempt === PORT_ATTEMPTS)
+        throw new Error(`prosody: no free port after ${attempt} attempts: ${line}`);
+      port = await freePort();
+    }
+    return {
+      host: '127.0.0.1',
+      port,
+      pid: running.pid,
+      domain,
+      service: `xmpp://127.0.0.1:${port}`,
+      jid: (user) => `${user}@${domain}`,
+      dir,
+      logFile,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+function validate(domain: string, opts: ProsodyOptions): void {
+  if (!DOMAIN.test(domain)) throw new Error(`prosody: unsupported domain ${JSON.stringify(domain)}`);
+  const users = new Set<string>();
+  for (const { user } of opts.accounts) {
+    if (!USER.test(user))
+      throw new Error(`prosody: user names must match ${String(USER)}, got ${JSON.stringify(user)}`);
+    users.add(user);
+  }
+  const strangers = opts.friends.filter((user) => !users.has(user));
+  if (strangers.length > 0) throw new Error(`prosody: friends without an account: ${strangers.join(', ')}`);
+}
+
+/** Account files (DATA/<domain>/accounts/<user>.dat) and the mod_groups file. */
+async function writeData(dir: string, domain: string, opts: ProsodyOptions): Promise<void> {
+  const accounts = join(dir, 'data', encodeName(domain), 'accounts');
+  await mkdir(accounts, { recursive: true });
+  await mkdir(join(dir, 'certs')); // an empty one: without it Prosody logs an error at start
+  for (const { user, password } of opts.accounts) {
+    await writeFile(
+      join(accounts, `${encodeName(user)}.dat`),
+      `return { ["password"] = ${lua(password)}; };\n`,
+    );
+  }
+  const members = opts.friends.map((user) => `${user}@${domain}=${user}\n`).join('');
+  await writeFile(join(dir, 'groups.txt'), `[Friends]\n${members}`);
+}
+
+function config(dir: string, domain: string, port: number, logFile: string): string {
+  return `-- Written by the bitween test harness.
+run_as_root = true
+pidfile = ${lua(join(dir, 'prosody.pid'))}
+data_path = ${lua(join(dir, 'data'))}
+certificates = ${lua(join(dir, 'certs'))}
+interfaces = { "127.0.0.1" }
+c2s_ports = { ${port} }
+c2s_direct_tls_ports = { }
+s2s_ports = { }
+http_ports = { }
+https_ports = { }
+modules_enabled = { "disco", "roster", "saslauth", "pep", "ping", "register", "posix", "groups" }
+modules_disabled = { "s2s" }
+c2s_require_encryption = false
+allow_unencrypted_plain_auth = true
+authentication = "internal_plain"
+storage = "internal"
+groups_file = ${lua(join(dir, 'groups.txt'))}
+log = {
+  { levels = { min = "info" }, to = "file", filename = ${lua(logFile)} };
+  { levels = { min = "info" }, to = "console" };
+}
+VirtualHost ${lua(domain)}
+`;
+}
+
+/** Prosody's file-name encoding: every byte that is not ASCII alphanumeric becomes %xx (lower-case hex). */
+export function encodeName(name: string): string {
+  return Array.from(Buffer.from(name, 'utf8'), (byte) => {
+    const c = String.fromCharCode(byte);
+    return /[A-Za-z0-9]/.test(c) ? c : `%${byte.toString(16).padStart(2, '0')}`;
+  }).join('');
+}
+
+/** A Lua string literal; control characters as 3-digit decimal escapes. */
+function lua(s: string): string {
+  const body = Array.from(s, (c) => {
+    const code = c.charCodeAt(0);
+    if (c === '\\' || c === '"') return `\\${c}`;
+    return code < 0x20 || code === 0x7f ? `\\${String(code).padStart(3, '0')}` : c;
+  }).join('');
+  return `"${body}"`;
+}

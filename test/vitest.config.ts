@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts'],
+    // Real servers and services start inside tests: generous limits, and one file at a time (2 cores).
+    testTimeout: 180_000,
+    hookTimeout: 120_000,
+    fileParallelism: false,
+    reporters: ['default', 'json'],
+    outputFile: { json: '../reports/vitest/test.json' },
+  },
+});
