@@ -8,6 +8,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     fileParallelism: false,
     reporters: ['default', 'json'],
-    outputFile: { json: '../reports/vitest/test.json' },
+    outputFile: { json: 'test-results/vitest.json' },
   },
 });

@@ -4,6 +4,6 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts'],
     reporters: ['default', 'json'],
-    outputFile: { json: '../../reports/vitest/torrent-engine.json' },
+    outputFile: { json: 'test-results/vitest.json' },
   },
 });

@@ -179,13 +179,48 @@ describe('two friends share a file end to end', () => {
     expect(share).toMatchObject({ hash, name, size: SIZE });
   });
 
-  it('every service is still running', () => {
+  it("bob's engine restarts with the torrent restored from disk, and bob shares it again", async () => {
+    expect(await bob.engine.stop()).toBe(0);
+    // A clean engine stop withdraws its registry entry: bob's list at alice loses the share.
+    await waitFor(async () => !(await sharesOffered(alice, bob)).some((s) => s.hash === hash), {
+      what: "bob's share to disappear at alice after his engine stopped",
+    });
+    const engine = await bob.restart('engine');
+    await engine.waitForLog((l) => l.msg === 'restored torrents' && l.torrents === 1, {
+      what: 'the restore',
+    });
+    const restored = await waitFor(
+      async () => {
+        const { torrents } = await bob.rpc.result<Torrents>('bt.get_torrents');
+        return torrents.find((t) => t.hash === hash && t.state === 'seeding');
+      },
+      { what: 'the restored torrent to be verified and seeding' },
+    );
+    expect(restored).toMatchObject({ name, total_size: SIZE, done: SIZE, progress: 1 });
+    await waitFor(async () => (await sharesOffered(alice, bob)).some((s) => s.hash === hash), {
+      what: "bob's share to reappear at alice",
+    });
+  });
+
+  it("alice's clean shutdown withdraws her list at bob", async () => {
+    expect(await alice.gateway.stop()).toBe(0);
+    expect(alice.gateway.logs.some((l) => l.msg === 'withdrew our shares')).toBe(true);
+    await waitFor(async () => (await sharesOffered(bob, alice)).length === 0, {
+      what: "alice's shares to disappear at bob",
+    });
+    const { shares } = await bob.rpc.result<Shares>('xmpp.get_shares');
+    expect(shares[alice.jid]).toEqual({});
+  });
+
+  it('every other service is still running', () => {
     for (const node of [alice, bob]) {
-      for (const s of node.services())
+      for (const s of node.services()) {
+        if (s === alice.gateway) continue; // stopped on purpose above
         expect(
           s.logs.some((l) => l.msg === 'stopped'),
           s.label,
         ).toBe(false);
+      }
     }
   });
 });

@@ -20,6 +20,8 @@ export interface BitweenNode {
   /** Temp dirs: `shares` (files to share), `downloads` (default save path), `state`. */
   dirs: { root: string; shares: string; downloads: string; state: string };
   services(): ServiceProcess[];
+  /** Start a service again with the same environment (after stopping it); updates the field. */
+  restart(name: 'engine' | 'gateway' | 'api'): Promise<ServiceProcess>;
 }
 
 export interface NodeOptions {
@@ -43,45 +45,51 @@ export async function startNode(cleanup: Cleanup, opts: NodeOptions): Promise<Bi
 
   const nats = await startNats(cleanup);
   const common = { BITWEEN_NATS_URL: nats.url, BITWEEN_LOG_LEVEL: 'debug', ...opts.env };
-  const engine = await startService(cleanup, {
-    name: 'torrent-engine',
-    label: `${opts.user}-engine`,
-    env: {
-      ...common,
-      BITWEEN_ENGINE_ID: `${opts.user}-engine-1`,
-      BITWEEN_TORRENT_PORT: '0',
-      BITWEEN_ANNOUNCE_ADDRESSES: '127.0.0.1',
-      BITWEEN_DOWNLOAD_DIR: dirs.downloads,
-      BITWEEN_STATE_DIR: dirs.state,
+  const specs = {
+    engine: {
+      name: 'torrent-engine' as const,
+      label: `${opts.user}-engine`,
+      env: {
+        ...common,
+        BITWEEN_ENGINE_ID: `${opts.user}-engine-1`,
+        BITWEEN_TORRENT_PORT: '0',
+        BITWEEN_ANNOUNCE_ADDRESSES: '127.0.0.1',
+        BITWEEN_DOWNLOAD_DIR: dirs.downloads,
+        BITWEEN_STATE_DIR: dirs.state,
+      },
     },
-  });
-  const gateway = await startService(cleanup, {
-    name: 'xmpp-gateway',
-    label: `${opts.user}-gateway`,
-    env: {
-      ...common,
-      BITWEEN_XMPP_JID: opts.prosody.jid(opts.user),
-      BITWEEN_XMPP_PASSWORD: opts.password,
-      BITWEEN_XMPP_SERVICE: opts.prosody.service,
+    gateway: {
+      name: 'xmpp-gateway' as const,
+      label: `${opts.user}-gateway`,
+      env: {
+        ...common,
+        BITWEEN_XMPP_JID: opts.prosody.jid(opts.user),
+        BITWEEN_XMPP_PASSWORD: opts.password,
+        BITWEEN_XMPP_SERVICE: opts.prosody.service,
+      },
     },
-  });
-  const port = await freePort();
-  const api = await startService(cleanup, {
-    name: 'api',
-    label: `${opts.user}-api`,
-    env: { ...common, BITWEEN_API_HOST: '127.0.0.1', BITWEEN_API_PORT: String(port) },
-  });
-  const apiUrl = `http://127.0.0.1:${port}`;
-  return {
+    api: {
+      name: 'api' as const,
+      label: `${opts.user}-api`,
+      env: { ...common, BITWEEN_API_HOST: '127.0.0.1', BITWEEN_API_PORT: String(await freePort()) },
+    },
+  };
+  const node: BitweenNode = {
     user: opts.user,
     jid: opts.prosody.jid(opts.user),
     nats,
-    engine,
-    gateway,
-    api,
-    apiUrl,
-    rpc: new JsonRpcClient(apiUrl),
+    engine: await startService(cleanup, specs.engine),
+    gateway: await startService(cleanup, specs.gateway),
+    api: await startService(cleanup, specs.api),
+    apiUrl: `http://127.0.0.1:${specs.api.env.BITWEEN_API_PORT}`,
+    rpc: new JsonRpcClient(`http://127.0.0.1:${specs.api.env.BITWEEN_API_PORT}`),
     dirs,
-    services: () => [engine, gateway, api],
+    services: () => [node.engine, node.gateway, node.api],
+    restart: async (name) => {
+      const started = await startService(cleanup, specs[name]);
+      node[name] = started;
+      return started;
+    },
   };
+  return node;
 }

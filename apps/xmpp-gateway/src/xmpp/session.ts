@@ -70,6 +70,7 @@ export class XmppSession extends EventEmitter<SessionEvents> {
   #online = false;
   #stopped = false;
   #retry: NodeJS.Timeout | null = null;
+  #backoff = 1000;
 
   constructor(private readonly opts: SessionOptions) {
     super();
@@ -81,8 +82,13 @@ export class XmppSession extends EventEmitter<SessionEvents> {
       username: opts.username,
       password: opts.password,
     });
-    const { iqCaller, iqCallee } = this.#client as unknown as { iqCaller: IqCaller; iqCallee: IqCallee };
+    const { iqCaller, iqCallee, reconnect } = this.#client as unknown as {
+      iqCaller: IqCaller;
+      iqCallee: IqCallee;
+      reconnect: { stop(): void };
+    };
     this.#iq = { caller: iqCaller, callee: iqCallee };
+    reconnect.stop();
     this.#wire();
   }
 
@@ -100,7 +106,7 @@ export class XmppSession extends EventEmitter<SessionEvents> {
   }
 
   start(): void {
-    void this.#connect(1000);
+    void this.#connect();
   }
 
   async stop(): Promise<void> {
@@ -129,16 +135,30 @@ export class XmppSession extends EventEmitter<SessionEvents> {
     }
   }
 
-  async #connect(delay: number): Promise<void> {
+  /**
+   * (Re)connect with backoff: 1 s, doubling to 60 s, back to 1 s once online. We drive this
+   * ourselves instead of xmpp.js's reconnect plugin, which retries every second for ever (also
+   * with a wrong password) and refuses a new start() after a failed first one.
+   */
+  async #connect(): Promise<void> {
     if (this.#stopped) return;
+    this.#retry = null;
     try {
+      if (this.#client.status !== 'offline') await this.#client.stop();
       await this.#client.start();
+      this.#backoff = 1000;
     } catch (err) {
       if (this.#stopped) return;
-      const next = Math.min(delay * 2, 60_000);
-      this.opts.log.error({ err: (err as Error).message, retryInMs: delay }, 'XMPP login failed');
-      this.#retry = setTimeout(() => void this.#connect(next), delay);
+      this.opts.log.error({ err: (err as Error).message, retryInMs: this.#backoff }, 'XMPP login failed');
+      this.#scheduleReconnect();
     }
+  }
+
+  #scheduleReconnect(): void {
+    if (this.#stopped || this.#retry) return;
+    const delay = this.#backoff;
+    this.#backoff = Math.min(delay * 2, 60_000);
+    this.#retry = setTimeout(() => void this.#connect(), delay);
   }
 
   #wire(): void {
@@ -146,14 +166,13 @@ export class XmppSession extends EventEmitter<SessionEvents> {
     const log = this.opts.log;
 
     c.on('error', (err: Error) => log.warn({ err: err.message }, 'XMPP error'));
-    c.on('offline', () => {
-      this.#online = false;
-      this.emit('offline');
-    });
     c.on('status', (status: string) => {
-      if (status === 'disconnect') {
-        if (this.#online) log.warn({}, 'XMPP disconnected, reconnecting');
+      if (status !== 'disconnect' || this.#stopped) return;
+      if (this.#online) {
+        log.warn({}, 'XMPP disconnected, reconnecting');
         this.#online = false;
+        this.emit('offline');
+        this.#scheduleReconnect();
       }
     });
     c.on('online', (address: { toString(): string }) => {
@@ -202,7 +221,8 @@ export class XmppSession extends EventEmitter<SessionEvents> {
       this.emit('online');
     } catch (err) {
       log.error({ err }, 'XMPP session set-up failed; reconnecting');
-      this.#client.disconnect().catch(() => undefined);
+      await this.#client.disconnect().catch(() => undefined);
+      this.#scheduleReconnect();
     }
   }
 

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The one command that tests bitween on a fresh machine (Debian 12, root or sudo):
+# installs what the tests need (apt: nats-server, prosody, docker-compose; npm ci, which also
+# brings Node 24), then formats/lints/typechecks/builds every project and runs every test tier
+# against real nats-server, Prosody and BitTorrent transfers. Ends with one line
+# "N passed, N failed, N skipped".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+step "system packages"
+missing=()
+command -v nats-server >/dev/null || missing+=(nats-server)
+command -v prosody >/dev/null || missing+=(prosody)
+command -v docker-compose >/dev/null || missing+=(docker-compose)
+if [ ${#missing[@]} -gt 0 ]; then
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+    || { echo "could not install ${missing[*]}"; echo "0 passed, 1 failed"; exit 1; }
+fi
+# nats-server lives in /usr/sbin, which a non-root PATH may lack.
+export PATH="$PATH:/usr/sbin"
+
+step "npm ci"
+npm ci --no-audit --no-fund || { echo "npm ci failed"; echo "0 passed, 1 failed"; exit 1; }
+# Node 24 comes from the `node` package: put node_modules/.bin first.
+export PATH="$PWD/node_modules/.bin:$PATH"
+export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false CI="${CI:-true}"
+echo "node $(node --version), $(nats-server --version 2>&1 | head -1), prosody $(dpkg-query -W -f="${Version}" prosody 2>/dev/null)"
+
+rm -rf reports/static apps/*/test-results libs/*/test-results test/test-results
+mkdir -p reports/static
+
+# Each static check is one entry in the summary.
+check() {
+  local name="$1"; shift
+  step "$name"
+  if "$@"; then echo passed > "reports/static/$name"; else echo failed > "reports/static/$name"; fi
+}
+
+check format prettier --check .
+check build nx run-many -t build --output-style=static
+check lint nx run-many -t lint --output-style=static
+check typecheck nx run-many -t typecheck --output-style=static
+check compose docker-compose --env-file .env.example config -q
+
+step "tests (unit, real-dependency, end-to-end)"
+nx run-many -t test --parallel=1 --output-style=static
+node scripts/test-summary.mjs
