@@ -15,7 +15,12 @@ import {
   type ServiceProcess,
 } from '../harness/index.js';
 
-const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+const quiet = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
 
 async function filesBelow(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
@@ -66,11 +71,15 @@ describe('a torrent whose file names contain ../', () => {
     const added = await bus.request(engine.addHash, { hash, savePath: downloads });
     expect(added.ok).toBe(true);
     const finished = engineProcess.waitForLog(
-      (l) => (l.msg === 'download complete' || l.msg === 'refused a torrent with unsafe file names') && l.hash === hash,
+      (l) =>
+        (l.msg === 'download complete' || l.msg === 'refused a torrent with unsafe file names') &&
+        l.hash === hash,
       { what: 'the engine to finish or refuse the hostile torrent' },
     );
     // The gateway's role: hand the engine the peer's endpoint.
-    bus.publish(xmpp.peers, { peers: [{ hash, endpoints: [{ address: '127.0.0.1', port: ready.port as number }] }] });
+    bus.publish(xmpp.peers, {
+      peers: [{ hash, endpoints: [{ address: '127.0.0.1', port: ready.port as number }] }],
+    });
     await finished;
 
     // Nothing was written anywhere but the downloads folder (and the engine's state).
@@ -84,9 +93,13 @@ describe('a torrent whose file names contain ../', () => {
     }
 
     const list = await bus.request(engine.list, {}, { params: { engineId: 'victim' } });
-    expect(list.ok && list.value.torrents.find((t) => t.hash === hash)?.files.map((f) => f.path).sort()).toEqual(
-      files.map((f) => f.servedFrom).sort(),
-    );
+    expect(
+      list.ok &&
+        list.value.torrents
+          .find((t) => t.hash === hash)
+          ?.files.map((f) => f.path)
+          .sort(),
+    ).toEqual(files.map((f) => f.servedFrom).sort());
   });
 
   it('leaves the engine serving', async () => {
