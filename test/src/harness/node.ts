@@ -27,14 +27,19 @@ export interface BitweenNode {
 export interface NodeOptions {
   user: string;
   password: string;
+  /** XMPP resource (one per instance of the same account); default `bitween`. */
+  resource?: string;
+  /** Label prefix for logs and temp dirs; default the user name. */
+  name?: string;
   prosody: Prosody;
   /** Extra environment for every service (e.g. BITWEEN_LOG_LEVEL). */
   env?: Record<string, string>;
 }
 
 export async function startNode(cleanup: Cleanup, opts: NodeOptions): Promise<BitweenNode> {
-  const root = await makeTempDir(`bitween-${opts.user}`);
-  cleanup.add(`${opts.user} dirs`, () => removeTempDir(root));
+  const name = opts.name ?? opts.user;
+  const root = await makeTempDir(`bitween-${name}`);
+  cleanup.add(`${name} dirs`, () => removeTempDir(root));
   const dirs = {
     root,
     shares: join(root, 'shares'),
@@ -48,10 +53,10 @@ export async function startNode(cleanup: Cleanup, opts: NodeOptions): Promise<Bi
   const specs = {
     engine: {
       name: 'torrent-engine' as const,
-      label: `${opts.user}-engine`,
+      label: `${name}-engine`,
       env: {
         ...common,
-        BITWEEN_ENGINE_ID: `${opts.user}-engine-1`,
+        BITWEEN_ENGINE_ID: `${name}-engine-1`,
         BITWEEN_TORRENT_PORT: '0',
         BITWEEN_ANNOUNCE_ADDRESSES: '127.0.0.1',
         BITWEEN_DOWNLOAD_DIR: dirs.downloads,
@@ -60,17 +65,18 @@ export async function startNode(cleanup: Cleanup, opts: NodeOptions): Promise<Bi
     },
     gateway: {
       name: 'xmpp-gateway' as const,
-      label: `${opts.user}-gateway`,
+      label: `${name}-gateway`,
       env: {
         ...common,
         BITWEEN_XMPP_JID: opts.prosody.jid(opts.user),
         BITWEEN_XMPP_PASSWORD: opts.password,
         BITWEEN_XMPP_SERVICE: opts.prosody.service,
+        ...(opts.resource ? { BITWEEN_XMPP_RESOURCE: opts.resource } : {}),
       },
     },
     api: {
       name: 'api' as const,
-      label: `${opts.user}-api`,
+      label: `${name}-api`,
       env: { ...common, BITWEEN_API_HOST: '127.0.0.1', BITWEEN_API_PORT: String(await freePort()) },
     },
   };
