@@ -135,6 +135,8 @@ let engineHost: ServiceHost;
 let gatewayHost: ServiceHost;
 let app: FastifyInstance;
 let authApp: FastifyInstance;
+/** What the stand-in gateway answers for `xmpp.status`. */
+let gatewayOnline = true;
 let releaseSlowAdd: () => void = () => undefined;
 const slowAdd = new Promise<void>((resolve) => (releaseSlowAdd = resolve));
 const calls = {
@@ -194,7 +196,11 @@ beforeAll(async () => {
 
   gatewayHost = await ServiceHost.start(peerBus, { name: serviceNames.gateway, version: '0.2.0' });
   gatewayHost.serve(xmpp.shares, () => ({ contacts }));
-  gatewayHost.serve(xmpp.status, () => ({ jid: 'me@example.org/bitween', online: true, contacts: 1 }));
+  gatewayHost.serve(xmpp.status, () => ({
+    jid: 'me@example.org/bitween',
+    online: gatewayOnline,
+    contacts: 1,
+  }));
 
   const bus = new Bus(apiNc, log);
   const registry = await EngineRegistry.open(apiNc, log);
@@ -524,6 +530,17 @@ describe('bearer auth', () => {
 });
 
 describe('GET /health', () => {
+  it('is 503 degraded while the gateway is not logged in to XMPP', async () => {
+    gatewayOnline = false;
+    try {
+      const res = await app.inject({ method: 'GET', url: '/health' });
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toMatchObject({ status: 'degraded', xmpp: { online: false } });
+    } finally {
+      gatewayOnline = true;
+    }
+  });
+
   it('is ok when the gateway answers and an engine is live', async () => {
     const res = await app.inject({ method: 'GET', url: '/health' });
     expect(res.statusCode).toBe(200);

@@ -25,8 +25,8 @@ export interface HealthReport {
 
 /**
  * `GET /health` (no token needed): asks the gateway for its status and reads the live engines
- * from the registry, both over NATS. 200 `ok` when the gateway answers and at least one engine
- * is live, else 503 `degraded` with what is missing.
+ * from the registry, both over NATS. 200 `ok` when the gateway answers and is logged in to XMPP
+ * and at least one engine is live, else 503 `degraded` with what is missing.
  */
 const health: FastifyPluginCallback<HealthOptions> = (app, { bus, registry, timeoutMs }, done) => {
   app.get('/health', { config: { public: true } }, async (_request, reply) => {
@@ -52,7 +52,9 @@ const health: FastifyPluginCallback<HealthOptions> = (app, { bus, registry, time
           }))
         : { error: engines.error },
     };
-    if (!status.ok || !engines.ok || engines.list.length === 0) report.status = 'degraded';
+    // Not logged in to XMPP: friends neither see our list nor reach us, so not "ok".
+    if (!status.ok || !status.value.online || !engines.ok || engines.list.length === 0)
+      report.status = 'degraded';
     return reply.code(report.status === 'ok' ? 200 : 503).send(report);
   });
   done();
