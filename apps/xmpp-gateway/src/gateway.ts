@@ -56,10 +56,9 @@ export class Gateway {
       this.engines.update(engineId, engine);
       this.#enginesChanged();
     });
-    this.#timer = setInterval(() => {
-      const fingerprint = this.#fingerprint();
-      if (fingerprint !== this.#liveFingerprint) this.#enginesChanged();
-    }, this.opts.engineCheckMs);
+    // The watch gives changes at once; this periodic full read makes the view right even if a
+    // change was missed, and notices engines that fell silent.
+    this.#timer = setInterval(() => void this.#resync(), this.opts.engineCheckMs);
     session.start();
   }
 
@@ -99,11 +98,26 @@ export class Gateway {
 
   // ---- engines ---------------------------------------------------------------------------
 
+  /** Which engines are alive and what they hold: when it changes, publish again. */
   #fingerprint(): string {
     return this.engines
       .live(Date.now())
-      .map((e) => e.state.engineId)
-      .join(',');
+      .map(
+        (e) =>
+          `${e.state.engineId}:${e.state.torrents.map((t) => `${t.hash}${t.name === null ? '?' : ''}`).join(',')}`,
+      )
+      .join(';');
+  }
+
+  async #resync(): Promise<void> {
+    try {
+      this.engines.replaceAll(await this.opts.registry.live());
+    } catch (err) {
+      this.opts.log.warn({ err }, 'could not read the engine registry');
+    }
+    const fingerprint = this.#fingerprint();
+    if (fingerprint !== this.#liveFingerprint) this.#enginesChanged();
+    else this.#publisher.trigger(); // cheap: publishes only if the list differs from the last
   }
 
   #enginesChanged(): void {

@@ -1,3 +1,4 @@
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from './bus.js';
@@ -25,6 +26,7 @@ export function isAlive(engine: RegisteredEngine, now: number): boolean {
 export class EngineRegistry {
   private constructor(
     readonly kv: KV,
+    private readonly jsm: JetStreamManager,
     private readonly log: Logger,
   ) {}
 
@@ -32,7 +34,7 @@ export class EngineRegistry {
     // `create` opens the bucket when it exists. Entries older than an hour are garbage
     // (liveness is judged by heartbeats, not by the bucket's age limit).
     const kv = await new Kvm(nc).create(buckets.engines, { history: 1, ttl: 60 * 60 * 1000 });
-    return new EngineRegistry(kv, log);
+    return new EngineRegistry(kv, await jetstreamManager(nc), log);
   }
 
   async announce(state: EngineState): Promise<void> {
@@ -59,29 +61,52 @@ export class EngineRegistry {
     return { state: decoded.value, seenAt: entry.created.getTime() };
   }
 
-  /** Every engine whose heartbeat is recent. */
+  /**
+   * Every engine whose heartbeat is recent. The keys come from one stream-info request (its
+   * per-subject counts), not from `kv.keys()`: that one opens a push consumer and, on a busy
+   * machine, can lose the messages pushed before it subscribes and then never end.
+   */
   async live(now = Date.now()): Promise<RegisteredEngine[]> {
+    const prefix = `$KV.${buckets.engines}.`;
+    const info = await this.jsm.streams.info(`KV_${buckets.engines}`, { subjects_filter: `${prefix}>` });
+    const keys = Object.keys(info.state.subjects ?? {}).map((subject) => subject.slice(prefix.length));
+    const entries = await Promise.all(keys.map((key) => this.kv.get(key)));
     const out: RegisteredEngine[] = [];
-    const keys = await this.kv.keys();
-    for await (const key of keys) {
-      const entry = await this.kv.get(key);
+    for (const entry of entries) {
       const engine = entry ? this.parse(entry) : null;
       if (engine && isAlive(engine, now)) out.push(engine);
     }
-    return out;
+    return out.sort((a, b) => a.state.engineId.localeCompare(b.state.engineId));
   }
 
   /**
    * Follow the bucket: `onChange` gets the id and the new state (null when deleted), first for
-   * every existing entry, then for each change, until the returned `stop` is called.
+   * every existing entry, then for each change, until the returned `stop` is called. A watch
+   * that ends by itself (server restart, consumer lost) is started again.
    */
   async watch(onChange: (engineId: string, engine: RegisteredEngine | null) => void): Promise<() => void> {
-    const iter = await this.kv.watch();
+    let stopped = false;
+    let current = await this.kv.watch();
     void (async () => {
-      for await (const entry of iter) {
-        onChange(entry.key, this.parse(entry));
+      while (!stopped) {
+        try {
+          for await (const entry of current) onChange(entry.key, this.parse(entry));
+        } catch (err) {
+          this.log.warn({ err }, 'engine registry watch failed');
+        }
+        if (stopped) break;
+        this.log.warn({}, 'engine registry watch ended; watching again');
+        await new Promise((r) => setTimeout(r, 1000));
+        try {
+          if (!stopped) current = await this.kv.watch();
+        } catch (err) {
+          this.log.warn({ err }, 'could not watch the engine registry');
+        }
       }
-    })().catch((err: unknown) => this.log.error({ err }, 'engine registry watch ended'));
-    return () => iter.stop();
+    })();
+    return () => {
+      stopped = true;
+      current.stop();
+    };
   }
 }

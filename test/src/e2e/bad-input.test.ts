@@ -50,7 +50,12 @@ describe('bad input gets a clear error and the daemon keeps serving', () => {
       // eve is not on alice's roster.
       friends: ['alice', 'mallory'],
     });
-    alice = await startNode(cleanup, { user: 'alice', password: 'alice-pw', prosody });
+    alice = await startNode(cleanup, {
+      user: 'alice',
+      password: 'alice-pw',
+      prosody,
+      name: 'badinput-alice',
+    });
     for (const s of alice.services()) void s.exited.then(() => exited.push(s.label));
     await alice.gateway.waitForLog((l) => l.msg === 'XMPP online', { what: 'alice online' });
     [mallory, eve] = await Promise.all([

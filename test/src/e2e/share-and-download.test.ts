@@ -40,6 +40,14 @@ interface Torrents {
   }[];
 }
 
+/** The torrent once `node` seeds it; throws (so a timeout says what it was instead) until then. */
+async function seeding(node: BitweenNode, hash: string) {
+  const { torrents } = await node.rpc.result<Torrents>('bt.get_torrents');
+  const t = torrents.find((x) => x.hash === hash);
+  if (t?.state !== 'seeding') throw new Error(`not seeding yet: ${JSON.stringify(t)}`);
+  return t;
+}
+
 /** Every share `viewer` sees offered by `owner` (any resource). */
 async function sharesOffered(viewer: BitweenNode, owner: BitweenNode) {
   const { shares } = await viewer.rpc.result<Shares>('xmpp.get_shares');
@@ -151,13 +159,7 @@ describe('two friends share a file end to end', () => {
     );
 
     // The engine also told NATS subscribers (the coalesced progress event says done).
-    await waitFor(
-      async () => {
-        const { torrents } = await bob.rpc.result<Torrents>('bt.get_torrents');
-        return torrents.find((t) => t.hash === hash && t.state === 'seeding');
-      },
-      { what: 'bob to list the torrent as seeding' },
-    );
+    await waitFor(async () => seeding(bob, hash), { what: 'bob to list the torrent as seeding' });
     expect(await doneEvent).toMatchObject({ hash, done: true, progress: 1 });
 
     const file = join(bob.dirs.downloads, name);
@@ -189,13 +191,9 @@ describe('two friends share a file end to end', () => {
     await engine.waitForLog((l) => l.msg === 'restored torrents' && l.torrents === 1, {
       what: 'the restore',
     });
-    const restored = await waitFor(
-      async () => {
-        const { torrents } = await bob.rpc.result<Torrents>('bt.get_torrents');
-        return torrents.find((t) => t.hash === hash && t.state === 'seeding');
-      },
-      { what: 'the restored torrent to be verified and seeding' },
-    );
+    const restored = await waitFor(async () => seeding(bob, hash), {
+      what: 'the restored torrent to be verified and seeding',
+    });
     expect(restored).toMatchObject({ name, total_size: SIZE, done: SIZE, progress: 1 });
     await waitFor(async () => (await sharesOffered(alice, bob)).some((s) => s.hash === hash), {
       what: "bob's share to reappear at alice",

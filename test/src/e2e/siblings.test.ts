@@ -63,7 +63,7 @@ describe('several instances of one account', () => {
         resource: 'server',
         name: 'alice-server',
       }),
-      startNode(cleanup, { user: 'bob', password: 'bob-pw', prosody }),
+      startNode(cleanup, { user: 'bob', password: 'bob-pw', prosody, name: 'siblings-bob' }),
     ]);
     await Promise.all(
       [laptop, server, bob].map((n) =>

@@ -22,17 +22,24 @@ export async function waitFor<T>(check: () => T | Falsy | Promise<T | Falsy>, op
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   let failed = false;
+  let hung = false;
   for (;;) {
+    const started = Date.now();
     try {
       const value = await within(Promise.resolve().then(check), deadline - Date.now());
-      if (value !== TIMED_OUT && value) return value;
+      if (value === TIMED_OUT) hung = true;
+      else if (value) return value;
     } catch (err) {
       failed = true;
       lastError = err;
     }
     const left = deadline - Date.now();
     if (left <= 0) {
-      const cause = failed ? `; last error: ${describeError(lastError)}` : '';
+      const cause = hung
+        ? `; the last check had not returned after ${Date.now() - started}ms`
+        : failed
+          ? `; last error: ${describeError(lastError)}`
+          : '';
       throw new Error(`timed out after ${timeoutMs}ms waiting for ${opts.what}${cause}`, {
         cause: lastError,
       });

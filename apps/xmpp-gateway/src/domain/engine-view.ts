@@ -12,6 +12,12 @@ export class EngineView {
     else this.#engines.delete(engineId);
   }
 
+  /** Replace the whole view (a full read of the registry). */
+  replaceAll(engines: RegisteredEngine[]): void {
+    this.#engines.clear();
+    for (const e of engines) this.#engines.set(e.state.engineId, e);
+  }
+
   live(now: number): RegisteredEngine[] {
     return [...this.#engines.values()]
       .filter((e) => isAlive(e, now))
