@@ -29,6 +29,9 @@ npm ci --no-audit --no-fund || { echo "npm ci failed"; echo "0 passed, 1 failed"
 # Node 24 comes from the `node` package: put node_modules/.bin first.
 export PATH="$PWD/node_modules/.bin:$PATH"
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false CI="${CI:-true}"
+# Run everything for real: nx's cache (kept in ~/.nx as well as .nx) would otherwise replay
+# results from an earlier run on this machine, even in a fresh clone.
+export NX_SKIP_NX_CACHE=true
 echo "node $(node --version), $(nats-server --version 2>&1 | head -1), prosody $(dpkg-query -W -f="${Version}" prosody 2>/dev/null)"
 
 rm -rf reports/static apps/*/test-results libs/*/test-results test/test-results
