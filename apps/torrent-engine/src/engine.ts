@@ -190,12 +190,19 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     });
   }
 
-  /** Remember where friends offer `hash` and connect to the endpoints not tried yet. */
+  /**
+   * Remember where friends offer `hash` and connect to the endpoints that are new (the gateway
+   * repeats the whole list on every change), or to all of them while a download has no peer.
+   */
   setPeers(hash: string, endpoints: Endpoint[]): void {
     const addresses = endpoints.map(peerAddress);
+    const known = new Set(this.#peerBook.get(hash) ?? []);
     this.#peerBook.set(hash, addresses);
     const entry = this.#entries.get(hash);
-    if (entry) this.#dial(entry, addresses);
+    if (!entry) return;
+    const t = entry.torrent;
+    const starving = t !== null && !t.done && t.numPeers === 0;
+    this.#dial(entry, starving ? addresses : addresses.filter((a) => !known.has(a)));
   }
 
   /** Dial the known endpoints again for incomplete torrents that have no peer (friend restarted…). */

@@ -27,8 +27,8 @@ export function loadConfig<S extends z.ZodObject>(
     const name = String(issue.path[0] ?? '(config)');
     const got = input[name];
     const secret = /PASSWORD|TOKEN|SECRET/i.test(name);
-    const shown = got === undefined ? ' (not set)' : secret ? '' : ` (got ${JSON.stringify(got)})`;
-    return `${name}: ${issue.message}${shown}`;
+    if (got === undefined) return `${name}: is required (not set)`;
+    return `${name}: ${issue.message}${secret ? '' : ` (got ${JSON.stringify(got)})`}`;
   });
   throw new ConfigError(problems);
 }
