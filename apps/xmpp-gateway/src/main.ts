@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { Bus, EngineRegistry, ServiceHost, serviceNames, xmpp as contracts } from '@bitween/messages';
 import { connectNats, createLogger, packageVersion, runService } from '@bitween/runtime';
 import { loadGatewayConfig } from './config.js';
@@ -6,6 +8,11 @@ import { BITWEEN_DISCO } from './protocol/caps.js';
 import { XmppSession } from './xmpp/session.js';
 
 const version = packageVersion(import.meta.url);
+/** For Api.versions: the XMPP library's version, from its package.json. */
+const xmppClientVersion = packageVersion(
+  pathToFileURL(createRequire(import.meta.url).resolve('@xmpp/client')).href,
+  './package.json',
+);
 
 await runService({
   name: 'xmpp-gateway',
@@ -40,7 +47,12 @@ await runService({
       name: serviceNames.gateway,
       version,
       description: 'bitween XMPP gateway',
-      metadata: { jid: bare, resource: config.BITWEEN_XMPP_RESOURCE, node: process.version },
+      metadata: {
+        jid: bare,
+        resource: config.BITWEEN_XMPP_RESOURCE,
+        xmppClient: xmppClientVersion,
+        node: process.version,
+      },
     });
     host.serve(contracts.shares, () => ({ contacts: gateway.index.snapshot() }));
     host.serve(contracts.status, () => gateway.status());
