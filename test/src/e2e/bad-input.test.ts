@@ -235,6 +235,20 @@ describe('bad input gets a clear error and the daemon keeps serving', () => {
     });
   });
 
+  it('Api.versions lists the running services and their libraries', async () => {
+    const v = await alice.rpc.result<{
+      bitween: string;
+      services: { name: string; metadata?: Record<string, string> }[];
+    }>('Api.versions');
+    expect(v.bitween).toBe('0.1.0');
+    const byName = Object.fromEntries(v.services.map((s) => [s.name, s.metadata]));
+    expect(byName['bitween-torrent-engine']).toMatchObject({
+      engineId: 'badinput-alice-engine-1',
+      webtorrent: '3.0.21',
+    });
+    expect(byName['bitween-xmpp-gateway']).toMatchObject({ jid: alice.jid, xmppClient: '0.14.0' });
+  });
+
   it('keeps every service running and serving', async () => {
     expect(await alice.rpc.result('bt.get_torrents')).toEqual({ torrents: [] });
     const health = await fetch(`${alice.apiUrl}/health`);
