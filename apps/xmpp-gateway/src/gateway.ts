@@ -186,7 +186,8 @@ export class Gateway {
     this.index.replace(from, resources, Date.now());
     const shares = resources.reduce((n, r) => n + r.shares.length, 0);
     log.info({ from, resources: resources.length, shares }, 'received a share list');
-    bus.publish(contracts.contactShares, { jid: from, resources: resources.length, shares });
+    const contact = this.index.get(from);
+    if (contact) bus.publish(contracts.contactShares, contact);
     this.#publishPeers();
   }
 

@@ -100,7 +100,16 @@ export class Bus {
       );
       return false;
     }
-    this.nc.publish(evt.subject(params), encodeJson(checked.value));
+    const data = encodeJson(checked.value);
+    const max = this.nc.info?.max_payload;
+    if (max !== undefined && data.length > max) {
+      this.log.error(
+        { event: evt.name, bytes: data.length, max },
+        'event not published: larger than the NATS max payload',
+      );
+      return false;
+    }
+    this.nc.publish(evt.subject(params), data);
     return true;
   }
 
@@ -225,7 +234,18 @@ export class ServiceHost {
         );
         return reply(new BusError('internal', `${cmd.name}: the service produced an invalid reply`));
       }
-      msg.respond(encodeJson(checked.value));
+      const data = encodeJson(checked.value);
+      const max = this.bus.nc.info?.max_payload;
+      if (max !== undefined && data.length > max) {
+        log.error({ command: cmd.name, bytes: data.length, max }, 'reply larger than the NATS max payload');
+        return reply(
+          new BusError(
+            'failed',
+            `${cmd.name}: the answer (${data.length} bytes) exceeds the NATS max payload (${max})`,
+          ),
+        );
+      }
+      msg.respond(data);
     } catch (err) {
       if (err instanceof BusError) return reply(err);
       log.error({ command: cmd.name, err }, 'handler failed');

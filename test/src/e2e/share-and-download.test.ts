@@ -40,6 +40,16 @@ interface Torrents {
   }[];
 }
 
+interface ContactEvent {
+  jid: string;
+  receivedAt: number;
+  resources: {
+    resource: string;
+    endpoints: { address: string; port: number }[];
+    shares: { hash: string; name: string; size: number }[];
+  }[];
+}
+
 /** The torrent once `node` seeds it; throws (so a timeout says what it was instead) until then. */
 async function seeding(node: BitweenNode, hash: string) {
   const { torrents } = await node.rpc.result<Torrents>('bt.get_torrents');
@@ -92,9 +102,22 @@ describe('two friends share a file end to end', () => {
   let hash = '';
   let sha256 = '';
   let doneEvent: Promise<unknown>;
+  let contactEvent: Promise<ContactEvent>;
   const name = 'holiday.bin';
 
   it('alice shares a 64 MiB file through her API', async () => {
+    // bob's gateway also announces every accepted list on NATS, whole.
+    contactEvent = new Promise((resolve) => {
+      const sub = bobNats.subscribe('bitween.v1.evt.xmpp.contact-shares', {
+        callback: (_err, msg) => {
+          const e = msg.json<ContactEvent>();
+          if (e.jid === alice.jid && e.resources.some((r) => r.shares.some((s) => s.name === name))) {
+            sub.unsubscribe();
+            resolve(e);
+          }
+        },
+      });
+    });
     const path = join(alice.dirs.shares, name);
     sha256 = await writeRandomFile(path, SIZE);
     metrics.shareStartedAt = Date.now();
@@ -140,6 +163,14 @@ describe('two friends share a file end to end', () => {
     const resource = Object.values(shares[alice.jid] ?? {})[0];
     expect(resource?.ip_v4.length).toBeGreaterThan(0);
     expect(resource?.ip_v4[0]?.[0]).toBe('127.0.0.1');
+    const event = await contactEvent;
+    expect(event.resources).toEqual([
+      {
+        resource: 'bitween',
+        endpoints: [{ address: '127.0.0.1', port: resource?.ip_v4[0]?.[1] }],
+        shares: [{ hash, name, size: SIZE }],
+      },
+    ]);
     const { hashes } = await bob.rpc.result<{ hashes: Record<string, [string, number][]> }>(
       'xmpp.get_hashes',
     );

@@ -151,4 +151,16 @@ describe('the typed bus on a real nats-server', () => {
       client.lines.some((l) => l.level === 'error' && l.msg === 'event not published: it fails its contract'),
     ).toBe(true);
   });
+
+  it('refuses an event larger than the server accepts, without throwing', () => {
+    const blob = event({
+      name: 'test.blob',
+      subject: 'bitween.v1.evt.test.blob',
+      payload: z.object({ s: z.string() }),
+    });
+    expect(bus.publish(blob, { s: 'x'.repeat(2 * 1024 * 1024) })).toBe(false);
+    expect(client.lines.some((l) => l.msg === 'event not published: larger than the NATS max payload')).toBe(
+      true,
+    );
+  });
 });

@@ -54,9 +54,13 @@ export const peers = event({
   payload: PeersPayload,
 });
 
-/** A contact's share list changed (a notification arrived and was accepted). */
+/**
+ * A contact's share list arrived and was accepted (it replaces the previous one): the whole
+ * list as the gateway now holds it. (A list too large for one NATS message is not published;
+ * `xmpp.shares` always has it.)
+ */
 export const contactShares = event({
   name: 'xmpp.contact-shares',
   subject: subjects.events.contactShares,
-  payload: z.object({ jid: z.string(), resources: z.number().int(), shares: z.number().int() }),
+  payload: ContactShares,
 });
