@@ -30,10 +30,6 @@ export class Announcer {
     this.#write.trigger();
   }
 
-  async flushed(): Promise<void> {
-    await this.#write.idle();
-  }
-
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     await this.#write.idle();

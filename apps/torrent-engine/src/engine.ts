@@ -286,11 +286,8 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
   #dial(entry: Entry, addresses: string[]): void {
     const t = entry.torrent;
     if (!t || t.destroyed || !t.infoHash) return;
-    const ownPort = this.port;
-    for (const a of addresses) {
-      if (a.endsWith(`:${ownPort}`) && (a.startsWith('127.') || a.startsWith('[::1]'))) continue;
-      t.addPeer(a);
-    }
+    // Our own endpoints never arrive here: the gateway leaves them out of `xmpp.peers`.
+    for (const a of addresses) t.addPeer(a);
   }
 
   /** Wait until a just-added torrent is ready (or failed), so the reply shows its real state. */

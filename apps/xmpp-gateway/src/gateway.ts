@@ -91,11 +91,6 @@ export class Gateway {
     return { jid: session.bareJid, online: session.online, contacts };
   }
 
-  /** Resolves when the current publish (if any) is done; for tests and shutdown. */
-  published(): Promise<void> {
-    return this.#publisher.idle();
-  }
-
   // ---- engines ---------------------------------------------------------------------------
 
   /** Which engines are alive and what they hold: when it changes, publish again. */

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import type { PayloadOf, RequestOf, ResponseOf } from './contract.js';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { ParamsOf, PayloadOf, RequestOf, ResponseOf } from './contract.js';
 import * as engine from './contracts/engine.js';
 import * as xmpp from './contracts/xmpp.js';
 import { Endpoint, EngineId, InfoHash } from './schemas.js';
@@ -68,14 +68,17 @@ describe('engine state', () => {
   });
 });
 
+// Type-level checks: enforced by `tsc` (the typecheck target covers test files); the old bug
+// was PayloadOf/ResponseOf collapsing to `never` for contracts with subject parameters.
 describe('contract types', () => {
-  it('infer payload, request and response types (compile-time check)', () => {
-    type P = PayloadOf<typeof xmpp.peers>;
-    type R = ResponseOf<typeof engine.list>;
-    type Q = RequestOf<typeof engine.remove>;
-    const p: P = { peers: [{ hash: HASH, endpoints: [] }] };
-    const r: R = { torrents: [] };
-    const q: Q = { hash: HASH };
-    expect([p.peers.length, r.torrents.length, q.hash]).toEqual([1, 0, HASH]);
+  it('infer payload, request, response and subject parameters', () => {
+    type Endpoints = { address: string; port: number }[];
+    expectTypeOf<PayloadOf<typeof xmpp.peers>>().toEqualTypeOf<{
+      peers: { hash: string; endpoints: Endpoints }[];
+    }>();
+    expectTypeOf<RequestOf<typeof engine.remove>>().toEqualTypeOf<{ hash: string }>();
+    expectTypeOf<ResponseOf<typeof engine.remove>>().toEqualTypeOf<{ removed: true }>();
+    expectTypeOf<ParamsOf<typeof engine.list>>().toEqualTypeOf<{ engineId: string }>();
+    expectTypeOf<PayloadOf<typeof engine.progress>>().not.toBeNever();
   });
 });

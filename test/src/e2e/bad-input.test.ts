@@ -7,15 +7,12 @@ import {
   waitFor,
   type BitweenNode,
   type Prosody,
+  type SharesResult,
 } from '../harness/index.js';
 import { connectClient, NS_SHARES, xml, type TestClient } from './xmpp-client.js';
 
 const M1 = '1'.repeat(40);
 const M2 = '2'.repeat(40);
-
-type SharesResult = {
-  shares: Record<string, Record<string, { shares: Record<string, unknown>; ip_v4: unknown[] }>>;
-};
 
 function share(hash: string, name: string, size = '5') {
   return xml('share_item', { hash, name, size });

@@ -7,6 +7,8 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
+  engineEnv,
+  silentLogger,
   makeTempDir,
   startNats,
   startScript,
@@ -14,13 +16,6 @@ import {
   type ScriptProcess,
   type ServiceProcess,
 } from '../harness/index.js';
-
-const quiet = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
 
 async function filesBelow(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
@@ -46,18 +41,16 @@ describe('a torrent whose file names contain ../', () => {
     engineProcess = await startService(cleanup, {
       name: 'torrent-engine',
       label: 'hostile-engine',
-      env: {
-        BITWEEN_NATS_URL: nats.url,
-        BITWEEN_ENGINE_ID: 'victim',
-        BITWEEN_TORRENT_PORT: '0',
-        BITWEEN_ANNOUNCE_ADDRESSES: '127.0.0.1',
-        BITWEEN_DOWNLOAD_DIR: join(root, 'victim', 'deep', 'downloads'),
-        BITWEEN_STATE_DIR: join(root, 'victim', 'state'),
-      },
+      env: engineEnv({
+        natsUrl: nats.url,
+        engineId: 'victim',
+        downloads: join(root, 'victim', 'deep', 'downloads'),
+        state: join(root, 'victim', 'state'),
+      }),
     });
     nc = await connect({ servers: nats.url });
     cleanup.add('nats client', () => nc.close());
-    bus = new Bus(nc, quiet);
+    bus = new Bus(nc, silentLogger);
   });
 
   afterAll(() => cleanup.run());

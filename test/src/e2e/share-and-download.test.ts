@@ -8,37 +8,17 @@ import {
   startNode,
   startProsody,
   waitFor,
+  sha256File,
+  writeRandomFile,
   type BitweenNode,
+  type HashesResult,
   type Prosody,
+  type SharesResult,
+  type TorrentsResult,
 } from '../harness/index.js';
-import { sha256File, writeRandomFile } from './files.js';
 
 const MiB = 1024 * 1024;
 const SIZE = 64 * MiB;
-
-interface Shares {
-  shares: Record<
-    string,
-    Record<
-      string,
-      {
-        ip_v4: [string, number][];
-        ip_v6: [string, number][];
-        shares: Record<string, { hash: string; name: string; size: number }>;
-      }
-    >
-  >;
-}
-interface Torrents {
-  torrents: {
-    hash: string;
-    name: string | null;
-    total_size: number | null;
-    done: number;
-    progress: number;
-    state: string;
-  }[];
-}
 
 interface ContactEvent {
   jid: string;
@@ -52,7 +32,7 @@ interface ContactEvent {
 
 /** The torrent once `node` seeds it; throws (so a timeout says what it was instead) until then. */
 async function seeding(node: BitweenNode, hash: string) {
-  const { torrents } = await node.rpc.result<Torrents>('bt.get_torrents');
+  const { torrents } = await node.rpc.result<TorrentsResult>('bt.get_torrents');
   const t = torrents.find((x) => x.hash === hash);
   if (t?.state !== 'seeding') throw new Error(`not seeding yet: ${JSON.stringify(t)}`);
   return t;
@@ -60,7 +40,7 @@ async function seeding(node: BitweenNode, hash: string) {
 
 /** Every share `viewer` sees offered by `owner` (any resource). */
 async function sharesOffered(viewer: BitweenNode, owner: BitweenNode) {
-  const { shares } = await viewer.rpc.result<Shares>('xmpp.get_shares');
+  const { shares } = await viewer.rpc.result<SharesResult>('xmpp.get_shares');
   return Object.values(shares[owner.jid] ?? {}).flatMap((r) => Object.values(r.shares));
 }
 
@@ -122,7 +102,7 @@ describe('two friends share a file end to end', () => {
     sha256 = await writeRandomFile(path, SIZE);
     metrics.shareStartedAt = Date.now();
     expect(await alice.rpc.result('bt.add_path', { path })).toBe(true);
-    const { torrents } = await alice.rpc.result<Torrents>('bt.get_torrents');
+    const { torrents } = await alice.rpc.result<TorrentsResult>('bt.get_torrents');
     const mine = torrents.find((t) => t.name === name);
     expect(mine).toMatchObject({ total_size: SIZE, done: SIZE, progress: 1, state: 'seeding' });
     hash = mine!.hash;
@@ -159,7 +139,7 @@ describe('two friends share a file end to end', () => {
     );
     expect(share).toEqual({ hash, name, size: SIZE, files: null });
 
-    const { shares } = await bob.rpc.result<Shares>('xmpp.get_shares');
+    const { shares } = await bob.rpc.result<SharesResult>('xmpp.get_shares');
     const resource = Object.values(shares[alice.jid] ?? {})[0];
     expect(resource?.ip_v4.length).toBeGreaterThan(0);
     expect(resource?.ip_v4[0]?.[0]).toBe('127.0.0.1');
@@ -171,9 +151,7 @@ describe('two friends share a file end to end', () => {
         shares: [{ hash, name, size: SIZE }],
       },
     ]);
-    const { hashes } = await bob.rpc.result<{ hashes: Record<string, [string, number][]> }>(
-      'xmpp.get_hashes',
-    );
+    const { hashes } = await bob.rpc.result<HashesResult>('xmpp.get_hashes');
     expect(hashes[hash]).toEqual(resource?.ip_v4);
   });
 
@@ -203,7 +181,7 @@ describe('two friends share a file end to end', () => {
     const file = join(bob.dirs.downloads, name);
     expect((await stat(file)).size).toBe(SIZE);
     expect(await sha256File(file)).toBe(sha256);
-    const { torrents } = await bob.rpc.result<Torrents>('bt.get_torrents');
+    const { torrents } = await bob.rpc.result<TorrentsResult>('bt.get_torrents');
     expect(torrents.find((t) => t.hash === hash)).toMatchObject({
       name,
       total_size: SIZE,
@@ -244,7 +222,7 @@ describe('two friends share a file end to end', () => {
     await waitFor(async () => (await sharesOffered(bob, alice)).length === 0, {
       what: "alice's shares to disappear at bob",
     });
-    const { shares } = await bob.rpc.result<Shares>('xmpp.get_shares');
+    const { shares } = await bob.rpc.result<SharesResult>('xmpp.get_shares');
     expect(shares[alice.jid]).toEqual({});
   });
 

@@ -8,9 +8,8 @@ import {
   waitFor,
   type BitweenNode,
   type Prosody,
+  type SharesResult,
 } from '../harness/index.js';
-
-type SharesResult = { shares: Record<string, Record<string, { shares: Record<string, { name: string }> }>> };
 
 /**
  * Two instances of one account (resources "laptop" and "server") publish one PEP item together:

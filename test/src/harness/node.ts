@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { engineEnv } from './engine-env.js';
 import { makeTempDir, removeTempDir, type Cleanup } from './cleanup.js';
 import { JsonRpcClient } from './jsonrpc.js';
 import { startNats, type NatsServer } from './nats.js';
@@ -54,14 +55,13 @@ export async function startNode(cleanup: Cleanup, opts: NodeOptions): Promise<Bi
     engine: {
       name: 'torrent-engine' as const,
       label: `${name}-engine`,
-      env: {
-        ...common,
-        BITWEEN_ENGINE_ID: `${name}-engine-1`,
-        BITWEEN_TORRENT_PORT: '0',
-        BITWEEN_ANNOUNCE_ADDRESSES: '127.0.0.1',
-        BITWEEN_DOWNLOAD_DIR: dirs.downloads,
-        BITWEEN_STATE_DIR: dirs.state,
-      },
+      env: engineEnv({
+        natsUrl: nats.url,
+        engineId: `${name}-engine-1`,
+        downloads: dirs.downloads,
+        state: dirs.state,
+        extra: opts.env,
+      }),
     },
     gateway: {
       name: 'xmpp-gateway' as const,

@@ -3,22 +3,18 @@ import { join } from 'node:path';
 import { Bus, EngineRegistry, engine, xmpp } from '@bitween/messages';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha256File, writeRandomFile } from '../e2e/files.js';
 import {
   Cleanup,
+  engineEnv,
+  sha256File,
+  silentLogger,
+  writeRandomFile,
   makeTempDir,
   startNats,
   startService,
   waitFor,
   type ServiceProcess,
 } from '../harness/index.js';
-
-const quiet = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
 
 interface Side {
   id: string;
@@ -39,20 +35,22 @@ describe('torrent engine', () => {
     const process = await startService(cleanup, {
       name: 'torrent-engine',
       label: `engine-${id}`,
-      env: {
-        BITWEEN_NATS_URL: nats.url,
-        BITWEEN_LOG_LEVEL: 'debug',
-        BITWEEN_ENGINE_ID: id,
-        BITWEEN_TORRENT_PORT: '0',
-        BITWEEN_ANNOUNCE_ADDRESSES: '127.0.0.1',
-        BITWEEN_DOWNLOAD_DIR: join(root, id, 'downloads'),
-        BITWEEN_STATE_DIR: join(root, id, 'state'),
-        BITWEEN_ALLOWED_PATHS: join(root, id),
-      },
+      env: engineEnv({
+        natsUrl: nats.url,
+        engineId: id,
+        downloads: join(root, id, 'downloads'),
+        state: join(root, id, 'state'),
+        extra: { BITWEEN_ALLOWED_PATHS: join(root, id) },
+      }),
     });
     const nc = await connect({ servers: nats.url });
     cleanup.add(`nats client ${id}`, () => nc.close());
-    return { id, bus: new Bus(nc, quiet), registry: await EngineRegistry.open(nc, quiet), process };
+    return {
+      id,
+      bus: new Bus(nc, silentLogger),
+      registry: await EngineRegistry.open(nc, silentLogger),
+      process,
+    };
   }
 
   beforeAll(async () => {

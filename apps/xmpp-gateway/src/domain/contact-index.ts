@@ -17,19 +17,11 @@ export class ContactIndex {
     return this.#contacts.get(jid);
   }
 
-  remove(jid: string): boolean {
-    return this.#contacts.delete(jid);
-  }
-
   /** Drop every JID that `keep` rejects (e.g. removed from the roster); returns the dropped. */
   retain(keep: (jid: string) => boolean): string[] {
     const dropped = [...this.#contacts.keys()].filter((jid) => !keep(jid));
     for (const jid of dropped) this.#contacts.delete(jid);
     return dropped;
-  }
-
-  get size(): number {
-    return this.#contacts.size;
   }
 
   snapshot(): ContactShares[] {

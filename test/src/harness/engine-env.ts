@@ -1,0 +1,30 @@
+/**
+ * The environment of a torrent engine for tests: any free port, announced on loopback only,
+ * its downloads and state in the given folders.
+ */
+export function engineEnv(opts: {
+  natsUrl: string;
+  engineId: string;
+  downloads: string;
+  state: string;
+  extra?: Record<string, string>;
+}): Record<string, string> {
+  return {
+    BITWEEN_NATS_URL: opts.natsUrl,
+    BITWEEN_LOG_LEVEL: 'debug',
+    BITWEEN_ENGINE_ID: opts.engineId,
+    BITWEEN_TORRENT_PORT: '0',
+    BITWEEN_ANNOUNCE_ADDRESSES: '127.0.0.1',
+    BITWEEN_DOWNLOAD_DIR: opts.downloads,
+    BITWEEN_STATE_DIR: opts.state,
+    ...opts.extra,
+  };
+}
+
+/** A logger that drops everything (for a Bus the test itself uses). */
+export const silentLogger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
