@@ -85,9 +85,13 @@ const torrent = (over: Partial<TorrentStatus> = {}): TorrentStatus => ({
   downloadSpeed: 0,
   uploadSpeed: 512,
   peers: 1,
-  files: [{ path: 'holiday/a.jpg', size: 734003200 }],
+  files: [{ path: 'holiday/a.jpg', size: 734003200, wanted: true, downloaded: 0 }],
   error: null,
   addedAt: 1700000000000,
+  eta: null,
+  downloadLimit: null,
+  uploadLimit: null,
+  trackers: [],
   ...over,
 });
 
@@ -117,6 +121,7 @@ const contacts: ContactShares[] = [
     resources: [
       {
         resource: 'laptop',
+        online: true,
         endpoints: [
           { address: '203.0.113.5', port: 8000 },
           { address: '2001:db8::5', port: 8000 },
@@ -281,7 +286,7 @@ describe('bt.*', () => {
           hash: H1,
           total_size: 734003200,
           done: 734003200,
-          files: [{ path: 'holiday/a.jpg', size: 734003200 }],
+          files: [{ path: 'holiday/a.jpg', size: 734003200, wanted: true, downloaded: 0 }],
           progress: 1,
           state: 'seeding',
           engine_id: 'e1',

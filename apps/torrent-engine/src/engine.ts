@@ -330,6 +330,10 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
         uploadSpeed: 0,
         peers: 0,
         files: [],
+        eta: null,
+        downloadLimit: null,
+        uploadLimit: null,
+        trackers: [],
       };
     }
     const known = entry.hasMetadata;
@@ -346,7 +350,13 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
       downloadSpeed: Math.max(0, t.downloadSpeed),
       uploadSpeed: Math.max(0, t.uploadSpeed),
       peers: t.numPeers,
-      files: known ? t.files.map((f) => ({ path: f.path, size: f.length })) : [],
+      files: known
+        ? t.files.map((f) => ({ path: f.path, size: f.length, wanted: true, downloaded: f.downloaded }))
+        : [],
+      eta: etaSeconds(t),
+      downloadLimit: null,
+      uploadLimit: null,
+      trackers: [],
     };
   }
 }
@@ -379,4 +389,12 @@ async function folderSize(dir: string): Promise<number> {
     if (entry.isFile()) total += (await stat(path.join(entry.parentPath, entry.name))).size;
   }
   return total;
+}
+
+/** Seconds to completion at the current download rate; null when done, stalled or unknown. */
+function etaSeconds(t: Torrent): number | null {
+  if (t.done || !t.ready) return null;
+  const rate = t.downloadSpeed;
+  if (!(rate > 0)) return null;
+  return Math.max(0, Math.round((t.length - t.downloaded) / rate));
 }

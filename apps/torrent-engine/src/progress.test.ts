@@ -19,6 +19,10 @@ const status = (over: Partial<TorrentStatus> = {}): TorrentStatus => ({
   files: [],
   error: null,
   addedAt: 0,
+  eta: null,
+  downloadLimit: null,
+  uploadLimit: null,
+  trackers: [],
   ...over,
 });
 

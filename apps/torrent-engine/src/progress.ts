@@ -30,6 +30,7 @@ export class ProgressTracker {
         downloadSpeed: s.downloadSpeed,
         uploadSpeed: s.uploadSpeed,
         peers: s.peers,
+        eta: s.eta,
       });
     }
     for (const hash of this.#last.keys()) if (!seen.has(hash)) this.#last.delete(hash);

@@ -178,7 +178,12 @@ export class Gateway {
       resources = resources.filter((r) => r.resource !== session.resource);
       this.#publisher.trigger();
     }
-    this.index.replace(from, resources, Date.now());
+    // Presence tracking per resource comes with the gateway issue; a resource that just published is online.
+    this.index.replace(
+      from,
+      resources.map((r) => ({ ...r, online: true })),
+      Date.now(),
+    );
     const shares = resources.reduce((n, r) => n + r.shares.length, 0);
     log.info({ from, resources: resources.length, shares }, 'received a share list');
     const contact = this.index.get(from);

@@ -76,7 +76,7 @@ describe('contract types', () => {
     expectTypeOf<PayloadOf<typeof xmpp.peers>>().toEqualTypeOf<{
       peers: { hash: string; endpoints: Endpoints }[];
     }>();
-    expectTypeOf<RequestOf<typeof engine.remove>>().toEqualTypeOf<{ hash: string }>();
+    expectTypeOf<RequestOf<typeof engine.remove>>().toEqualTypeOf<{ hash: string; deleteData?: boolean }>();
     expectTypeOf<ResponseOf<typeof engine.remove>>().toEqualTypeOf<{ removed: true }>();
     expectTypeOf<ParamsOf<typeof engine.list>>().toEqualTypeOf<{ engineId: string }>();
     expectTypeOf<PayloadOf<typeof engine.progress>>().not.toBeNever();

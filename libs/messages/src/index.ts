@@ -7,6 +7,19 @@ export * from './bus.js';
 export * from './registry.js';
 export * as engine from './contracts/engine.js';
 export * as xmpp from './contracts/xmpp.js';
-export { EngineState, TorrentProgress, sharesOf } from './contracts/engine.js';
-export { ContactShares, ContactResource, PeersPayload } from './contracts/xmpp.js';
+export {
+  DEFAULT_ENGINE_SETTINGS,
+  EngineSettings,
+  EngineState,
+  TorrentProgress,
+  sharesOf,
+} from './contracts/engine.js';
+export {
+  Contact,
+  ContactShares,
+  ContactResource,
+  PeersPayload,
+  PendingSubscription,
+} from './contracts/xmpp.js';
 export type { NatsConnection, Subscription } from '@nats-io/transport-node';
+export * from './settings.js';

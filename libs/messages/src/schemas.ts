@@ -30,10 +30,51 @@ export const Share = z.object({
 });
 export type Share = z.infer<typeof Share>;
 
-export const TorrentState = z.enum(['metadata', 'checking', 'downloading', 'seeding', 'error']);
+/**
+ * metadata: waiting for the info dict from peers; checking: verifying data on disk;
+ * queued: waiting for a download slot (maxActiveDownloads); paused: stopped by the user
+ * (no connections, no transfer); downloading / seeding; error: see `error`.
+ */
+export const TorrentState = z.enum([
+  'metadata',
+  'checking',
+  'queued',
+  'paused',
+  'downloading',
+  'seeding',
+  'error',
+]);
 export type TorrentState = z.infer<typeof TorrentState>;
 
-export const TorrentFile = z.object({ path: z.string(), size: z.number().int().nonnegative() });
+export const TorrentFile = z.object({
+  /** Path inside the torrent, '/'-separated, starting with `info.name` for multi-file torrents. */
+  path: z.string(),
+  size: z.number().int().nonnegative(),
+  /** Selected for download (per-file selection); unwanted files are not fetched. */
+  wanted: z.boolean(),
+  /** Verified bytes of this file. */
+  downloaded: z.number().int().nonnegative(),
+});
+export type TorrentFile = z.infer<typeof TorrentFile>;
+
+/** An optional HTTP/UDP tracker (friend shares have none unless the user adds them). */
+export const TrackerUrl = z
+  .string()
+  .max(2048)
+  .regex(/^(https?|udp):\/\/[^\s]+$/, 'must be an http://, https:// or udp:// tracker URL');
+
+export const TrackerStatus = z.object({
+  url: TrackerUrl,
+  state: z.enum(['idle', 'announcing', 'working', 'error']),
+  /** The last error (state error) or warning from the tracker. */
+  message: z.string().nullable(),
+  /** ms since epoch of the last successful announce. */
+  lastAnnounceAt: z.number().int().nullable(),
+});
+export type TrackerStatus = z.infer<typeof TrackerStatus>;
+
+/** Bytes per second; null = unlimited. */
+export const RateLimit = z.number().int().positive().nullable();
 
 /** Everything the engine knows about one torrent at a moment. */
 export const TorrentStatus = z.object({
@@ -56,7 +97,18 @@ export const TorrentStatus = z.object({
   files: z.array(TorrentFile),
   error: z.string().nullable(),
   addedAt: z.number().int(),
+  /** Seconds until done at the current rate; null when unknown, stalled or done. */
+  eta: z.number().int().nonnegative().nullable(),
+  downloadLimit: RateLimit,
+  uploadLimit: RateLimit,
+  trackers: z.array(TrackerStatus),
 });
 export type TorrentStatus = z.infer<typeof TorrentStatus>;
 
 export const Empty = z.object({}).strict();
+
+/** A bare JID (`local@domain`), as roster and subscription commands use it. */
+export const BareJid = z
+  .string()
+  .max(3071)
+  .regex(/^[^@/\s]+@[^@/\s]+$/, 'must be a bare JID: local@domain');

@@ -20,18 +20,30 @@ export const subjects = {
   engine: {
     addPath: `${ROOT}.engine.add-path`,
     addHash: `${ROOT}.engine.add-hash`,
+    addTorrentFile: `${ROOT}.engine.add-torrent-file`,
     instance: (engineId: string, verb: string) =>
       `${ROOT}.engine.instance.${token(engineId, EngineId, 'engine id')}.${verb}`,
   },
   xmpp: {
     shares: `${ROOT}.xmpp.shares`,
     status: `${ROOT}.xmpp.status`,
+    contacts: `${ROOT}.xmpp.contacts`,
+    subscriptions: `${ROOT}.xmpp.subscriptions`,
+    approve: `${ROOT}.xmpp.subscriptions.approve`,
+    deny: `${ROOT}.xmpp.subscriptions.deny`,
   },
   events: {
     torrentProgress: (hash: string) => `${ROOT}.evt.torrent.${token(hash, InfoHash, 'info-hash')}.progress`,
     torrentProgressAll: `${ROOT}.evt.torrent.*.progress`,
+    torrent: (hash: string, event: string) =>
+      `${ROOT}.evt.torrent.${token(hash, InfoHash, 'info-hash')}.${event}`,
+    torrentAll: (event: string) => `${ROOT}.evt.torrent.*.${event}`,
+    /** Everything bitween publishes as an event (the api's event stream captures this). */
+    all: `${ROOT}.evt.>`,
     peers: `${ROOT}.evt.xmpp.peers`,
     contactShares: `${ROOT}.evt.xmpp.contact-shares`,
+    contact: `${ROOT}.evt.xmpp.contact`,
+    subscriptionRequest: `${ROOT}.evt.xmpp.subscription-request`,
   },
 } as const;
 
@@ -50,4 +62,6 @@ export const queues = {
 export const buckets = {
   /** key: engine id → EngineState; refreshed by a heartbeat, deleted on clean shutdown. */
   engines: 'bitween_engines',
+  /** key `engine` → EngineSettings. */
+  settings: 'bitween_settings',
 } as const;

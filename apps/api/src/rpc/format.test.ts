@@ -20,11 +20,15 @@ const status = (over: Partial<TorrentStatus> = {}): TorrentStatus => ({
   uploadSpeed: 5,
   peers: 2,
   files: [
-    { path: 'holiday/a.jpg', size: 600 },
-    { path: 'holiday/b.jpg', size: 400 },
+    { path: 'holiday/a.jpg', size: 600, wanted: true, downloaded: 0 },
+    { path: 'holiday/b.jpg', size: 400, wanted: true, downloaded: 0 },
   ],
   error: null,
   addedAt: 1700000000000,
+  eta: null,
+  downloadLimit: null,
+  uploadLimit: null,
+  trackers: [],
   ...over,
 });
 
@@ -36,8 +40,8 @@ describe('torrentResult', () => {
       total_size: 1000,
       done: 250,
       files: [
-        { path: 'holiday/a.jpg', size: 600 },
-        { path: 'holiday/b.jpg', size: 400 },
+        { path: 'holiday/a.jpg', size: 600, wanted: true, downloaded: 0 },
+        { path: 'holiday/b.jpg', size: 400, wanted: true, downloaded: 0 },
       ],
       progress: 0.25,
       state: 'downloading',
@@ -69,6 +73,7 @@ const contacts: ContactShares[] = [
     resources: [
       {
         resource: 'laptop',
+        online: true,
         endpoints: [
           { address: '203.0.113.5', port: 8000 },
           { address: '2001:db8::5', port: 8000 },
@@ -77,6 +82,7 @@ const contacts: ContactShares[] = [
       },
       {
         resource: 'server',
+        online: true,
         endpoints: [{ address: '198.51.100.7', port: 8001 }],
         shares: [
           { hash: H2, name: 'backup.tar', size: 1048576 },
@@ -91,6 +97,7 @@ const contacts: ContactShares[] = [
     resources: [
       {
         resource: 'pc',
+        online: true,
         // The same endpoint twice (address × port pairs can repeat) and alice's laptop address.
         endpoints: [
           { address: '203.0.113.5', port: 8000 },
@@ -147,7 +154,7 @@ describe('sharesResult', () => {
       {
         jid: 'eve@example.com',
         receivedAt: 0,
-        resources: [{ resource: '__proto__', endpoints: [], shares: [] }],
+        resources: [{ resource: '__proto__', online: true, endpoints: [], shares: [] }],
       },
     ]);
     const eve = r['eve@example.com'] ?? {};
@@ -176,7 +183,9 @@ describe('hashesResult', () => {
         {
           jid: 'a@b.c',
           receivedAt: 0,
-          resources: [{ resource: 'r', endpoints: [], shares: [{ hash: H2, name: 'x', size: 1 }] }],
+          resources: [
+            { resource: 'r', online: true, endpoints: [], shares: [{ hash: H2, name: 'x', size: 1 }] },
+          ],
         },
       ]),
     ).toEqual({ [H2]: [] });

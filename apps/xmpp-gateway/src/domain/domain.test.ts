@@ -11,24 +11,24 @@ const ep = (address: string, port = 8000) => ({ address, port });
 
 describe('mergeOwnList', () => {
   const base = [
-    { resource: 'laptop', shares: [share(H1)], endpoints: [ep('10.0.0.1')] },
-    { resource: 'server', shares: [share(H2)], endpoints: [ep('10.0.0.2')] },
-    { resource: '', shares: [share(H2)], endpoints: [] },
-    { resource: 'empty', shares: [], endpoints: [ep('10.0.0.3')] },
+    { resource: 'laptop', online: true, shares: [share(H1)], endpoints: [ep('10.0.0.1')] },
+    { resource: 'server', online: true, shares: [share(H2)], endpoints: [ep('10.0.0.2')] },
+    { resource: '', online: true, shares: [share(H2)], endpoints: [] },
+    { resource: 'empty', online: true, shares: [], endpoints: [ep('10.0.0.3')] },
   ];
 
   it('replaces our entry, keeps siblings, drops "" and resources without shares', () => {
-    const own = { resource: 'laptop', shares: [share(H2)], endpoints: [ep('10.0.0.9')] };
+    const own = { resource: 'laptop', online: true, shares: [share(H2)], endpoints: [ep('10.0.0.9')] };
     expect(mergeOwnList({ base, own, ownResource: 'laptop', departed: new Set() })).toEqual([own, base[1]]);
   });
 
   it('drops siblings seen leaving', () => {
-    const own = { resource: 'laptop', shares: [share(H1)], endpoints: [] };
+    const own = { resource: 'laptop', online: true, shares: [share(H1)], endpoints: [] };
     expect(mergeOwnList({ base, own, ownResource: 'laptop', departed: new Set(['server']) })).toEqual([own]);
   });
 
   it('omits us when we have nothing, and when leaving', () => {
-    const own = { resource: 'laptop', shares: [], endpoints: [ep('10.0.0.9')] };
+    const own = { resource: 'laptop', online: true, shares: [], endpoints: [ep('10.0.0.9')] };
     expect(mergeOwnList({ base, own, ownResource: 'laptop', departed: new Set() })).toEqual([base[1]]);
     expect(mergeOwnList({ base, own: null, ownResource: 'laptop', departed: new Set() })).toEqual([base[1]]);
     expect(mergeOwnList({ base: [base[0]!], own: null, ownResource: 'laptop', departed: new Set() })).toEqual(
@@ -42,12 +42,19 @@ describe('ContactIndex', () => {
     const index = new ContactIndex();
     index.replace(
       'bob@x',
-      [{ resource: 'a', shares: [share(H1)], endpoints: [ep('10.0.0.1'), ep('10.0.0.9')] }],
+      [{ resource: 'a', online: true, shares: [share(H1)], endpoints: [ep('10.0.0.1'), ep('10.0.0.9')] }],
       1,
     );
     index.replace(
       'carol@x',
-      [{ resource: 'b', shares: [share(H1), share(H2)], endpoints: [ep('10.0.0.2'), ep('10.0.0.1')] }],
+      [
+        {
+          resource: 'b',
+          online: true,
+          shares: [share(H1), share(H2)],
+          endpoints: [ep('10.0.0.2'), ep('10.0.0.1')],
+        },
+      ],
       2,
     );
     const found = index.endpointsFor([H1, H2, '3'.repeat(40)], [ep('10.0.0.9')]);

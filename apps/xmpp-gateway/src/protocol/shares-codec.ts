@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { ContactResource, Endpoint, Share } from '@bitween/messages';
+import type { Endpoint, Share } from '@bitween/messages';
 import xml, { type Element } from '@xmpp/xml';
 import { NS_SHARES } from './namespaces.js';
 
@@ -45,7 +45,7 @@ export const DEFAULT_LIMITS: Limits = {
 };
 
 export type DecodeResult =
-  { ok: true; resources: ContactResource[]; problems: string[] } | { ok: false; problems: string[] };
+  { ok: true; resources: ResourceEntry[]; problems: string[] } | { ok: false; problems: string[] };
 
 const HASH = /^[0-9a-fA-F]{40}$/;
 const DECIMAL = /^[0-9]{1,20}$/;
@@ -96,7 +96,7 @@ export function decodeUserShares(root: Element, limits: Limits = DEFAULT_LIMITS)
     return { ok: false, problems: [`expected <user_shares xmlns="${NS_SHARES}"/>, got <${root.name}>`] };
   }
   const problems: string[] = [];
-  const resources = new Map<string, ContactResource>();
+  const resources = new Map<string, ResourceEntry>();
   for (const child of root.getChildElements()) {
     if (child.name !== 'resource') {
       problems.push(`ignored <${child.name}> in user_shares`);

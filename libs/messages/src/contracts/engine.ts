@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { command, event } from '../contract.js';
 import type { Share } from '../schemas.js';
-import { Empty, Endpoint, EngineId, InfoHash, TorrentStatus } from '../schemas.js';
+import { Empty, Endpoint, EngineId, InfoHash, RateLimit, TorrentStatus, TrackerUrl } from '../schemas.js';
 import { queues, subjects } from '../subjects.js';
 
 /** Share a file or folder that is on the engine's host: seeded in place, never copied. */
@@ -14,6 +14,8 @@ export const addPath = command({
       .string()
       .min(1, 'must not be empty')
       .refine((p) => !p.includes('\0'), 'must not contain NUL'),
+    /** Optional public trackers to announce to as well (none by default: friends only). */
+    trackers: z.array(TrackerUrl).max(32).optional(),
   }),
   response: z.object({ torrent: TorrentStatus, created: z.boolean() }),
 });
@@ -27,20 +29,83 @@ export const addHash = command({
     hash: InfoHash,
     /** Directory to save into, on the engine's host; the engine's download dir when absent. */
     savePath: z.string().min(1).optional(),
+    trackers: z.array(TrackerUrl).max(32).optional(),
   }),
   response: z.object({ torrent: TorrentStatus, created: z.boolean() }),
 });
 
-/** Remove a torrent from one engine; the files stay on disk. */
-export const remove = command<
-  z.ZodObject<{ hash: typeof InfoHash }>,
-  z.ZodObject<{ removed: z.ZodLiteral<true> }>,
-  { engineId: string }
->({
+/** Add a torrent from its metainfo (a `.torrent` file, base64), e.g. an upload or Transmission's torrent-add. */
+export const addTorrentFile = command({
+  name: 'engine.add-torrent-file',
+  subject: subjects.engine.addTorrentFile,
+  queue: queues.engine,
+  request: z.object({
+    /** The bencoded metainfo, base64; at most 700 KiB decoded (NATS max payload is 1 MiB). */
+    metainfo: z
+      .string()
+      .min(1)
+      .max(960_000)
+      .regex(/^[A-Za-z0-9+/]+=*$/, 'must be base64'),
+    savePath: z.string().min(1).optional(),
+    trackers: z.array(TrackerUrl).max(32).optional(),
+  }),
+  response: z.object({ torrent: TorrentStatus, created: z.boolean() }),
+});
+
+const Hash = z.object({ hash: InfoHash });
+const WithTorrent = z.object({ torrent: TorrentStatus });
+type Instance = { engineId: string };
+
+/** Remove a torrent from one engine; its files stay on disk unless `deleteData`. */
+const RemoveRequest = z.object({ hash: InfoHash, deleteData: z.boolean().default(false) });
+export const remove = command<typeof RemoveRequest, z.ZodObject<{ removed: z.ZodLiteral<true> }>, Instance>({
   name: 'engine.remove',
   subject: ({ engineId }) => subjects.engine.instance(engineId, 'remove'),
-  request: z.object({ hash: InfoHash }),
+  request: RemoveRequest,
   response: z.object({ removed: z.literal(true) }),
+});
+
+/** Stop a torrent: every connection closed, nothing sent or received until `resume`. Persisted. */
+export const pause = command<typeof Hash, typeof WithTorrent, Instance>({
+  name: 'engine.pause',
+  subject: ({ engineId }) => subjects.engine.instance(engineId, 'pause'),
+  request: Hash,
+  response: WithTorrent,
+});
+
+export const resume = command<typeof Hash, typeof WithTorrent, Instance>({
+  name: 'engine.resume',
+  subject: ({ engineId }) => subjects.engine.instance(engineId, 'resume'),
+  request: Hash,
+  response: WithTorrent,
+});
+
+/** Per-file selection by index into `TorrentStatus.files`; files not named keep their setting. */
+const SetFilesRequest = z.object({
+  hash: InfoHash,
+  files: z
+    .array(z.object({ index: z.number().int().nonnegative(), wanted: z.boolean() }))
+    .min(1)
+    .max(100_000),
+});
+export const setFiles = command<typeof SetFilesRequest, typeof WithTorrent, Instance>({
+  name: 'engine.set-files',
+  subject: ({ engineId }) => subjects.engine.instance(engineId, 'set-files'),
+  request: SetFilesRequest,
+  response: WithTorrent,
+});
+
+/** Per-torrent speed limits in bytes/s: absent = unchanged, null = unlimited. */
+const SetLimitsRequest = z.object({
+  hash: InfoHash,
+  downloadLimit: RateLimit.optional(),
+  uploadLimit: RateLimit.optional(),
+});
+export const setLimits = command<typeof SetLimitsRequest, typeof WithTorrent, Instance>({
+  name: 'engine.set-limits',
+  subject: ({ engineId }) => subjects.engine.instance(engineId, 'set-limits'),
+  request: SetLimitsRequest,
+  response: WithTorrent,
 });
 
 /** Every torrent one engine holds. */
@@ -69,6 +134,7 @@ export const TorrentProgress = TorrentStatus.pick({
   downloadSpeed: true,
   uploadSpeed: true,
   peers: true,
+  eta: true,
 });
 export type TorrentProgress = z.infer<typeof TorrentProgress>;
 
@@ -78,6 +144,39 @@ export const progress = event<typeof TorrentProgress, { hash: string }>({
   pattern: subjects.events.torrentProgressAll,
   payload: TorrentProgress,
 });
+
+/** A torrent appeared on an engine (added by a user, restored, or taken over from a dead engine). */
+export const added = event({
+  name: 'torrent.added',
+  subject: ({ hash }: { hash: string }) => subjects.events.torrent(hash, 'added'),
+  pattern: subjects.events.torrentAll('added'),
+  payload: z.object({ torrent: TorrentStatus }),
+});
+
+/** A torrent left an engine (removed by a user). */
+export const removed = event({
+  name: 'torrent.removed',
+  subject: ({ hash }: { hash: string }) => subjects.events.torrent(hash, 'removed'),
+  pattern: subjects.events.torrentAll('removed'),
+  payload: z.object({ hash: InfoHash, engineId: EngineId, deleteData: z.boolean() }),
+});
+
+/**
+ * Settings every engine applies (JetStream KV bucket `bitween_settings`, key `engine`; engines
+ * watch it, the api writes it). Global limits apply per engine instance.
+ */
+export const EngineSettings = z.object({
+  downloadLimit: RateLimit,
+  uploadLimit: RateLimit,
+  /** Downloads running at once on an engine; the rest wait in state `queued`. null = no limit. */
+  maxActiveDownloads: z.number().int().positive().nullable(),
+});
+export type EngineSettings = z.infer<typeof EngineSettings>;
+export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
+  downloadLimit: null,
+  uploadLimit: null,
+  maxActiveDownloads: null,
+};
 
 /**
  * What one engine holds and where it listens: the value of its key in the engines KV bucket.

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { command, event } from '../contract.js';
-import { Empty, Endpoint, InfoHash, Share } from '../schemas.js';
+import { BareJid, Empty, Endpoint, InfoHash, Share } from '../schemas.js';
 import { subjects } from '../subjects.js';
 
 /** One running instance (XMPP resource) of a contact, as its last notification described it. */
 export const ContactResource = z.object({
   resource: z.string(),
+  /** The resource is online (presence); an offline resource keeps its list, but its endpoints are not dialled. */
+  online: z.boolean(),
   endpoints: z.array(Endpoint),
   shares: z.array(Share),
 });
@@ -63,4 +65,67 @@ export const contactShares = event({
   name: 'xmpp.contact-shares',
   subject: subjects.events.contactShares,
   payload: ContactShares,
+});
+
+/** A roster entry with its presence. */
+export const Contact = z.object({
+  jid: BareJid,
+  /** Roster name, if any. */
+  name: z.string().nullable(),
+  subscription: z.enum(['none', 'to', 'from', 'both']),
+  /** At least one resource is available. */
+  online: z.boolean(),
+  /** The resources currently available. */
+  resources: z.array(z.string()),
+});
+export type Contact = z.infer<typeof Contact>;
+
+export const contacts = command({
+  name: 'xmpp.contacts',
+  subject: subjects.xmpp.contacts,
+  request: Empty,
+  response: z.object({ contacts: z.array(Contact) }),
+});
+
+/** A subscription request held for the user to approve or deny (never auto-accepted by default). */
+export const PendingSubscription = z.object({
+  jid: BareJid,
+  /** ms since epoch. */
+  receivedAt: z.number().int(),
+});
+export type PendingSubscription = z.infer<typeof PendingSubscription>;
+
+export const subscriptions = command({
+  name: 'xmpp.subscriptions',
+  subject: subjects.xmpp.subscriptions,
+  request: Empty,
+  response: z.object({ pending: z.array(PendingSubscription) }),
+});
+
+/** Approve a pending request (and subscribe back, so the contact becomes a friend both ways). */
+export const approve = command({
+  name: 'xmpp.subscriptions.approve',
+  subject: subjects.xmpp.approve,
+  request: z.object({ jid: BareJid }),
+  response: z.object({ jid: BareJid, approved: z.literal(true) }),
+});
+
+export const deny = command({
+  name: 'xmpp.subscriptions.deny',
+  subject: subjects.xmpp.deny,
+  request: z.object({ jid: BareJid }),
+  response: z.object({ jid: BareJid, approved: z.literal(false) }),
+});
+
+/** A contact's roster entry or presence changed. */
+export const contactChanged = event({
+  name: 'xmpp.contact',
+  subject: subjects.events.contact,
+  payload: Contact,
+});
+
+export const subscriptionRequest = event({
+  name: 'xmpp.subscription-request',
+  subject: subjects.events.subscriptionRequest,
+  payload: PendingSubscription,
 });
