@@ -286,7 +286,7 @@ describe('bt.*', () => {
           hash: H1,
           total_size: 734003200,
           done: 734003200,
-          files: [{ path: 'holiday/a.jpg', size: 734003200, wanted: true, downloaded: 0 }],
+          files: [{ path: 'holiday/a.jpg', size: 734003200 }],
           progress: 1,
           state: 'seeding',
           engine_id: 'e1',

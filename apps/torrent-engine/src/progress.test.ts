@@ -64,6 +64,7 @@ describe('ProgressTracker', () => {
       downloadSpeed: 0,
       uploadSpeed: 0,
       peers: 1,
+      eta: null,
     });
   });
 });

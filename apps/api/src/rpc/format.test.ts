@@ -40,8 +40,8 @@ describe('torrentResult', () => {
       total_size: 1000,
       done: 250,
       files: [
-        { path: 'holiday/a.jpg', size: 600, wanted: true, downloaded: 0 },
-        { path: 'holiday/b.jpg', size: 400, wanted: true, downloaded: 0 },
+        { path: 'holiday/a.jpg', size: 600 },
+        { path: 'holiday/b.jpg', size: 400 },
       ],
       progress: 0.25,
       state: 'downloading',
