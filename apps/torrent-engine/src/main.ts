@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
 import path from 'node:path';
 import {
   Bus,
+  EngineLease,
   EngineRegistry,
   ServiceHost,
+  TorrentClaims,
   engine as contracts,
   serviceNames,
   type EngineState,
@@ -12,9 +15,13 @@ import { connectNats, createLogger, packageVersion, runService } from '@bitween/
 import WebTorrent from 'webtorrent';
 import { announceAddresses, detectAddresses } from './addresses.js';
 import { Announcer } from './announcer.js';
-import { loadEngineConfig } from './config.js';
+import { loadEngineConfig, shareRoots } from './config.js';
 import { TorrentEngine } from './engine.js';
-import { followPeers, serveCommands } from './handlers.js';
+import { followContacts, followPeers, serveCommands } from './handlers.js';
+import { PeerFilter, guardIncoming } from './peer-filter.js';
+import { natsPlacement } from './placement/placement.js';
+import { slotPort } from './placement/ports.js';
+import { Takeover } from './placement/takeover.js';
 import { ProgressTracker } from './progress.js';
 import { StateStore } from './state-store.js';
 
@@ -25,22 +32,52 @@ await runService({
   log: () => createLogger('torrent-engine', process.env.BITWEEN_LOG_LEVEL ?? 'info'),
   start: async (log) => {
     const config = loadEngineConfig();
-    const engineId = config.BITWEEN_ENGINE_ID;
-    log.info({ engineId, version, webtorrent: WebTorrent.VERSION }, 'starting');
-
-    const nc = await connectNats(config.BITWEEN_NATS_URL, `torrent-engine/${engineId}`, log);
+    if (!config.BITWEEN_SHARE_ROOTS && config.BITWEEN_ALLOWED_PATHS)
+      log.warn('BITWEEN_ALLOWED_PATHS is deprecated: rename it to BITWEEN_SHARE_ROOTS');
+    const roots = shareRoots(config);
+    const nc = await connectNats(
+      config.BITWEEN_NATS_URL,
+      `torrent-engine/${config.BITWEEN_ENGINE_ID ?? 'auto'}`,
+      log,
+    );
     const bus = new Bus(nc, log);
     const registry = await EngineRegistry.open(nc, log);
 
+    // Our id: the fixed one, or the lowest free slot engine-N (a lease in the engines bucket).
+    let onLost = (id: string) => log.error({ engineId: id }, 'lost our engine id to another process');
+    const lease = await EngineLease.acquire({
+      registry,
+      fixedId: config.BITWEEN_ENGINE_ID,
+      initial: (id) => ({
+        engineId: id,
+        version,
+        endpoints: [],
+        torrents: [],
+        heartbeatMs: config.BITWEEN_HEARTBEAT_MS,
+      }),
+      log,
+      onLost: (id) => onLost(id),
+    });
+    const engineId = lease.engineId;
+    log.info({ engineId, version, webtorrent: WebTorrent.VERSION, shareRoots: roots }, 'starting');
+
+    const claims = await TorrentClaims.open(nc, { engineId, incarnation: randomUUID() }, log);
+    const filter = new PeerFilter(config.BITWEEN_PEER_FILTER === 'contacts', config.BITWEEN_PEER_ALLOW);
     const store = new StateStore(path.join(config.BITWEEN_STATE_DIR, engineId), log);
+    const range = config.BITWEEN_TORRENT_PORT;
     const engine = await TorrentEngine.start({
       engineId,
       downloadDir: config.BITWEEN_DOWNLOAD_DIR,
-      allowedPaths: config.BITWEEN_ALLOWED_PATHS,
-      ports: config.BITWEEN_TORRENT_PORT,
+      shareRoots: roots,
+      ports: { ...range, preferred: slotPort(range, engineId) },
       store,
       log,
+      placement: natsPlacement({ claims, registry, bus }),
+      prepare: (client) => {
+        if (filter.enabled) guardIncoming(client, filter, log);
+      },
     });
+    log.info({ peerFilter: config.BITWEEN_PEER_FILTER, allow: config.BITWEEN_PEER_ALLOW }, 'peer filter');
 
     const families = { ipv4: config.BITWEEN_ANNOUNCE_IPV4, ipv6: config.BITWEEN_ANNOUNCE_IPV6 };
     const addresses = announceAddresses(
@@ -59,7 +96,7 @@ await runService({
       torrents: engine.summary(),
       heartbeatMs: config.BITWEEN_HEARTBEAT_MS,
     });
-    const announcer = new Announcer(registry, state, log);
+    const announcer = new Announcer(lease, state, log);
     engine.on('changed', () => announcer.changed());
     announcer.start(config.BITWEEN_HEARTBEAT_MS);
 
@@ -70,7 +107,25 @@ await runService({
       metadata: { engineId, webtorrent: WebTorrent.VERSION, node: process.version },
     });
     serveCommands(host, engine);
-    const peers = followPeers(bus, engine);
+    const peers = followPeers(bus, engine, filter);
+    const contacts = followContacts(bus, filter, log);
+
+    // Torrents of engines that stop sending heartbeats move to the survivors; a torrent of ours
+    // that a survivor took (we looked dead) stops here.
+    const takeover = new Takeover({
+      stateDir: config.BITWEEN_STATE_DIR,
+      engineId,
+      registry,
+      claims,
+      engine,
+      log,
+      intervalMs: Math.min(1000, config.BITWEEN_HEARTBEAT_MS),
+      graceMs: config.BITWEEN_HEARTBEAT_MS,
+    });
+    takeover.start();
+    const stopWatchingClaims = await claims.watch((hash, owner) => {
+      if (engine.has(hash)) void engine.drop(hash, owner.engineId);
+    });
 
     const tracker = new ProgressTracker();
     const progressTimer = setInterval(() => {
@@ -83,16 +138,21 @@ await runService({
       (stopping ??= (async () => {
         clearInterval(progressTimer);
         clearInterval(redialTimer);
+        await takeover.stop();
+        stopWatchingClaims();
         peers.unsubscribe();
+        contacts.stop();
         await host.stop();
         await announcer.stop();
         await engine.stop();
         await nc.drain();
       })());
-    engine.on('fatal', (err) => {
-      log.error({ err }, 'stopping: the BitTorrent client failed');
+    const fail = (why: string, err?: unknown) => {
+      log.error({ err, engineId }, why);
       void stop().finally(() => process.exit(1));
-    });
+    };
+    onLost = () => fail('stopping: another process took our engine id (we were presumed dead)');
+    engine.on('fatal', (err) => fail('stopping: the BitTorrent client failed', err));
     return stop;
   },
 });

@@ -52,6 +52,8 @@ declare module 'webtorrent' {
     readonly destroyed: boolean;
     readonly paused: boolean;
     readonly metadata: Uint8Array | null;
+    /** The decoded `info` dictionary (raw bencode values), once the metadata is known. */
+    readonly info?: unknown;
     readonly progress: number;
     readonly downloaded: number;
     readonly uploaded: number;
