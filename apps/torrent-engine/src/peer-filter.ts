@@ -83,8 +83,16 @@ export function guardIncoming(client: object, filter: PeerFilter, log: Logger): 
   }
   const original = pool._onConnection.bind(pool);
   let dropped = 0;
+  const allowed = (conn: Socket) => {
+    try {
+      return filter.allows(conn.remoteAddress);
+    } catch (err) {
+      log.warn({ err, remote: conn.remoteAddress }, 'peer filter failed on an address; dropping it');
+      return false;
+    }
+  };
   pool._onConnection = (conn: Socket, type: string) => {
-    if (filter.allows(conn.remoteAddress)) {
+    if (allowed(conn)) {
       original(conn, type);
       return;
     }
