@@ -288,6 +288,7 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
 
   async #restore(): Promise<void> {
     const stored = await this.opts.store.load();
+    let restored = 0;
     for (const { record, torrentFile } of stored) {
       const claim = await this.opts.placement?.claim(record.hash);
       if (claim && !claim.won) {
@@ -297,8 +298,9 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
         continue;
       }
       this.#attach(record, torrentFile, false);
+      restored++;
     }
-    if (stored.length > 0) this.opts.log.info({ torrents: stored.length }, 'restored torrents');
+    if (restored > 0) this.opts.log.info({ torrents: restored }, 'restored torrents');
   }
 
   #attach(record: TorrentRecord, torrentFile: Uint8Array | null, skipVerify: boolean): Entry {
