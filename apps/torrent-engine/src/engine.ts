@@ -7,6 +7,7 @@ import { BusError, type Endpoint, type Logger, type TorrentStatus } from '@bitwe
 import createTorrent from 'create-torrent';
 import parseTorrent from 'parse-torrent';
 import WebTorrent, { type Torrent } from 'webtorrent';
+import { ExactNameStore } from './file-store.js';
 import { checkAllowed, filesOutside, isInside } from './paths.js';
 import { pieceLengthFor } from './piece-length.js';
 import { checkInfo } from './sanitize.js';
@@ -306,6 +307,7 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
   #attach(record: TorrentRecord, torrentFile: Uint8Array | null, skipVerify: boolean): Entry {
     const torrent = this.client.add(torrentFile ?? `magnet:?xt=urn:btih:${record.hash}`, {
       path: record.savePath,
+      store: ExactNameStore,
       skipVerify,
       announce: [],
     });

@@ -7,11 +7,10 @@
  *   empty, `.` or `..`, contains `/`, NUL or another control character (U+0000-U+001F, U+007F),
  *   or is longer than 255 bytes; a path with no component. A legitimate client never makes
  *   these, and "repairing" them would silently change where data lands.
- * - sanitised: webtorrent's file store (fs-chunk-store) removes the characters Windows reserves
- *   (`<>:"\|?*`) from each file's own name (not from folder names: valid on Linux, where the
- *   engine runs), as qBittorrent does. A torrent where that leaves a file without a name, or
- *   makes two files one, is rejected (data would be mixed up).
- * - kept: Windows-reserved names (`CON`, `NUL`…), trailing dots and spaces: valid on Linux.
+ * - kept as they are: characters and names Windows reserves (`<>:"\|?*`, `CON`, trailing
+ *   dots…). They are valid on Linux, where the engine runs, and common in real names ("Live:
+ *   2019?"); libtorrent keeps them too. (webtorrent's file store would drop the characters from
+ *   file names; file-store.ts keeps names exact.) Two files with the same path are refused.
  */
 
 export type NameCheck = { ok: true } | { ok: false; reason: string };
@@ -29,19 +28,9 @@ export function badComponent(c: string): string | null {
   return null;
 }
 
-/** What fs-chunk-store (webtorrent's file store) removes from a file's own name. */
-const STORE_STRIPS = /[<>:"/\\|?*\u0000-\u001f]/g;
-
-/** The path a file gets on disk, relative to the save path (see STORE_STRIPS). */
-export function storedPath(parts: string[]): string {
-  const dirs = parts.slice(0, -1);
-  const name = (parts.at(-1) ?? '').replace(STORE_STRIPS, '');
-  return [...dirs, name].join('/');
-}
-
 /** Every file's path as the torrent spells it: `[info.name, ...file.path]`. */
 export function checkTorrentPaths(paths: string[][]): NameCheck {
-  const stored = new Set<string>();
+  const seen = new Set<string>();
   for (const parts of paths) {
     if (parts.length === 0) return { ok: false, reason: 'a file without a name' };
     const spelled = JSON.stringify(parts.join('/'));
@@ -49,12 +38,9 @@ export function checkTorrentPaths(paths: string[][]): NameCheck {
       const bad = badComponent(c);
       if (bad) return { ok: false, reason: `file name ${spelled} has ${bad}` };
     }
-    const onDisk = storedPath(parts);
-    if (onDisk.endsWith('/'))
-      return { ok: false, reason: `file name ${spelled} is only reserved characters` };
-    if (stored.has(onDisk))
-      return { ok: false, reason: `two files would both be stored as ${JSON.stringify(onDisk)}` };
-    stored.add(onDisk);
+    const full = parts.join('/');
+    if (seen.has(full)) return { ok: false, reason: `two files are both named ${spelled}` };
+    seen.add(full);
   }
   return { ok: true };
 }

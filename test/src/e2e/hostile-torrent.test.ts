@@ -22,8 +22,7 @@ interface Case {
   case: string;
   expect: 'refused' | 'kept';
   hash: string;
-  /** path: as the torrent spells it; stored: where it lands (reserved characters removed). */
-  files: { path: string; stored: string; sha256: string }[];
+  files: { path: string; sha256: string }[];
 }
 
 async function filesBelow(dir: string): Promise<string[]> {
@@ -73,7 +72,7 @@ describe('torrents with crafted file names', () => {
     return r.value.torrents;
   };
 
-  it('refuses names with .., a / inside, NUL, control characters or collisions; keeps the rest', async () => {
+  it('refuses names with .., a / inside, NUL, control characters or duplicates; keeps the rest exactly', async () => {
     const port = seeder.logs.find((l) => l.msg === 'ready')!.port as number;
     const outcomes = cases.map((c) =>
       engineProcess.waitForLog(
@@ -104,7 +103,7 @@ describe('torrents with crafted file names', () => {
       absolute: /has a "\/" inside a name/,
       nul: /has a NUL or control character/,
       control: /has a NUL or control character/,
-      merged: /two files would both be stored as "merged\/a"/,
+      duplicate: /two files are both named "dup\/a.txt"/,
     };
     for (const c of cases.filter((x) => x.expect === 'refused')) {
       const t = torrents.find((x) => x.hash === c.hash);
@@ -119,10 +118,10 @@ describe('torrents with crafted file names', () => {
     const kept = cases.filter((c) => c.expect === 'kept');
     const everything = (await filesBelow(join(root, 'victim'))).sort();
     expect(everything.filter((f) => !f.startsWith('state/'))).toEqual(
-      kept.flatMap((c) => c.files.map((f) => join('deep', 'downloads', f.stored))).sort(),
+      kept.flatMap((c) => c.files.map((f) => join('deep', 'downloads', f.path))).sort(),
     );
     for (const f of kept.flatMap((c) => c.files)) {
-      const data = await readFile(join(downloads(), f.stored));
+      const data = await readFile(join(downloads(), f.path));
       expect(createHash('sha256').update(data).digest('hex'), f.path).toBe(f.sha256);
     }
     const torrents = await waitFor(

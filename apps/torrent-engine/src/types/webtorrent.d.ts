@@ -29,6 +29,8 @@ declare module 'webtorrent' {
     strategy?: 'sequential' | 'rarest';
     private?: boolean;
     destroyStoreOnDestroy?: boolean;
+    /** A chunk store constructor (default fs-chunk-store). */
+    store?: new (chunkLength: number, opts: never) => unknown;
   }
 
   export interface TorrentFile {
@@ -118,4 +120,19 @@ declare module 'parse-torrent' {
     files?: { path: string; name: string; length: number; offset: number }[];
   }
   export default function parseTorrent(torrentId: string | Uint8Array): Promise<ParsedTorrent>;
+}
+
+declare module 'fs-chunk-store' {
+  export interface StoreOptions {
+    path?: string;
+    files?: { path: string; length: number; offset?: number }[];
+    length?: number;
+    name?: string;
+    addUID?: boolean;
+  }
+  export default class FSChunkStore {
+    constructor(chunkLength: number, opts: StoreOptions);
+    /** One entry per file, in torrent order; `path` is read when the file is first opened. */
+    files: { path: string; length: number; offset: number }[];
+  }
 }
