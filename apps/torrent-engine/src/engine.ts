@@ -452,6 +452,7 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     const run = !entry.record.paused && !entry.queued;
     if (!run && !t.paused) {
       t.pause();
+      entry.limits.closeAll();
       for (const peer of [...t._peers.values()]) t.removePeer(peer);
       t._queue.length = 0;
       entry.trackers?.stop();

@@ -20,6 +20,9 @@ export interface LimitableWire {
 export class TorrentLimits {
   readonly down: RateLimiter;
   readonly up: RateLimiter;
+  /** Wires attached since the last `closeAll` (a wire's own end is graceful, not immediate). */
+  #open = new Set<LimitableWire>();
+  readonly #closed = new WeakSet<LimitableWire>();
 
   constructor(downloadLimit: number | null, uploadLimit: number | null) {
     this.down = new RateLimiter(downloadLimit);
@@ -31,23 +34,36 @@ export class TorrentLimits {
     if (limits.uploadLimit !== undefined) this.up.rate = limits.uploadLimit;
   }
 
+  /**
+   * The torrent stops (pause, queue): whatever its wires still hold — bytes already read from
+   * the socket, blocks waiting for the limiter — is dropped, nothing more is received or sent.
+   */
+  closeAll(): void {
+    for (const wire of this.#open) this.#closed.add(wire);
+    this.#open = new Set();
+  }
+
   /** Route a new wire of the torrent through the limiters (cheap pass-through when unlimited). */
   attach(wire: LimitableWire): void {
+    this.#open.add(wire);
+    const gone = () => wire.destroyed || this.#closed.has(wire);
     const write = wire._write.bind(wire);
     wire._write = (data, cb) => {
+      if (gone()) return cb(null);
       const wait = this.down.reserve(data.length);
       if (wait === 0) return write(data, cb);
       setTimeout(() => {
-        if (wire.destroyed) cb(null);
+        if (gone()) cb(null);
         else write(data, cb);
       }, wait);
     };
     const piece = wire.piece.bind(wire);
     wire.piece = (index, offset, buffer) => {
+      if (gone()) return;
       const wait = this.up.reserve(buffer.length);
       if (wait === 0) return piece(index, offset, buffer);
       setTimeout(() => {
-        if (!wire.destroyed) piece(index, offset, buffer);
+        if (!gone()) piece(index, offset, buffer);
       }, wait);
     };
   }
