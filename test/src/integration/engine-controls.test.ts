@@ -1,4 +1,4 @@
-import { copyFile, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   Bus,
@@ -469,10 +469,11 @@ describe('torrent engine controls', () => {
     expect(shared.size).toBe(3 * MiB + 1000);
 
     // The .torrent of alice's share, dropped into bob's watch folder: bob downloads it.
-    await copyFile(
-      join(root, 'alice', 'state', 'alice', `${shared.hash}.torrent`),
-      join(root, 'bob', 'watch', 'dropped.torrent'),
+    const metainfo = await waitFor(
+      () => readFile(join(root, 'alice', 'state', 'alice', `${shared.hash}.torrent`)).catch(() => null),
+      { what: "alice's stored .torrent of the dropped folder" },
     );
+    await writeFile(join(root, 'bob', 'watch', 'dropped.torrent'), metainfo);
     await waitFor(async () => status(bob, shared.hash), { what: 'bob to add the dropped .torrent' });
     givePeers(shared.hash);
     await done(bob, shared.hash, 'the download of the dropped .torrent');
