@@ -282,7 +282,10 @@ describe('torrent engine controls', () => {
       downloaded: stopped.downloaded,
     });
 
-    // Paused survives a restart.
+    // Paused survives a restart; the restored torrent is announced again (torrent.added).
+    const restored: TorrentStatus[] = [];
+    const sub = bob.bus.subscribe(engine.added, ({ torrent }) => void restored.push(torrent));
+    cleanup.add('added subscription', () => sub.unsubscribe());
     await bob.process.stop();
     bob.process = await startService(cleanup, {
       name: 'torrent-engine',
@@ -292,6 +295,10 @@ describe('torrent engine controls', () => {
     givePeers(paused.hash);
     const after = await waitFor(async () => status(bob, paused.hash), { what: 'bob back with the torrent' });
     expect(after).toMatchObject({ state: 'paused', peers: 0, downloadLimit: MB });
+    await waitFor(() => restored.find((t) => t.hash === paused.hash), {
+      what: 'torrent.added for the restored torrent',
+    });
+    expect(restored.find((t) => t.hash === paused.hash)).toMatchObject({ state: 'paused' });
 
     await setLimits(bob, paused.hash, { downloadLimit: null });
     const resumed = await bob.bus.request(
