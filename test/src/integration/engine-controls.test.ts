@@ -384,6 +384,16 @@ describe('torrent engine controls', () => {
     }
     await waitFor(() => added.includes(sel.hash), { what: 'the torrent.added event' });
 
+    // The selection is kept across a restart: still complete (for the wanted files), still unwanted.
+    await bob.process.stop();
+    bob.process = await startService(cleanup, {
+      name: 'torrent-engine',
+      label: 'controls-bob',
+      env: bob.env,
+    });
+    const again = await done(bob, sel.hash, 'the selective torrent back after a restart');
+    expect(again.files.map((f) => f.wanted)).toEqual(finished.files.map((f) => f.wanted));
+
     // Bad input: an index out of range, a torrent that is not there, a broken .torrent.
     const bad = await bob.bus.request(
       engine.setFiles,
