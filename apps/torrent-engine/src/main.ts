@@ -6,6 +6,7 @@ import {
   EngineLease,
   EngineRegistry,
   ServiceHost,
+  SettingsStore,
   TorrentClaims,
   engine as contracts,
   serviceNames,
@@ -17,13 +18,15 @@ import { announceAddresses, detectAddresses } from './addresses.js';
 import { Announcer } from './announcer.js';
 import { loadEngineConfig, shareRoots } from './config.js';
 import { TorrentEngine } from './engine.js';
-import { followContacts, followPeers, serveCommands } from './handlers.js';
+import { followContacts, followPeers, publishLifecycle, serveCommands } from './handlers.js';
+import { isInside } from './paths.js';
 import { PeerFilter, guardIncoming } from './peer-filter.js';
 import { natsPlacement } from './placement/placement.js';
 import { slotPort } from './placement/ports.js';
 import { Takeover } from './placement/takeover.js';
 import { ProgressTracker } from './progress.js';
 import { StateStore } from './state-store.js';
+import { WatchFolder } from './watch-folder.js';
 
 const version = packageVersion(import.meta.url);
 
@@ -42,6 +45,11 @@ await runService({
     );
     const bus = new Bus(nc, log);
     const registry = await EngineRegistry.open(nc, log);
+    const watchDir = config.BITWEEN_WATCH_DIR;
+    if (watchDir && !roots.some((r) => isInside(path.resolve(r), path.resolve(watchDir)))) {
+      throw new Error('BITWEEN_WATCH_DIR must be inside BITWEEN_SHARE_ROOTS or the download dir');
+    }
+    const settings = await SettingsStore.open(nc, log);
 
     // Our id: the fixed one, or the lowest free slot engine-N (a lease in the engines bucket).
     let onLost = (id: string) => log.error({ engineId: id }, 'lost our engine id to another process');
@@ -63,8 +71,9 @@ await runService({
 
     const claims = await TorrentClaims.open(nc, { engineId, incarnation: randomUUID() }, log);
     const filter = new PeerFilter(config.BITWEEN_PEER_FILTER === 'contacts', config.BITWEEN_PEER_ALLOW);
-    const store = new StateStore(path.join(config.BITWEEN_STATE_DIR, engineId), log);
     const range = config.BITWEEN_TORRENT_PORT;
+    const stateDir = path.join(config.BITWEEN_STATE_DIR, engineId);
+    const store = new StateStore(stateDir, log);
     const engine = await TorrentEngine.start({
       engineId,
       downloadDir: config.BITWEEN_DOWNLOAD_DIR,
@@ -76,7 +85,9 @@ await runService({
       prepare: (client) => {
         if (filter.enabled) guardIncoming(client, filter, log);
       },
+      settings: await settings.engine(),
     });
+    const stopSettings = await settings.watchEngine((s) => engine.applySettings(s));
     log.info({ peerFilter: config.BITWEEN_PEER_FILTER, allow: config.BITWEEN_PEER_ALLOW }, 'peer filter');
 
     const families = { ipv4: config.BITWEEN_ANNOUNCE_IPV4, ipv6: config.BITWEEN_ANNOUNCE_IPV6 };
@@ -107,6 +118,8 @@ await runService({
       metadata: { engineId, webtorrent: WebTorrent.VERSION, node: process.version },
     });
     serveCommands(host, engine);
+    publishLifecycle(bus, engine);
+    engine.announceRestored();
     const peers = followPeers(bus, engine, filter);
     const contacts = followContacts(bus, filter, log);
 
@@ -127,6 +140,18 @@ await runService({
       if (engine.has(hash)) void engine.drop(hash, owner.engineId);
     });
 
+    const watchFolder = watchDir
+      ? new WatchFolder({
+          dir: watchDir,
+          stableMs: config.BITWEEN_WATCH_STABLE_MS,
+          ledgerFile: path.join(stateDir, 'watch-folder.json'),
+          share: async (p) => (await engine.addPath(p)).torrent.hash,
+          addTorrent: async (metainfo) => (await engine.addTorrentFile(metainfo)).torrent.hash,
+          log,
+        })
+      : null;
+    await watchFolder?.start();
+
     const tracker = new ProgressTracker();
     const progressTimer = setInterval(() => {
       for (const p of tracker.due(engine.list())) bus.publish(contracts.progress, p, { hash: p.hash });
@@ -140,6 +165,8 @@ await runService({
         clearInterval(redialTimer);
         await takeover.stop();
         stopWatchingClaims();
+        await watchFolder?.stop();
+        stopSettings();
         peers.unsubscribe();
         contacts.stop();
         await host.stop();

@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { InfoHash, type Logger } from '@bitween/messages';
+import { InfoHash, RateLimit, TrackerUrl, type Logger } from '@bitween/messages';
 import { z } from 'zod';
 
 /** What the engine needs to bring a torrent back after a restart. */
@@ -10,6 +10,16 @@ export const TorrentRecord = z.object({
   source: z.enum(['path', 'hash']),
   savePath: z.string().min(1),
   addedAt: z.number().int(),
+  // Controls (all optional: records written before them load as "running, everything wanted,
+  // unlimited, no trackers").
+  /** Stopped by the user; stays stopped across restarts until resumed. */
+  paused: z.boolean().optional(),
+  /** Indexes of files not to download (per-file selection). */
+  unwanted: z.array(z.number().int().nonnegative()).optional(),
+  downloadLimit: RateLimit.optional(),
+  uploadLimit: RateLimit.optional(),
+  /** Optional trackers to announce to (none for friend shares). */
+  trackers: z.array(TrackerUrl).optional(),
 });
 export type TorrentRecord = z.infer<typeof TorrentRecord>;
 
@@ -50,7 +60,8 @@ export class StateStore {
   /** Every valid record; an unreadable one is set aside as `.corrupt` and logged, never fatal. */
   async load(): Promise<StoredTorrent[]> {
     const out: StoredTorrent[] = [];
-    const names = (await readdir(this.dir)).filter((n) => n.endsWith('.json')).sort();
+    // Only `<hash>.json`: other files may live here (e.g. the watch folder's ledger).
+    const names = (await readdir(this.dir)).filter((n) => /^[0-9a-f]{40}\.json$/.test(n)).sort();
     for (const name of names) {
       const file = path.join(this.dir, name);
       let record: TorrentRecord;
