@@ -168,20 +168,28 @@ export class EventLog {
     return out;
   }
 
-  /** Every event after `after`, then each new one, until `signal` aborts. */
+  /**
+   * Every event after `after`, then each new one, until `signal` aborts. (The wait for the next
+   * message is raced against the abort: stopping a consumer does not always end a pending wait.)
+   */
   async *follow(after: number, signal: AbortSignal): AsyncGenerator<StoredEvent> {
     if (signal.aborted) return;
+    const aborted = new Promise<IteratorReturnResult<undefined>>((resolve) =>
+      signal.addEventListener('abort', () => resolve({ done: true, value: undefined }), { once: true }),
+    );
     const messages = await this.#messages(after);
-    const stop = () => void messages.stop();
-    signal.addEventListener('abort', stop, { once: true });
+    const iterator = messages[Symbol.asyncIterator]();
     try {
-      for await (const m of messages) yield toStoredEvent(m);
+      for (;;) {
+        const next = await Promise.race([iterator.next(), aborted]);
+        if (next.done) return;
+        yield toStoredEvent(next.value);
+      }
     } catch (err) {
       if (!signal.aborted) this.log.warn({ err }, 'event stream reader failed');
       throw err;
     } finally {
-      signal.removeEventListener('abort', stop);
-      stop();
+      void messages.stop();
     }
   }
 }

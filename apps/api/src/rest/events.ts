@@ -43,12 +43,15 @@ async function position(events: EventLog, since: number | undefined): Promise<Po
  */
 async function streamEvents(
   events: EventLog,
+  streams: Set<AbortController>,
   request: FastifyRequest,
   reply: FastifyReply,
   since: number | undefined,
 ) {
   const at = await position(events, since);
   const abort = new AbortController();
+  streams.add(abort);
+  abort.signal.addEventListener('abort', () => streams.delete(abort), { once: true });
   reply.raw.once('close', () => abort.abort());
   reply.hijack();
   const res = reply.raw;
@@ -81,6 +84,12 @@ export const eventRoutes =
   // eslint-disable-next-line @typescript-eslint/require-await
   async (base) => {
     const app = base.withTypeProvider<ZodTypeProvider>();
+    // Open streams end when the api closes (else close would wait for the clients to leave).
+    const streams = new Set<AbortController>();
+    app.addHook('preClose', (done) => {
+      for (const s of streams) s.abort();
+      done();
+    });
     app.get(
       '/events',
       {
@@ -111,7 +120,7 @@ export const eventRoutes =
         const query = request.query;
         const accept = request.headers.accept ?? '';
         if (accept.includes('text/event-stream')) {
-          return streamEvents(events, request, reply, lastEventId(request) ?? query.since);
+          return streamEvents(events, streams, request, reply, lastEventId(request) ?? query.since);
         }
         const at = await position(events, query.since ?? 0);
         const abort = new AbortController();

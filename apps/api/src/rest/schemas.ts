@@ -67,33 +67,42 @@ export const Magnet = z
     return { hash: hash.toLowerCase(), trackers };
   });
 
+const SOURCES = ['path', 'hash', 'magnet', 'metainfo'] as const;
+
 export const AddTorrentBody = z
-  .union([
-    z.strictObject({
-      path: AbsolutePath.describe("a file or folder on the daemon's host: shared in place"),
-      trackers: Trackers,
-    }),
-    z.strictObject({
-      hash: HashInput.describe("a friend's share: downloaded from the friends who offer it"),
-      savePath: SavePath,
-      trackers: Trackers,
-    }),
-    z.strictObject({
-      magnet: Magnet.describe('a magnet link (xt=urn:btih:…)'),
-      savePath: SavePath,
-      trackers: Trackers,
-    }),
-    z.strictObject({
-      metainfo: z
-        .string()
-        .min(1)
-        .max(960_000)
-        .regex(/^[A-Za-z0-9+/]+=*$/, 'must be base64')
-        .describe('a .torrent file, base64 (or POST the file itself as application/x-bittorrent)'),
-      savePath: SavePath,
-      trackers: Trackers,
-    }),
-  ])
+  .strictObject({
+    path: AbsolutePath.optional().describe("a file or folder on the daemon's host: shared in place"),
+    hash: HashInput.optional().describe("a friend's share: downloaded from the friends who offer it"),
+    magnet: Magnet.optional().describe('a magnet link (xt=urn:btih:…)'),
+    metainfo: z
+      .string()
+      .min(1)
+      .max(960_000)
+      .regex(/^[A-Za-z0-9+/]+=*$/, 'must be base64')
+      .optional()
+      .describe('a .torrent file, base64 (or POST the file itself to /v1/torrents/upload)'),
+    savePath: SavePath,
+    trackers: Trackers,
+  })
+  .superRefine((body, ctx) => {
+    const given = SOURCES.filter((k) => body[k] !== undefined);
+    if (given.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          given.length === 0
+            ? 'name what to add: one of path, hash, magnet, metainfo'
+            : `name only one of path, hash, magnet, metainfo (got ${given.join(', ')})`,
+      });
+    }
+    if (body.path !== undefined && body.savePath !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['savePath'],
+        message: 'does not apply to a shared path (seeded in place)',
+      });
+    }
+  })
   .describe('exactly one of path, hash, magnet, metainfo');
 
 export const AddTorrentQuery = z.object({

@@ -62,16 +62,17 @@ export const torrentRoutes =
       },
       async (request, reply) => {
         const body = request.body;
-        if ('path' in body) return added(reply, await torrents.addPath(body.path, body));
-        if ('hash' in body) return added(reply, await torrents.addHash(body.hash, body));
-        if ('magnet' in body) {
+        if (body.path !== undefined) return added(reply, await torrents.addPath(body.path, body));
+        if (body.hash !== undefined) return added(reply, await torrents.addHash(body.hash, body));
+        if (body.magnet !== undefined) {
           const trackers = [...body.magnet.trackers, ...(body.trackers ?? [])].slice(0, 32);
           return added(
             reply,
             await torrents.addHash(body.magnet.hash, { savePath: body.savePath, trackers }),
           );
         }
-        return added(reply, await torrents.addMetainfo(Buffer.from(body.metainfo, 'base64'), body));
+        const metainfo = Buffer.from(body.metainfo ?? '', 'base64');
+        return added(reply, await torrents.addMetainfo(metainfo, body));
       },
     );
 
