@@ -156,7 +156,7 @@ describe('fuzz: malformed requests never cause a server error', () => {
           const qs = search.toString();
           const url = `${fill(route.url, params)}${qs ? `?${qs}` : ''}`;
           const opts: InjectOptions = {
-            method: route.method as 'GET',
+            method: route.method,
             url,
             headers: {
               ...authHeaders,
