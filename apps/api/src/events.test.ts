@@ -74,6 +74,14 @@ async function poll(query: string): Promise<Page> {
   return (await res.json()) as Page;
 }
 
+async function waitFor(check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 let n = 0;
 /** A torrent added through the api: the stand-in engine publishes `torrent.added` for it. */
 async function addTorrent(): Promise<string> {
@@ -139,6 +147,14 @@ describe('long poll', () => {
     const hash = await addTorrent();
     const page = await pending;
     expect(page.events[0]).toMatchObject({ id: lastId + 1, type: 'torrent.added', hash });
+  });
+
+  it('returns kept events at once even with timeout=0', async () => {
+    const { lastId } = await poll('timeout=0');
+    await addTorrent();
+    await waitFor(async () => (await poll('timeout=0')).lastId > lastId);
+    const page = await poll(`since=${lastId}&timeout=0`);
+    expect(page.events[0]?.id).toBe(lastId + 1);
   });
 
   it('answers [] when the timeout passes', async () => {

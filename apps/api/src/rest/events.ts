@@ -127,7 +127,8 @@ export const eventRoutes =
         reply.raw.once('close', () => abort.abort());
         const list = await events.read(at.after, {
           limit: query.limit,
-          timeoutMs: query.timeout * 1000,
+          // Events already kept are returned whatever the timeout (they arrive in milliseconds).
+          timeoutMs: at.lastId > at.after ? Math.max(query.timeout * 1000, 10_000) : query.timeout * 1000,
           signal: abort.signal,
         });
         const { after: _after, ...info } = at;
