@@ -316,7 +316,12 @@ describe("friends' shares, contacts, subscriptions", () => {
 
   it('lists contacts with their online state', async () => {
     const res = await get('/v1/contacts');
-    expect(res.json()).toEqual({ contacts: peers.contacts });
+    expect(res.json()).toEqual({
+      contacts: [
+        { ...peers.contacts[0], shares: 2 },
+        { ...peers.contacts[1], shares: 1 },
+      ],
+    });
   });
 
   it('approves and denies pending requests', async () => {

@@ -147,10 +147,11 @@ program
         contacts.length === 0
           ? 'no contacts'
           : table(
-              ['JID', 'ONLINE', 'SUBSCRIPTION', 'NAME'],
+              ['JID', 'ONLINE', 'SHARES', 'SUBSCRIPTION', 'NAME'],
               contacts.map((c) => [
                 c.jid,
                 c.online ? `yes (${c.resources.join(', ')})` : 'no',
+                String(c.shares),
                 c.subscription,
                 c.name ?? '',
               ]),

@@ -28,6 +28,7 @@ export interface Contact {
   subscription: string;
   online: boolean;
   resources: string[];
+  shares: number;
 }
 
 export interface Pending {

@@ -18,7 +18,13 @@ import { normaliseHash } from '../rpc/params.js';
  */
 
 export const TorrentSchema = TorrentStatus.meta({ id: 'Torrent' });
-export const ContactSchema = Contact.meta({ id: 'Contact' });
+export const ContactSchema = Contact.extend({
+  shares: z
+    .number()
+    .int()
+    .nonnegative()
+    .describe('distinct shares in the last list received from this contact'),
+}).meta({ id: 'Contact' });
 export const PendingSubscriptionSchema = PendingSubscription.meta({ id: 'PendingSubscription' });
 export const EngineSettingsSchema = EngineSettings.meta({ id: 'EngineSettings' });
 

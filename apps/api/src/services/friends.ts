@@ -75,8 +75,18 @@ export class FriendService {
     return shares.filter(matches);
   }
 
-  async contacts(): Promise<Contact[]> {
-    return unwrap(await this.bus.request(xmpp.contacts, {}, { timeoutMs: this.timeoutMs })).contacts;
+  /** Roster contacts with the number of distinct shares each offers (0 before a list arrived). */
+  async contacts(): Promise<(Contact & { shares: number })[]> {
+    const [roster, lists] = await Promise.all([
+      this.bus.request(xmpp.contacts, {}, { timeoutMs: this.timeoutMs }),
+      this.bus.request(xmpp.shares, {}, { timeoutMs: this.timeoutMs }),
+    ]);
+    const contacts = unwrap(roster).contacts;
+    const counts = new Map<string, number>();
+    for (const c of unwrap(lists).contacts) {
+      counts.set(c.jid, new Set(c.resources.flatMap((r) => r.shares.map((s) => s.hash))).size);
+    }
+    return contacts.map((c) => ({ ...c, shares: counts.get(c.jid) ?? 0 }));
   }
 
   async pending(): Promise<PendingSubscription[]> {
