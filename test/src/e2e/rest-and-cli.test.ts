@@ -1,4 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
@@ -23,6 +24,14 @@ import {
 
 const CLI = join(repoRoot, 'apps', 'cli', 'dist', 'main.js');
 const run = promisify(execFile);
+
+/** The first file named `file` under `dir` (any depth). */
+async function findFile(dir: string, file: string): Promise<string> {
+  const entries = await readdir(dir, { recursive: true });
+  const hit = entries.find((e) => e === file || e.endsWith(`/${file}`));
+  if (!hit) throw new Error(`${file} not found under ${dir}`);
+  return join(dir, hit);
+}
 
 interface CliResult {
   code: number;
@@ -274,6 +283,77 @@ describe('REST api, events and the bitween CLI end to end', () => {
     const err = await bob.rest.get(`/v1/torrents/${hash}`).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RestError);
     expect((err as RestError).status).toBe(404);
+  });
+
+  it('alice pauses and resumes her share with the CLI (a real engine)', async () => {
+    const paused = await cliJson<Torrent>(alice, 'pause', hash);
+    expect(paused).toMatchObject({ hash, state: 'paused' });
+    expect(await alice.rest.get(`/v1/torrents/${hash}`)).toMatchObject({ state: 'paused' });
+    expect((await cli(alice, 'resume', hash)).code).toBe(0);
+    await waitFor(async () => (await alice.rest.get<Torrent>(`/v1/torrents/${hash}`)).state === 'seeding', {
+      what: 'the share to seed again after resume',
+    });
+  });
+
+  it('sets limits and the file selection over REST (a real engine)', async () => {
+    const limited = await alice.rest.request<{ torrent: { uploadLimit: number | null } }>(
+      'PATCH',
+      `/v1/torrents/${hash}/limits`,
+      { uploadLimit: 1024 * 1024 },
+    );
+    expect(limited.torrent.uploadLimit).toBe(1024 * 1024);
+    const unlimited = await alice.rest.request<{ torrent: { uploadLimit: number | null } }>(
+      'PATCH',
+      `/v1/torrents/${hash}/limits`,
+      { uploadLimit: null },
+    );
+    expect(unlimited.torrent.uploadLimit).toBeNull();
+    const files = await alice.rest.request<{ torrent: { files: { path: string; wanted: boolean }[] } }>(
+      'PATCH',
+      `/v1/torrents/${hash}/files`,
+      { files: [{ index: 0, wanted: true }] },
+    );
+    expect(files.torrent.files).toMatchObject([{ path: name, wanted: true }]);
+    const bad = await alice.rest
+      .request('PATCH', `/v1/torrents/${hash}/files`, { files: [{ index: 5, wanted: false }] })
+      .catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(RestError);
+    expect((bad as RestError).status).toBe(400);
+  });
+
+  it("bob uploads alice's .torrent file, downloads it again, and `rm --delete-data` deletes the file", async () => {
+    const { lastId } = await bob.rest.get<Page>('/v1/events?timeout=0&limit=1');
+    const stored = await findFile(alice.dirs.state, `${hash}.torrent`);
+    const dest = join(bob.dirs.root, 'uploaded');
+    const res = await fetch(`${bob.apiUrl}/v1/torrents/upload?savePath=${encodeURIComponent(dest)}`, {
+      method: 'POST',
+      headers: { 'x-api-key': bob.apiKey, 'content-type': 'application/x-bittorrent' },
+      body: await readFile(stored),
+    });
+    expect(res.status).toBe(201);
+    expect(await res.json()).toMatchObject({ created: true, torrent: { hash, savePath: dest } });
+    await waitFor(async () => (await bob.rest.get<Torrent>(`/v1/torrents/${hash}`)).done, {
+      what: 'bob to finish the download from the uploaded .torrent',
+      timeoutMs: 120_000,
+    });
+    expect(await sha256File(join(dest, name))).toBe(sha256);
+
+    expect((await cli(bob, 'rm', hash, '--delete-data')).stdout).toBe(`removed ${hash} and its files\n`);
+    await waitFor(async () => (await stat(join(dest, name)).catch(() => null)) === null, {
+      what: 'the downloaded file to be deleted',
+    });
+    const page = await waitFor(
+      async () => {
+        const p = await bob.rest.get<Page>(`/v1/events?since=${lastId}&timeout=5&limit=1000`);
+        return p.events.some((e) => e.type === 'torrent.removed') ? p : null;
+      },
+      { what: 'a torrent.removed event' },
+    );
+    expect(page.events.find((e) => e.type === 'torrent.added')).toMatchObject({ hash });
+    expect(page.events.find((e) => e.type === 'torrent.removed')).toMatchObject({
+      hash,
+      data: { hash, deleteData: true },
+    });
   });
 
   it('alice adds by hash over REST (a share she already has is not added twice)', async () => {
