@@ -150,20 +150,19 @@ export class EventLog {
     opts: { limit: number; timeoutMs: number; signal?: AbortSignal },
   ): Promise<StoredEvent[]> {
     const out: StoredEvent[] = [];
-    if (opts.signal?.aborted) return out;
-    const messages = await this.#messages(after);
-    const stop = () => void messages.stop();
-    const timer = setTimeout(stop, opts.timeoutMs);
-    opts.signal?.addEventListener('abort', stop, { once: true });
+    const stop = new AbortController();
+    const timer = setTimeout(() => stop.abort(), opts.timeoutMs);
+    const onAbort = () => stop.abort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    if (opts.signal?.aborted) stop.abort();
     try {
-      for await (const m of messages) {
-        out.push(toStoredEvent(m));
-        if (out.length >= opts.limit || m.info.pending === 0) break;
+      for await (const { pending, ...e } of this.follow(after, stop.signal)) {
+        out.push(e);
+        if (out.length >= opts.limit || pending === 0) break;
       }
     } finally {
       clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', stop);
-      stop();
+      opts.signal?.removeEventListener('abort', onAbort);
     }
     return out;
   }
@@ -172,7 +171,7 @@ export class EventLog {
    * Every event after `after`, then each new one, until `signal` aborts. (The wait for the next
    * message is raced against the abort: stopping a consumer does not always end a pending wait.)
    */
-  async *follow(after: number, signal: AbortSignal): AsyncGenerator<StoredEvent> {
+  async *follow(after: number, signal: AbortSignal): AsyncGenerator<StoredEvent & { pending: number }> {
     if (signal.aborted) return;
     const aborted = new Promise<IteratorReturnResult<undefined>>((resolve) =>
       signal.addEventListener('abort', () => resolve({ done: true, value: undefined }), { once: true }),
@@ -183,7 +182,7 @@ export class EventLog {
       for (;;) {
         const next = await Promise.race([iterator.next(), aborted]);
         if (next.done) return;
-        yield toStoredEvent(next.value);
+        yield { ...toStoredEvent(next.value), pending: next.value.info.pending };
       }
     } catch (err) {
       if (!signal.aborted) this.log.warn({ err }, 'event stream reader failed');

@@ -67,7 +67,8 @@ async function streamEvents(
   const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
   try {
     for await (const e of events.follow(at.after, abort.signal)) {
-      if (!res.write(sse(e))) await new Promise((resolve) => res.once('drain', resolve));
+      const { pending: _pending, ...event } = e;
+      if (!res.write(sse(event))) await new Promise((resolve) => res.once('drain', resolve));
       if (abort.signal.aborted) break;
     }
   } catch (err) {
