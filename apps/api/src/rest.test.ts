@@ -208,6 +208,32 @@ describe('/v1/torrents', () => {
     expect(expectProblem(notTorrent, 400).detail).toMatch(/bencoded/);
   });
 
+  it('takes a .torrent as a multipart/form-data file (browsers), refusing broken or oversized ones', async () => {
+    const form = (content: Buffer) =>
+      Buffer.concat([
+        Buffer.from('--XyZ\r\ncontent-disposition: form-data; name="torrent"; filename="a.torrent"\r\n'),
+        Buffer.from('content-type: application/x-bittorrent\r\n\r\n'),
+        content,
+        Buffer.from('\r\n--XyZ--\r\n'),
+      ]);
+    const headers = { 'content-type': 'multipart/form-data; boundary=XyZ' };
+    const ok = await req('POST', '/v1/torrents/upload?savePath=/dl/form', {
+      headers,
+      payload: form(Buffer.from('d4:infod4:name1:xee')),
+    });
+    expect(ok.statusCode).toBe(201);
+    expect(ok.json()).toMatchObject({ torrent: { savePath: '/dl/form' } });
+    const big = await req('POST', '/v1/torrents/upload', {
+      headers,
+      payload: form(Buffer.alloc(800 * 1024, 0x61)),
+    });
+    expect(expectProblem(big, 413).detail).toMatch(/at most/);
+    expectProblem(await req('POST', '/v1/torrents/upload', { headers, payload: '--XyZ\r\ngarbage' }), 400);
+    expectProblem(await req('POST', '/v1/torrents/upload', { headers, payload: '--XyZ--\r\n' }), 400);
+    // Other routes do not take multipart bodies.
+    expectProblem(await req('POST', '/v1/torrents', { headers, payload: form(Buffer.from('x')) }), 400);
+  });
+
   it('refuses a body that is none of path/hash/magnet/metainfo', async () => {
     const res = expectProblem(
       await req('POST', '/v1/torrents', { payload: { path: '/a', hash: OFFERED } }),

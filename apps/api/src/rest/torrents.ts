@@ -1,4 +1,5 @@
-import type { FastifyPluginAsync } from 'fastify';
+import multipart from '@fastify/multipart';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { HttpProblem, problemResponses } from '../problem.js';
@@ -20,11 +21,39 @@ export const MAX_METAINFO_BYTES = 700 * 1024;
 const tags = ['torrents'];
 const WithTorrent = z.object({ torrent: TorrentSchema });
 
+/** A part or stream error of a multipart body as a problem (never a 500: it is the client's body). */
+function multipartProblem(err: unknown): HttpProblem {
+  const status = (err as { statusCode?: number }).statusCode;
+  if (status === 413) {
+    return new HttpProblem(
+      413,
+      'payload_too_large',
+      `a .torrent file is at most ${MAX_METAINFO_BYTES} bytes`,
+    );
+  }
+  return new HttpProblem(400, 'bad_request', `invalid request: multipart body: ${(err as Error).message}`);
+}
+
+/** The .torrent of an upload: the raw body, or the first file part of a multipart/form-data body. */
+async function uploadedMetainfo(request: FastifyRequest): Promise<Buffer | null> {
+  if (!request.isMultipart()) return Buffer.isBuffer(request.body) ? request.body : null;
+  try {
+    const file = await request.file();
+    return file ? await file.toBuffer() : null;
+  } catch (err) {
+    throw multipartProblem(err);
+  }
+}
+
 /** `/v1/torrents`: the torrents of every engine of this daemon. */
 export const torrentRoutes =
   (torrents: TorrentService): FastifyPluginAsync =>
-  // eslint-disable-next-line @typescript-eslint/require-await
   async (base) => {
+    // Browsers upload files as multipart/form-data; only the upload route reads such a body.
+    await base.register(multipart, {
+      throwFileSizeLimit: true,
+      limits: { fileSize: MAX_METAINFO_BYTES, files: 1, fields: 10, parts: 11, fieldSize: 4096 },
+    });
     const app = base.withTypeProvider<ZodTypeProvider>();
     const added = (reply: { code(n: number): unknown }, a: Added) => {
       reply.code(a.created ? 201 : 200);
@@ -81,20 +110,22 @@ export const torrentRoutes =
       {
         schema: {
           tags,
-          summary: 'Add a .torrent file sent as the body (Content-Type: application/x-bittorrent)',
+          summary:
+            'Add a .torrent file: the body as application/x-bittorrent, or a file part of multipart/form-data',
           querystring: AddTorrentQuery,
           response: { 200: AddedSchema, 201: AddedSchema, ...problemResponses },
         },
       },
       async (request, reply) => {
-        if (!Buffer.isBuffer(request.body) || request.body.length === 0) {
+        const metainfo = await uploadedMetainfo(request);
+        if (!metainfo || metainfo.length === 0) {
           throw new HttpProblem(
             400,
             'bad_request',
-            'send the .torrent file as the body with Content-Type: application/x-bittorrent',
+            'send the .torrent file as the body (Content-Type: application/x-bittorrent) or as a multipart/form-data file',
           );
         }
-        return added(reply, await torrents.addMetainfo(request.body, { savePath: request.query.savePath }));
+        return added(reply, await torrents.addMetainfo(metainfo, { savePath: request.query.savePath }));
       },
     );
 
