@@ -1,4 +1,4 @@
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   Bus,
@@ -78,12 +78,19 @@ describe('several engine instances on one NATS', () => {
     claims = await TorrentClaims.open(nc, { engineId: 'test-observer', incarnation: 'test' }, silentLogger);
 
     const apiPort = await freePort();
+    const apiData = join(root, 'api');
     await startService(cleanup, {
       name: 'api',
       label: 'scale-api',
-      env: { BITWEEN_NATS_URL: nats.url, BITWEEN_API_HOST: '127.0.0.1', BITWEEN_API_PORT: String(apiPort) },
+      env: {
+        BITWEEN_NATS_URL: nats.url,
+        BITWEEN_API_HOST: '127.0.0.1',
+        BITWEEN_API_PORT: String(apiPort),
+        BITWEEN_DATA_DIR: apiData,
+      },
     });
-    api = new JsonRpcClient(`http://127.0.0.1:${apiPort}`);
+    const apiKey = (await readFile(join(apiData, 'api-key'), 'utf8')).trim();
+    api = new JsonRpcClient(`http://127.0.0.1:${apiPort}`, { token: apiKey });
 
     const friendNats = await startNats(cleanup);
     const fnc = await connect({ servers: friendNats.url });
