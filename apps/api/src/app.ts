@@ -2,12 +2,13 @@ import type { Bus } from '@bitween/messages';
 import type { Logger } from '@bitween/runtime';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ApiConfig } from './config.js';
-import auth from './plugins/auth.js';
+import auth, { tokenMatches } from './plugins/auth.js';
 import health from './routes/health.js';
 import rpcRoutes from './routes/rpc.js';
 import type { Registry } from './rpc/method.js';
 import { allMethods } from './rpc/methods.js';
 import { RpcHandler } from './rpc/server.js';
+import transmission from './transmission/plugin.js';
 
 export interface AppDeps {
   bus: Bus;
@@ -33,5 +34,16 @@ export async function buildApp({ bus, registry, log, config, version }: AppDeps)
   await app.register(auth, { token: config.BITWEEN_API_TOKEN });
   await app.register(health, { bus, registry, timeoutMs: config.BITWEEN_DEFAULT_TIMEOUT_MS });
   await app.register(rpcRoutes, { rpc });
+  const token = config.BITWEEN_API_TOKEN;
+  await app.register(transmission, {
+    bus,
+    registry,
+    log,
+    timeoutMs: config.BITWEEN_DEFAULT_TIMEOUT_MS,
+    addTimeoutMs: config.BITWEEN_DEFAULT_TIMEOUT_MS,
+    version,
+    // Basic auth with the api token as the password (the user name is ignored).
+    verify: token === undefined ? undefined : (password: string) => tokenMatches(token, password),
+  });
   return app;
 }
