@@ -105,7 +105,7 @@ describe('JSON-RPC 2.0 specification examples', () => {
 
   it('an invalid batch that is not empty: one -32600 per element', async () => {
     expect(await handle([1])).toEqual([
-      expect.objectContaining({ error: expect.objectContaining({ code: -32600 }), id: null }),
+      expect.objectContaining({ error: expect.objectContaining({ code: -32600 }) as unknown, id: null }),
     ]);
     const three = await handle([1, 2, 3]);
     expect(Array.isArray(three) && three.map((r) => [r.id, r.error?.code])).toEqual([
@@ -128,8 +128,16 @@ describe('JSON-RPC 2.0 specification examples', () => {
     expect(r).toEqual([
       { jsonrpc: '2.0', result: 7, id: '1' },
       { jsonrpc: '2.0', result: 19, id: '2' },
-      expect.objectContaining({ jsonrpc: '2.0', error: expect.objectContaining({ code: -32600 }), id: null }),
-      expect.objectContaining({ jsonrpc: '2.0', error: expect.objectContaining({ code: -32601 }), id: '5' }),
+      expect.objectContaining({
+        jsonrpc: '2.0',
+        error: expect.objectContaining({ code: -32600 }) as unknown,
+        id: null,
+      }),
+      expect.objectContaining({
+        jsonrpc: '2.0',
+        error: expect.objectContaining({ code: -32601 }) as unknown,
+        id: '5',
+      }),
       { jsonrpc: '2.0', result: ['hello', 5], id: '9' },
     ]);
     expect(calls).toEqual(['notify_hello [7]']);
