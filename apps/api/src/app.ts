@@ -3,6 +3,7 @@ import type { Logger } from '@bitween/runtime';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ApiConfig } from './config.js';
 import auth, { tokenMatches } from './plugins/auth.js';
+import metrics from './metrics/plugin.js';
 import health from './routes/health.js';
 import rpcRoutes from './routes/rpc.js';
 import type { Registry } from './rpc/method.js';
@@ -32,6 +33,8 @@ export async function buildApp({ bus, registry, log, config, version }: AppDeps)
   const rpc = new RpcHandler(allMethods({ bus, registry, log, config, version }), log);
 
   await app.register(auth, { token: config.BITWEEN_API_TOKEN });
+  // Before the routes: its onResponse hook counts every request.
+  await app.register(metrics, { bus, registry, log, timeoutMs: config.BITWEEN_DEFAULT_TIMEOUT_MS });
   await app.register(health, { bus, registry, timeoutMs: config.BITWEEN_DEFAULT_TIMEOUT_MS });
   await app.register(rpcRoutes, { rpc });
   const token = config.BITWEEN_API_TOKEN;
