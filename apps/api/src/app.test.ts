@@ -209,7 +209,12 @@ beforeAll(async () => {
 
   const bus = new Bus(apiNc, log);
   const registry = await EngineRegistry.open(apiNc, log);
-  const config = loadApiConfig({ BITWEEN_DEFAULT_TIMEOUT_MS: '2000', BITWEEN_ADD_PATH_TIMEOUT_MS: '300' });
+  // No listing cache here (every call asks the stand-ins); the cache is tested in cluster/views.test.ts.
+  const config = loadApiConfig({
+    BITWEEN_DEFAULT_TIMEOUT_MS: '2000',
+    BITWEEN_ADD_PATH_TIMEOUT_MS: '300',
+    BITWEEN_API_CACHE_MS: '0',
+  });
   app = await buildApp({ bus, registry, log, config, version: '9.9.9' });
   authApp = await buildApp({
     bus,

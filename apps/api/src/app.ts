@@ -3,6 +3,7 @@ import type { Logger } from '@bitween/runtime';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ApiConfig } from './config.js';
 import auth, { tokenMatches } from './plugins/auth.js';
+import { SharesView, TorrentsView } from './cluster/views.js';
 import metrics from './metrics/plugin.js';
 import health from './routes/health.js';
 import rpcRoutes from './routes/rpc.js';
@@ -30,7 +31,18 @@ export async function buildApp({ bus, registry, log, config, version }: AppDeps)
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
   });
-  const rpc = new RpcHandler(allMethods({ bus, registry, log, config, version }), log);
+  const viewDeps = {
+    bus,
+    log,
+    timeoutMs: config.BITWEEN_DEFAULT_TIMEOUT_MS,
+    maxAgeMs: config.BITWEEN_API_CACHE_MS,
+  };
+  const views = { torrents: new TorrentsView({ ...viewDeps, registry }), shares: new SharesView(viewDeps) };
+  app.addHook('onClose', () => {
+    views.torrents.stop();
+    views.shares.stop();
+  });
+  const rpc = new RpcHandler(allMethods({ bus, registry, log, config, version, views }), log);
 
   await app.register(auth, { token: config.BITWEEN_API_TOKEN });
   // Before the routes: its onResponse hook counts every request.
@@ -45,6 +57,7 @@ export async function buildApp({ bus, registry, log, config, version }: AppDeps)
     timeoutMs: config.BITWEEN_DEFAULT_TIMEOUT_MS,
     addTimeoutMs: config.BITWEEN_DEFAULT_TIMEOUT_MS,
     version,
+    torrents: views.torrents,
     // Basic auth with the api token as the password (the user name is ignored).
     verify: token === undefined ? undefined : (password: string) => tokenMatches(token, password),
   });

@@ -9,7 +9,7 @@ import {
   type TorrentStatus,
 } from '@bitween/messages';
 import type { Logger } from '@bitween/runtime';
-import { listTorrents } from '../cluster/torrents.js';
+import type { TorrentsView } from '../cluster/views.js';
 import type { Registry } from '../rpc/method.js';
 import { normaliseHash } from '../rpc/params.js';
 import { KILO, TORRENT_FIELDS, isActive, torrentObject } from './fields.js';
@@ -45,6 +45,7 @@ export interface TrDeps {
   ids: () => Promise<TorrentIds>;
   settings: () => Promise<SettingsStore>;
   removed: RecentlyRemoved;
+  torrents: TorrentsView;
 }
 
 export type TrMethod = (args: unknown, deps: TrDeps) => Promise<Record<string, unknown>>;
@@ -79,11 +80,14 @@ interface Listing {
 async function listing(deps: TrDeps): Promise<Listing> {
   let snapshot;
   try {
-    snapshot = await listTorrents(deps, deps.timeoutMs);
+    snapshot = await deps.torrents.get();
   } catch (err) {
     throw new TrError(`service unavailable: engine registry: ${(err as Error).message}`);
   }
-  const torrents = snapshot.torrents.sort((a, b) => a.addedAt - b.addedAt || a.hash.localeCompare(b.hash));
+  // A sorted copy: the snapshot is shared with other readers.
+  const torrents = [...snapshot.torrents].sort(
+    (a, b) => a.addedAt - b.addedAt || a.hash.localeCompare(b.hash),
+  );
   const ids = await (await deps.ids()).idsOf(torrents.map((t) => t.hash));
   return { torrents, ids };
 }

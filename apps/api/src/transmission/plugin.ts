@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { SettingsStore, engine, type Bus } from '@bitween/messages';
 import type { Logger } from '@bitween/runtime';
 import type { FastifyError, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
+import type { TorrentsView } from '../cluster/views.js';
 import type { Registry } from '../rpc/method.js';
 import { TorrentIds } from './ids.js';
 import { MAX_METAINFO_BYTES, RecentlyRemoved, trMethods, type TrDeps } from './methods.js';
@@ -9,6 +10,7 @@ import { TrError, TrRequest, failure, success } from './protocol.js';
 
 export const TRANSMISSION_PATH = '/transmission/rpc';
 export const SESSION_HEADER = 'x-transmission-session-id';
+const READ_ONLY = new Set(['torrent-get', 'session-get', 'session-stats']);
 
 export interface TransmissionOptions {
   bus: Bus;
@@ -17,6 +19,8 @@ export interface TransmissionOptions {
   timeoutMs: number;
   addTimeoutMs: number;
   version: string;
+  /** The cached torrent listing; every action here invalidates it. */
+  torrents: TorrentsView;
   /**
    * Checks the password of HTTP Basic auth (the user name is ignored: frontends need one, any
    * will do). Undefined = no authentication (loopback without an api key).
@@ -70,6 +74,7 @@ const transmission: FastifyPluginCallback<TransmissionOptions> = (app, opts, don
     ids,
     settings: lazy(() => SettingsStore.open(opts.bus.nc, opts.log)),
     removed,
+    torrents: opts.torrents,
   };
 
   // Removals by anyone (another frontend, the REST api, the JSON-RPC) for `recently-active`.
@@ -134,7 +139,10 @@ const transmission: FastifyPluginCallback<TransmissionOptions> = (app, opts, don
     if (!run) return reply.send(failure('method name not recognized', tag));
     const started = performance.now();
     try {
-      const result = await run(args ?? {}, deps);
+      const result = await run(args ?? {}, deps).finally(() => {
+        // Whatever a mutation did (also a partial failure), the cached listing may be wrong now.
+        if (!READ_ONLY.has(method)) opts.torrents.invalidate();
+      });
       request.log.debug(
         { transmission: method, ms: Math.round(performance.now() - started) },
         'transmission call',
