@@ -1,7 +1,8 @@
 import { engine } from '@bitween/messages';
 import { z } from 'zod';
 import { RpcCode, fromBusError, rpcError, unwrap } from '../errors.js';
-import { torrentResult, type TorrentResult } from '../format.js';
+import { torrentResult } from '../format.js';
+import { RawJson } from '../raw.js';
 import { liveEngines, method, type RpcContext, type RpcMethod } from '../method.js';
 import { absolutePath, infoHash, noParams, optionalAbsolutePath, params } from '../params.js';
 
@@ -15,12 +16,14 @@ export function btMethods(ctx: RpcContext): RpcMethod[] {
      * Every torrent of every live engine, asked in parallel. An engine that does not answer is
      * logged and left out (the others are still listed); no live engine gives an empty list.
      */
-    method('bt.get_torrents', noParams, async (): Promise<{ torrents: TorrentResult[] }> => {
+    method('bt.get_torrents', noParams, async (): Promise<RawJson> => {
       let views;
       try {
-        views = await ctx.views.torrents.memo('bt.get_torrents', (s) => ({
-          torrents: s.torrents.map(torrentResult),
-        }));
+        // Serialised once per change of the listing (a 1,000-torrent answer is ~300 KB).
+        views = await ctx.views.torrents.memo(
+          'bt.get_torrents',
+          (s) => new RawJson(JSON.stringify({ torrents: s.torrents.map(torrentResult) })),
+        );
       } catch (err) {
         log.warn({ err }, 'engine registry unreadable');
         throw rpcError(

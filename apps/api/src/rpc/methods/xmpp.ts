@@ -1,6 +1,7 @@
 import { BusError, type ContactShares } from '@bitween/messages';
 import { fromBusError } from '../errors.js';
-import { hashesResult, sharesResult, type HashesResult, type SharesResult } from '../format.js';
+import { hashesResult, sharesResult } from '../format.js';
+import { RawJson } from '../raw.js';
 import { method, type RpcContext, type RpcMethod } from '../method.js';
 import { noParams } from '../params.js';
 
@@ -17,11 +18,18 @@ export function xmppMethods(ctx: RpcContext): RpcMethod[] {
   };
 
   return [
-    method('xmpp.get_shares', noParams, async (): Promise<{ shares: SharesResult }> =>
-      derived('xmpp.get_shares', (contacts) => ({ shares: sharesResult(contacts) })),
+    // Serialised once per change of the contacts' lists (50,000 shares are several MB).
+    method('xmpp.get_shares', noParams, async (): Promise<RawJson> =>
+      derived(
+        'xmpp.get_shares',
+        (contacts) => new RawJson(JSON.stringify({ shares: sharesResult(contacts) })),
+      ),
     ),
-    method('xmpp.get_hashes', noParams, async (): Promise<{ hashes: HashesResult }> =>
-      derived('xmpp.get_hashes', (contacts) => ({ hashes: hashesResult(contacts) })),
+    method('xmpp.get_hashes', noParams, async (): Promise<RawJson> =>
+      derived(
+        'xmpp.get_hashes',
+        (contacts) => new RawJson(JSON.stringify({ hashes: hashesResult(contacts) })),
+      ),
     ),
   ];
 }
