@@ -3,7 +3,7 @@
  * × 1,000 shares. Reports p50/p99 latency and requests/s per route (autocannon).
  *
  *   npm run bench:api            (builds first; about 3 minutes)
- *   BENCH_SECONDS=20 BENCH_CONNECTIONS=10 node bench/src/api.ts
+ *   BENCH_SECONDS=20 BENCH_CONNECTIONS=10 node bench/api.ts
  *
  * What runs: a real nats-server (JetStream), a real torrent engine holding 1,000 real torrents
  * (tiny files shared through `engine.add-path`) and the real api, each as its own process.
@@ -36,7 +36,7 @@ const CONNECTIONS = (process.env['BENCH_CONNECTIONS'] ?? '1,10').split(',').map(
 const GOAL_P99_MS = 10;
 const TOKEN = 'bench-token-0123456789';
 
-const repo = fileURLToPath(new URL('../../', import.meta.url));
+const repo = fileURLToPath(new URL('../', import.meta.url));
 const log = createLogger('bench', 'warn');
 const children: ChildProcess[] = [];
 let workDir = '';
