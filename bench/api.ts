@@ -189,6 +189,7 @@ async function main(): Promise<void> {
       BITWEEN_ANNOUNCE_ADDRESSES: '127.0.0.1',
       BITWEEN_DOWNLOAD_DIR: join(workDir, 'downloads'),
       BITWEEN_STATE_DIR: join(workDir, 'state'),
+      BITWEEN_ALLOWED_PATHS: workDir,
     },
     /"msg":"ready"/,
   );

@@ -105,6 +105,8 @@ describe('transmission-remote against bitween', () => {
         engineId: 'tr-engine-1',
         downloads: join(root, 'downloads'),
         state: join(root, 'state'),
+        // Files under the test's folder may be shared (the default allows only the download dir).
+        extra: { BITWEEN_ALLOWED_PATHS: root },
       }),
     });
     const port = await freePort();
@@ -172,8 +174,8 @@ describe('transmission-remote against bitween', () => {
     expect(after.map((t) => [t.id, t.name])).toEqual(before.map((t) => [t.id, t.name]));
   });
 
-  /* Pause, resume, .torrent upload and delete-local-data need the engine side (engine.pause,
-     engine.resume, engine.add-torrent-file, engine.remove{deleteData}). */
+  /* Through the engine controls: engine.pause, engine.resume, engine.add-torrent-file and
+     engine.remove{deleteData}. */
   describe('engine controls', () => {
     it('stops (-S) and starts (-s) a torrent', async () => {
       const listed = await waitFor(() => byName('holiday.bin'), { what: 'holiday.bin listed' });
