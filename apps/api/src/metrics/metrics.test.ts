@@ -8,6 +8,7 @@ import {
   BusError,
   EngineRegistry,
   ServiceHost,
+  SettingsStore,
   engine,
   serviceNames,
   xmpp,
@@ -20,6 +21,7 @@ import parse, { type Family } from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../app.js';
 import { loadApiConfig } from '../config.js';
+import { EventLog } from '../events/event-log.js';
 
 /*
  * GET /metrics of the real app against a real nats-server, with an engine and a gateway built
@@ -27,6 +29,8 @@ import { loadApiConfig } from '../config.js';
  */
 
 const log = createLogger('metrics-test', 'silent');
+const KEY = 'metrics-test-api-key-0123';
+const auth = { 'x-api-key': KEY };
 
 async function startNatsServer(): Promise<{ url: string; stop(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'bitween-metrics-test-'));
@@ -121,9 +125,12 @@ beforeAll(async () => {
   app = await buildApp({
     bus: new Bus(apiNc, log),
     registry: await EngineRegistry.open(apiNc, log),
+    settings: await SettingsStore.open(apiNc, log),
+    events: await EventLog.open(apiNc, log, { maxAgeMs: 60_000, maxEvents: 1000, maxBytes: 1 << 20 }),
     log,
     config,
     version: '9.9.9',
+    apiKey: KEY,
   });
 });
 
@@ -140,12 +147,12 @@ const rpc = (method: string, params?: unknown) =>
   app.inject({
     method: 'POST',
     url: '/api',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...auth },
     payload: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
   });
 
 async function scrape(): Promise<Family[]> {
-  const res = await app.inject({ method: 'GET', url: '/metrics' });
+  const res = await app.inject({ method: 'GET', url: '/metrics', headers: auth });
   expect(res.statusCode).toBe(200);
   expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
   return parse(res.body);
@@ -200,7 +207,7 @@ describe('GET /metrics', () => {
 
   it("exposes the api's own HTTP metrics by route pattern (never the raw URL) and process metrics", async () => {
     await app.inject({ method: 'GET', url: '/health' });
-    await app.inject({ method: 'GET', url: '/no/such/page?x=1' });
+    await app.inject({ method: 'GET', url: '/no/such/page?x=1', headers: auth });
     const m = await scrape();
     expect(
       value(m, 'bitween_api_http_requests_total', { method: 'POST', route: '/api', status_code: '200' }),

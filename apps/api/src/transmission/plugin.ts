@@ -6,6 +6,7 @@ import type { TorrentsView } from '../cluster/views.js';
 import type { Registry } from '../rpc/method.js';
 import { TorrentIds } from './ids.js';
 import { MAX_METAINFO_BYTES, RecentlyRemoved, trMethods, type TrDeps } from './methods.js';
+import { PROBLEM_TYPE, problem, type ProblemCode } from '../problem.js';
 import { TrError, TrRequest, failure, success } from './protocol.js';
 
 export const TRANSMISSION_PATH = '/transmission/rpc';
@@ -21,20 +22,6 @@ export interface TransmissionOptions {
   version: string;
   /** The cached torrent listing; every action here invalidates it. */
   torrents: TorrentsView;
-  /**
-   * Checks the password of HTTP Basic auth (the user name is ignored: frontends need one, any
-   * will do). Undefined = no authentication (loopback without an api key).
-   */
-  verify?: ((password: string) => boolean) | undefined;
-}
-
-/** `Authorization: Basic base64(user:password)` → password, or null. */
-export function basicPassword(header: string | undefined): string | null {
-  const m = header ? /^Basic[ \t]+([A-Za-z0-9+/=]+)[ \t]*$/i.exec(header) : null;
-  if (!m?.[1]) return null;
-  const decoded = Buffer.from(m[1], 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  return colon < 0 ? null : decoded.slice(colon + 1);
 }
 
 /** Open a NATS-backed resource on first use; a failed open is retried on the next call. */
@@ -52,9 +39,10 @@ function lazy<T>(open: () => Promise<T>): () => Promise<T> {
 /**
  * Transmission RPC at `POST /transmission/rpc` (and `/transmission/rpc/`, which
  * `transmission-remote` uses), for existing Transmission frontends. Encapsulated: its own body
- * parser, Basic auth and the `X-Transmission-Session-Id` handshake (409 until the client echoes
- * the id: the CSRF guard every Transmission client implements). The bearer-token hook of the
- * rest of the api does not apply here (`config.public`); Basic auth replaces it.
+ * parser and the `X-Transmission-Session-Id` handshake (409 until the client echoes the id: the
+ * CSRF guard every Transmission client implements). Authentication is the app-wide API-key hook
+ * (frontends send Basic auth with the key as the password; a 401 here asks for Basic); it runs
+ * before the handshake, as in Transmission.
  *
  * The session id is random per api process: after an api restart (or when a load balancer
  * switches instances) a client gets one 409 and carries on with the new id.
@@ -88,36 +76,37 @@ const transmission: FastifyPluginCallback<TransmissionOptions> = (app, opts, don
   // Frontends send JSON with all sorts of Content-Types (curl's form default, text/plain…).
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
+  /**
+   * An HTTP-level refusal (not a method's error): a problem+json like the rest of the api, with
+   * Transmission's `result` member too, for clients that only read that.
+   */
+  const refuse = (reply: FastifyReply, status: number, code: ProblemCode, detail: string) =>
+    reply
+      .code(status)
+      .type(PROBLEM_TYPE)
+      .send({
+        ...problem(status, code, detail, { instance: TRANSMISSION_PATH }),
+        result: detail,
+        arguments: {},
+      });
+
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     const status = error.statusCode ?? 500;
     if (status >= 500) request.log.error({ err: error }, 'transmission rpc failed');
-    await reply.code(status).send(failure(status < 500 ? error.message : 'internal error', undefined));
+    const code: ProblemCode =
+      status === 413 ? 'payload_too_large' : status < 500 ? 'bad_request' : 'internal';
+    await refuse(reply, status, code, status < 500 ? error.message : 'internal error');
   });
 
   const guard = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (opts.verify) {
-      const password = basicPassword(request.headers.authorization);
-      if (password === null || !opts.verify(password)) {
-        request.log.info(
-          { url: request.url, ip: request.ip },
-          'transmission rpc: unauthorised request refused',
-        );
-        return reply
-          .code(401)
-          .header('www-authenticate', 'Basic realm="bitween"')
-          .type('text/html; charset=utf-8')
-          .send('<h1>401: Unauthorized</h1>Unauthorized User');
-      }
-    }
     if (request.headers[SESSION_HEADER] !== sessionId) {
-      return reply
-        .code(409)
-        .header('X-Transmission-Session-Id', sessionId)
-        .type('text/html; charset=utf-8')
-        .send(
-          '<h1>409: Conflict</h1><p>Your request had an invalid session-id header.</p>' +
-            `<p><code>X-Transmission-Session-Id: ${sessionId}</code></p>`,
-        );
+      // Clients read only the header; the body says what to do for people.
+      return refuse(
+        reply.header('X-Transmission-Session-Id', sessionId),
+        409,
+        'conflict',
+        `missing or stale X-Transmission-Session-Id: send this response's header (${sessionId}) with the request`,
+      );
     }
   };
 
@@ -126,13 +115,16 @@ const transmission: FastifyPluginCallback<TransmissionOptions> = (app, opts, don
     try {
       json = JSON.parse(typeof request.body === 'string' ? request.body : '');
     } catch (err) {
-      return reply.code(400).send(failure(`invalid JSON: ${(err as Error).message}`, undefined));
+      return refuse(reply, 400, 'bad_request', `invalid JSON: ${(err as Error).message}`);
     }
     const parsed = TrRequest.safeParse(json);
     if (!parsed.success) {
-      return reply
-        .code(400)
-        .send(failure(`invalid request: ${parsed.error.issues[0]?.message ?? 'not a request'}`, undefined));
+      return refuse(
+        reply,
+        400,
+        'bad_request',
+        `invalid request: ${parsed.error.issues[0]?.message ?? 'not a request'}`,
+      );
     }
     const { method, arguments: args, tag } = parsed.data;
     const run = Object.hasOwn(trMethods, method) ? trMethods[method] : undefined;
@@ -158,8 +150,10 @@ const transmission: FastifyPluginCallback<TransmissionOptions> = (app, opts, don
     }
   };
 
+  // The app-wide API-key hook authenticates first (401 asking for Basic), then the handshake.
+  const config = { authChallenge: 'Basic' as const };
   const routeOptions = {
-    config: { public: true },
+    config,
     onRequest: guard,
     // A .torrent of up to MAX_METAINFO_BYTES, base64 (4/3) inside JSON.
     bodyLimit: Math.ceil((MAX_METAINFO_BYTES * 4) / 3) + 64 * 1024,
@@ -167,8 +161,8 @@ const transmission: FastifyPluginCallback<TransmissionOptions> = (app, opts, don
   for (const url of [TRANSMISSION_PATH, `${TRANSMISSION_PATH}/`]) {
     app.post(url, routeOptions, handler);
     // A GET (a browser opening the URL) gets the handshake answer too, never an action.
-    app.get(url, { config: { public: true }, onRequest: guard }, async (_request, reply) =>
-      reply.send(failure('use POST', undefined)),
+    app.get(url, { config, onRequest: guard }, async (_request, reply) =>
+      refuse(reply.header('allow', 'POST'), 405, 'method_not_allowed', 'Transmission RPC takes POST'),
     );
   }
   done();

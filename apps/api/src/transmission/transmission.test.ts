@@ -19,6 +19,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../app.js';
 import { loadApiConfig } from '../config.js';
+import { EventLog } from '../events/event-log.js';
 
 /*
  * Transmission RPC through the real api app (`inject`) against a real nats-server, with a
@@ -188,14 +189,7 @@ beforeAll(async () => {
   );
   // engine.resume is deliberately not served: an engine without it must give a clear result text.
 
-  const config = loadApiConfig({ BITWEEN_DEFAULT_TIMEOUT_MS: '3000', BITWEEN_API_TOKEN: TOKEN });
-  app = await buildApp({
-    bus: new Bus(apiNc, log),
-    registry: await EngineRegistry.open(apiNc, log),
-    log,
-    config,
-    version: '9.9.9',
-  });
+  app = await newApp();
 });
 
 afterAll(async () => {
@@ -206,6 +200,21 @@ afterAll(async () => {
   await nats?.stop();
   await rm(tmp, { recursive: true, force: true });
 });
+
+/** The real app on the test's NATS, its API key TOKEN. */
+async function newApp(): Promise<FastifyInstance> {
+  const config = loadApiConfig({ BITWEEN_DEFAULT_TIMEOUT_MS: '3000' });
+  return buildApp({
+    bus: new Bus(apiNc, log),
+    registry: await EngineRegistry.open(apiNc, log),
+    settings: await SettingsStore.open(apiNc, log),
+    events: await EventLog.open(apiNc, log, { maxAgeMs: 60_000, maxEvents: 1000, maxBytes: 1 << 20 }),
+    log,
+    config,
+    version: '9.9.9',
+    apiKey: TOKEN,
+  });
+}
 
 const basic = (password: string) => `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`;
 let sessionId = '';
@@ -251,7 +260,7 @@ type Row = Record<string, unknown>;
 const torrents = (a: TrAnswer) => a.arguments['torrents'] as Row[];
 
 describe('handshake and auth', () => {
-  it('asks for Basic auth first (the api token is the password)', async () => {
+  it('asks for Basic auth first (the API key is the password)', async () => {
     const none = await app.inject({
       method: 'POST',
       url: '/transmission/rpc',
@@ -266,14 +275,14 @@ describe('handshake and auth', () => {
       payload: '{"method":"session-get"}',
     });
     expect(wrong.statusCode).toBe(401);
-    // The bearer token of the rest of the api is not Basic auth.
+    // The api's other ways of sending the key pass too; the handshake comes next.
     const bearer = await app.inject({
       method: 'POST',
       url: '/transmission/rpc',
       headers: { authorization: `Bearer ${TOKEN}` },
       payload: '{"method":"session-get"}',
     });
-    expect(bearer.statusCode).toBe(401);
+    expect(bearer.statusCode).toBe(409);
   });
 
   it('answers 409 with the session id until the client echoes it, then serves', async () => {
@@ -390,14 +399,7 @@ describe('torrents', () => {
   });
 
   it('keeps the ids across an api restart (a second app on the same NATS)', async () => {
-    const config = loadApiConfig({ BITWEEN_DEFAULT_TIMEOUT_MS: '3000', BITWEEN_API_TOKEN: TOKEN });
-    const other = await buildApp({
-      bus: new Bus(apiNc, log),
-      registry: await EngineRegistry.open(apiNc, log),
-      log,
-      config,
-      version: '9.9.9',
-    });
+    const other = await newApp();
     try {
       // Its own session id: the client gets one 409 and carries on.
       const list = torrents(await tr(other, 'torrent-get', { fields: ['id', 'hashString'] }));
