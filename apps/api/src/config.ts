@@ -39,9 +39,10 @@ export const ApiConfigSchema = z.object({
   BITWEEN_ADD_PATH_TIMEOUT_MS: env.positiveMs(600_000),
   /**
    * Listings (torrents, friends' shares) are served from a cache kept current by NATS events;
-   * older than this, one is refreshed in the background. 0 = no cache: every read asks NATS.
+   * older than this, one is refreshed in the background (a backstop for missed events).
+   * 0 = no cache: every read asks NATS.
    */
-  BITWEEN_API_CACHE_MS: z.coerce.number().int().min(0, 'must be 0 or more').default(5000),
+  BITWEEN_API_CACHE_MS: z.coerce.number().int().min(0, 'must be 0 or more').default(60_000),
 });
 export type ApiConfig = z.output<typeof ApiConfigSchema>;
 

@@ -76,6 +76,25 @@ export class TorrentService {
     return [];
   }
 
+  /**
+   * `{"torrents": [...]}` as JSON text, computed once per change of the cached listing (the
+   * statuses are contract-checked already); null without a cache.
+   */
+  async listJson(): Promise<string | null> {
+    if (!this.view) return null;
+    const view = this.view;
+    try {
+      return await view.memo('v1.torrents', (s) => JSON.stringify({ torrents: s.torrents }));
+    } catch (err) {
+      this.log.warn({ err }, 'engine registry unreadable');
+      throw new HttpProblem(
+        503,
+        'unavailable',
+        `service unavailable: engine registry: ${(err as Error).message}`,
+      );
+    }
+  }
+
   async list(): Promise<TorrentStatus[]> {
     if (this.view) {
       try {

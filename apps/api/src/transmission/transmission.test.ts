@@ -511,6 +511,15 @@ describe('torrents', () => {
     expect(torrents(await tr(app, 'torrent-get', { fields: ['id'] })).map((t) => t['id'])).not.toContain(id2);
   });
 
+  it('GET /v1/torrents serves the same cached listing as JSON text, current after a change', async () => {
+    const res = await app.inject({ method: 'GET', url: '/v1/torrents', headers: { 'x-api-key': TOKEN } });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    const { torrents } = res.json<{ torrents: TorrentStatus[] }>();
+    expect(torrents.map((t) => t.hash).sort()).toEqual([...held.keys()].sort());
+    expect(torrents.find((t) => t.hash === H1)).toEqual(held.get(H1));
+  });
+
   it('methods bitween does not have answer with a reason', async () => {
     expect((await tr(app, 'torrent-verify', { ids: [id1] })).result).toMatch(/not supported/);
     expect((await tr(app, 'session-close')).result).toMatch(/not supported/);
