@@ -107,6 +107,13 @@ describe('auth', () => {
     expect((await get('/v1/status', { remoteAddress: '192.0.2.78' })).statusCode).toBe(200);
   });
 
+  it('does not count requests without credentials (clients that negotiate auth send those first)', async () => {
+    const from = { remoteAddress: '192.0.2.79' };
+    for (let i = 0; i < 8; i++)
+      expect((await get('/v1/status', { key: null, ...from })).statusCode).toBe(401);
+    expect((await get('/v1/status', from)).statusCode).toBe(200);
+  });
+
   it('answers unknown routes with a 404 problem (after auth)', async () => {
     expectProblem(await get('/v1/nope', { key: null }), 401);
     expect(expectProblem(await get('/v1/nope'), 404).detail).toMatch(/no route GET \/v1\/nope/);
