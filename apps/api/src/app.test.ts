@@ -171,7 +171,12 @@ beforeAll(async () => {
 
   const bus = new Bus(apiNc, log);
   const registry = await EngineRegistry.open(apiNc, log);
-  const config = loadApiConfig({ BITWEEN_DEFAULT_TIMEOUT_MS: '2000', BITWEEN_ADD_PATH_TIMEOUT_MS: '300' });
+  // No listing cache here (every call asks the stand-ins); the cache is tested in cluster/views.test.ts.
+  const config = loadApiConfig({
+    BITWEEN_DEFAULT_TIMEOUT_MS: '2000',
+    BITWEEN_ADD_PATH_TIMEOUT_MS: '300',
+    BITWEEN_API_CACHE_MS: '0',
+  });
   const settings = await SettingsStore.open(apiNc, log);
   const events = await EventLog.open(apiNc, log, { maxAgeMs: 60_000, maxEvents: 1000, maxBytes: 1 << 20 });
   const deps = { bus, registry, settings, events, log, config, version: '9.9.9', apiKey: TOKEN };

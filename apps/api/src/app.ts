@@ -13,6 +13,7 @@ import {
 import { apiKeyVerifier } from './auth/api-key.js';
 import { FailureLimiter } from './auth/failure-limiter.js';
 import auth from './auth/plugin.js';
+import { SharesView, TorrentsView } from './cluster/views.js';
 import type { ApiConfig } from './config.js';
 import type { EventLog } from './events/event-log.js';
 import { notFoundHandler, problemErrorHandler } from './rest/errors.js';
@@ -23,8 +24,10 @@ import rpcRoutes from './routes/rpc.js';
 import type { Registry } from './rpc/method.js';
 import { allMethods } from './rpc/methods.js';
 import { RpcHandler } from './rpc/server.js';
+import metrics from './metrics/plugin.js';
 import { FriendService } from './services/friends.js';
 import { TorrentService } from './services/torrents.js';
+import transmission from './transmission/plugin.js';
 
 export interface AppDeps {
   bus: Bus;
@@ -79,6 +82,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }),
   });
 
+  // Before the routes: its onResponse hook counts every request.
+  await app.register(metrics, { bus, registry, log, timeoutMs: config.BITWEEN_DEFAULT_TIMEOUT_MS });
+
+  // Cached listings kept current over NATS (see cluster/views.ts).
+  const viewDeps = {
+    bus,
+    log,
+    timeoutMs: config.BITWEEN_DEFAULT_TIMEOUT_MS,
+    maxAgeMs: config.BITWEEN_API_CACHE_MS,
+  };
+  const views = { torrents: new TorrentsView({ ...viewDeps, registry }), shares: new SharesView(viewDeps) };
+  app.addHook('onClose', () => {
+    views.torrents.stop();
+    views.shares.stop();
+  });
+
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -116,8 +135,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     log,
     config.BITWEEN_DEFAULT_TIMEOUT_MS,
     config.BITWEEN_ADD_PATH_TIMEOUT_MS,
+    views.torrents,
   );
-  const friends = new FriendService(bus, config.BITWEEN_DEFAULT_TIMEOUT_MS);
+  const friends = new FriendService(bus, config.BITWEEN_DEFAULT_TIMEOUT_MS, views.shares);
   await app.register(
     restApi({
       torrents,
@@ -130,8 +150,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     { prefix: '/v1' },
   );
 
-  const rpc = new RpcHandler(allMethods({ bus, registry, log, config, version }), log);
+  const rpc = new RpcHandler(allMethods({ bus, registry, log, config, version, views }), log);
   await app.register(health, { bus, registry, timeoutMs: config.BITWEEN_DEFAULT_TIMEOUT_MS });
   await app.register(rpcRoutes, { rpc });
+  // Authenticated by the app-wide API-key hook (Basic with the key as password, as Transmission
+  // frontends send it); the 409 session handshake is the plugin's own.
+  await app.register(transmission, {
+    bus,
+    registry,
+    log,
+    timeoutMs: config.BITWEEN_DEFAULT_TIMEOUT_MS,
+    addTimeoutMs: config.BITWEEN_DEFAULT_TIMEOUT_MS,
+    version,
+    torrents: views.torrents,
+  });
   return app;
 }

@@ -37,6 +37,12 @@ export const ApiConfigSchema = z.object({
   BITWEEN_DEFAULT_TIMEOUT_MS: env.positiveMs(5000),
   /** `bt.add_path` hashes the whole file or folder before it answers: allow it a long time. */
   BITWEEN_ADD_PATH_TIMEOUT_MS: env.positiveMs(600_000),
+  /**
+   * Listings (torrents, friends' shares) are served from a cache kept current by NATS events;
+   * older than this, one is refreshed in the background (a backstop for missed events).
+   * 0 = no cache: every read asks NATS.
+   */
+  BITWEEN_API_CACHE_MS: z.coerce.number().int().min(0, 'must be 0 or more').default(60_000),
 });
 export type ApiConfig = z.output<typeof ApiConfigSchema>;
 

@@ -35,7 +35,12 @@ beforeAll(async () => {
     settings: await SettingsStore.open(nc, log),
     events: await EventLog.open(nc, log, limits),
     log,
-    config: loadApiConfig({ BITWEEN_DEFAULT_TIMEOUT_MS: '3000', BITWEEN_AUTH_MAX_FAILURES: '5' }),
+    // No listing cache: every call asks the stand-ins (the cache is tested in cluster/views.test.ts).
+    config: loadApiConfig({
+      BITWEEN_DEFAULT_TIMEOUT_MS: '3000',
+      BITWEEN_AUTH_MAX_FAILURES: '5',
+      BITWEEN_API_CACHE_MS: '0',
+    }),
     version: '9.9.9',
     apiKey: KEY,
   };
@@ -100,6 +105,13 @@ describe('auth', () => {
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
     // Other addresses are not affected.
     expect((await get('/v1/status', { remoteAddress: '192.0.2.78' })).statusCode).toBe(200);
+  });
+
+  it('does not count requests without credentials (clients that negotiate auth send those first)', async () => {
+    const from = { remoteAddress: '192.0.2.79' };
+    for (let i = 0; i < 8; i++)
+      expect((await get('/v1/status', { key: null, ...from })).statusCode).toBe(401);
+    expect((await get('/v1/status', from)).statusCode).toBe(200);
   });
 
   it('answers unknown routes with a 404 problem (after auth)', async () => {

@@ -160,6 +160,17 @@ export type CommandHandler<C extends AnyCommand> = (
   ctx: { subject: string },
 ) => z.input<C['response']> | Promise<z.input<C['response']>>;
 
+/**
+ * What `$SRV.STATS` carries in each endpoint's `data` for a `ServiceHost` endpoint: every
+ * request, every error answer (any bus error code) and the whole time until the answer went out.
+ */
+export interface EndpointCounters {
+  requests: number;
+  errors: number;
+  processing_ns: number;
+  last_error: string | null;
+}
+
 /** Endpoint names in NATS micro allow letters, digits, `-` and `_`. */
 const endpointName = (name: string) => name.replace(/[^A-Za-z0-9_-]/g, '_');
 
@@ -174,19 +185,24 @@ export class ServiceHost {
   private constructor(
     private readonly bus: Bus,
     readonly service: Service,
+    private readonly stats: Map<string, EndpointCounters>,
   ) {}
 
   static async start(
     bus: Bus,
     config: { name: string; version: string; description?: string; metadata?: Record<string, string> },
   ): Promise<ServiceHost> {
+    const stats = new Map<string, EndpointCounters>();
     const service = await new Svcm(bus.nc).add({
       name: config.name,
       version: config.version,
       ...(config.description ? { description: config.description } : {}),
       ...(config.metadata ? { metadata: config.metadata } : {}),
+      // NATS micro times only the synchronous part of a handler and counts only thrown errors;
+      // our handlers are async and answer errors: the real figures travel in each endpoint's `data`.
+      statsHandler: (endpoint) => Promise.resolve(stats.get(endpoint.subject) ?? null),
     });
-    return new ServiceHost(bus, service);
+    return new ServiceHost(bus, service, stats);
   }
 
   get id(): string {
@@ -195,6 +211,8 @@ export class ServiceHost {
 
   serve<C extends AnyCommand>(cmd: C, handler: CommandHandler<C>, ...[opts]: CallArgs<ParamsOf<C>>): void {
     const subject = cmd.subject(opts?.params);
+    const counters: EndpointCounters = { requests: 0, errors: 0, processing_ns: 0, last_error: null };
+    this.stats.set(subject, counters);
     this.service.addEndpoint(endpointName(cmd.name), {
       subject,
       ...(cmd.queue ? { queue: cmd.queue } : {}),
@@ -203,16 +221,28 @@ export class ServiceHost {
           this.bus.log.warn({ command: cmd.name, err: err.message }, 'endpoint error');
           return;
         }
-        const p = this.#dispatch(cmd, handler, msg);
+        const started = process.hrtime.bigint();
+        counters.requests++;
+        const p = this.#dispatch(cmd, handler, msg, counters);
         this.#inflight.add(p);
-        void p.finally(() => this.#inflight.delete(p));
+        void p.finally(() => {
+          counters.processing_ns += Number(process.hrtime.bigint() - started);
+          this.#inflight.delete(p);
+        });
       },
     });
   }
 
-  async #dispatch<C extends AnyCommand>(cmd: C, handler: CommandHandler<C>, msg: ServiceMsg): Promise<void> {
+  async #dispatch<C extends AnyCommand>(
+    cmd: C,
+    handler: CommandHandler<C>,
+    msg: ServiceMsg,
+    counters: EndpointCounters,
+  ): Promise<void> {
     const log = this.bus.log;
     const reply = (error: BusError) => {
+      counters.errors++;
+      counters.last_error = `${error.code}: ${error.message}`;
       const e = encodeError(error);
       msg.respondError(e.status, e.description, e.body);
     };

@@ -53,7 +53,7 @@ function refuse(
 /**
  * API-key authentication for every request (unknown URLs too) except routes marked
  * `config.public`: `X-API-Key`, `Authorization: Bearer` or Basic (the key as password). An
- * address that fails too often is refused with 429 for a while, right key or not. Registered
+ * address that sends a wrong key too often is refused with 429 for a while, right key or not. Registered
  * without encapsulation so the hook covers the whole app.
  */
 const auth: FastifyPluginCallback<AuthOptions> = (app, { verifyApiKey, limiter }, done) => {
@@ -67,7 +67,9 @@ const auth: FastifyPluginCallback<AuthOptions> = (app, { verifyApiKey, limiter }
     const given = credentialOf(request.headers);
     if (given !== null && verifyApiKey(given)) return;
     const reason = given === null ? 'missing API key' : 'wrong API key';
-    limiter.fail(request.ip);
+    // Only a wrong key is a guess. A request without credentials is not: HTTP clients that
+    // negotiate auth (libcurl in transmission-remote) send every request without them first.
+    if (given !== null) limiter.fail(request.ip);
     request.log.info({ url: request.url, ip: request.ip, reason }, 'unauthorised request refused');
     return refuse(
       request,

@@ -75,7 +75,13 @@ export const torrentRoutes =
           response: { 200: z.object({ torrents: z.array(TorrentSchema) }), ...problemResponses },
         },
       },
-      async () => ({ torrents: await torrents.list() }),
+      async (_request, reply) => {
+        // The cached listing, serialised once per change (a string is sent as is, not re-serialised).
+        const json = await torrents.listJson();
+        // (`never`: the reply is typed for the schema's object; fastify sends a string unchanged.)
+        if (json !== null) return reply.type('application/json; charset=utf-8').send(json as never);
+        return { torrents: await torrents.list() };
+      },
     );
 
     app.post(

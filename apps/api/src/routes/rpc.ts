@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyPluginCallback } from 'fastify';
 import { RpcCode } from '../rpc/errors.js';
+import { serializeOutcome } from '../rpc/raw.js';
 import type { RpcHandler } from '../rpc/server.js';
 
 export interface RpcRouteOptions {
@@ -48,7 +49,7 @@ const rpcRoutes: FastifyPluginCallback<RpcRouteOptions> = (app, { rpc }, done) =
     async (request, reply) => {
       const outcome = await rpc.handle(typeof request.body === 'string' ? request.body : '');
       if (outcome === null) return reply.code(204).send();
-      return reply.code(200).send(outcome);
+      return reply.code(200).type('application/json; charset=utf-8').send(serializeOutcome(outcome));
     },
   );
   done();

@@ -1,12 +1,13 @@
 import type { Bus, EngineRegistry, RegisteredEngine } from '@bitween/messages';
 import type { Logger } from '@bitween/runtime';
 import type { z } from 'zod';
+import type { SharesView, TorrentsView } from '../cluster/views.js';
 import type { ApiConfig } from '../config.js';
 import { RpcCode, rpcError } from './errors.js';
 import { parseParams, type ParamSpec } from './params.js';
 
 /** The engines registry as the api uses it (read-only). */
-export type Registry = Pick<EngineRegistry, 'live'>;
+export type Registry = Pick<EngineRegistry, 'live' | 'watch'>;
 
 /** What the methods reach the rest of bitween through; the api keeps no state of its own. */
 export interface RpcContext {
@@ -16,6 +17,8 @@ export interface RpcContext {
   config: ApiConfig;
   /** bitween's version (the api package's). */
   version: string;
+  /** Cached listings (see cluster/views.ts); mutations invalidate `torrents`. */
+  views: { torrents: TorrentsView; shares: SharesView };
 }
 
 export interface RpcMethod {

@@ -7,6 +7,7 @@ import {
   type TorrentStatus,
 } from '@bitween/messages';
 import type { Logger } from '@bitween/runtime';
+import type { TorrentsView } from '../cluster/views.js';
 import { HttpProblem, problemOfBusError } from '../problem.js';
 
 export type Registry = Pick<EngineRegistry, 'live'>;
@@ -41,7 +42,18 @@ export class TorrentService {
     private readonly log: Logger,
     private readonly timeoutMs: number,
     private readonly addPathTimeoutMs: number,
+    /** The cached listing (see cluster/views.ts): `list()` reads it, every change invalidates it. */
+    private readonly view?: TorrentsView,
   ) {}
+
+  /** Run a change; whatever it did (also a failure half-way), the cached listing is stale. */
+  async #change<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } finally {
+      this.view?.invalidate();
+    }
+  }
 
   async engines(): Promise<RegisteredEngine[]> {
     try {
@@ -64,7 +76,38 @@ export class TorrentService {
     return [];
   }
 
+  /**
+   * `{"torrents": [...]}` as JSON text, computed once per change of the cached listing (the
+   * statuses are contract-checked already); null without a cache.
+   */
+  async listJson(): Promise<string | null> {
+    if (!this.view) return null;
+    const view = this.view;
+    try {
+      return await view.memo('v1.torrents', (s) => JSON.stringify({ torrents: s.torrents }));
+    } catch (err) {
+      this.log.warn({ err }, 'engine registry unreadable');
+      throw new HttpProblem(
+        503,
+        'unavailable',
+        `service unavailable: engine registry: ${(err as Error).message}`,
+      );
+    }
+  }
+
   async list(): Promise<TorrentStatus[]> {
+    if (this.view) {
+      try {
+        return (await this.view.get()).torrents;
+      } catch (err) {
+        this.log.warn({ err }, 'engine registry unreadable');
+        throw new HttpProblem(
+          503,
+          'unavailable',
+          `service unavailable: engine registry: ${(err as Error).message}`,
+        );
+      }
+    }
     const engines = await this.engines();
     const lists = await Promise.all(engines.map((e) => this.#listOf(e.state.engineId)));
     return lists.flat();
@@ -92,44 +135,50 @@ export class TorrentService {
   }
 
   async addPath(path: string, opts: AddOptions = {}): Promise<Added> {
-    return unwrap(
-      await this.bus.request(
-        engine.addPath,
-        { path, ...(opts.trackers?.length ? { trackers: opts.trackers } : {}) },
-        { timeoutMs: this.addPathTimeoutMs },
-      ),
-    );
+    return this.#change(async () => {
+      return unwrap(
+        await this.bus.request(
+          engine.addPath,
+          { path, ...(opts.trackers?.length ? { trackers: opts.trackers } : {}) },
+          { timeoutMs: this.addPathTimeoutMs },
+        ),
+      );
+    });
   }
 
   /** Download a friend's share (or a magnet's torrent). Idempotent: a held hash is answered as is. */
   async addHash(hash: string, opts: AddOptions = {}): Promise<Added> {
-    const held = await this.find(hash);
-    if (held) return { torrent: held, created: false };
-    return unwrap(
-      await this.bus.request(
-        engine.addHash,
-        {
-          hash,
-          ...(opts.savePath ? { savePath: opts.savePath } : {}),
-          ...(opts.trackers?.length ? { trackers: opts.trackers } : {}),
-        },
-        { timeoutMs: this.timeoutMs },
-      ),
-    );
+    return this.#change(async () => {
+      const held = await this.find(hash);
+      if (held) return { torrent: held, created: false };
+      return unwrap(
+        await this.bus.request(
+          engine.addHash,
+          {
+            hash,
+            ...(opts.savePath ? { savePath: opts.savePath } : {}),
+            ...(opts.trackers?.length ? { trackers: opts.trackers } : {}),
+          },
+          { timeoutMs: this.timeoutMs },
+        ),
+      );
+    });
   }
 
   async addMetainfo(metainfo: Buffer, opts: AddOptions = {}): Promise<Added> {
-    return unwrap(
-      await this.bus.request(
-        engine.addTorrentFile,
-        {
-          metainfo: metainfo.toString('base64'),
-          ...(opts.savePath ? { savePath: opts.savePath } : {}),
-          ...(opts.trackers?.length ? { trackers: opts.trackers } : {}),
-        },
-        { timeoutMs: this.timeoutMs },
-      ),
-    );
+    return this.#change(async () => {
+      return unwrap(
+        await this.bus.request(
+          engine.addTorrentFile,
+          {
+            metainfo: metainfo.toString('base64'),
+            ...(opts.savePath ? { savePath: opts.savePath } : {}),
+            ...(opts.trackers?.length ? { trackers: opts.trackers } : {}),
+          },
+          { timeoutMs: this.timeoutMs },
+        ),
+      );
+    });
   }
 
   async #owner(hash: string): Promise<string> {
@@ -139,43 +188,54 @@ export class TorrentService {
   }
 
   async pause(hash: string): Promise<TorrentStatus> {
-    const engineId = await this.#owner(hash);
-    return unwrap(
-      await this.bus.request(engine.pause, { hash }, { params: { engineId }, timeoutMs: this.timeoutMs }),
-    ).torrent;
+    return this.#change(async () => {
+      const engineId = await this.#owner(hash);
+      return unwrap(
+        await this.bus.request(engine.pause, { hash }, { params: { engineId }, timeoutMs: this.timeoutMs }),
+      ).torrent;
+    });
   }
 
   async resume(hash: string): Promise<TorrentStatus> {
-    const engineId = await this.#owner(hash);
-    return unwrap(
-      await this.bus.request(engine.resume, { hash }, { params: { engineId }, timeoutMs: this.timeoutMs }),
-    ).torrent;
+    return this.#change(async () => {
+      const engineId = await this.#owner(hash);
+      return unwrap(
+        await this.bus.request(engine.resume, { hash }, { params: { engineId }, timeoutMs: this.timeoutMs }),
+      ).torrent;
+    });
   }
 
   async setFiles(hash: string, files: { index: number; wanted: boolean }[]): Promise<TorrentStatus> {
-    const engineId = await this.#owner(hash);
-    return unwrap(
-      await this.bus.request(
-        engine.setFiles,
-        { hash, files },
-        { params: { engineId }, timeoutMs: this.timeoutMs },
-      ),
-    ).torrent;
+    return this.#change(async () => {
+      const engineId = await this.#owner(hash);
+      return unwrap(
+        await this.bus.request(
+          engine.setFiles,
+          { hash, files },
+          { params: { engineId }, timeoutMs: this.timeoutMs },
+        ),
+      ).torrent;
+    });
   }
 
   async setLimits(
     hash: string,
     limits: { downloadLimit?: number | null | undefined; uploadLimit?: number | null | undefined },
   ): Promise<TorrentStatus> {
-    const engineId = await this.#owner(hash);
-    const request = {
-      hash,
-      ...(limits.downloadLimit !== undefined ? { downloadLimit: limits.downloadLimit } : {}),
-      ...(limits.uploadLimit !== undefined ? { uploadLimit: limits.uploadLimit } : {}),
-    };
-    return unwrap(
-      await this.bus.request(engine.setLimits, request, { params: { engineId }, timeoutMs: this.timeoutMs }),
-    ).torrent;
+    return this.#change(async () => {
+      const engineId = await this.#owner(hash);
+      const request = {
+        hash,
+        ...(limits.downloadLimit !== undefined ? { downloadLimit: limits.downloadLimit } : {}),
+        ...(limits.uploadLimit !== undefined ? { uploadLimit: limits.uploadLimit } : {}),
+      };
+      return unwrap(
+        await this.bus.request(engine.setLimits, request, {
+          params: { engineId },
+          timeoutMs: this.timeoutMs,
+        }),
+      ).torrent;
+    });
   }
 
   /**
@@ -183,24 +243,26 @@ export class TorrentService {
    * it; no owner at all (or only not_found answers) is 404.
    */
   async remove(hash: string, deleteData: boolean): Promise<void> {
-    const engines = await this.engines();
-    let owners = engines
-      .filter((e) => e.state.torrents.some((t) => t.hash === hash))
-      .map((e) => e.state.engineId);
-    if (owners.length === 0) {
-      const found = await this.find(hash);
-      if (found) owners = [found.engineId];
-    }
-    const results = await Promise.all(
-      owners.map((engineId) =>
-        this.bus.request(
-          engine.remove,
-          { hash, deleteData },
-          { params: { engineId }, timeoutMs: this.timeoutMs },
+    return this.#change(async () => {
+      const engines = await this.engines();
+      let owners = engines
+        .filter((e) => e.state.torrents.some((t) => t.hash === hash))
+        .map((e) => e.state.engineId);
+      if (owners.length === 0) {
+        const found = await this.find(hash);
+        if (found) owners = [found.engineId];
+      }
+      const results = await Promise.all(
+        owners.map((engineId) =>
+          this.bus.request(
+            engine.remove,
+            { hash, deleteData },
+            { params: { engineId }, timeoutMs: this.timeoutMs },
+          ),
         ),
-      ),
-    );
-    for (const r of results) if (!r.ok && r.error.code !== 'not_found') throw problemOfBusError(r.error);
-    if (!results.some((r) => r.ok)) throw notFound(hash);
+      );
+      for (const r of results) if (!r.ok && r.error.code !== 'not_found') throw problemOfBusError(r.error);
+      if (!results.some((r) => r.ok)) throw notFound(hash);
+    });
   }
 }

@@ -1,7 +1,8 @@
-import { engine, type TorrentStatus } from '@bitween/messages';
+import { engine } from '@bitween/messages';
 import { z } from 'zod';
 import { RpcCode, fromBusError, rpcError, unwrap } from '../errors.js';
-import { torrentResult, type TorrentResult } from '../format.js';
+import { torrentResult } from '../format.js';
+import { RawJson } from '../raw.js';
 import { liveEngines, method, type RpcContext, type RpcMethod } from '../method.js';
 import { absolutePath, infoHash, noParams, optionalAbsolutePath, params } from '../params.js';
 
@@ -15,20 +16,25 @@ export function btMethods(ctx: RpcContext): RpcMethod[] {
      * Every torrent of every live engine, asked in parallel. An engine that does not answer is
      * logged and left out (the others are still listed); no live engine gives an empty list.
      */
-    method('bt.get_torrents', noParams, async (): Promise<{ torrents: TorrentResult[] }> => {
-      const engines = await liveEngines(ctx);
-      const lists = await Promise.all(
-        engines.map(async ({ state: { engineId } }): Promise<TorrentStatus[]> => {
-          const r = await bus.request(engine.list, {}, { params: { engineId }, timeoutMs });
-          if (r.ok) return r.value.torrents;
-          log.warn(
-            { engineId, code: r.error.code, error: r.error.message },
-            'engine left out of bt.get_torrents',
-          );
-          return [];
-        }),
-      );
-      return { torrents: lists.flat().map(torrentResult) };
+    method('bt.get_torrents', noParams, async (): Promise<RawJson> => {
+      let views;
+      try {
+        // Serialised once per change of the listing (a 1,000-torrent answer is ~300 KB).
+        views = await ctx.views.torrents.memo(
+          'bt.get_torrents',
+          (s) => new RawJson(JSON.stringify({ torrents: s.torrents.map(torrentResult) })),
+        );
+      } catch (err) {
+        log.warn({ err }, 'engine registry unreadable');
+        throw rpcError(
+          RpcCode.Unavailable,
+          `service unavailable: engine registry: ${(err as Error).message}`,
+          {
+            code: 'unavailable',
+          },
+        );
+      }
+      return views;
     }),
 
     /**
@@ -38,7 +44,13 @@ export function btMethods(ctx: RpcContext): RpcMethod[] {
      * because a frontend needs to tell the user why.
      */
     method('bt.add_path', params(z.strictObject({ path: absolutePath() }), ['path']), async ({ path }) => {
-      unwrap(await bus.request(engine.addPath, { path }, { timeoutMs: config.BITWEEN_ADD_PATH_TIMEOUT_MS }));
+      const r = await bus.request(
+        engine.addPath,
+        { path },
+        { timeoutMs: config.BITWEEN_ADD_PATH_TIMEOUT_MS },
+      );
+      ctx.views.torrents.invalidate();
+      unwrap(r);
       return true;
     }),
 
@@ -52,11 +64,11 @@ export function btMethods(ctx: RpcContext): RpcMethod[] {
       async ({ hash, save_path }) => {
         const engines = await liveEngines(ctx);
         if (engines.some((e) => e.state.torrents.some((t) => t.hash === hash))) return true;
-        unwrap(
-          await bus.request(engine.addHash, save_path ? { hash, savePath: save_path } : { hash }, {
-            timeoutMs,
-          }),
-        );
+        const r = await bus.request(engine.addHash, save_path ? { hash, savePath: save_path } : { hash }, {
+          timeoutMs,
+        });
+        ctx.views.torrents.invalidate();
+        unwrap(r);
         return true;
       },
     ),
@@ -73,6 +85,7 @@ export function btMethods(ctx: RpcContext): RpcMethod[] {
           bus.request(engine.remove, { hash }, { params: { engineId }, timeoutMs }),
         ),
       );
+      ctx.views.torrents.invalidate();
       for (const r of results) if (!r.ok && r.error.code !== 'not_found') throw fromBusError(r.error);
       if (!results.some((r) => r.ok))
         throw rpcError(RpcCode.NotFound, `no torrent with hash ${hash}`, { code: 'not_found' });

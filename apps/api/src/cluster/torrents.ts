@@ -1,0 +1,35 @@
+import { engine, type Bus, type RegisteredEngine, type TorrentStatus } from '@bitween/messages';
+import type { Logger } from '@bitween/runtime';
+import type { Registry } from '../rpc/method.js';
+
+export interface TorrentsSnapshot {
+  /** The engines the registry lists as live. */
+  engines: RegisteredEngine[];
+  /** Every torrent of every live engine that answered `engine.list`. */
+  torrents: TorrentStatus[];
+  /** Engines that are live in the registry but did not answer (left out of `torrents`). */
+  failed: { engineId: string; error: string }[];
+}
+
+/**
+ * All torrents of all live engines: the registry names the engines, each is asked for its list
+ * in parallel. An engine that does not answer is reported in `failed` (and logged), the others
+ * are still listed. Throws when the registry itself cannot be read.
+ */
+export async function listTorrents(
+  deps: { bus: Bus; registry: Registry; log: Logger },
+  timeoutMs: number,
+): Promise<TorrentsSnapshot> {
+  const engines = await deps.registry.live();
+  const failed: TorrentsSnapshot['failed'] = [];
+  const lists = await Promise.all(
+    engines.map(async ({ state: { engineId } }): Promise<TorrentStatus[]> => {
+      const r = await deps.bus.request(engine.list, {}, { params: { engineId }, timeoutMs });
+      if (r.ok) return r.value.torrents;
+      deps.log.warn({ engineId, code: r.error.code, error: r.error.message }, 'engine left out of a listing');
+      failed.push({ engineId, error: r.error.message });
+      return [];
+    }),
+  );
+  return { engines, torrents: lists.flat(), failed };
+}

@@ -1,0 +1,237 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import {
+  Bus,
+  BusError,
+  EngineRegistry,
+  ServiceHost,
+  SettingsStore,
+  engine,
+  serviceNames,
+  xmpp,
+  type NatsConnection,
+  type TorrentStatus,
+} from '@bitween/messages';
+import { connectNats, createLogger } from '@bitween/runtime';
+import type { FastifyInstance } from 'fastify';
+import parse, { type Family } from 'parse-prometheus-text-format';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../app.js';
+import { loadApiConfig } from '../config.js';
+import { EventLog } from '../events/event-log.js';
+
+/*
+ * GET /metrics of the real app against a real nats-server, with an engine and a gateway built
+ * from the real contracts (ServiceHost, registry): the output is parsed as Prometheus text.
+ */
+
+const log = createLogger('metrics-test', 'silent');
+const KEY = 'metrics-test-api-key-0123';
+const auth = { 'x-api-key': KEY };
+
+async function startNatsServer(): Promise<{ url: string; stop(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'bitween-metrics-test-'));
+  const proc = spawn('nats-server', ['-a', '127.0.0.1', '-p', '-1', '-js', '-sd', dir], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  const stop = async () => {
+    if (proc.exitCode === null) proc.kill('SIGTERM');
+    await exited;
+    await rm(dir, { recursive: true, force: true });
+  };
+  const url = await new Promise<string>((resolve, reject) => {
+    let port: string | undefined;
+    createInterface({ input: proc.stderr }).on('line', (line) => {
+      port ??= /Listening for client connections on 127\.0\.0\.1:(\d+)/.exec(line)?.[1];
+      if (/Server is ready/.test(line)) {
+        if (port) resolve(`nats://127.0.0.1:${port}`);
+        else reject(new Error('nats-server did not say its port'));
+      }
+    });
+    proc.once('exit', (code) => reject(new Error(`nats-server exited with ${code}`)));
+  });
+  return { url, stop };
+}
+
+const torrent = (hash: string, over: Partial<TorrentStatus> = {}): TorrentStatus => ({
+  hash,
+  engineId: 'e1',
+  name: 'x',
+  size: 10,
+  savePath: '/srv',
+  state: 'seeding',
+  progress: 1,
+  done: true,
+  downloaded: 0,
+  uploaded: 0,
+  downloadSpeed: 0,
+  uploadSpeed: 0,
+  peers: 0,
+  files: [],
+  error: null,
+  addedAt: 0,
+  eta: null,
+  downloadLimit: null,
+  uploadLimit: null,
+  trackers: [],
+  ...over,
+});
+const held = [
+  torrent('a'.repeat(40), { uploadSpeed: 30, uploaded: 1000, peers: 1 }),
+  torrent('b'.repeat(40), {
+    state: 'downloading',
+    downloadSpeed: 100,
+    downloaded: 500,
+    peers: 2,
+    done: false,
+  }),
+  torrent('c'.repeat(40), { state: 'downloading', downloadSpeed: 50, downloaded: 10, done: false }),
+];
+
+let nats: { url: string; stop(): Promise<void> };
+let peerNc: NatsConnection;
+let apiNc: NatsConnection;
+let engineHost: ServiceHost;
+let gatewayHost: ServiceHost;
+let app: FastifyInstance;
+
+beforeAll(async () => {
+  nats = await startNatsServer();
+  peerNc = await connectNats(nats.url, 'test-peers', log);
+  apiNc = await connectNats(nats.url, 'test-api', log);
+  const peerBus = new Bus(peerNc, log);
+  await (
+    await EngineRegistry.open(peerNc, log)
+  ).announce({
+    engineId: 'e1',
+    version: '0.1.0',
+    endpoints: [],
+    torrents: held.map((t) => ({ hash: t.hash, name: t.name, size: t.size })),
+    heartbeatMs: 60_000,
+  });
+  engineHost = await ServiceHost.start(peerBus, { name: serviceNames.engine, version: '0.1.0' });
+  engineHost.serve(engine.list, () => ({ torrents: held }), { params: { engineId: 'e1' } });
+  engineHost.serve(engine.addPath, () => {
+    throw new BusError('not_found', 'no such file');
+  });
+  gatewayHost = await ServiceHost.start(peerBus, { name: serviceNames.gateway, version: '0.2.0' });
+  gatewayHost.serve(xmpp.status, () => ({ jid: 'me@example.org/bitween', online: true, contacts: 4 }));
+
+  const config = loadApiConfig({ BITWEEN_DEFAULT_TIMEOUT_MS: '3000' });
+  app = await buildApp({
+    bus: new Bus(apiNc, log),
+    registry: await EngineRegistry.open(apiNc, log),
+    settings: await SettingsStore.open(apiNc, log),
+    events: await EventLog.open(apiNc, log, { maxAgeMs: 60_000, maxEvents: 1000, maxBytes: 1 << 20 }),
+    log,
+    config,
+    version: '9.9.9',
+    apiKey: KEY,
+  });
+});
+
+afterAll(async () => {
+  await app?.close();
+  await engineHost?.stop();
+  await gatewayHost?.stop();
+  await apiNc?.close();
+  await peerNc?.close();
+  await nats?.stop();
+});
+
+const rpc = (method: string, params?: unknown) =>
+  app.inject({
+    method: 'POST',
+    url: '/api',
+    headers: { 'content-type': 'application/json', ...auth },
+    payload: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  });
+
+async function scrape(): Promise<Family[]> {
+  const res = await app.inject({ method: 'GET', url: '/metrics', headers: auth });
+  expect(res.statusCode).toBe(200);
+  expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+  return parse(res.body);
+}
+
+/** The value of the one series of `name` whose labels include `labels`; undefined when absent. */
+function value(families: Family[], name: string, labels: Record<string, string> = {}): number | undefined {
+  const family = families.find((f) => f.name === name);
+  const sample = family?.metrics.find((s) => Object.entries(labels).every(([k, v]) => s.labels?.[k] === v));
+  return sample?.value === undefined ? undefined : Number(sample.value);
+}
+
+describe('GET /metrics', () => {
+  it("exposes every service's NATS micro stats, with errors and time from ServiceHost", async () => {
+    await rpc('bt.get_torrents');
+    await rpc('bt.add_path', { path: '/nope' });
+    const m = await scrape();
+    const type = (name: string) => m.find((f) => f.name === name)?.type;
+    expect(type('bitween_service_requests_total')).toBe('COUNTER');
+    expect(value(m, 'bitween_service_instances', { service: serviceNames.engine })).toBe(1);
+    expect(value(m, 'bitween_service_instances', { service: serviceNames.gateway })).toBe(1);
+    const list = { service: serviceNames.engine, endpoint: 'engine_list' };
+    expect(value(m, 'bitween_service_requests_total', list)).toBeGreaterThanOrEqual(1);
+    const addPath = { service: serviceNames.engine, endpoint: 'engine_add-path' };
+    expect(value(m, 'bitween_service_requests_total', addPath)).toBe(1);
+    expect(value(m, 'bitween_service_errors_total', addPath)).toBe(1);
+    expect(value(m, 'bitween_service_errors_total', list)).toBe(0);
+    expect(value(m, 'bitween_service_processing_seconds_total', addPath)).toBeGreaterThan(0);
+  });
+
+  it('exposes the engine registry and the torrents by engine and state, with rates', async () => {
+    const m = await scrape();
+    expect(value(m, 'bitween_engines_live')).toBe(1);
+    expect(value(m, 'bitween_engine_torrents', { engine: 'e1' })).toBe(3);
+    expect(value(m, 'bitween_torrents', { engine: 'e1', state: 'seeding' })).toBe(1);
+    expect(value(m, 'bitween_torrents', { engine: 'e1', state: 'downloading' })).toBe(2);
+    expect(value(m, 'bitween_download_bytes_per_second', { engine: 'e1' })).toBe(150);
+    expect(value(m, 'bitween_upload_bytes_per_second', { engine: 'e1' })).toBe(30);
+    expect(value(m, 'bitween_downloaded_bytes', { engine: 'e1' })).toBe(510);
+    expect(value(m, 'bitween_uploaded_bytes', { engine: 'e1' })).toBe(1000);
+    expect(value(m, 'bitween_peers', { engine: 'e1' })).toBe(3);
+  });
+
+  it("exposes the gateway's XMPP status", async () => {
+    const m = await scrape();
+    expect(value(m, 'bitween_xmpp_online')).toBe(1);
+    expect(value(m, 'bitween_xmpp_contacts')).toBe(4);
+    for (const source of ['services', 'engines', 'torrents', 'xmpp']) {
+      expect(value(m, 'bitween_scrape_source_up', { source })).toBe(1);
+    }
+  });
+
+  it("exposes the api's own HTTP metrics by route pattern (never the raw URL) and process metrics", async () => {
+    await app.inject({ method: 'GET', url: '/health' });
+    await app.inject({ method: 'GET', url: '/no/such/page?x=1', headers: auth });
+    const m = await scrape();
+    expect(
+      value(m, 'bitween_api_http_requests_total', { method: 'POST', route: '/api', status_code: '200' }),
+    ).toBeGreaterThanOrEqual(2);
+    expect(value(m, 'bitween_api_http_requests_total', { route: '/health' })).toBe(1);
+    expect(value(m, 'bitween_api_http_requests_total', { route: 'unmatched', status_code: '404' })).toBe(1);
+    const routes = m
+      .find((f) => f.name === 'bitween_api_http_requests_total')!
+      .metrics.map((s) => s.labels?.['route']);
+    expect(routes).not.toContain('/no/such/page?x=1');
+    const histogram = m.find((f) => f.name === 'bitween_api_http_request_duration_seconds');
+    expect(histogram?.type).toBe('HISTOGRAM');
+    // (The parser keeps a histogram's buckets but not its labels.)
+    expect(histogram?.metrics.some((s) => Number(s.buckets?.['+Inf']) >= 1)).toBe(true);
+    expect(value(m, 'bitween_api_process_cpu_user_seconds_total')).toBeGreaterThan(0);
+  });
+
+  it('says which source is down when the gateway stops, and drops its series', async () => {
+    await gatewayHost.stop();
+    const m = await scrape();
+    expect(value(m, 'bitween_scrape_source_up', { source: 'xmpp' })).toBe(0);
+    expect(value(m, 'bitween_scrape_source_up', { source: 'engines' })).toBe(1);
+    // Not answering counts as not online; the contacts are unknown (0).
+    expect(value(m, 'bitween_xmpp_online')).toBe(0);
+    expect(value(m, 'bitween_service_instances', { service: serviceNames.gateway })).toBeUndefined();
+  });
+});

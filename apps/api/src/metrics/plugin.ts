@@ -1,0 +1,239 @@
+import type { FastifyPluginCallback } from 'fastify';
+import { Counter, Gauge, Histogram, Registry as PromRegistry, collectDefaultMetrics } from 'prom-client';
+import { z } from 'zod';
+import { collectCluster, type ClusterSample, type CollectDeps } from './collect.js';
+
+/** `ServiceHost`'s own endpoint counters in `$SRV.STATS` `data` (see libs/messages `EndpointCounters`). */
+const EndpointData = z.object({
+  requests: z.number().nonnegative(),
+  errors: z.number().nonnegative(),
+  processing_ns: z.number().nonnegative(),
+});
+
+export type MetricsOptions = CollectDeps;
+
+const NS_PER_S = 1e9;
+
+/**
+ * The metrics of the whole daemon in one Prometheus registry: the api's own HTTP and process
+ * metrics, and on every scrape what the other services tell over NATS. Remote values are
+ * re-set from scratch on each scrape (a service or torrent that went away leaves no stale series).
+ */
+export function createMetrics() {
+  const registry = new PromRegistry();
+  collectDefaultMetrics({ register: registry, prefix: 'bitween_api_' });
+  const registers = [registry];
+  const labels = ['service', 'instance', 'endpoint'] as const;
+  const m = {
+    httpRequests: new Counter({
+      name: 'bitween_api_http_requests_total',
+      help: 'HTTP requests answered by the api',
+      labelNames: ['method', 'route', 'status_code'] as const,
+      registers,
+    }),
+    httpDuration: new Histogram({
+      name: 'bitween_api_http_request_duration_seconds',
+      help: 'Time the api took to answer an HTTP request',
+      labelNames: ['method', 'route'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    scrapeUp: new Gauge({
+      name: 'bitween_scrape_source_up',
+      help: '1 when the source answered during the last scrape (services, engines, torrents, xmpp)',
+      labelNames: ['source'] as const,
+      registers,
+    }),
+    scrapeSeconds: new Gauge({
+      name: 'bitween_scrape_duration_seconds',
+      help: 'Time the last scrape spent asking the services over NATS',
+      registers,
+    }),
+    serviceInstances: new Gauge({
+      name: 'bitween_service_instances',
+      help: 'Running instances of each NATS micro service ($SRV.STATS answers)',
+      labelNames: ['service', 'version'] as const,
+      registers,
+    }),
+    serviceRequests: new Counter({
+      name: 'bitween_service_requests_total',
+      help: 'Requests an endpoint of a NATS micro service received (since that instance started)',
+      labelNames: labels,
+      registers,
+    }),
+    serviceErrors: new Counter({
+      name: 'bitween_service_errors_total',
+      help: 'Requests an endpoint answered with an error',
+      labelNames: labels,
+      registers,
+    }),
+    serviceSeconds: new Counter({
+      name: 'bitween_service_processing_seconds_total',
+      help: 'Time an endpoint spent processing requests',
+      labelNames: labels,
+      registers,
+    }),
+    enginesLive: new Gauge({
+      name: 'bitween_engines_live',
+      help: 'Torrent engines with a recent heartbeat in the registry',
+      registers,
+    }),
+    engineTorrents: new Gauge({
+      name: 'bitween_engine_torrents',
+      help: 'Torrents each engine holds (engine registry)',
+      labelNames: ['engine'] as const,
+      registers,
+    }),
+    torrents: new Gauge({
+      name: 'bitween_torrents',
+      help: 'Torrents by engine and state (engine.list)',
+      labelNames: ['engine', 'state'] as const,
+      registers,
+    }),
+    downloadRate: new Gauge({
+      name: 'bitween_download_bytes_per_second',
+      help: 'Current download rate of all torrents of an engine',
+      labelNames: ['engine'] as const,
+      registers,
+    }),
+    uploadRate: new Gauge({
+      name: 'bitween_upload_bytes_per_second',
+      help: 'Current upload rate of all torrents of an engine',
+      labelNames: ['engine'] as const,
+      registers,
+    }),
+    downloaded: new Gauge({
+      name: 'bitween_downloaded_bytes',
+      help: 'Bytes downloaded by the torrents an engine holds now (drops when a torrent is removed)',
+      labelNames: ['engine'] as const,
+      registers,
+    }),
+    uploaded: new Gauge({
+      name: 'bitween_uploaded_bytes',
+      help: 'Bytes uploaded by the torrents an engine holds now (drops when a torrent is removed)',
+      labelNames: ['engine'] as const,
+      registers,
+    }),
+    peers: new Gauge({
+      name: 'bitween_peers',
+      help: 'Connected BitTorrent peers of an engine',
+      labelNames: ['engine'] as const,
+      registers,
+    }),
+    xmppOnline: new Gauge({
+      name: 'bitween_xmpp_online',
+      help: '1 when the gateway is logged in to XMPP (0 also when it does not answer)',
+      registers,
+    }),
+    xmppContacts: new Gauge({
+      name: 'bitween_xmpp_contacts',
+      help: 'Contacts whose share lists the gateway holds',
+      registers,
+    }),
+  };
+
+  /** Set every remote-derived metric from one sample. */
+  function apply(sample: ClusterSample, seconds: number): void {
+    for (const metric of [
+      m.enginesLive,
+      m.serviceInstances,
+      m.serviceRequests,
+      m.serviceErrors,
+      m.serviceSeconds,
+      m.engineTorrents,
+      m.torrents,
+      m.downloadRate,
+      m.uploadRate,
+      m.downloaded,
+      m.uploaded,
+      m.peers,
+      m.xmppOnline,
+      m.xmppContacts,
+    ])
+      metric.reset();
+    m.scrapeSeconds.set(seconds);
+    m.scrapeUp.set({ source: 'services' }, sample.services.ok ? 1 : 0);
+    m.scrapeUp.set({ source: 'engines' }, sample.engines.ok ? 1 : 0);
+    m.scrapeUp.set(
+      { source: 'torrents' },
+      sample.torrents.ok && sample.torrents.failedEngines.length === 0 ? 1 : 0,
+    );
+    m.scrapeUp.set({ source: 'xmpp' }, sample.xmpp.ok ? 1 : 0);
+
+    if (sample.services.ok) {
+      for (const s of sample.services.stats) {
+        m.serviceInstances.inc({ service: s.name, version: s.version });
+        for (const e of s.endpoints ?? []) {
+          const l = { service: s.name, instance: s.id, endpoint: e.name };
+          // NATS micro's own figures miss async handlers' time and answered errors; bitween's
+          // ServiceHost endpoints carry the real ones in `data`.
+          const own = EndpointData.safeParse(e.data);
+          // Counters reset above, so `inc` by the remote total sets them.
+          m.serviceRequests.inc(l, own.success ? own.data.requests : e.num_requests);
+          m.serviceErrors.inc(l, own.success ? own.data.errors : e.num_errors);
+          m.serviceSeconds.inc(l, (own.success ? own.data.processing_ns : e.processing_time) / NS_PER_S);
+        }
+      }
+    }
+    if (sample.engines.ok) {
+      m.enginesLive.set(sample.engines.engines.length);
+      for (const { state } of sample.engines.engines) {
+        const engine = state.engineId;
+        m.engineTorrents.set({ engine }, state.torrents.length);
+        // Every engine gets its series, also one with no torrents.
+        for (const g of [m.downloadRate, m.uploadRate, m.downloaded, m.uploaded, m.peers])
+          g.set({ engine }, 0);
+      }
+    }
+    if (sample.torrents.ok) {
+      for (const t of sample.torrents.torrents) {
+        const engine = t.engineId;
+        m.torrents.inc({ engine, state: t.state });
+        m.downloadRate.inc({ engine }, t.downloadSpeed);
+        m.uploadRate.inc({ engine }, t.uploadSpeed);
+        m.downloaded.inc({ engine }, t.downloaded);
+        m.uploaded.inc({ engine }, t.uploaded);
+        m.peers.inc({ engine }, t.peers);
+      }
+    }
+    if (sample.xmpp.ok) {
+      m.xmppOnline.set(sample.xmpp.online ? 1 : 0);
+      m.xmppContacts.set(sample.xmpp.contacts);
+    }
+  }
+
+  return { registry, metrics: m, apply };
+}
+
+/**
+ * `GET /metrics` (Prometheus text format) and the HTTP metrics of every route. Registered
+ * without encapsulation so its hook sees every request of the app. Concurrent scrapes share
+ * one round of NATS requests.
+ */
+const metricsPlugin: FastifyPluginCallback<MetricsOptions> = (app, opts, done) => {
+  const { registry, metrics, apply } = createMetrics();
+
+  app.addHook('onResponse', async (request, reply) => {
+    // The route pattern, never the raw URL: unknown URLs must not grow the label set.
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.httpRequests.inc({ method: request.method, route, status_code: String(reply.statusCode) });
+    metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  });
+
+  let inflight: Promise<void> | undefined;
+  const refresh = () =>
+    (inflight ??= (async () => {
+      const started = performance.now();
+      const sample = await collectCluster(opts);
+      apply(sample, (performance.now() - started) / 1000);
+    })().finally(() => (inflight = undefined)));
+
+  app.get('/metrics', async (_request, reply) => {
+    await refresh();
+    return reply.type(registry.contentType).send(await registry.metrics());
+  });
+  done();
+};
+Object.assign(metricsPlugin, { [Symbol.for('skip-override')]: true });
+
+export default metricsPlugin;

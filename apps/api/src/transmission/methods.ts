@@ -1,0 +1,481 @@
+import { readFile, stat } from 'node:fs/promises';
+import { posix } from 'node:path';
+import {
+  engine,
+  type Bus,
+  type EngineSettings,
+  type Result,
+  type SettingsStore,
+  type TorrentStatus,
+} from '@bitween/messages';
+import type { Logger } from '@bitween/runtime';
+import type { TorrentsView } from '../cluster/views.js';
+import type { Registry } from '../rpc/method.js';
+import { normaliseHash } from '../rpc/params.js';
+import { KILO, TORRENT_FIELDS, isActive, torrentObject } from './fields.js';
+import type { TorrentIds } from './ids.js';
+import {
+  SessionGetArgs,
+  SessionSetArgs,
+  TorrentActionArgs,
+  TorrentAddArgs,
+  TorrentGetArgs,
+  TorrentRemoveArgs,
+  TorrentSetArgs,
+  TrError,
+  parseArgs,
+  type Ids,
+} from './protocol.js';
+import { pickFields, sessionObject, sessionStats } from './session.js';
+
+/** `.torrent` files larger than this are refused (the engine contract caps the base64 at 960 000 chars). */
+export const MAX_METAINFO_BYTES = 720_000;
+/** How long `recently-active` keeps reporting a removed torrent in `removed`. */
+const RECENT_MS = 60_000;
+
+export interface TrDeps {
+  bus: Bus;
+  registry: Registry;
+  log: Logger;
+  timeoutMs: number;
+  /** Timeout of adding a torrent from a file or URL (fetching and parsing it). */
+  addTimeoutMs: number;
+  version: string;
+  sessionId: string;
+  ids: () => Promise<TorrentIds>;
+  settings: () => Promise<SettingsStore>;
+  removed: RecentlyRemoved;
+  torrents: TorrentsView;
+}
+
+export type TrMethod = (args: unknown, deps: TrDeps) => Promise<Record<string, unknown>>;
+
+/** Torrents removed in the last minute (by anyone, learnt from `torrent.removed` events and our own calls). */
+export class RecentlyRemoved {
+  readonly #items: { id: number; at: number }[] = [];
+
+  add(id: number, now = Date.now()): void {
+    this.#items.push({ id, at: now });
+  }
+
+  ids(now = Date.now()): number[] {
+    while (this.#items.length > 0 && now - this.#items[0]!.at > RECENT_MS) this.#items.shift();
+    return [...new Set(this.#items.map((i) => i.id))];
+  }
+}
+
+/** The bus result's value, or a `TrError` with its message (Transmission's `result` text). */
+function must<T>(r: Result<T>, what: string): T {
+  if (r.ok) return r.value;
+  const prefix = r.error.code === 'unavailable' ? 'service unavailable: ' : '';
+  throw new TrError(`${what}: ${prefix}${r.error.message}`);
+}
+
+interface Listing {
+  torrents: TorrentStatus[];
+  ids: Map<string, number>;
+}
+
+/** Every torrent (oldest first, so new ids ascend with the time of adding) and its id. */
+async function listing(deps: TrDeps): Promise<Listing> {
+  let snapshot;
+  try {
+    snapshot = await deps.torrents.get();
+  } catch (err) {
+    throw new TrError(`service unavailable: engine registry: ${(err as Error).message}`);
+  }
+  // A sorted copy: the snapshot is shared with other readers.
+  const torrents = [...snapshot.torrents].sort(
+    (a, b) => a.addedAt - b.addedAt || a.hash.localeCompare(b.hash),
+  );
+  const ids = await (await deps.ids()).idsOf(torrents.map((t) => t.hash));
+  return { torrents, ids };
+}
+
+/** The torrents `ids` names; unknown ids and hashes are skipped, as Transmission does. */
+export function select(ids: Ids, { torrents, ids: idOf }: Listing): TorrentStatus[] {
+  if (ids === undefined) return torrents;
+  if (ids === 'recently-active') return torrents.filter(isActive);
+  const wanted = Array.isArray(ids) ? ids : [ids];
+  const numbers = new Set(wanted.filter((i) => typeof i === 'number'));
+  const hashes = new Set(wanted.filter((i) => typeof i === 'string').map((h) => normaliseHash(h)));
+  return torrents.filter((t) => hashes.has(t.hash) || numbers.has(idOf.get(t.hash)!));
+}
+
+async function targets(deps: TrDeps, ids: Ids): Promise<TorrentStatus[]> {
+  return select(ids, await listing(deps));
+}
+
+/** Run `action` on every torrent; the first failure is the method's error text (the rest still run). */
+async function each(torrents: TorrentStatus[], action: (t: TorrentStatus) => Promise<void>): Promise<void> {
+  const outcomes = await Promise.allSettled(torrents.map(action));
+  const failed = outcomes.find((o) => o.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+const torrentGet: TrMethod = async (raw, deps) => {
+  const args = parseArgs(TorrentGetArgs, raw);
+  const list = await listing(deps);
+  const fields = args.fields && args.fields.length > 0 ? args.fields : TORRENT_FIELDS;
+  const now = Math.floor(Date.now() / 1000);
+  const position = new Map(list.torrents.map((t, i) => [t.hash, i]));
+  const rows = select(args.ids, list).map((t) =>
+    torrentObject(t, fields, { id: list.ids.get(t.hash)!, now, position: position.get(t.hash)! }),
+  );
+  const out: Record<string, unknown> =
+    args.format === 'table'
+      ? { torrents: [fields, ...rows.map((r) => fields.filter((f) => f in r).map((f) => r[f]))] }
+      : { torrents: rows };
+  if (args.ids === 'recently-active') out['removed'] = deps.removed.ids();
+  return out;
+};
+
+/** What `filename` names: a magnet link or bare info-hash, an http(s) URL, or a path. */
+type Source =
+  | { kind: 'hash'; hash: string; trackers: string[] }
+  | { kind: 'url'; url: URL }
+  | { kind: 'path'; path: string };
+
+export function sourceOf(filename: string): Source {
+  const s = filename.trim();
+  const hash = normaliseHash(s);
+  if (/^[0-9a-f]{40}$/.test(hash)) {
+    const trackers = /^magnet:\?/i.test(s)
+      ? new URLSearchParams(s.slice(s.indexOf('?') + 1))
+          .getAll('tr')
+          .filter((t) => /^(https?|udp):\/\/\S+$/.test(t))
+          .slice(0, 32)
+      : [];
+    return { kind: 'hash', hash, trackers };
+  }
+  if (/^magnet:/i.test(s))
+    throw new TrError('unrecognized info: the magnet link carries no BitTorrent v1 info-hash');
+  if (/^https?:\/\//i.test(s)) {
+    try {
+      return { kind: 'url', url: new URL(s) };
+    } catch {
+      throw new TrError(`invalid URL: ${s}`);
+    }
+  }
+  if (!posix.isAbsolute(s) || s.includes('\0')) {
+    throw new TrError(
+      'filename must be a magnet link, an http(s) URL or an absolute path to a .torrent file',
+    );
+  }
+  return { kind: 'path', path: s };
+}
+
+async function fetchMetainfo(url: URL, timeoutMs: number): Promise<Buffer> {
+  let res: Response;
+  try {
+    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
+  } catch (err) {
+    throw new TrError(`could not fetch ${url.href}: ${(err as Error).message}`);
+  }
+  if (!res.ok) throw new TrError(`could not fetch ${url.href}: HTTP ${res.status}`);
+  const declared = Number(res.headers.get('content-length') ?? 0);
+  if (declared > MAX_METAINFO_BYTES)
+    throw new TrError(`${url.href} is larger than ${MAX_METAINFO_BYTES} bytes`);
+  const body = Buffer.from(await res.arrayBuffer());
+  if (body.length > MAX_METAINFO_BYTES)
+    throw new TrError(`${url.href} is larger than ${MAX_METAINFO_BYTES} bytes`);
+  return body;
+}
+
+async function readMetainfo(path: string): Promise<Buffer> {
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) throw new TrError(`${path} is not a file`);
+    if (info.size > MAX_METAINFO_BYTES)
+      throw new TrError(`${path} is larger than ${MAX_METAINFO_BYTES} bytes`);
+    return await readFile(path);
+  } catch (err) {
+    if (err instanceof TrError) throw err;
+    throw new TrError(
+      `could not read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
+  }
+}
+
+const torrentAdd: TrMethod = async (raw, deps) => {
+  const args = parseArgs(TorrentAddArgs, raw);
+  const dir = args['download-dir'] || undefined;
+  if (dir !== undefined && (!posix.isAbsolute(dir) || dir.includes('\0'))) {
+    throw new TrError("download-dir must be an absolute path on the daemon's host");
+  }
+  const saveTo = dir === undefined ? {} : { savePath: dir };
+
+  let added: { torrent: TorrentStatus; created: boolean };
+  if (args.metainfo !== undefined) {
+    added = await addMetainfo(deps, args.metainfo.replace(/\s+/g, ''), saveTo);
+  } else if (args.filename !== undefined) {
+    const source = sourceOf(args.filename);
+    if (source.kind === 'hash') {
+      const held = (await listing(deps)).torrents.find((t) => t.hash === source.hash);
+      added = held
+        ? { torrent: held, created: false }
+        : must(
+            await deps.bus.request(
+              engine.addHash,
+              {
+                hash: source.hash,
+                ...saveTo,
+                ...(source.trackers.length ? { trackers: source.trackers } : {}),
+              },
+              { timeoutMs: deps.timeoutMs },
+            ),
+            'torrent-add',
+          );
+    } else {
+      const bytes =
+        source.kind === 'url'
+          ? await fetchMetainfo(source.url, deps.addTimeoutMs)
+          : await readMetainfo(source.path);
+      added = await addMetainfo(deps, bytes.toString('base64'), saveTo);
+    }
+  } else {
+    throw new TrError('no filename or metainfo specified');
+  }
+
+  const { torrent, created } = added;
+  const id = (await (await deps.ids()).idsOf([torrent.hash])).get(torrent.hash)!;
+  const summary = { id, name: torrent.name ?? torrent.hash, hashString: torrent.hash };
+  if (created) await applyAddOptions(deps, torrent, args);
+  return created ? { 'torrent-added': summary } : { 'torrent-duplicate': summary };
+};
+
+async function addMetainfo(deps: TrDeps, metainfo: string, saveTo: { savePath?: string }) {
+  if (metainfo.length === 0) throw new TrError('invalid or corrupt torrent file');
+  const r = await deps.bus.request(
+    engine.addTorrentFile,
+    { metainfo, ...saveTo },
+    { timeoutMs: deps.addTimeoutMs },
+  );
+  if (!r.ok && r.error.code === 'invalid_request') {
+    throw new TrError(`invalid or corrupt torrent file: ${r.error.message}`);
+  }
+  return must(r, 'torrent-add');
+}
+
+/** `paused` and file selection of a torrent just added; a failure is reported (the torrent stays added). */
+async function applyAddOptions(
+  deps: TrDeps,
+  torrent: TorrentStatus,
+  args: ReturnType<typeof TorrentAddArgs.parse>,
+): Promise<void> {
+  const params = { params: { engineId: torrent.engineId }, timeoutMs: deps.timeoutMs };
+  const unwanted = args['files-unwanted'] ?? [];
+  if (unwanted.length > 0 || (args['files-wanted'] ?? []).length > 0) {
+    if (torrent.files.length === 0) {
+      deps.log.info(
+        { hash: torrent.hash },
+        'torrent-add: file selection ignored until the metadata is known',
+      );
+    } else {
+      const files = fileSelection(torrent, args['files-wanted'], args['files-unwanted']);
+      must(
+        await deps.bus.request(engine.setFiles, { hash: torrent.hash, files }, params),
+        'torrent added, but selecting files failed',
+      );
+    }
+  }
+  if (args.paused === true) {
+    must(
+      await deps.bus.request(engine.pause, { hash: torrent.hash }, params),
+      'torrent added, but pausing it failed',
+    );
+  }
+}
+
+/** `files-wanted` / `files-unwanted` as engine file selections; an empty `files-wanted` means every file. */
+export function fileSelection(
+  t: TorrentStatus,
+  wanted: number[] | undefined,
+  unwanted: number[] | undefined,
+): { index: number; wanted: boolean }[] {
+  const out = new Map<number, boolean>();
+  const check = (i: number) => {
+    if (i >= t.files.length)
+      throw new TrError(`file index ${i} out of range (the torrent has ${t.files.length} files)`);
+    return i;
+  };
+  if (wanted !== undefined) {
+    for (const i of wanted.length === 0 ? t.files.map((_, i) => i) : wanted) out.set(check(i), true);
+  }
+  for (const i of unwanted ?? []) out.set(check(i), false);
+  return [...out].map(([index, w]) => ({ index, wanted: w }));
+}
+
+/**
+ * A limit in bytes/s from Transmission's pair (kB/s value, enabled flag): `undefined` = leave
+ * as is. Transmission keeps a value while a limit is off; bitween stores only an active limit.
+ */
+export function limitOf(
+  current: number | null,
+  kb: number | undefined,
+  limited: boolean | undefined,
+): number | null | undefined {
+  if (limited === false) return null;
+  const value = kb ?? (current === null ? undefined : Math.round(current / KILO));
+  if (limited === true) {
+    if (value === undefined) throw new TrError('a speed limit needs a value in kB/s');
+    if (value === 0) throw new TrError('a speed limit of 0 is not supported: stop the torrent instead');
+    return value * KILO;
+  }
+  // Only a value: it changes the limit when one is active.
+  if (kb === undefined || current === null) return undefined;
+  if (kb === 0) throw new TrError('a speed limit of 0 is not supported: stop the torrent instead');
+  return kb * KILO;
+}
+
+const torrentSet: TrMethod = async (raw, deps) => {
+  const args = parseArgs(TorrentSetArgs, raw);
+  const list = await targets(deps, args.ids);
+  await each(list, async (t) => {
+    const params = { params: { engineId: t.engineId }, timeoutMs: deps.timeoutMs };
+    if (args['files-wanted'] !== undefined || args['files-unwanted'] !== undefined) {
+      const files = fileSelection(t, args['files-wanted'], args['files-unwanted']);
+      if (files.length > 0)
+        must(await deps.bus.request(engine.setFiles, { hash: t.hash, files }, params), 'torrent-set');
+    }
+    const downloadLimit = limitOf(t.downloadLimit, args.downloadLimit, args.downloadLimited);
+    const uploadLimit = limitOf(t.uploadLimit, args.uploadLimit, args.uploadLimited);
+    if (downloadLimit !== undefined || uploadLimit !== undefined) {
+      must(
+        await deps.bus.request(
+          engine.setLimits,
+          {
+            hash: t.hash,
+            ...(downloadLimit === undefined ? {} : { downloadLimit }),
+            ...(uploadLimit === undefined ? {} : { uploadLimit }),
+          },
+          params,
+        ),
+        'torrent-set',
+      );
+    }
+  });
+  return {};
+};
+
+const pauseOrResume =
+  (action: 'pause' | 'resume', name: string): TrMethod =>
+  async (raw, deps) => {
+    const args = parseArgs(TorrentActionArgs, raw);
+    const contract = action === 'pause' ? engine.pause : engine.resume;
+    await each(await targets(deps, args.ids), async (t) => {
+      must(
+        await deps.bus.request(
+          contract,
+          { hash: t.hash },
+          { params: { engineId: t.engineId }, timeoutMs: deps.timeoutMs },
+        ),
+        name,
+      );
+    });
+    return {};
+  };
+
+const torrentRemove: TrMethod = async (raw, deps) => {
+  const args = parseArgs(TorrentRemoveArgs, raw);
+  const list = await listing(deps);
+  const deleteData = args['delete-local-data'] ?? false;
+  await each(select(args.ids, list), async (t) => {
+    const r = await deps.bus.request(
+      engine.remove,
+      { hash: t.hash, deleteData },
+      { params: { engineId: t.engineId }, timeoutMs: deps.timeoutMs },
+    );
+    // not_found: the engine dropped it already (the listing is a moment old).
+    if (!r.ok && r.error.code !== 'not_found') must(r, 'torrent-remove');
+    deps.removed.add(list.ids.get(t.hash)!);
+  });
+  return {};
+};
+
+async function engineSettings(deps: TrDeps): Promise<EngineSettings> {
+  try {
+    return await (await deps.settings()).engine();
+  } catch (err) {
+    throw new TrError(`service unavailable: settings: ${(err as Error).message}`);
+  }
+}
+
+const sessionGet: TrMethod = async (raw, deps) => {
+  const args = parseArgs(SessionGetArgs, raw);
+  const [settings, engines] = await Promise.all([engineSettings(deps), deps.registry.live().catch(() => [])]);
+  return pickFields(
+    sessionObject({
+      sessionId: deps.sessionId,
+      version: deps.version,
+      settings,
+      peerPort: engines[0]?.state.endpoints[0]?.port ?? 0,
+    }),
+    args.fields,
+  );
+};
+
+const sessionSet: TrMethod = async (raw, deps) => {
+  const args = parseArgs(SessionSetArgs, raw);
+  const current = await engineSettings(deps);
+  const patch: Partial<EngineSettings> = {};
+  const down = limitOf(current.downloadLimit, args['speed-limit-down'], args['speed-limit-down-enabled']);
+  const up = limitOf(current.uploadLimit, args['speed-limit-up'], args['speed-limit-up-enabled']);
+  if (down !== undefined) patch.downloadLimit = down;
+  if (up !== undefined) patch.uploadLimit = up;
+  const queue = args['download-queue-enabled'];
+  if (queue === false) patch.maxActiveDownloads = null;
+  else if (
+    queue === true ||
+    (args['download-queue-size'] !== undefined && current.maxActiveDownloads !== null)
+  ) {
+    const size = args['download-queue-size'] ?? current.maxActiveDownloads ?? 5;
+    if (size === 0) throw new TrError('download-queue-size must be at least 1');
+    patch.maxActiveDownloads = size;
+  }
+  if (Object.keys(patch).length > 0) {
+    try {
+      await (await deps.settings()).updateEngine(patch);
+    } catch (err) {
+      throw new TrError(`session-set: ${(err as Error).message}`);
+    }
+  }
+  return {};
+};
+
+const startedAt = Date.now();
+const sessionStatsMethod: TrMethod = async (_raw, deps) =>
+  sessionStats((await listing(deps)).torrents, Math.floor((Date.now() - startedAt) / 1000));
+
+const unsupported =
+  (why: string): TrMethod =>
+  () =>
+    Promise.reject(new TrError(why));
+
+/** Every method bitween answers; any other name is "method name not recognized". */
+export const trMethods: Record<string, TrMethod> = {
+  'session-get': sessionGet,
+  'session-set': sessionSet,
+  'session-stats': sessionStatsMethod,
+  'torrent-get': torrentGet,
+  'torrent-add': torrentAdd,
+  'torrent-start': pauseOrResume('resume', 'torrent-start'),
+  'torrent-start-now': pauseOrResume('resume', 'torrent-start-now'),
+  'torrent-stop': pauseOrResume('pause', 'torrent-stop'),
+  'torrent-remove': torrentRemove,
+  'torrent-set': torrentSet,
+  'torrent-verify': unsupported(
+    'torrent-verify is not supported by bitween (data is verified as it arrives)',
+  ),
+  'torrent-reannounce': unsupported('torrent-reannounce is not supported by bitween (peers come from XMPP)'),
+  'torrent-set-location': unsupported('torrent-set-location is not supported by bitween'),
+  'torrent-rename-path': unsupported('torrent-rename-path is not supported by bitween'),
+  'session-close': unsupported('session-close is not supported: stop bitween with its service manager'),
+  'blocklist-update': unsupported('bitween has no blocklist'),
+  'port-test': unsupported('port-test is not supported by bitween'),
+  'free-space': unsupported('free-space is not supported by bitween'),
+  'queue-move-top': unsupported('queue-move-top is not supported by bitween'),
+  'queue-move-up': unsupported('queue-move-up is not supported by bitween'),
+  'queue-move-down': unsupported('queue-move-down is not supported by bitween'),
+  'queue-move-bottom': unsupported('queue-move-bottom is not supported by bitween'),
+};

@@ -1,0 +1,171 @@
+import { randomBytes } from 'node:crypto';
+import { SettingsStore, engine, type Bus } from '@bitween/messages';
+import type { Logger } from '@bitween/runtime';
+import type { FastifyError, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
+import type { TorrentsView } from '../cluster/views.js';
+import type { Registry } from '../rpc/method.js';
+import { TorrentIds } from './ids.js';
+import { MAX_METAINFO_BYTES, RecentlyRemoved, trMethods, type TrDeps } from './methods.js';
+import { PROBLEM_TYPE, problem, type ProblemCode } from '../problem.js';
+import { TrError, TrRequest, failure, success } from './protocol.js';
+
+export const TRANSMISSION_PATH = '/transmission/rpc';
+export const SESSION_HEADER = 'x-transmission-session-id';
+const READ_ONLY = new Set(['torrent-get', 'session-get', 'session-stats']);
+
+export interface TransmissionOptions {
+  bus: Bus;
+  registry: Registry;
+  log: Logger;
+  timeoutMs: number;
+  addTimeoutMs: number;
+  version: string;
+  /** The cached torrent listing; every action here invalidates it. */
+  torrents: TorrentsView;
+}
+
+/** Open a NATS-backed resource on first use; a failed open is retried on the next call. */
+function lazy<T>(open: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    pending ??= open().catch((err: unknown) => {
+      pending = undefined;
+      throw err;
+    });
+    return pending;
+  };
+}
+
+/**
+ * Transmission RPC at `POST /transmission/rpc` (and `/transmission/rpc/`, which
+ * `transmission-remote` uses), for existing Transmission frontends. Encapsulated: its own body
+ * parser and the `X-Transmission-Session-Id` handshake (409 until the client echoes the id: the
+ * CSRF guard every Transmission client implements). Authentication is the app-wide API-key hook
+ * (frontends send Basic auth with the key as the password; a 401 here asks for Basic); it runs
+ * before the handshake, as in Transmission.
+ *
+ * The session id is random per api process: after an api restart (or when a load balancer
+ * switches instances) a client gets one 409 and carries on with the new id.
+ */
+const transmission: FastifyPluginCallback<TransmissionOptions> = (app, opts, done) => {
+  const sessionId = randomBytes(24).toString('base64url');
+  const removed = new RecentlyRemoved();
+  const ids = lazy(() => TorrentIds.open(opts.bus.nc));
+  const deps: TrDeps = {
+    bus: opts.bus,
+    registry: opts.registry,
+    log: opts.log,
+    timeoutMs: opts.timeoutMs,
+    addTimeoutMs: opts.addTimeoutMs,
+    version: opts.version,
+    sessionId,
+    ids,
+    settings: lazy(() => SettingsStore.open(opts.bus.nc, opts.log)),
+    removed,
+    torrents: opts.torrents,
+  };
+
+  // Removals by anyone (another frontend, the REST api, the JSON-RPC) for `recently-active`.
+  const sub = opts.bus.subscribe(engine.removed, async ({ hash }) => {
+    const id = (await (await ids()).idsOf([hash])).get(hash);
+    if (id !== undefined) removed.add(id);
+  });
+  app.addHook('onClose', () => sub.unsubscribe());
+
+  app.removeAllContentTypeParsers();
+  // Frontends send JSON with all sorts of Content-Types (curl's form default, text/plain…).
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+
+  /**
+   * An HTTP-level refusal (not a method's error): a problem+json like the rest of the api, with
+   * Transmission's `result` member too, for clients that only read that.
+   */
+  const refuse = (reply: FastifyReply, status: number, code: ProblemCode, detail: string) =>
+    reply
+      .code(status)
+      .type(PROBLEM_TYPE)
+      .send({
+        ...problem(status, code, detail, { instance: TRANSMISSION_PATH }),
+        result: detail,
+        arguments: {},
+      });
+
+  app.setErrorHandler(async (error: FastifyError, request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status >= 500) request.log.error({ err: error }, 'transmission rpc failed');
+    const code: ProblemCode =
+      status === 413 ? 'payload_too_large' : status < 500 ? 'bad_request' : 'internal';
+    await refuse(reply, status, code, status < 500 ? error.message : 'internal error');
+  });
+
+  const guard = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.headers[SESSION_HEADER] !== sessionId) {
+      // Clients read only the header; the body says what to do for people.
+      return refuse(
+        reply.header('X-Transmission-Session-Id', sessionId),
+        409,
+        'conflict',
+        `missing or stale X-Transmission-Session-Id: send this response's header (${sessionId}) with the request`,
+      );
+    }
+  };
+
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    let json: unknown;
+    try {
+      json = JSON.parse(typeof request.body === 'string' ? request.body : '');
+    } catch (err) {
+      return refuse(reply, 400, 'bad_request', `invalid JSON: ${(err as Error).message}`);
+    }
+    const parsed = TrRequest.safeParse(json);
+    if (!parsed.success) {
+      return refuse(
+        reply,
+        400,
+        'bad_request',
+        `invalid request: ${parsed.error.issues[0]?.message ?? 'not a request'}`,
+      );
+    }
+    const { method, arguments: args, tag } = parsed.data;
+    const run = Object.hasOwn(trMethods, method) ? trMethods[method] : undefined;
+    if (!run) return reply.send(failure('method name not recognized', tag));
+    const started = performance.now();
+    try {
+      const result = await run(args ?? {}, deps).finally(() => {
+        // Whatever a mutation did (also a partial failure), the cached listing may be wrong now.
+        if (!READ_ONLY.has(method)) opts.torrents.invalidate();
+      });
+      request.log.debug(
+        { transmission: method, ms: Math.round(performance.now() - started) },
+        'transmission call',
+      );
+      return reply.send(success(result, tag));
+    } catch (err) {
+      if (err instanceof TrError) {
+        request.log.debug({ transmission: method, error: err.message }, 'transmission call failed');
+        return reply.send(failure(err.message, tag));
+      }
+      request.log.error({ err, transmission: method }, 'transmission method failed (bug)');
+      return reply.send(failure('internal error', tag));
+    }
+  };
+
+  // The app-wide API-key hook authenticates first (401 asking for Basic), then the handshake.
+  const config = { authChallenge: 'Basic' as const };
+  const routeOptions = {
+    config,
+    onRequest: guard,
+    // A .torrent of up to MAX_METAINFO_BYTES, base64 (4/3) inside JSON.
+    bodyLimit: Math.ceil((MAX_METAINFO_BYTES * 4) / 3) + 64 * 1024,
+  };
+  for (const url of [TRANSMISSION_PATH, `${TRANSMISSION_PATH}/`]) {
+    app.post(url, routeOptions, handler);
+    // A GET (a browser opening the URL) gets the handshake answer too, never an action.
+    app.get(url, { config, onRequest: guard }, async (_request, reply) =>
+      refuse(reply.header('allow', 'POST'), 405, 'method_not_allowed', 'Transmission RPC takes POST'),
+    );
+  }
+  done();
+};
+
+export default transmission;

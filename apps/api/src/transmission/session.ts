@@ -1,0 +1,135 @@
+import type { EngineSettings, TorrentStatus } from '@bitween/messages';
+import { KILO } from './fields.js';
+
+/** Transmission 4.0's RPC version; 14 is what Tremotesf needs at least. */
+export const RPC_VERSION = 17;
+export const RPC_VERSION_MINIMUM = 14;
+
+export interface SessionContext {
+  sessionId: string;
+  version: string;
+  settings: EngineSettings;
+  /** The first live engine's BitTorrent port, 0 when none is live. */
+  peerPort: number;
+}
+
+/**
+ * `session-get`: the settings bitween has (speed limits, download queue) and Transmission's
+ * neutral values for the rest (bitween has no DHT, PEX, LPD, blocklist or alt-speed schedule).
+ * `download-dir` is empty: each engine has its own default; an absent `download-dir` in
+ * `torrent-add` uses it.
+ */
+export function sessionObject(c: SessionContext): Record<string, unknown> {
+  const { settings } = c;
+  return {
+    'alt-speed-down': 50,
+    'alt-speed-enabled': false,
+    'alt-speed-time-begin': 540,
+    'alt-speed-time-day': 127,
+    'alt-speed-time-enabled': false,
+    'alt-speed-time-end': 1020,
+    'alt-speed-up': 50,
+    'blocklist-enabled': false,
+    'blocklist-size': 0,
+    'blocklist-url': '',
+    'cache-size-mb': 4,
+    'config-dir': '',
+    'default-trackers': '',
+    'dht-enabled': false,
+    'download-dir': '',
+    'download-dir-free-space': 0,
+    'download-queue-enabled': settings.maxActiveDownloads !== null,
+    'download-queue-size': settings.maxActiveDownloads ?? 5,
+    encryption: 'preferred',
+    'idle-seeding-limit': 30,
+    'idle-seeding-limit-enabled': false,
+    'incomplete-dir': '',
+    'incomplete-dir-enabled': false,
+    'lpd-enabled': false,
+    'peer-limit-global': 200,
+    'peer-limit-per-torrent': 50,
+    'peer-port': c.peerPort,
+    'peer-port-random-on-start': false,
+    'pex-enabled': false,
+    'port-forwarding-enabled': false,
+    'queue-stalled-enabled': false,
+    'queue-stalled-minutes': 30,
+    'rename-partial-files': false,
+    'rpc-version': RPC_VERSION,
+    'rpc-version-minimum': RPC_VERSION_MINIMUM,
+    'rpc-version-semver': '5.3.0',
+    'script-torrent-added-enabled': false,
+    'script-torrent-added-filename': '',
+    'script-torrent-done-enabled': false,
+    'script-torrent-done-filename': '',
+    'script-torrent-done-seeding-enabled': false,
+    'script-torrent-done-seeding-filename': '',
+    'seed-queue-enabled': false,
+    'seed-queue-size': 10,
+    seedRatioLimit: 2,
+    seedRatioLimited: false,
+    'session-id': c.sessionId,
+    'speed-limit-down': settings.downloadLimit === null ? 0 : Math.round(settings.downloadLimit / KILO),
+    'speed-limit-down-enabled': settings.downloadLimit !== null,
+    'speed-limit-up': settings.uploadLimit === null ? 0 : Math.round(settings.uploadLimit / KILO),
+    'speed-limit-up-enabled': settings.uploadLimit !== null,
+    'start-added-torrents': true,
+    'trash-original-torrent-files': false,
+    units: {
+      'memory-bytes': 1024,
+      'memory-units': ['KiB', 'MiB', 'GiB', 'TiB'],
+      'size-bytes': KILO,
+      'size-units': ['kB', 'MB', 'GB', 'TB'],
+      'speed-bytes': KILO,
+      'speed-units': ['kB/s', 'MB/s', 'GB/s', 'TB/s'],
+    },
+    'utp-enabled': false,
+    version: `bitween ${c.version}`,
+  };
+}
+
+export function pickFields(
+  all: Record<string, unknown>,
+  fields: readonly string[] | undefined,
+): Record<string, unknown> {
+  if (!fields || fields.length === 0) return all;
+  return Object.fromEntries(fields.filter((f) => Object.hasOwn(all, f)).map((f) => [f, all[f]]));
+}
+
+/**
+ * `session-stats`. bitween keeps no transfer history of its own: the totals are the sums over
+ * the torrents the engines hold now, and the same figures stand for both `current-stats` and
+ * `cumulative-stats`.
+ */
+export function sessionStats(torrents: readonly TorrentStatus[], secondsActive: number) {
+  let downloadSpeed = 0;
+  let uploadSpeed = 0;
+  let downloadedBytes = 0;
+  let uploadedBytes = 0;
+  let active = 0;
+  let paused = 0;
+  for (const t of torrents) {
+    downloadSpeed += t.downloadSpeed;
+    uploadSpeed += t.uploadSpeed;
+    downloadedBytes += t.downloaded;
+    uploadedBytes += t.uploaded;
+    if (t.state === 'paused' || t.state === 'error') paused++;
+    else if (t.downloadSpeed > 0 || t.uploadSpeed > 0) active++;
+  }
+  const stats = {
+    downloadedBytes: Math.round(downloadedBytes),
+    filesAdded: torrents.length,
+    secondsActive,
+    sessionCount: 1,
+    uploadedBytes: Math.round(uploadedBytes),
+  };
+  return {
+    activeTorrentCount: active,
+    downloadSpeed: Math.round(downloadSpeed),
+    pausedTorrentCount: paused,
+    torrentCount: torrents.length,
+    uploadSpeed: Math.round(uploadSpeed),
+    'cumulative-stats': stats,
+    'current-stats': stats,
+  };
+}

@@ -1,0 +1,527 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import {
+  Bus,
+  BusError,
+  EngineRegistry,
+  ServiceHost,
+  SettingsStore,
+  engine,
+  serviceNames,
+  type NatsConnection,
+  type TorrentStatus,
+} from '@bitween/messages';
+import { connectNats, createLogger } from '@bitween/runtime';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../app.js';
+import { loadApiConfig } from '../config.js';
+import { EventLog } from '../events/event-log.js';
+
+/*
+ * Transmission RPC through the real api app (`inject`) against a real nats-server, with a
+ * stand-in engine built from the real contracts that records what it is asked. The real
+ * transmission-remote against real engines is in test/src/integration/transmission-remote.test.ts.
+ */
+
+const H1 = '3f786850e387550fdab836ed7e6dc881de23001b';
+const H2 = '2b66fd261ee5c6cfc8de7fa466bab600bcfe4f69';
+const H3 = 'cccccccccccccccccccccccccccccccccccccccc';
+const TOKEN = 'correct-horse-battery-staple';
+const log = createLogger('transmission-test', 'silent');
+
+async function startNatsServer(): Promise<{ url: string; stop(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'bitween-tr-test-'));
+  const proc = spawn('nats-server', ['-a', '127.0.0.1', '-p', '-1', '-js', '-sd', dir], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  const stop = async () => {
+    if (proc.exitCode === null) proc.kill('SIGTERM');
+    await exited;
+    await rm(dir, { recursive: true, force: true });
+  };
+  const url = await new Promise<string>((resolve, reject) => {
+    let port: string | undefined;
+    createInterface({ input: proc.stderr }).on('line', (line) => {
+      port ??= /Listening for client connections on 127\.0\.0\.1:(\d+)/.exec(line)?.[1];
+      if (/Server is ready/.test(line)) {
+        if (port) resolve(`nats://127.0.0.1:${port}`);
+        else reject(new Error('nats-server did not say its port'));
+      }
+    });
+    proc.once('exit', (code) => reject(new Error(`nats-server exited with ${code}`)));
+  });
+  return { url, stop };
+}
+
+const torrent = (over: Partial<TorrentStatus> = {}): TorrentStatus => ({
+  hash: H1,
+  engineId: 'e1',
+  name: 'holiday',
+  size: 1000,
+  savePath: '/srv/bitween',
+  state: 'seeding',
+  progress: 1,
+  done: true,
+  downloaded: 0,
+  uploaded: 0,
+  downloadSpeed: 0,
+  uploadSpeed: 0,
+  peers: 0,
+  files: [
+    { path: 'holiday/a', size: 600, wanted: true, downloaded: 600 },
+    { path: 'holiday/b', size: 400, wanted: true, downloaded: 400 },
+  ],
+  error: null,
+  addedAt: 1_700_000_000_000,
+  eta: null,
+  downloadLimit: null,
+  uploadLimit: null,
+  trackers: [],
+  ...over,
+});
+
+let nats: { url: string; stop(): Promise<void> };
+let peerNc: NatsConnection;
+let apiNc: NatsConnection;
+let engineHost: ServiceHost;
+let app: FastifyInstance;
+let tmp: string;
+/** What the stand-in engine holds (its `engine.list`). */
+const held = new Map<string, TorrentStatus>();
+const calls: { command: string; request: unknown }[] = [];
+const callsOf = (command: string) => calls.filter((c) => c.command === command).map((c) => c.request);
+
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'bitween-tr-files-'));
+  nats = await startNatsServer();
+  peerNc = await connectNats(nats.url, 'test-peers', log);
+  apiNc = await connectNats(nats.url, 'test-api', log);
+  const registry = await EngineRegistry.open(peerNc, log);
+  await registry.announce({
+    engineId: 'e1',
+    version: '0.1.0',
+    endpoints: [{ address: '127.0.0.1', port: 6881 }],
+    torrents: [],
+    heartbeatMs: 60_000,
+  });
+  held.set(H1, torrent());
+  held.set(
+    H2,
+    torrent({
+      hash: H2,
+      name: 'movie',
+      state: 'downloading',
+      progress: 0.5,
+      done: false,
+      downloadSpeed: 10,
+      addedAt: 1_700_000_001_000,
+    }),
+  );
+
+  engineHost = await ServiceHost.start(new Bus(peerNc, log), { name: serviceNames.engine, version: '0.1.0' });
+  const record = (command: string, request: unknown) => calls.push({ command, request });
+  const instance = { params: { engineId: 'e1' } };
+  engineHost.serve(engine.list, () => ({ torrents: [...held.values()] }), instance);
+  engineHost.serve(engine.addHash, (req) => {
+    record('addHash', req);
+    const t = torrent({
+      hash: req.hash,
+      name: null,
+      size: null,
+      files: [],
+      state: 'metadata',
+      progress: 0,
+      done: false,
+      addedAt: Date.now(),
+    });
+    held.set(req.hash, t);
+    return { torrent: t, created: true };
+  });
+  engineHost.serve(engine.addTorrentFile, (req) => {
+    record('addTorrentFile', req);
+    if (Buffer.from(req.metainfo, 'base64').toString() !== 'd4:infod4:name3:newee') {
+      throw new BusError('invalid_request', 'not a torrent file');
+    }
+    const t = torrent({ hash: H3, name: 'new', addedAt: Date.now() });
+    const created = !held.has(H3);
+    held.set(H3, t);
+    return { torrent: t, created };
+  });
+  engineHost.serve(
+    engine.pause,
+    ({ hash }) => {
+      record('pause', hash);
+      const t = { ...held.get(hash)!, state: 'paused' as const };
+      held.set(hash, t);
+      return { torrent: t };
+    },
+    instance,
+  );
+  engineHost.serve(
+    engine.remove,
+    (req) => {
+      record('remove', req);
+      held.delete(req.hash);
+      return { removed: true as const };
+    },
+    instance,
+  );
+  engineHost.serve(
+    engine.setFiles,
+    (req) => {
+      record('setFiles', req);
+      return { torrent: held.get(req.hash)! };
+    },
+    instance,
+  );
+  engineHost.serve(
+    engine.setLimits,
+    (req) => {
+      record('setLimits', req);
+      return { torrent: held.get(req.hash)! };
+    },
+    instance,
+  );
+  // engine.resume is deliberately not served: an engine without it must give a clear result text.
+
+  app = await newApp();
+});
+
+afterAll(async () => {
+  await app?.close();
+  await engineHost?.stop();
+  await apiNc?.close();
+  await peerNc?.close();
+  await nats?.stop();
+  await rm(tmp, { recursive: true, force: true });
+});
+
+/** The real app on the test's NATS, its API key TOKEN. */
+async function newApp(): Promise<FastifyInstance> {
+  const config = loadApiConfig({ BITWEEN_DEFAULT_TIMEOUT_MS: '3000' });
+  return buildApp({
+    bus: new Bus(apiNc, log),
+    registry: await EngineRegistry.open(apiNc, log),
+    settings: await SettingsStore.open(apiNc, log),
+    events: await EventLog.open(apiNc, log, { maxAgeMs: 60_000, maxEvents: 1000, maxBytes: 1 << 20 }),
+    log,
+    config,
+    version: '9.9.9',
+    apiKey: TOKEN,
+  });
+}
+
+const basic = (password: string) => `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`;
+let sessionId = '';
+
+interface TrAnswer {
+  result: string;
+  arguments: Record<string, unknown>;
+  tag?: number;
+}
+
+/** One call the way a Transmission client makes it: handshake on 409, then the real request. */
+async function tr(
+  target: FastifyInstance,
+  method: string,
+  args?: Record<string, unknown>,
+  tag?: number,
+): Promise<TrAnswer> {
+  const send = () =>
+    target.inject({
+      method: 'POST',
+      url: '/transmission/rpc',
+      headers: {
+        authorization: basic(TOKEN),
+        'x-transmission-session-id': sessionId,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      payload: JSON.stringify({
+        method,
+        ...(args ? { arguments: args } : {}),
+        ...(tag === undefined ? {} : { tag }),
+      }),
+    });
+  let res = await send();
+  if (res.statusCode === 409) {
+    sessionId = String(res.headers['x-transmission-session-id']);
+    res = await send();
+  }
+  expect(res.statusCode).toBe(200);
+  return res.json<TrAnswer>();
+}
+
+type Row = Record<string, unknown>;
+const torrents = (a: TrAnswer) => a.arguments['torrents'] as Row[];
+
+describe('handshake and auth', () => {
+  it('asks for Basic auth first (the API key is the password)', async () => {
+    const none = await app.inject({
+      method: 'POST',
+      url: '/transmission/rpc',
+      payload: '{"method":"session-get"}',
+    });
+    expect(none.statusCode).toBe(401);
+    expect(none.headers['www-authenticate']).toBe('Basic realm="bitween"');
+    const wrong = await app.inject({
+      method: 'POST',
+      url: '/transmission/rpc',
+      headers: { authorization: basic('not-the-token-at-all') },
+      payload: '{"method":"session-get"}',
+    });
+    expect(wrong.statusCode).toBe(401);
+    // The api's other ways of sending the key pass too; the handshake comes next.
+    const bearer = await app.inject({
+      method: 'POST',
+      url: '/transmission/rpc',
+      headers: { authorization: `Bearer ${TOKEN}` },
+      payload: '{"method":"session-get"}',
+    });
+    expect(bearer.statusCode).toBe(409);
+  });
+
+  it('answers 409 with the session id until the client echoes it, then serves', async () => {
+    const first = await app.inject({
+      method: 'POST',
+      url: '/transmission/rpc/',
+      headers: { authorization: basic(TOKEN) },
+      payload: '{"method":"session-get"}',
+    });
+    expect(first.statusCode).toBe(409);
+    const id = first.headers['x-transmission-session-id'];
+    expect(id).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    // No rpc-version header: transmission-remote 4.1 would switch to its JSON-RPC dialect.
+    expect(first.headers['x-transmission-rpc-version']).toBeUndefined();
+    const stale = await app.inject({
+      method: 'POST',
+      url: '/transmission/rpc',
+      headers: { authorization: basic(TOKEN), 'x-transmission-session-id': 'old' },
+      payload: '{"method":"session-get"}',
+    });
+    expect(stale.statusCode).toBe(409);
+    const second = await app.inject({
+      method: 'POST',
+      url: '/transmission/rpc',
+      headers: { authorization: basic(TOKEN), 'x-transmission-session-id': String(id) },
+      payload: '{"method":"session-get","tag":7}',
+    });
+    expect(second.statusCode).toBe(200);
+    expect(second.json()).toMatchObject({ result: 'success', tag: 7, arguments: { 'session-id': id } });
+  });
+
+  it('gives a clear result for unknown methods, bad arguments and bad JSON', async () => {
+    expect(await tr(app, 'torrent-frobnicate', {}, 3)).toEqual({
+      result: 'method name not recognized',
+      arguments: {},
+      tag: 3,
+    });
+    expect((await tr(app, 'torrent-get', { ids: { a: 1 } })).result).toMatch(/^invalid arguments: ids/);
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/transmission/rpc',
+      headers: { authorization: basic(TOKEN), 'x-transmission-session-id': sessionId },
+      payload: '{"method":',
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json<TrAnswer>().result).toMatch(/^invalid JSON/);
+  });
+});
+
+describe('session', () => {
+  it('session-get: rpc versions frontends check, the engine settings, only the fields asked for', async () => {
+    const all = await tr(app, 'session-get');
+    expect(all.arguments).toMatchObject({
+      'rpc-version': 17,
+      'rpc-version-minimum': 14,
+      version: 'bitween 9.9.9',
+      'peer-port': 6881,
+      'speed-limit-down-enabled': false,
+      'dht-enabled': false,
+    });
+    const some = await tr(app, 'session-get', { fields: ['rpc-version', 'version', 'nonsense'] });
+    expect(some.arguments).toEqual({ 'rpc-version': 17, version: 'bitween 9.9.9' });
+  });
+
+  it('session-set writes the speed limits and queue to the settings bucket; session-get reads them back', async () => {
+    const set = await tr(app, 'session-set', {
+      'speed-limit-down': 300,
+      'speed-limit-down-enabled': true,
+      'download-queue-enabled': true,
+      'download-queue-size': 2,
+    });
+    expect(set.result).toBe('success');
+    const stored = await (await SettingsStore.open(peerNc, log)).engine();
+    expect(stored).toEqual({ downloadLimit: 300_000, uploadLimit: null, maxActiveDownloads: 2 });
+    expect(
+      (
+        await tr(app, 'session-get', {
+          fields: ['speed-limit-down', 'speed-limit-down-enabled', 'download-queue-size'],
+        })
+      ).arguments,
+    ).toEqual({
+      'speed-limit-down': 300,
+      'speed-limit-down-enabled': true,
+      'download-queue-size': 2,
+    });
+    await tr(app, 'session-set', { 'speed-limit-down-enabled': false, 'download-queue-enabled': false });
+  });
+
+  it('session-stats sums over the torrents', async () => {
+    expect((await tr(app, 'session-stats')).arguments).toMatchObject({
+      torrentCount: held.size,
+      downloadSpeed: 10,
+      activeTorrentCount: 1,
+    });
+  });
+});
+
+describe('torrents', () => {
+  let id1 = 0;
+  let id2 = 0;
+
+  it('torrent-get lists every torrent with stable numeric ids (older torrents lower)', async () => {
+    const list = torrents(
+      await tr(app, 'torrent-get', { fields: ['id', 'hashString', 'name', 'status', 'percentDone'] }),
+    );
+    expect(list).toEqual([
+      { id: expect.any(Number) as unknown, hashString: H1, name: 'holiday', status: 6, percentDone: 1 },
+      { id: expect.any(Number) as unknown, hashString: H2, name: 'movie', status: 4, percentDone: 0.5 },
+    ]);
+    id1 = list[0]!['id'] as number;
+    id2 = list[1]!['id'] as number;
+    expect(id2).toBeGreaterThan(id1);
+    expect(id1).toBeGreaterThan(0);
+  });
+
+  it('keeps the ids across an api restart (a second app on the same NATS)', async () => {
+    const other = await newApp();
+    try {
+      // Its own session id: the client gets one 409 and carries on.
+      const list = torrents(await tr(other, 'torrent-get', { fields: ['id', 'hashString'] }));
+      expect(list).toEqual([
+        { id: id1, hashString: H1 },
+        { id: id2, hashString: H2 },
+      ]);
+    } finally {
+      await other.close();
+      sessionId = ''; // back to the first app: handshake again
+    }
+  });
+
+  it('torrent-get selects by number, by hash, by list and recently-active; table format', async () => {
+    const pick = async (ids: unknown) =>
+      torrents(await tr(app, 'torrent-get', { ids, fields: ['hashString'] })).map((t) => t['hashString']);
+    expect(await pick(id2)).toEqual([H2]);
+    expect(await pick(H1.toUpperCase())).toEqual([H1]);
+    expect(await pick([id1, H2, 424242])).toEqual([H1, H2]);
+    const recent = await tr(app, 'torrent-get', { ids: 'recently-active', fields: ['hashString'] });
+    expect(torrents(recent)).toEqual([{ hashString: H2 }]);
+    expect(recent.arguments['removed']).toEqual([]);
+    const table = await tr(app, 'torrent-get', { ids: [id1], fields: ['id', 'name'], format: 'table' });
+    expect(table.arguments['torrents']).toEqual([
+      ['id', 'name'],
+      [id1, 'holiday'],
+    ]);
+  });
+
+  it('torrent-add with a magnet asks an engine for the hash (with its trackers); the same again is a duplicate', async () => {
+    const magnet = `magnet:?xt=urn:btih:${'d'.repeat(40)}&dn=x&tr=udp%3A%2F%2Ftracker.example%3A80`;
+    const added = await tr(app, 'torrent-add', { filename: magnet, 'download-dir': '/srv/in' });
+    expect(added.result).toBe('success');
+    expect(added.arguments['torrent-added']).toEqual({
+      id: expect.any(Number) as unknown,
+      name: 'd'.repeat(40),
+      hashString: 'd'.repeat(40),
+    });
+    expect(callsOf('addHash').at(-1)).toEqual({
+      hash: 'd'.repeat(40),
+      savePath: '/srv/in',
+      trackers: ['udp://tracker.example:80'],
+    });
+    const again = await tr(app, 'torrent-add', { filename: magnet });
+    expect(again.arguments['torrent-duplicate']).toMatchObject({ hashString: 'd'.repeat(40) });
+    expect(callsOf('addHash')).toHaveLength(1);
+  });
+
+  it('torrent-add with metainfo or a .torrent path sends the file to engine.add-torrent-file', async () => {
+    const metainfo = Buffer.from('d4:infod4:name3:newee').toString('base64');
+    const added = await tr(app, 'torrent-add', { metainfo });
+    expect(added.arguments['torrent-added']).toMatchObject({ name: 'new', hashString: H3 });
+    expect(callsOf('addTorrentFile').at(-1)).toEqual({ metainfo });
+    const file = join(tmp, 'new.torrent');
+    await writeFile(file, 'd4:infod4:name3:newee');
+    const dup = await tr(app, 'torrent-add', { filename: file });
+    expect(dup.arguments['torrent-duplicate']).toMatchObject({ hashString: H3 });
+  });
+
+  it('torrent-add refuses a corrupt file, a missing path, a relative path or nothing at all', async () => {
+    expect(
+      (await tr(app, 'torrent-add', { metainfo: Buffer.from('junk').toString('base64') })).result,
+    ).toMatch(/^invalid or corrupt torrent file/);
+    expect((await tr(app, 'torrent-add', { filename: join(tmp, 'missing.torrent') })).result).toMatch(
+      /could not read .*ENOENT/,
+    );
+    expect((await tr(app, 'torrent-add', { filename: 'a.torrent' })).result).toMatch(/absolute path/);
+    expect((await tr(app, 'torrent-add', {})).result).toBe('no filename or metainfo specified');
+    expect(
+      (await tr(app, 'torrent-add', { filename: `magnet:?xt=urn:btih:${H1}`, 'download-dir': 'rel' })).result,
+    ).toMatch(/download-dir/);
+  });
+
+  it('torrent-stop pauses on the owning engine; torrent-start says clearly that the engine cannot resume', async () => {
+    expect((await tr(app, 'torrent-stop', { ids: [id1] })).result).toBe('success');
+    expect(callsOf('pause')).toEqual([H1]);
+    expect(torrents(await tr(app, 'torrent-get', { ids: id1, fields: ['status'] }))).toEqual([{ status: 0 }]);
+    const start = await tr(app, 'torrent-start', { ids: [id1] });
+    expect(start.result).toMatch(/^torrent-start: service unavailable: nobody answers engine\.resume/);
+  });
+
+  it('torrent-set maps file selection and kB/s limits onto the engine contracts', async () => {
+    expect(
+      (
+        await tr(app, 'torrent-set', {
+          ids: [id1],
+          'files-unwanted': [1],
+          downloadLimit: 100,
+          downloadLimited: true,
+          uploadLimited: false,
+        })
+      ).result,
+    ).toBe('success');
+    expect(callsOf('setFiles').at(-1)).toEqual({ hash: H1, files: [{ index: 1, wanted: false }] });
+    expect(callsOf('setLimits').at(-1)).toEqual({ hash: H1, downloadLimit: 100_000, uploadLimit: null });
+    expect((await tr(app, 'torrent-set', { ids: [id1], 'files-wanted': [5] })).result).toMatch(
+      /file index 5 out of range/,
+    );
+  });
+
+  it('torrent-remove passes delete-local-data; recently-active then reports the id as removed', async () => {
+    expect((await tr(app, 'torrent-remove', { ids: [id2], 'delete-local-data': true })).result).toBe(
+      'success',
+    );
+    expect(callsOf('remove').at(-1)).toEqual({ hash: H2, deleteData: true });
+    const recent = await tr(app, 'torrent-get', { ids: 'recently-active', fields: ['id'] });
+    expect(recent.arguments['removed']).toEqual([id2]);
+    // A new torrent for an old hash would get its old id back: ids are never reused for another hash.
+    expect(torrents(await tr(app, 'torrent-get', { fields: ['id'] })).map((t) => t['id'])).not.toContain(id2);
+  });
+
+  it('GET /v1/torrents serves the same cached listing as JSON text, current after a change', async () => {
+    const res = await app.inject({ method: 'GET', url: '/v1/torrents', headers: { 'x-api-key': TOKEN } });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    const { torrents } = res.json<{ torrents: TorrentStatus[] }>();
+    expect(torrents.map((t) => t.hash).sort()).toEqual([...held.keys()].sort());
+    expect(torrents.find((t) => t.hash === H1)).toEqual(held.get(H1));
+  });
+
+  it('methods bitween does not have answer with a reason', async () => {
+    expect((await tr(app, 'torrent-verify', { ids: [id1] })).result).toMatch(/not supported/);
+    expect((await tr(app, 'session-close')).result).toMatch(/not supported/);
+  });
+});
