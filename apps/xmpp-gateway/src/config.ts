@@ -40,6 +40,11 @@ export const GatewayConfig = z.object({
     .string()
     .regex(/^[^\s:]+:[0-9]{1,5}$|^\[[0-9a-fA-F:]+\]:[0-9]{1,5}$/, 'must be host:port')
     .optional(),
+  /**
+   * The largest stanza the gateway sends; larger share lists go out in chunks. Prosody 0.12
+   * accepts 256 KiB from a client (c2s_stanza_size_limit), ejabberd's shipped config 64 KiB.
+   */
+  BITWEEN_XMPP_MAX_STANZA_BYTES: z.coerce.number().int().min(16_384).max(16_777_216).default(65_536),
   BITWEEN_STUN_TIMEOUT_MS: env.positiveMs(3_000),
   /** How often the public address is looked up again (STUN). */
   BITWEEN_STUN_INTERVAL_MS: env.positiveMs(600_000),

@@ -7,6 +7,7 @@ import {
   type Logger,
 } from '@bitween/messages';
 import { coalesce } from '@bitween/runtime';
+import type { Element } from '@xmpp/xml';
 import { ContactIndex } from './domain/contact-index.js';
 import { EngineView } from './domain/engine-view.js';
 import { xmppResourceOf } from './domain/entry-names.js';
@@ -16,10 +17,10 @@ import { PresenceBook } from './domain/presence-book.js';
 import {
   DEFAULT_LIMITS,
   decodeUserShares,
-  encodeUserShares,
   type Limits,
   type ResourceEntry,
 } from './protocol/shares-codec.js';
+import { chunkNode, fullMarker, packList, unpackChunks } from './protocol/full-list.js';
 import type { SharesEvent } from './protocol/pubsub.js';
 import type { SubscriptionType, XmppSession } from './xmpp/session.js';
 
@@ -44,7 +45,14 @@ export interface GatewayOptions {
    * login).
    */
   siblingGraceMs?: number;
+  /**
+   * The largest stanza we send (servers close the stream on larger ones: Prosody 0.12 takes
+   * 256 KiB from a client, ejabberd's shipped config 64 KiB). Larger lists go out in chunks.
+   */
+  maxStanzaBytes?: number;
 }
+
+export const DEFAULT_MAX_STANZA_BYTES = 64 * 1024;
 
 /**
  * The behaviour between XMPP and NATS: publishes what the engines share (one `<resource/>`
@@ -74,6 +82,8 @@ export class Gateway {
   #settleTimer: NodeJS.Timeout | null = null;
   #stopWatch: (() => void) | null = null;
   #generation = 0;
+  /** Per sender: sequence of notifications (a slow full-list fetch must not undo a newer list). */
+  readonly #sequence = new Map<string, number>();
   /** Set by stop(): nothing is published any more (our withdrawal's echo must not undo it). */
   #stopping = false;
   readonly #publisher;
@@ -125,7 +135,7 @@ export class Gateway {
         keepSibling: (r) => this.#keepSibling(r),
       });
       try {
-        await session.publish(encodeUserShares(rest));
+        await this.#send(rest);
         log.info({ remainingResources: rest.length }, 'withdrew our shares');
       } catch (err) {
         log.warn({ err }, 'could not withdraw our shares');
@@ -348,36 +358,83 @@ export class Gateway {
   }
 
   #onNotification(from: string, event: SharesEvent): void {
-    const { session, log, bus } = this.opts;
+    const { session, log } = this.opts;
     if (!session.isTrusted(from)) {
       log.warn({ from }, 'dropped a shares notification from someone who is not a contact');
       return;
     }
-    let resources: ResourceEntry[] = [];
-    if (event.kind === 'item' && event.payload) {
-      const decoded = decodeUserShares(event.payload, this.opts.limits ?? DEFAULT_LIMITS);
+    const sequence = (this.#sequence.get(from) ?? 0) + 1;
+    this.#sequence.set(from, sequence);
+    const payload = event.kind === 'item' ? event.payload : null;
+    void (async () => {
+      const resources = payload ? await this.#readList(from, payload) : [];
+      // A newer notification from this sender arrived while we were reading this one.
+      if (resources === null || this.#sequence.get(from) !== sequence) return;
+      this.#applyList(from, resources);
+    })().catch((err: unknown) => log.warn({ err, from }, 'could not handle a shares notification'));
+  }
+
+  /**
+   * Decode a `<user_shares/>` (strictly; invalid entries dropped and counted). When it names a
+   * full list in chunks (a list too large for one stanza), fetch and read that instead; if the
+   * chunks cannot be had, the partial list in the item itself is used. Null: unreadable.
+   */
+  async #readList(from: string, payload: Element): Promise<ResourceEntry[] | null> {
+    const { session, log } = this.opts;
+    const limits = this.opts.limits ?? DEFAULT_LIMITS;
+    const decode = (el: Element, what: string) => {
+      const decoded = decodeUserShares(el, limits);
       if (!decoded.ok) {
         this.#droppedEntries += 1;
         log.warn(
-          { from, problems: decoded.problems, droppedEntries: this.#droppedEntries },
-          'dropped a malformed shares notification',
+          { from, what, problems: decoded.problems, droppedEntries: this.#droppedEntries },
+          'dropped a malformed shares list',
         );
-        return;
+        return null;
       }
       if (decoded.problems.length > 0) {
         this.#droppedEntries += decoded.problems.length;
         log.warn(
           {
             from,
+            what,
             problems: decoded.problems.slice(0, 20),
             count: decoded.problems.length,
             droppedEntries: this.#droppedEntries,
           },
-          'dropped invalid entries of a shares notification',
+          'dropped invalid entries of a shares list',
         );
       }
-      resources = decoded.resources;
+      return decoded.resources;
+    };
+    const marker = fullMarker(payload);
+    if (!marker) return decode(payload, 'item');
+    const started = Date.now();
+    try {
+      const chunks = await Promise.all(
+        Array.from({ length: marker.chunks }, (_, i) =>
+          session.fetchItem(chunkNode(i), from === session.bareJid ? undefined : from),
+        ),
+      );
+      const full = unpackChunks(marker, chunks);
+      if (typeof full === 'string') throw new Error(full);
+      const resources = decode(full, 'full list');
+      if (resources) {
+        log.debug(
+          { from, chunks: marker.chunks, ms: Date.now() - started },
+          'read a full list from its chunks',
+        );
+        return resources;
+      }
+    } catch (err) {
+      log.warn({ from, err: (err as Error).message }, 'could not read the full list; using the partial one');
     }
+    return decode(payload, 'partial item');
+  }
+
+  #applyList(from: string, received: ResourceEntry[]): void {
+    const { session, log, bus } = this.opts;
+    let resources = received;
     if (from === session.bareJid) {
       // Our own node: what the server holds now, and how we learn about sibling instances.
       const published = new Set(this.#lastPublishedList.map((r) => xmppResourceOf(r.resource)));
@@ -431,8 +488,8 @@ export class Gateway {
     });
     const key = listKey(list);
     if (key === this.#serverKey) return;
-    const element = encodeUserShares(list);
-    await session.publish(element);
+    const started = Date.now();
+    const sent = await this.#send(list);
     this.#serverKey = key;
     this.#ownBase = list;
     this.#lastPublishedList = list;
@@ -441,9 +498,24 @@ export class Gateway {
         shares: own.reduce((n, r) => n + r.shares.length, 0),
         engines: own.length,
         resources: list.length,
-        bytes: element.toString().length,
+        ...sent,
+        ms: Date.now() - started,
       },
       'published our share list',
     );
+  }
+
+  /** Publish `list`: chunks of the full list first (when it does not fit one stanza), then `current`. */
+  async #send(list: ResourceEntry[]): Promise<{ bytes: number; chunks: number; currentBytes: number }> {
+    const { session } = this.opts;
+    const packed = packList(list, this.opts.maxStanzaBytes ?? DEFAULT_MAX_STANZA_BYTES);
+    if (packed.id) {
+      const id = packed.id;
+      await Promise.all(packed.chunks.map((chunk, i) => session.publish(chunk, chunkNode(i), id)));
+    }
+    await session.publish(packed.current);
+    const chunkBytes = packed.chunks.reduce((n, c) => n + c.toString().length, 0);
+    const currentBytes = packed.current.toString().length;
+    return { bytes: currentBytes + chunkBytes, chunks: packed.chunks.length, currentBytes };
   }
 }

@@ -53,6 +53,7 @@ await runService({
       log,
       engineCheckMs: config.BITWEEN_ENGINE_CHECK_MS,
       autoApprove: config.BITWEEN_XMPP_AUTO_APPROVE,
+      maxStanzaBytes: config.BITWEEN_XMPP_MAX_STANZA_BYTES,
     });
     const discovery = new AddressDiscovery({
       configured: config.BITWEEN_PUBLIC_ADDRESSES,

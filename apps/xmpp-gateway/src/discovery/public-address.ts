@@ -16,14 +16,13 @@ export function stunLookup(server: string, timeoutMs: number): Promise<Mapped | 
   const socket = createSocket(isIP(host) === 6 ? 'udp6' : 'udp4');
   const id = randomBytes(12);
   return new Promise<Mapped | null>((resolve) => {
-    let retry: NodeJS.Timeout | undefined;
+    const timers: NodeJS.Timeout[] = [];
     const done = (value: Mapped | null) => {
-      clearTimeout(timer);
-      clearInterval(retry);
+      for (const t of timers) clearTimeout(t);
       socket.close();
       resolve(value);
     };
-    const timer = setTimeout(() => done(null), timeoutMs);
+    timers.push(setTimeout(() => done(null), timeoutMs));
     socket.on('error', () => done(null));
     socket.on('message', (msg) => {
       const mapped = parseBindingResponse(msg, id);
@@ -31,7 +30,7 @@ export function stunLookup(server: string, timeoutMs: number): Promise<Mapped | 
     });
     const send = () => socket.send(bindingRequest(id), port, host, (err) => err && done(null));
     send();
-    retry = setInterval(send, Math.max(100, Math.floor(timeoutMs / 4))); // UDP: resend a few times
+    timers.push(setInterval(send, Math.max(100, Math.floor(timeoutMs / 4)))); // UDP: resend a few times
   });
 }
 

@@ -35,69 +35,82 @@ function xor(a: Buffer, b: Buffer): Buffer {
 const MIN_ITERATIONS = 1;
 const MAX_ITERATIONS = 1_000_000;
 
-function scram(name: string, hash: Hash) {
-  const keyLength = hash === 'sha1' ? 20 : 32;
-  const hmac = (key: Buffer, data: string | Buffer) => createHmac(hash, key).update(data).digest();
-  return class ScramMechanism {
-    static readonly Mechanism = ScramMechanism;
-    readonly name = name;
-    readonly clientFirst = true;
-    #stage: 'initial' | 'challenge' | 'final' = 'initial';
-    readonly #cnonce: string;
-    #firstBare = '';
-    #challenge = '';
-    serverSignature: Buffer | null = null;
+class ScramMechanism {
+  readonly clientFirst = true;
+  #stage: 'initial' | 'challenge' | 'final' = 'initial';
+  readonly #cnonce: string;
+  #firstBare = '';
+  #challenge = '';
+  serverSignature: Buffer | null = null;
 
-    /** `cnonce` only for tests (RFC test vectors); random otherwise. */
-    constructor(opts: { cnonce?: string } = {}) {
-      this.#cnonce = opts.cnonce ?? randomBytes(18).toString('base64');
+  /** `cnonce` only for tests (RFC test vectors); random otherwise. */
+  constructor(
+    readonly name: string,
+    private readonly hash: Hash,
+    opts: { cnonce?: string } = {},
+  ) {
+    this.#cnonce = opts.cnonce ?? randomBytes(18).toString('base64');
+  }
+
+  #hmac(key: Buffer, data: string | Buffer): Buffer {
+    return createHmac(this.hash, key).update(data).digest();
+  }
+
+  response(cred: Credentials): string {
+    if (this.#stage === 'initial') {
+      this.#firstBare = `n=${saslname(cred.username ?? '')},r=${this.#cnonce}`;
+      this.#stage = 'challenge';
+      return `n,,${this.#firstBare}`;
     }
+    if (this.#stage === 'final') return '';
+    const values = parse(this.#challenge);
+    const nonce = values.get('r') ?? '';
+    const salt = Buffer.from(values.get('s') ?? '', 'base64');
+    const iterations = Number(values.get('i'));
+    if (!nonce.startsWith(this.#cnonce) || nonce.length <= this.#cnonce.length)
+      throw new Error(`${this.name}: the server's nonce does not extend ours`);
+    if (!Number.isInteger(iterations) || iterations < MIN_ITERATIONS || iterations > MAX_ITERATIONS)
+      throw new Error(`${this.name}: iteration count ${values.get('i')} out of range`);
+    const name = this.name;
+    const keyLength = this.hash === 'sha1' ? 20 : 32;
+    const salted = pbkdf2Sync(cred.password ?? '', salt, iterations, keyLength, this.hash);
+    const clientKey = this.#hmac(salted, 'Client Key');
+    const storedKey = createHash(this.hash).update(clientKey).digest();
+    const withoutProof = `c=biws,r=${nonce}`; // biws = base64("n,,")
+    const authMessage = `${this.#firstBare},${this.#challenge},${withoutProof}`;
+    const proof = xor(clientKey, this.#hmac(storedKey, authMessage)).toString('base64');
+    this.serverSignature = this.#hmac(this.#hmac(salted, 'Server Key'), authMessage);
+    this.#stage = 'final';
+    return `${withoutProof},p=${proof}`;
+  }
 
-    response(cred: Credentials): string {
-      if (this.#stage === 'initial') {
-        this.#firstBare = `n=${saslname(cred.username ?? '')},r=${this.#cnonce}`;
-        this.#stage = 'challenge';
-        return `n,,${this.#firstBare}`;
+  challenge(chal: string): this {
+    if (this.#stage === 'final') {
+      // A server-final-message (some servers send it as a challenge): check it.
+      const v = parse(chal).get('v');
+      if (v && this.serverSignature) {
+        const got = Buffer.from(v, 'base64');
+        if (got.length !== this.serverSignature.length || !timingSafeEqual(got, this.serverSignature))
+          throw new Error(`${this.name}: the server's signature is wrong`);
       }
-      if (this.#stage === 'final') return '';
-      const values = parse(this.#challenge);
-      const nonce = values.get('r') ?? '';
-      const salt = Buffer.from(values.get('s') ?? '', 'base64');
-      const iterations = Number(values.get('i'));
-      if (!nonce.startsWith(this.#cnonce) || nonce.length <= this.#cnonce.length)
-        throw new Error(`${name}: the server's nonce does not extend ours`);
-      if (!Number.isInteger(iterations) || iterations < MIN_ITERATIONS || iterations > MAX_ITERATIONS)
-        throw new Error(`${name}: iteration count ${values.get('i')} out of range`);
-      const salted = pbkdf2Sync(cred.password ?? '', salt, iterations, keyLength, hash);
-      const clientKey = hmac(salted, 'Client Key');
-      const storedKey = createHash(hash).update(clientKey).digest();
-      const withoutProof = `c=biws,r=${nonce}`; // biws = base64("n,,")
-      const authMessage = `${this.#firstBare},${this.#challenge},${withoutProof}`;
-      const proof = xor(clientKey, hmac(storedKey, authMessage)).toString('base64');
-      this.serverSignature = hmac(hmac(salted, 'Server Key'), authMessage);
-      this.#stage = 'final';
-      return `${withoutProof},p=${proof}`;
-    }
-
-    challenge(chal: string): this {
-      if (this.#stage === 'final') {
-        // A server-final-message (some servers send it as a challenge): check it.
-        const v = parse(chal).get('v');
-        if (v && this.serverSignature) {
-          const got = Buffer.from(v, 'base64');
-          if (got.length !== this.serverSignature.length || !timingSafeEqual(got, this.serverSignature))
-            throw new Error(`${name}: the server's signature is wrong`);
-        }
-        return this;
-      }
-      this.#challenge = chal;
       return this;
     }
-  };
+    this.#challenge = chal;
+    return this;
+  }
 }
 
-export const ScramSha1 = scram('SCRAM-SHA-1', 'sha1');
-export const ScramSha256 = scram('SCRAM-SHA-256', 'sha256');
+export class ScramSha1 extends ScramMechanism {
+  constructor(opts: { cnonce?: string } = {}) {
+    super('SCRAM-SHA-1', 'sha1', opts);
+  }
+}
+
+export class ScramSha256 extends ScramMechanism {
+  constructor(opts: { cnonce?: string } = {}) {
+    super('SCRAM-SHA-256', 'sha256', opts);
+  }
+}
 
 /** Mechanisms in order of preference. PLAIN only where the password cannot be read on the way. */
 export const MECHANISM_PREFERENCE = ['SCRAM-SHA-256', 'SCRAM-SHA-1', 'PLAIN'] as const;

@@ -166,14 +166,23 @@ export class XmppSession extends EventEmitter<SessionEvents> {
     }
   }
 
-  async publish(userShares: Element): Promise<void> {
-    await this.#iq.caller.request(xml('iq', { type: 'set' }, publishPayload(userShares)), 30_000);
+  /** Publish `payload` as item `id` of our PEP node `node` (default: the shares node, `current`). */
+  async publish(payload: Element, node?: string, id?: string): Promise<void> {
+    await this.#iq.caller.request(xml('iq', { type: 'set' }, publishPayload(payload, node, id)), 30_000);
   }
 
   /** The current item of our own shares node (our sibling instances' last list), or null. */
   async fetchOwnItem(): Promise<Element | null> {
+    return this.fetchItem();
+  }
+
+  /** The payload of the last item of PEP node `node` of `jid` (default: our own), or null. */
+  async fetchItem(node?: string, jid?: string): Promise<Element | null> {
     try {
-      const reply = await this.#iq.caller.request(xml('iq', { type: 'get' }, itemsQuery()), 30_000);
+      const reply = await this.#iq.caller.request(
+        xml('iq', jid ? { type: 'get', to: jid } : { type: 'get' }, itemsQuery(node)),
+        30_000,
+      );
       return itemsResultPayload(reply.getChild('pubsub'));
     } catch (err) {
       const condition = (err as { condition?: string }).condition;
