@@ -71,7 +71,6 @@ class ScramMechanism {
       throw new Error(`${this.name}: the server's nonce does not extend ours`);
     if (!Number.isInteger(iterations) || iterations < MIN_ITERATIONS || iterations > MAX_ITERATIONS)
       throw new Error(`${this.name}: iteration count ${values.get('i')} out of range`);
-    const name = this.name;
     const keyLength = this.hash === 'sha1' ? 20 : 32;
     const salted = pbkdf2Sync(cred.password ?? '', salt, iterations, keyLength, this.hash);
     const clientKey = this.#hmac(salted, 'Client Key');
