@@ -3,7 +3,14 @@ export { Cleanup, makeTempDir, removeTempDir } from './cleanup.js';
 export { JsonRpcClient, JsonRpcError, type RpcResponse } from './jsonrpc.js';
 export { startNats, type NatsServer } from './nats.js';
 export { freePort } from './ports.js';
-export { encodeName, startProsody, type Account, type Prosody, type ProsodyOptions } from './prosody.js';
+export {
+  encodeName,
+  startProsody,
+  type Account,
+  type Prosody,
+  type ProsodyOptions,
+  type ProsodyTls,
+} from './prosody.js';
 export {
   logDir,
   repoRoot,
@@ -19,3 +26,4 @@ export { startNode, type BitweenNode, type NodeOptions } from './node.js';
 export type { Endpoint, HashesResult, SharesResult, TorrentsResult } from './api-results.js';
 export { engineEnv, silentLogger } from './engine-env.js';
 export { sha256File, writeRandomFile } from './files.js';
+export { selfSignedCert } from './tls.js';
