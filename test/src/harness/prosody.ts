@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawnChild, type Child } from './child.js';
 import { makeTempDir, removeTempDir, type Cleanup } from './cleanup.js';
@@ -145,6 +145,11 @@ async function writeData(dir: string, domain: string, opts: ProsodyOptions): Pro
   const accounts = join(dir, 'data', encodeName(domain), 'accounts');
   await mkdir(accounts, { recursive: true });
   await mkdir(join(dir, 'certs')); // an empty one: without it Prosody logs an error at start
+  if (opts.tls) {
+    // Where Prosody looks for a host's certificate (STARTTLS picks it by the stream's domain).
+    await copyFile(opts.tls.certFile, join(dir, 'certs', `${domain}.crt`));
+    await copyFile(opts.tls.keyFile, join(dir, 'certs', `${domain}.key`));
+  }
   for (const { user, password } of opts.accounts) {
     await writeFile(
       join(accounts, `${encodeName(user)}.dat`),
@@ -184,7 +189,7 @@ c2s_ports = { ${port} }
 ${tls}s2s_ports = { }
 http_ports = { }
 https_ports = { }
-modules_enabled = { "disco", "roster", "saslauth", "pep", "ping", "register", "posix", "groups" }
+modules_enabled = { "disco", "roster", "saslauth", "pep", "ping", "register", "posix", "groups"${opts.tls ? ', "tls"' : ''} }
 modules_disabled = { "s2s" }
 authentication = "internal_plain"
 storage = "internal"
