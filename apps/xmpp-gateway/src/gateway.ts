@@ -84,6 +84,8 @@ export class Gateway {
   #generation = 0;
   /** Per sender: sequence of notifications (a slow full-list fetch must not undo a newer list). */
   readonly #sequence = new Map<string, number>();
+  /** Per sender: the last full list read from chunks (by id), so an unchanged one is not fetched again. */
+  readonly #fullLists = new Map<string, { id: string; resources: ResourceEntry[] }>();
   /** Set by stop(): nothing is published any more (our withdrawal's echo must not undo it). */
   #stopping = false;
   readonly #publisher;
@@ -409,6 +411,8 @@ export class Gateway {
     };
     const marker = fullMarker(payload);
     if (!marker) return decode(payload, 'item');
+    const cached = this.#fullLists.get(from);
+    if (cached?.id === marker.id) return cached.resources;
     const started = Date.now();
     try {
       const chunks = await Promise.all(
@@ -466,6 +470,7 @@ export class Gateway {
   #onRoster(jids: string[]): void {
     const { session, log } = this.opts;
     const dropped = this.index.retain((jid) => session.isTrusted(jid));
+    for (const jid of dropped) this.#fullLists.delete(jid);
     for (const jid of jids) {
       if (session.roster.has(jid)) this.#publishContact(jid);
       else if (this.pending.delete(jid)) log.info({ jid }, 'a pending request’s contact left the roster');
@@ -511,6 +516,7 @@ export class Gateway {
     const packed = packList(list, this.opts.maxStanzaBytes ?? DEFAULT_MAX_STANZA_BYTES);
     if (packed.id) {
       const id = packed.id;
+      this.#fullLists.set(session.bareJid, { id, resources: list });
       await Promise.all(packed.chunks.map((chunk, i) => session.publish(chunk, chunkNode(i), id)));
     }
     await session.publish(packed.current);
