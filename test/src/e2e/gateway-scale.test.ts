@@ -119,13 +119,13 @@ describe('a list of 10,000 shares', () => {
       expect(s.attrs.name).toMatch(/^video-\d+\.mkv$/);
       expect(s.attrs.size).toMatch(/^[0-9]+$/);
     }
-    const endpoints = resources[0]!.getChildren('ip_address').map((e) => [e.attrs.address, e.attrs.port]);
+    const endpoints = resources[0]!.getChildren('ip_address').map((e): unknown[] => [e.attrs.address, e.attrs.port]);
     expect(endpoints).toEqual([['127.0.0.1', '6881']]);
     expect(isIP(String(endpoints[0]?.[0]))).toBe(4);
     const partial = items.length;
     console.log(
-      `10,000 shares: ${published.bytes} bytes on the wire in ${Number(published.chunks) + 1} stanzas; ` +
-        `an original reader sees ${partial} shares in 'current' (${published.currentBytes} bytes)`,
+      `10,000 shares: ${String(published.bytes)} bytes on the wire in ${Number(published.chunks) + 1} stanzas; ` +
+        `an original reader sees ${partial} shares in 'current' (${String(published.currentBytes)} bytes)`,
     );
     expect(partial).toBeGreaterThan(1000);
     expect(partial).toBeLessThan(SHARES);
