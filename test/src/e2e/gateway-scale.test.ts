@@ -119,7 +119,9 @@ describe('a list of 10,000 shares', () => {
       expect(s.attrs.name).toMatch(/^video-\d+\.mkv$/);
       expect(s.attrs.size).toMatch(/^[0-9]+$/);
     }
-    const endpoints = resources[0]!.getChildren('ip_address').map((e): unknown[] => [e.attrs.address, e.attrs.port]);
+    const endpoints = resources[0]!
+      .getChildren('ip_address')
+      .map((e): unknown[] => [e.attrs.address, e.attrs.port]);
     expect(endpoints).toEqual([['127.0.0.1', '6881']]);
     expect(isIP(String(endpoints[0]?.[0]))).toBe(4);
     const partial = items.length;
