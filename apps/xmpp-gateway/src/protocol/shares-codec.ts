@@ -40,7 +40,7 @@ export interface Limits {
 }
 
 export const DEFAULT_LIMITS: Limits = {
-  maxPayloadBytes: 8 * 1024 * 1024,
+  maxPayloadBytes: 4 * 1024 * 1024,
   maxResources: 32,
   maxSharesPerResource: 50_000,
   maxEndpointsPerResource: 32,
