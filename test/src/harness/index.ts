@@ -27,3 +27,4 @@ export type { Endpoint, HashesResult, SharesResult, TorrentsResult } from './api
 export { engineEnv, silentLogger } from './engine-env.js';
 export { sha256File, writeRandomFile } from './files.js';
 export { selfSignedCert } from './tls.js';
+export { startEjabberd, type Ejabberd, type EjabberdOptions } from './ejabberd.js';
