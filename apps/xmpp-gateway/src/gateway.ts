@@ -307,12 +307,12 @@ export class Gateway {
       if (item === 'timeout') {
         log.warn({ waitedMs: wait }, 'our own published item did not arrive in time; publishing without it');
       } else if (item) {
-        const decoded = decodeUserShares(item, this.opts.limits ?? DEFAULT_LIMITS);
-        if (decoded.ok) {
-          this.#ownBase = decoded.resources;
-          this.#serverKey = listKey(decoded.resources);
-        } else
-          log.warn({ problems: decoded.problems }, 'our own published item is unreadable; starting afresh');
+        // (A full list in chunks is read as well: the sibling entries beyond `current` matter.)
+        const resources = await this.#readList(session.bareJid, item);
+        if (resources) {
+          this.#ownBase = resources;
+          this.#serverKey = listKey(resources);
+        } else log.warn({}, 'our own published item is unreadable; starting afresh');
       } else {
         this.#ownBase = [];
         this.#serverKey = listKey([]);
@@ -390,7 +390,7 @@ export class Gateway {
         this.#droppedEntries += 1;
         log.warn(
           { from, what, problems: decoded.problems, droppedEntries: this.#droppedEntries },
-          'dropped a malformed shares list',
+          'dropped a malformed shares notification',
         );
         return null;
       }
@@ -404,7 +404,7 @@ export class Gateway {
             count: decoded.problems.length,
             droppedEntries: this.#droppedEntries,
           },
-          'dropped invalid entries of a shares list',
+          'dropped invalid entries of a shares notification',
         );
       }
       return decoded.resources;

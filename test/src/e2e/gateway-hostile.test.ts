@@ -88,7 +88,7 @@ describe('hostile share lists', () => {
         xml('resource', { resource: 'x'.repeat(2000) }),
       ),
     );
-    const line = await alice.waitForLog((l) => l.msg === 'dropped invalid entries of a shares list', {
+    const line = await alice.waitForLog((l) => l.msg === 'dropped invalid entries of a shares notification', {
       what: 'the log line',
     });
     expect(line.count).toBe(7);
@@ -116,7 +116,7 @@ describe('hostile share lists', () => {
     await mallory.publish(payload);
     const line = await alice.waitForLog(
       (l) =>
-        l.msg === 'dropped invalid entries of a shares list' &&
+        l.msg === 'dropped invalid entries of a shares notification' &&
         JSON.stringify(l.problems).includes('payload larger'),
       { what: 'the payload limit to apply', timeoutMs: 120_000 },
     );
