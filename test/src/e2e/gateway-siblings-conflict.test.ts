@@ -117,8 +117,12 @@ describe('two instances of one account racing', () => {
       what: 'the laptop to merge its entry back',
     });
     expect(await aliceItem()).toEqual(['laptop/laptop-engine', 'server/server-engine']);
-    expect(laptop.logs.filter((l) => l.msg === 'published our share list').length).toBeGreaterThan(
-      publishedBefore,
+    // The laptop republished (its log line comes after the server's answer, so wait for it).
+    await waitFor(
+      () => laptop.logs.filter((l) => l.msg === 'published our share list').length > publishedBefore,
+      {
+        what: 'the laptop’s republish in its log',
+      },
     );
   });
 });
