@@ -1,4 +1,5 @@
 import { env, loadConfig } from '@bitween/runtime';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** A bare JID: `local@domain`, no resource. */
@@ -26,6 +27,27 @@ export const GatewayConfig = z.object({
     .regex(/^xmpps?:\/\/[^/\s]+$/, 'must look like xmpp://host:port')
     .optional(),
   BITWEEN_ENGINE_CHECK_MS: env.positiveMs(5_000),
+  /** A PEM file of certificates to trust besides the system's (a home server's self-signed one). */
+  BITWEEN_XMPP_TLS_CA_FILE: z.string().min(1).optional(),
+  /** Approve every subscription request automatically (the original's behaviour). Off: the user decides. */
+  BITWEEN_XMPP_AUTO_APPROVE: env.bool(false),
+  /** Public addresses (e.g. the router's IPv4 with forwarded ports) added to every engine's endpoints. */
+  BITWEEN_PUBLIC_ADDRESSES: env
+    .list(z.string().refine((s) => isIP(s) !== 0, 'must be IPv4 or IPv6 addresses'))
+    .default([]),
+  /** `host:port` of a STUN server to learn the public IPv4 from (in the background); off when unset. */
+  BITWEEN_STUN_SERVER: z
+    .string()
+    .regex(/^[^\s:]+:[0-9]{1,5}$|^\[[0-9a-fA-F:]+\]:[0-9]{1,5}$/, 'must be host:port')
+    .optional(),
+  /**
+   * The largest stanza the gateway sends; larger share lists go out in chunks. Prosody 0.12
+   * accepts 256 KiB from a client (c2s_stanza_size_limit), ejabberd's shipped config 64 KiB.
+   */
+  BITWEEN_XMPP_MAX_STANZA_BYTES: z.coerce.number().int().min(16_384).max(16_777_216).default(65_536),
+  BITWEEN_STUN_TIMEOUT_MS: env.positiveMs(3_000),
+  /** How often the public address is looked up again (STUN). */
+  BITWEEN_STUN_INTERVAL_MS: env.positiveMs(600_000),
 });
 export type GatewayConfig = z.output<typeof GatewayConfig>;
 

@@ -1,17 +1,28 @@
-import { xmpp as contracts, type Bus, type EngineRegistry, type Logger } from '@bitween/messages';
+import {
+  BusError,
+  xmpp as contracts,
+  type Bus,
+  type Contact,
+  type EngineRegistry,
+  type Logger,
+} from '@bitween/messages';
 import { coalesce } from '@bitween/runtime';
+import type { Element } from '@xmpp/xml';
 import { ContactIndex } from './domain/contact-index.js';
 import { EngineView } from './domain/engine-view.js';
-import { mergeOwnList } from './domain/own-list.js';
+import { xmppResourceOf } from './domain/entry-names.js';
+import { listKey, mergeOwnList } from './domain/own-list.js';
+import { PendingSubscriptions } from './domain/pending-subscriptions.js';
+import { PresenceBook } from './domain/presence-book.js';
 import {
   DEFAULT_LIMITS,
   decodeUserShares,
-  encodeUserShares,
   type Limits,
   type ResourceEntry,
 } from './protocol/shares-codec.js';
+import { chunkNode, fullMarker, packList, unpackChunks } from './protocol/full-list.js';
 import type { SharesEvent } from './protocol/pubsub.js';
-import type { XmppSession } from './xmpp/session.js';
+import type { SubscriptionType, XmppSession } from './xmpp/session.js';
 
 export interface GatewayOptions {
   session: XmppSession;
@@ -21,25 +32,71 @@ export interface GatewayOptions {
   /** How often engine liveness is re-evaluated (a crashed engine's shares are withdrawn). */
   engineCheckMs: number;
   limits?: Limits;
+  /** Approve every subscription request at once (off by default: the user decides). */
+  autoApprove?: boolean;
+  /**
+   * After login, how long to wait for our own account's last item before publishing anyway
+   * (publishing without it could erase a sibling instance's entry).
+   */
+  ownItemWaitMs?: number;
+  /**
+   * After login, how long a sibling instance listed in our account's item may go without
+   * presence before its entry is dropped (presence of our other resources arrives just after
+   * login).
+   */
+  siblingGraceMs?: number;
+  /**
+   * The largest stanza we send (servers close the stream on larger ones: Prosody 0.12 takes
+   * 256 KiB from a client, ejabberd's shipped config 64 KiB). Larger lists go out in chunks.
+   */
+  maxStanzaBytes?: number;
 }
 
+export const DEFAULT_MAX_STANZA_BYTES = 64 * 1024;
+
 /**
- * The behaviour between XMPP and NATS: publishes what the engines share (one XMPP resource
- * for all of them), keeps friends' lists, and hands the engines the endpoints for the hashes
- * they hold.
+ * The behaviour between XMPP and NATS: publishes what the engines share (one `<resource/>`
+ * entry per engine), keeps friends' lists with their presence, holds subscription requests for
+ * the user, and hands the engines the endpoints of online friends for the hashes they hold.
  */
 export class Gateway {
-  readonly index = new ContactIndex();
+  readonly presence = new PresenceBook();
+  readonly index: ContactIndex;
   readonly engines = new EngineView();
+  readonly pending = new PendingSubscriptions();
+  /** Site-wide addresses (configured or discovered public address) added to every engine's entry. */
+  #extraAddresses: string[] = [];
+  /** The last item of our account's node as we know it (from the server or our last publish). */
   #ownBase: ResourceEntry[] = [];
-  readonly #departed = new Set<string>();
-  #lastPublished: string | null = null;
+  /** listKey of what the server holds now; null = unknown (publish). */
+  #serverKey: string | null = null;
+  /** Our own item is known (or we stopped waiting for it): publishing may start. */
+  #baseKnown = false;
+  #siblingsSettled = false;
+  /** Siblings whose entry came back after we dropped it: they are alive although we saw no presence. */
+  readonly #vouched = new Set<string>();
+  #lastPublishedList: ResourceEntry[] = [];
+  #droppedEntries = 0;
   #liveFingerprint = '';
   #timer: NodeJS.Timeout | null = null;
+  #settleTimer: NodeJS.Timeout | null = null;
   #stopWatch: (() => void) | null = null;
+  #generation = 0;
+  /** Per sender: sequence of notifications (a slow full-list fetch must not undo a newer list). */
+  readonly #sequence = new Map<string, number>();
+  /** Per sender: the last full list read from chunks (by id), so an unchanged one is not fetched again. */
+  readonly #fullLists = new Map<string, { id: string; resources: ResourceEntry[] }>();
+  /** Set by stop(): nothing is published any more (our withdrawal's echo must not undo it). */
+  #stopping = false;
   readonly #publisher;
 
   constructor(private readonly opts: GatewayOptions) {
+    const own = opts.session.bareJid;
+    this.index = new ContactIndex((jid, entry) => {
+      const resource = xmppResourceOf(entry);
+      if (jid === own && resource === opts.session.resource) return true;
+      return this.presence.isOnline(jid, resource);
+    });
     this.#publisher = coalesce(
       () => this.#publish(),
       (err) => opts.log.warn({ err }, 'publishing the share list failed (will retry on the next change)'),
@@ -49,9 +106,11 @@ export class Gateway {
   async start(): Promise<void> {
     const { session } = this.opts;
     session.on('online', () => void this.#onOnline());
+    session.on('offline', () => this.#onOffline());
     session.on('notification', (from, event) => this.#onNotification(from, event));
-    session.on('sibling', (resource, available) => this.#onSibling(resource, available));
-    session.on('roster', () => this.#onRoster());
+    session.on('presence', (bare, resource, available) => this.#onPresence(bare, resource, available));
+    session.on('subscription', (bare, type) => void this.#onSubscription(bare, type));
+    session.on('roster', (jids) => this.#onRoster(jids));
     this.#stopWatch = await this.opts.registry.watch((engineId, engine) => {
       this.engines.update(engineId, engine);
       this.#enginesChanged();
@@ -64,19 +123,21 @@ export class Gateway {
 
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
+    if (this.#settleTimer) clearTimeout(this.#settleTimer);
     this.#stopWatch?.();
+    this.#stopping = true;
     await this.#publisher.idle();
     const { session, log } = this.opts;
     if (session.online) {
-      // Withdraw our resource; the last instance of the account leaves an empty <user_shares/>.
+      // Withdraw our entries; the last instance of the account leaves an empty <user_shares/>.
       const rest = mergeOwnList({
         base: this.#ownBase,
         own: null,
         ownResource: session.resource,
-        departed: this.#departed,
+        keepSibling: (r) => this.#keepSibling(r),
       });
       try {
-        await session.publish(encodeUserShares(rest));
+        await this.#send(rest);
         log.info({ remainingResources: rest.length }, 'withdrew our shares');
       } catch (err) {
         log.warn({ err }, 'could not withdraw our shares');
@@ -88,7 +149,100 @@ export class Gateway {
   status() {
     const { session } = this.opts;
     const contacts = [...session.roster.keys()].filter((jid) => session.isTrusted(jid)).length;
-    return { jid: session.bareJid, online: session.online, contacts };
+    return { jid: session.bareJid, online: session.online, contacts, droppedEntries: this.#droppedEntries };
+  }
+
+  /** Site-wide addresses changed (address discovery): every engine's entry gets them. */
+  setExtraAddresses(addresses: string[]): void {
+    this.#extraAddresses = [...addresses];
+    this.#publisher.trigger();
+  }
+
+  // ---- contacts and subscriptions (NATS commands) ---------------------------------------
+
+  contacts(): Contact[] {
+    return [...this.opts.session.roster.keys()].sort().map((jid) => this.#contact(jid));
+  }
+
+  async approve(jid: string): Promise<{ jid: string; approved: true }> {
+    const bare = jid.toLowerCase();
+    this.#requireOnline();
+    if (!this.pending.has(bare))
+      throw new BusError('not_found', `no pending subscription request from ${bare}`);
+    await this.#approve(bare);
+    return { jid: bare, approved: true };
+  }
+
+  async deny(jid: string): Promise<{ jid: string; approved: false }> {
+    const bare = jid.toLowerCase();
+    this.#requireOnline();
+    if (!this.pending.has(bare))
+      throw new BusError('not_found', `no pending subscription request from ${bare}`);
+    await this.opts.session.sendPresence(bare, 'unsubscribed');
+    this.pending.delete(bare);
+    this.opts.log.info({ jid: bare }, 'denied a subscription request');
+    return { jid: bare, approved: false };
+  }
+
+  #requireOnline(): void {
+    if (!this.opts.session.online)
+      throw new BusError('failed', 'not connected to the XMPP server; try again later');
+  }
+
+  async #approve(bare: string): Promise<void> {
+    const { session, log } = this.opts;
+    await session.sendPresence(bare, 'subscribed');
+    const subscription = session.roster.get(bare)?.subscription ?? 'none';
+    // Subscribe back, so the contact becomes a friend both ways (we receive their list too).
+    if (subscription !== 'to' && subscription !== 'both') await session.sendPresence(bare, 'subscribe');
+    this.pending.delete(bare);
+    log.info({ jid: bare }, 'approved a subscription request');
+  }
+
+  async #onSubscription(bare: string, type: SubscriptionType): Promise<void> {
+    const { session, log, bus } = this.opts;
+    if (bare === session.bareJid) return;
+    try {
+      if (type === 'subscribe') {
+        const subscription = session.roster.get(bare)?.subscription ?? 'none';
+        if (subscription === 'from' || subscription === 'both') {
+          await session.sendPresence(bare, 'subscribed'); // already approved earlier
+        } else if (this.opts.autoApprove) {
+          log.info({ jid: bare }, 'subscription request approved automatically (auto-approve is on)');
+          await this.#approve(bare);
+        } else {
+          const receivedAt = Date.now();
+          if (this.pending.add(bare, receivedAt)) {
+            log.info({ jid: bare }, 'subscription request held for the user to approve or deny');
+            bus.publish(contracts.subscriptionRequest, { jid: bare, receivedAt });
+          }
+        }
+      } else if (type === 'unsubscribe') {
+        if (this.pending.delete(bare))
+          log.info({ jid: bare }, 'a pending subscription request was withdrawn');
+      }
+    } catch (err) {
+      log.warn({ err, jid: bare, type }, 'could not handle a subscription stanza');
+    }
+  }
+
+  #contact(jid: string): Contact {
+    const item = this.opts.session.roster.get(jid);
+    const resources = this.presence.resources(jid);
+    return {
+      jid,
+      name: item?.name ?? null,
+      subscription: item?.subscription ?? 'none',
+      online: resources.length > 0,
+      resources,
+    };
+  }
+
+  #publishContact(jid: string): void {
+    if (!this.opts.session.roster.has(jid)) return;
+    const contact = this.#contact(jid);
+    // A JID that fails the contract (odd roster entry) is logged by the bus and not sent.
+    this.opts.bus.publish(contracts.contactChanged, contact);
   }
 
   // ---- engines ---------------------------------------------------------------------------
@@ -99,7 +253,7 @@ export class Gateway {
       .live(Date.now())
       .map(
         (e) =>
-          `${e.state.engineId}:${e.state.torrents.map((t) => `${t.hash}${t.name === null ? '?' : ''}`).join(',')}`,
+          `${e.state.engineId}:${e.state.endpoints.map((p) => `${p.address}|${p.port}`).join(',')}:${e.state.torrents.map((t) => `${t.hash}${t.name === null ? '?' : ''}`).join(',')}`,
       )
       .join(';');
   }
@@ -112,7 +266,7 @@ export class Gateway {
     }
     const fingerprint = this.#fingerprint();
     if (fingerprint !== this.#liveFingerprint) this.#enginesChanged();
-    else this.#publisher.trigger(); // cheap: publishes only if the list differs from the last
+    else this.#publisher.trigger(); // cheap: publishes only if the list differs from the server's
   }
 
   #enginesChanged(): void {
@@ -121,7 +275,7 @@ export class Gateway {
     this.#publishPeers();
   }
 
-  /** Every hash our engines hold, with the endpoints friends offer it at (never our own). */
+  /** Every hash our engines hold, with the endpoints online friends offer it at (never our own). */
   #publishPeers(): void {
     const now = Date.now();
     const found = this.index.endpointsFor(this.engines.hashes(now), this.engines.endpoints(now));
@@ -136,54 +290,176 @@ export class Gateway {
 
   async #onOnline(): Promise<void> {
     const { session, log } = this.opts;
+    const generation = ++this.#generation;
+    this.#baseKnown = false;
+    this.#siblingsSettled = false;
+    this.#serverKey = null;
+    if (this.#settleTimer) clearTimeout(this.#settleTimer);
+    this.#settleTimer = setTimeout(() => {
+      this.#siblingsSettled = true;
+      this.#publisher.trigger();
+    }, this.opts.siblingGraceMs ?? 10_000);
+    const wait = this.opts.ownItemWaitMs ?? 5_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(resolve, wait, 'timeout')));
     try {
-      const item = await session.fetchOwnItem();
-      if (item) {
-        const decoded = decodeUserShares(item, this.opts.limits ?? DEFAULT_LIMITS);
-        if (decoded.ok) this.#ownBase = decoded.resources;
-        else
-          log.warn({ problems: decoded.problems }, 'our own published item is unreadable; starting afresh');
+      const item = await Promise.race([session.fetchOwnItem(), timeout]);
+      if (item === 'timeout') {
+        log.warn({ waitedMs: wait }, 'our own published item did not arrive in time; publishing without it');
+      } else if (item) {
+        // (A full list in chunks is read as well: the sibling entries beyond `current` matter.)
+        const resources = await this.#readList(session.bareJid, item);
+        if (resources) {
+          this.#ownBase = resources;
+          this.#serverKey = listKey(resources);
+        } else log.warn({}, 'our own published item is unreadable; starting afresh');
+      } else {
+        this.#ownBase = [];
+        this.#serverKey = listKey([]);
       }
     } catch (err) {
       log.warn({ err }, 'could not fetch our own published item');
+    } finally {
+      clearTimeout(timer);
     }
-    this.#lastPublished = null; // after a reconnect, always publish once
+    if (generation !== this.#generation || !session.online) return;
+    this.#baseKnown = true;
+    this.#serverKey = null; // after (re)connecting, always publish once (and re-announce)
     this.#publisher.trigger();
   }
 
+  #onOffline(): void {
+    this.#baseKnown = false;
+    if (this.#settleTimer) clearTimeout(this.#settleTimer);
+    // We know nobody's presence while disconnected: every contact is offline until the server
+    // sends their presence again. Their lists are kept.
+    const was = this.presence.clear();
+    for (const jid of was) this.#publishContact(jid);
+    this.#publishPeers();
+  }
+
+  #keepSibling(resource: string): boolean {
+    if (!this.#siblingsSettled) return true;
+    return this.#vouched.has(resource) || this.presence.isOnline(this.opts.session.bareJid, resource);
+  }
+
+  #onPresence(bare: string, resource: string, available: boolean): void {
+    const { session, log } = this.opts;
+    if (!this.presence.set(bare, resource, available)) return;
+    if (bare === session.bareJid) {
+      if (!available) {
+        this.#vouched.delete(resource);
+        log.info({ resource }, 'a sibling instance went offline: its entry is no longer republished');
+      }
+      this.#publisher.trigger();
+    } else {
+      this.#publishContact(bare);
+    }
+    // Entries of this resource went on- or offline: engines get the endpoints of online ones.
+    if (this.index.has(bare)) this.#publishPeers();
+  }
+
   #onNotification(from: string, event: SharesEvent): void {
-    const { session, log, bus } = this.opts;
+    const { session, log } = this.opts;
     if (!session.isTrusted(from)) {
       log.warn({ from }, 'dropped a shares notification from someone who is not a contact');
       return;
     }
-    let resources: ResourceEntry[] = [];
-    if (event.kind === 'item' && event.payload) {
-      const decoded = decodeUserShares(event.payload, this.opts.limits ?? DEFAULT_LIMITS);
+    const sequence = (this.#sequence.get(from) ?? 0) + 1;
+    this.#sequence.set(from, sequence);
+    const payload = event.kind === 'item' ? event.payload : null;
+    void (async () => {
+      const resources = payload ? await this.#readList(from, payload) : [];
+      // A newer notification from this sender arrived while we were reading this one.
+      if (resources === null || this.#sequence.get(from) !== sequence) return;
+      this.#applyList(from, resources);
+    })().catch((err: unknown) => log.warn({ err, from }, 'could not handle a shares notification'));
+  }
+
+  /**
+   * Decode a `<user_shares/>` (strictly; invalid entries dropped and counted). When it names a
+   * full list in chunks (a list too large for one stanza), fetch and read that instead; if the
+   * chunks cannot be had, the partial list in the item itself is used. Null: unreadable.
+   */
+  async #readList(from: string, payload: Element): Promise<ResourceEntry[] | null> {
+    const { session, log } = this.opts;
+    const limits = this.opts.limits ?? DEFAULT_LIMITS;
+    const decode = (el: Element, what: string) => {
+      const decoded = decodeUserShares(el, limits);
       if (!decoded.ok) {
-        log.warn({ from, problems: decoded.problems }, 'dropped a malformed shares notification');
-        return;
+        this.#droppedEntries += 1;
+        log.warn(
+          { from, what, problems: decoded.problems, droppedEntries: this.#droppedEntries },
+          'dropped a malformed shares notification',
+        );
+        return null;
       }
       if (decoded.problems.length > 0) {
+        this.#droppedEntries += decoded.problems.length;
         log.warn(
-          { from, problems: decoded.problems.slice(0, 20), count: decoded.problems.length },
+          {
+            from,
+            what,
+            problems: decoded.problems.slice(0, 20),
+            count: decoded.problems.length,
+            droppedEntries: this.#droppedEntries,
+          },
           'dropped invalid entries of a shares notification',
         );
       }
-      resources = decoded.resources;
+      return decoded.resources;
+    };
+    const marker = fullMarker(payload);
+    if (!marker) return decode(payload, 'item');
+    const cached = this.#fullLists.get(from);
+    if (cached?.id === marker.id) return cached.resources;
+    const started = Date.now();
+    try {
+      const chunks = await Promise.all(
+        Array.from({ length: marker.chunks }, (_, i) =>
+          session.fetchItem(chunkNode(i), from === session.bareJid ? undefined : from),
+        ),
+      );
+      const full = unpackChunks(marker, chunks);
+      if (typeof full === 'string') throw new Error(full);
+      const resources = decode(full, 'full list');
+      if (resources) {
+        log.debug(
+          { from, chunks: marker.chunks, ms: Date.now() - started },
+          'read a full list from its chunks',
+        );
+        return resources;
+      }
+    } catch (err) {
+      log.warn({ from, err: (err as Error).message }, 'could not read the full list; using the partial one');
     }
+    return decode(payload, 'partial item');
+  }
+
+  #applyList(from: string, received: ResourceEntry[]): void {
+    const { session, log, bus } = this.opts;
+    let resources = received;
     if (from === session.bareJid) {
-      // Our own node: how we learn about our sibling instances.
+      // Our own node: what the server holds now, and how we learn about sibling instances.
+      const published = new Set(this.#lastPublishedList.map((r) => xmppResourceOf(r.resource)));
+      for (const r of resources) {
+        const res = xmppResourceOf(r.resource);
+        // A sibling entry we had dropped came back: that sibling is alive and re-merged.
+        if (
+          res !== session.resource &&
+          !published.has(res) &&
+          this.#siblingsSettled &&
+          !this.#keepSibling(res)
+        )
+          this.#vouched.add(res);
+      }
       this.#ownBase = resources;
-      resources = resources.filter((r) => r.resource !== session.resource);
+      this.#serverKey = listKey(resources);
+      resources = resources.filter((r) => xmppResourceOf(r.resource) !== session.resource);
+      // If a sibling published over our entries (a race), this publishes them again.
       this.#publisher.trigger();
     }
-    // Presence tracking per resource comes with the gateway issue; a resource that just published is online.
-    this.index.replace(
-      from,
-      resources.map((r) => ({ ...r, online: true })),
-      Date.now(),
-    );
+    this.index.replace(from, resources, Date.now());
     const shares = resources.reduce((n, r) => n + r.shares.length, 0);
     log.info({ from, resources: resources.length, shares }, 'received a share list');
     const contact = this.index.get(from);
@@ -191,27 +467,14 @@ export class Gateway {
     this.#publishPeers();
   }
 
-  #onSibling(resource: string, available: boolean): void {
-    if (available) {
-      this.#departed.delete(resource);
-      return;
-    }
-    this.#departed.add(resource);
-    const own = this.index.get(this.opts.session.bareJid);
-    if (own) {
-      this.index.replace(
-        own.jid,
-        own.resources.filter((r) => r.resource !== resource),
-        own.receivedAt,
-      );
-    }
-    this.opts.log.info({ resource }, 'a sibling instance went offline: its entry is no longer republished');
-    this.#publisher.trigger();
-  }
-
-  #onRoster(): void {
+  #onRoster(jids: string[]): void {
     const { session, log } = this.opts;
     const dropped = this.index.retain((jid) => session.isTrusted(jid));
+    for (const jid of dropped) this.#fullLists.delete(jid);
+    for (const jid of jids) {
+      if (session.roster.has(jid)) this.#publishContact(jid);
+      else if (this.pending.delete(jid)) log.info({ jid }, 'a pending request’s contact left the roster');
+    }
     if (dropped.length > 0) {
       log.info({ dropped }, 'forgot the lists of contacts no longer followed');
       this.#publishPeers();
@@ -220,32 +483,45 @@ export class Gateway {
 
   async #publish(): Promise<void> {
     const { session, log } = this.opts;
-    if (!session.online) return;
-    const now = Date.now();
-    const own: ResourceEntry = {
-      resource: session.resource,
-      shares: this.engines.shares(now),
-      endpoints: this.engines.endpoints(now),
-    };
+    if (!session.online || !this.#baseKnown || this.#stopping) return;
+    const own = this.engines.entries(Date.now(), session.resource, this.#extraAddresses);
     const list = mergeOwnList({
       base: this.#ownBase,
       own,
       ownResource: session.resource,
-      departed: this.#departed,
+      keepSibling: (r) => this.#keepSibling(r),
     });
-    const element = encodeUserShares(list);
-    const text = element.toString();
-    if (text === this.#lastPublished) return;
-    await session.publish(element);
-    this.#lastPublished = text;
+    const key = listKey(list);
+    if (key === this.#serverKey) return;
+    const started = Date.now();
+    const sent = await this.#send(list);
+    this.#serverKey = key;
+    this.#ownBase = list;
+    this.#lastPublishedList = list;
     log.info(
       {
-        shares: own.shares.length,
-        endpoints: own.endpoints.length,
+        shares: own.reduce((n, r) => n + r.shares.length, 0),
+        engines: own.length,
         resources: list.length,
-        bytes: text.length,
+        ...sent,
+        ms: Date.now() - started,
       },
       'published our share list',
     );
+  }
+
+  /** Publish `list`: chunks of the full list first (when it does not fit one stanza), then `current`. */
+  async #send(list: ResourceEntry[]): Promise<{ bytes: number; chunks: number; currentBytes: number }> {
+    const { session } = this.opts;
+    const packed = packList(list, this.opts.maxStanzaBytes ?? DEFAULT_MAX_STANZA_BYTES);
+    if (packed.id) {
+      const id = packed.id;
+      this.#fullLists.set(session.bareJid, { id, resources: list });
+      await Promise.all(packed.chunks.map((chunk, i) => session.publish(chunk, chunkNode(i), id)));
+    }
+    await session.publish(packed.current);
+    const chunkBytes = packed.chunks.reduce((n, c) => n + c.toString().length, 0);
+    const currentBytes = packed.current.toString().length;
+    return { bytes: currentBytes + chunkBytes, chunks: packed.chunks.length, currentBytes };
   }
 }

@@ -146,7 +146,8 @@ describe('two friends share a file end to end', () => {
     const event = await contactEvent;
     expect(event.resources).toEqual([
       {
-        resource: 'bitween',
+        // one entry per engine: <XMPP resource>/<engine id>
+        resource: 'bitween/alice-engine-1',
         online: true,
         endpoints: [{ address: '127.0.0.1', port: resource?.ip_v4[0]?.[1] }],
         shares: [{ hash, name, size: SIZE }],

@@ -23,12 +23,13 @@ describe('several instances of one account', () => {
   let server: BitweenNode;
   let bob: BitweenNode;
 
-  /** alice's resources as bob sees them: resource → share names. */
+  /** alice's instances as bob sees them: XMPP resource → share names (entries are `<resource>/<engine id>`). */
   async function aliceAtBob(): Promise<Record<string, string[]>> {
     const { shares } = await bob.rpc.result<SharesResult>('xmpp.get_shares');
     const out: Record<string, string[]> = {};
-    for (const [resource, r] of Object.entries(shares[prosody.jid('alice')] ?? {})) {
-      out[resource] = Object.values(r.shares).map((s) => s.name);
+    for (const [entry, r] of Object.entries(shares[prosody.jid('alice')] ?? {})) {
+      const instance = entry.split('/')[0] ?? entry;
+      (out[instance] ??= []).push(...Object.values(r.shares).map((s) => s.name));
     }
     return out;
   }

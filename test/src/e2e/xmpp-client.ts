@@ -11,6 +11,8 @@ export interface TestClient {
   /** Publish `payload` as item "current" of our shares PEP node. */
   publish(payload: Element): Promise<void>;
   send(stanza: Element): Promise<void>;
+  /** Fetch the roster: the server then sends this resource subscription stanzas too ("interested"). */
+  requestRoster(): Promise<void>;
 }
 
 interface IqCaller {
@@ -51,5 +53,8 @@ export async function connectClient(
       );
     },
     send: (stanza) => c.send(stanza),
+    requestRoster: async () => {
+      await iq.request(xml('iq', { type: 'get' }, xml('query', { xmlns: 'jabber:iq:roster' })));
+    },
   };
 }

@@ -4,7 +4,14 @@ export { JsonRpcClient, JsonRpcError, type RpcResponse } from './jsonrpc.js';
 export { RestClient, RestError } from './rest.js';
 export { startNats, type NatsServer } from './nats.js';
 export { freePort } from './ports.js';
-export { encodeName, startProsody, type Account, type Prosody, type ProsodyOptions } from './prosody.js';
+export {
+  encodeName,
+  startProsody,
+  type Account,
+  type Prosody,
+  type ProsodyOptions,
+  type ProsodyTls,
+} from './prosody.js';
 export {
   logDir,
   repoRoot,
@@ -21,3 +28,5 @@ export type { Endpoint, HashesResult, SharesResult, TorrentsResult } from './api
 export { engineEnv, silentLogger } from './engine-env.js';
 export { startLibtorrent } from './libtorrent.js';
 export { sha256File, writeRandomFile } from './files.js';
+export { selfSignedCert } from './tls.js';
+export { startEjabberd, type Ejabberd, type EjabberdOptions } from './ejabberd.js';

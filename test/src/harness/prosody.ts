@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawnChild, type Child } from './child.js';
 import { makeTempDir, removeTempDir, type Cleanup } from './cleanup.js';
@@ -12,10 +12,13 @@ export interface Account {
 export interface Prosody {
   host: '127.0.0.1';
   port: number;
+  /** The current server process (changes with `start`). */
   pid: number;
   domain: string;
   /** For @xmpp/client: `xmpp://127.0.0.1:PORT` */
   service: string;
+  /** With `tls`: `xmpps://127.0.0.1:PORT` (direct TLS, XEP-0368 style). */
+  directTlsService?: string;
   /** `user@domain` */
   jid(user: string): string;
   /** Temp dir with the config, data and log; removed by stop(). */
@@ -23,6 +26,16 @@ export interface Prosody {
   logFile: string;
   /** SIGTERM (SIGKILL after 5 s), wait for the exit, remove `dir`. Idempotent. */
   stop(): Promise<void>;
+  /** Stop the server process only (data, config and port are kept for `start`). */
+  halt(): Promise<void>;
+  /** Start the server again after `halt`, on the same port with the same data. */
+  start(): Promise<void>;
+}
+
+export interface ProsodyTls {
+  /** PEM files; the certificate must name the VirtualHost domain. */
+  certFile: string;
+  keyFile: string;
 }
 
 export interface ProsodyOptions {
@@ -33,6 +46,10 @@ export interface ProsodyOptions {
   domain?: string;
   /** Port to try first (default: a free one). Taken ports are retried with free ones. */
   port?: number;
+  /** STARTTLS on the c2s port (required) and a direct-TLS port, with this certificate. */
+  tls?: ProsodyTls;
+  /** Extra global config lines (Lua), e.g. `c2s_stanza_size_limit = 262144`. */
+  extraConfig?: string;
 }
 
 const PORT_ATTEMPTS = 4; // the first try and up to 3 retries when the port was taken in the meantime
@@ -61,10 +78,12 @@ export async function startProsody(cleanup: Cleanup, opts: ProsodyOptions): Prom
   try {
     await writeData(dir, domain, opts);
     let port = opts.port ?? (await freePort());
+    const tlsPort = opts.tls ? await freePort() : null;
     let running: Child;
+    const spawn = () => spawnChild('prosody', ['--config', join(dir, 'prosody.cfg.lua'), '-F']);
     for (let attempt = 1; ; attempt++) {
-      await writeFile(join(dir, 'prosody.cfg.lua'), config(dir, domain, port, logFile));
-      child = running = await spawnChild('prosody', ['--config', join(dir, 'prosody.cfg.lua'), '-F']);
+      await writeFile(join(dir, 'prosody.cfg.lua'), config(dir, domain, port, logFile, opts, tlsPort));
+      child = running = await spawn();
       // Prosody logs to stdout (console) and to logFile. A taken port is no fatal error for it: it logs
       // "Failed to open server port N ..." then "Activated service 'c2s' on no ports" and keeps running.
       const line = await running.output.wait(
@@ -77,17 +96,32 @@ export async function startProsody(cleanup: Cleanup, opts: ProsodyOptions): Prom
         throw new Error(`prosody: no free port after ${attempt} attempts: ${line}`);
       port = await freePort();
     }
-    return {
+    const server: Prosody = {
       host: '127.0.0.1',
       port,
       pid: running.pid,
       domain,
       service: `xmpp://127.0.0.1:${port}`,
+      ...(tlsPort ? { directTlsService: `xmpps://127.0.0.1:${tlsPort}` } : {}),
       jid: (user) => `${user}@${domain}`,
       dir,
       logFile,
       stop,
+      halt: async () => {
+        await child?.stop(5_000);
+      },
+      start: async () => {
+        const again = await spawn();
+        child = again;
+        server.pid = again.pid;
+        const line = await again.output.wait(
+          (l) => l.includes("Activated service 'c2s' on [") || l.includes('Failed to open server port'),
+          { what: `prosody to listen on port ${port} again`, timeoutMs: 20_000 },
+        );
+        if (line.includes('Failed to open server port')) throw new Error(`prosody restart: ${line}`);
+      },
     };
+    return server;
   } catch (err) {
     await stop();
     throw err;
@@ -111,6 +145,11 @@ async function writeData(dir: string, domain: string, opts: ProsodyOptions): Pro
   const accounts = join(dir, 'data', encodeName(domain), 'accounts');
   await mkdir(accounts, { recursive: true });
   await mkdir(join(dir, 'certs')); // an empty one: without it Prosody logs an error at start
+  if (opts.tls) {
+    // Where Prosody looks for a host's certificate (STARTTLS picks it by the stream's domain).
+    await copyFile(opts.tls.certFile, join(dir, 'certs', `${domain}.crt`));
+    await copyFile(opts.tls.keyFile, join(dir, 'certs', `${domain}.key`));
+  }
   for (const { user, password } of opts.accounts) {
     await writeFile(
       join(accounts, `${encodeName(user)}.dat`),
@@ -121,7 +160,25 @@ async function writeData(dir: string, domain: string, opts: ProsodyOptions): Pro
   await writeFile(join(dir, 'groups.txt'), `[Friends]\n${members}`);
 }
 
-function config(dir: string, domain: string, port: number, logFile: string): string {
+function config(
+  dir: string,
+  domain: string,
+  port: number,
+  logFile: string,
+  opts: ProsodyOptions,
+  tlsPort: number | null,
+): string {
+  const tls = opts.tls
+    ? `ssl = { certificate = ${lua(opts.tls.certFile)}; key = ${lua(opts.tls.keyFile)}; }
+c2s_direct_tls_ports = { ${tlsPort} }
+c2s_direct_tls_ssl = { certificate = ${lua(opts.tls.certFile)}; key = ${lua(opts.tls.keyFile)}; }
+c2s_require_encryption = true
+allow_unencrypted_plain_auth = false
+`
+    : `c2s_direct_tls_ports = { }
+c2s_require_encryption = false
+allow_unencrypted_plain_auth = true
+`;
   return `-- Written by the bitween test harness.
 run_as_root = true
 pidfile = ${lua(join(dir, 'prosody.pid'))}
@@ -129,14 +186,11 @@ data_path = ${lua(join(dir, 'data'))}
 certificates = ${lua(join(dir, 'certs'))}
 interfaces = { "127.0.0.1" }
 c2s_ports = { ${port} }
-c2s_direct_tls_ports = { }
-s2s_ports = { }
+${tls}s2s_ports = { }
 http_ports = { }
 https_ports = { }
-modules_enabled = { "disco", "roster", "saslauth", "pep", "ping", "register", "posix", "groups" }
+modules_enabled = { "disco", "roster", "saslauth", "pep", "ping", "register", "posix", "groups"${opts.tls ? ', "tls"' : ''} }
 modules_disabled = { "s2s" }
-c2s_require_encryption = false
-allow_unencrypted_plain_auth = true
 authentication = "internal_plain"
 storage = "internal"
 groups_file = ${lua(join(dir, 'groups.txt'))}
@@ -144,6 +198,7 @@ log = {
   { levels = { min = "info" }, to = "file", filename = ${lua(logFile)} };
   { levels = { min = "info" }, to = "console" };
 }
+${opts.extraConfig ?? ''}
 VirtualHost ${lua(domain)}
 `;
 }

@@ -1,8 +1,12 @@
-import { isAlive, sharesOf, type Endpoint, type RegisteredEngine, type Share } from '@bitween/messages';
+import { isAlive, sharesOf, type Endpoint, type RegisteredEngine } from '@bitween/messages';
+import type { ResourceEntry } from '../protocol/shares-codec.js';
+import { entryName } from './entry-names.js';
+
+const key = (e: Endpoint) => `${e.address}|${e.port}`;
 
 /**
- * The gateway's view of the torrent engines (from the engines KV bucket): what all live
- * engines share and where they listen. Several engines appear as one XMPP resource.
+ * The gateway's view of the torrent engines (from the engines KV bucket): what each live engine
+ * shares and where it listens. Each engine is published as its own `<resource/>` entry.
  */
 export class EngineView {
   readonly #engines = new Map<string, RegisteredEngine>();
@@ -24,17 +28,29 @@ export class EngineView {
       .sort((a, b) => a.state.engineId.localeCompare(b.state.engineId));
   }
 
-  shares(now: number): Share[] {
-    const byHash = new Map<string, Share>();
-    for (const e of this.live(now))
-      for (const s of sharesOf(e.state)) if (!byHash.has(s.hash)) byHash.set(s.hash, s);
-    return [...byHash.values()].sort((a, b) => a.hash.localeCompare(b.hash));
+  /**
+   * One entry per live engine: its shares and its endpoints, plus `extra` endpoints (addresses
+   * discovered for the whole site, e.g. the public IPv4, with this engine's ports).
+   */
+  entries(now: number, xmppResource: string, extraAddresses: readonly string[] = []): ResourceEntry[] {
+    return this.live(now).map((e) => {
+      const endpoints = new Map<string, Endpoint>();
+      for (const ep of e.state.endpoints) endpoints.set(key(ep), ep);
+      const ports = [...new Set(e.state.endpoints.map((ep) => ep.port))];
+      for (const address of extraAddresses)
+        for (const port of ports) endpoints.set(key({ address, port }), { address, port });
+      return {
+        resource: entryName(xmppResource, e.state.engineId),
+        shares: sharesOf(e.state).sort((a, b) => a.hash.localeCompare(b.hash)),
+        endpoints: [...endpoints.values()],
+      };
+    });
   }
 
+  /** Every endpoint of every live engine (never handed to our own engines as a peer). */
   endpoints(now: number): Endpoint[] {
     const seen = new Map<string, Endpoint>();
-    for (const e of this.live(now))
-      for (const ep of e.state.endpoints) seen.set(`${ep.address}|${ep.port}`, ep);
+    for (const e of this.live(now)) for (const ep of e.state.endpoints) seen.set(key(ep), ep);
     return [...seen.values()];
   }
 

@@ -1,18 +1,14 @@
 import xml, { type Element } from '@xmpp/xml';
 import { ITEM_ID, NS_PUBSUB, NS_PUBSUB_EVENT, NS_SHARES } from './namespaces.js';
 
-/** The `<pubsub/>` child of the IQ that publishes our list to our own PEP node (no `to`). */
-export function publishPayload(userShares: Element): Element {
-  return xml(
-    'pubsub',
-    { xmlns: NS_PUBSUB },
-    xml('publish', { node: NS_SHARES }, xml('item', { id: ITEM_ID }, userShares)),
-  );
+/** The `<pubsub/>` child of the IQ that publishes to one of our own PEP nodes (no `to`). */
+export function publishPayload(payload: Element, node = NS_SHARES, id = ITEM_ID): Element {
+  return xml('pubsub', { xmlns: NS_PUBSUB }, xml('publish', { node }, xml('item', { id }, payload)));
 }
 
 /** The `<pubsub/>` child of the IQ that fetches the current item of a PEP node. */
-export function itemsQuery(): Element {
-  return xml('pubsub', { xmlns: NS_PUBSUB }, xml('items', { node: NS_SHARES, max_items: '1' }));
+export function itemsQuery(node = NS_SHARES): Element {
+  return xml('pubsub', { xmlns: NS_PUBSUB }, xml('items', { node, max_items: '1' }));
 }
 
 export type SharesEvent = { kind: 'item'; payload: Element | null } | { kind: 'retract' };

@@ -123,7 +123,13 @@ describe('decodeUserShares', () => {
       parse(
         `<user_shares xmlns="${NS_SHARES}"><resource resource="a">${many}</resource><resource resource="b"/><resource resource="c"/></user_shares>`,
       ),
-      { maxResources: 2, maxSharesPerResource: 3, maxEndpointsPerResource: 1, maxNameLength: 10 },
+      {
+        maxPayloadBytes: 1e6,
+        maxResources: 2,
+        maxSharesPerResource: 3,
+        maxEndpointsPerResource: 1,
+        maxNameLength: 10,
+      },
     );
     expect(r.ok && r.resources.map((x) => [x.resource, x.shares.length])).toEqual([
       ['a', 3],
@@ -135,6 +141,40 @@ describe('decodeUserShares', () => {
         expect.stringMatching(/more than 2 resources/),
       ]),
     );
+  });
+
+  it('caps endpoints and the payload size, and ignores elements of other namespaces', () => {
+    const eps = Array.from({ length: 4 }, (_, i) => `<ip_address address="10.0.0.${i}" port="8000"/>`).join(
+      '',
+    );
+    const shares = Array.from(
+      { length: 50 },
+      (_, i) => `<share_item hash="${i.toString(16).padStart(40, '0')}" name="${'n'.repeat(50)}" size="1"/>`,
+    ).join('');
+    const r = decodeUserShares(
+      parse(
+        `<user_shares xmlns="${NS_SHARES}"><x:ext xmlns:x="urn:other" xmlns="urn:other"/><resource resource="a">${eps}${shares}</resource></user_shares>`,
+      ),
+      {
+        maxPayloadBytes: 2000,
+        maxResources: 2,
+        maxSharesPerResource: 100,
+        maxEndpointsPerResource: 2,
+        maxNameLength: 100,
+      },
+    );
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.resources[0]?.endpoints).toHaveLength(2);
+    expect(r.resources[0]?.shares.length).toBeGreaterThan(10);
+    expect(r.resources[0]?.shares.length).toBeLessThan(50);
+    expect(r.problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/more than 2 endpoints/),
+        expect.stringMatching(/payload larger than 2000 bytes/),
+      ]),
+    );
+    expect(r.problems.join('\n')).not.toMatch(/ext/);
   });
 
   it('keeps the first of duplicate hashes and resources', () => {

@@ -31,6 +31,8 @@ export function encodeUserShares(resources: ResourceEntry[]): Element {
 }
 
 export interface Limits {
+  /** Total bytes of attribute values read from one list; the rest is ignored. */
+  maxPayloadBytes: number;
   maxResources: number;
   maxSharesPerResource: number;
   maxEndpointsPerResource: number;
@@ -38,8 +40,9 @@ export interface Limits {
 }
 
 export const DEFAULT_LIMITS: Limits = {
+  maxPayloadBytes: 4 * 1024 * 1024,
   maxResources: 32,
-  maxSharesPerResource: 10_000,
+  maxSharesPerResource: 50_000,
   maxEndpointsPerResource: 32,
   maxNameLength: 1024,
 };
@@ -97,7 +100,19 @@ export function decodeUserShares(root: Element, limits: Limits = DEFAULT_LIMITS)
   }
   const problems: string[] = [];
   const resources = new Map<string, ResourceEntry>();
-  for (const child of root.getChildElements()) {
+  let payloadBytes = 0;
+  const sizeOf = (el: Element) => {
+    for (const v of Object.values(el.attrs)) if (typeof v === 'string') payloadBytes += v.length;
+    return payloadBytes <= limits.maxPayloadBytes;
+  };
+  // Elements of another namespace are extensions (ours: the full-list marker): not problems.
+  const foreign = (el: Element) => el.attrs.xmlns !== undefined && el.attrs.xmlns !== NS_SHARES;
+  outer: for (const child of root.getChildElements()) {
+    if (foreign(child)) continue;
+    if (!sizeOf(child)) {
+      problems.push(`payload larger than ${limits.maxPayloadBytes} bytes: the rest ignored`);
+      break;
+    }
     if (child.name !== 'resource') {
       problems.push(`ignored <${child.name}> in user_shares`);
       continue;
@@ -118,6 +133,16 @@ export function decodeUserShares(root: Element, limits: Limits = DEFAULT_LIMITS)
     const shares = new Map<string, Share>();
     const endpoints = new Map<string, Endpoint>();
     for (const item of child.getChildElements()) {
+      if (foreign(item)) continue;
+      if (!sizeOf(item)) {
+        problems.push(`payload larger than ${limits.maxPayloadBytes} bytes: the rest ignored`);
+        resources.set(name, {
+          resource: name,
+          shares: [...shares.values()],
+          endpoints: [...endpoints.values()],
+        });
+        break outer;
+      }
       if (item.name === 'share_item') {
         if (shares.size >= limits.maxSharesPerResource) {
           problems.push(
@@ -134,7 +159,10 @@ export function decodeUserShares(root: Element, limits: Limits = DEFAULT_LIMITS)
         else if (endpoints.size < limits.maxEndpointsPerResource) {
           // Endpoints are (address × port) pairs; duplicates occur in the original's lists.
           endpoints.set(`${endpoint.address}|${endpoint.port}`, endpoint);
-        }
+        } else
+          problems.push(
+            `resource ${name}: more than ${limits.maxEndpointsPerResource} endpoints, ${endpoint.address} ignored`,
+          );
       } else {
         problems.push(`resource ${name}: ignored <${item.name}>`);
       }

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { isIP } from 'node:net';
 import type { Logger } from '@bitween/messages';
 import { client, jid as parseJid, xml, type Client } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
@@ -11,6 +12,7 @@ import {
   sharesEvent,
   type SharesEvent,
 } from '../protocol/pubsub.js';
+import { chooseMechanism, ScramSha1, ScramSha256 } from './scram.js';
 
 export interface SessionOptions {
   /** `xmpp://host:port`, `xmpps://host:port`, or a domain to resolve by DNS SRV. */
@@ -21,7 +23,18 @@ export interface SessionOptions {
   resource: string;
   disco: DiscoInfo;
   log: Logger;
+  /** Reconnect backoff: first delay and cap (ms); each delay is jittered to 50-100 %. */
+  backoff?: { initialMs: number; maxMs: number };
 }
+
+export type RosterSubscription = 'none' | 'to' | 'from' | 'both';
+export interface RosterItem {
+  subscription: RosterSubscription;
+  name: string | null;
+}
+
+export type SubscriptionType = 'subscribe' | 'subscribed' | 'unsubscribe' | 'unsubscribed';
+const SUBSCRIPTION_TYPES = new Set<string>(['subscribe', 'subscribed', 'unsubscribe', 'unsubscribed']);
 
 export interface SessionEvents {
   /** Logged in, roster loaded, presence with caps sent. Fires again after every reconnect. */
@@ -29,10 +42,12 @@ export interface SessionEvents {
   offline: [];
   /** A shares notification from `from` (bare JID), not yet checked against the roster. */
   notification: [from: string, event: SharesEvent];
-  /** Availability of one of our own account's other resources. */
-  sibling: [resource: string, available: boolean];
-  /** The roster changed (a push from the server). */
-  roster: [];
+  /** Availability of a resource of a contact or of our own account (never our own resource). */
+  presence: [bare: string, resource: string, available: boolean];
+  /** A subscription request, approval or cancellation from `bare`. */
+  subscription: [bare: string, type: SubscriptionType];
+  /** The roster changed (the initial roster, or a push from the server): the JIDs concerned. */
+  roster: [jids: string[]];
 }
 
 /** What xmpp.js's iqCallee hands a handler: the IQ and its single child. */
@@ -63,30 +78,57 @@ const RECEIVES_PRESENCE = new Set(['to', 'both']);
  * Reconnects on its own; a failed first login is retried with backoff (never blocks start-up).
  */
 export class XmppSession extends EventEmitter<SessionEvents> {
-  readonly roster = new Map<string, string>();
+  readonly roster = new Map<string, RosterItem>();
   readonly bareJid: string;
   #client: Client;
   #iq: { caller: IqCaller; callee: IqCallee };
   #online = false;
   #stopped = false;
   #retry: NodeJS.Timeout | null = null;
-  #backoff = 1000;
+  readonly #backoffLimits: { initialMs: number; maxMs: number };
+  #backoff: number;
 
   constructor(private readonly opts: SessionOptions) {
     super();
     this.bareJid = `${opts.username}@${opts.domain}`.toLowerCase();
+    this.#backoffLimits = opts.backoff ?? { initialMs: 1000, maxMs: 60_000 };
+    this.#backoff = this.#backoffLimits.initialMs;
+    const plainAllowed = (secure: boolean) => secure || isLoopbackService(opts.service);
+    const credentials = { username: opts.username, password: opts.password };
     this.#client = client({
       service: opts.service,
       domain: opts.domain,
       resource: opts.resource,
-      username: opts.username,
-      password: opts.password,
-    });
-    const { iqCaller, iqCallee, reconnect } = this.#client as unknown as {
+      // Our choice of SASL mechanism: SCRAM-SHA-256, SCRAM-SHA-1, and PLAIN only over TLS or
+      // to a loopback server (xmpp.js would send PLAIN whenever the connection is TLS).
+      credentials: async (
+        authenticate: (c: typeof credentials, mechanism: string) => Promise<void>,
+        mechanisms: string[],
+        _fast: unknown,
+        entity: { isSecure(): boolean },
+      ) => {
+        const secure = entity.isSecure();
+        const mechanism = chooseMechanism(mechanisms, plainAllowed(secure));
+        if (!mechanism)
+          throw new Error(
+            `no acceptable SASL mechanism (offered: ${mechanisms.join(', ') || 'none'}; PLAIN is used only over TLS or loopback)`,
+          );
+        opts.log.debug({ mechanism, tls: secure }, 'authenticating');
+        await authenticate(credentials, mechanism);
+      },
+    } as unknown as Parameters<typeof client>[0]);
+    const { iqCaller, iqCallee, reconnect, saslFactory } = this.#client as unknown as {
       iqCaller: IqCaller;
       iqCallee: IqCallee;
       reconnect: { stop(): void };
+      saslFactory: { _mechs: { name: string; mech: unknown }[] };
     };
+    // Replace xmpp.js's pure-JS SCRAM-SHA-1 (about 1 s per login) with ours, and add SCRAM-SHA-256.
+    saslFactory._mechs = [
+      { name: 'SCRAM-SHA-256', mech: ScramSha256 },
+      { name: 'SCRAM-SHA-1', mech: ScramSha1 },
+      ...saslFactory._mechs.filter((m) => m.name !== 'SCRAM-SHA-1'),
+    ];
     this.#iq = { caller: iqCaller, callee: iqCallee };
     reconnect.stop();
     this.#wire();
@@ -102,7 +144,12 @@ export class XmppSession extends EventEmitter<SessionEvents> {
 
   /** Whether notifications from `bare` are accepted: our own account, or a contact we follow. */
   isTrusted(bare: string): boolean {
-    return bare === this.bareJid || RECEIVES_PRESENCE.has(this.roster.get(bare) ?? '');
+    return bare === this.bareJid || RECEIVES_PRESENCE.has(this.roster.get(bare)?.subscription ?? '');
+  }
+
+  /** Send a directed presence (subscription handling: subscribed, subscribe, unsubscribed). */
+  async sendPresence(to: string, type: SubscriptionType): Promise<void> {
+    await this.#client.send(xml('presence', { to, type }));
   }
 
   start(): void {
@@ -119,14 +166,23 @@ export class XmppSession extends EventEmitter<SessionEvents> {
     }
   }
 
-  async publish(userShares: Element): Promise<void> {
-    await this.#iq.caller.request(xml('iq', { type: 'set' }, publishPayload(userShares)), 30_000);
+  /** Publish `payload` as item `id` of our PEP node `node` (default: the shares node, `current`). */
+  async publish(payload: Element, node?: string, id?: string): Promise<void> {
+    await this.#iq.caller.request(xml('iq', { type: 'set' }, publishPayload(payload, node, id)), 30_000);
   }
 
   /** The current item of our own shares node (our sibling instances' last list), or null. */
   async fetchOwnItem(): Promise<Element | null> {
+    return this.fetchItem();
+  }
+
+  /** The payload of the last item of PEP node `node` of `jid` (default: our own), or null. */
+  async fetchItem(node?: string, jid?: string): Promise<Element | null> {
     try {
-      const reply = await this.#iq.caller.request(xml('iq', { type: 'get' }, itemsQuery()), 30_000);
+      const reply = await this.#iq.caller.request(
+        xml('iq', jid ? { type: 'get', to: jid } : { type: 'get' }, itemsQuery(node)),
+        30_000,
+      );
       return itemsResultPayload(reply.getChild('pubsub'));
     } catch (err) {
       const condition = (err as { condition?: string }).condition;
@@ -136,7 +192,9 @@ export class XmppSession extends EventEmitter<SessionEvents> {
   }
 
   /**
-   * (Re)connect with backoff: 1 s, doubling to 60 s, back to 1 s once online. We drive this
+   * (Re)connect with exponential backoff and jitter: 1 s, doubling to 60 s (each delay drawn
+   * from 50-100 % of that, so instances of an account do not reconnect in lock-step), back to
+   * 1 s once online. We drive this
    * ourselves instead of xmpp.js's reconnect plugin, which retries every second for ever (also
    * with a wrong password) and refuses a new start() after a failed first one.
    */
@@ -146,18 +204,19 @@ export class XmppSession extends EventEmitter<SessionEvents> {
     try {
       if (this.#client.status !== 'offline') await this.#client.stop();
       await this.#client.start();
-      this.#backoff = 1000;
+      this.#backoff = this.#backoffLimits.initialMs;
     } catch (err) {
       if (this.#stopped) return;
-      this.opts.log.error({ err: (err as Error).message, retryInMs: this.#backoff }, 'XMPP login failed');
+      this.opts.log.error({ err: (err as Error).message }, 'XMPP login failed');
       this.#scheduleReconnect();
     }
   }
 
   #scheduleReconnect(): void {
     if (this.#stopped || this.#retry) return;
-    const delay = this.#backoff;
-    this.#backoff = Math.min(delay * 2, 60_000);
+    const delay = Math.round(this.#backoff * (0.5 + Math.random() * 0.5));
+    this.#backoff = Math.min(this.#backoff * 2, this.#backoffLimits.maxMs);
+    this.opts.log.info({ retryInMs: delay }, 'XMPP reconnect scheduled');
     this.#retry = setTimeout(() => void this.#connect(), delay);
   }
 
@@ -191,8 +250,7 @@ export class XmppSession extends EventEmitter<SessionEvents> {
         log.warn({ from }, 'ignored a roster push from a stranger');
         return xml('error', { type: 'cancel' }, xml('forbidden', 'urn:ietf:params:xml:ns:xmpp-stanzas'));
       }
-      this.#applyRoster(ctx.element);
-      this.emit('roster');
+      this.emit('roster', this.#applyRoster(ctx.element));
       return true;
     });
 
@@ -213,8 +271,10 @@ export class XmppSession extends EventEmitter<SessionEvents> {
     const log = this.opts.log;
     try {
       const query = await this.#iq.caller.get(xml('query', { xmlns: NS_ROSTER }), undefined, 30_000);
+      const before = [...this.roster.keys()];
       this.roster.clear();
-      this.#applyRoster(query);
+      const changed = this.#applyRoster(query);
+      this.emit('roster', [...new Set([...before, ...changed])]);
       await this.#client.send(xml('presence', {}, capsElement(this.opts.disco)));
       this.#online = true;
       log.info({ jid: address, contacts: this.roster.size }, 'XMPP online');
@@ -226,15 +286,26 @@ export class XmppSession extends EventEmitter<SessionEvents> {
     }
   }
 
-  #applyRoster(query: Element): void {
+  /** Apply roster items (a result or a push); returns the JIDs concerned. */
+  #applyRoster(query: Element): string[] {
+    const changed: string[] = [];
     for (const item of query.getChildren('item')) {
       const j = item.attrs.jid as string | undefined;
       if (!j) continue;
       const bare = j.toLowerCase();
       const subscription = (item.attrs.subscription as string | undefined) ?? 'none';
+      const name = item.attrs.name as string | undefined;
+      changed.push(bare);
       if (subscription === 'remove') this.roster.delete(bare);
-      else this.roster.set(bare, subscription);
+      else
+        this.roster.set(bare, {
+          subscription: (['to', 'from', 'both'].includes(subscription)
+            ? subscription
+            : 'none') as RosterSubscription,
+          name: name ?? null,
+        });
     }
+    return changed;
   }
 
   #onMessage(stanza: Element): void {
@@ -251,15 +322,28 @@ export class XmppSession extends EventEmitter<SessionEvents> {
     const type = stanza.attrs.type as string | undefined;
     const address = parseJid(from);
     const bare = address.bare().toString().toLowerCase();
-    if (type === 'subscribe') {
-      // The original accepted every subscription request, exposing the list and addresses to
-      // anyone. We never answer one automatically; the user decides in their XMPP client.
-      this.opts.log.info({ from: bare }, 'subscription request left for the user to decide');
+    if (type !== undefined && SUBSCRIPTION_TYPES.has(type)) {
+      this.emit('subscription', bare, type as SubscriptionType);
       return;
     }
-    if (bare === this.bareJid && address.resource && address.resource !== this.opts.resource) {
-      if (type === undefined || type === 'unavailable')
-        this.emit('sibling', address.resource, type === undefined);
-    }
+    const resource = address.resource;
+    if (!resource) return;
+    if (bare === this.bareJid && resource === this.opts.resource) return;
+    if (type === undefined || type === 'unavailable' || type === 'error')
+      this.emit('presence', bare, resource, type === undefined);
   }
+}
+
+/** `xmpp://127.0.0.1:5222`, `xmpps://[::1]:5223`, `xmpp://localhost`, or a bare domain. */
+export function isLoopbackService(service: string): boolean {
+  let host = service;
+  try {
+    if (service.includes('://')) host = new URL(service).hostname;
+  } catch {
+    return false;
+  }
+  host = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1';
 }

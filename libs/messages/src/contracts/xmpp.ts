@@ -38,6 +38,8 @@ export const status = command({
     jid: z.string(),
     online: z.boolean(),
     contacts: z.number().int().nonnegative(),
+    /** Entries (shares, endpoints, resources) or whole lists dropped from contacts' lists as invalid since start. */
+    droppedEntries: z.number().int().nonnegative().optional(),
   }),
 });
 
