@@ -36,12 +36,13 @@ describe('mergeOwnList', () => {
   ];
   const all = () => true;
 
-  it('replaces all of our entries, keeps siblings, drops "" and entries without shares', () => {
+  it('replaces all of our entries, keeps siblings (also those with endpoints only) and drops ""', () => {
     const own = [{ resource: 'laptop/e1', shares: [share(H2)], endpoints: [ep('10.0.0.9')] }];
     expect(mergeOwnList({ base, own, ownResource: 'laptop', keepSibling: all })).toEqual([
       own[0],
       base[2],
       base[3],
+      base[5],
     ]);
   });
 
@@ -50,15 +51,28 @@ describe('mergeOwnList', () => {
     expect(mergeOwnList({ base, own, ownResource: 'laptop', keepSibling: (r) => r !== 'server' })).toEqual([
       own[0],
       base[3],
+      base[5],
     ]);
   });
 
-  it('omits us when we have nothing, and when leaving', () => {
+  it("keeps our endpoints without shares (friends' peer filters need them), omits us when leaving", () => {
     const own = [{ resource: 'laptop/e1', shares: [], endpoints: [ep('10.0.0.9')] }];
-    expect(mergeOwnList({ base, own, ownResource: 'laptop', keepSibling: all })).toEqual([base[2], base[3]]);
+    expect(mergeOwnList({ base, own, ownResource: 'laptop', keepSibling: all })).toEqual([
+      own[0],
+      base[2],
+      base[3],
+      base[5],
+    ]);
+    const nothing = [{ resource: 'laptop/e1', shares: [], endpoints: [] }];
+    expect(mergeOwnList({ base, own: nothing, ownResource: 'laptop', keepSibling: all })).toEqual([
+      base[2],
+      base[3],
+      base[5],
+    ]);
     expect(mergeOwnList({ base, own: null, ownResource: 'laptop', keepSibling: all })).toEqual([
       base[2],
       base[3],
+      base[5],
     ]);
     expect(mergeOwnList({ base: [base[0]!], own: null, ownResource: 'laptop', keepSibling: all })).toEqual(
       [],

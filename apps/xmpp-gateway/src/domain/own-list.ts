@@ -5,8 +5,13 @@ import { isEntryOf, xmppResourceOf } from './entry-names.js';
  * What this instance publishes (the original's per-resource merge): start from the last item
  * our account published (it holds our sibling instances), replace our own entries (one per
  * engine, see entry-names), drop the entry named "", drop entries of sibling instances that are
- * not online (the original kept a crashed instance's entry for ever), omit entries with no
- * shares. `own` null = we are leaving.
+ * not online (the original kept a crashed instance's entry for ever), omit entries with
+ * neither shares nor endpoints. `own` null = we are leaving.
+ *
+ * The original also omitted entries that have endpoints but no shares. We keep them: a friend's
+ * engine accepts connections only from addresses its contacts advertise (the peer filter), so
+ * an instance that only downloads must still say where it connects from. An original reader
+ * sees a resource without share items, which it handles like any other.
  */
 export function mergeOwnList(opts: {
   base: ResourceEntry[];
@@ -21,7 +26,7 @@ export function mergeOwnList(opts: {
       !isEntryOf(r.resource, opts.ownResource) &&
       opts.keepSibling(xmppResourceOf(r.resource)),
   );
-  return [...(opts.own ?? []), ...siblings].filter((r) => r.shares.length > 0);
+  return [...(opts.own ?? []), ...siblings].filter((r) => r.shares.length > 0 || r.endpoints.length > 0);
 }
 
 /** A comparable form of a list (entry order does not matter on the wire). */

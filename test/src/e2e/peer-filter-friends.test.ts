@@ -1,0 +1,79 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  Cleanup,
+  sha256File,
+  startNode,
+  startProsody,
+  waitFor,
+  writeRandomFile,
+  type BitweenNode,
+  type SharesResult,
+  type TorrentsResult,
+} from '../harness/index.js';
+
+/**
+ * The peer filter as users get it: no BITWEEN_PEER_ALLOW, so alice's engine accepts a
+ * connection only from an address one of her contacts advertises. bob shares nothing: he must
+ * still advertise where his engine connects from, or alice refuses him.
+ */
+describe('friends download through the default peer filter', () => {
+  const cleanup = new Cleanup();
+  let alice: BitweenNode;
+  let bob: BitweenNode;
+
+  beforeAll(async () => {
+    const prosody = await startProsody(cleanup, {
+      accounts: [
+        { user: 'alice', password: 'alice-pw' },
+        { user: 'bob', password: 'bob-pw' },
+      ],
+      friends: ['alice', 'bob'],
+    });
+    const env = { BITWEEN_PEER_ALLOW: '' };
+    [alice, bob] = await Promise.all([
+      startNode(cleanup, { user: 'alice', password: 'alice-pw', prosody, env, name: 'pf-alice' }),
+      startNode(cleanup, { user: 'bob', password: 'bob-pw', prosody, env, name: 'pf-bob' }),
+    ]);
+  });
+  afterAll(() => cleanup.run());
+
+  it('alice knows where bob connects from although he shares nothing', async () => {
+    const resource = await waitFor(
+      async () => {
+        const { shares } = await alice.rpc.result<SharesResult>('xmpp.get_shares');
+        return Object.values(shares[bob.jid] ?? {}).find((r) => r.ip_v4.length > 0);
+      },
+      { what: "bob's endpoints at alice" },
+    );
+    expect(Object.keys(resource.shares)).toEqual([]);
+    expect(resource.ip_v4[0]?.[0]).toBe('127.0.0.1');
+  });
+
+  it('bob downloads alice’s share, bytes equal', async () => {
+    const path = join(alice.dirs.shares, 'filtered.bin');
+    const sha256 = await writeRandomFile(path, 4 * 1024 * 1024);
+    expect(await alice.rpc.result('bt.add_path', { path })).toBe(true);
+    const { torrents } = await alice.rpc.result<TorrentsResult>('bt.get_torrents');
+    const hash = torrents.find((t) => t.name === 'filtered.bin')!.hash;
+    await waitFor(
+      async () => {
+        const { shares } = await bob.rpc.result<SharesResult>('xmpp.get_shares');
+        return Object.values(shares[alice.jid] ?? {}).some((r) => hash in r.shares);
+      },
+      { what: "alice's share at bob" },
+    );
+    expect(await bob.rpc.result('bt.add_torrent_by_hash', { hash })).toBe(true);
+    await waitFor(
+      async () => {
+        const { torrents: mine } = await bob.rpc.result<TorrentsResult>('bt.get_torrents');
+        const t = mine.find((x) => x.hash === hash);
+        return t?.state === 'seeding';
+      },
+      { what: 'the download to finish through the peer filter', timeoutMs: 120_000 },
+    );
+    expect(await sha256File(join(bob.dirs.downloads, 'filtered.bin'))).toBe(sha256);
+    // alice's engine judged bob's connection by his advertised address, not by an allow list.
+    expect(alice.engine.logs.filter((l) => l.msg === 'dropped a connection from a stranger')).toEqual([]);
+  });
+});
