@@ -1,17 +1,14 @@
 import { EventEmitter } from 'node:events';
-import { access, constants, mkdir, readdir, stat } from 'node:fs/promises';
+import { access, constants, mkdir, stat } from 'node:fs/promises';
 import { isIPv6 } from 'node:net';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { BusError, type Endpoint, type Logger, type TorrentStatus } from '@bitween/messages';
-import createTorrent from 'create-torrent';
-import parseTorrent from 'parse-torrent';
 import WebTorrent, { type Torrent } from 'webtorrent';
+import { createTorrentFile } from './hashing/create-torrent-file.js';
 import { checkAllowed, filesOutside, isInside } from './paths.js';
 import { pieceLengthFor } from './piece-length.js';
+import { FastResume } from './resume/fast-resume.js';
 import type { StateStore, TorrentRecord } from './state-store.js';
-
-const createTorrentAsync = promisify(createTorrent);
 
 /** Friends only: no trackers, DHT, local discovery, PEX, port mapping, web seeds or uTP. */
 const CLIENT_OPTIONS = {
@@ -61,6 +58,9 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
   readonly #entries = new Map<string, Entry>();
   /** Endpoints friends advertise per info-hash (from the gateway), for dialling and redialling. */
   readonly #peerBook = new Map<string, string[]>();
+  readonly #resume: FastResume;
+  /** Torrent creations under way, stopped at shutdown. */
+  readonly #hashing = new AbortController();
   #stopped = false;
 
   private constructor(
@@ -68,6 +68,7 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     private readonly opts: EngineOptions,
   ) {
     super();
+    this.#resume = new FastResume(opts.store.dir, opts.log);
     client.on('error', (err: Error) => {
       if (this.#stopped) return;
       opts.log.error({ err }, 'BitTorrent client failed');
@@ -107,20 +108,25 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     } catch {
       throw new BusError('failed', `${abs} is not readable by the engine`);
     }
-    const size = info.isFile() ? info.size : await folderSize(real);
     const started = Date.now();
+    this.opts.log.info({ path: real }, 'hashing');
     let torrentFile: Uint8Array;
+    let infoHash: string;
+    let size: number;
     try {
-      torrentFile = await createTorrentAsync(real, {
+      // Hashed in a worker thread: transfers of other torrents go on meanwhile.
+      ({
+        torrentFile,
+        infoHash,
+        layout: { length: size },
+      } = await createTorrentFile(real, {
         createdBy: 'bitween',
-        announceList: [],
-        urlList: [],
-        pieceLength: pieceLengthFor(size),
-      });
+        pieceLength: pieceLengthFor,
+        signal: this.#hashing.signal,
+      }));
     } catch (err) {
       throw new BusError('failed', `could not read ${abs}: ${(err as Error).message}`);
     }
-    const { infoHash } = await parseTorrent(torrentFile);
     const existing = this.#entries.get(infoHash);
     if (existing) return { torrent: this.#status(existing), created: false };
 
@@ -133,8 +139,9 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     // The data was hashed a moment ago: no need to verify it again.
     const entry = this.#attach(record, torrentFile, true);
     this.opts.log.info({ hash: infoHash, path: real, size, ms: Date.now() - started }, 'sharing path');
-    await this.opts.store.save(record);
+    // The record makes the torrent exist on restart: written last.
     await this.opts.store.saveMetadata(infoHash, torrentFile);
+    await this.opts.store.save(record);
     await this.#settled(entry);
     return { torrent: this.#status(entry), created: true };
   }
@@ -169,6 +176,7 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     if (!entry)
       throw new BusError('not_found', `no torrent with hash ${hash} on engine ${this.opts.engineId}`);
     this.#entries.delete(hash);
+    await this.#resume.forget(hash);
     if (entry.torrent && !entry.torrent.destroyed) {
       await this.client.remove(entry.torrent, { destroyStore: false });
     }
@@ -215,27 +223,57 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#hashing.abort(new Error('the engine is stopping'));
+    // Bitfields as they are now, written once no more data arrives.
+    const resume = this.#resume.snapshot();
     await new Promise<void>((resolve) => this.client.destroy(() => resolve()));
+    await this.#resume.write(resume);
   }
 
   // ---- internals ---------------------------------------------------------------------------
 
   async #restore(): Promise<void> {
+    const started = Date.now();
     const stored = await this.opts.store.load();
-    for (const { record, torrentFile } of stored) {
-      this.#attach(record, torrentFile, false);
-    }
-    if (stored.length > 0) this.opts.log.info({ torrents: stored.length }, 'restored torrents');
+    // Torrents whose files are unchanged since their bitfield was saved skip verification.
+    const decisions = await Promise.all(
+      stored.map(({ record, torrentFile }) =>
+        torrentFile ? this.#resume.startup(record.hash, record.savePath) : Promise.resolve(null),
+      ),
+    );
+    const checking: Entry[] = [];
+    stored.forEach(({ record, torrentFile }, i) => {
+      const decision = decisions[i];
+      const bitfield = decision?.kind === 'resume' ? decision.bitfield : undefined;
+      const entry = this.#attach(record, torrentFile, false, bitfield);
+      if (torrentFile) checking.push(entry);
+    });
+    if (stored.length === 0) return;
+    const resumed = decisions.filter((d) => d?.kind === 'resume').length;
+    this.opts.log.info({ torrents: stored.length, resumed }, 'restored torrents');
+    void Promise.all(checking.map((e) => this.#settled(e))).then(() =>
+      this.opts.log.info(
+        { torrents: checking.length, resumed, verified: checking.length - resumed, ms: Date.now() - started },
+        'restored torrents ready',
+      ),
+    );
   }
 
-  #attach(record: TorrentRecord, torrentFile: Uint8Array | null, skipVerify: boolean): Entry {
+  #attach(
+    record: TorrentRecord,
+    torrentFile: Uint8Array | null,
+    skipVerify: boolean,
+    bitfield?: Uint8Array,
+  ): Entry {
     const torrent = this.client.add(torrentFile ?? `magnet:?xt=urn:btih:${record.hash}`, {
       path: record.savePath,
       skipVerify,
       announce: [],
+      ...(bitfield ? { bitfield } : {}),
     });
     const entry: Entry = { hash: record.hash, record, torrent, hasMetadata: false, error: null };
     this.#entries.set(record.hash, entry);
+    this.#resume.track(record.hash, torrent, record.savePath, bitfield);
     const log = this.opts.log;
     torrent.once('infoHash', () => this.#dial(entry, this.#peerBook.get(entry.hash) ?? []));
     torrent.once('metadata', () => this.#onMetadata(entry, torrent));
@@ -381,14 +419,6 @@ async function listen(ports: { from: number; to: number }, log: Logger): Promise
     log.debug({ port }, 'port in use, trying the next');
   }
   throw new Error('BITWEEN_TORRENT_PORT: empty port range');
-}
-
-async function folderSize(dir: string): Promise<number> {
-  let total = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) total += (await stat(path.join(entry.parentPath, entry.name))).size;
-  }
-  return total;
 }
 
 /** Seconds to completion at the current download rate; null when done, stalled or unknown. */

@@ -52,6 +52,11 @@ declare module 'webtorrent' {
     readonly destroyed: boolean;
     readonly paused: boolean;
     readonly metadata: Uint8Array | null;
+    /** Verified pieces (set once the metadata is known). */
+    readonly bitfield: { readonly buffer: Uint8Array; get(index: number): boolean } | null;
+    /** One entry per piece (null once verified). */
+    readonly pieces: readonly unknown[];
+    readonly pieceLength: number;
     readonly progress: number;
     readonly downloaded: number;
     readonly uploaded: number;
