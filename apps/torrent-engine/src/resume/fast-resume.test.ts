@@ -51,10 +51,15 @@ describe('FastResume', () => {
     resume = new FastResume(dir, log, { quietMs: 50, maxDelayMs: 200 });
     vi.clearAllMocks();
   });
-  afterEach(() => rm(dir, { recursive: true, force: true }));
+  afterEach(async () => {
+    resume.snapshot(); // no more saves…
+    await resume.write([]); // …and none under way
+    await rm(dir, { recursive: true, force: true });
+  });
 
   /** A complete torrent of a.bin and b.bin (10 pieces), tracked and saved. */
   async function savedComplete(): Promise<FakeTorrent> {
+    await rm(file(), { force: true }); // so the wait below sees this save, not an earlier one
     const t = new FakeTorrent(10, [{ path: 'a.bin' }, { path: 'b.bin' }]);
     resume.track(HASH, t.asTorrent(), dir);
     for (let i = 0; i < 10; i++) t.verify(i);
