@@ -1,8 +1,12 @@
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { HashFile, HashJob, WorkerMessage } from './protocol.js';
 
 export interface HashOptions {
-  /** Worker threads sharing the pieces (each also keeps a read in flight); default 1. */
+  /**
+   * Worker threads sharing the pieces (each also keeps a read in flight); default 2 (1 on a
+   * single core). Measured here on 2 cores for 1 GiB: 1 thread ≈ 1.1–1.6 GB/s, 2 ≈ 1.7–2.0 GB/s.
+   */
   threads?: number;
   /** Bytes read at once per worker; default 8 MiB. */
   chunkBytes?: number;
@@ -10,6 +14,8 @@ export interface HashOptions {
   onProgress?: (hashed: number, total: number) => void;
   signal?: AbortSignal;
 }
+
+const DEFAULT_THREADS = Math.min(2, availableParallelism());
 
 // Node runs the worker from source (type stripping) under vitest, and from dist in production.
 const workerUrl = new URL(
@@ -39,7 +45,7 @@ export async function hashPieces(
   if (pieceCount === 0) return out;
   opts.signal?.throwIfAborted();
 
-  const threads = Math.max(1, Math.min(opts.threads ?? 1, pieceCount));
+  const threads = Math.max(1, Math.min(opts.threads ?? DEFAULT_THREADS, pieceCount));
   const perWorker = Math.ceil(pieceCount / threads);
   // Only the files a worker's range touches are sent to it.
   const jobs: HashJob[] = [];
