@@ -8,6 +8,7 @@ COPY libs/messages/package.json libs/messages/
 COPY libs/runtime/package.json libs/runtime/
 COPY libs/webrtc-polyfill/ libs/webrtc-polyfill/
 COPY apps/api/package.json apps/api/
+COPY apps/cli/package.json apps/cli/
 COPY apps/torrent-engine/package.json apps/torrent-engine/
 COPY apps/xmpp-gateway/package.json apps/xmpp-gateway/
 COPY test/package.json test/
@@ -36,11 +37,14 @@ COPY --from=build /src/libs/runtime/package.json libs/runtime/
 COPY --from=build /src/libs/runtime/dist libs/runtime/dist
 COPY --from=build /src/apps/api/package.json apps/api/
 COPY --from=build /src/apps/api/dist apps/api/dist
+COPY --from=build /src/apps/cli/package.json apps/cli/
+COPY --from=build /src/apps/cli/dist apps/cli/dist
 COPY --from=build /src/apps/torrent-engine/package.json apps/torrent-engine/
 COPY --from=build /src/apps/torrent-engine/dist apps/torrent-engine/dist
 COPY --from=build /src/apps/xmpp-gateway/package.json apps/xmpp-gateway/
 COPY --from=build /src/apps/xmpp-gateway/dist apps/xmpp-gateway/dist
-RUN mkdir -p /data/downloads /data/state /shares && chown -R node:node /data
+RUN mkdir -p /data/downloads /data/state /data/api /shares && chown -R node:node /data \
+  && ln -s /app/apps/cli/dist/main.js /usr/local/bin/bitween && chmod +x apps/cli/dist/main.js
 USER node
 VOLUME ["/data"]
 CMD ["node", "apps/api/dist/main.js"]

@@ -1,13 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import {
   Bus,
   BusError,
   EngineRegistry,
   ServiceHost,
+  SettingsStore,
   engine,
   serviceNames,
   xmpp,
@@ -21,6 +17,8 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from './app.js';
 import { loadApiConfig } from './config.js';
+import { EventLog } from './events/event-log.js';
+import { startNatsServer, type NatsServer } from './testing/nats-server.js';
 
 /*
  * The api against a real nats-server, with test peers that speak the real protocol on it: an
@@ -34,42 +32,6 @@ const H_STALE = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'; // in e1's registry 
 const TOKEN = 'correct-horse-battery-staple';
 
 const log = createLogger('api-test', 'silent');
-
-interface NatsServer {
-  url: string;
-  stop(): Promise<void>;
-}
-
-/** Start nats-server with JetStream on a free port; resolves once it is ready for clients. */
-async function startNatsServer(): Promise<NatsServer> {
-  const dir = await mkdtemp(join(tmpdir(), 'bitween-api-test-'));
-  const proc: ChildProcess = spawn('nats-server', ['-a', '127.0.0.1', '-p', '-1', '-js', '-sd', dir], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  const stop = async () => {
-    if (proc.exitCode === null) proc.kill('SIGTERM');
-    await exited;
-    await rm(dir, { recursive: true, force: true });
-  };
-  const url = await new Promise<string>((resolve, reject) => {
-    let port: string | undefined;
-    const lines = createInterface({ input: proc.stderr! });
-    lines.on('line', (line) => {
-      port ??= /Listening for client connections on 127\.0\.0\.1:(\d+)/.exec(line)?.[1];
-      if (/Server is ready/.test(line)) {
-        if (port) resolve(`nats://127.0.0.1:${port}`);
-        else reject(new Error('nats-server is ready but did not say its port'));
-      }
-    });
-    proc.once('error', reject);
-    proc.once('exit', (code) => reject(new Error(`nats-server exited with ${code}`)));
-  }).catch(async (err: unknown) => {
-    await stop();
-    throw err;
-  });
-  return { url, stop };
-}
 
 const torrent = (over: Partial<TorrentStatus> = {}): TorrentStatus => ({
   hash: H1,
@@ -210,14 +172,11 @@ beforeAll(async () => {
   const bus = new Bus(apiNc, log);
   const registry = await EngineRegistry.open(apiNc, log);
   const config = loadApiConfig({ BITWEEN_DEFAULT_TIMEOUT_MS: '2000', BITWEEN_ADD_PATH_TIMEOUT_MS: '300' });
-  app = await buildApp({ bus, registry, log, config, version: '9.9.9' });
-  authApp = await buildApp({
-    bus,
-    registry,
-    log,
-    config: { ...config, BITWEEN_API_TOKEN: TOKEN },
-    version: '9.9.9',
-  });
+  const settings = await SettingsStore.open(apiNc, log);
+  const events = await EventLog.open(apiNc, log, { maxAgeMs: 60_000, maxEvents: 1000, maxBytes: 1 << 20 });
+  const deps = { bus, registry, settings, events, log, config, version: '9.9.9', apiKey: TOKEN };
+  app = await buildApp(deps);
+  authApp = await buildApp(deps);
 });
 
 afterAll(async () => {
@@ -232,7 +191,12 @@ afterAll(async () => {
 });
 
 let nextId = 1;
-function post(target: FastifyInstance, body: unknown, headers: Record<string, string> = {}) {
+/** `app` gets the key by default; `authApp` is for the tests of refusals. */
+function post(
+  target: FastifyInstance,
+  body: unknown,
+  headers: Record<string, string> = target === app ? { 'x-api-key': TOKEN } : {},
+) {
   return target.inject({
     method: 'POST',
     url: '/api',
@@ -487,7 +451,7 @@ describe('JSON-RPC framing', () => {
     const res = await app.inject({
       method: 'POST',
       url: '/api',
-      headers: { 'content-type': 'text/plain' },
+      headers: { 'content-type': 'text/plain', 'x-api-key': TOKEN },
       payload: '{}',
     });
     expect(res.statusCode).toBe(415);
@@ -505,7 +469,7 @@ describe('bearer auth', () => {
     expect(res.json()).toEqual({
       jsonrpc: '2.0',
       id: null,
-      error: { code: -32000, message: 'unauthorized: missing bearer token' },
+      error: { code: -32000, message: expect.stringMatching(/^unauthorized: missing API key/) as unknown },
     });
     expect(
       (await post(authApp, versions, { authorization: 'Bearer wrong-token-of-some-length' })).statusCode,

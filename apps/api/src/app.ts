@@ -1,25 +1,50 @@
+import cors from '@fastify/cors';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import type { Bus } from '@bitween/messages';
 import type { Logger } from '@bitween/runtime';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
+import { apiKeyVerifier } from './auth/api-key.js';
+import { FailureLimiter } from './auth/failure-limiter.js';
+import auth from './auth/plugin.js';
 import type { ApiConfig } from './config.js';
-import auth from './plugins/auth.js';
+import type { EventLog } from './events/event-log.js';
+import { notFoundHandler, problemErrorHandler } from './rest/errors.js';
+import type { Settings } from './rest/daemon.js';
+import { restApi } from './rest/plugin.js';
 import health from './routes/health.js';
 import rpcRoutes from './routes/rpc.js';
 import type { Registry } from './rpc/method.js';
 import { allMethods } from './rpc/methods.js';
 import { RpcHandler } from './rpc/server.js';
+import { FriendService } from './services/friends.js';
+import { TorrentService } from './services/torrents.js';
 
 export interface AppDeps {
   bus: Bus;
   registry: Registry;
+  settings: Settings;
+  events: EventLog;
   log: Logger;
   config: ApiConfig;
-  /** bitween's version, reported by `Api.versions`. */
+  /** bitween's version, reported by `Api.versions` and `/v1/status`. */
   version: string;
+  /** The API key every request but `/health` (and the docs) must carry. */
+  apiKey: string;
 }
 
+/** Routes reachable without the key: the documentation (the same schema as in the repository). */
+const PUBLIC_PREFIXES = ['/docs', '/openapi.json'];
+
 /** The HTTP app, not listening: `main` listens, tests use `app.inject()`. */
-export async function buildApp({ bus, registry, log, config, version }: AppDeps): Promise<FastifyInstance> {
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { bus, registry, log, config, version } = deps;
   // Typed as fastify's base logger so the instance (and its plugins) keep fastify's default types.
   const loggerInstance: FastifyBaseLogger = log;
   const app = Fastify({
@@ -28,9 +53,84 @@ export async function buildApp({ bus, registry, log, config, version }: AppDeps)
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
   });
-  const rpc = new RpcHandler(allMethods({ bus, registry, log, config, version }), log);
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(problemErrorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+  app.addHook('onRoute', (route) => {
+    if (PUBLIC_PREFIXES.some((p) => route.url.startsWith(p)))
+      route.config = { ...route.config, public: true };
+  });
 
-  await app.register(auth, { token: config.BITWEEN_API_TOKEN });
+  if (config.BITWEEN_API_CORS_ORIGINS.length > 0) {
+    const any = config.BITWEEN_API_CORS_ORIGINS.includes('*');
+    await app.register(cors, {
+      origin: any ? '*' : config.BITWEEN_API_CORS_ORIGINS,
+      methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+      allowedHeaders: ['content-type', 'authorization', 'x-api-key', 'last-event-id'],
+      maxAge: 600,
+    });
+  }
+  await app.register(auth, {
+    verifyApiKey: apiKeyVerifier(deps.apiKey),
+    limiter: new FailureLimiter({
+      max: config.BITWEEN_AUTH_MAX_FAILURES,
+      windowMs: config.BITWEEN_AUTH_WINDOW_MS,
+    }),
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'bitween API',
+        version,
+        description:
+          'Friend-to-friend file sharing daemon. Every request but GET /health needs the API key ' +
+          '(X-API-Key or Authorization: Bearer). Errors are application/problem+json (RFC 9457).',
+      },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+          bearer: { type: 'http', scheme: 'bearer' },
+        },
+      },
+      security: [{ apiKey: [] }, { bearer: [] }],
+      tags: [
+        { name: 'torrents', description: 'own torrents: shared and downloading' },
+        { name: 'shares', description: "friends' shares" },
+        { name: 'contacts', description: 'XMPP contacts and subscription requests' },
+        { name: 'events', description: 'live events' },
+        { name: 'daemon', description: 'settings and status' },
+      ],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+
+  const torrents = new TorrentService(
+    bus,
+    registry,
+    log,
+    config.BITWEEN_DEFAULT_TIMEOUT_MS,
+    config.BITWEEN_ADD_PATH_TIMEOUT_MS,
+  );
+  const friends = new FriendService(bus, config.BITWEEN_DEFAULT_TIMEOUT_MS);
+  await app.register(
+    restApi({
+      torrents,
+      friends,
+      settings: deps.settings,
+      events: deps.events,
+      version,
+      natsClosed: () => bus.nc.isClosed(),
+    }),
+    { prefix: '/v1' },
+  );
+
+  const rpc = new RpcHandler(allMethods({ bus, registry, log, config, version }), log);
   await app.register(health, { bus, registry, timeoutMs: config.BITWEEN_DEFAULT_TIMEOUT_MS });
   await app.register(rpcRoutes, { rpc });
   return app;

@@ -2,8 +2,8 @@ import { env, loadConfig } from '@bitween/runtime';
 import { z } from 'zod';
 
 /**
- * The api's environment. Every answer the api gives comes from NATS, so NATS is all it needs
- * besides where to listen and the optional bearer token.
+ * The api's environment. Every answer the api gives comes from NATS; besides where to listen it
+ * needs only a data directory (for the API key), CORS origins and the events stream's limits.
  */
 export const ApiConfigSchema = z.object({
   BITWEEN_NATS_URL: env.natsUrl(),
@@ -11,11 +11,28 @@ export const ApiConfigSchema = z.object({
   /** Loopback by default: the original bound 0.0.0.0 without any authentication. */
   BITWEEN_API_HOST: z.string().min(1).default('127.0.0.1'),
   BITWEEN_API_PORT: env.port(5000),
+  /** Where the api keeps its API key (`<dir>/api-key`, generated on first start). */
+  BITWEEN_DATA_DIR: z.string().min(1).default('./data'),
   /**
-   * When set, every request except `GET /health` must carry `Authorization: Bearer <token>`.
-   * Required in practice as soon as the api listens beyond loopback.
+   * Overrides the generated API key (then no key file is written). Every request except
+   * `GET /health` needs the key: `X-API-Key: <key>` or `Authorization: Bearer <key>`.
    */
   BITWEEN_API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Browser origins allowed to call the api (CORS), comma-separated; none by default. `*` = any. */
+  BITWEEN_API_CORS_ORIGINS: env
+    .list(z.string().regex(/^(\*|https?:\/\/[^/\s]+)$/, 'must be * or http(s)://host[:port]'))
+    .default([]),
+  /** Failed authentications an address may make per window before it is refused (429). */
+  BITWEEN_AUTH_MAX_FAILURES: z.coerce.number().int().positive().default(10),
+  BITWEEN_AUTH_WINDOW_MS: env.positiveMs(60_000),
+  /** Limits of the events stream (JetStream `BITWEEN_EVENTS`): age, count, bytes. */
+  BITWEEN_EVENTS_MAX_AGE_MS: env.positiveMs(24 * 60 * 60 * 1000),
+  BITWEEN_EVENTS_MAX_COUNT: z.coerce.number().int().positive().default(100_000),
+  BITWEEN_EVENTS_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024 * 1024),
   /** How long a NATS request may take (lists, status, remove, add-hash). */
   BITWEEN_DEFAULT_TIMEOUT_MS: env.positiveMs(5000),
   /** `bt.add_path` hashes the whole file or folder before it answers: allow it a long time. */

@@ -1,7 +1,9 @@
-import { Bus, EngineRegistry } from '@bitween/messages';
+import { Bus, EngineRegistry, SettingsStore } from '@bitween/messages';
 import { connectNats, createLogger, packageVersion, runService } from '@bitween/runtime';
 import { buildApp } from './app.js';
+import { loadOrCreateApiKey } from './auth/api-key.js';
 import { isLoopback, loadApiConfig, logLevelFrom } from './config.js';
+import { EventLog } from './events/event-log.js';
 
 await runService({
   name: 'api',
@@ -10,19 +12,41 @@ await runService({
   log: () => createLogger('api', logLevelFrom(process.env)),
   start: async (log) => {
     const config = loadApiConfig();
-    if (!config.BITWEEN_API_TOKEN && !isLoopback(config.BITWEEN_API_HOST)) {
+    const apiKey = await loadOrCreateApiKey(config.BITWEEN_DATA_DIR, config.BITWEEN_API_TOKEN);
+    if (apiKey.source === 'generated') {
+      // Shown once, on the start that created it; afterwards read it from the file (or `bitween api-key`).
+      log.info({ apiKey: apiKey.key, file: apiKey.path }, 'generated the API key (shown only this once)');
+    } else {
+      log.info({ source: apiKey.source, file: apiKey.path }, 'API key loaded');
+    }
+    if (!isLoopback(config.BITWEEN_API_HOST)) {
       log.warn(
         { host: config.BITWEEN_API_HOST },
-        'the api listens beyond loopback without BITWEEN_API_TOKEN: anyone who reaches it can share paths of this host',
+        'the api listens beyond loopback: use TLS in front of it (a reverse proxy)',
       );
     }
     const nc = await connectNats(config.BITWEEN_NATS_URL, 'bitween-api', log);
     try {
       const bus = new Bus(nc, log);
       const registry = await EngineRegistry.open(nc, log);
-      const app = await buildApp({ bus, registry, log, config, version: packageVersion(import.meta.url) });
+      const settings = await SettingsStore.open(nc, log);
+      const events = await EventLog.open(nc, log, {
+        maxAgeMs: config.BITWEEN_EVENTS_MAX_AGE_MS,
+        maxEvents: config.BITWEEN_EVENTS_MAX_COUNT,
+        maxBytes: config.BITWEEN_EVENTS_MAX_BYTES,
+      });
+      const app = await buildApp({
+        bus,
+        registry,
+        settings,
+        events,
+        log,
+        config,
+        version: packageVersion(import.meta.url),
+        apiKey: apiKey.key,
+      });
       const address = await app.listen({ host: config.BITWEEN_API_HOST, port: config.BITWEEN_API_PORT });
-      log.info({ address, auth: config.BITWEEN_API_TOKEN ? 'bearer' : 'none' }, 'api listening');
+      log.info({ address, cors: config.BITWEEN_API_CORS_ORIGINS }, 'api listening');
       return async () => {
         await app.close();
         await nc.drain();

@@ -44,9 +44,16 @@ export const EngineConfig = z.object({
   /** Directories that may be shared or downloaded into; any path when empty. */
   BITWEEN_ALLOWED_PATHS: env.list(AbsolutePath).default([]),
   BITWEEN_HEARTBEAT_MS: env.positiveMs(10_000),
-  BITWEEN_PROGRESS_INTERVAL_MS: env.positiveMs(1_000),
+  /** At most one progress event per torrent per interval; at least 500 ms (≤ 2 per second). */
+  BITWEEN_PROGRESS_INTERVAL_MS: env
+    .positiveMs(1_000)
+    .pipe(z.number().min(500, 'must be at least 500 (at most 2 progress events per second)')),
   /** How often incomplete torrents without peers dial the known endpoints again. */
   BITWEEN_RECONNECT_MS: env.positiveMs(30_000),
+  /** Watch folder: files and folders dropped here are shared, .torrent files added. Off when unset. */
+  BITWEEN_WATCH_DIR: AbsolutePath.optional(),
+  /** A watch-folder entry is taken once it has not changed for this long. */
+  BITWEEN_WATCH_STABLE_MS: env.positiveMs(5_000),
 });
 export type EngineConfig = z.output<typeof EngineConfig>;
 

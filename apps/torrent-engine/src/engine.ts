@@ -2,13 +2,26 @@ import { EventEmitter } from 'node:events';
 import { access, constants, mkdir, stat } from 'node:fs/promises';
 import { isIPv6 } from 'node:net';
 import path from 'node:path';
-import { BusError, type Endpoint, type Logger, type TorrentStatus } from '@bitween/messages';
-import WebTorrent, { type Torrent } from 'webtorrent';
+import {
+  BusError,
+  DEFAULT_ENGINE_SETTINGS,
+  type EngineSettings,
+  type Endpoint,
+  type Logger,
+  type TorrentStatus,
+} from '@bitween/messages';
+import parseTorrent from 'parse-torrent';
+import WebTorrent, { type Torrent, type Wire } from 'webtorrent';
+import { executeDeletion, planDeletion } from './controls/delete-data.js';
+import { TorrentLimits } from './controls/limits.js';
+import { planQueue } from './controls/queue.js';
+import { applyFileChanges, rangesComplete, wantedPieceRanges, wantedTotals } from './controls/selection.js';
 import { createTorrentFile } from './hashing/create-torrent-file.js';
 import { checkAllowed, filesOutside, isInside } from './paths.js';
 import { pieceLengthFor } from './piece-length.js';
 import { FastResume } from './resume/fast-resume.js';
 import type { StateStore, TorrentRecord } from './state-store.js';
+import { TorrentTrackers } from './trackers.js';
 
 /** Friends only: no trackers, DHT, local discovery, PEX, port mapping, web seeds or uTP. */
 const CLIENT_OPTIONS = {
@@ -25,10 +38,25 @@ const CLIENT_OPTIONS = {
 
 interface Entry {
   readonly hash: string;
-  readonly record: TorrentRecord;
+  record: TorrentRecord;
   torrent: Torrent | null;
   hasMetadata: boolean;
   error: string | null;
+  /** Held back by maxActiveDownloads (state `queued`). */
+  queued: boolean;
+  /** Every wanted piece is verified. */
+  complete: boolean;
+  /** A completion check is scheduled (pieces verify in bursts). */
+  checkPending: boolean;
+  readonly limits: TorrentLimits;
+  trackers: TorrentTrackers | null;
+  /** The torrent's file paths once the metadata is known (what remove with data deletes). */
+  files: string[];
+}
+
+/** Optional parts of an add request. */
+export interface AddOptions {
+  trackers?: string[] | undefined;
 }
 
 export interface EngineOptions {
@@ -38,6 +66,8 @@ export interface EngineOptions {
   ports: { from: number; to: number };
   store: StateStore;
   log: Logger;
+  /** Daemon-wide settings at start (limits, queue); later changes via applySettings. */
+  settings?: EngineSettings;
 }
 
 export interface EngineEvents {
@@ -45,6 +75,10 @@ export interface EngineEvents {
   changed: [];
   /** The BitTorrent client died (e.g. its listening socket failed); the engine must restart. */
   fatal: [Error];
+  /** A torrent appeared (added or restored). */
+  added: [TorrentStatus];
+  /** A torrent was removed. */
+  removed: [{ hash: string; deleteData: boolean }];
 }
 
 const peerAddress = (e: Endpoint) =>
@@ -61,6 +95,7 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
   readonly #resume: FastResume;
   /** Torrent creations under way, stopped at shutdown. */
   readonly #hashing = new AbortController();
+  #settings: EngineSettings = DEFAULT_ENGINE_SETTINGS;
   #stopped = false;
 
   private constructor(
@@ -79,6 +114,7 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
   static async start(opts: EngineOptions): Promise<TorrentEngine> {
     const client = await listen(opts.ports, opts.log);
     const engine = new TorrentEngine(client, opts);
+    if (opts.settings) engine.applySettings(opts.settings);
     await opts.store.init();
     await engine.#restore();
     return engine;
@@ -94,7 +130,10 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
 
   // ---- commands ----------------------------------------------------------------------------
 
-  async addPath(requested: string): Promise<{ torrent: TorrentStatus; created: boolean }> {
+  async addPath(
+    requested: string,
+    opts: AddOptions = {},
+  ): Promise<{ torrent: TorrentStatus; created: boolean }> {
     const abs = path.resolve(requested);
     const allowed = await checkAllowed(abs, this.opts.allowedPaths);
     if (!allowed.ok)
@@ -135,6 +174,7 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
       source: 'path',
       savePath: path.dirname(real),
       addedAt: Date.now(),
+      ...withTrackers(opts),
     };
     // The data was hashed a moment ago: no need to verify it again.
     const entry = this.#attach(record, torrentFile, true);
@@ -143,10 +183,50 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     await this.opts.store.saveMetadata(infoHash, torrentFile);
     await this.opts.store.save(record);
     await this.#settled(entry);
-    return { torrent: this.#status(entry), created: true };
+    return this.#announceAdded(entry);
   }
 
-  async addHash(hash: string, savePath?: string): Promise<{ torrent: TorrentStatus; created: boolean }> {
+  async addHash(
+    hash: string,
+    savePath?: string,
+    opts: AddOptions = {},
+  ): Promise<{ torrent: TorrentStatus; created: boolean }> {
+    return this.#addDownload(hash, null, savePath, opts);
+  }
+
+  /** Add a torrent from its metainfo (a .torrent file): downloads from peers into the save path. */
+  async addTorrentFile(
+    metainfo: Uint8Array,
+    savePath?: string,
+    opts: AddOptions = {},
+  ): Promise<{ torrent: TorrentStatus; created: boolean }> {
+    if (metainfo.length > 700 * 1024)
+      throw new BusError('invalid_request', 'metainfo is larger than 700 KiB');
+    let parsed: Awaited<ReturnType<typeof parseTorrent>>;
+    try {
+      parsed = await parseTorrent(metainfo);
+    } catch (err) {
+      throw new BusError('invalid_request', `not a valid .torrent: ${(err as Error).message}`);
+    }
+    if (!parsed.files || parsed.length === undefined) {
+      throw new BusError('invalid_request', 'not a valid .torrent: it has no info dictionary');
+    }
+    const outside = filesOutside(path.resolve(savePath ?? this.opts.downloadDir), parsed.files);
+    if (outside.length > 0) {
+      throw new BusError(
+        'invalid_request',
+        `refused: file names leave the save path (${outside.slice(0, 3).join(', ')})`,
+      );
+    }
+    return this.#addDownload(parsed.infoHash, metainfo, savePath, opts);
+  }
+
+  async #addDownload(
+    hash: string,
+    torrentFile: Uint8Array | null,
+    savePath: string | undefined,
+    opts: AddOptions,
+  ): Promise<{ torrent: TorrentStatus; created: boolean }> {
     const existing = this.#entries.get(hash);
     if (existing) return { torrent: this.#status(existing), created: false };
     const dir = path.resolve(savePath ?? this.opts.downloadDir);
@@ -164,25 +244,115 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     // The same hash may have been added while we were creating the folder.
     const raced = this.#entries.get(hash);
     if (raced) return { torrent: this.#status(raced), created: false };
-    const record: TorrentRecord = { hash, source: 'hash', savePath: allowed.real, addedAt: Date.now() };
-    const entry = this.#attach(record, null, false);
-    this.opts.log.info({ hash, savePath: record.savePath }, 'downloading');
+    const record: TorrentRecord = {
+      hash,
+      source: 'hash',
+      savePath: allowed.real,
+      addedAt: Date.now(),
+      ...withTrackers(opts),
+    };
+    const entry = this.#attach(record, torrentFile, false);
+    this.opts.log.info({ hash, savePath: record.savePath, metainfo: torrentFile !== null }, 'downloading');
+    // The record makes the torrent exist on restart: written last.
+    if (torrentFile) await this.opts.store.saveMetadata(hash, torrentFile);
     await this.opts.store.save(record);
-    return { torrent: this.#status(entry), created: true };
+    return this.#announceAdded(entry);
   }
 
-  async remove(hash: string): Promise<void> {
-    const entry = this.#entries.get(hash);
-    if (!entry)
-      throw new BusError('not_found', `no torrent with hash ${hash} on engine ${this.opts.engineId}`);
+  /**
+   * Remove a torrent; with `deleteData`, also its files (only those of the torrent, only below
+   * its save path) and the folders of its layout that are left empty.
+   */
+  async remove(hash: string, deleteData = false): Promise<void> {
+    const entry = this.#get(hash);
     this.#entries.delete(hash);
     await this.#resume.forget(hash);
+    entry.trackers?.stop();
+    const files = entry.files;
     if (entry.torrent && !entry.torrent.destroyed) {
       await this.client.remove(entry.torrent, { destroyStore: false });
     }
     await this.opts.store.remove(hash);
-    this.opts.log.info({ hash }, 'removed (files kept)');
+    if (deleteData) {
+      const plan = planDeletion(entry.record.savePath, files);
+      if (plan.refused.length > 0) {
+        this.opts.log.warn(
+          { hash, refused: plan.refused.slice(0, 10) },
+          'left files outside the save path alone',
+        );
+      }
+      const deleted = await executeDeletion(plan);
+      this.opts.log.info({ hash, ...deleted }, 'removed with its data');
+    } else {
+      this.opts.log.info({ hash }, 'removed (files kept)');
+    }
+    this.emit('removed', { hash, deleteData });
     this.emit('changed');
+    this.#reschedule();
+  }
+
+  /** Stop a torrent for good (until resumed): no connection open, none accepted or made. */
+  async pause(hash: string): Promise<TorrentStatus> {
+    const entry = this.#get(hash);
+    if (!entry.record.paused) {
+      await this.#update(entry, { paused: true });
+      this.opts.log.info({ hash }, 'paused');
+      this.#reschedule();
+      this.#applyRun(entry);
+    }
+    return this.#status(entry);
+  }
+
+  async resume(hash: string): Promise<TorrentStatus> {
+    const entry = this.#get(hash);
+    if (entry.record.paused) {
+      await this.#update(entry, { paused: false });
+      this.opts.log.info({ hash }, 'resumed');
+      this.#reschedule();
+      this.#applyRun(entry);
+    }
+    return this.#status(entry);
+  }
+
+  /** Per-file selection by index; unwanted files are not fetched (beyond pieces they share). */
+  async setFiles(hash: string, changes: { index: number; wanted: boolean }[]): Promise<TorrentStatus> {
+    const entry = this.#get(hash);
+    const t = entry.torrent;
+    if (!t || !entry.hasMetadata) {
+      throw new BusError('failed', `the files of ${hash} are not known yet (no metadata)`);
+    }
+    const next = applyFileChanges(entry.record.unwanted ?? [], changes, t.files.length);
+    if ('error' in next) throw new BusError('invalid_request', next.error);
+    await this.#update(entry, { unwanted: next.unwanted });
+    this.#applySelection(entry, t);
+    this.#checkComplete(entry);
+    this.#reschedule();
+    this.emit('changed');
+    return this.#status(entry);
+  }
+
+  /** Per-torrent limits in bytes/s: undefined = unchanged, null = unlimited. */
+  async setLimits(
+    hash: string,
+    limits: { downloadLimit?: number | null | undefined; uploadLimit?: number | null | undefined },
+  ): Promise<TorrentStatus> {
+    const entry = this.#get(hash);
+    const patch: Partial<TorrentRecord> = {};
+    if (limits.downloadLimit !== undefined) patch.downloadLimit = limits.downloadLimit;
+    if (limits.uploadLimit !== undefined) patch.uploadLimit = limits.uploadLimit;
+    await this.#update(entry, patch);
+    entry.limits.set(patch);
+    this.opts.log.info({ hash, ...patch }, 'limits set');
+    return this.#status(entry);
+  }
+
+  /** Apply the daemon-wide settings: global limits, and the download queue. */
+  applySettings(settings: EngineSettings): void {
+    this.#settings = settings;
+    this.client.throttleDownload(settings.downloadLimit ?? -1);
+    this.client.throttleUpload(settings.uploadLimit ?? -1);
+    this.opts.log.info({ settings }, 'engine settings applied');
+    this.#reschedule();
   }
 
   list(): TorrentStatus[] {
@@ -209,7 +379,7 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     const entry = this.#entries.get(hash);
     if (!entry) return;
     const t = entry.torrent;
-    const starving = t !== null && !t.done && t.numPeers === 0;
+    const starving = t !== null && !entry.complete && t.numPeers === 0;
     this.#dial(entry, starving ? addresses : addresses.filter((a) => !known.has(a)));
   }
 
@@ -217,13 +387,14 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
   redial(): void {
     for (const entry of this.#entries.values()) {
       const t = entry.torrent;
-      if (t && !t.done && t.numPeers === 0) this.#dial(entry, this.#peerBook.get(entry.hash) ?? []);
+      if (t && !entry.complete && t.numPeers === 0) this.#dial(entry, this.#peerBook.get(entry.hash) ?? []);
     }
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#hashing.abort(new Error('the engine is stopping'));
+    for (const e of this.#entries.values()) e.trackers?.stop();
     // Bitfields as they are now, written once no more data arrives.
     const resume = this.#resume.snapshot();
     await new Promise<void>((resolve) => this.client.destroy(() => resolve()));
@@ -248,6 +419,7 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
       const entry = this.#attach(record, torrentFile, false, bitfield);
       if (torrentFile) checking.push(entry);
     });
+    this.#reschedule();
     if (stored.length === 0) return;
     const resumed = decisions.filter((d) => d?.kind === 'resume').length;
     this.opts.log.info({ torrents: stored.length, resumed }, 'restored torrents');
@@ -257,6 +429,107 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
         'restored torrents ready',
       ),
     );
+  }
+
+  /** Emit `added` for every torrent (after a restart; the caller's bus is ready by then). */
+  announceRestored(): void {
+    for (const e of this.#entries.values()) this.emit('added', this.#status(e));
+  }
+
+  #announceAdded(entry: Entry): { torrent: TorrentStatus; created: true } {
+    const torrent = this.#status(entry);
+    this.emit('added', torrent);
+    return { torrent, created: true };
+  }
+
+  #get(hash: string): Entry {
+    const entry = this.#entries.get(hash);
+    if (!entry)
+      throw new BusError('not_found', `no torrent with hash ${hash} on engine ${this.opts.engineId}`);
+    return entry;
+  }
+
+  /** Change and persist a torrent's record. */
+  async #update(entry: Entry, patch: Partial<TorrentRecord>): Promise<void> {
+    entry.record = { ...entry.record, ...patch };
+    await this.opts.store.save(entry.record);
+  }
+
+  /** Recompute which downloads run and which wait (maxActiveDownloads), and apply it. */
+  #reschedule(): void {
+    const candidates = [...this.#entries.values()].map((e) => ({
+      hash: e.hash,
+      addedAt: e.record.addedAt,
+      incomplete: e.record.source === 'hash' && !e.complete,
+      paused: e.record.paused === true,
+      failed: e.error !== null,
+    }));
+    const { queued } = planQueue(candidates, this.#settings.maxActiveDownloads);
+    for (const e of this.#entries.values()) {
+      const q = queued.has(e.hash);
+      if (q === e.queued) continue;
+      e.queued = q;
+      this.opts.log.info({ hash: e.hash }, q ? 'queued' : 'download slot free: starting');
+      this.#applyRun(e);
+    }
+  }
+
+  /**
+   * Make the torrent's transfers match its state. webtorrent's pause() only stops new
+   * connections, so a stopped torrent also closes every connection and forgets queued dials;
+   * incoming ones are refused while paused. Starting again dials the known peers.
+   */
+  #applyRun(entry: Entry): void {
+    const t = entry.torrent;
+    if (!t || t.destroyed) return;
+    const run = !entry.record.paused && !entry.queued;
+    if (!run && !t.paused) {
+      t.pause();
+      entry.limits.closeAll();
+      for (const peer of [...t._peers.values()]) t.removePeer(peer);
+      t._queue.length = 0;
+      entry.trackers?.stop();
+      this.emit('changed');
+    } else if (run && t.paused) {
+      t.resume();
+      if (t.infoHash) this.#dial(entry, this.#peerBook.get(entry.hash) ?? []);
+      entry.trackers?.start();
+      this.emit('changed');
+    }
+  }
+
+  /** Ask peers for the pieces of the wanted files only. */
+  #applySelection(entry: Entry, t: Torrent): void {
+    if (t.destroyed || t.pieces.length === 0) return;
+    const ranges = wantedPieceRanges(
+      t.files.map((f) => ({ length: f.length, startPiece: f._startPiece, endPiece: f._endPiece })),
+      entry.record.unwanted ?? [],
+    );
+    t.deselect(0, t.pieces.length - 1);
+    for (const [from, to] of ranges) t.select(from, to);
+  }
+
+  /** Is every wanted piece verified? Logs and reschedules when a download completes. */
+  #checkComplete(entry: Entry): void {
+    entry.checkPending = false;
+    const t = entry.torrent;
+    if (!t || t.destroyed || !t.ready || !t.bitfield) return;
+    const bitfield = t.bitfield;
+    const ranges = wantedPieceRanges(
+      t.files.map((f) => ({ length: f.length, startPiece: f._startPiece, endPiece: f._endPiece })),
+      entry.record.unwanted ?? [],
+    );
+    const complete = rangesComplete(ranges, (i) => bitfield.get(i));
+    if (complete === entry.complete) return;
+    entry.complete = complete;
+    if (complete) {
+      if (entry.record.source === 'hash') {
+        this.opts.log.info({ hash: entry.hash, name: t.name, bytes: t.length }, 'download complete');
+      }
+      entry.trackers?.complete();
+    }
+    this.emit('changed');
+    this.#reschedule();
   }
 
   #attach(
@@ -270,20 +543,59 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
       skipVerify,
       announce: [],
       ...(bitfield ? { bitfield } : {}),
+      // The engine selects the wanted files' pieces itself once the metadata is known.
+      deselect: true,
+      paused: record.paused === true,
     });
-    const entry: Entry = { hash: record.hash, record, torrent, hasMetadata: false, error: null };
+    const entry: Entry = {
+      hash: record.hash,
+      record,
+      torrent,
+      hasMetadata: false,
+      error: null,
+      queued: false,
+      complete: false,
+      checkPending: false,
+      limits: new TorrentLimits(record.downloadLimit ?? null, record.uploadLimit ?? null),
+      trackers: null,
+      files: [],
+    };
     this.#entries.set(record.hash, entry);
     this.#resume.track(record.hash, torrent, record.savePath, bitfield);
     const log = this.opts.log;
+    if (record.trackers && record.trackers.length > 0) {
+      entry.trackers = new TorrentTrackers(record.trackers, {
+        infoHash: record.hash,
+        peerId: this.client.peerId,
+        port: this.port,
+        stats: () => {
+          const t = entry.torrent;
+          const wanted = t && entry.hasMetadata ? wantedTotals(t.files, entry.record.unwanted ?? []) : null;
+          return {
+            uploaded: t?.uploaded ?? 0,
+            downloaded: t?.received ?? 0,
+            left: wanted ? wanted.size - wanted.downloaded : 0,
+          };
+        },
+        onPeer: (address) => this.#dial(entry, [address]),
+        log,
+      });
+      if (!record.paused) entry.trackers.start();
+    }
+    torrent.on('wire', (wire: Wire) => entry.limits.attach(wire));
     torrent.once('infoHash', () => this.#dial(entry, this.#peerBook.get(entry.hash) ?? []));
     torrent.once('metadata', () => this.#onMetadata(entry, torrent));
-    torrent.once('ready', () => this.emit('changed'));
-    torrent.once('done', () => {
-      if (record.source === 'hash') {
-        log.info({ hash: entry.hash, name: torrent.name, bytes: torrent.length }, 'download complete');
-      }
+    torrent.once('ready', () => {
+      this.#checkComplete(entry);
       this.emit('changed');
     });
+    torrent.on('verified', () => {
+      if (entry.complete || entry.checkPending || !torrent.ready) return;
+      entry.checkPending = true;
+      setTimeout(() => this.#checkComplete(entry), 200).unref();
+    });
+    torrent.once('done', () => this.#checkComplete(entry));
+    this.#reschedule();
     torrent.on('warning', (err: Error) =>
       log.debug({ hash: entry.hash, err: err.message }, 'torrent warning'),
     );
@@ -292,7 +604,9 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
       log.error({ hash: entry.hash, err: err.message }, 'torrent failed');
       entry.error = err.message;
       entry.torrent = null;
+      entry.trackers?.stop();
       this.emit('changed');
+      this.#reschedule();
     });
     this.emit('changed');
     return entry;
@@ -307,11 +621,15 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
         'refused a torrent with unsafe file names',
       );
       entry.torrent = null;
+      entry.trackers?.stop();
       torrent.destroy();
       this.emit('changed');
+      this.#reschedule();
       return;
     }
     entry.hasMetadata = true;
+    entry.files = torrent.files.map((f) => f.path);
+    this.#applySelection(entry, torrent);
     this.opts.log.info({ hash: entry.hash, name: torrent.name, bytes: torrent.length }, 'metadata known');
     if (entry.record.source === 'hash') {
       this.opts.store.saveMetadata(entry.hash, torrent.torrentFile).catch((err: unknown) => {
@@ -369,32 +687,52 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
         peers: 0,
         files: [],
         eta: null,
-        downloadLimit: null,
-        uploadLimit: null,
-        trackers: [],
+        downloadLimit: entry.record.downloadLimit ?? null,
+        uploadLimit: entry.record.uploadLimit ?? null,
+        trackers: entry.trackers?.status() ?? [],
       };
     }
     const known = entry.hasMetadata;
-    const state = !known ? 'metadata' : !t.ready ? 'checking' : t.done ? 'seeding' : 'downloading';
+    const unwanted = new Set(entry.record.unwanted ?? []);
+    const wanted = known ? wantedTotals(t.files, entry.record.unwanted ?? []) : null;
+    const done = known && entry.complete;
+    const state = entry.record.paused
+      ? 'paused'
+      : entry.queued
+        ? 'queued'
+        : !known
+          ? 'metadata'
+          : !t.ready
+            ? 'checking'
+            : done
+              ? 'seeding'
+              : 'downloading';
+    const running = state !== 'paused' && state !== 'queued';
+    const downloadSpeed = running ? Math.max(0, t.downloadSpeed) : 0;
     return {
       ...base,
       name: known ? t.name : null,
       size: known ? t.length : null,
       state,
-      progress: t.done ? 1 : Math.min(1, Math.max(0, t.progress || 0)),
-      done: t.done,
+      progress: done ? 1 : wanted && wanted.size > 0 ? Math.min(1, wanted.downloaded / wanted.size) : 0,
+      done,
       downloaded: known ? Math.min(t.downloaded, t.length) : 0,
       uploaded: t.uploaded,
-      downloadSpeed: Math.max(0, t.downloadSpeed),
-      uploadSpeed: Math.max(0, t.uploadSpeed),
+      downloadSpeed,
+      uploadSpeed: running ? Math.max(0, t.uploadSpeed) : 0,
       peers: t.numPeers,
       files: known
-        ? t.files.map((f) => ({ path: f.path, size: f.length, wanted: true, downloaded: f.downloaded }))
+        ? t.files.map((f, i) => ({
+            path: f.path,
+            size: f.length,
+            wanted: !unwanted.has(i),
+            downloaded: Math.min(f.length, f.downloaded),
+          }))
         : [],
-      eta: etaSeconds(t),
-      downloadLimit: null,
-      uploadLimit: null,
-      trackers: [],
+      eta: done || !wanted || !running ? null : etaSeconds(wanted.size - wanted.downloaded, downloadSpeed),
+      downloadLimit: entry.record.downloadLimit ?? null,
+      uploadLimit: entry.record.uploadLimit ?? null,
+      trackers: entry.trackers?.status() ?? [],
     };
   }
 }
@@ -421,10 +759,12 @@ async function listen(ports: { from: number; to: number }, log: Logger): Promise
   throw new Error('BITWEEN_TORRENT_PORT: empty port range');
 }
 
-/** Seconds to completion at the current download rate; null when done, stalled or unknown. */
-function etaSeconds(t: Torrent): number | null {
-  if (t.done || !t.ready) return null;
-  const rate = t.downloadSpeed;
+/** Seconds to fetch `left` bytes at the current rate; null when stalled. */
+function etaSeconds(left: number, rate: number): number | null {
   if (!(rate > 0)) return null;
-  return Math.max(0, Math.round((t.length - t.downloaded) / rate));
+  return Math.max(0, Math.round(left / rate));
+}
+
+function withTrackers(opts: AddOptions): Pick<TorrentRecord, 'trackers'> {
+  return opts.trackers && opts.trackers.length > 0 ? { trackers: [...new Set(opts.trackers)] } : {};
 }

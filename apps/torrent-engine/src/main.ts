@@ -4,6 +4,7 @@ import {
   Bus,
   EngineRegistry,
   ServiceHost,
+  SettingsStore,
   engine as contracts,
   serviceNames,
   type EngineState,
@@ -14,9 +15,11 @@ import { announceAddresses, detectAddresses } from './addresses.js';
 import { Announcer } from './announcer.js';
 import { loadEngineConfig } from './config.js';
 import { TorrentEngine } from './engine.js';
-import { followPeers, serveCommands } from './handlers.js';
+import { followPeers, publishLifecycle, serveCommands } from './handlers.js';
+import { isInside } from './paths.js';
 import { ProgressTracker } from './progress.js';
 import { StateStore } from './state-store.js';
+import { WatchFolder } from './watch-folder.js';
 
 const version = packageVersion(import.meta.url);
 
@@ -31,8 +34,19 @@ await runService({
     const nc = await connectNats(config.BITWEEN_NATS_URL, `torrent-engine/${engineId}`, log);
     const bus = new Bus(nc, log);
     const registry = await EngineRegistry.open(nc, log);
+    const watchDir = config.BITWEEN_WATCH_DIR;
+    const roots = config.BITWEEN_ALLOWED_PATHS;
+    if (
+      watchDir &&
+      roots.length > 0 &&
+      !roots.some((r) => isInside(path.resolve(r), path.resolve(watchDir)))
+    ) {
+      throw new Error('BITWEEN_WATCH_DIR must be inside BITWEEN_ALLOWED_PATHS');
+    }
+    const settings = await SettingsStore.open(nc, log);
 
-    const store = new StateStore(path.join(config.BITWEEN_STATE_DIR, engineId), log);
+    const stateDir = path.join(config.BITWEEN_STATE_DIR, engineId);
+    const store = new StateStore(stateDir, log);
     const engine = await TorrentEngine.start({
       engineId,
       downloadDir: config.BITWEEN_DOWNLOAD_DIR,
@@ -40,7 +54,9 @@ await runService({
       ports: config.BITWEEN_TORRENT_PORT,
       store,
       log,
+      settings: await settings.engine(),
     });
+    const stopSettings = await settings.watchEngine((s) => engine.applySettings(s));
 
     const families = { ipv4: config.BITWEEN_ANNOUNCE_IPV4, ipv6: config.BITWEEN_ANNOUNCE_IPV6 };
     const addresses = announceAddresses(
@@ -70,7 +86,21 @@ await runService({
       metadata: { engineId, webtorrent: WebTorrent.VERSION, node: process.version },
     });
     serveCommands(host, engine);
+    publishLifecycle(bus, engine);
+    engine.announceRestored();
     const peers = followPeers(bus, engine);
+
+    const watchFolder = watchDir
+      ? new WatchFolder({
+          dir: watchDir,
+          stableMs: config.BITWEEN_WATCH_STABLE_MS,
+          ledgerFile: path.join(stateDir, 'watch-folder.json'),
+          share: async (p) => (await engine.addPath(p)).torrent.hash,
+          addTorrent: async (metainfo) => (await engine.addTorrentFile(metainfo)).torrent.hash,
+          log,
+        })
+      : null;
+    await watchFolder?.start();
 
     const tracker = new ProgressTracker();
     const progressTimer = setInterval(() => {
@@ -83,6 +113,8 @@ await runService({
       (stopping ??= (async () => {
         clearInterval(progressTimer);
         clearInterval(redialTimer);
+        await watchFolder?.stop();
+        stopSettings();
         peers.unsubscribe();
         await host.stop();
         await announcer.stop();

@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { InfoHash, type Logger } from '@bitween/messages';
+import { InfoHash, RateLimit, TrackerUrl, type Logger } from '@bitween/messages';
 import { z } from 'zod';
 import { isLeftoverTempFile, writeFileDurably } from './durable/atomic-file.js';
 
@@ -11,6 +11,16 @@ export const TorrentRecord = z.object({
   source: z.enum(['path', 'hash']),
   savePath: z.string().min(1),
   addedAt: z.number().int(),
+  // Controls (all optional: records written before them load as "running, everything wanted,
+  // unlimited, no trackers").
+  /** Stopped by the user; stays stopped across restarts until resumed. */
+  paused: z.boolean().optional(),
+  /** Indexes of files not to download (per-file selection). */
+  unwanted: z.array(z.number().int().nonnegative()).optional(),
+  downloadLimit: RateLimit.optional(),
+  uploadLimit: RateLimit.optional(),
+  /** Optional trackers to announce to (none for friend shares). */
+  trackers: z.array(TrackerUrl).optional(),
 });
 export type TorrentRecord = z.infer<typeof TorrentRecord>;
 

@@ -147,6 +147,7 @@ describe('two friends share a file end to end', () => {
     expect(event.resources).toEqual([
       {
         resource: 'bitween',
+        online: true,
         endpoints: [{ address: '127.0.0.1', port: resource?.ip_v4[0]?.[1] }],
         shares: [{ hash, name, size: SIZE }],
       },

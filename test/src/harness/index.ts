@@ -1,6 +1,7 @@
 export { spawnChild, type Child, type Stream } from './child.js';
 export { Cleanup, makeTempDir, removeTempDir } from './cleanup.js';
 export { JsonRpcClient, JsonRpcError, type RpcResponse } from './jsonrpc.js';
+export { RestClient, RestError } from './rest.js';
 export { startNats, type NatsServer } from './nats.js';
 export { freePort } from './ports.js';
 export { encodeName, startProsody, type Account, type Prosody, type ProsodyOptions } from './prosody.js';

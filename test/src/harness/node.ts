@@ -1,8 +1,9 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { engineEnv } from './engine-env.js';
 import { makeTempDir, removeTempDir, type Cleanup } from './cleanup.js';
 import { JsonRpcClient } from './jsonrpc.js';
+import { RestClient } from './rest.js';
 import { startNats, type NatsServer } from './nats.js';
 import { freePort } from './ports.js';
 import type { Prosody } from './prosody.js';
@@ -17,9 +18,17 @@ export interface BitweenNode {
   gateway: ServiceProcess;
   api: ServiceProcess;
   apiUrl: string;
+  /** The API key the api generated on its first start (read from `dirs.apiData/api-key`). */
+  apiKey: string;
+  /** JSON-RPC client of the api, sending the key. */
   rpc: JsonRpcClient;
-  /** Temp dirs: `shares` (files to share), `downloads` (default save path), `state`. */
-  dirs: { root: string; shares: string; downloads: string; state: string };
+  /** REST client of the api (`/v1`), sending the key. */
+  rest: RestClient;
+  /**
+   * Temp dirs: `shares` (files to share), `downloads` (default save path), `state`, `apiData`
+   * (the api's BITWEEN_DATA_DIR, holding its key).
+   */
+  dirs: { root: string; shares: string; downloads: string; state: string; apiData: string };
   services(): ServiceProcess[];
   /** Start a service again with the same environment (after stopping it); updates the field. */
   restart(name: 'engine' | 'gateway' | 'api'): Promise<ServiceProcess>;
@@ -46,6 +55,7 @@ export async function startNode(cleanup: Cleanup, opts: NodeOptions): Promise<Bi
     shares: join(root, 'shares'),
     downloads: join(root, 'downloads'),
     state: join(root, 'state'),
+    apiData: join(root, 'api-data'),
   };
   await Promise.all([mkdir(dirs.shares), mkdir(dirs.downloads), mkdir(dirs.state)]);
 
@@ -77,18 +87,30 @@ export async function startNode(cleanup: Cleanup, opts: NodeOptions): Promise<Bi
     api: {
       name: 'api' as const,
       label: `${name}-api`,
-      env: { ...common, BITWEEN_API_HOST: '127.0.0.1', BITWEEN_API_PORT: String(await freePort()) },
+      env: {
+        ...common,
+        BITWEEN_API_HOST: '127.0.0.1',
+        BITWEEN_API_PORT: String(await freePort()),
+        BITWEEN_DATA_DIR: dirs.apiData,
+      },
     },
   };
+  const engine = await startService(cleanup, specs.engine);
+  const gateway = await startService(cleanup, specs.gateway);
+  const api = await startService(cleanup, specs.api);
+  const apiUrl = `http://127.0.0.1:${specs.api.env.BITWEEN_API_PORT}`;
+  const apiKey = (await readFile(join(dirs.apiData, 'api-key'), 'utf8')).trim();
   const node: BitweenNode = {
     user: opts.user,
     jid: opts.prosody.jid(opts.user),
     nats,
-    engine: await startService(cleanup, specs.engine),
-    gateway: await startService(cleanup, specs.gateway),
-    api: await startService(cleanup, specs.api),
-    apiUrl: `http://127.0.0.1:${specs.api.env.BITWEEN_API_PORT}`,
-    rpc: new JsonRpcClient(`http://127.0.0.1:${specs.api.env.BITWEEN_API_PORT}`),
+    engine,
+    gateway,
+    api,
+    apiUrl,
+    apiKey,
+    rpc: new JsonRpcClient(apiUrl, { token: apiKey }),
+    rest: new RestClient(apiUrl, apiKey),
     dirs,
     services: () => [node.engine, node.gateway, node.api],
     restart: async (name) => {

@@ -36,11 +36,21 @@ const rpcRoutes: FastifyPluginCallback<RpcRouteOptions> = (app, { rpc }, done) =
     });
   });
 
-  app.post('/api', { config: { jsonRpc: true } }, async (request, reply) => {
-    const outcome = await rpc.handle(typeof request.body === 'string' ? request.body : '');
-    if (outcome === null) return reply.code(204).send();
-    return reply.code(200).send(outcome);
-  });
+  app.post(
+    '/api',
+    {
+      config: { jsonRpc: true },
+      schema: {
+        tags: ['compat'],
+        summary: 'The original Bitween JSON-RPC 2.0 API (methods: apps/api/README.md)',
+      },
+    },
+    async (request, reply) => {
+      const outcome = await rpc.handle(typeof request.body === 'string' ? request.body : '');
+      if (outcome === null) return reply.code(204).send();
+      return reply.code(200).send(outcome);
+    },
+  );
   done();
 };
 

@@ -29,6 +29,10 @@ declare module 'webtorrent' {
     strategy?: 'sequential' | 'rarest';
     private?: boolean;
     destroyStoreOnDestroy?: boolean;
+    /** Start with no piece selected (the engine selects the wanted files itself). */
+    deselect?: boolean;
+    /** Start paused: no connections are made or accepted. */
+    paused?: boolean;
   }
 
   export interface TorrentFile {
@@ -37,6 +41,22 @@ declare module 'webtorrent' {
     length: number;
     downloaded: number;
     progress: number;
+    /** First and last piece of the file (internal to webtorrent 3.0.21, stable since 1.x). */
+    readonly _startPiece: number;
+    readonly _endPiece: number;
+  }
+
+  /** A bittorrent-protocol 5 wire (what per-torrent limits hook into). */
+  export interface Wire {
+    destroyed: boolean;
+    _write(data: Uint8Array, cb: (err?: Error | null) => void): void;
+    piece(index: number, offset: number, buffer: Uint8Array): void;
+  }
+
+  /** A connection (or queued connection attempt) of a torrent. */
+  export interface Peer {
+    readonly id: string;
+    destroy(err?: Error): void;
   }
 
   export interface Torrent extends EventEmitter {
@@ -53,9 +73,9 @@ declare module 'webtorrent' {
     readonly paused: boolean;
     readonly metadata: Uint8Array | null;
     /** Verified pieces (set once the metadata is known). */
-    readonly bitfield: { readonly buffer: Uint8Array; get(index: number): boolean } | null;
+    readonly bitfield: { readonly buffer: Uint8Array; get(index: number): boolean } | null | undefined;
     /** One entry per piece (null once verified). */
-    readonly pieces: readonly unknown[];
+    readonly pieces: unknown[];
     readonly pieceLength: number;
     readonly progress: number;
     readonly downloaded: number;
@@ -64,7 +84,18 @@ declare module 'webtorrent' {
     readonly downloadSpeed: number;
     readonly uploadSpeed: number;
     readonly numPeers: number;
+    readonly wires: Wire[];
+    /** Connected and queued peers by id (internal). */
+    readonly _peers: Map<string, Peer>;
+    /** Outgoing connection attempts not yet made (internal). */
+    _queue: Peer[];
     addPeer(peer: string): boolean;
+    removePeer(peer: string | Peer): void;
+    select(from: number, to: number, priority?: number): void;
+    deselect(from: number, to: number): void;
+    /** Only stops new connections (webtorrent 3): the engine closes the open ones itself. */
+    pause(): void;
+    resume(): void;
     destroy(opts?: { destroyStore?: boolean }, cb?: (err?: Error | null) => void): void;
   }
 
@@ -81,6 +112,10 @@ declare module 'webtorrent' {
     readonly listening: boolean;
     readonly destroyed: boolean;
     torrentPort: number;
+    readonly peerId: string;
+    /** Bytes/s for all torrents; -1 = unlimited. */
+    throttleDownload(rate: number): boolean | undefined;
+    throttleUpload(rate: number): boolean | undefined;
     address(): AddressInfo | null;
     add(torrentId: string | Uint8Array, opts?: AddOptions, onTorrent?: (t: Torrent) => void): Torrent;
     get(torrentId: string | Uint8Array | Torrent): Promise<Torrent | null>;
@@ -121,4 +156,24 @@ declare module 'parse-torrent' {
     files?: { path: string; name: string; length: number; offset: number }[];
   }
   export default function parseTorrent(torrentId: string | Uint8Array): Promise<ParsedTorrent>;
+}
+
+declare module 'bittorrent-tracker' {
+  import { EventEmitter } from 'node:events';
+
+  export interface AnnounceStats {
+    uploaded?: number;
+    downloaded?: number;
+    left?: number;
+  }
+
+  /** bittorrent-tracker 11 client: events `update`, `warning`, `error`, `peer` ("ip:port"). */
+  export default class Client extends EventEmitter {
+    constructor(opts: { infoHash: string; peerId: string; announce: string[]; port: number });
+    start(opts?: AnnounceStats): void;
+    stop(opts?: AnnounceStats): void;
+    complete(opts?: AnnounceStats): void;
+    update(opts?: AnnounceStats): void;
+    destroy(cb?: (err?: Error | null) => void): void;
+  }
 }

@@ -1,0 +1,100 @@
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiKeyVerifier, loadOrCreateApiKey } from './api-key.js';
+import { basicPasswordOf, credentialOf } from './credentials.js';
+import { FailureLimiter } from './failure-limiter.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'bitween-key-test-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe('loadOrCreateApiKey', () => {
+  it('generates a key on first start (mode 0600) and reads the same one afterwards', async () => {
+    const data = join(dir, 'a', 'data');
+    const first = await loadOrCreateApiKey(data);
+    expect(first).toMatchObject({ source: 'generated', path: join(data, 'api-key') });
+    expect(first.key).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect((await stat(join(data, 'api-key'))).mode & 0o777).toBe(0o600);
+    expect(await loadOrCreateApiKey(data)).toEqual({ key: first.key, source: 'file', path: first.path });
+  });
+
+  it('agrees on one key when two start at once', async () => {
+    const data = join(dir, 'race');
+    const [a, b] = await Promise.all([loadOrCreateApiKey(data), loadOrCreateApiKey(data)]);
+    expect(a.key).toBe(b.key);
+    expect((await readFile(join(data, 'api-key'), 'utf8')).trim()).toBe(a.key);
+  });
+
+  it('takes the override and writes nothing', async () => {
+    const data = join(dir, 'override');
+    expect(await loadOrCreateApiKey(data, 'x'.repeat(16))).toEqual({ key: 'x'.repeat(16), source: 'env' });
+    await expect(stat(join(data, 'api-key'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('refuses a key file holding a short key', async () => {
+    const data = join(dir, 'short');
+    await loadOrCreateApiKey(data);
+    await writeFile(join(data, 'api-key'), 'abc\n');
+    await expect(loadOrCreateApiKey(data)).rejects.toThrow(/shorter than 16 characters: delete it/);
+  });
+});
+
+describe('verifyApiKey', () => {
+  it('is true only for the exact key', () => {
+    const verifyApiKey = apiKeyVerifier('the-key-0123456789');
+    expect(verifyApiKey('the-key-0123456789')).toBe(true);
+    expect(verifyApiKey('the-key-012345678')).toBe(false);
+    expect(verifyApiKey('')).toBe(false);
+    expect(verifyApiKey('THE-KEY-0123456789')).toBe(false);
+  });
+});
+
+describe('credentialOf', () => {
+  const basic = (s: string) => `Basic ${Buffer.from(s).toString('base64')}`;
+  it('reads X-API-Key, Bearer and the Basic password', () => {
+    expect(credentialOf({ 'x-api-key': ' k1 ' })).toBe('k1');
+    expect(credentialOf({ authorization: 'Bearer k2' })).toBe('k2');
+    expect(credentialOf({ authorization: 'bearer   k3 ' })).toBe('k3');
+    expect(credentialOf({ authorization: basic('admin:k4:with:colons') })).toBe('k4:with:colons');
+    expect(credentialOf({ 'x-api-key': 'k5', authorization: 'Bearer other' })).toBe('k5');
+  });
+  it('is null for anything else', () => {
+    expect(credentialOf({})).toBeNull();
+    expect(credentialOf({ 'x-api-key': '' })).toBeNull();
+    expect(credentialOf({ authorization: 'Bearer' })).toBeNull();
+    expect(credentialOf({ authorization: 'Token k' })).toBeNull();
+    expect(basicPasswordOf(basic('no-colon'))).toBeNull();
+    expect(basicPasswordOf(basic('user:'))).toBeNull();
+    expect(basicPasswordOf('Basic !!!')).toBeNull();
+  });
+});
+
+describe('FailureLimiter', () => {
+  it('blocks an address after max failures until its window ends', () => {
+    let now = 0;
+    const limiter = new FailureLimiter({ max: 3, windowMs: 10_000, now: () => now });
+    expect(limiter.fail('a')).toBeNull();
+    expect(limiter.fail('a')).toBeNull();
+    expect(limiter.blockedFor('a')).toBeNull();
+    expect(limiter.fail('a')).toBe(10);
+    expect(limiter.blockedFor('a')).toBe(10);
+    expect(limiter.blockedFor('b')).toBeNull();
+    now = 9_500;
+    expect(limiter.blockedFor('a')).toBe(1);
+    now = 10_000;
+    expect(limiter.blockedFor('a')).toBeNull();
+  });
+
+  it('tracks a bounded number of addresses', () => {
+    const limiter = new FailureLimiter({ max: 1, windowMs: 10_000, maxTracked: 2 });
+    limiter.fail('a');
+    limiter.fail('b');
+    limiter.fail('c');
+    expect(limiter.blockedFor('a')).toBeNull();
+    expect(limiter.blockedFor('c')).not.toBeNull();
+  });
+});

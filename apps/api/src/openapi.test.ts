@@ -1,0 +1,101 @@
+import { Bus, EngineRegistry, SettingsStore, type NatsConnection } from '@bitween/messages';
+import { connectNats, createLogger } from '@bitween/runtime';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from './app.js';
+import { loadApiConfig } from './config.js';
+import { EventLog } from './events/event-log.js';
+import { startNatsServer, type NatsServer } from './testing/nats-server.js';
+
+const log = createLogger('api-openapi-test', 'silent');
+let nats: NatsServer;
+let nc: NatsConnection;
+let app: FastifyInstance;
+
+beforeAll(async () => {
+  nats = await startNatsServer();
+  nc = await connectNats(nats.url, 'test-api', log);
+  app = await buildApp({
+    bus: new Bus(nc, log),
+    registry: await EngineRegistry.open(nc, log),
+    settings: await SettingsStore.open(nc, log),
+    events: await EventLog.open(nc, log, { maxAgeMs: 60_000, maxEvents: 100, maxBytes: 1 << 20 }),
+    log,
+    config: loadApiConfig({}),
+    version: '1.2.3',
+    apiKey: 'k'.repeat(20),
+  });
+});
+
+afterAll(async () => {
+  await app?.close();
+  await nc?.close();
+  await nats?.stop();
+});
+
+interface OpenApiDoc {
+  openapi: string;
+  info: { version: string };
+  paths: Record<string, Record<string, { responses: Record<string, unknown>; requestBody?: unknown }>>;
+  components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
+}
+
+describe('OpenAPI', () => {
+  it('serves an OpenAPI 3.1 document of every /v1 route without the key', async () => {
+    const res = await app.inject({ method: 'GET', url: '/openapi.json' });
+    expect(res.statusCode).toBe(200);
+    const doc = res.json<OpenApiDoc>();
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.info.version).toBe('1.2.3');
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/contacts',
+        '/v1/contacts/{jid}/shares',
+        '/v1/events',
+        '/v1/search',
+        '/v1/settings',
+        '/v1/shares',
+        '/v1/status',
+        '/v1/subscriptions',
+        '/v1/subscriptions/{jid}/approve',
+        '/v1/subscriptions/{jid}/deny',
+        '/v1/torrents',
+        '/v1/torrents/upload',
+        '/v1/torrents/{hash}',
+        '/v1/torrents/{hash}/files',
+        '/v1/torrents/{hash}/limits',
+        '/v1/torrents/{hash}/pause',
+        '/v1/torrents/{hash}/resume',
+        '/health',
+        '/api',
+      ]),
+    );
+    expect(doc.components.schemas).toHaveProperty('Torrent');
+    expect(doc.components.schemas).toHaveProperty('Problem');
+    expect(doc.components.securitySchemes).toHaveProperty('apiKey');
+    expect(doc.paths['/v1/torrents']?.['post']?.requestBody).toBeDefined();
+    expect(doc.paths['/v1/torrents']?.['get']?.responses).toHaveProperty('503');
+    if (process.env['DUMP_OPENAPI'])
+      (await import('node:fs')).writeFileSync(process.env['DUMP_OPENAPI'], JSON.stringify(doc, null, 2));
+  });
+
+  it('is written to reports for review', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json<OpenApiDoc>();
+    // Every schema the routes name is in components (no dangling $ref).
+    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map(
+      (m) => m[1],
+    );
+    for (const ref of new Set(refs)) expect(doc.components.schemas).toHaveProperty([ref as string]);
+  });
+
+  it('renders it at /docs from local assets', async () => {
+    const page = await app.inject({ method: 'GET', url: '/docs/' });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+    expect(page.body).not.toMatch(/https?:\/\/(cdn|unpkg|cdnjs)/);
+    const script = /src="\.\/(static\/[^"]+\.js)"/.exec(page.body)?.[1];
+    expect(script).toBeDefined();
+    const asset = await app.inject({ method: 'GET', url: `/docs/${script}` });
+    expect(asset.statusCode).toBe(200);
+  });
+});

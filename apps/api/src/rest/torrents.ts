@@ -1,0 +1,215 @@
+import multipart from '@fastify/multipart';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { HttpProblem, problemResponses } from '../problem.js';
+import type { Added, TorrentService } from '../services/torrents.js';
+import {
+  AddTorrentBody,
+  AddTorrentQuery,
+  AddedSchema,
+  HashParams,
+  RemoveQuery,
+  SetFilesBody,
+  SetLimitsBody,
+  TorrentSchema,
+} from './schemas.js';
+
+/** A .torrent file is at most this large (what fits base64-encoded into one NATS message). */
+export const MAX_METAINFO_BYTES = 700 * 1024;
+
+const tags = ['torrents'];
+const WithTorrent = z.object({ torrent: TorrentSchema });
+
+/** A part or stream error of a multipart body as a problem (never a 500: it is the client's body). */
+function multipartProblem(err: unknown): HttpProblem {
+  const status = (err as { statusCode?: number }).statusCode;
+  if (status === 413) {
+    return new HttpProblem(
+      413,
+      'payload_too_large',
+      `a .torrent file is at most ${MAX_METAINFO_BYTES} bytes`,
+    );
+  }
+  return new HttpProblem(400, 'bad_request', `invalid request: multipart body: ${(err as Error).message}`);
+}
+
+/** The .torrent of an upload: the raw body, or the first file part of a multipart/form-data body. */
+async function uploadedMetainfo(request: FastifyRequest): Promise<Buffer | null> {
+  if (!request.isMultipart()) return Buffer.isBuffer(request.body) ? request.body : null;
+  try {
+    const file = await request.file();
+    return file ? await file.toBuffer() : null;
+  } catch (err) {
+    throw multipartProblem(err);
+  }
+}
+
+/** `/v1/torrents`: the torrents of every engine of this daemon. */
+export const torrentRoutes =
+  (torrents: TorrentService): FastifyPluginAsync =>
+  async (base) => {
+    // Browsers upload files as multipart/form-data; only the upload route reads such a body.
+    await base.register(multipart, {
+      throwFileSizeLimit: true,
+      limits: { fileSize: MAX_METAINFO_BYTES, files: 1, fields: 10, parts: 11, fieldSize: 4096 },
+    });
+    const app = base.withTypeProvider<ZodTypeProvider>();
+    const added = (reply: { code(n: number): unknown }, a: Added) => {
+      reply.code(a.created ? 201 : 200);
+      return a;
+    };
+
+    app.addContentTypeParser(
+      'application/x-bittorrent',
+      { parseAs: 'buffer', bodyLimit: MAX_METAINFO_BYTES },
+      (_request, body, done) => done(null, body),
+    );
+
+    app.get(
+      '/torrents',
+      {
+        schema: {
+          tags,
+          summary: 'List own torrents (shared and downloading) of every engine',
+          response: { 200: z.object({ torrents: z.array(TorrentSchema) }), ...problemResponses },
+        },
+      },
+      async () => ({ torrents: await torrents.list() }),
+    );
+
+    app.post(
+      '/torrents',
+      {
+        schema: {
+          tags,
+          summary:
+            "Add a torrent: share a path, download a friend's share by hash, a magnet, or a .torrent (base64)",
+          body: AddTorrentBody,
+          response: { 200: AddedSchema, 201: AddedSchema, ...problemResponses, 422: problemResponses[400] },
+        },
+      },
+      async (request, reply) => {
+        const body = request.body;
+        if (body.path !== undefined) return added(reply, await torrents.addPath(body.path, body));
+        if (body.hash !== undefined) return added(reply, await torrents.addHash(body.hash, body));
+        if (body.magnet !== undefined) {
+          const trackers = [...body.magnet.trackers, ...(body.trackers ?? [])].slice(0, 32);
+          return added(
+            reply,
+            await torrents.addHash(body.magnet.hash, { savePath: body.savePath, trackers }),
+          );
+        }
+        const metainfo = Buffer.from(body.metainfo ?? '', 'base64');
+        return added(reply, await torrents.addMetainfo(metainfo, body));
+      },
+    );
+
+    app.post(
+      '/torrents/upload',
+      {
+        schema: {
+          tags,
+          summary:
+            'Add a .torrent file: the body as application/x-bittorrent, or a file part of multipart/form-data',
+          querystring: AddTorrentQuery,
+          response: { 200: AddedSchema, 201: AddedSchema, ...problemResponses },
+        },
+      },
+      async (request, reply) => {
+        const metainfo = await uploadedMetainfo(request);
+        if (!metainfo || metainfo.length === 0) {
+          throw new HttpProblem(
+            400,
+            'bad_request',
+            'send the .torrent file as the body (Content-Type: application/x-bittorrent) or as a multipart/form-data file',
+          );
+        }
+        return added(reply, await torrents.addMetainfo(metainfo, { savePath: request.query.savePath }));
+      },
+    );
+
+    app.get(
+      '/torrents/:hash',
+      {
+        schema: {
+          tags,
+          summary: 'One torrent',
+          params: HashParams,
+          response: { 200: TorrentSchema, ...problemResponses },
+        },
+      },
+      async (request) => torrents.get(request.params.hash),
+    );
+
+    app.delete(
+      '/torrents/:hash',
+      {
+        schema: {
+          tags,
+          summary: 'Remove a torrent (its files stay unless deleteData=true)',
+          params: HashParams,
+          querystring: RemoveQuery,
+          response: { 204: z.undefined().describe('removed'), ...problemResponses },
+        },
+      },
+      async (request, reply) => {
+        await torrents.remove(request.params.hash, request.query.deleteData ?? false);
+        return reply.code(204).send();
+      },
+    );
+
+    app.post(
+      '/torrents/:hash/pause',
+      {
+        schema: {
+          tags,
+          summary: 'Pause: close every connection, transfer nothing',
+          params: HashParams,
+          response: { 200: WithTorrent, ...problemResponses },
+        },
+      },
+      async (request) => ({ torrent: await torrents.pause(request.params.hash) }),
+    );
+
+    app.post(
+      '/torrents/:hash/resume',
+      {
+        schema: {
+          tags,
+          summary: 'Resume a paused torrent',
+          params: HashParams,
+          response: { 200: WithTorrent, ...problemResponses },
+        },
+      },
+      async (request) => ({ torrent: await torrents.resume(request.params.hash) }),
+    );
+
+    app.patch(
+      '/torrents/:hash/files',
+      {
+        schema: {
+          tags,
+          summary: 'Select which files to download',
+          params: HashParams,
+          body: SetFilesBody,
+          response: { 200: WithTorrent, ...problemResponses },
+        },
+      },
+      async (request) => ({ torrent: await torrents.setFiles(request.params.hash, request.body.files) }),
+    );
+
+    app.patch(
+      '/torrents/:hash/limits',
+      {
+        schema: {
+          tags,
+          summary: "Set a torrent's speed limits",
+          params: HashParams,
+          body: SetLimitsBody,
+          response: { 200: WithTorrent, ...problemResponses },
+        },
+      },
+      async (request) => ({ torrent: await torrents.setLimits(request.params.hash, request.body) }),
+    );
+  };

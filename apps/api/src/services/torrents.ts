@@ -1,0 +1,206 @@
+import {
+  engine,
+  type Bus,
+  type EngineRegistry,
+  type RegisteredEngine,
+  type Result,
+  type TorrentStatus,
+} from '@bitween/messages';
+import type { Logger } from '@bitween/runtime';
+import { HttpProblem, problemOfBusError } from '../problem.js';
+
+export type Registry = Pick<EngineRegistry, 'live'>;
+
+export interface Added {
+  torrent: TorrentStatus;
+  /** False when an engine already held the torrent. */
+  created: boolean;
+}
+
+export interface AddOptions {
+  savePath?: string | undefined;
+  trackers?: string[] | undefined;
+}
+
+function unwrap<T>(r: Result<T>): T {
+  if (!r.ok) throw problemOfBusError(r.error);
+  return r.value;
+}
+
+const notFound = (hash: string) => new HttpProblem(404, 'not_found', `no torrent with hash ${hash}`);
+
+/**
+ * The torrents of every live engine, as the REST routes use them: engines are found in the KV
+ * registry, commands for one torrent go to the engine that holds it. Errors are thrown as
+ * `HttpProblem`s (a service nobody runs is 503, a hash no engine holds 404).
+ */
+export class TorrentService {
+  constructor(
+    private readonly bus: Bus,
+    private readonly registry: Registry,
+    private readonly log: Logger,
+    private readonly timeoutMs: number,
+    private readonly addPathTimeoutMs: number,
+  ) {}
+
+  async engines(): Promise<RegisteredEngine[]> {
+    try {
+      return await this.registry.live();
+    } catch (err) {
+      this.log.warn({ err }, 'engine registry unreadable');
+      throw new HttpProblem(
+        503,
+        'unavailable',
+        `service unavailable: engine registry: ${(err as Error).message}`,
+      );
+    }
+  }
+
+  /** One engine's torrents; an engine that fails is logged and counts as holding none. */
+  async #listOf(engineId: string): Promise<TorrentStatus[]> {
+    const r = await this.bus.request(engine.list, {}, { params: { engineId }, timeoutMs: this.timeoutMs });
+    if (r.ok) return r.value.torrents;
+    this.log.warn({ engineId, code: r.error.code, error: r.error.message }, 'engine left out of the list');
+    return [];
+  }
+
+  async list(): Promise<TorrentStatus[]> {
+    const engines = await this.engines();
+    const lists = await Promise.all(engines.map((e) => this.#listOf(e.state.engineId)));
+    return lists.flat();
+  }
+
+  /**
+   * The torrent with `hash` (from the engine the registry names, else from every engine: the
+   * registry lags a just-added torrent by up to one write).
+   */
+  async get(hash: string): Promise<TorrentStatus> {
+    const found = await this.find(hash);
+    if (!found) throw notFound(hash);
+    return found;
+  }
+
+  async find(hash: string): Promise<TorrentStatus | undefined> {
+    const engines = await this.engines();
+    const owners = engines.filter((e) => e.state.torrents.some((t) => t.hash === hash));
+    for (const candidates of [owners, engines.filter((e) => !owners.includes(e))]) {
+      const lists = await Promise.all(candidates.map((e) => this.#listOf(e.state.engineId)));
+      const hit = lists.flat().find((t) => t.hash === hash);
+      if (hit) return hit;
+    }
+    return undefined;
+  }
+
+  async addPath(path: string, opts: AddOptions = {}): Promise<Added> {
+    return unwrap(
+      await this.bus.request(
+        engine.addPath,
+        { path, ...(opts.trackers?.length ? { trackers: opts.trackers } : {}) },
+        { timeoutMs: this.addPathTimeoutMs },
+      ),
+    );
+  }
+
+  /** Download a friend's share (or a magnet's torrent). Idempotent: a held hash is answered as is. */
+  async addHash(hash: string, opts: AddOptions = {}): Promise<Added> {
+    const held = await this.find(hash);
+    if (held) return { torrent: held, created: false };
+    return unwrap(
+      await this.bus.request(
+        engine.addHash,
+        {
+          hash,
+          ...(opts.savePath ? { savePath: opts.savePath } : {}),
+          ...(opts.trackers?.length ? { trackers: opts.trackers } : {}),
+        },
+        { timeoutMs: this.timeoutMs },
+      ),
+    );
+  }
+
+  async addMetainfo(metainfo: Buffer, opts: AddOptions = {}): Promise<Added> {
+    return unwrap(
+      await this.bus.request(
+        engine.addTorrentFile,
+        {
+          metainfo: metainfo.toString('base64'),
+          ...(opts.savePath ? { savePath: opts.savePath } : {}),
+          ...(opts.trackers?.length ? { trackers: opts.trackers } : {}),
+        },
+        { timeoutMs: this.timeoutMs },
+      ),
+    );
+  }
+
+  async #owner(hash: string): Promise<string> {
+    const found = await this.find(hash);
+    if (!found) throw notFound(hash);
+    return found.engineId;
+  }
+
+  async pause(hash: string): Promise<TorrentStatus> {
+    const engineId = await this.#owner(hash);
+    return unwrap(
+      await this.bus.request(engine.pause, { hash }, { params: { engineId }, timeoutMs: this.timeoutMs }),
+    ).torrent;
+  }
+
+  async resume(hash: string): Promise<TorrentStatus> {
+    const engineId = await this.#owner(hash);
+    return unwrap(
+      await this.bus.request(engine.resume, { hash }, { params: { engineId }, timeoutMs: this.timeoutMs }),
+    ).torrent;
+  }
+
+  async setFiles(hash: string, files: { index: number; wanted: boolean }[]): Promise<TorrentStatus> {
+    const engineId = await this.#owner(hash);
+    return unwrap(
+      await this.bus.request(
+        engine.setFiles,
+        { hash, files },
+        { params: { engineId }, timeoutMs: this.timeoutMs },
+      ),
+    ).torrent;
+  }
+
+  async setLimits(
+    hash: string,
+    limits: { downloadLimit?: number | null | undefined; uploadLimit?: number | null | undefined },
+  ): Promise<TorrentStatus> {
+    const engineId = await this.#owner(hash);
+    const request = {
+      hash,
+      ...(limits.downloadLimit !== undefined ? { downloadLimit: limits.downloadLimit } : {}),
+      ...(limits.uploadLimit !== undefined ? { uploadLimit: limits.uploadLimit } : {}),
+    };
+    return unwrap(
+      await this.bus.request(engine.setLimits, request, { params: { engineId }, timeoutMs: this.timeoutMs }),
+    ).torrent;
+  }
+
+  /**
+   * Remove from every engine that holds it. An owner answering not_found had already dropped
+   * it; no owner at all (or only not_found answers) is 404.
+   */
+  async remove(hash: string, deleteData: boolean): Promise<void> {
+    const engines = await this.engines();
+    let owners = engines
+      .filter((e) => e.state.torrents.some((t) => t.hash === hash))
+      .map((e) => e.state.engineId);
+    if (owners.length === 0) {
+      const found = await this.find(hash);
+      if (found) owners = [found.engineId];
+    }
+    const results = await Promise.all(
+      owners.map((engineId) =>
+        this.bus.request(
+          engine.remove,
+          { hash, deleteData },
+          { params: { engineId }, timeoutMs: this.timeoutMs },
+        ),
+      ),
+    );
+    for (const r of results) if (!r.ok && r.error.code !== 'not_found') throw problemOfBusError(r.error);
+    if (!results.some((r) => r.ok)) throw notFound(hash);
+  }
+}

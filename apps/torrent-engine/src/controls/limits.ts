@@ -1,0 +1,70 @@
+import { RateLimiter } from './rate-limiter.js';
+
+/**
+ * The parts of a bittorrent-protocol Wire (webtorrent 3.0.21 / bittorrent-protocol 5.0.9)
+ * that per-torrent limits hook into: `_write` is where received bytes enter the wire (delaying
+ * its callback applies back-pressure down to the TCP socket, so the sender slows), `piece` is
+ * how a requested block goes out.
+ */
+export interface LimitableWire {
+  destroyed: boolean;
+  _write(data: Uint8Array, cb: (err?: Error | null) => void): void;
+  piece(index: number, offset: number, buffer: Uint8Array): void;
+}
+
+/**
+ * Per-torrent download and upload limits (webtorrent only has client-wide throttles, which
+ * the engine uses for the global limits). Every wire of the torrent draws from the same two
+ * limiters, so the limit holds for the torrent as a whole, whatever the number of peers.
+ */
+export class TorrentLimits {
+  readonly down: RateLimiter;
+  readonly up: RateLimiter;
+  /** Wires attached since the last `closeAll` (a wire's own end is graceful, not immediate). */
+  #open = new Set<LimitableWire>();
+  readonly #closed = new WeakSet<LimitableWire>();
+
+  constructor(downloadLimit: number | null, uploadLimit: number | null) {
+    this.down = new RateLimiter(downloadLimit);
+    this.up = new RateLimiter(uploadLimit);
+  }
+
+  set(limits: { downloadLimit?: number | null; uploadLimit?: number | null }): void {
+    if (limits.downloadLimit !== undefined) this.down.rate = limits.downloadLimit;
+    if (limits.uploadLimit !== undefined) this.up.rate = limits.uploadLimit;
+  }
+
+  /**
+   * The torrent stops (pause, queue): whatever its wires still hold — bytes already read from
+   * the socket, blocks waiting for the limiter — is dropped, nothing more is received or sent.
+   */
+  closeAll(): void {
+    for (const wire of this.#open) this.#closed.add(wire);
+    this.#open = new Set();
+  }
+
+  /** Route a new wire of the torrent through the limiters (cheap pass-through when unlimited). */
+  attach(wire: LimitableWire): void {
+    this.#open.add(wire);
+    const gone = () => wire.destroyed || this.#closed.has(wire);
+    const write = wire._write.bind(wire);
+    wire._write = (data, cb) => {
+      if (gone()) return cb(null);
+      const wait = this.down.reserve(data.length);
+      if (wait === 0) return write(data, cb);
+      setTimeout(() => {
+        if (gone()) cb(null);
+        else write(data, cb);
+      }, wait);
+    };
+    const piece = wire.piece.bind(wire);
+    wire.piece = (index, offset, buffer) => {
+      if (gone()) return;
+      const wait = this.up.reserve(buffer.length);
+      if (wait === 0) return piece(index, offset, buffer);
+      setTimeout(() => {
+        if (!gone()) piece(index, offset, buffer);
+      }, wait);
+    };
+  }
+}

@@ -1,0 +1,368 @@
+import { execFile, spawn } from 'node:child_process';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  Cleanup,
+  RestError,
+  repoRoot,
+  sha256File,
+  startNode,
+  startProsody,
+  waitFor,
+  writeRandomFile,
+  type BitweenNode,
+  type Prosody,
+} from '../harness/index.js';
+
+/*
+ * The REST api (/v1), its event stream and the `bitween` CLI against two real bitween nodes
+ * (real nats-server, Prosody, engines, gateways, api processes) and a real BitTorrent transfer.
+ */
+
+const CLI = join(repoRoot, 'apps', 'cli', 'dist', 'main.js');
+const run = promisify(execFile);
+
+/** The first file named `file` under `dir` (any depth). */
+async function findFile(dir: string, file: string): Promise<string> {
+  const entries = await readdir(dir, { recursive: true });
+  const hit = entries.find((e) => e === file || e.endsWith(`/${file}`));
+  if (!hit) throw new Error(`${file} not found under ${dir}`);
+  return join(dir, hit);
+}
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the real CLI against `node`'s api; the key comes from the api's data directory. */
+async function cli(node: BitweenNode, ...args: string[]): Promise<CliResult> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        BITWEEN_API_URL: node.apiUrl,
+        BITWEEN_DATA_DIR: node.dirs.apiData,
+      },
+      timeout: 120_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+async function cliJson<T>(node: BitweenNode, ...args: string[]): Promise<T> {
+  const r = await cli(node, '--json', ...args);
+  if (r.code !== 0) throw new Error(`bitween ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
+}
+
+interface Torrent {
+  hash: string;
+  name: string | null;
+  state: string;
+  progress: number;
+  done: boolean;
+  savePath: string;
+}
+interface Page {
+  firstId: number;
+  lastId: number;
+  missed: number;
+  events: { id: number; type: string; hash?: string; data: Record<string, unknown> }[];
+}
+
+describe('REST api, events and the bitween CLI end to end', () => {
+  const cleanup = new Cleanup();
+  let prosody: Prosody;
+  let alice: BitweenNode;
+  let bob: BitweenNode;
+  const name = 'concert.bin';
+  let hash = '';
+  let sha256 = '';
+
+  beforeAll(async () => {
+    prosody = await startProsody(cleanup, {
+      accounts: [
+        { user: 'alice', password: 'alice-pw' },
+        { user: 'bob', password: 'bob-pw' },
+      ],
+      friends: ['alice', 'bob'],
+    });
+    [alice, bob] = await Promise.all([
+      startNode(cleanup, { user: 'alice', password: 'alice-pw', prosody, name: 'rest-alice' }),
+      startNode(cleanup, { user: 'bob', password: 'bob-pw', prosody, name: 'rest-bob' }),
+    ]);
+    await Promise.all([
+      alice.gateway.waitForLog((l) => l.msg === 'XMPP online', { what: 'alice online' }),
+      bob.gateway.waitForLog((l) => l.msg === 'XMPP online', { what: 'bob online' }),
+    ]);
+  });
+
+  afterAll(() => cleanup.run());
+
+  it('the api generated its key in the data dir and logged it once; the CLI prints it', async () => {
+    expect(alice.apiKey).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const logged = alice.api.logs.filter((l) => l['apiKey'] === alice.apiKey);
+    expect(logged).toHaveLength(1);
+    expect((await cli(alice, 'api-key')).stdout.trim()).toBe(alice.apiKey);
+  });
+
+  it('refuses requests without the key (REST, JSON-RPC, CLI) but leaves /health open', async () => {
+    const res = await fetch(`${alice.apiUrl}/v1/torrents`);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('content-type')).toMatch(/problem\+json/);
+    const rpc = await fetch(`${alice.apiUrl}/api`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'bt.get_torrents' }),
+    });
+    expect(rpc.status).toBe(401);
+    expect((await fetch(`${alice.apiUrl}/health`)).status).toBeLessThan(600);
+    const wrong = await run(process.execPath, [
+      CLI,
+      '--url',
+      alice.apiUrl,
+      '--api-key',
+      'not-the-key-at-all',
+      'list',
+    ]).catch((e: unknown) => e as { code: number; stderr: string });
+    expect(wrong).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/^bitween: unauthorized: wrong API key/) as unknown,
+    });
+  });
+
+  it('bitween status shows the daemon logged in with a live engine', async () => {
+    const status = await waitFor(
+      async () => {
+        const s = await cliJson<{ xmpp: { online?: boolean }; engines: unknown[] }>(alice, 'status');
+        return s.xmpp.online && Array.isArray(s.engines) && s.engines.length > 0 ? s : null;
+      },
+      { what: 'alice status online with an engine' },
+    );
+    expect(status).toMatchObject({ nats: 'connected', torrents: { total: 0 } });
+    const text = await cli(alice, 'status');
+    expect(text.stdout).toMatch(/xmpp: +online as alice@localhost/);
+  });
+
+  it('alice shares a file with `bitween share` and lists it', async () => {
+    const path = join(alice.dirs.shares, name);
+    sha256 = await writeRandomFile(path, 4 * 1024 * 1024);
+    const added = await cliJson<{ created: boolean; torrent: Torrent }>(alice, 'share', path);
+    expect(added).toMatchObject({ created: true, torrent: { name, state: 'seeding', progress: 1 } });
+    hash = added.torrent.hash;
+    const list = await cliJson<Torrent[]>(alice, 'list');
+    expect(list.map((t) => t.hash)).toEqual([hash]);
+    expect((await cli(alice, 'list')).stdout).toMatch(new RegExp(`${hash} +seeding +100\\.0% +4\\.0 MiB`));
+    // The REST resource says the same.
+    expect(await alice.rest.get(`/v1/torrents/${hash}`)).toMatchObject({ hash, name, done: true });
+  });
+
+  it("bob finds it by searching his friends' shares (REST and CLI) and in alice's list", async () => {
+    const found = await waitFor(
+      async () =>
+        (await bob.rest.get<{ shares: { hash: string }[] }>('/v1/search?q=CONCERT')).shares.find(
+          (s) => s.hash === hash,
+        ),
+      { what: "alice's share to be searchable at bob" },
+    );
+    expect(found).toMatchObject({
+      hash,
+      name,
+      size: 4 * 1024 * 1024,
+      sources: [{ jid: alice.jid, resource: expect.stringMatching(/^bitween/) as unknown, online: true }],
+    });
+    const contact = await bob.rest.get<{ resources: { shares: { hash: string }[] }[] }>(
+      `/v1/contacts/${alice.jid}/shares`,
+    );
+    expect(contact.resources[0]?.shares.map((s) => s.hash)).toContain(hash);
+    const shares = await cli(bob, 'shares', '--search', 'concert');
+    expect(shares.stdout).toContain(hash);
+    expect(shares.stdout).toContain(alice.jid);
+    expect((await cliJson<unknown[]>(bob, 'shares', '--search', 'no-such-name')).length).toBe(0);
+  });
+
+  let eventsBefore = 0;
+  it('bob downloads it with `bitween get --dest`; the event stream and `bitween watch` show the progress', async () => {
+    eventsBefore = (await bob.rest.get<Page>('/v1/events?timeout=0&limit=1')).lastId;
+    // `bitween watch --json` prints one event per line.
+    const watch = spawn(process.execPath, [CLI, '--json', 'watch'], {
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        BITWEEN_API_URL: bob.apiUrl,
+        BITWEEN_DATA_DIR: bob.dirs.apiData,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    cleanup.add('bitween watch', () => watch.kill());
+    const watched: { type: string; hash?: string; data: { done?: boolean } }[] = [];
+    createInterface({ input: watch.stdout }).on('line', (line) =>
+      watched.push(JSON.parse(line) as (typeof watched)[number]),
+    );
+
+    const dest = join(bob.dirs.root, 'from-alice');
+    const got = await cliJson<{ created: boolean; torrent: Torrent }>(
+      bob,
+      'get',
+      hash.toUpperCase(),
+      '--dest',
+      dest,
+    );
+    expect(got).toMatchObject({ created: true, torrent: { hash, savePath: dest } });
+    await waitFor(async () => (await bob.rest.get<Torrent>(`/v1/torrents/${hash}`)).done, {
+      what: 'bob to finish the download',
+      timeoutMs: 120_000,
+    });
+    expect(await sha256File(join(dest, name))).toBe(sha256);
+    // Asking again is a no-op.
+    expect((await cliJson<{ created: boolean }>(bob, 'get', hash)).created).toBe(false);
+
+    const page = await waitFor(
+      async () => {
+        const p = await bob.rest.get<Page>(`/v1/events?since=${eventsBefore}&timeout=5&limit=1000`);
+        return p.events.some(
+          (e) => e.type === 'torrent.progress' && e.hash === hash && e.data['done'] === true,
+        )
+          ? p
+          : null;
+      },
+      { what: 'a done progress event in the long poll' },
+    );
+    expect(page.missed).toBe(0);
+    const ids = page.events.map((e) => e.id);
+    expect(ids).toEqual(ids.map((_, i) => eventsBefore + 1 + i));
+    await waitFor(
+      () => watched.some((e) => e.type === 'torrent.progress' && e.hash === hash && e.data.done === true),
+      {
+        what: '`bitween watch --json` to print the done progress event',
+      },
+    );
+    watch.kill('SIGINT');
+  });
+
+  it('event ids survive an api restart: a client resumes after its last id', async () => {
+    const { lastId } = await bob.rest.get<Page>('/v1/events?timeout=0&limit=1');
+    await bob.api.stop();
+    await bob.restart('api');
+    // Alice shares another file: bob's gateway announces her new list as an event.
+    const second = join(alice.dirs.shares, 'encore.bin');
+    await writeRandomFile(second, 64 * 1024);
+    expect((await cliJson<{ created: boolean }>(alice, 'share', second)).created).toBe(true);
+    const next = await waitFor(
+      async () => {
+        const p = await bob.rest.get<Page>(`/v1/events?since=${lastId}&timeout=10&limit=1000`);
+        return p.events.some(
+          (e) => e.type === 'xmpp.contact-shares' && JSON.stringify(e.data).includes('encore.bin'),
+        )
+          ? p
+          : null;
+      },
+      { what: "alice's new list as an event at bob, after bob's api restarted" },
+    );
+    expect(next.missed).toBe(0);
+    expect(next.events[0]?.id).toBe(lastId + 1);
+    // The ids before the restart are still there.
+    const replay = await bob.rest.get<Page>(`/v1/events?since=${eventsBefore}&timeout=0&limit=1`);
+    expect(replay.events[0]?.id).toBe(eventsBefore + 1);
+  });
+
+  it('bob removes it with `bitween rm`; removing again fails with the reason', async () => {
+    const rm = await cli(bob, 'rm', hash);
+    expect(rm).toMatchObject({ code: 0, stdout: `removed ${hash}\n` });
+    expect((await cliJson<Torrent[]>(bob, 'list')).map((t) => t.hash)).not.toContain(hash);
+    const again = await cli(bob, 'rm', hash);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe(`bitween: no torrent with hash ${hash}\n`);
+    const err = await bob.rest.get(`/v1/torrents/${hash}`).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RestError);
+    expect((err as RestError).status).toBe(404);
+  });
+
+  it('alice pauses and resumes her share with the CLI (a real engine)', async () => {
+    const paused = await cliJson<Torrent>(alice, 'pause', hash);
+    expect(paused).toMatchObject({ hash, state: 'paused' });
+    expect(await alice.rest.get(`/v1/torrents/${hash}`)).toMatchObject({ state: 'paused' });
+    expect((await cli(alice, 'resume', hash)).code).toBe(0);
+    await waitFor(async () => (await alice.rest.get<Torrent>(`/v1/torrents/${hash}`)).state === 'seeding', {
+      what: 'the share to seed again after resume',
+    });
+  });
+
+  it('sets limits and the file selection over REST (a real engine)', async () => {
+    const limited = await alice.rest.request<{ torrent: { uploadLimit: number | null } }>(
+      'PATCH',
+      `/v1/torrents/${hash}/limits`,
+      { uploadLimit: 1024 * 1024 },
+    );
+    expect(limited.torrent.uploadLimit).toBe(1024 * 1024);
+    const unlimited = await alice.rest.request<{ torrent: { uploadLimit: number | null } }>(
+      'PATCH',
+      `/v1/torrents/${hash}/limits`,
+      { uploadLimit: null },
+    );
+    expect(unlimited.torrent.uploadLimit).toBeNull();
+    const files = await alice.rest.request<{ torrent: { files: { path: string; wanted: boolean }[] } }>(
+      'PATCH',
+      `/v1/torrents/${hash}/files`,
+      { files: [{ index: 0, wanted: true }] },
+    );
+    expect(files.torrent.files).toMatchObject([{ path: name, wanted: true }]);
+    const bad = await alice.rest
+      .request('PATCH', `/v1/torrents/${hash}/files`, { files: [{ index: 5, wanted: false }] })
+      .catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(RestError);
+    expect((bad as RestError).status).toBe(400);
+  });
+
+  it("bob uploads alice's .torrent file, downloads it again, and `rm --delete-data` deletes the file", async () => {
+    const { lastId } = await bob.rest.get<Page>('/v1/events?timeout=0&limit=1');
+    const stored = await findFile(alice.dirs.state, `${hash}.torrent`);
+    const dest = join(bob.dirs.root, 'uploaded');
+    const res = await fetch(`${bob.apiUrl}/v1/torrents/upload?savePath=${encodeURIComponent(dest)}`, {
+      method: 'POST',
+      headers: { 'x-api-key': bob.apiKey, 'content-type': 'application/x-bittorrent' },
+      body: await readFile(stored),
+    });
+    expect(res.status).toBe(201);
+    expect(await res.json()).toMatchObject({ created: true, torrent: { hash, savePath: dest } });
+    await waitFor(async () => (await bob.rest.get<Torrent>(`/v1/torrents/${hash}`)).done, {
+      what: 'bob to finish the download from the uploaded .torrent',
+      timeoutMs: 120_000,
+    });
+    expect(await sha256File(join(dest, name))).toBe(sha256);
+
+    expect((await cli(bob, 'rm', hash, '--delete-data')).stdout).toBe(`removed ${hash} and its files\n`);
+    await waitFor(async () => (await stat(join(dest, name)).catch(() => null)) === null, {
+      what: 'the downloaded file to be deleted',
+    });
+    const page = await waitFor(
+      async () => {
+        const p = await bob.rest.get<Page>(`/v1/events?since=${lastId}&timeout=5&limit=1000`);
+        return p.events.some((e) => e.type === 'torrent.removed') ? p : null;
+      },
+      { what: 'a torrent.removed event' },
+    );
+    expect(page.events.find((e) => e.type === 'torrent.added')).toMatchObject({ hash });
+    expect(page.events.find((e) => e.type === 'torrent.removed')).toMatchObject({
+      hash,
+      data: { hash, deleteData: true },
+    });
+  });
+
+  it('alice adds by hash over REST (a share she already has is not added twice)', async () => {
+    const again = await alice.rest.post<{ created: boolean; torrent: Torrent }>('/v1/torrents', { hash });
+    expect(again).toMatchObject({ created: false, torrent: { hash, state: 'seeding' } });
+  });
+
+  it('the JSON-RPC api keeps working with the key', async () => {
+    const { torrents } = await alice.rpc.result<{ torrents: { hash: string }[] }>('bt.get_torrents');
+    expect(torrents.map((t) => t.hash)).toContain(hash);
+  });
+});
