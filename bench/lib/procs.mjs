@@ -2,7 +2,7 @@
 // libtorrent helper (lt_peer.py), with their output as JSON lines and their CPU time from /proc.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -110,6 +110,8 @@ export async function startNats() {
     async stop() {
       await nc.close();
       child.kill('SIGTERM');
+      await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve()));
+      await rm(dir, { recursive: true, force: true });
     },
   };
 }
