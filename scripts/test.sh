@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The one command that tests bitween on a fresh machine (Debian 12, root or sudo):
-# installs what the tests need (apt: nats-server, prosody, docker-compose; npm ci, which also
+# installs what the tests need (apt: nats-server, prosody, docker-compose, python3-libtorrent; npm ci, which also
 # brings Node 24), then formats/lints/typechecks/builds every project and runs every test tier
 # against real nats-server, Prosody and BitTorrent transfers. Ends with one line
 # "N passed, N failed, N skipped".
@@ -16,6 +16,8 @@ missing=()
 command -v nats-server >/dev/null || missing+=(nats-server)
 command -v prosody >/dev/null || missing+=(prosody)
 command -v docker-compose >/dev/null || missing+=(docker-compose)
+# A real libtorrent for the interop and peer-filter tests (run with Debian's /usr/bin/python3).
+/usr/bin/python3 -c 'import libtorrent' 2>/dev/null || missing+=(python3-libtorrent)
 if [ ${#missing[@]} -gt 0 ]; then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" \

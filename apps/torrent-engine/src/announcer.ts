@@ -11,7 +11,8 @@ export class Announcer {
   #timer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly registry: EngineRegistry,
+    /** The registry, or a lease that fences the writes (`EngineLease`). */
+    private readonly registry: Pick<EngineRegistry, 'announce' | 'withdraw'>,
     private readonly state: () => EngineState,
     private readonly log: Logger,
   ) {

@@ -1,5 +1,4 @@
 import { isIP } from 'node:net';
-import { hostname } from 'node:os';
 import path from 'node:path';
 import { env, loadConfig } from '@bitween/runtime';
 import { z } from 'zod';
@@ -18,22 +17,28 @@ const PortRange = z
 
 const AbsolutePath = z.string().refine((p) => path.isAbsolute(p), 'must be an absolute path');
 
-/** The host name is a fine default id as long as it fits a subject token. */
-export function defaultEngineId(): string {
-  return (
-    hostname()
-      .replace(/[^A-Za-z0-9_-]/g, '-')
-      .slice(0, 64) || 'engine'
-  );
-}
+/** An address (`10.0.0.5`, `2001:db8::1`) or a CIDR block (`192.168.1.0/24`, `127.0.0.1/32`). */
+const AddressOrCidr = z.string().refine((s) => {
+  const [addr = '', bits, ...rest] = s.split('/');
+  const family = isIP(addr);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d{1,3}$/.test(bits) && n <= (family === 4 ? 32 : 128);
+}, 'must be IPv4/IPv6 addresses or CIDR blocks');
 
 export const EngineConfig = z.object({
   BITWEEN_NATS_URL: env.natsUrl(),
   BITWEEN_LOG_LEVEL: env.logLevel(),
+  /**
+   * A fixed id for this instance. Unset: the instance claims the lowest free slot `engine-N`
+   * in the engines registry (so `docker compose up --scale torrent-engine=3` needs no
+   * per-container configuration); its port is then derived from the slot.
+   */
   BITWEEN_ENGINE_ID: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 characters of A-Z, a-z, 0-9, "_" or "-"')
-    .default(defaultEngineId()),
+    .optional(),
   BITWEEN_TORRENT_PORT: PortRange.default({ from: 8000, to: 8020 }),
   /** Addresses to advertise to friends; detected from the network interfaces when empty. */
   BITWEEN_ANNOUNCE_ADDRESSES: IpAddressList.default([]),
@@ -41,9 +46,24 @@ export const EngineConfig = z.object({
   BITWEEN_ANNOUNCE_IPV6: env.bool(true),
   BITWEEN_DOWNLOAD_DIR: AbsolutePath.default(path.resolve('data/downloads')),
   BITWEEN_STATE_DIR: AbsolutePath.default(path.resolve('data/state')),
-  /** Directories that may be shared or downloaded into; any path when empty. */
-  BITWEEN_ALLOWED_PATHS: env.list(AbsolutePath).default([]),
-  BITWEEN_HEARTBEAT_MS: env.positiveMs(10_000),
+  /**
+   * Folders below which paths may be shared (and downloads saved). The download dir is always
+   * one. Unset: only the download dir — sharing anything else needs a root here.
+   */
+  BITWEEN_SHARE_ROOTS: env.list(AbsolutePath).optional(),
+  /** Deprecated name of BITWEEN_SHARE_ROOTS (read when that one is unset). */
+  BITWEEN_ALLOWED_PATHS: env.list(AbsolutePath).optional(),
+  /**
+   * `contacts`: accept incoming BitTorrent connections only from addresses contacts advertise
+   * (plus BITWEEN_PEER_ALLOW); `off`: from anyone.
+   */
+  BITWEEN_PEER_FILTER: z
+    .enum(['contacts', 'off'], { message: 'must be contacts or off' })
+    .default('contacts'),
+  /** Addresses or CIDR blocks always accepted by the peer filter (e.g. 127.0.0.1 for tests). */
+  BITWEEN_PEER_ALLOW: env.list(AddressOrCidr).default([]),
+  /** Registry heartbeat; an engine silent for 3 beats is gone and its torrents are taken over. */
+  BITWEEN_HEARTBEAT_MS: env.positiveMs(3_000),
   /** At most one progress event per torrent per interval; at least 500 ms (≤ 2 per second). */
   BITWEEN_PROGRESS_INTERVAL_MS: env
     .positiveMs(1_000)
@@ -58,3 +78,9 @@ export const EngineConfig = z.object({
 export type EngineConfig = z.output<typeof EngineConfig>;
 
 export const loadEngineConfig = (source: NodeJS.ProcessEnv = process.env) => loadConfig(EngineConfig, source);
+
+/** Where sharing and saving are allowed: the download dir and the share roots (old name as fallback). */
+export function shareRoots(config: EngineConfig): string[] {
+  const roots = config.BITWEEN_SHARE_ROOTS ?? config.BITWEEN_ALLOWED_PATHS ?? [];
+  return [...new Set([config.BITWEEN_DOWNLOAD_DIR, ...roots])];
+}

@@ -16,10 +16,12 @@ import { executeDeletion, planDeletion } from './controls/delete-data.js';
 import { TorrentLimits } from './controls/limits.js';
 import { planQueue } from './controls/queue.js';
 import { applyFileChanges, rangesComplete, wantedPieceRanges, wantedTotals } from './controls/selection.js';
+import { ExactNameStore } from './file-store.js';
 import { createTorrentFile } from './hashing/create-torrent-file.js';
 import { checkAllowed, filesOutside, isInside } from './paths.js';
 import { pieceLengthFor } from './piece-length.js';
 import { FastResume } from './resume/fast-resume.js';
+import { checkInfo } from './sanitize.js';
 import type { StateStore, TorrentRecord } from './state-store.js';
 import { TorrentTrackers } from './trackers.js';
 
@@ -59,13 +61,31 @@ export interface AddOptions {
   trackers?: string[] | undefined;
 }
 
+/**
+ * Where torrents run when several engines share one NATS (see placement/): every torrent is
+ * claimed by exactly one engine. Absent: this engine runs whatever it is given.
+ */
+export interface Placement {
+  /** Try to become the one engine that runs `hash`. */
+  claim(hash: string): Promise<{ won: true } | { won: false; owner: string }>;
+  /** The torrent was removed here: give up its claim. */
+  release(hash: string): Promise<void>;
+  /** How the engine that won the claim reports the torrent (null: it does not list it yet). */
+  statusAt(owner: string, hash: string): Promise<TorrentStatus | null>;
+}
+
 export interface EngineOptions {
   engineId: string;
   downloadDir: string;
-  allowedPaths: string[];
-  ports: { from: number; to: number };
+  /** Folders below which paths may be shared and downloads saved (includes the download dir). */
+  shareRoots: string[];
+  /** Listen port range; `preferred` (e.g. derived from the engine's slot) is tried first. */
+  ports: { from: number; to: number; preferred?: number };
   store: StateStore;
   log: Logger;
+  placement?: Placement;
+  /** Runs on the client before it serves anything (e.g. the incoming peer filter). */
+  prepare?: (client: WebTorrent) => void;
   /** Daemon-wide settings at start (limits, queue); later changes via applySettings. */
   settings?: EngineSettings;
 }
@@ -113,6 +133,12 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
 
   static async start(opts: EngineOptions): Promise<TorrentEngine> {
     const client = await listen(opts.ports, opts.log);
+    try {
+      opts.prepare?.(client);
+    } catch (err) {
+      client.destroy();
+      throw err;
+    }
     const engine = new TorrentEngine(client, opts);
     if (opts.settings) engine.applySettings(opts.settings);
     await opts.store.init();
@@ -135,7 +161,7 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     opts: AddOptions = {},
   ): Promise<{ torrent: TorrentStatus; created: boolean }> {
     const abs = path.resolve(requested);
-    const allowed = await checkAllowed(abs, this.opts.allowedPaths);
+    const allowed = await checkAllowed(abs, this.opts.shareRoots);
     if (!allowed.ok)
       throw new BusError(allowed.reason.includes('does not exist') ? 'not_found' : 'failed', allowed.reason);
     const real = allowed.real;
@@ -168,6 +194,10 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     }
     const existing = this.#entries.get(infoHash);
     if (existing) return { torrent: this.#status(existing), created: false };
+    const elsewhere = await this.#claim(infoHash);
+    if (elsewhere) return elsewhere;
+    const raced = this.#entries.get(infoHash);
+    if (raced) return { torrent: this.#status(raced), created: false };
 
     const record: TorrentRecord = {
       hash: infoHash,
@@ -230,9 +260,12 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     const existing = this.#entries.get(hash);
     if (existing) return { torrent: this.#status(existing), created: false };
     const dir = path.resolve(savePath ?? this.opts.downloadDir);
-    const roots = this.opts.allowedPaths;
-    if (roots.length > 0 && !roots.some((r) => isInside(path.resolve(r), dir))) {
-      throw new BusError('failed', `${dir} is outside the allowed paths (BITWEEN_ALLOWED_PATHS)`);
+    const roots = this.opts.shareRoots;
+    if (!roots.some((r) => isInside(path.resolve(r), dir))) {
+      throw new BusError(
+        'failed',
+        `${dir} is outside the download dir and the share roots (${roots.join(', ')}): cannot save there`,
+      );
     }
     try {
       await mkdir(dir, { recursive: true });
@@ -241,7 +274,9 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     }
     const allowed = await checkAllowed(dir, roots);
     if (!allowed.ok) throw new BusError('failed', allowed.reason);
-    // The same hash may have been added while we were creating the folder.
+    const elsewhere = await this.#claim(hash);
+    if (elsewhere) return elsewhere;
+    // The same hash may have been added while we were creating the folder or claiming it.
     const raced = this.#entries.get(hash);
     if (raced) return { torrent: this.#status(raced), created: false };
     const record: TorrentRecord = {
@@ -273,6 +308,9 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
       await this.client.remove(entry.torrent, { destroyStore: false });
     }
     await this.opts.store.remove(hash);
+    await this.opts.placement?.release(hash).catch((err: unknown) => {
+      this.opts.log.warn({ hash, err }, 'could not release the torrent claim');
+    });
     if (deleteData) {
       const plan = planDeletion(entry.record.savePath, files);
       if (plan.refused.length > 0) {
@@ -355,6 +393,39 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     this.#reschedule();
   }
 
+  has(hash: string): boolean {
+    return this.#entries.has(hash);
+  }
+
+  /**
+   * Run a torrent another engine ran (it stopped sending heartbeats; this engine won the
+   * claim): saved in this engine's state, data verified where it lies (shared volume).
+   */
+  async adopt(record: TorrentRecord, torrentFile: Uint8Array | null, from: string): Promise<void> {
+    if (this.#entries.has(record.hash) || this.#stopped) return;
+    const entry = this.#attach(record, torrentFile, false);
+    if (torrentFile) await this.opts.store.saveMetadata(record.hash, torrentFile);
+    await this.opts.store.save(record);
+    this.opts.log.info({ hash: record.hash, from, savePath: record.savePath }, 'took over a torrent');
+    this.emit('added', this.#status(entry));
+    this.#reschedule();
+  }
+
+  /** Another engine now runs `hash` (we were presumed dead): stop it here, keep the files. */
+  async drop(hash: string, owner: string): Promise<void> {
+    const entry = this.#entries.get(hash);
+    if (!entry) return;
+    this.#entries.delete(hash);
+    entry.trackers?.stop();
+    if (entry.torrent && !entry.torrent.destroyed) {
+      await this.client.remove(entry.torrent, { destroyStore: false });
+    }
+    await this.opts.store.remove(hash);
+    this.opts.log.warn({ hash, owner }, 'another engine took this torrent over; stopped it here');
+    this.emit('changed');
+    this.#reschedule();
+  }
+
   list(): TorrentStatus[] {
     return [...this.#entries.values()].map((e) => this.#status(e));
   }
@@ -413,16 +484,26 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
       ),
     );
     const checking: Entry[] = [];
-    stored.forEach(({ record, torrentFile }, i) => {
+    let restored = 0;
+    let resumed = 0;
+    for (const [i, { record, torrentFile }] of stored.entries()) {
+      const claim = await this.opts.placement?.claim(record.hash);
+      if (claim && !claim.won) {
+        // Taken over by another engine while we were away: it has its own copy of the record.
+        this.opts.log.info({ hash: record.hash, owner: claim.owner }, 'torrent now runs elsewhere');
+        await this.opts.store.remove(record.hash);
+        continue;
+      }
       const decision = decisions[i];
       const bitfield = decision?.kind === 'resume' ? decision.bitfield : undefined;
+      if (bitfield) resumed++;
       const entry = this.#attach(record, torrentFile, false, bitfield);
+      restored++;
       if (torrentFile) checking.push(entry);
-    });
+    }
     this.#reschedule();
-    if (stored.length === 0) return;
-    const resumed = decisions.filter((d) => d?.kind === 'resume').length;
-    this.opts.log.info({ torrents: stored.length, resumed }, 'restored torrents');
+    if (restored === 0) return;
+    this.opts.log.info({ torrents: restored, resumed }, 'restored torrents');
     void Promise.all(checking.map((e) => this.#settled(e))).then(() =>
       this.opts.log.info(
         { torrents: checking.length, resumed, verified: checking.length - resumed, ms: Date.now() - started },
@@ -540,6 +621,7 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
   ): Entry {
     const torrent = this.client.add(torrentFile ?? `magnet:?xt=urn:btih:${record.hash}`, {
       path: record.savePath,
+      store: ExactNameStore,
       skipVerify,
       announce: [],
       ...(bitfield ? { bitfield } : {}),
@@ -613,11 +695,14 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
   }
 
   #onMetadata(entry: Entry, torrent: Torrent): void {
+    const names = checkInfo(torrent.info);
     const outside = filesOutside(entry.record.savePath, torrent.files);
-    if (outside.length > 0) {
-      entry.error = `refused: file names leave the save path (${outside.slice(0, 3).join(', ')})`;
+    if (!names.ok || outside.length > 0) {
+      entry.error = !names.ok
+        ? `refused: ${names.reason}`
+        : `refused: file names leave the save path (${outside.slice(0, 3).join(', ')})`;
       this.opts.log.warn(
-        { hash: entry.hash, files: outside.slice(0, 10) },
+        { hash: entry.hash, reason: entry.error, files: outside.slice(0, 10) },
         'refused a torrent with unsafe file names',
       );
       entry.torrent = null;
@@ -637,6 +722,24 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
       });
     }
     this.emit('changed');
+  }
+
+  /** Claim `hash` for this engine; when another engine holds it, that engine's view of it. */
+  async #claim(hash: string): Promise<{ torrent: TorrentStatus; created: false } | null> {
+    const placement = this.opts.placement;
+    if (!placement) return null;
+    const claim = await placement.claim(hash);
+    if (claim.won) return null;
+    // The owner may be adding it this very moment: give it a few seconds to list it.
+    for (let i = 0; i < 10; i++) {
+      const torrent = await placement.statusAt(claim.owner, hash);
+      if (torrent) return { torrent, created: false };
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    throw new BusError(
+      'conflict',
+      `torrent ${hash} is held by engine ${claim.owner}, which does not list it`,
+    );
   }
 
   #dial(entry: Entry, addresses: string[]): void {
@@ -738,8 +841,11 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
 }
 
 /** Listen on the first free port of the range (the original used 8000-8020). */
-async function listen(ports: { from: number; to: number }, log: Logger): Promise<WebTorrent> {
-  for (let port = ports.from; port <= ports.to; port++) {
+async function listen(ports: EngineOptions['ports'], log: Logger): Promise<WebTorrent> {
+  const order: number[] = [];
+  if (ports.preferred !== undefined) order.push(ports.preferred);
+  for (let p = ports.from; p <= ports.to; p++) if (p !== ports.preferred) order.push(p);
+  for (const [i, port] of order.entries()) {
     const client = new WebTorrent({ ...CLIENT_OPTIONS, torrentPort: port });
     const err = await new Promise<Error | null>((resolve) => {
       client.once('listening', () => resolve(null));
@@ -751,7 +857,7 @@ async function listen(ports: { from: number; to: number }, log: Logger): Promise
     }
     client.destroy();
     const inUse = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
-    if (!inUse || port === ports.to) {
+    if (!inUse || i === order.length - 1) {
       throw new Error(`cannot listen for BitTorrent on port ${port} (BITWEEN_TORRENT_PORT): ${err.message}`);
     }
     log.debug({ port }, 'port in use, trying the next');

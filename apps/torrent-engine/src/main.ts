@@ -1,10 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
 import path from 'node:path';
 import {
   Bus,
+  EngineLease,
   EngineRegistry,
   ServiceHost,
   SettingsStore,
+  TorrentClaims,
   engine as contracts,
   serviceNames,
   type EngineState,
@@ -13,10 +16,14 @@ import { connectNats, createLogger, packageVersion, runService } from '@bitween/
 import WebTorrent from 'webtorrent';
 import { announceAddresses, detectAddresses } from './addresses.js';
 import { Announcer } from './announcer.js';
-import { loadEngineConfig } from './config.js';
+import { loadEngineConfig, shareRoots } from './config.js';
 import { TorrentEngine } from './engine.js';
-import { followPeers, publishLifecycle, serveCommands } from './handlers.js';
+import { followContacts, followPeers, publishLifecycle, serveCommands } from './handlers.js';
 import { isInside } from './paths.js';
+import { PeerFilter, guardIncoming } from './peer-filter.js';
+import { natsPlacement } from './placement/placement.js';
+import { slotPort } from './placement/ports.js';
+import { Takeover } from './placement/takeover.js';
 import { ProgressTracker } from './progress.js';
 import { StateStore } from './state-store.js';
 import { WatchFolder } from './watch-folder.js';
@@ -28,35 +35,60 @@ await runService({
   log: () => createLogger('torrent-engine', process.env.BITWEEN_LOG_LEVEL ?? 'info'),
   start: async (log) => {
     const config = loadEngineConfig();
-    const engineId = config.BITWEEN_ENGINE_ID;
-    log.info({ engineId, version, webtorrent: WebTorrent.VERSION }, 'starting');
-
-    const nc = await connectNats(config.BITWEEN_NATS_URL, `torrent-engine/${engineId}`, log);
+    if (!config.BITWEEN_SHARE_ROOTS && config.BITWEEN_ALLOWED_PATHS)
+      log.warn('BITWEEN_ALLOWED_PATHS is deprecated: rename it to BITWEEN_SHARE_ROOTS');
+    const roots = shareRoots(config);
+    const nc = await connectNats(
+      config.BITWEEN_NATS_URL,
+      `torrent-engine/${config.BITWEEN_ENGINE_ID ?? 'auto'}`,
+      log,
+    );
     const bus = new Bus(nc, log);
     const registry = await EngineRegistry.open(nc, log);
     const watchDir = config.BITWEEN_WATCH_DIR;
-    const roots = config.BITWEEN_ALLOWED_PATHS;
-    if (
-      watchDir &&
-      roots.length > 0 &&
-      !roots.some((r) => isInside(path.resolve(r), path.resolve(watchDir)))
-    ) {
-      throw new Error('BITWEEN_WATCH_DIR must be inside BITWEEN_ALLOWED_PATHS');
+    if (watchDir && !roots.some((r) => isInside(path.resolve(r), path.resolve(watchDir)))) {
+      throw new Error('BITWEEN_WATCH_DIR must be inside BITWEEN_SHARE_ROOTS or the download dir');
     }
     const settings = await SettingsStore.open(nc, log);
 
+    // Our id: the fixed one, or the lowest free slot engine-N (a lease in the engines bucket).
+    let onLost = (id: string) => log.error({ engineId: id }, 'lost our engine id to another process');
+    const lease = await EngineLease.acquire({
+      registry,
+      fixedId: config.BITWEEN_ENGINE_ID,
+      initial: (id) => ({
+        engineId: id,
+        version,
+        endpoints: [],
+        torrents: [],
+        heartbeatMs: config.BITWEEN_HEARTBEAT_MS,
+      }),
+      log,
+      onLost: (id) => onLost(id),
+    });
+    const engineId = lease.engineId;
+    log.info({ engineId, version, webtorrent: WebTorrent.VERSION, shareRoots: roots }, 'starting');
+
+    const claims = await TorrentClaims.open(nc, { engineId, incarnation: randomUUID() }, log);
+    const filter = new PeerFilter(config.BITWEEN_PEER_FILTER === 'contacts', config.BITWEEN_PEER_ALLOW);
+    const range = config.BITWEEN_TORRENT_PORT;
     const stateDir = path.join(config.BITWEEN_STATE_DIR, engineId);
     const store = new StateStore(stateDir, log);
     const engine = await TorrentEngine.start({
       engineId,
       downloadDir: config.BITWEEN_DOWNLOAD_DIR,
-      allowedPaths: config.BITWEEN_ALLOWED_PATHS,
-      ports: config.BITWEEN_TORRENT_PORT,
+      shareRoots: roots,
+      ports: { ...range, preferred: slotPort(range, engineId) },
       store,
       log,
+      placement: natsPlacement({ claims, registry, bus }),
+      prepare: (client) => {
+        if (filter.enabled) guardIncoming(client, filter, log);
+      },
       settings: await settings.engine(),
     });
     const stopSettings = await settings.watchEngine((s) => engine.applySettings(s));
+    log.info({ peerFilter: config.BITWEEN_PEER_FILTER, allow: config.BITWEEN_PEER_ALLOW }, 'peer filter');
 
     const families = { ipv4: config.BITWEEN_ANNOUNCE_IPV4, ipv6: config.BITWEEN_ANNOUNCE_IPV6 };
     const addresses = announceAddresses(
@@ -75,7 +107,7 @@ await runService({
       torrents: engine.summary(),
       heartbeatMs: config.BITWEEN_HEARTBEAT_MS,
     });
-    const announcer = new Announcer(registry, state, log);
+    const announcer = new Announcer(lease, state, log);
     engine.on('changed', () => announcer.changed());
     announcer.start(config.BITWEEN_HEARTBEAT_MS);
 
@@ -88,7 +120,25 @@ await runService({
     serveCommands(host, engine);
     publishLifecycle(bus, engine);
     engine.announceRestored();
-    const peers = followPeers(bus, engine);
+    const peers = followPeers(bus, engine, filter);
+    const contacts = followContacts(bus, filter, log);
+
+    // Torrents of engines that stop sending heartbeats move to the survivors; a torrent of ours
+    // that a survivor took (we looked dead) stops here.
+    const takeover = new Takeover({
+      stateDir: config.BITWEEN_STATE_DIR,
+      engineId,
+      registry,
+      claims,
+      engine,
+      log,
+      intervalMs: Math.min(1000, config.BITWEEN_HEARTBEAT_MS),
+      graceMs: config.BITWEEN_HEARTBEAT_MS,
+    });
+    takeover.start();
+    const stopWatchingClaims = await claims.watch((hash, owner) => {
+      if (engine.has(hash)) void engine.drop(hash, owner.engineId);
+    });
 
     const watchFolder = watchDir
       ? new WatchFolder({
@@ -113,18 +163,23 @@ await runService({
       (stopping ??= (async () => {
         clearInterval(progressTimer);
         clearInterval(redialTimer);
+        await takeover.stop();
+        stopWatchingClaims();
         await watchFolder?.stop();
         stopSettings();
         peers.unsubscribe();
+        contacts.stop();
         await host.stop();
         await announcer.stop();
         await engine.stop();
         await nc.drain();
       })());
-    engine.on('fatal', (err) => {
-      log.error({ err }, 'stopping: the BitTorrent client failed');
+    const fail = (why: string, err?: unknown) => {
+      log.error({ err, engineId }, why);
       void stop().finally(() => process.exit(1));
-    });
+    };
+    onLost = () => fail('stopping: another process took our engine id (we were presumed dead)');
+    engine.on('fatal', (err) => fail('stopping: the BitTorrent client failed', err));
     return stop;
   },
 });

@@ -38,8 +38,11 @@ describe('checkAllowed', () => {
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  it('allows everything existing when no roots are set', async () => {
-    expect(await checkAllowed(path.join(dir, 'private', 'secret'), [])).toMatchObject({ ok: true });
+  it('allows nothing when no roots are set', async () => {
+    expect(await checkAllowed(path.join(dir, 'private', 'secret'), [])).toMatchObject({
+      ok: false,
+      reason: /outside the share roots/,
+    });
   });
 
   it('reports a missing path', async () => {

@@ -8,8 +8,8 @@ export function isInside(root: string, child: string): boolean {
 }
 
 /**
- * Resolve a path for sharing or saving and check it against the allowed roots (after
- * following symlinks, so a link cannot lead out). No roots means every path is allowed.
+ * Resolve a path for sharing or saving and check it against the share roots (after following
+ * symlinks, so a link cannot lead out). No roots means nothing is allowed.
  */
 export async function checkAllowed(
   p: string,
@@ -21,10 +21,12 @@ export async function checkAllowed(
   } catch {
     return { ok: false, reason: `${p} does not exist` };
   }
-  if (roots.length === 0) return { ok: true, real };
   const realRoots = await Promise.all(roots.map((r) => realpath(r).catch(() => path.resolve(r))));
   if (realRoots.some((r) => isInside(r, real))) return { ok: true, real };
-  return { ok: false, reason: `${p} is outside the allowed paths (BITWEEN_ALLOWED_PATHS)` };
+  return {
+    ok: false,
+    reason: `${p} is outside the share roots (${roots.join(', ')}); add a root to BITWEEN_SHARE_ROOTS to share it`,
+  };
 }
 
 /**

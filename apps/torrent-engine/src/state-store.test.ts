@@ -64,4 +64,11 @@ describe('StateStore', () => {
     expect(loaded?.record.addedAt).toBe(19); // applied in call order, none torn
     expect(await readdir(store.dir)).toEqual([`${HASH}.json`]);
   });
+
+  it('leaves files that are not torrent records alone (the watch folder ledger)', async () => {
+    await store.save({ hash: HASH, source: 'path', savePath: '/s', addedAt: 1 });
+    await writeFile(path.join(store.dir, 'watch-folder.json'), '{"entries": {}}');
+    expect((await store.load()).map((l) => l.record.hash)).toEqual([HASH]);
+    expect((await readdir(store.dir)).sort()).toEqual([`${HASH}.json`, 'watch-folder.json']);
+  });
 });

@@ -66,7 +66,8 @@ export class StateStore {
     const out: StoredTorrent[] = [];
     const all = await readdir(this.dir);
     await this.#cleanUp(all);
-    const names = all.filter((n) => n.endsWith('.json')).sort();
+    // Only `<hash>.json`: other files may live here (e.g. the watch folder's ledger).
+    const names = all.filter((n) => /^[0-9a-f]{40}\.json$/.test(n)).sort();
     for (const name of names) {
       const file = path.join(this.dir, name);
       let record: TorrentRecord;

@@ -5,6 +5,7 @@ export * from './subjects.js';
 export * from './codec.js';
 export * from './bus.js';
 export * from './registry.js';
+export * from './placement.js';
 export * as engine from './contracts/engine.js';
 export * as xmpp from './contracts/xmpp.js';
 export {

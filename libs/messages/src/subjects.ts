@@ -64,4 +64,6 @@ export const buckets = {
   engines: 'bitween_engines',
   /** key `engine` → EngineSettings. */
   settings: 'bitween_settings',
+  /** key: info-hash → TorrentClaim (which engine runs it); see placement.ts. */
+  torrentOwners: 'bitween_torrent_owners',
 } as const;

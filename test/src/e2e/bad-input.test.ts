@@ -93,6 +93,14 @@ describe('bad input gets a clear error and the daemon keeps serving', () => {
       expect(r.body).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32700 } });
     });
 
+    it('refuses to share /etc: outside the share roots', async () => {
+      const r = await alice.rpc.call('bt.add_path', { path: '/etc' });
+      expect(r.error).toMatchObject({
+        code: -32010,
+        message: expect.stringMatching(/\/etc is outside the share roots .*BITWEEN_SHARE_ROOTS/) as unknown,
+      });
+    });
+
     it("passes the engine's reason on for a path that does not exist", async () => {
       const r = await alice.rpc.call('bt.add_path', { path: '/nonexistent/bitween/file' });
       expect(r.error).toMatchObject({

@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Bus, engine, xmpp } from '@bitween/messages';
+import { Bus, engine, xmpp, type TorrentStatus } from '@bitween/messages';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -13,22 +13,32 @@ import {
   startNats,
   startScript,
   startService,
+  waitFor,
   type ScriptProcess,
   type ServiceProcess,
 } from '../harness/index.js';
+
+interface Case {
+  case: string;
+  expect: 'refused' | 'kept';
+  hash: string;
+  files: { path: string; sha256: string }[];
+}
 
 async function filesBelow(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   return entries.filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name)));
 }
 
-describe('a torrent whose file names contain ../', () => {
+describe('torrents with crafted file names', () => {
   const cleanup = new Cleanup();
   let root: string;
   let engineProcess: ServiceProcess;
   let seeder: ScriptProcess;
   let nc: NatsConnection;
   let bus: Bus;
+  let cases: Case[];
+  const downloads = () => join(root, 'victim', 'deep', 'downloads');
 
   beforeAll(async () => {
     root = await makeTempDir('hostile');
@@ -44,60 +54,93 @@ describe('a torrent whose file names contain ../', () => {
       env: engineEnv({
         natsUrl: nats.url,
         engineId: 'victim',
-        downloads: join(root, 'victim', 'deep', 'downloads'),
+        downloads: downloads(),
         state: join(root, 'victim', 'state'),
       }),
     });
     nc = await connect({ servers: nats.url });
     cleanup.add('nats client', () => nc.close());
     bus = new Bus(nc, silentLogger);
+    cases = seeder.logs.find((l) => l.msg === 'ready')!.cases as Case[];
   });
 
   afterAll(() => cleanup.run());
 
-  it('is downloaded inside the save path, never outside it', async () => {
-    const ready = seeder.logs.find((l) => l.msg === 'ready')!;
-    const hash = ready.hash as string;
-    const files = ready.files as { wirePath: string; servedFrom: string; sha256: string }[];
-    const downloads = join(root, 'victim', 'deep', 'downloads');
+  const list = async (): Promise<TorrentStatus[]> => {
+    const r = await bus.request(engine.list, {}, { params: { engineId: 'victim' } });
+    if (!r.ok) throw r.error;
+    return r.value.torrents;
+  };
 
-    const added = await bus.request(engine.addHash, { hash, savePath: downloads });
-    expect(added.ok).toBe(true);
-    const finished = engineProcess.waitForLog(
-      (l) =>
-        (l.msg === 'download complete' || l.msg === 'refused a torrent with unsafe file names') &&
-        l.hash === hash,
-      { what: 'the engine to finish or refuse the hostile torrent' },
+  it('refuses names with .., a / inside, NUL, control characters or duplicates; keeps the rest exactly', async () => {
+    const port = seeder.logs.find((l) => l.msg === 'ready')!.port as number;
+    const outcomes = cases.map((c) =>
+      engineProcess.waitForLog(
+        (l) =>
+          (l.msg === 'download complete' || l.msg === 'refused a torrent with unsafe file names') &&
+          l.hash === c.hash,
+        { what: `the engine to finish or refuse the ${c.case} torrent` },
+      ),
     );
+    for (const c of cases) {
+      const added = await bus.request(engine.addHash, { hash: c.hash, savePath: downloads() });
+      expect(added.ok, c.case).toBe(true);
+    }
     // The gateway's role: hand the engine the peer's endpoint.
     bus.publish(xmpp.peers, {
-      peers: [{ hash, endpoints: [{ address: '127.0.0.1', port: ready.port as number }] }],
+      peers: cases.map((c) => ({ hash: c.hash, endpoints: [{ address: '127.0.0.1', port }] })),
     });
-    await finished;
-
-    // Nothing was written anywhere but the downloads folder (and the engine's state).
-    const everything = (await filesBelow(join(root, 'victim'))).sort();
-    expect(everything.filter((f) => !f.startsWith('state/'))).toEqual(
-      files.map((f) => join('deep', 'downloads', f.servedFrom)).sort(),
-    );
-    for (const f of files) {
-      const data = await readFile(join(downloads, f.servedFrom));
-      expect(createHash('sha256').update(data).digest('hex')).toBe(f.sha256);
+    const logs = await Promise.all(outcomes);
+    for (const [i, c] of cases.entries()) {
+      expect(logs[i]!.msg, c.case).toBe(
+        c.expect === 'refused' ? 'refused a torrent with unsafe file names' : 'download complete',
+      );
     }
 
-    const list = await bus.request(engine.list, {}, { params: { engineId: 'victim' } });
+    const torrents = await list();
+    const reasons: Record<string, RegExp> = {
+      climb: /has "\.\." as a name/,
+      absolute: /has a "\/" inside a name/,
+      nul: /has a NUL or control character/,
+      control: /has a NUL or control character/,
+      duplicate: /two files are both named "dup\/a.txt"/,
+    };
+    for (const c of cases.filter((x) => x.expect === 'refused')) {
+      const t = torrents.find((x) => x.hash === c.hash);
+      expect(t, c.case).toMatchObject({
+        state: 'error',
+        error: expect.stringMatching(reasons[c.case]!) as unknown,
+      });
+    }
+  });
+
+  it('writes nothing anywhere but the downloads folder, with the bytes the seeder has', async () => {
+    const kept = cases.filter((c) => c.expect === 'kept');
+    const everything = (await filesBelow(join(root, 'victim'))).sort();
+    expect(everything.filter((f) => !f.startsWith('state/'))).toEqual(
+      kept.flatMap((c) => c.files.map((f) => join('deep', 'downloads', f.path))).sort(),
+    );
+    for (const f of kept.flatMap((c) => c.files)) {
+      const data = await readFile(join(downloads(), f.path));
+      expect(createHash('sha256').update(data).digest('hex'), f.path).toBe(f.sha256);
+    }
+    const torrents = await waitFor(
+      async () => {
+        const all = await list();
+        return kept.every((c) => all.find((t) => t.hash === c.hash)?.state === 'seeding') ? all : undefined;
+      },
+      { what: 'the kept torrent to be seeding' },
+    );
     expect(
-      list.ok &&
-        list.value.torrents
-          .find((t) => t.hash === hash)
-          ?.files.map((f) => f.path)
-          .sort(),
-    ).toEqual(files.map((f) => f.servedFrom).sort());
+      torrents
+        .find((t) => t.hash === kept[0]!.hash)
+        ?.files.map((f) => f.path)
+        .sort(),
+    ).toEqual(kept[0]!.files.map((f) => f.path).sort());
   });
 
   it('leaves the engine serving', async () => {
-    const list = await bus.request(engine.list, {}, { params: { engineId: 'victim' } });
-    expect(list.ok).toBe(true);
+    expect((await list()).length).toBe(cases.length);
     expect(engineProcess.logs.some((l) => l.msg === 'stopped')).toBe(false);
   });
 });

@@ -207,7 +207,8 @@ describe('REST api, events and the bitween CLI end to end', () => {
       watched.push(JSON.parse(line) as (typeof watched)[number]),
     );
 
-    const dest = join(bob.dirs.root, 'from-alice');
+    // A folder of its own, below the download dir (saving is allowed below it and the share roots).
+    const dest = join(bob.dirs.downloads, 'from-alice');
     const got = await cliJson<{ created: boolean; torrent: Torrent }>(
       bob,
       'get',
@@ -324,7 +325,8 @@ describe('REST api, events and the bitween CLI end to end', () => {
   it("bob uploads alice's .torrent file, downloads it again, and `rm --delete-data` deletes the file", async () => {
     const { lastId } = await bob.rest.get<Page>('/v1/events?timeout=0&limit=1');
     const stored = await findFile(alice.dirs.state, `${hash}.torrent`);
-    const dest = join(bob.dirs.root, 'uploaded');
+    // A folder of its own, below the download dir (saving is allowed below it and the share roots).
+    const dest = join(bob.dirs.downloads, 'uploaded');
     const res = await fetch(`${bob.apiUrl}/v1/torrents/upload?savePath=${encodeURIComponent(dest)}`, {
       method: 'POST',
       headers: { 'x-api-key': bob.apiKey, 'content-type': 'application/x-bittorrent' },

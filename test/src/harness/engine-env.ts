@@ -1,22 +1,27 @@
 /**
  * The environment of a torrent engine for tests: any free port, announced on loopback only,
- * its downloads and state in the given folders.
+ * its downloads and state in the given folders, `shareRoots` shareable. The peer filter stays on
+ * but accepts 127.0.0.1 (every test peer dials from there unless a test says otherwise). Without
+ * `engineId` the engine claims a slot `engine-N`.
  */
 export function engineEnv(opts: {
   natsUrl: string;
-  engineId: string;
+  engineId?: string;
   downloads: string;
   state: string;
+  shareRoots?: string[];
   extra?: Record<string, string>;
 }): Record<string, string> {
   return {
     BITWEEN_NATS_URL: opts.natsUrl,
     BITWEEN_LOG_LEVEL: 'debug',
-    BITWEEN_ENGINE_ID: opts.engineId,
+    ...(opts.engineId ? { BITWEEN_ENGINE_ID: opts.engineId } : {}),
     BITWEEN_TORRENT_PORT: '0',
     BITWEEN_ANNOUNCE_ADDRESSES: '127.0.0.1',
     BITWEEN_DOWNLOAD_DIR: opts.downloads,
     BITWEEN_STATE_DIR: opts.state,
+    ...(opts.shareRoots ? { BITWEEN_SHARE_ROOTS: opts.shareRoots.join(',') } : {}),
+    BITWEEN_PEER_ALLOW: '127.0.0.1',
     ...opts.extra,
   };
 }

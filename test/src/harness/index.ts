@@ -19,5 +19,6 @@ export { Feed, waitFor, type WaitOptions } from './wait.js';
 export { startNode, type BitweenNode, type NodeOptions } from './node.js';
 export type { Endpoint, HashesResult, SharesResult, TorrentsResult } from './api-results.js';
 export { engineEnv, silentLogger } from './engine-env.js';
+export { startLibtorrent } from './libtorrent.js';
 export { sha256File, writeRandomFile } from './files.js';
 export { startThrottleProxy, type ThrottleProxy } from './throttle-proxy.js';

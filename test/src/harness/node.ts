@@ -70,6 +70,7 @@ export async function startNode(cleanup: Cleanup, opts: NodeOptions): Promise<Bi
         engineId: `${name}-engine-1`,
         downloads: dirs.downloads,
         state: dirs.state,
+        shareRoots: [dirs.shares],
         extra: opts.env,
       }),
     },

@@ -58,10 +58,19 @@ export async function startService(
 /** Log files already opened by this process: the first start of a label truncates its file, restarts append. */
 const opened = new Set<string>();
 
-/** startService for any script: `process.execPath script`, cwd = repo root, ready on a log line with msg "ready". */
+/**
+ * startService for any script: `process.execPath script` (or `interpreter script`, e.g.
+ * /usr/bin/python3), cwd = repo root, ready on a log line with msg "ready".
+ */
 export async function startScript(
   cleanup: Cleanup,
-  opts: { label: string; script: string; env: Record<string, string>; readyTimeoutMs?: number },
+  opts: {
+    label: string;
+    script: string;
+    env: Record<string, string>;
+    readyTimeoutMs?: number;
+    interpreter?: string;
+  },
 ): Promise<ScriptProcess> {
   mkdirSync(logDir, { recursive: true });
   const logFile = join(logDir, `${opts.label}.log`);
@@ -81,7 +90,7 @@ export async function startScript(
   }
   let child: Child;
   try {
-    child = await spawnChild(process.execPath, [opts.script], {
+    child = await spawnChild(opts.interpreter ?? process.execPath, [opts.script], {
       cwd: repoRoot,
       env: { ...env, ...opts.env },
       onLine,

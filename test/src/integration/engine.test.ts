@@ -40,7 +40,7 @@ describe('torrent engine', () => {
         engineId: id,
         downloads: join(root, id, 'downloads'),
         state: join(root, id, 'state'),
-        extra: { BITWEEN_ALLOWED_PATHS: join(root, id) },
+        shareRoots: [join(root, id)],
       }),
     });
     const nc = await connect({ servers: nats.url });
@@ -129,12 +129,17 @@ describe('torrent engine', () => {
     expect(twice).toMatchObject({ ok: false, error: { code: 'not_found' } });
   });
 
-  it('refuses paths outside BITWEEN_ALLOWED_PATHS, and paths that do not exist', async () => {
-    const outside = await alice.bus.request(engine.addPath, { path: '/etc/hostname' });
-    expect(outside).toMatchObject({
-      ok: false,
-      error: { code: 'failed', message: expect.stringMatching(/outside the allowed paths/) as unknown },
-    });
+  it('refuses paths outside the share roots, and paths that do not exist', async () => {
+    for (const path of ['/etc', '/etc/hostname']) {
+      const outside = await alice.bus.request(engine.addPath, { path });
+      expect(outside).toMatchObject({
+        ok: false,
+        error: {
+          code: 'failed',
+          message: expect.stringMatching(/outside the share roots .*BITWEEN_SHARE_ROOTS/) as unknown,
+        },
+      });
+    }
     const missing = await alice.bus.request(engine.addPath, { path: join(root, 'alice', 'nope') });
     expect(missing).toMatchObject({ ok: false, error: { code: 'not_found' } });
     const saveOutside = await bob.bus.request(engine.addHash, {

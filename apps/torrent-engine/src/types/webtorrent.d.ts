@@ -29,6 +29,8 @@ declare module 'webtorrent' {
     strategy?: 'sequential' | 'rarest';
     private?: boolean;
     destroyStoreOnDestroy?: boolean;
+    /** A chunk store constructor (default fs-chunk-store). */
+    store?: new (chunkLength: number, opts: never) => unknown;
     /** Start with no piece selected (the engine selects the wanted files itself). */
     deselect?: boolean;
     /** Start paused: no connections are made or accepted. */
@@ -77,6 +79,8 @@ declare module 'webtorrent' {
     /** One entry per piece (null once verified). */
     readonly pieces: unknown[];
     readonly pieceLength: number;
+    /** The decoded `info` dictionary (raw bencode values), once the metadata is known. */
+    readonly info?: unknown;
     readonly progress: number;
     readonly downloaded: number;
     readonly uploaded: number;
@@ -156,6 +160,21 @@ declare module 'parse-torrent' {
     files?: { path: string; name: string; length: number; offset: number }[];
   }
   export default function parseTorrent(torrentId: string | Uint8Array): Promise<ParsedTorrent>;
+}
+
+declare module 'fs-chunk-store' {
+  export interface StoreOptions {
+    path?: string;
+    files?: { path: string; length: number; offset?: number }[];
+    length?: number;
+    name?: string;
+    addUID?: boolean;
+  }
+  export default class FSChunkStore {
+    constructor(chunkLength: number, opts: StoreOptions);
+    /** One entry per file, in torrent order; `path` is read when the file is first opened. */
+    files: { path: string; length: number; offset: number }[];
+  }
 }
 
 declare module 'bittorrent-tracker' {

@@ -1,0 +1,37 @@
+import {
+  engine as contracts,
+  type Bus,
+  type EngineRegistry,
+  type TorrentClaims,
+  type TorrentStatus,
+} from '@bitween/messages';
+import type { Placement } from '../engine.js';
+
+/**
+ * The engine's `Placement` over NATS: claims in the `bitween_torrent_owners` KV bucket (an
+ * owner counts as alive while its registry heartbeats do), the owner's view of a torrent by
+ * its per-instance `list` command.
+ */
+export function natsPlacement(deps: {
+  claims: TorrentClaims;
+  registry: Pick<EngineRegistry, 'live'>;
+  bus: Bus;
+  timeoutMs?: number;
+}): Placement {
+  const { claims, registry, bus } = deps;
+  return {
+    async claim(hash) {
+      const live = new Set((await registry.live()).map((e) => e.state.engineId));
+      return claims.claim(hash, (id) => live.has(id));
+    },
+    release: (hash) => claims.release(hash),
+    async statusAt(owner, hash): Promise<TorrentStatus | null> {
+      const r = await bus.request(
+        contracts.list,
+        {},
+        { params: { engineId: owner }, timeoutMs: deps.timeoutMs },
+      );
+      return r.ok ? (r.value.torrents.find((t) => t.hash === hash) ?? null) : null;
+    },
+  };
+}
