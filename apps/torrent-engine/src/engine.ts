@@ -1,8 +1,7 @@
 import { EventEmitter } from 'node:events';
-import { access, constants, mkdir, readdir, stat } from 'node:fs/promises';
+import { access, constants, mkdir, stat } from 'node:fs/promises';
 import { isIPv6 } from 'node:net';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import {
   BusError,
   DEFAULT_ENGINE_SETTINGS,
@@ -11,7 +10,6 @@ import {
   type Logger,
   type TorrentStatus,
 } from '@bitween/messages';
-import createTorrent from 'create-torrent';
 import parseTorrent from 'parse-torrent';
 import WebTorrent, { type Torrent, type Wire } from 'webtorrent';
 import { executeDeletion, planDeletion } from './controls/delete-data.js';
@@ -19,13 +17,13 @@ import { TorrentLimits } from './controls/limits.js';
 import { planQueue } from './controls/queue.js';
 import { applyFileChanges, rangesComplete, wantedPieceRanges, wantedTotals } from './controls/selection.js';
 import { ExactNameStore } from './file-store.js';
+import { createTorrentFile } from './hashing/create-torrent-file.js';
 import { checkAllowed, filesOutside, isInside } from './paths.js';
 import { pieceLengthFor } from './piece-length.js';
+import { FastResume } from './resume/fast-resume.js';
 import { checkInfo } from './sanitize.js';
 import type { StateStore, TorrentRecord } from './state-store.js';
 import { TorrentTrackers } from './trackers.js';
-
-const createTorrentAsync = promisify(createTorrent);
 
 /** Friends only: no trackers, DHT, local discovery, PEX, port mapping, web seeds or uTP. */
 const CLIENT_OPTIONS = {
@@ -114,6 +112,9 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
   readonly #entries = new Map<string, Entry>();
   /** Endpoints friends advertise per info-hash (from the gateway), for dialling and redialling. */
   readonly #peerBook = new Map<string, string[]>();
+  readonly #resume: FastResume;
+  /** Torrent creations under way, stopped at shutdown. */
+  readonly #hashing = new AbortController();
   #settings: EngineSettings = DEFAULT_ENGINE_SETTINGS;
   #stopped = false;
 
@@ -122,6 +123,7 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     private readonly opts: EngineOptions,
   ) {
     super();
+    this.#resume = new FastResume(opts.store.dir, opts.log);
     client.on('error', (err: Error) => {
       if (this.#stopped) return;
       opts.log.error({ err }, 'BitTorrent client failed');
@@ -171,20 +173,25 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     } catch {
       throw new BusError('failed', `${abs} is not readable by the engine`);
     }
-    const size = info.isFile() ? info.size : await folderSize(real);
     const started = Date.now();
+    this.opts.log.info({ path: real }, 'hashing');
     let torrentFile: Uint8Array;
+    let infoHash: string;
+    let size: number;
     try {
-      torrentFile = await createTorrentAsync(real, {
+      // Hashed in a worker thread: transfers of other torrents go on meanwhile.
+      ({
+        torrentFile,
+        infoHash,
+        layout: { length: size },
+      } = await createTorrentFile(real, {
         createdBy: 'bitween',
-        announceList: [],
-        urlList: [],
-        pieceLength: pieceLengthFor(size),
-      });
+        pieceLength: pieceLengthFor,
+        signal: this.#hashing.signal,
+      }));
     } catch (err) {
       throw new BusError('failed', `could not read ${abs}: ${(err as Error).message}`);
     }
-    const { infoHash } = await parseTorrent(torrentFile);
     const existing = this.#entries.get(infoHash);
     if (existing) return { torrent: this.#status(existing), created: false };
     const elsewhere = await this.#claim(infoHash);
@@ -202,8 +209,9 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     // The data was hashed a moment ago: no need to verify it again.
     const entry = this.#attach(record, torrentFile, true);
     this.opts.log.info({ hash: infoHash, path: real, size, ms: Date.now() - started }, 'sharing path');
-    await this.opts.store.save(record);
+    // The record makes the torrent exist on restart: written last.
     await this.opts.store.saveMetadata(infoHash, torrentFile);
+    await this.opts.store.save(record);
     await this.#settled(entry);
     return this.#announceAdded(entry);
   }
@@ -280,8 +288,9 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     };
     const entry = this.#attach(record, torrentFile, false);
     this.opts.log.info({ hash, savePath: record.savePath, metainfo: torrentFile !== null }, 'downloading');
-    await this.opts.store.save(record);
+    // The record makes the torrent exist on restart: written last.
     if (torrentFile) await this.opts.store.saveMetadata(hash, torrentFile);
+    await this.opts.store.save(record);
     return this.#announceAdded(entry);
   }
 
@@ -292,6 +301,7 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
   async remove(hash: string, deleteData = false): Promise<void> {
     const entry = this.#get(hash);
     this.#entries.delete(hash);
+    await this.#resume.forget(hash);
     entry.trackers?.stop();
     const files = entry.files;
     if (entry.torrent && !entry.torrent.destroyed) {
@@ -394,8 +404,8 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
   async adopt(record: TorrentRecord, torrentFile: Uint8Array | null, from: string): Promise<void> {
     if (this.#entries.has(record.hash) || this.#stopped) return;
     const entry = this.#attach(record, torrentFile, false);
-    await this.opts.store.save(record);
     if (torrentFile) await this.opts.store.saveMetadata(record.hash, torrentFile);
+    await this.opts.store.save(record);
     this.opts.log.info({ hash: record.hash, from, savePath: record.savePath }, 'took over a torrent');
     this.emit('added', this.#status(entry));
     this.#reschedule();
@@ -454,16 +464,29 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#hashing.abort(new Error('the engine is stopping'));
     for (const e of this.#entries.values()) e.trackers?.stop();
+    // Bitfields as they are now, written once no more data arrives.
+    const resume = this.#resume.snapshot();
     await new Promise<void>((resolve) => this.client.destroy(() => resolve()));
+    await this.#resume.write(resume);
   }
 
   // ---- internals ---------------------------------------------------------------------------
 
   async #restore(): Promise<void> {
+    const started = Date.now();
     const stored = await this.opts.store.load();
+    // Torrents whose files are unchanged since their bitfield was saved skip verification.
+    const decisions = await Promise.all(
+      stored.map(({ record, torrentFile }) =>
+        torrentFile ? this.#resume.startup(record.hash, record.savePath) : Promise.resolve(null),
+      ),
+    );
+    const checking: Entry[] = [];
     let restored = 0;
-    for (const { record, torrentFile } of stored) {
+    let resumed = 0;
+    for (const [i, { record, torrentFile }] of stored.entries()) {
       const claim = await this.opts.placement?.claim(record.hash);
       if (claim && !claim.won) {
         // Taken over by another engine while we were away: it has its own copy of the record.
@@ -471,11 +494,22 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
         await this.opts.store.remove(record.hash);
         continue;
       }
-      this.#attach(record, torrentFile, false);
+      const decision = decisions[i];
+      const bitfield = decision?.kind === 'resume' ? decision.bitfield : undefined;
+      if (bitfield) resumed++;
+      const entry = this.#attach(record, torrentFile, false, bitfield);
       restored++;
+      if (torrentFile) checking.push(entry);
     }
-    if (restored > 0) this.opts.log.info({ torrents: restored }, 'restored torrents');
     this.#reschedule();
+    if (restored === 0) return;
+    this.opts.log.info({ torrents: restored, resumed }, 'restored torrents');
+    void Promise.all(checking.map((e) => this.#settled(e))).then(() =>
+      this.opts.log.info(
+        { torrents: checking.length, resumed, verified: checking.length - resumed, ms: Date.now() - started },
+        'restored torrents ready',
+      ),
+    );
   }
 
   /** Emit `added` for every torrent (after a restart; the caller's bus is ready by then). */
@@ -579,12 +613,18 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     this.#reschedule();
   }
 
-  #attach(record: TorrentRecord, torrentFile: Uint8Array | null, skipVerify: boolean): Entry {
+  #attach(
+    record: TorrentRecord,
+    torrentFile: Uint8Array | null,
+    skipVerify: boolean,
+    bitfield?: Uint8Array,
+  ): Entry {
     const torrent = this.client.add(torrentFile ?? `magnet:?xt=urn:btih:${record.hash}`, {
       path: record.savePath,
       store: ExactNameStore,
       skipVerify,
       announce: [],
+      ...(bitfield ? { bitfield } : {}),
       // The engine selects the wanted files' pieces itself once the metadata is known.
       deselect: true,
       paused: record.paused === true,
@@ -603,6 +643,7 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
       files: [],
     };
     this.#entries.set(record.hash, entry);
+    this.#resume.track(record.hash, torrent, record.savePath, bitfield);
     const log = this.opts.log;
     if (record.trackers && record.trackers.length > 0) {
       entry.trackers = new TorrentTrackers(record.trackers, {
@@ -822,14 +863,6 @@ async function listen(ports: EngineOptions['ports'], log: Logger): Promise<WebTo
     log.debug({ port }, 'port in use, trying the next');
   }
   throw new Error('BITWEEN_TORRENT_PORT: empty port range');
-}
-
-async function folderSize(dir: string): Promise<number> {
-  let total = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) total += (await stat(path.join(entry.parentPath, entry.name))).size;
-  }
-  return total;
 }
 
 /** Seconds to fetch `left` bytes at the current rate; null when stalled. */

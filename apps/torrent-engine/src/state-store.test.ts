@@ -44,6 +44,27 @@ describe('StateStore', () => {
     expect(log.error).toHaveBeenCalled();
   });
 
+  it('cleans up interrupted writes and files whose record is gone', async () => {
+    await store.save({ hash: HASH, source: 'path', savePath: '/s', addedAt: 1 });
+    const orphan = 'd'.repeat(40);
+    const names = [`${orphan}.torrent`, `${orphan}.resume`, `${HASH}.json.123456`, `${HASH}.json.4242.tmp`];
+    for (const n of names) await writeFile(path.join(store.dir, n), 'x');
+    await writeFile(path.join(store.dir, `${HASH}.resume`), 'kept');
+    expect((await store.load()).map((l) => l.record.hash)).toEqual([HASH]);
+    expect((await readdir(store.dir)).sort()).toEqual([`${HASH}.json`, `${HASH}.resume`]);
+  });
+
+  it('keeps a record whole when many writes of it race', async () => {
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        store.save({ hash: HASH, source: 'hash', savePath: `/dl/${'x'.repeat(i * 100)}`, addedAt: i }),
+      ),
+    );
+    const [loaded] = await store.load();
+    expect(loaded?.record.addedAt).toBe(19); // applied in call order, none torn
+    expect(await readdir(store.dir)).toEqual([`${HASH}.json`]);
+  });
+
   it('leaves files that are not torrent records alone (the watch folder ledger)', async () => {
     await store.save({ hash: HASH, source: 'path', savePath: '/s', addedAt: 1 });
     await writeFile(path.join(store.dir, 'watch-folder.json'), '{"entries": {}}');

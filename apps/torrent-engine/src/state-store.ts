@@ -1,7 +1,8 @@
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { InfoHash, RateLimit, TrackerUrl, type Logger } from '@bitween/messages';
 import { z } from 'zod';
+import { isLeftoverTempFile, writeFileDurably } from './durable/atomic-file.js';
 
 /** What the engine needs to bring a torrent back after a restart. */
 export const TorrentRecord = z.object({
@@ -31,8 +32,10 @@ export interface StoredTorrent {
 
 /**
  * One JSON record and (once the metadata is known) one .torrent file per torrent, written
- * the moment they change (write to a temp file, then rename: a crash never leaves half a
- * file). The original saved torrents only at a clean shutdown.
+ * the moment they change (temp file, fsync, rename, fsync of the folder: a crash or power cut
+ * never leaves half a file). The record is what makes a torrent exist: it is written after its
+ * .torrent and removed before it, and files of a torrent without a record are cleaned up on load.
+ * The original saved torrents only at a clean shutdown.
  */
 export class StateStore {
   constructor(
@@ -55,13 +58,16 @@ export class StateStore {
   async remove(hash: string): Promise<void> {
     await rm(path.join(this.dir, `${hash}.json`), { force: true });
     await rm(path.join(this.dir, `${hash}.torrent`), { force: true });
+    await rm(path.join(this.dir, `${hash}.resume`), { force: true });
   }
 
   /** Every valid record; an unreadable one is set aside as `.corrupt` and logged, never fatal. */
   async load(): Promise<StoredTorrent[]> {
     const out: StoredTorrent[] = [];
+    const all = await readdir(this.dir);
+    await this.#cleanUp(all);
     // Only `<hash>.json`: other files may live here (e.g. the watch folder's ledger).
-    const names = (await readdir(this.dir)).filter((n) => /^[0-9a-f]{40}\.json$/.test(n)).sort();
+    const names = all.filter((n) => /^[0-9a-f]{40}\.json$/.test(n)).sort();
     for (const name of names) {
       const file = path.join(this.dir, name);
       let record: TorrentRecord;
@@ -79,10 +85,23 @@ export class StateStore {
     return out;
   }
 
+  /** Temp files of writes a crash interrupted, and .torrent/.resume files whose record is gone. */
+  async #cleanUp(names: string[]): Promise<void> {
+    const records = new Set(
+      names.filter((n) => /^[0-9a-f]{40}\.json(\.corrupt)?$/.test(n)).map((n) => n.slice(0, 40)),
+    );
+    for (const name of names) {
+      const orphan = /^[0-9a-f]{40}\.(torrent|resume)$/.test(name) && !records.has(name.slice(0, 40));
+      if (!orphan && !isLeftoverTempFile(name)) continue;
+      this.log.debug(
+        { file: name },
+        orphan ? 'removing a file without record' : 'removing an interrupted write',
+      );
+      await rm(path.join(this.dir, name), { force: true });
+    }
+  }
+
   async #atomicWrite(name: string, data: string | Uint8Array): Promise<void> {
-    const target = path.join(this.dir, name);
-    const tmp = `${target}.${process.pid}.tmp`;
-    await writeFile(tmp, data);
-    await rename(tmp, target);
+    await writeFileDurably(path.join(this.dir, name), data);
   }
 }

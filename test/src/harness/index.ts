@@ -30,3 +30,4 @@ export { startLibtorrent } from './libtorrent.js';
 export { sha256File, writeRandomFile } from './files.js';
 export { selfSignedCert } from './tls.js';
 export { startEjabberd, type Ejabberd, type EjabberdOptions } from './ejabberd.js';
+export { startThrottleProxy, type ThrottleProxy } from './throttle-proxy.js';

@@ -74,6 +74,11 @@ declare module 'webtorrent' {
     readonly destroyed: boolean;
     readonly paused: boolean;
     readonly metadata: Uint8Array | null;
+    /** Verified pieces (set once the metadata is known). */
+    readonly bitfield: { readonly buffer: Uint8Array; get(index: number): boolean } | null | undefined;
+    /** One entry per piece (null once verified). */
+    readonly pieces: unknown[];
+    readonly pieceLength: number;
     /** The decoded `info` dictionary (raw bencode values), once the metadata is known. */
     readonly info?: unknown;
     readonly progress: number;
@@ -83,8 +88,6 @@ declare module 'webtorrent' {
     readonly downloadSpeed: number;
     readonly uploadSpeed: number;
     readonly numPeers: number;
-    readonly pieces: unknown[];
-    readonly bitfield: { get(index: number): boolean } | undefined;
     readonly wires: Wire[];
     /** Connected and queued peers by id (internal). */
     readonly _peers: Map<string, Peer>;

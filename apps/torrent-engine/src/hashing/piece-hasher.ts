@@ -1,0 +1,113 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { HashFile, HashJob, WorkerMessage } from './protocol.js';
+
+export interface HashOptions {
+  /**
+   * Worker threads sharing the pieces (each also keeps a read in flight); default 2 (1 on a
+   * single core). Measured here on 2 cores for 1 GiB: 1 thread ≈ 1.1–1.6 GB/s, 2 ≈ 1.7–2.0 GB/s.
+   */
+  threads?: number;
+  /** Bytes read at once per worker; default 8 MiB. */
+  chunkBytes?: number;
+  /** Hashed bytes so far, and the total; called from the main thread as workers report. */
+  onProgress?: (hashed: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+const DEFAULT_THREADS = Math.min(2, availableParallelism());
+
+// Node runs the worker from source (type stripping) under vitest, and from dist in production.
+const workerUrl = new URL(
+  import.meta.url.endsWith('.ts') ? './hash-worker.ts' : './hash-worker.js',
+  import.meta.url,
+);
+
+/**
+ * SHA-1 of every piece of the concatenation of `files` (in order), computed in worker threads
+ * so the main thread keeps serving peers. Returns the 20-byte hashes, concatenated.
+ */
+export async function hashPieces(
+  files: readonly { path: string; length: number }[],
+  pieceLength: number,
+  opts: HashOptions = {},
+): Promise<Uint8Array> {
+  if (!Number.isInteger(pieceLength) || pieceLength <= 0)
+    throw new Error('piece length must be a positive integer');
+  const laidOut: HashFile[] = [];
+  let totalLength = 0;
+  for (const f of files) {
+    laidOut.push({ path: f.path, length: f.length, offset: totalLength });
+    totalLength += f.length;
+  }
+  const pieceCount = Math.ceil(totalLength / pieceLength);
+  const out = new Uint8Array(pieceCount * 20);
+  if (pieceCount === 0) return out;
+  opts.signal?.throwIfAborted();
+
+  const threads = Math.max(1, Math.min(opts.threads ?? DEFAULT_THREADS, pieceCount));
+  const perWorker = Math.ceil(pieceCount / threads);
+  // Only the files a worker's range touches are sent to it.
+  const jobs: HashJob[] = [];
+  for (let first = 0; first < pieceCount; first += perWorker) {
+    const end = Math.min(pieceCount, first + perWorker);
+    const from = first * pieceLength;
+    const to = Math.min(end * pieceLength, totalLength);
+    jobs.push({
+      files: laidOut.filter((f) => f.length > 0 && f.offset < to && f.offset + f.length > from),
+      pieceLength,
+      totalLength,
+      firstPiece: first,
+      endPiece: end,
+      chunkBytes: opts.chunkBytes ?? 8 * 1024 * 1024,
+    });
+  }
+
+  let hashed = 0;
+  const workers: Worker[] = [];
+  const stopWorkers = () => {
+    for (const w of workers) void w.terminate();
+  };
+  let onAbort = () => undefined as void;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      stopWorkers();
+      const reason: unknown = opts.signal?.reason;
+      reject(reason instanceof Error ? reason : new Error('hashing aborted'));
+    };
+  });
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const all = Promise.all(
+      jobs.map(
+        (job) =>
+          new Promise<void>((resolve, reject) => {
+            const worker = new Worker(workerUrl, { workerData: job });
+            workers.push(worker);
+            let finished = false;
+            worker.on('message', (msg: WorkerMessage) => {
+              if (msg.type === 'progress') {
+                hashed += msg.bytes;
+                opts.onProgress?.(hashed, totalLength);
+              } else {
+                out.set(msg.pieces, job.firstPiece * 20);
+                finished = true;
+                resolve();
+              }
+            });
+            worker.once('error', (err: unknown) => {
+              stopWorkers();
+              reject(err instanceof Error ? err : new Error(String(err)));
+            });
+            worker.once('exit', (code) => {
+              if (!finished) reject(new Error(`hash worker exited with code ${code} before finishing`));
+            });
+          }),
+      ),
+    );
+    await Promise.race([all, aborted]);
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+  return out;
+}

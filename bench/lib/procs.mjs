@@ -1,0 +1,166 @@
+// Processes for the benchmarks: nats-server, torrent engines (apps/torrent-engine/dist) and the
+// libtorrent helper (lt_peer.py), with their output as JSON lines and their CPU time from /proc.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { Bus, EngineRegistry } from '@bitween/messages';
+import { connect } from '@nats-io/transport-node';
+
+export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const engineMain = join(repoRoot, 'apps/torrent-engine/dist/main.js');
+const ltPeer = join(repoRoot, 'bench/lib/lt_peer.py');
+const CLK_TCK = 100; // Linux USER_HZ
+
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+const started = new Set();
+process.on('exit', () => {
+  for (const child of started) child.kill('SIGKILL');
+});
+
+/** CPU seconds (user + system, all threads) a live process has used so far. */
+export function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // utime, stime (fields 14, 15)
+}
+
+/** A child whose stdout lines are parsed as JSON (others kept as {msg: line}). */
+function track(child, label) {
+  started.add(child);
+  const lines = [];
+  const waiters = new Set();
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
+  exited.then((how) => {
+    started.delete(child);
+    for (const w of waiters) w.reject(new Error(`${label} exited (${how}) while waiting for ${w.what}`));
+  });
+  createInterface({ input: child.stdout }).on('line', (raw) => {
+    let line;
+    try {
+      line = JSON.parse(raw);
+    } catch {
+      line = { msg: raw };
+    }
+    line.receivedAt = performance.now();
+    lines.push(line);
+    for (const w of waiters) {
+      if (w.match(line)) {
+        waiters.delete(w);
+        w.resolve(line);
+      }
+    }
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+  return {
+    pid: child.pid,
+    lines,
+    exited,
+    stderr: () => stderr,
+    /** The first line (already seen or still to come) that matches. */
+    waitFor(match, what, timeoutMs = 600_000) {
+      const seen = lines.find(match);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const w = { match, what, resolve, reject };
+        const timer = setTimeout(() => {
+          waiters.delete(w);
+          reject(new Error(`${label}: timed out waiting for ${what}`));
+        }, timeoutMs);
+        w.resolve = (v) => (clearTimeout(timer), resolve(v));
+        w.reject = (e) => (clearTimeout(timer), reject(e));
+        waiters.add(w);
+      });
+    },
+    cpu: () => cpuSeconds(child.pid),
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+    child,
+  };
+}
+
+export async function startNats() {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-nats-'));
+  const child = spawn('nats-server', ['-a', '127.0.0.1', '-p', '-1', '-js', '-sd', join(dir, 'js')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PATH: `${process.env.PATH}:/usr/sbin` },
+  });
+  started.add(child);
+  const port = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stderr.on('data', (d) => {
+      out += d;
+      const m = /Listening for client connections on 127\.0\.0\.1:(\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', () => reject(new Error(`nats-server exited: ${out}`)));
+  });
+  const url = `nats://127.0.0.1:${port}`;
+  const nc = await connect({ servers: url });
+  return {
+    url,
+    bus: new Bus(nc, silent),
+    registry: await EngineRegistry.open(nc, silent),
+    async stop() {
+      await nc.close();
+      child.kill('SIGTERM');
+      await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve()));
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A torrent engine process (built app) with its own NATS; resolves once it logs "ready". */
+export async function startEngine({ id, nats, dir, extraEnv = {} }) {
+  if (!existsSync(engineMain)) throw new Error(`${engineMain} is missing: run npm run build first`);
+  const env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    BITWEEN_NATS_URL: nats.url,
+    BITWEEN_LOG_LEVEL: 'info',
+    BITWEEN_ENGINE_ID: id,
+    BITWEEN_TORRENT_PORT: '0',
+    BITWEEN_ANNOUNCE_ADDRESSES: '127.0.0.1',
+    BITWEEN_DOWNLOAD_DIR: join(dir, 'downloads'),
+    BITWEEN_STATE_DIR: join(dir, 'state'),
+    ...extraEnv,
+  };
+  const spawnedAt = performance.now();
+  const child = spawn(process.execPath, [engineMain], {
+    cwd: repoRoot,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const engine = { ...track(child, `engine ${id}`), id, spawnedAt };
+  const ready = await engine.waitFor((l) => l.msg === 'ready', `engine ${id} to be ready`, 120_000);
+  const announcing = await engine.waitFor((l) => l.msg === 'announcing', `engine ${id} to announce`);
+  return { ...engine, readyAt: ready.receivedAt, port: announcing.port };
+}
+
+/** lt_peer.py with the given command; see that file. */
+export function startLibtorrent(args, label = `libtorrent ${args[0]}`) {
+  const child = spawn('/usr/bin/python3', [ltPeer, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const peer = track(child, label);
+  return {
+    ...peer,
+    /** Close stdin: the helper exits. */
+    async stop() {
+      child.stdin.end();
+      return peer.exited;
+    },
+  };
+}
+
+/** Throws the error of a failed command reply. */
+export function ok(reply) {
+  if (!reply.ok) throw new Error(`${reply.error.code}: ${reply.error.message}`);
+  return reply.value;
+}
+
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -1,0 +1,132 @@
+// Transfer benchmark: 1 GiB over loopback TCP between two bitween torrent engines (real engine
+// processes, driven over NATS), engine -> libtorrent, libtorrent -> engine and libtorrent <->
+// libtorrent, in one run. Prints MB/s and CPU-seconds per GiB of each side (from /proc/<pid>/stat,
+// all threads), and the ratio to libtorrent <-> libtorrent.
+//
+//   node bench/transfer.mjs [--runs N] [--size-mib 1024] [--keep]
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { engine, xmpp } from '@bitween/messages';
+import { median, ok, startEngine, startLibtorrent, startNats } from './lib/procs.mjs';
+import { pieceLengthFor } from '../apps/torrent-engine/dist/piece-length.js';
+
+const { values: args } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '1' },
+    'size-mib': { type: 'string', default: '1024' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const runs = Number(args.runs);
+const size = Number(args['size-mib']) * 1024 * 1024;
+const GiB = 1024 ** 3;
+
+const root = await mkdtemp(join(tmpdir(), 'bench-transfer-'));
+const srcDir = join(root, 'src');
+const payload = join(srcDir, 'payload.bin');
+await mkdir(srcDir, { recursive: true });
+console.error(`writing ${size} random bytes to ${payload}`);
+{
+  const fh = await open(payload, 'w');
+  for (let left = size; left > 0;) {
+    const chunk = randomBytes(Math.min(left, 16 * 1024 * 1024));
+    await fh.write(chunk);
+    left -= chunk.length;
+  }
+  await fh.close();
+}
+
+const natsA = await startNats();
+const natsB = await startNats();
+const alice = await startEngine({ id: 'alice', nats: natsA, dir: join(root, 'alice') });
+const bob = await startEngine({ id: 'bob', nats: natsB, dir: join(root, 'bob') });
+const bobDownloads = join(root, 'bob', 'downloads');
+
+const shared = ok(await natsA.bus.request(engine.addPath, { path: payload }, { timeoutMs: 600_000 }));
+const hash = shared.torrent.hash;
+const pieceLength = pieceLengthFor(size);
+const ltTorrent = join(root, 'payload.lt.torrent');
+const created = startLibtorrent(['create', payload, String(pieceLength), ltTorrent]);
+const ltCreated = await created.waitFor((l) => l.event === 'created', 'libtorrent to create the torrent');
+await created.exited;
+if (ltCreated.infoHash !== hash)
+  throw new Error(`info-hash differs: engine ${hash}, libtorrent ${ltCreated.infoHash}`);
+const magnet = `magnet:?xt=urn:btih:${hash}`;
+
+/** Bob (engine) downloads from a peer at `port`; returns seconds and bob's CPU. */
+async function engineLeech(port, seederCpu) {
+  const cpu0 = [seederCpu(), bob.cpu()];
+  const t0 = performance.now();
+  ok(await natsB.bus.request(engine.addHash, { hash }));
+  natsB.bus.publish(xmpp.peers, { peers: [{ hash, endpoints: [{ address: '127.0.0.1', port }] }] });
+  const done = await bob.waitFor(
+    (l) => l.msg === 'download complete' && l.hash === hash && l.receivedAt > t0,
+    'download',
+  );
+  const cpu1 = [seederCpu(), bob.cpu()];
+  ok(await natsB.bus.request(engine.remove, { hash }, { params: { engineId: 'bob' } }));
+  await rm(join(bobDownloads, 'payload.bin'), { force: true });
+  return {
+    seconds: (done.receivedAt - t0) / 1000,
+    seederCpu: cpu1[0] - cpu0[0],
+    leecherCpu: cpu1[1] - cpu0[1],
+  };
+}
+
+/** A libtorrent leecher downloads the magnet from `port`. */
+async function libtorrentLeech(port, seederCpu) {
+  const dir = join(root, 'lt-download');
+  const leecher = startLibtorrent(['leech', magnet, dir, String(port)], 'libtorrent leecher');
+  await leecher.waitFor((l) => l.event === 'started', 'libtorrent leecher to start');
+  const cpu0 = [seederCpu(), leecher.cpu()];
+  const done = await leecher.waitFor((l) => l.event === 'done', 'libtorrent download');
+  const cpu1 = [seederCpu(), leecher.cpu()];
+  await leecher.stop();
+  await rm(dir, { recursive: true, force: true });
+  return { seconds: done.seconds, seederCpu: cpu1[0] - cpu0[0], leecherCpu: cpu1[1] - cpu0[1] };
+}
+
+const results = {
+  'engine -> engine': [],
+  'engine -> libtorrent': [],
+  'libtorrent -> engine': [],
+  'libtorrent -> libtorrent': [],
+};
+for (let run = 1; run <= runs; run++) {
+  console.error(`run ${run}/${runs}`);
+  results['engine -> engine'].push(await engineLeech(alice.port, alice.cpu));
+  results['engine -> libtorrent'].push(await libtorrentLeech(alice.port, alice.cpu));
+  const seeder = startLibtorrent(['seed', ltTorrent, srcDir], 'libtorrent seeder');
+  const { port } = await seeder.waitFor((l) => l.event === 'listening', 'libtorrent seeder');
+  results['libtorrent -> engine'].push(await engineLeech(port, seeder.cpu));
+  results['libtorrent -> libtorrent'].push(await libtorrentLeech(port, seeder.cpu));
+  await seeder.stop();
+}
+
+const perGiB = GiB / size;
+const summary = Object.entries(results).map(([name, rs]) => ({
+  name,
+  mbps: size / median(rs.map((r) => r.seconds)) / 1e6,
+  seederCpu: median(rs.map((r) => r.seederCpu)) * perGiB,
+  leecherCpu: median(rs.map((r) => r.leecherCpu)) * perGiB,
+}));
+const base = summary.find((s) => s.name === 'libtorrent -> libtorrent');
+console.log(
+  `\nTransfer of ${size / 1024 ** 2} MiB over loopback TCP, median of ${runs} run(s); engines are bitween's torrent-engine processes (webtorrent, over NATS); CPU-s per GiB from /proc (all threads)`,
+);
+console.log(
+  '| direction | MB/s | × lt↔lt speed | seeder CPU-s/GiB | leecher CPU-s/GiB | × lt↔lt CPU (seeder / leecher) |',
+);
+console.log('| --- | --- | --- | --- | --- | --- |');
+for (const s of summary) {
+  console.log(
+    `| ${s.name} | ${s.mbps.toFixed(0)} | ${(s.mbps / base.mbps).toFixed(2)} | ${s.seederCpu.toFixed(2)} | ${s.leecherCpu.toFixed(2)} | ${(s.seederCpu / base.seederCpu).toFixed(1)} / ${(s.leecherCpu / base.leecherCpu).toFixed(1)} |`,
+  );
+}
+
+await Promise.all([alice.stop(), bob.stop()]);
+await Promise.all([natsA.stop(), natsB.stop()]);
+if (!args.keep) await rm(root, { recursive: true, force: true });
