@@ -129,6 +129,10 @@ export async function startEngine({ id, nats, dir, extraEnv = {} }) {
     BITWEEN_ANNOUNCE_ADDRESSES: '127.0.0.1',
     BITWEEN_DOWNLOAD_DIR: join(dir, 'downloads'),
     BITWEEN_STATE_DIR: join(dir, 'state'),
+    // The benchmarks' files live in temp folders; there is no gateway, so the peers (the other
+    // engine, libtorrent) dial from loopback without being anybody's advertised contact.
+    BITWEEN_SHARE_ROOTS: tmpdir(),
+    BITWEEN_PEER_ALLOW: '127.0.0.1',
     ...extraEnv,
   };
   const spawnedAt = performance.now();
