@@ -1,8 +1,3 @@
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import {
   Bus,
   EngineRegistry,
@@ -18,6 +13,7 @@ import {
 import { connectNats, createLogger } from '@bitween/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SharesView, TorrentsView } from './views.js';
+import { startNatsServer } from '../testing/nats-server.js';
 
 /*
  * The listing caches against a real nats-server: stand-ins built from the real contracts count
@@ -27,31 +23,6 @@ import { SharesView, TorrentsView } from './views.js';
 const log = createLogger('views-test', 'silent');
 const H1 = '1'.repeat(40);
 const H2 = '2'.repeat(40);
-
-async function startNatsServer(): Promise<{ url: string; stop(): Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), 'bitween-views-test-'));
-  const proc = spawn('nats-server', ['-a', '127.0.0.1', '-p', '-1', '-js', '-sd', dir], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  const stop = async () => {
-    if (proc.exitCode === null) proc.kill('SIGTERM');
-    await exited;
-    await rm(dir, { recursive: true, force: true });
-  };
-  const url = await new Promise<string>((resolve, reject) => {
-    let port: string | undefined;
-    createInterface({ input: proc.stderr }).on('line', (line) => {
-      port ??= /Listening for client connections on 127\.0\.0\.1:(\d+)/.exec(line)?.[1];
-      if (/Server is ready/.test(line)) {
-        if (port) resolve(`nats://127.0.0.1:${port}`);
-        else reject(new Error('nats-server did not say its port'));
-      }
-    });
-    proc.once('exit', (code) => reject(new Error(`nats-server exited with ${code}`)));
-  });
-  return { url, stop };
-}
 
 /** Poll until `check` holds (events travel through the server); no fixed sleeps. */
 async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {

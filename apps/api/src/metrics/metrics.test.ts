@@ -1,8 +1,3 @@
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import {
   Bus,
   BusError,
@@ -22,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../app.js';
 import { loadApiConfig } from '../config.js';
 import { EventLog } from '../events/event-log.js';
+import { startNatsServer } from '../testing/nats-server.js';
 
 /*
  * GET /metrics of the real app against a real nats-server, with an engine and a gateway built
@@ -31,31 +27,6 @@ import { EventLog } from '../events/event-log.js';
 const log = createLogger('metrics-test', 'silent');
 const KEY = 'metrics-test-api-key-0123';
 const auth = { 'x-api-key': KEY };
-
-async function startNatsServer(): Promise<{ url: string; stop(): Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), 'bitween-metrics-test-'));
-  const proc = spawn('nats-server', ['-a', '127.0.0.1', '-p', '-1', '-js', '-sd', dir], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  const stop = async () => {
-    if (proc.exitCode === null) proc.kill('SIGTERM');
-    await exited;
-    await rm(dir, { recursive: true, force: true });
-  };
-  const url = await new Promise<string>((resolve, reject) => {
-    let port: string | undefined;
-    createInterface({ input: proc.stderr }).on('line', (line) => {
-      port ??= /Listening for client connections on 127\.0\.0\.1:(\d+)/.exec(line)?.[1];
-      if (/Server is ready/.test(line)) {
-        if (port) resolve(`nats://127.0.0.1:${port}`);
-        else reject(new Error('nats-server did not say its port'));
-      }
-    });
-    proc.once('exit', (code) => reject(new Error(`nats-server exited with ${code}`)));
-  });
-  return { url, stop };
-}
 
 const torrent = (hash: string, over: Partial<TorrentStatus> = {}): TorrentStatus => ({
   hash,

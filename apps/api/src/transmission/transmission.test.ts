@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import {
   Bus,
   BusError,
@@ -20,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../app.js';
 import { loadApiConfig } from '../config.js';
 import { EventLog } from '../events/event-log.js';
+import { startNatsServer } from '../testing/nats-server.js';
 
 /*
  * Transmission RPC through the real api app (`inject`) against a real nats-server, with a
@@ -32,31 +31,6 @@ const H2 = '2b66fd261ee5c6cfc8de7fa466bab600bcfe4f69';
 const H3 = 'cccccccccccccccccccccccccccccccccccccccc';
 const TOKEN = 'correct-horse-battery-staple';
 const log = createLogger('transmission-test', 'silent');
-
-async function startNatsServer(): Promise<{ url: string; stop(): Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), 'bitween-tr-test-'));
-  const proc = spawn('nats-server', ['-a', '127.0.0.1', '-p', '-1', '-js', '-sd', dir], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  const stop = async () => {
-    if (proc.exitCode === null) proc.kill('SIGTERM');
-    await exited;
-    await rm(dir, { recursive: true, force: true });
-  };
-  const url = await new Promise<string>((resolve, reject) => {
-    let port: string | undefined;
-    createInterface({ input: proc.stderr }).on('line', (line) => {
-      port ??= /Listening for client connections on 127\.0\.0\.1:(\d+)/.exec(line)?.[1];
-      if (/Server is ready/.test(line)) {
-        if (port) resolve(`nats://127.0.0.1:${port}`);
-        else reject(new Error('nats-server did not say its port'));
-      }
-    });
-    proc.once('exit', (code) => reject(new Error(`nats-server exited with ${code}`)));
-  });
-  return { url, stop };
-}
 
 const torrent = (over: Partial<TorrentStatus> = {}): TorrentStatus => ({
   hash: H1,
