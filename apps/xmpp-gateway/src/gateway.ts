@@ -46,6 +46,13 @@ export interface GatewayOptions {
    */
   siblingGraceMs?: number;
   /**
+   * After each publish, read our item back after this long (plus up to 50 % jitter) and merge
+   * again if the server holds something else: PEP has no compare-and-swap, and the notification
+   * that would tell us a sibling overwrote our entry is not guaranteed (Prosody sometimes sends
+   * none when two resources publish at the same moment).
+   */
+  readBackMs?: number;
+  /**
    * The largest stanza we send (servers close the stream on larger ones: Prosody 0.12 takes
    * 256 KiB from a client, ejabberd's shipped config 64 KiB). Larger lists go out in chunks.
    */
@@ -80,6 +87,7 @@ export class Gateway {
   #liveFingerprint = '';
   #timer: NodeJS.Timeout | null = null;
   #settleTimer: NodeJS.Timeout | null = null;
+  #readBackTimer: NodeJS.Timeout | null = null;
   #stopWatch: (() => void) | null = null;
   #generation = 0;
   /** Per sender: sequence of notifications (a slow full-list fetch must not undo a newer list). */
@@ -124,6 +132,7 @@ export class Gateway {
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     if (this.#settleTimer) clearTimeout(this.#settleTimer);
+    if (this.#readBackTimer) clearTimeout(this.#readBackTimer);
     this.#stopWatch?.();
     this.#stopping = true;
     await this.#publisher.idle();
@@ -508,6 +517,36 @@ export class Gateway {
       },
       'published our share list',
     );
+    this.#scheduleReadBack();
+  }
+
+  #scheduleReadBack(): void {
+    if (this.#readBackTimer) clearTimeout(this.#readBackTimer);
+    const base = this.opts.readBackMs ?? 2_000;
+    this.#readBackTimer = setTimeout(() => void this.#readBack(), base + Math.random() * base * 0.5);
+  }
+
+  /** Compare the server's item with what we believe it holds; merge and publish again if not. */
+  async #readBack(): Promise<void> {
+    const { session, log } = this.opts;
+    this.#readBackTimer = null;
+    if (!session.online || this.#stopping) return;
+    try {
+      const item = await session.fetchOwnItem();
+      const resources = item ? await this.#readList(session.bareJid, item) : [];
+      if (!resources || this.#stopping) return;
+      const key = listKey(resources);
+      if (key === this.#serverKey) return;
+      log.info(
+        { entries: resources.map((r) => r.resource) },
+        'our item on the server is not what we published (a sibling published at the same time); merging again',
+      );
+      this.#ownBase = resources;
+      this.#serverKey = key;
+      this.#publisher.trigger();
+    } catch (err) {
+      log.warn({ err }, 'could not read our own item back');
+    }
   }
 
   /** Publish `list`: chunks of the full list first (when it does not fit one stanza), then `current`. */
