@@ -18,6 +18,7 @@ import { buildApp } from '../app.js';
 import { loadApiConfig } from '../config.js';
 import { EventLog } from '../events/event-log.js';
 import { startNatsServer } from '../testing/nats-server.js';
+import { torrent as fixture } from '../testing/peers.js';
 
 /*
  * GET /metrics of the real app against a real nats-server, with an engine and a gateway built
@@ -28,29 +29,9 @@ const log = createLogger('metrics-test', 'silent');
 const KEY = 'metrics-test-api-key-0123';
 const auth = { 'x-api-key': KEY };
 
-const torrent = (hash: string, over: Partial<TorrentStatus> = {}): TorrentStatus => ({
-  hash,
-  engineId: 'e1',
-  name: 'x',
-  size: 10,
-  savePath: '/srv',
-  state: 'seeding',
-  progress: 1,
-  done: true,
-  downloaded: 0,
-  uploaded: 0,
-  downloadSpeed: 0,
-  uploadSpeed: 0,
-  peers: 0,
-  files: [],
-  error: null,
-  addedAt: 0,
-  eta: null,
-  downloadLimit: null,
-  uploadLimit: null,
-  trackers: [],
-  ...over,
-});
+// The shared fixture with this file's neutral values (the assertions count rates, peers, states).
+const torrent = (hash: string, over: Partial<TorrentStatus> = {}): TorrentStatus =>
+  fixture({ hash, name: 'x', size: 10, savePath: '/srv', uploaded: 0, files: [], addedAt: 0, ...over });
 const held = [
   torrent('a'.repeat(40), { uploadSpeed: 30, uploaded: 1000, peers: 1 }),
   torrent('b'.repeat(40), {
