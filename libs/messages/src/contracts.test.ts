@@ -70,6 +70,24 @@ describe('engine state', () => {
 
 // Type-level checks: enforced by `tsc` (the typecheck target covers test files); the old bug
 // was PayloadOf/ResponseOf collapsing to `never` for contracts with subject parameters.
+describe('account settings', () => {
+  it('take a bare JID, a password and an optional xmpp:// service', () => {
+    const ok = { jid: 'alice@example.org', password: 'secret', service: 'xmpp://127.0.0.1:5222' };
+    expect(xmpp.setAccount.request.safeParse(ok).success).toBe(true);
+    expect(xmpp.setAccount.request.safeParse({ jid: 'alice@example.org', password: 's' }).success).toBe(true);
+    expect(xmpp.setAccount.request.safeParse({ ...ok, jid: 'alice@example.org/res' }).success).toBe(false);
+    expect(xmpp.setAccount.request.safeParse({ ...ok, password: '' }).success).toBe(false);
+    expect(xmpp.setAccount.request.safeParse({ ...ok, service: 'http://host' }).success).toBe(false);
+  });
+
+  it('leave status readable from gateways that do not report the account', () => {
+    const old = { jid: 'alice@example.org', online: true, contacts: 2 };
+    expect(xmpp.status.response.safeParse(old).success).toBe(true);
+    const unconfigured = { jid: '', online: false, contacts: 0, configured: false, accountSource: null };
+    expect(xmpp.status.response.safeParse(unconfigured).success).toBe(true);
+  });
+});
+
 describe('contract types', () => {
   it('infer payload, request, response and subject parameters', () => {
     type Endpoints = { address: string; port: number }[];

@@ -16,6 +16,7 @@ export {
   sharesOf,
 } from './contracts/engine.js';
 export {
+  AccountSettings,
   Contact,
   ContactShares,
   ContactResource,

@@ -31,6 +31,7 @@ export const subjects = {
     subscriptions: `${ROOT}.xmpp.subscriptions`,
     approve: `${ROOT}.xmpp.subscriptions.approve`,
     deny: `${ROOT}.xmpp.subscriptions.deny`,
+    setAccount: `${ROOT}.xmpp.account.set`,
   },
   events: {
     torrentProgress: (hash: string) => `${ROOT}.evt.torrent.${token(hash, InfoHash, 'info-hash')}.progress`,

@@ -35,8 +35,16 @@ export const status = command({
   subject: subjects.xmpp.status,
   request: Empty,
   response: z.object({
+    /** Bare JID of the account; '' while no account is configured. */
     jid: z.string(),
     online: z.boolean(),
+    /**
+     * Whether an XMPP account is configured (absent from older gateways: configured). Unconfigured,
+     * the gateway waits for `xmpp.account.set` (first-run onboarding from the web UI).
+     */
+    configured: z.boolean().optional(),
+    /** Where the account comes from: environment variables, or set at run time and stored in the data dir. */
+    accountSource: z.enum(['environment', 'setup']).nullable().optional(),
     contacts: z.number().int().nonnegative(),
     /** Entries (shares, endpoints, resources) or whole lists dropped from contacts' lists as invalid since start. */
     droppedEntries: z.number().int().nonnegative().optional(),
@@ -130,4 +138,29 @@ export const subscriptionRequest = event({
   name: 'xmpp.subscription-request',
   subject: subjects.events.subscriptionRequest,
   payload: PendingSubscription,
+});
+
+/** The XMPP account to log into, as set at run time (onboarding); the password never leaves the gateway again. */
+export const AccountSettings = z.object({
+  jid: BareJid,
+  password: z.string().min(1).max(1024),
+  /** `xmpp://host:port` or `xmpps://host:port`; unset: the JID's domain (DNS SRV). */
+  service: z
+    .string()
+    .regex(/^xmpps?:\/\/[^/\s]+$/, 'must look like xmpp://host:port')
+    .optional(),
+});
+export type AccountSettings = z.infer<typeof AccountSettings>;
+
+/**
+ * Set (or replace) the account the gateway logs into. The gateway first logs in with it; only
+ * if that works it stores the account in its data dir (mode 0600) and switches to it.
+ * Errors: `conflict` when the account comes from the environment (BITWEEN_XMPP_JID),
+ * `failed` when the login fails (wrong password, unreachable server; the message says which).
+ */
+export const setAccount = command({
+  name: 'xmpp.account.set',
+  subject: subjects.xmpp.setAccount,
+  request: AccountSettings,
+  response: z.object({ jid: BareJid, online: z.boolean() }),
 });
