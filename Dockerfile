@@ -1,28 +1,38 @@
 # One image for the three services; docker-compose.yml picks the role with `command`.
-# Build: docker build -t bitween .
+# Build: docker build --network host -t bitween .   (multi-stage: only the last stage ships)
 
+# The package manifests (and the local webrtc-polyfill package) alone decide what `npm ci`
+# installs: keeping only them here lets a source change reuse the cached install below.
 FROM node:24-bookworm-slim AS manifests
 WORKDIR /src
 COPY package.json package-lock.json ./
-COPY libs/messages/package.json libs/messages/
-COPY libs/runtime/package.json libs/runtime/
-COPY libs/webrtc-polyfill/ libs/webrtc-polyfill/
-COPY apps/api/package.json apps/api/
-COPY apps/cli/package.json apps/cli/
-COPY apps/torrent-engine/package.json apps/torrent-engine/
-COPY apps/xmpp-gateway/package.json apps/xmpp-gateway/
+COPY libs/ libs/
+COPY apps/ apps/
 COPY test/package.json test/
+RUN find libs apps -type f ! -name package.json ! -path 'libs/webrtc-polyfill/*' -delete \
+  && find libs apps -depth -type d -empty -delete
 
-# Everything needed to build (dev dependencies included).
-FROM manifests AS build
+# Everything needed to build (dev dependencies included): compile every project.
+FROM node:24-bookworm-slim AS build
+WORKDIR /src
+COPY --from=manifests /src ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.base.json nx.json ./
 COPY libs/ libs/
 COPY apps/ apps/
-RUN NX_DAEMON=false npx nx run-many -t build --exclude=@bitween/test
+RUN NX_DAEMON=false NX_NO_CLOUD=true npx nx run-many -t build --exclude=@bitween/test --output-style=static \
+  # what ships of each project: its package.json and its build output (dist/)
+  && mkdir /out && for dir in libs/* apps/*; do \
+       [ -f "$dir/package.json" ] || continue; mkdir -p "/out/$dir"; cp "$dir/package.json" "/out/$dir/"; \
+       if [ -d "$dir/dist" ]; then cp -r "$dir/dist" "/out/$dir/"; fi; \
+     done \
+  && cp -r libs/webrtc-polyfill/. /out/libs/webrtc-polyfill/
 
-# Production dependencies only.
-FROM manifests AS deps
+# Production dependencies only (no dev dependencies: no compiler, no test tools, no Node binary
+# from the `node` package).
+FROM node:24-bookworm-slim AS deps
+WORKDIR /src
+COPY --from=manifests /src ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 FROM node:24-bookworm-slim
@@ -30,21 +40,13 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=deps /src/node_modules node_modules
 COPY --from=deps /src/package.json ./
-COPY --from=build /src/libs/webrtc-polyfill libs/webrtc-polyfill
-COPY --from=build /src/libs/messages/package.json libs/messages/
-COPY --from=build /src/libs/messages/dist libs/messages/dist
-COPY --from=build /src/libs/runtime/package.json libs/runtime/
-COPY --from=build /src/libs/runtime/dist libs/runtime/dist
-COPY --from=build /src/apps/api/package.json apps/api/
-COPY --from=build /src/apps/api/dist apps/api/dist
-COPY --from=build /src/apps/cli/package.json apps/cli/
-COPY --from=build /src/apps/cli/dist apps/cli/dist
-COPY --from=build /src/apps/torrent-engine/package.json apps/torrent-engine/
-COPY --from=build /src/apps/torrent-engine/dist apps/torrent-engine/dist
-COPY --from=build /src/apps/xmpp-gateway/package.json apps/xmpp-gateway/
-COPY --from=build /src/apps/xmpp-gateway/dist apps/xmpp-gateway/dist
+COPY --from=build /out ./
+COPY docker/healthcheck.mjs docker/demo-setup.mjs docker/
 RUN mkdir -p /data/downloads /data/state /data/api /shares && chown -R node:node /data \
   && ln -s /app/apps/cli/dist/main.js /usr/local/bin/bitween && chmod +x apps/cli/dist/main.js
+# Non-root: the services need no privileges (BitTorrent ports are above 1024).
 USER node
 VOLUME ["/data"]
+# Finds the service this container runs (api, torrent-engine or xmpp-gateway) and checks it.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 CMD ["node", "/app/docker/healthcheck.mjs"]
 CMD ["node", "apps/api/dist/main.js"]
