@@ -42,7 +42,7 @@ COPY --from=deps /src/node_modules node_modules
 COPY --from=deps /src/package.json ./
 COPY --from=build /out ./
 COPY docker/healthcheck.mjs docker/demo-setup.mjs docker/
-RUN mkdir -p /data/downloads /data/state /data/api /shares && chown -R node:node /data \
+RUN mkdir -p /data/downloads /data/state /data/api /data/xmpp /shares && chown -R node:node /data \
   && ln -s /app/apps/cli/dist/main.js /usr/local/bin/bitween && chmod +x apps/cli/dist/main.js
 # Non-root: the services need no privileges (BitTorrent ports are above 1024).
 USER node
