@@ -9,6 +9,7 @@ COPY package.json package-lock.json ./
 COPY libs/ libs/
 COPY apps/ apps/
 COPY test/package.json test/
+COPY test-compose/package.json test-compose/
 RUN find libs apps -type f ! -name package.json ! -path 'libs/webrtc-polyfill/*' -delete \
   && find libs apps -depth -type d -empty -delete
 

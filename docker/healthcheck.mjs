@@ -17,6 +17,8 @@ function findService() {
     } catch {
       continue;
     }
+    // The node process itself, not the init (docker-init) that started it with the same arguments.
+    if (!/(^|\/)node$/.test(argv[0] ?? '')) continue;
     const service = SERVICES.find((s) => argv.some((a) => a.endsWith(`apps/${s}/dist/main.js`)));
     if (service) return { pid, service };
   }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one command that tests bitween on a fresh machine (Debian 12, root or sudo):
-# installs what the tests need (apt: nats-server, prosody, ejabberd, openssl, docker-compose, python3-libtorrent,
-# transmission-cli; npm ci, which also
+# installs what the tests need (apt: nats-server, prosody, ejabberd, openssl, docker-compose, docker.io,
+# debootstrap, python3-libtorrent, transmission-cli; npm ci, which also
 # brings Node 24), then formats/lints/typechecks/builds every project and runs every test tier
 # against real nats-server, Prosody and BitTorrent transfers. Ends with one line
 # "N passed, N failed, N skipped".
@@ -17,6 +17,9 @@ missing=()
 command -v nats-server >/dev/null || missing+=(nats-server)
 command -v prosody >/dev/null || missing+=(prosody)
 command -v docker-compose >/dev/null || missing+=(docker-compose)
+# The compose test (test-compose): a private dockerd, base images built with debootstrap.
+command -v dockerd >/dev/null || missing+=(docker.io)
+command -v debootstrap >/dev/null || missing+=(debootstrap)
 # A real libtorrent for the interop and peer-filter tests (run with Debian's /usr/bin/python3).
 /usr/bin/python3 -c 'import libtorrent' 2>/dev/null || missing+=(python3-libtorrent)
 command -v transmission-remote >/dev/null || missing+=(transmission-cli)
@@ -54,7 +57,7 @@ check format prettier --check .
 check build nx run-many -t build --output-style=static
 check lint nx run-many -t lint --output-style=static
 check typecheck nx run-many -t typecheck --output-style=static
-check compose docker-compose --env-file .env.example config -q
+check compose docker-compose --env-file .env.example --profile demo config -q
 
 step "tests (unit, real-dependency, end-to-end)"
 nx run-many -t test --parallel=1 --output-style=static

@@ -1,4 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -63,22 +64,25 @@ export async function startDockerd(logFile: string): Promise<Dockerd> {
   const host = `unix://${socket}`;
   const pidFile = path.join(dir, 'pid');
   const env = { ...process.env, DOCKER_HOST: host };
-  const alive = async () => run('docker', ['version', '--format', '{{.Server.Version}}'], { env }).then(
-    () => true,
-    () => false,
-  );
+  const alive = async () =>
+    run('docker', ['version', '--format', '{{.Server.Version}}'], { env }).then(
+      () => true,
+      () => false,
+    );
   if (existsSync(pidFile) && isRunning(Number(readFileSync(pidFile, 'utf8'))) && (await alive())) {
     return { host, stop: () => Promise.resolve() };
   }
   const out = openSync(logFile, 'a');
-  // exec-root: a short path (containerd's socket path must stay under 108 bytes).
+  // exec-root: a short path (containerd's socket path must stay under 108 bytes), one per cache
+  // dir so that the daemons of two checkouts do not meet.
+  const execRoot = `/tmp/bitween-dockerd-${createHash('sha256').update(dir).digest('hex').slice(0, 12)}`;
   const child: ChildProcess = spawn(
     'dockerd',
     [
       '--data-root',
       path.join(dir, 'data'),
       '--exec-root',
-      `/tmp/bitween-dockerd-${process.getuid?.() ?? 0}`,
+      execRoot,
       '--pidfile',
       pidFile,
       '-H',
