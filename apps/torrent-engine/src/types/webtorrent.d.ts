@@ -173,7 +173,15 @@ declare module 'fs-chunk-store' {
   export default class FSChunkStore {
     constructor(chunkLength: number, opts: StoreOptions);
     /** One entry per file, in torrent order; `path` is read when the file is first opened. */
-    files: { path: string; length: number; offset: number }[];
+    files: { path: string; length: number; offset: number; open: (cb: OpenCallback) => void }[];
+  }
+  /** The memoised open of one file: a random-access-file instance. */
+  export type OpenCallback = (err: Error | null, file?: unknown) => void;
+}
+
+declare module 'random-access-file' {
+  export default class RandomAccessFile {
+    constructor(filename: string, opts?: { readable?: boolean; writable?: boolean });
   }
 }
 
