@@ -49,5 +49,5 @@ RUN mkdir -p /data/downloads /data/state /data/api /data/xmpp /shares && chown -
 USER node
 VOLUME ["/data"]
 # Finds the service this container runs (api, torrent-engine or xmpp-gateway) and checks it.
-HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 CMD ["node", "/app/docker/healthcheck.mjs"]
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 CMD ["node", "/app/docker/healthcheck.mjs"]
 CMD ["node", "apps/api/dist/main.js"]

@@ -29,7 +29,8 @@ label() { docker image inspect -f '{{index .Config.Labels "org.bitween.stand-in"
 
 rootfs="$cache/rootfs-bookworm"
 if [ ! -f "$rootfs/.complete" ]; then
-  rm -rf "$rootfs" "$rootfs.tmp"
+  # (--one-file-system: an interrupted debootstrap may have left proc/sys mounted inside)
+  rm -rf --one-file-system "$rootfs" "$rootfs.tmp"
   echo "debootstrap bookworm (minbase) into $rootfs"
   debootstrap --variant=minbase --include=busybox bookworm "$rootfs.tmp" http://deb.debian.org/debian >"$cache/debootstrap.log" 2>&1 \
     || { tail -20 "$cache/debootstrap.log" >&2; exit 1; }

@@ -5,8 +5,13 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 
 export const repoRoot = path.resolve(import.meta.dirname, '..', '..');
-/** Gitignored: the debootstrap rootfs and the private dockerd's data (images, build cache). */
-export const cacheDir = path.join(repoRoot, '.cache', 'compose');
+/**
+ * The debootstrap rootfs and the private dockerd's data (images, build cache), kept between runs:
+ * `.cache/compose` (gitignored) unless BITWEEN_COMPOSE_CACHE names another folder.
+ */
+export const cacheDir = path.resolve(
+  process.env['BITWEEN_COMPOSE_CACHE'] || path.join(repoRoot, '.cache', 'compose'),
+);
 
 export interface Run {
   stdout: string;
