@@ -101,6 +101,17 @@ describe('onboarding: the XMPP account set through the API', () => {
       jid: null,
       online: false,
     });
+    // Healthy for a container healthcheck: it works and waits for the user.
+    const health = await waitFor(
+      async () => {
+        const res = await fetch(`${alice.apiUrl}/health`);
+        const body = (await res.json()) as { status: string };
+        if (body.status === 'degraded') throw new Error(`degraded: ${JSON.stringify(body)}`);
+        return { code: res.status, body };
+      },
+      { what: 'health without an account' },
+    );
+    expect(health).toMatchObject({ code: 200, body: { status: 'unconfigured' } });
     const status = await alice.rest.get<{ xmpp: { configured?: boolean; online: boolean } }>('/v1/status');
     expect(status.xmpp).toMatchObject({ configured: false, online: false });
     expect(await alice.rest.get('/v1/contacts')).toMatchObject({ contacts: [] });
