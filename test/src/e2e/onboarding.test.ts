@@ -1,9 +1,11 @@
+import { execFile } from 'node:child_process';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
   freePort,
+  repoRoot,
   RestError,
   startNode,
   startProsody,
@@ -34,6 +36,32 @@ async function problem(call: Promise<unknown>): Promise<RestError> {
     throw err;
   }
   throw new Error('expected an error answer');
+}
+
+/** The real `bitween` CLI against `node`'s api, with `input` on stdin. */
+function cli(
+  node: BitweenNode,
+  args: string[],
+  input = '',
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [join(repoRoot, 'apps', 'cli', 'dist', 'main.js'), ...args],
+      {
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          BITWEEN_API_URL: node.apiUrl,
+          BITWEEN_DATA_DIR: node.dirs.apiData,
+        },
+      },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+    child.stdin?.end(input);
+  });
 }
 
 /**
@@ -73,6 +101,17 @@ describe('onboarding: the XMPP account set through the API', () => {
       jid: null,
       online: false,
     });
+    // Healthy for a container healthcheck: it works and waits for the user.
+    const health = await waitFor(
+      async () => {
+        const res = await fetch(`${alice.apiUrl}/health`);
+        const body = (await res.json()) as { status: string };
+        if (body.status === 'degraded') throw new Error(`degraded: ${JSON.stringify(body)}`);
+        return { code: res.status, body };
+      },
+      { what: 'health without an account' },
+    );
+    expect(health).toMatchObject({ code: 200, body: { status: 'unconfigured' } });
     const status = await alice.rest.get<{ xmpp: { configured?: boolean; online: boolean } }>('/v1/status');
     expect(status.xmpp).toMatchObject({ configured: false, online: false });
     expect(await alice.rest.get('/v1/contacts')).toMatchObject({ contacts: [] });
@@ -115,6 +154,24 @@ describe('onboarding: the XMPP account set through the API', () => {
     expect((await alice.rest.get<Account>('/v1/account')).configured).toBe(false);
   });
 
+  it('the CLI shows the missing account and passes on a refused login', async () => {
+    const shown = await cli(alice, ['account']);
+    expect(shown).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/no account configured/) as unknown,
+    });
+    const refused = await cli(
+      alice,
+      ['account', 'set', alice.jid, '--service', prosody.service],
+      'wrong-pw\n',
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/refused the login/);
+    const empty = await cli(alice, ['account', 'set', alice.jid], '');
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/no password given/);
+  });
+
   it('takes the right account, stores it privately and logs in', async () => {
     const set = await alice.rest.put<{ jid: string; online: boolean }>('/v1/account', {
       jid: alice.jid,
@@ -137,6 +194,8 @@ describe('onboarding: the XMPP account set through the API', () => {
     });
     // The password never comes back out of the API.
     expect(JSON.stringify(await alice.rest.get('/v1/status'))).not.toContain('alice-pw');
+    const shown = await cli(alice, ['account']);
+    expect(shown.stdout).toContain(`${alice.jid} (online; set through the API)`);
   });
 
   it('shares with friends once onboarded', async () => {
