@@ -1,6 +1,6 @@
 // The image's HEALTHCHECK: finds the bitween service this container runs (the `node
 // apps/<service>/dist/main.js` process) and checks it cheaply, without a NATS client:
-// - api: GET /health answers (200 ok, or 503 while XMPP is offline or unconfigured) and says
+// - api: GET /health answers (200 ok or unconfigured, 503 while XMPP is offline) and says
 //   NATS is connected;
 // - torrent-engine, xmpp-gateway: the process holds an established TCP connection to the NATS
 //   port (BITWEEN_NATS_URL); the engine also listens (its BitTorrent port).
