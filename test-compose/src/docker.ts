@@ -113,6 +113,9 @@ export async function startDockerd(logFile: string): Promise<Dockerd> {
       const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
       await exited;
       clearTimeout(timer);
+      // dockerd leaves its network namespace mounted in the exec root.
+      await run('umount', [path.join(execRoot, 'netns', 'default')]).catch(() => undefined);
+      await run('rm', ['-rf', '--one-file-system', execRoot]).catch(() => undefined);
     },
   };
 }
