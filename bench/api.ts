@@ -7,13 +7,13 @@
  *
  * What runs: a real nats-server (JetStream), a real torrent engine holding 1,000 real torrents
  * (tiny files shared through `engine.add-path`) and the real api, each as its own process.
- * Friends' shares: a NATS responder that answers `xmpp.shares` (the gateway's contract) with
- * 50 generated contacts × 1,000 shares; no XMPP server and no gateway run (the gateway would
- * answer the same command from the lists PEP delivered).
+ * Friends' shares: a NATS responder that answers `xmpp.shares` with 50 generated contacts ×
+ * 1,000 shares, paged by the gateway's own code (`ContactIndex` and `sharesPage` from
+ * apps/xmpp-gateway/dist); no XMPP server and no gateway process run (the gateway answers the
+ * same command from the lists PEP delivered).
  *
- * 50,000 shares are ~4.5 MB of JSON, more than NATS's default max payload (1 MiB): the real
- * gateway could not answer `xmpp.shares` with that many. This bench raises `max_payload` to
- * 8 MiB so the api's side can be measured, and says so in its output.
+ * 50,000 shares are ~4.5 MB of JSON; nats-server runs with its default max payload (1 MiB), so
+ * the api fetches them in pages as it does against a real gateway.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -23,9 +23,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { Bus, ServiceHost, engine, serviceNames, xmpp, type ContactShares } from '@bitween/messages';
+import { Bus, ServiceHost, engine, serviceNames, xmpp } from '@bitween/messages';
 import { connectNats, createLogger } from '@bitween/runtime';
 import autocannon from 'autocannon';
+import { ContactIndex } from '../apps/xmpp-gateway/dist/domain/contact-index.js';
+import { sharesPage } from '../apps/xmpp-gateway/dist/domain/shares-pages.js';
 
 const TORRENTS = Number(process.env['BENCH_TORRENTS'] ?? 1000);
 const CONTACTS = Number(process.env['BENCH_CONTACTS'] ?? 50);
@@ -105,23 +107,27 @@ async function stopAll(): Promise<void> {
 const hex = () => randomBytes(20).toString('hex');
 const WORDS = ['holiday', 'backup', 'music', 'album', 'photos', 'talk', 'paper', 'video', 'notes', 'linux'];
 
-function generatedContacts(): ContactShares[] {
-  return Array.from({ length: CONTACTS }, (_, c) => ({
-    jid: `friend${c}@example.org`,
-    receivedAt: Date.now(),
-    resources: [
-      {
-        resource: 'bitween',
-        online: true,
-        endpoints: [{ address: `198.51.100.${(c % 250) + 1}`, port: 8000 }],
-        shares: Array.from({ length: SHARES }, (_, s) => ({
-          hash: hex(),
-          name: `${WORDS[s % WORDS.length]}-${c}-${s}.tar`,
-          size: 1_000_000 + s,
-        })),
-      },
-    ],
-  }));
+/** The contacts' lists, held as the gateway holds what PEP delivered. */
+function generatedContacts(): ContactIndex {
+  const index = new ContactIndex();
+  for (let c = 0; c < CONTACTS; c++) {
+    index.replace(
+      `friend${c}@example.org`,
+      [
+        {
+          resource: 'bitween',
+          endpoints: [{ address: `198.51.100.${(c % 250) + 1}`, port: 8000 }],
+          shares: Array.from({ length: SHARES }, (_, s) => ({
+            hash: hex(),
+            name: `${WORDS[s % WORDS.length]}-${c}-${s}.tar`,
+            size: 1_000_000 + s,
+          })),
+        },
+      ],
+      Date.now(),
+    );
+  }
+  return index;
 }
 
 interface Target {
@@ -168,11 +174,11 @@ async function main(): Promise<void> {
   await mkdir(shares);
   await mkdir(join(workDir, 'downloads'));
 
-  // NATS with JetStream; max_payload raised (see the header comment).
+  // NATS with JetStream and its default max_payload (1 MiB).
   const natsPort = await freePort();
   await writeFile(
     join(workDir, 'nats.conf'),
-    `listen: "127.0.0.1:${natsPort}"\nmax_payload: 8388608\njetstream { store_dir: "${join(workDir, 'js')}" }\n`,
+    `listen: "127.0.0.1:${natsPort}"\njetstream { store_dir: "${join(workDir, 'js')}" }\n`,
   );
   await start('nats-server', 'nats-server', ['-c', join(workDir, 'nats.conf')], {}, /Server is ready/);
   const natsUrl = `nats://127.0.0.1:${natsPort}`;
@@ -215,10 +221,10 @@ async function main(): Promise<void> {
 
   const contacts = generatedContacts();
   const gateway = await ServiceHost.start(bus, { name: serviceNames.gateway, version: '0.0.0-bench' });
-  gateway.serve(xmpp.shares, () => ({ contacts }));
+  gateway.serve(xmpp.shares, ({ cursor }) => sharesPage(contacts, cursor, nc.info?.max_payload));
   gateway.serve(xmpp.status, () => ({ jid: 'bench@example.org/bitween', online: true, contacts: CONTACTS }));
   say(
-    `friends' shares: a NATS responder serves ${CONTACTS} generated contacts × ${SHARES} shares (RECORDED DATA, no XMPP)`,
+    `friends' shares: a NATS responder pages ${CONTACTS} generated contacts × ${SHARES} shares with the gateway's code (GENERATED DATA, no XMPP)`,
   );
 
   const apiPort = await freePort();
@@ -271,7 +277,7 @@ async function main(): Promise<void> {
     }
   }
   say(
-    `\ntorrents: real engine (${TORRENTS}); shares: recorded data from a NATS responder (${CONTACTS}×${SHARES}); NATS max_payload raised to 8 MiB.`,
+    `\ntorrents: real engine (${TORRENTS}); shares: generated data paged by the gateway's code (${CONTACTS}×${SHARES}); NATS max_payload ${nc.info?.max_payload ?? '?'} bytes (default).`,
   );
   await gateway.stop();
   await nc.close();

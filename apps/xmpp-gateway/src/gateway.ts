@@ -472,7 +472,8 @@ export class Gateway {
     const shares = resources.reduce((n, r) => n + r.shares.length, 0);
     log.info({ from, resources: resources.length, shares }, 'received a share list');
     const contact = this.index.get(from);
-    if (contact) bus.publish(contracts.contactShares, contact);
+    // Too large for one NATS message: `xmpp.contact` tells readers to fetch the lists (paged) again.
+    if (contact && !bus.publish(contracts.contactShares, contact)) this.#publishContact(from);
     this.#publishPeers();
   }
 

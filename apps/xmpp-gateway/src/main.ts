@@ -6,6 +6,7 @@ import { Bus, EngineRegistry, ServiceHost, serviceNames, xmpp as contracts } fro
 import { connectNats, createLogger, packageVersion, runService } from '@bitween/runtime';
 import { loadGatewayConfig } from './config.js';
 import { AddressDiscovery } from './discovery/public-address.js';
+import { sharesPage } from './domain/shares-pages.js';
 import { Gateway } from './gateway.js';
 import { BITWEEN_DISCO } from './protocol/caps.js';
 import { XmppSession } from './xmpp/session.js';
@@ -75,7 +76,7 @@ await runService({
         node: process.version,
       },
     });
-    host.serve(contracts.shares, () => ({ contacts: gateway.index.snapshot() }));
+    host.serve(contracts.shares, ({ cursor }) => sharesPage(gateway.index, cursor, nc.info?.max_payload));
     host.serve(contracts.status, () => gateway.status());
     host.serve(contracts.contacts, () => ({ contacts: gateway.contacts() }));
     host.serve(contracts.subscriptions, () => ({ pending: gateway.pending.list() }));

@@ -22,6 +22,8 @@ export {
   ContactResource,
   PeersPayload,
   PendingSubscription,
+  SharesCursor,
 } from './contracts/xmpp.js';
 export type { NatsConnection, Subscription } from '@nats-io/transport-node';
 export * from './settings.js';
+export { fetchAllShares, mergeSharePieces, type FetchSharesOptions } from './shares.js';

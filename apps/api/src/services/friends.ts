@@ -1,5 +1,6 @@
 import {
   BusError,
+  fetchAllShares,
   xmpp,
   type Bus,
   type Contact,
@@ -67,7 +68,7 @@ export class FriendService {
 
   async contactShares(): Promise<ContactShares[]> {
     if (this.view) return this.#cached(() => this.view!.get());
-    return unwrap(await this.bus.request(xmpp.shares, {}, { timeoutMs: this.timeoutMs })).contacts;
+    return unwrap(await fetchAllShares(this.bus, { timeoutMs: this.timeoutMs }));
   }
 
   async #cached<T>(read: () => Promise<T>): Promise<T> {
@@ -111,13 +112,14 @@ export class FriendService {
 
   /** Roster contacts with the number of distinct shares each offers (0 before a list arrived). */
   async contacts(): Promise<(Contact & { shares: number })[]> {
-    const [roster, lists] = await Promise.all([
-      this.bus.request(xmpp.contacts, {}, { timeoutMs: this.timeoutMs }),
-      this.bus.request(xmpp.shares, {}, { timeoutMs: this.timeoutMs }),
-    ]);
-    const contacts = unwrap(roster).contacts;
+    const pendingLists = this.contactShares();
+    pendingLists.catch(() => undefined); // awaited below, after the roster (whose error comes first)
+    const contacts = unwrap(
+      await this.bus.request(xmpp.contacts, {}, { timeoutMs: this.timeoutMs }),
+    ).contacts;
+    const lists = await pendingLists;
     const counts = new Map<string, number>();
-    for (const c of unwrap(lists).contacts) {
+    for (const c of lists) {
       counts.set(c.jid, new Set(c.resources.flatMap((r) => r.shares.map((s) => s.hash))).size);
     }
     return contacts.map((c) => ({ ...c, shares: counts.get(c.jid) ?? 0 }));
