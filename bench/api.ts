@@ -4,6 +4,7 @@
  *
  *   npm run bench:api            (builds first; about 3 minutes)
  *   BENCH_SECONDS=20 BENCH_CONNECTIONS=10 node bench/api.ts
+ *   BENCH_ROUTES=search BENCH_API_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' node bench/api.ts
  *
  * What runs: a real nats-server (JetStream), a real torrent engine holding 1,000 real torrents
  * (tiny files shared through `engine.add-path`) and the real api, each as its own process.
@@ -36,6 +37,10 @@ const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
 /** Concurrent connections, one run per value (1: one frontend; 10: a busy api). */
 const CONNECTIONS = (process.env['BENCH_CONNECTIONS'] ?? '1,10').split(',').map(Number);
 const GOAL_P99_MS = 10;
+/** Only the routes whose name contains one of these (comma-separated), e.g. `search`. */
+const ROUTES = (process.env['BENCH_ROUTES'] ?? '').split(',').filter(Boolean);
+/** Extra node flags for the api process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`. */
+const API_NODE_FLAGS = (process.env['BENCH_API_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
 const TOKEN = 'bench-token-0123456789';
 
 const repo = fileURLToPath(new URL('../', import.meta.url));
@@ -231,7 +236,7 @@ async function main(): Promise<void> {
   await start(
     'api',
     process.execPath,
-    [join(repo, 'apps/api/dist/main.js')],
+    [...API_NODE_FLAGS, join(repo, 'apps/api/dist/main.js')],
     {
       BITWEEN_NATS_URL: natsUrl,
       BITWEEN_LOG_LEVEL: 'info',
@@ -260,7 +265,7 @@ async function main(): Promise<void> {
   say(`\n${SECONDS} s per route and connection count, goal p99 < ${GOAL_P99_MS} ms\n`);
   say('route                              conns  p50 ms   p99 ms    req/s   body bytes  note');
   let missed = false;
-  for (const t of targets) {
+  for (const t of targets.filter((t) => ROUTES.length === 0 || ROUTES.some((r) => t.name.includes(r)))) {
     const p = await probe(base, t);
     if (!p.ok) {
       say(`${t.name.padEnd(34)} skipped: ${p.note}`);

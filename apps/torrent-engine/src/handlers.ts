@@ -8,6 +8,7 @@ import {
   type Subscription,
 } from '@bitween/messages';
 import type { TorrentEngine } from './engine.js';
+import { listPage } from './list-pages.js';
 import type { PeerFilter } from './peer-filter.js';
 
 /** The engine's NATS endpoints: placement commands in the queue group, the rest per instance. */
@@ -44,7 +45,7 @@ export function serveCommands(host: ServiceHost, engine: TorrentEngine): void {
     }),
     { params },
   );
-  host.serve(contracts.list, () => ({ torrents: engine.list() }), { params });
+  host.serve(contracts.list, ({ cursor }) => listPage(engine.list(), cursor, host.maxPayload), { params });
 }
 
 /** Endpoints friends advertise for our torrents arrive from the gateway. */

@@ -1,5 +1,7 @@
 import {
   BusError,
+  chunkByBytes,
+  pageBudget,
   xmpp as contracts,
   type Bus,
   type Contact,
@@ -292,7 +294,11 @@ export class Gateway {
       .filter(([, endpoints]) => endpoints.length > 0)
       .map(([hash, endpoints]) => ({ hash, endpoints }));
     // Published on every change (also unchanged): an engine that restarted needs them again.
-    if (peers.length > 0) this.opts.bus.publish(contracts.peers, { peers });
+    // Each hash's entry stands alone, so a long list goes out as several events of one message each.
+    const { bus } = this.opts;
+    for (const chunk of chunkByBytes(peers, pageBudget(bus.nc.info?.max_payload))) {
+      bus.publish(contracts.peers, { peers: chunk });
+    }
   }
 
   // ---- XMPP -----------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import type { Bus } from './bus.js';
 import { shares, type ContactResource, type ContactShares } from './contracts/xmpp.js';
-import { fail, ok, type Result } from './errors.js';
-import type { ResponseOf } from './contract.js';
+import type { Result } from './errors.js';
+import { collectPages } from './pages.js';
 
 /**
  * Put the pieces of `xmpp.shares` pages back together: one entry per jid (in order of first
@@ -40,9 +40,6 @@ export interface FetchSharesOptions {
   maxRestarts?: number;
 }
 
-/** More pages than this is a gateway bug (each page holds up to ~1 MiB). */
-const MAX_PAGES = 100_000;
-
 /**
  * Every contact's share list from the gateway: `xmpp.shares` page after page, merged. A list
  * that changed while it was being paged (`conflict`) makes it start again from the first page.
@@ -54,30 +51,12 @@ export async function fetchAllShares(
   const callOpts = opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs };
   const maxRestarts = opts.maxRestarts ?? 3;
   for (let attempt = 0; ; attempt++) {
-    const pieces: ContactShares[] = [];
-    let cursor: string | null = null;
-    let conflict = false;
-    for (let page = 0; ; page++) {
-      if (page >= MAX_PAGES) return fail('invalid_reply', `xmpp.shares: more than ${MAX_PAGES} pages`);
-      const r: Result<ResponseOf<typeof shares>> = await bus.request(
-        shares,
-        cursor === null ? {} : { cursor },
-        callOpts,
-      );
-      if (!r.ok) {
-        if (r.error.code === 'conflict' && attempt < maxRestarts) {
-          conflict = true;
-          break;
-        }
-        return r;
-      }
-      for (const c of r.value.contacts) pieces.push(c);
-      const next: string | null = r.value.next ?? null;
-      if (next === null) return ok(mergeSharePieces(pieces));
-      if (next === cursor)
-        return fail('invalid_reply', 'xmpp.shares: the gateway answered the same cursor again');
-      cursor = next;
-    }
-    if (conflict) bus.log.debug({ attempt }, 'xmpp.shares: a list changed while paging; starting again');
+    const pieces = await collectPages('xmpp.shares', async (cursor) => {
+      const r = await bus.request(shares, cursor === null ? {} : { cursor }, callOpts);
+      return r.ok ? { ok: true, value: { items: r.value.contacts, next: r.value.next ?? null } } : r;
+    });
+    if (pieces.ok) return { ok: true, value: mergeSharePieces(pieces.value) };
+    if (pieces.error.code !== 'conflict' || attempt >= maxRestarts) return pieces;
+    bus.log.debug({ attempt }, 'xmpp.shares: a list changed while paging; starting again');
   }
 }

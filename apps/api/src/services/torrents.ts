@@ -1,5 +1,6 @@
 import {
   engine,
+  fetchAllTorrents,
   type Bus,
   type EngineRegistry,
   type RegisteredEngine,
@@ -70,8 +71,8 @@ export class TorrentService {
 
   /** One engine's torrents; an engine that fails is logged and counts as holding none. */
   async #listOf(engineId: string): Promise<TorrentStatus[]> {
-    const r = await this.bus.request(engine.list, {}, { params: { engineId }, timeoutMs: this.timeoutMs });
-    if (r.ok) return r.value.torrents;
+    const r = await fetchAllTorrents(this.bus, engineId, { timeoutMs: this.timeoutMs });
+    if (r.ok) return r.value;
     this.log.warn({ engineId, code: r.error.code, error: r.error.message }, 'engine left out of the list');
     return [];
   }

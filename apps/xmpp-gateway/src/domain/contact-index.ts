@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { ContactResource, ContactShares, Endpoint } from '@bitween/messages';
+import { jsonBytes, type ContactResource, type ContactShares, type Endpoint } from '@bitween/messages';
 import type { ResourceEntry } from '../protocol/shares-codec.js';
 
 const key = (e: Endpoint) => `${e.address}|${e.port}`;
 /** JIDs in code-unit order: the same in every locale, so a cursor's place is stable. */
 const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-/** Bytes a value adds to a JSON array (its JSON and a comma). */
-const jsonBytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v)) + 1;
 
 /**
  * Where a page of `xmpp.shares` starts: contact `jid`, its resource at index `resource`, that

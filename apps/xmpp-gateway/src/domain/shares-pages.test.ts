@@ -1,8 +1,8 @@
-import { BusError, mergeSharePieces, xmpp, type ContactShares } from '@bitween/messages';
+import { BusError, mergeSharePieces, pageBudget, xmpp, type ContactShares } from '@bitween/messages';
 import { describe, expect, it } from 'vitest';
 import type { ResourceEntry } from '../protocol/shares-codec.js';
 import { ContactIndex, type PagePosition } from './contact-index.js';
-import { decodeCursor, encodeCursor, sharesPage, sharesPageBudget } from './shares-pages.js';
+import { decodePosition, encodePosition, sharesPage } from './shares-pages.js';
 
 const hash = (n: number) => n.toString(16).padStart(40, '0');
 const shares = (from: number, count: number, name = 'file') =>
@@ -151,7 +151,7 @@ describe('sharesPage (the xmpp.shares handler)', () => {
     const index = sampleIndex();
     for (const bad of [
       'nonsense',
-      encodeCursor({ epoch: 'e', jid: '', version: 1, resource: 0, share: 0 }),
+      encodePosition({ epoch: 'e', jid: '', version: 1, resource: 0, share: 0 }),
     ]) {
       expect(() => sharesPage(index, bad, 4096)).toThrow(BusError);
       try {
@@ -160,16 +160,16 @@ describe('sharesPage (the xmpp.shares handler)', () => {
         expect((err as BusError).code).toBe('invalid_request');
       }
     }
-    const stale = encodeCursor({ epoch: 'other-run', jid: 'bob@x', version: 1, resource: 0, share: 3 });
+    const stale = encodePosition({ epoch: 'other-run', jid: 'bob@x', version: 1, resource: 0, share: 3 });
     expect(() => sharesPage(index, stale, 4096)).toThrow(/changed while it was paged/);
   });
 
   it('round-trips cursors and sizes pages below the max payload', () => {
     const p: PagePosition = { epoch: 'e1', jid: 'bob@x', version: 7, resource: 1, share: 20 };
-    expect(decodeCursor(encodeCursor(p))).toEqual(p);
-    expect(sharesPageBudget(1024 * 1024)).toBe(1024 * 1024 - 128 * 1024);
-    expect(sharesPageBudget(undefined)).toBe(sharesPageBudget(1024 * 1024));
-    expect(sharesPageBudget(256 * 1024)).toBe(192 * 1024);
-    expect(sharesPageBudget(8 * 1024 * 1024)).toBe(7 * 1024 * 1024);
+    expect(decodePosition(encodePosition(p))).toEqual(p);
+    expect(pageBudget(1024 * 1024)).toBe(1024 * 1024 - 128 * 1024);
+    expect(pageBudget(undefined)).toBe(pageBudget(1024 * 1024));
+    expect(pageBudget(256 * 1024)).toBe(192 * 1024);
+    expect(pageBudget(8 * 1024 * 1024)).toBe(7 * 1024 * 1024);
   });
 });

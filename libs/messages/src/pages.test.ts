@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { Bus } from './bus.js';
 import type { ContactShares } from './contracts/xmpp.js';
 import { fail, ok, type Result } from './errors.js';
+import type { TorrentStatus } from './schemas.js';
+import { chunkByBytes } from './pages.js';
 import { fetchAllShares, mergeSharePieces } from './shares.js';
+import { mergeTorrentPieces } from './torrents.js';
 
 const hash = (n: number) => n.toString(16).padStart(40, '0');
 const share = (n: number) => ({ hash: hash(n), name: `f${n}`, size: n });
@@ -109,5 +112,34 @@ describe('fetchAllShares', () => {
   it('refuses a gateway that answers the same cursor again (it would never end)', async () => {
     const { bus } = pagedBus(() => ok({ contacts: [], next: 'same' }));
     expect(await fetchAllShares(bus)).toMatchObject({ ok: false, error: { code: 'invalid_reply' } });
+  });
+});
+
+describe('mergeTorrentPieces', () => {
+  it('joins the files of a torrent cut across pages and keeps the order of torrents', () => {
+    const status = (h: string, files: string[]) =>
+      ({
+        hash: h,
+        files: files.map((path) => ({ path, size: 1, wanted: true, downloaded: 0 })),
+      }) as unknown as TorrentStatus;
+    const merged = mergeTorrentPieces([
+      status(hash(1), ['a', 'b']),
+      status(hash(1), ['c']),
+      status(hash(2), []),
+    ]);
+    expect(merged.map((t) => [t.hash, t.files.map((f) => f.path)])).toEqual([
+      [hash(1), ['a', 'b', 'c']],
+      [hash(2), []],
+    ]);
+  });
+});
+
+describe('chunkByBytes', () => {
+  it('cuts a list into runs within the budget, in order, an oversized item alone', () => {
+    const items = ['a'.repeat(10), 'b'.repeat(10), 'c'.repeat(30), 'd'.repeat(5)];
+    // JSON of each: length + 2 quotes + 1 comma = 13, 13, 33, 8
+    expect(chunkByBytes(items, 26)).toEqual([[items[0], items[1]], [items[2]], [items[3]]]);
+    expect(chunkByBytes(items, 1000)).toEqual([items]);
+    expect(chunkByBytes([], 10)).toEqual([]);
   });
 });
