@@ -70,7 +70,7 @@ export const friendRoutes =
           response: { 200: Shares, ...problemResponses },
         },
       },
-      async (request) => ({ shares: (await friends.search(request.query.q)).slice(0, request.query.limit) }),
+      async (request) => ({ shares: await friends.search(request.query.q, undefined, request.query.limit) }),
     );
 
     app.get(

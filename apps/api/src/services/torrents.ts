@@ -78,14 +78,15 @@ export class TorrentService {
   }
 
   /**
-   * `{"torrents": [...]}` as JSON text, computed once per change of the cached listing (the
-   * statuses are contract-checked already); null without a cache.
+   * `{"torrents": [...]}` as UTF-8 JSON, computed once per change of the cached listing (the
+   * statuses are contract-checked already; bytes, so not even the encoding is repeated per
+   * request); null without a cache.
    */
-  async listJson(): Promise<string | null> {
+  async listJson(): Promise<Buffer | null> {
     if (!this.view) return null;
     const view = this.view;
     try {
-      return await view.memo('v1.torrents', (s) => JSON.stringify({ torrents: s.torrents }));
+      return await view.memo('v1.torrents', (s) => Buffer.from(JSON.stringify({ torrents: s.torrents })));
     } catch (err) {
       this.log.warn({ err }, 'engine registry unreadable');
       throw new HttpProblem(
