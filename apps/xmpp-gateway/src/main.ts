@@ -108,7 +108,9 @@ await runService({
       return gateway;
     };
     host.serve(contracts.shares, ({ cursor }) =>
-      active.gateway ? sharesPage(active.gateway.index, cursor, host.maxPayload) : { contacts: [], next: null },
+      active.gateway
+        ? sharesPage(active.gateway.index, cursor, host.maxPayload)
+        : { contacts: [], next: null },
     );
     host.serve(contracts.status, () => active.status());
     host.serve(contracts.contacts, () => ({ contacts: active.gateway?.contacts() ?? [] }));
