@@ -31,6 +31,8 @@ declare module 'webtorrent' {
     destroyStoreOnDestroy?: boolean;
     /** A chunk store constructor (default fs-chunk-store). */
     store?: new (chunkLength: number, opts: never) => unknown;
+    /** Pieces the store's read cache holds (default 20; 0 = no cache). */
+    storeCacheSlots?: number;
     /** Start with no piece selected (the engine selects the wanted files itself). */
     deselect?: boolean;
     /** Start paused: no connections are made or accepted. */
@@ -51,6 +53,8 @@ declare module 'webtorrent' {
   /** A bittorrent-protocol 5 wire (what per-torrent limits hook into). */
   export interface Wire {
     destroyed: boolean;
+    /** Our BEP 10 extended handshake, sent after the torrent's `wire` event (minus `m`). */
+    extendedHandshake: Record<string, unknown>;
     _write(data: Uint8Array, cb: (err?: Error | null) => void): void;
     piece(index: number, offset: number, buffer: Uint8Array): void;
   }
