@@ -1,3 +1,5 @@
+// First: tunes the garbage collector before anything allocates buffers.
+import './gc-tuning.js';
 import { randomUUID } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
 import path from 'node:path';

@@ -166,21 +166,6 @@ declare module 'parse-torrent' {
   export default function parseTorrent(torrentId: string | Uint8Array): Promise<ParsedTorrent>;
 }
 
-declare module 'fs-chunk-store' {
-  export interface StoreOptions {
-    path?: string;
-    files?: { path: string; length: number; offset?: number }[];
-    length?: number;
-    name?: string;
-    addUID?: boolean;
-  }
-  export default class FSChunkStore {
-    constructor(chunkLength: number, opts: StoreOptions);
-    /** One entry per file, in torrent order; `path` is read when the file is first opened. */
-    files: { path: string; length: number; offset: number }[];
-  }
-}
-
 declare module 'bittorrent-tracker' {
   import { EventEmitter } from 'node:events';
 
