@@ -17,6 +17,7 @@ import { TorrentLimits } from './controls/limits.js';
 import { planQueue } from './controls/queue.js';
 import { applyFileChanges, rangesComplete, wantedPieceRanges, wantedTotals } from './controls/selection.js';
 import { FileStore } from './file-store.js';
+import { shortLivedBuffers } from './gc-tuning.js';
 import { createTorrentFile } from './hashing/create-torrent-file.js';
 import { checkAllowed, filesOutside, isInside } from './paths.js';
 import { pieceLengthFor } from './piece-length.js';
@@ -630,6 +631,9 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     const torrent = this.client.add(torrentFile ?? `magnet:?xt=urn:btih:${record.hash}`, {
       path: record.savePath,
       store: FileStore,
+      // FileStore has its own read cache, of reused buffers (webtorrent's would keep every piece
+      // it read until the garbage collector gets to it).
+      storeCacheSlots: 0,
       skipVerify,
       announce: [],
       ...(bitfield ? { bitfield } : {}),
@@ -675,6 +679,9 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     torrent.on('wire', (wire: Wire) => {
       // Sent after this event (webtorrent emits it before our extended handshake).
       wire.extendedHandshake.reqq = REQUEST_QUEUE;
+      // Blocks received and sent are short-lived buffers (see gc-tuning.ts).
+      wire.on('download', shortLivedBuffers);
+      wire.on('upload', shortLivedBuffers);
       entry.limits.attach(wire);
     });
     torrent.once('infoHash', () => this.#dial(entry, this.#peerBook.get(entry.hash) ?? []));

@@ -64,6 +64,24 @@ describe('FileStore', () => {
     await close(missing);
   });
 
+  it('serves blocks from a read cache of reused buffers: copies, dropped when a piece is written', async () => {
+    const store = new FileStore(8, { path: dir, files: [{ path: 'p.bin', length: 40 }] });
+    const data = bytes(40, 1);
+    for (let i = 0; i < 5; i++) await put(store, i, data.subarray(i * 8, i * 8 + 8));
+    // Read blocks of every piece, more pieces than the cache holds, twice over.
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 5; i++) {
+        const block = await get(store, i, { offset: 2, length: 4 });
+        expect(new Uint8Array(block)).toEqual(data.subarray(i * 8 + 2, i * 8 + 6));
+        block.fill(0); // a copy: the cache is not changed
+      }
+    }
+    const again = bytes(8, 99);
+    await put(store, 1, again);
+    expect(new Uint8Array(await get(store, 1, { offset: 0, length: 4 }))).toEqual(again.subarray(0, 4));
+    await close(store);
+  });
+
   it('refuses wrong chunk lengths and use after close; destroy deletes the files', async () => {
     const store = new FileStore(4, { path: dir, files: [{ path: 'x/y.bin', length: 6 }] });
     await expect(put(store, 0, bytes(3, 0))).rejects.toThrow(/must be 4 bytes/);

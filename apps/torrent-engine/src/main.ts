@@ -1,5 +1,3 @@
-// First: tunes the garbage collector before anything allocates buffers.
-import './gc-tuning.js';
 import { randomUUID } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
 import path from 'node:path';
@@ -20,6 +18,7 @@ import { announceAddresses, detectAddresses } from './addresses.js';
 import { Announcer } from './announcer.js';
 import { loadEngineConfig, shareRoots } from './config.js';
 import { TorrentEngine } from './engine.js';
+import { tuneGarbageCollector } from './gc-tuning.js';
 import { followContacts, followPeers, publishLifecycle, serveCommands } from './handlers.js';
 import { isInside } from './paths.js';
 import { PeerFilter, guardIncoming } from './peer-filter.js';
@@ -31,6 +30,9 @@ import { StateStore } from './state-store.js';
 import { WatchFolder } from './watch-folder.js';
 
 const version = packageVersion(import.meta.url);
+
+// Before any transfer: how buffers are collected (see gc-tuning.ts).
+tuneGarbageCollector();
 
 await runService({
   name: 'torrent-engine',

@@ -55,6 +55,8 @@ declare module 'webtorrent' {
     destroyed: boolean;
     /** Our BEP 10 extended handshake, sent after the torrent's `wire` event (minus `m`). */
     extendedHandshake: Record<string, unknown>;
+    /** Bytes of each block received / sent. */
+    on(event: 'download' | 'upload', listener: (bytes: number) => void): this;
     _write(data: Uint8Array, cb: (err?: Error | null) => void): void;
     piece(index: number, offset: number, buffer: Uint8Array): void;
   }
