@@ -166,12 +166,12 @@ export class FileStore {
     if (from < 0 || to > chunkLength || from > to)
       return later(done, new Error('Invalid offset and/or length'));
     if (from === to) return queueMicrotask(() => done(null, Buffer.alloc(0)));
-    const reply = (read: Promise<Buffer>) =>
-      read.then(
+    const reply = (read: Promise<Buffer>): void =>
+      void read.then(
         (buf) => done(null, buf),
         (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
       );
-    if (to - from === chunkLength) return void reply(this.#read(index, 0, chunkLength, null));
+    if (to - from === chunkLength) return reply(this.#read(index, 0, chunkLength, null));
     // A block: copied out of the piece, read whole once into a reused buffer.
     reply(
       this.#piece(index, chunkLength).then((piece) => {
