@@ -10,6 +10,8 @@ COPY libs/ libs/
 COPY apps/ apps/
 COPY test/package.json test/
 COPY test-compose/package.json test-compose/
+# Reviewed fixes to dependencies (patch-package, run by npm ci's postinstall; see patches/README.md).
+COPY patches/ patches/
 RUN find libs apps -type f ! -name package.json ! -path 'libs/webrtc-polyfill/*' -delete \
   && find libs apps -depth -type d -empty -delete
 
