@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { EventLog } from '../events/event-log.js';
 import type { FriendService } from '../services/friends.js';
 import type { TorrentService } from '../services/torrents.js';
+import { browseRoutes } from './browse.js';
 import { daemonRoutes, type Settings } from './daemon.js';
 import { problemErrorHandler } from './errors.js';
 import { eventRoutes } from './events.js';
@@ -23,6 +24,7 @@ export const restApi =
   async (app) => {
     app.setErrorHandler(problemErrorHandler);
     await app.register(torrentRoutes(deps.torrents));
+    await app.register(browseRoutes(deps.torrents));
     await app.register(friendRoutes(deps.friends));
     await app.register(daemonRoutes(deps));
     await app.register(eventRoutes(deps.events));
