@@ -64,6 +64,7 @@ export class Api {
     return (await res.json()) as T;
   }
 
+  torrent = (hash: string) => this.#call<Torrent>('GET', `/v1/torrents/${hash}`);
   torrents = async () => (await this.#call<{ torrents: Torrent[] }>('GET', '/v1/torrents')).torrents;
   sharePath = (path: string) =>
     this.#call<{ torrent: Torrent; created: boolean }>('POST', '/v1/torrents', { path });

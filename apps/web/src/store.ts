@@ -80,6 +80,16 @@ export async function reloadTorrents(): Promise<void> {
   }
 }
 
+/** Fetch one torrent again (its files and their progress). */
+export async function refreshTorrent(hash: string): Promise<void> {
+  try {
+    const t = await api.value?.torrent(hash);
+    if (t && torrents.value.has(hash)) torrents.value = upsert(torrents.value, t);
+  } catch {
+    // gone meanwhile (a removed event follows) or unreachable (the next reload fixes it)
+  }
+}
+
 export const reloaders = {
   torrents: reloadTorrents,
   shares: () => (api.value ? load(shares, api.value.shares) : Promise.resolve()),
@@ -106,8 +116,14 @@ function onEvent(e: BitweenEvent): void {
   switch (e.type) {
     case 'torrent.progress': {
       const p = e.data as TorrentProgress;
-      if (torrents.value.has(p.hash)) torrents.value = applyProgress(torrents.value, p);
-      else reloadSoon('torrents');
+      const before = torrents.value.get(p.hash);
+      if (!before) {
+        reloadSoon('torrents');
+        break;
+      }
+      torrents.value = applyProgress(torrents.value, p);
+      // Progress events carry no file list: fetch the torrent when its metadata arrives or it completes.
+      if ((before.name === null && p.name !== null) || (!before.done && p.done)) void refreshTorrent(p.hash);
       break;
     }
     case 'torrent.added':

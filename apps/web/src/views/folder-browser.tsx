@@ -47,7 +47,7 @@ export function FolderBrowser({
           Share roots
         </button>
         {trail.map((c, i) => (
-          <span key={c.path}>
+          <span key={c.path} class="crumb">
             <span aria-hidden="true"> / </span>
             <button
               type="button"
@@ -81,12 +81,11 @@ export function FolderBrowser({
             <li key={full}>
               {e.type === 'dir' ? (
                 <button type="button" class="link entry" onClick={() => setPath(full)}>
-                  <span aria-hidden="true">📁 </span>
                   {e.name}
+                  <span aria-hidden="true">/</span>
                 </button>
               ) : (
                 <span class="entry">
-                  <span aria-hidden="true">📄 </span>
                   {e.name} <span class="muted">{formatBytes(e.size)}</span>
                 </span>
               )}

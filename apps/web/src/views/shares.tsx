@@ -113,10 +113,10 @@ export function SharesView() {
       {loaded.state === 'ok' && (
         <p class="muted" role="status">
           {query.trim()
-            ? `${matches} of ${total} shares match`
+            ? `${matches} of ${total} share${total === 1 ? '' : 's'} match${matches === 1 ? 'es' : ''}`
             : total === 0
               ? 'Your friends share nothing yet (or none of them is your contact yet).'
-              : `${total} shares`}
+              : `${total} share${total === 1 ? '' : 's'}`}
           {matches > groups.length ? ` (showing the first ${groups.length})` : ''}
         </p>
       )}

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { formatBytes, formatEta, formatPercent, formatRate } from '../logic/format.js';
 import { canPause, displayName, sortedTorrents, STATE_LABELS, without } from '../logic/torrents.js';
-import { api, errorText, say, torrents, torrentsError } from '../store.js';
+import { api, errorText, refreshTorrent, say, torrents, torrentsError } from '../store.js';
 import type { Torrent } from '../types.js';
 import { ErrorText, Link, Modal, ViewTitle } from './common.js';
 
@@ -156,7 +156,10 @@ function TorrentItem({ t, onRemove }: { t: Torrent; onRemove: (t: Torrent) => vo
           aria-expanded={showFiles}
           aria-controls={filesId}
           aria-label={`Files of ${name}`}
-          onClick={() => setShowFiles(!showFiles)}
+          onClick={() => {
+            if (!showFiles) void refreshTorrent(t.hash);
+            setShowFiles(!showFiles);
+          }}
         >
           Files ({t.files.length})
         </button>
