@@ -43,7 +43,7 @@ COPY --from=build /src/apps/torrent-engine/package.json apps/torrent-engine/
 COPY --from=build /src/apps/torrent-engine/dist apps/torrent-engine/dist
 COPY --from=build /src/apps/xmpp-gateway/package.json apps/xmpp-gateway/
 COPY --from=build /src/apps/xmpp-gateway/dist apps/xmpp-gateway/dist
-RUN mkdir -p /data/downloads /data/state /data/api /shares && chown -R node:node /data \
+RUN mkdir -p /data/downloads /data/state /data/api /data/xmpp /shares && chown -R node:node /data \
   && ln -s /app/apps/cli/dist/main.js /usr/local/bin/bitween && chmod +x apps/cli/dist/main.js
 USER node
 VOLUME ["/data"]

@@ -104,6 +104,7 @@ let app: FastifyInstance;
 let authApp: FastifyInstance;
 /** What the stand-in gateway answers for `xmpp.status`. */
 let gatewayOnline = true;
+let gatewayConfigured = true;
 let releaseSlowAdd: () => void = () => undefined;
 const slowAdd = new Promise<void>((resolve) => (releaseSlowAdd = resolve));
 const calls = {
@@ -163,11 +164,11 @@ beforeAll(async () => {
 
   gatewayHost = await ServiceHost.start(peerBus, { name: serviceNames.gateway, version: '0.2.0' });
   gatewayHost.serve(xmpp.shares, () => ({ contacts }));
-  gatewayHost.serve(xmpp.status, () => ({
-    jid: 'me@example.org/bitween',
-    online: gatewayOnline,
-    contacts: 1,
-  }));
+  gatewayHost.serve(xmpp.status, () =>
+    gatewayConfigured
+      ? { jid: 'me@example.org/bitween', online: gatewayOnline, contacts: 1 }
+      : { jid: '', online: false, contacts: 0, configured: false, accountSource: null },
+  );
 
   const bus = new Bus(apiNc, log);
   const registry = await EngineRegistry.open(apiNc, log);
@@ -512,6 +513,20 @@ describe('GET /health', () => {
       expect(res.json()).toMatchObject({ status: 'degraded', xmpp: { online: false } });
     } finally {
       gatewayOnline = true;
+    }
+  });
+
+  it('is 200 unconfigured on a first run without an XMPP account (waiting for the user, not broken)', async () => {
+    gatewayConfigured = false;
+    try {
+      const res = await app.inject({ method: 'GET', url: '/health' });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({
+        status: 'unconfigured',
+        xmpp: { online: false, configured: false },
+      });
+    } finally {
+      gatewayConfigured = true;
     }
   });
 

@@ -26,6 +26,7 @@ import type { Registry } from './rpc/method.js';
 import { allMethods } from './rpc/methods.js';
 import { RpcHandler } from './rpc/server.js';
 import metrics from './metrics/plugin.js';
+import { AccountService } from './services/account.js';
 import { FriendService } from './services/friends.js';
 import { TorrentService } from './services/torrents.js';
 import transmission from './transmission/plugin.js';
@@ -144,6 +145,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     restApi({
       torrents,
       friends,
+      account: new AccountService(bus, config.BITWEEN_DEFAULT_TIMEOUT_MS),
       settings: deps.settings,
       events: deps.events,
       version,

@@ -4,7 +4,8 @@ import { Command, Option } from 'commander';
 import { ApiClient } from './client.js';
 import { CliError, dataDirOf, readKey, resolveConnection, type ConnectionFlags } from './config.js';
 import { bytes, percent, rate, table } from './format.js';
-import type { Added, Contact, Event, FriendShare, Pending, Status, Torrent } from './types.js';
+import { readPassword } from './password.js';
+import type { Account, Added, Contact, Event, FriendShare, Pending, Status, Torrent } from './types.js';
 import { ProgressBoard, followEvents } from './watch.js';
 
 interface GlobalOptions extends ConnectionFlags {
@@ -185,7 +186,9 @@ program
       const xmpp =
         'error' in s.xmpp
           ? `unavailable (${s.xmpp.error})`
-          : `${s.xmpp.online ? 'online' : 'offline'} as ${s.xmpp.jid}, ${s.xmpp.contacts} contacts`;
+          : s.xmpp.configured === false
+            ? 'no account configured (bitween account set JID)'
+            : `${s.xmpp.online ? 'online' : 'offline'} as ${s.xmpp.jid}, ${s.xmpp.contacts} contacts`;
       const engines = Array.isArray(s.engines)
         ? s.engines
             .map(
@@ -225,6 +228,36 @@ program
     } finally {
       board.stop();
     }
+  });
+
+const account = program.command('account').description('the XMPP account bitween logs into');
+account
+  .command('show', { isDefault: true })
+  .description('show the account and whether it is logged in')
+  .action(async () => {
+    const a = await (await api()).get<Account>('/v1/account');
+    print(a, () =>
+      a.configured
+        ? `${a.jid ?? '?'} (${a.online ? 'online' : 'offline'}; set ${a.source === 'environment' ? 'by BITWEEN_XMPP_JID' : 'through the API'})`
+        : 'no account configured: bitween account set JID',
+    );
+  });
+account
+  .command('set <jid>')
+  .description(
+    'set the account (first run) or change it; the password is read from the terminal, or from stdin when piped',
+  )
+  .option('--service <url>', 'xmpp://host:port or xmpps://host:port (default: DNS SRV of the domain)')
+  .action(async (jid: string, o: { service?: string }) => {
+    const password = await readPassword(`password for ${jid}: `);
+    const r = await (
+      await api()
+    ).request<{ jid: string; online: boolean }>('PUT', '/v1/account', {
+      jid,
+      password,
+      ...(o.service ? { service: o.service } : {}),
+    });
+    print(r, () => `account set: ${r.jid} (${r.online ? 'online' : 'logging in'})`);
   });
 
 program

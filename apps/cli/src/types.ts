@@ -44,7 +44,7 @@ export interface Added {
 export interface Status {
   version: string;
   nats: string;
-  xmpp: { online: boolean; jid: string; contacts: number } | { error: string };
+  xmpp: { online: boolean; jid: string; contacts: number; configured?: boolean } | { error: string };
   engines:
     | { engineId: string; endpoints: { address: string; port: number }[]; torrents: number }[]
     | { error: string };
@@ -58,4 +58,11 @@ export interface Event {
   time: string;
   hash?: string;
   data: unknown;
+}
+
+export interface Account {
+  configured: boolean;
+  source: 'environment' | 'setup' | null;
+  jid: string | null;
+  online: boolean;
 }

@@ -1,4 +1,4 @@
-import { env, loadConfig } from '@bitween/runtime';
+import { ConfigError, env, loadConfig } from '@bitween/runtime';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 
@@ -14,8 +14,14 @@ const BareJid = z
 export const GatewayConfig = z.object({
   BITWEEN_NATS_URL: env.natsUrl(),
   BITWEEN_LOG_LEVEL: env.logLevel(),
-  BITWEEN_XMPP_JID: BareJid,
-  BITWEEN_XMPP_PASSWORD: z.string().min(1, 'must be set'),
+  /**
+   * The account, from the environment. Both unset: the gateway starts without an account and
+   * takes one at run time (`xmpp.account.set`, the web UI's onboarding), stored in BITWEEN_DATA_DIR.
+   */
+  BITWEEN_XMPP_JID: BareJid.optional(),
+  BITWEEN_XMPP_PASSWORD: z.string().min(1, 'must be set').optional(),
+  /** Holds `xmpp-account.json`, the account set at run time (mode 0600). */
+  BITWEEN_DATA_DIR: z.string().min(1).default('./data'),
   /** Each running instance of one account needs its own resource. */
   BITWEEN_XMPP_RESOURCE: z
     .string()
@@ -51,5 +57,11 @@ export const GatewayConfig = z.object({
 });
 export type GatewayConfig = z.output<typeof GatewayConfig>;
 
-export const loadGatewayConfig = (source: NodeJS.ProcessEnv = process.env) =>
-  loadConfig(GatewayConfig, source);
+export function loadGatewayConfig(source: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const config = loadConfig(GatewayConfig, source);
+  if (config.BITWEEN_XMPP_JID && !config.BITWEEN_XMPP_PASSWORD)
+    throw new ConfigError(['BITWEEN_XMPP_PASSWORD: is required when BITWEEN_XMPP_JID is set']);
+  if (config.BITWEEN_XMPP_PASSWORD && !config.BITWEEN_XMPP_JID)
+    throw new ConfigError(['BITWEEN_XMPP_JID: is required when BITWEEN_XMPP_PASSWORD is set']);
+  return config;
+}

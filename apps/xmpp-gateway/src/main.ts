@@ -2,13 +2,19 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import tls from 'node:tls';
 import { pathToFileURL } from 'node:url';
-import { Bus, EngineRegistry, ServiceHost, serviceNames, xmpp as contracts } from '@bitween/messages';
+import {
+  Bus,
+  BusError,
+  EngineRegistry,
+  ServiceHost,
+  serviceNames,
+  xmpp as contracts,
+} from '@bitween/messages';
 import { connectNats, createLogger, packageVersion, runService } from '@bitween/runtime';
 import { loadGatewayConfig } from './config.js';
+import { AccountFile } from './account/account-file.js';
+import { ActiveGateway, type ActiveAccount } from './account/active-gateway.js';
 import { AddressDiscovery } from './discovery/public-address.js';
-import { Gateway } from './gateway.js';
-import { BITWEEN_DISCO } from './protocol/caps.js';
-import { XmppSession } from './xmpp/session.js';
 
 const version = packageVersion(import.meta.url);
 /** For Api.versions: the XMPP library's version, from its package.json. */
@@ -22,8 +28,8 @@ await runService({
   log: () => createLogger('xmpp-gateway', process.env.BITWEEN_LOG_LEVEL ?? 'info'),
   start: async (log) => {
     const config = loadGatewayConfig();
-    const { bare, local, domain } = config.BITWEEN_XMPP_JID;
-    log.info({ jid: bare, resource: config.BITWEEN_XMPP_RESOURCE, version }, 'starting');
+    const envJid = config.BITWEEN_XMPP_JID;
+    log.info({ jid: envJid?.bare ?? null, resource: config.BITWEEN_XMPP_RESOURCE, version }, 'starting');
 
     if (config.BITWEEN_XMPP_TLS_CA_FILE) {
       // Trust this PEM (e.g. a home server's self-signed certificate) besides the system's CAs.
@@ -33,27 +39,47 @@ await runService({
       log.info({ file: config.BITWEEN_XMPP_TLS_CA_FILE }, 'trusting an extra certificate for XMPP TLS');
     }
 
-    const nc = await connectNats(config.BITWEEN_NATS_URL, `xmpp-gateway/${bare}`, log);
+    // The account: from the environment, else the one set at run time (onboarding), else none
+    // yet (the gateway runs and waits for `xmpp.account.set`).
+    const accountFile = new AccountFile(config.BITWEEN_DATA_DIR);
+    let account: ActiveAccount | null = null;
+    if (envJid && config.BITWEEN_XMPP_PASSWORD) {
+      account = {
+        source: 'environment',
+        settings: {
+          jid: envJid.bare,
+          password: config.BITWEEN_XMPP_PASSWORD,
+          ...(config.BITWEEN_XMPP_SERVICE ? { service: config.BITWEEN_XMPP_SERVICE } : {}),
+        },
+      };
+    } else {
+      const stored = await accountFile.load();
+      if (stored.kind === 'account') account = { source: 'setup', settings: stored.account };
+      else if (stored.kind === 'invalid')
+        log.error({ reason: stored.reason }, 'the stored XMPP account cannot be used; set it again');
+      if (!account)
+        log.warn(
+          { file: accountFile.path },
+          'no XMPP account configured: waiting for one (web UI, PUT /v1/account, or BITWEEN_XMPP_JID and BITWEEN_XMPP_PASSWORD)',
+        );
+    }
+    const jid = account?.settings.jid.toLowerCase() ?? '';
+
+    const nc = await connectNats(config.BITWEEN_NATS_URL, `xmpp-gateway/${jid || 'unconfigured'}`, log);
     const bus = new Bus(nc, log);
     const registry = await EngineRegistry.open(nc, log);
 
-    const session = new XmppSession({
-      service: config.BITWEEN_XMPP_SERVICE ?? domain,
-      domain,
-      username: local,
-      password: config.BITWEEN_XMPP_PASSWORD,
-      resource: config.BITWEEN_XMPP_RESOURCE,
-      disco: BITWEEN_DISCO,
-      log,
-    });
-    const gateway = new Gateway({
-      session,
+    const active = new ActiveGateway({
       bus,
       registry,
       log,
-      engineCheckMs: config.BITWEEN_ENGINE_CHECK_MS,
-      autoApprove: config.BITWEEN_XMPP_AUTO_APPROVE,
-      maxStanzaBytes: config.BITWEEN_XMPP_MAX_STANZA_BYTES,
+      resource: config.BITWEEN_XMPP_RESOURCE,
+      gateway: {
+        engineCheckMs: config.BITWEEN_ENGINE_CHECK_MS,
+        autoApprove: config.BITWEEN_XMPP_AUTO_APPROVE,
+        maxStanzaBytes: config.BITWEEN_XMPP_MAX_STANZA_BYTES,
+      },
+      save: (settings) => accountFile.save(settings),
     });
     const discovery = new AddressDiscovery({
       configured: config.BITWEEN_PUBLIC_ADDRESSES,
@@ -61,7 +87,7 @@ await runService({
       stunTimeoutMs: config.BITWEEN_STUN_TIMEOUT_MS,
       stunIntervalMs: config.BITWEEN_STUN_INTERVAL_MS,
       log,
-      onChange: (addresses) => gateway.setExtraAddresses(addresses),
+      onChange: (addresses) => active.setExtraAddresses(addresses),
     });
 
     const host = await ServiceHost.start(bus, {
@@ -69,26 +95,32 @@ await runService({
       version,
       description: 'bitween XMPP gateway',
       metadata: {
-        jid: bare,
+        jid,
         resource: config.BITWEEN_XMPP_RESOURCE,
         xmppClient: xmppClientVersion,
         node: process.version,
       },
     });
-    host.serve(contracts.shares, () => ({ contacts: gateway.index.snapshot() }));
-    host.serve(contracts.status, () => gateway.status());
-    host.serve(contracts.contacts, () => ({ contacts: gateway.contacts() }));
-    host.serve(contracts.subscriptions, () => ({ pending: gateway.pending.list() }));
-    host.serve(contracts.approve, ({ jid }) => gateway.approve(jid));
-    host.serve(contracts.deny, ({ jid }) => gateway.deny(jid));
+    const gatewayOrFail = () => {
+      const gateway = active.gateway;
+      if (!gateway) throw new BusError('failed', 'no XMPP account is configured yet');
+      return gateway;
+    };
+    host.serve(contracts.shares, () => ({ contacts: active.gateway?.index.snapshot() ?? [] }));
+    host.serve(contracts.status, () => active.status());
+    host.serve(contracts.contacts, () => ({ contacts: active.gateway?.contacts() ?? [] }));
+    host.serve(contracts.subscriptions, () => ({ pending: active.gateway?.pending.list() ?? [] }));
+    host.serve(contracts.approve, ({ jid }) => gatewayOrFail().approve(jid));
+    host.serve(contracts.deny, ({ jid }) => gatewayOrFail().deny(jid));
+    host.serve(contracts.setAccount, (settings) => active.setAccount(settings));
 
-    await gateway.start();
+    if (account) await active.activate(account);
     discovery.start(); // in the background: start-up never waits for the network
 
     return async () => {
       discovery.stop();
       await host.stop();
-      await gateway.stop();
+      await active.stop();
       await nc.drain();
     };
   },

@@ -26,9 +26,17 @@ export interface BitweenNode {
   rest: RestClient;
   /**
    * Temp dirs: `shares` (files to share), `downloads` (default save path), `state`, `apiData`
-   * (the api's BITWEEN_DATA_DIR, holding its key).
+   * (the api's BITWEEN_DATA_DIR, holding its key), `gatewayData` (the gateway's, holding an
+   * account set at run time).
    */
-  dirs: { root: string; shares: string; downloads: string; state: string; apiData: string };
+  dirs: {
+    root: string;
+    shares: string;
+    downloads: string;
+    state: string;
+    apiData: string;
+    gatewayData: string;
+  };
   services(): ServiceProcess[];
   /** Start a service again with the same environment (after stopping it); updates the field. */
   restart(name: 'engine' | 'gateway' | 'api'): Promise<ServiceProcess>;
@@ -44,6 +52,11 @@ export interface NodeOptions {
   prosody: Prosody;
   /** Extra environment for every service (e.g. BITWEEN_LOG_LEVEL). */
   env?: Record<string, string>;
+  /**
+   * First run without an account: the gateway gets no BITWEEN_XMPP_JID/PASSWORD and waits for
+   * `PUT /v1/account` (onboarding); `user`/`password` are then what the test sets.
+   */
+  unconfigured?: boolean;
 }
 
 export async function startNode(cleanup: Cleanup, opts: NodeOptions): Promise<BitweenNode> {
@@ -56,6 +69,7 @@ export async function startNode(cleanup: Cleanup, opts: NodeOptions): Promise<Bi
     downloads: join(root, 'downloads'),
     state: join(root, 'state'),
     apiData: join(root, 'api-data'),
+    gatewayData: join(root, 'gateway-data'),
   };
   await Promise.all([mkdir(dirs.shares), mkdir(dirs.downloads), mkdir(dirs.state)]);
 
@@ -79,9 +93,14 @@ export async function startNode(cleanup: Cleanup, opts: NodeOptions): Promise<Bi
       label: `${name}-gateway`,
       env: {
         ...common,
-        BITWEEN_XMPP_JID: opts.prosody.jid(opts.user),
-        BITWEEN_XMPP_PASSWORD: opts.password,
-        BITWEEN_XMPP_SERVICE: opts.prosody.service,
+        BITWEEN_DATA_DIR: dirs.gatewayData,
+        ...(opts.unconfigured
+          ? {}
+          : {
+              BITWEEN_XMPP_JID: opts.prosody.jid(opts.user),
+              BITWEEN_XMPP_PASSWORD: opts.password,
+              BITWEEN_XMPP_SERVICE: opts.prosody.service,
+            }),
         ...(opts.resource ? { BITWEEN_XMPP_RESOURCE: opts.resource } : {}),
       },
     },

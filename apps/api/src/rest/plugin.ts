@@ -1,7 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { EventLog } from '../events/event-log.js';
+import type { AccountService } from '../services/account.js';
 import type { FriendService } from '../services/friends.js';
 import type { TorrentService } from '../services/torrents.js';
+import { accountRoutes } from './account.js';
 import { browseRoutes } from './browse.js';
 import { daemonRoutes, type Settings } from './daemon.js';
 import { problemErrorHandler } from './errors.js';
@@ -12,6 +14,7 @@ import { torrentRoutes } from './torrents.js';
 export interface RestDeps {
   torrents: TorrentService;
   friends: FriendService;
+  account: AccountService;
   settings: Settings;
   events: EventLog;
   version: string;
@@ -27,5 +30,6 @@ export const restApi =
     await app.register(browseRoutes(deps.torrents));
     await app.register(friendRoutes(deps.friends));
     await app.register(daemonRoutes(deps));
+    await app.register(accountRoutes(deps.account));
     await app.register(eventRoutes(deps.events));
   };

@@ -213,7 +213,12 @@ export const StatusSchema = z.object({
   node: z.string(),
   nats: z.enum(['connected', 'closed']),
   xmpp: z.union([
-    z.object({ online: z.boolean(), jid: z.string(), contacts: z.number().int() }),
+    z.object({
+      online: z.boolean(),
+      jid: z.string(),
+      contacts: z.number().int(),
+      configured: z.boolean().optional().describe('false: no XMPP account yet (see /v1/account)'),
+    }),
     z.object({ error: z.string() }),
   ]),
   engines: z.union([z.array(EngineSummary), z.object({ error: z.string() })]),

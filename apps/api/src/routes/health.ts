@@ -10,9 +10,9 @@ export interface HealthOptions {
 }
 
 export interface HealthReport {
-  status: 'ok' | 'degraded';
+  status: 'ok' | 'degraded' | 'unconfigured';
   nats: 'connected' | 'closed';
-  xmpp: { online: boolean; jid: string } | { error: string };
+  xmpp: { online: boolean; jid: string; configured?: false } | { error: string };
   engines:
     | {
         engineId: string;
@@ -26,7 +26,9 @@ export interface HealthReport {
 /**
  * `GET /health` (no token needed): asks the gateway for its status and reads the live engines
  * from the registry, both over NATS. 200 `ok` when the gateway answers and is logged in to XMPP
- * and at least one engine is live, else 503 `degraded` with what is missing.
+ * and at least one engine is live, else 503 `degraded` with what is missing. A first run without
+ * an XMPP account is 200 `unconfigured` (when the rest is up): the daemon works and waits for the
+ * user (web UI onboarding), so a container healthcheck must not restart it.
  */
 const health: FastifyPluginCallback<HealthOptions> = (app, { bus, registry, timeoutMs }, done) => {
   app.get(
@@ -35,7 +37,8 @@ const health: FastifyPluginCallback<HealthOptions> = (app, { bus, registry, time
       config: { public: true },
       schema: {
         tags: ['daemon'],
-        summary: 'Liveness without the key: 200 ok, or 503 degraded (XMPP offline, no engine)',
+        summary:
+          'Liveness without the key: 200 ok, 200 unconfigured (no XMPP account yet), or 503 degraded (XMPP offline, no engine)',
         security: [],
       },
     },
@@ -50,9 +53,11 @@ const health: FastifyPluginCallback<HealthOptions> = (app, { bus, registry, time
       const report: HealthReport = {
         status: 'ok',
         nats: bus.nc.isClosed() ? 'closed' : 'connected',
-        xmpp: status.ok
-          ? { online: status.value.online, jid: status.value.jid }
-          : { error: status.error.message },
+        xmpp: !status.ok
+          ? { error: status.error.message }
+          : status.value.configured === false
+            ? { online: false, jid: '', configured: false }
+            : { online: status.value.online, jid: status.value.jid },
         engines: engines.ok
           ? engines.list.map(({ state }) => ({
               engineId: state.engineId,
@@ -63,9 +68,11 @@ const health: FastifyPluginCallback<HealthOptions> = (app, { bus, registry, time
           : { error: engines.error },
       };
       // Not logged in to XMPP: friends neither see our list nor reach us, so not "ok".
-      if (!status.ok || !status.value.online || !engines.ok || engines.list.length === 0)
+      const unconfigured = status.ok && status.value.configured === false;
+      if (!status.ok || (!status.value.online && !unconfigured) || !engines.ok || engines.list.length === 0)
         report.status = 'degraded';
-      return reply.code(report.status === 'ok' ? 200 : 503).send(report);
+      else if (unconfigured) report.status = 'unconfigured';
+      return reply.code(report.status === 'degraded' ? 503 : 200).send(report);
     },
   );
   done();

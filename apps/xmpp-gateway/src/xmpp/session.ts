@@ -25,6 +25,8 @@ export interface SessionOptions {
   log: Logger;
   /** Reconnect backoff: first delay and cap (ms); each delay is jittered to 50-100 %. */
   backoff?: { initialMs: number; maxMs: number };
+  /** Only check the login (`loginOnce`): no roster, no presence, so contacts see nothing. */
+  probe?: boolean;
 }
 
 export type RosterSubscription = 'none' | 'to' | 'from' | 'both';
@@ -156,6 +158,29 @@ export class XmppSession extends EventEmitter<SessionEvents> {
     void this.#connect();
   }
 
+  /**
+   * Log in once and log out again (a session made with `probe: true`): resolves if the server
+   * accepts the account, rejects with a reason a user can act on. No retry, no presence.
+   */
+  async loginOnce(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(new Error(`no answer from ${this.opts.service} within ${Math.round(timeoutMs / 1000)} s`)),
+        timeoutMs,
+      );
+    });
+    try {
+      await Promise.race([this.#client.start(), timeout]);
+    } catch (err) {
+      throw new Error(describeLoginError(err, this.opts.service), { cause: err });
+    } finally {
+      clearTimeout(timer);
+      await this.stop();
+    }
+  }
+
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#retry) clearTimeout(this.#retry);
@@ -235,7 +260,7 @@ export class XmppSession extends EventEmitter<SessionEvents> {
       }
     });
     c.on('online', (address: { toString(): string }) => {
-      void this.#onOnline(address.toString());
+      if (!this.opts.probe) void this.#onOnline(address.toString());
     });
 
     this.#iq.callee.get(NS_DISCO_INFO, 'query', (ctx: IqContext) => {
@@ -346,4 +371,24 @@ export function isLoopbackService(service: string): boolean {
   if (host === 'localhost') return true;
   if (isIP(host) === 4) return host.startsWith('127.');
   return host === '::1';
+}
+
+/** A login failure in words a user can act on (the onboarding form shows it). */
+export function describeLoginError(err: unknown, service: string): string {
+  const e = err as { name?: string; condition?: string; code?: string; message?: string };
+  if (e.name === 'SASLError' && e.condition)
+    return `the server refused the login (${e.condition}): check the JID and password`;
+  switch (e.code) {
+    case 'ECONNREFUSED':
+      return `cannot connect to ${service}: connection refused`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `cannot find the XMPP server for ${service} (DNS)`;
+    case 'ETIMEDOUT':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return `cannot reach ${service} (${e.code})`;
+    default:
+      return e.message ?? String(err);
+  }
 }
