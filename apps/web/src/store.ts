@@ -217,6 +217,11 @@ export function logout(message: string | null = null): void {
   });
 }
 
+// Coming back to the page re-checks the XMPP connection (nothing else polls it).
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible' && api.value) void reloaders.account();
+});
+
 /** At page load: resume with a stored key (checked by the first requests). */
 export function resume(): void {
   const key = storedKey();

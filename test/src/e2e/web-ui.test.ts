@@ -67,6 +67,7 @@ describe('web UI in a real browser, two friends', () => {
         { user: 'alice', password: 'alice-pw' },
         { user: 'bob', password: 'bob-pw' },
         { user: 'carol', password: 'carol-pw' },
+        { user: 'erin', password: 'erin-pw' },
       ],
       friends: ['alice', 'bob'],
     });
@@ -259,6 +260,55 @@ describe('web UI in a real browser, two friends', () => {
       expect(widths.scroll, link).toBeLessThanOrEqual(widths.client);
       await shot(page, file);
     }
+  });
+
+  it('onboarding: a first run without an XMPP account asks for one, then says when XMPP is unreachable', async () => {
+    const erin = await startNode(cleanup, {
+      user: 'erin',
+      password: 'erin-pw',
+      prosody,
+      name: 'web-erin',
+      unconfigured: true,
+    });
+    await erin.gateway.waitForLog((l) => /no XMPP account configured/.test(l.msg), {
+      what: 'erin unconfigured',
+    });
+    const ctx = await browser.newContext({ viewport: { width: 375, height: 812 } });
+    ctx.setDefaultTimeout(UI_TIMEOUT);
+    cleanup.add('erin browser context', () => ctx.close());
+    const page = await ctx.newPage();
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    await page.goto(erin.apiUrl);
+    await page.getByLabel('API key').fill(erin.apiKey);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('heading', { name: 'Welcome to bitween' }).waitFor();
+    await shot(page, '13-onboarding');
+
+    await page.getByLabel('XMPP address (JID)').fill(erin.jid);
+    await page.getByLabel('Password').fill('not-the-password');
+    await page.getByText('Server (if not found from the address)').click();
+    await page.getByLabel(/^Server, e\.g\./).fill(prosody.service);
+    await page.getByRole('button', { name: 'Log in to XMPP' }).click();
+    // The gateway tried the login; the api's 422 detail is shown as it is.
+    await expect
+      .poll(() => page.getByRole('alert').textContent(), { timeout: UI_TIMEOUT })
+      .toMatch(/refused the login/);
+    await shot(page, '14-onboarding-refused');
+
+    await page.getByLabel('Password').fill('erin-pw');
+    await page.getByRole('button', { name: 'Log in to XMPP' }).click();
+    await page.getByRole('heading', { name: 'Your torrents' }).waitFor();
+    expect(await erin.rest.get('/v1/account')).toMatchObject({
+      configured: true,
+      source: 'setup',
+      jid: erin.jid,
+    });
+
+    // The gateway goes away: the page says so instead of showing empty lists.
+    await erin.gateway.stop();
+    await page.reload();
+    await page.getByText(/The XMPP gateway does not answer/).waitFor();
+    await shot(page, '15-gateway-down');
   });
 
   it('raised no page errors or CSP violations', () => {
