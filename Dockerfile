@@ -11,6 +11,7 @@ COPY apps/api/package.json apps/api/
 COPY apps/cli/package.json apps/cli/
 COPY apps/torrent-engine/package.json apps/torrent-engine/
 COPY apps/xmpp-gateway/package.json apps/xmpp-gateway/
+COPY apps/web/package.json apps/web/
 COPY test/package.json test/
 
 # Everything needed to build (dev dependencies included).
@@ -43,6 +44,8 @@ COPY --from=build /src/apps/torrent-engine/package.json apps/torrent-engine/
 COPY --from=build /src/apps/torrent-engine/dist apps/torrent-engine/dist
 COPY --from=build /src/apps/xmpp-gateway/package.json apps/xmpp-gateway/
 COPY --from=build /src/apps/xmpp-gateway/dist apps/xmpp-gateway/dist
+# The web UI: static files the api serves at / (BITWEEN_WEB_DIR defaults to this folder).
+COPY --from=build /src/apps/web/dist apps/web/dist
 RUN mkdir -p /data/downloads /data/state /data/api /data/xmpp /shares && chown -R node:node /data \
   && ln -s /app/apps/cli/dist/main.js /usr/local/bin/bitween && chmod +x apps/cli/dist/main.js
 USER node

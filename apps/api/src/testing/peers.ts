@@ -138,7 +138,7 @@ export async function startPeers(nc: NatsConnection, log: Logger): Promise<Peers
         path: null,
         parent: null,
         roots: ['/srv'],
-        entries: [{ name: '/srv', type: 'dir', size: null }],
+        entries: [{ name: '/srv', type: 'dir' as const, size: null }],
         truncated: false,
       };
     if (path !== '/srv') throw new BusError('failed', `${path} is outside the share roots (/srv)`);
@@ -147,8 +147,8 @@ export async function startPeers(nc: NatsConnection, log: Logger): Promise<Peers
       parent: null,
       roots: ['/srv'],
       entries: [
-        { name: 'music', type: 'dir', size: null },
-        { name: 'song.ogg', type: 'file', size: 42 },
+        { name: 'music', type: 'dir' as const, size: null },
+        { name: 'song.ogg', type: 'file' as const, size: 42 },
       ],
       truncated: false,
     };

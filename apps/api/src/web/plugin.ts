@@ -24,7 +24,7 @@ export const WEB_CSP = [
  * The UI's own paths (History API routing): each answers with index.html. Only these, so an
  * unknown URL stays a 404 that needs the key like any other, and no API path is shadowed.
  */
-export const WEB_VIEWS = ['/torrents', '/shares', '/share', '/contacts', '/settings', '/login', '/setup'];
+export const WEB_VIEWS = ['/torrents', '/shares', '/share', '/contacts', '/settings'];
 
 export interface WebOptions {
   /** The built UI (`apps/web/dist`): index.html and assets/. */
