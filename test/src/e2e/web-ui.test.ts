@@ -1,12 +1,15 @@
 /// <reference lib="dom" />
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Bus, engine } from '@bitween/messages';
+import { connect } from '@nats-io/transport-node';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
   repoRoot,
   sha256File,
+  silentLogger,
   startNode,
   startProsody,
   waitFor,
@@ -154,8 +157,17 @@ describe('web UI in a real browser, two friends', () => {
     await card.waitFor();
     await expect.poll(() => card.locator('.badge').textContent(), { timeout: UI_TIMEOUT }).toBe('seeding');
     await shot(page, '03-alice-seeding');
-    const torrents = await alice.rest.get<{ torrents: { name: string; state: string }[] }>('/v1/torrents');
-    expect(torrents.torrents).toMatchObject([{ name, state: 'seeding' }]);
+    // The api agrees (waited for: under load one listing may miss a busy engine's answer).
+    const listed = await waitFor(
+      async () => {
+        const { torrents } = await alice.rest.get<{ torrents: { name: string; state: string }[] }>(
+          '/v1/torrents',
+        );
+        return torrents.length > 0 && torrents;
+      },
+      { what: "alice's torrent in the api's listing" },
+    );
+    expect(listed).toMatchObject([{ name, state: 'seeding' }]);
   });
 
   it('bob finds it by typing in the search box, downloads it, and sees 100 %', async () => {
@@ -260,6 +272,47 @@ describe('web UI in a real browser, two friends', () => {
       expect(widths.scroll, link).toBeLessThanOrEqual(widths.client);
       await shot(page, file);
     }
+  });
+
+  it('follows the event stream across an api restart (Last-Event-ID), without reloading the page', async () => {
+    const page = alicePage;
+    const { torrents } = await alice.rest.get<{ torrents: { hash: string; name: string }[] }>('/v1/torrents');
+    const hash = torrents.find((t) => t.name === name)?.hash;
+    expect(hash).toMatch(/^[0-9a-f]{40}$/);
+    await page.getByRole('link', { name: 'Torrents', exact: true }).click();
+    const badge = page.locator('li.torrent', { hasText: name }).locator('.badge');
+    await expect.poll(() => badge.textContent()).toBe('seeding');
+
+    await alice.api.stop();
+    await page.getByText('reconnecting…').waitFor();
+    // While no api runs, the torrent is paused over NATS: the event goes into the events stream
+    // (JetStream), and only a page that resumes after its last id (Last-Event-ID) can see it:
+    // on a clean resume the page reloads nothing.
+    const nc = await connect({ servers: alice.nats.url });
+    cleanup.add('alice nats client', () => nc.close());
+    const paused = await new Bus(nc, silentLogger).request(
+      engine.pause,
+      { hash: hash! },
+      { params: { engineId: 'web-alice-engine-1' }, timeoutMs: 10_000 },
+    );
+    expect(paused.ok).toBe(true);
+    await waitFor(
+      async () => {
+        const r = await new Bus(nc, silentLogger).request(
+          engine.list,
+          {},
+          { params: { engineId: 'web-alice-engine-1' }, timeoutMs: 10_000 },
+        );
+        return r.ok && r.value.torrents.some((t) => t.state === 'paused');
+      },
+      { what: 'paused on the engine' },
+    );
+    await alice.restart('api');
+    await page.getByText('reconnecting…').waitFor({ state: 'detached' });
+    await expect.poll(() => badge.textContent(), { timeout: UI_TIMEOUT }).toBe('paused');
+    // Changes made elsewhere (here: a REST call) reach the open page as events.
+    await alice.rest.post(`/v1/torrents/${hash}/resume`);
+    await expect.poll(() => badge.textContent(), { timeout: UI_TIMEOUT }).toBe('seeding');
   });
 
   it('onboarding: a first run without an XMPP account asks for one, then says when XMPP is unreachable', async () => {
