@@ -272,6 +272,14 @@ describe('web UI in a real browser, two friends', () => {
       expect(widths.scroll, link).toBeLessThanOrEqual(widths.client);
       await shot(page, file);
     }
+    // A torrent card at 375 px (alice's: bob removed his).
+    await alicePage.setViewportSize({ width: 375, height: 812 });
+    await alicePage.getByRole('link', { name: 'Torrents', exact: true }).click();
+    await alicePage.locator('li.torrent').first().waitFor();
+    const alice375 = await alicePage.evaluate(() => document.documentElement.scrollWidth);
+    expect(alice375).toBeLessThanOrEqual(375);
+    await shot(alicePage, '08b-375-torrent-card');
+    await alicePage.setViewportSize({ width: 1280, height: 900 });
   });
 
   it('follows the event stream across an api restart (Last-Event-ID), without reloading the page', async () => {

@@ -81,7 +81,7 @@ export function ContactsView() {
                 <Online online={contact.online} />
               </div>
               <p class="muted">
-                {SUBSCRIPTION[contact.subscription]} · {contact.shares} shares
+                {SUBSCRIPTION[contact.subscription]} · {contact.shares} share{contact.shares === 1 ? '' : 's'}
               </p>
             </li>
           ))}
