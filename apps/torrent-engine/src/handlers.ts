@@ -1,5 +1,6 @@
 import {
   engine as contracts,
+  fetchAllShares,
   xmpp,
   type Bus,
   type Logger,
@@ -8,6 +9,7 @@ import {
 } from '@bitween/messages';
 import { browse } from './browse.js';
 import type { TorrentEngine } from './engine.js';
+import { listPage } from './list-pages.js';
 import type { PeerFilter } from './peer-filter.js';
 
 /** The engine's NATS endpoints: placement commands in the queue group, the rest per instance. */
@@ -44,7 +46,7 @@ export function serveCommands(host: ServiceHost, engine: TorrentEngine): void {
     }),
     { params },
   );
-  host.serve(contracts.list, () => ({ torrents: engine.list() }), { params });
+  host.serve(contracts.list, ({ cursor }) => listPage(engine.list(), cursor, host.maxPayload), { params });
   // Any instance may answer: engines of one daemon share their volumes and share roots.
   host.serve(contracts.browse, ({ path }) => browse(path, [...engine.shareRoots]));
 }
@@ -61,26 +63,39 @@ export function followPeers(bus: Bus, engine: TorrentEngine, filter?: PeerFilter
 
 /**
  * Contacts' advertised endpoints for the peer filter: every list as it arrives, and the
- * gateway's whole view at start and every `refreshMs` (events sent before we started are lost).
+ * gateway's whole view (`xmpp.shares`, all pages) at start, every `refreshMs` (events sent
+ * before we started are lost) and `settleMs` after a contact changed (a list too large for one
+ * event arrives as `xmpp.contact` only; several changes in a row cost one fetch).
  */
 export function followContacts(
   bus: Bus,
   filter: PeerFilter,
   log: Logger,
   refreshMs = 60_000,
+  settleMs = 3_000,
 ): { stop: () => void } {
-  const sub = bus.subscribe(xmpp.contactShares, (contact) => filter.setContact(contact));
+  let soon: NodeJS.Timeout | undefined;
   const refresh = async () => {
-    const r = await bus.request(xmpp.shares, {});
-    if (r.ok) filter.replaceContacts(r.value.contacts);
+    const r = await fetchAllShares(bus);
+    if (r.ok) filter.replaceContacts(r.value);
     else log.debug({ code: r.error.code }, 'could not fetch the contacts’ lists (gateway not up yet?)');
   };
+  const subs = [
+    bus.subscribe(xmpp.contactShares, (contact) => filter.setContact(contact)),
+    bus.subscribe(xmpp.contactChanged, () => {
+      soon ??= setTimeout(() => {
+        soon = undefined;
+        void refresh();
+      }, settleMs);
+    }),
+  ];
   void refresh();
   const timer = setInterval(() => void refresh(), refreshMs);
   return {
     stop: () => {
       clearInterval(timer);
-      sub.unsubscribe();
+      clearTimeout(soon);
+      for (const sub of subs) sub.unsubscribe();
     },
   };
 }

@@ -1,5 +1,7 @@
 import {
   BusError,
+  chunkByBytes,
+  pageBudget,
   xmpp as contracts,
   type Bus,
   type Contact,
@@ -292,7 +294,11 @@ export class Gateway {
       .filter(([, endpoints]) => endpoints.length > 0)
       .map(([hash, endpoints]) => ({ hash, endpoints }));
     // Published on every change (also unchanged): an engine that restarted needs them again.
-    if (peers.length > 0) this.opts.bus.publish(contracts.peers, { peers });
+    // Each hash's entry stands alone, so a long list goes out as several events of one message each.
+    const { bus } = this.opts;
+    for (const chunk of chunkByBytes(peers, pageBudget(bus.nc.info?.max_payload))) {
+      bus.publish(contracts.peers, { peers: chunk });
+    }
   }
 
   // ---- XMPP -----------------------------------------------------------------------------
@@ -472,7 +478,8 @@ export class Gateway {
     const shares = resources.reduce((n, r) => n + r.shares.length, 0);
     log.info({ from, resources: resources.length, shares }, 'received a share list');
     const contact = this.index.get(from);
-    if (contact) bus.publish(contracts.contactShares, contact);
+    // Too large for one NATS message: `xmpp.contact` tells readers to fetch the lists (paged) again.
+    if (contact && !bus.publish(contracts.contactShares, contact)) this.#publishContact(from);
     this.#publishPeers();
   }
 

@@ -15,6 +15,7 @@ import { loadGatewayConfig } from './config.js';
 import { AccountFile } from './account/account-file.js';
 import { ActiveGateway, type ActiveAccount } from './account/active-gateway.js';
 import { AddressDiscovery } from './discovery/public-address.js';
+import { sharesPage } from './domain/shares-pages.js';
 
 const version = packageVersion(import.meta.url);
 /** For Api.versions: the XMPP library's version, from its package.json. */
@@ -106,7 +107,11 @@ await runService({
       if (!gateway) throw new BusError('failed', 'no XMPP account is configured yet');
       return gateway;
     };
-    host.serve(contracts.shares, () => ({ contacts: active.gateway?.index.snapshot() ?? [] }));
+    host.serve(contracts.shares, ({ cursor }) =>
+      active.gateway
+        ? sharesPage(active.gateway.index, cursor, host.maxPayload)
+        : { contacts: [], next: null },
+    );
     host.serve(contracts.status, () => active.status());
     host.serve(contracts.contacts, () => ({ contacts: active.gateway?.contacts() ?? [] }));
     host.serve(contracts.subscriptions, () => ({ pending: active.gateway?.pending.list() ?? [] }));

@@ -209,6 +209,11 @@ export class ServiceHost {
     return this.service.info().id;
   }
 
+  /** The largest message the NATS server takes (paged replies size their pages by it). */
+  get maxPayload(): number | undefined {
+    return this.bus.nc.info?.max_payload;
+  }
+
   serve<C extends AnyCommand>(cmd: C, handler: CommandHandler<C>, ...[opts]: CallArgs<ParamsOf<C>>): void {
     const subject = cmd.subject(opts?.params);
     const counters: EndpointCounters = { requests: 0, errors: 0, processing_ns: 0, last_error: null };

@@ -13,6 +13,7 @@ export {
   DEFAULT_ENGINE_SETTINGS,
   EngineSettings,
   EngineState,
+  ListCursor,
   TorrentProgress,
   sharesOf,
 } from './contracts/engine.js';
@@ -23,6 +24,10 @@ export {
   ContactResource,
   PeersPayload,
   PendingSubscription,
+  SharesCursor,
 } from './contracts/xmpp.js';
 export type { NatsConnection, Subscription } from '@nats-io/transport-node';
 export * from './settings.js';
+export { fetchAllShares, mergeSharePieces, type FetchSharesOptions } from './shares.js';
+export { fetchAllTorrents, mergeTorrentPieces } from './torrents.js';
+export { chunkByBytes, collectPages, decodeCursor, encodeCursor, jsonBytes, pageBudget } from './pages.js';

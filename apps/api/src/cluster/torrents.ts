@@ -1,4 +1,4 @@
-import { engine, type Bus, type RegisteredEngine, type TorrentStatus } from '@bitween/messages';
+import { fetchAllTorrents, type Bus, type RegisteredEngine, type TorrentStatus } from '@bitween/messages';
 import type { Logger } from '@bitween/runtime';
 import type { Registry } from '../rpc/method.js';
 
@@ -13,7 +13,7 @@ export interface TorrentsSnapshot {
 
 /**
  * All torrents of all live engines: the registry names the engines, each is asked for its list
- * in parallel. An engine that does not answer is reported in `failed` (and logged), the others
+ * (all pages) in parallel. An engine that does not answer is reported in `failed` (and logged), the others
  * are still listed. Throws when the registry itself cannot be read.
  */
 export async function listTorrents(
@@ -24,8 +24,8 @@ export async function listTorrents(
   const failed: TorrentsSnapshot['failed'] = [];
   const lists = await Promise.all(
     engines.map(async ({ state: { engineId } }): Promise<TorrentStatus[]> => {
-      const r = await deps.bus.request(engine.list, {}, { params: { engineId }, timeoutMs });
-      if (r.ok) return r.value.torrents;
+      const r = await fetchAllTorrents(deps.bus, engineId, { timeoutMs });
+      if (r.ok) return r.value;
       deps.log.warn({ engineId, code: r.error.code, error: r.error.message }, 'engine left out of a listing');
       failed.push({ engineId, error: r.error.message });
       return [];

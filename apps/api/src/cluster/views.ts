@@ -1,5 +1,6 @@
 import {
   engine,
+  fetchAllShares,
   xmpp,
   type Bus,
   type ContactShares,
@@ -166,7 +167,7 @@ export class TorrentsView extends View<TorrentsSnapshot> {
   }
 }
 
-/** Every contact's last share list (`xmpp.shares`), kept current by the gateway's events. */
+/** Every contact's last share list (`xmpp.shares`, all pages), kept current by the gateway's events. */
 export class SharesView extends View<ContactShares[]> {
   readonly #subs: Subscription[] = [];
 
@@ -175,9 +176,9 @@ export class SharesView extends View<ContactShares[]> {
   }
 
   protected async fetch() {
-    const r = await this.deps.bus.request(xmpp.shares, {}, { timeoutMs: this.deps.timeoutMs });
+    const r = await fetchAllShares(this.deps.bus, { timeoutMs: this.deps.timeoutMs });
     if (!r.ok) throw r.error;
-    return { value: r.value.contacts, complete: true };
+    return { value: r.value, complete: true };
   }
 
   protected follow(): Promise<void> {

@@ -76,9 +76,9 @@ export const torrentRoutes =
         },
       },
       async (_request, reply) => {
-        // The cached listing, serialised once per change (a string is sent as is, not re-serialised).
+        // The cached listing, serialised once per change (a Buffer is sent as is, not re-serialised).
         const json = await torrents.listJson();
-        // (`never`: the reply is typed for the schema's object; fastify sends a string unchanged.)
+        // (`never`: the reply is typed for the schema's object; fastify sends a Buffer unchanged.)
         if (json !== null) return reply.type('application/json; charset=utf-8').send(json as never);
         return { torrents: await torrents.list() };
       },

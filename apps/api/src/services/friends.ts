@@ -1,5 +1,6 @@
 import {
   BusError,
+  fetchAllShares,
   xmpp,
   type Bus,
   type Contact,
@@ -10,6 +11,7 @@ import {
 import type { SharesView } from '../cluster/views.js';
 import { HttpProblem, problemOfBusError } from '../problem.js';
 import type { FriendShare } from '../rest/schemas.js';
+import { hashPrefixOf, queryWords, ShareIndex } from './share-index.js';
 
 function unwrap<T>(r: Result<T>): T {
   if (!r.ok) throw problemOfBusError(r.error);
@@ -46,10 +48,10 @@ export function shareMatcher(query: string): (share: { hash: string; name: strin
   return (share) => matches(share.hash, share.name.toLowerCase());
 }
 
-/** `shareMatcher` on a name already lowercased (a search index keeps them so). */
+/** `shareMatcher` on a name already lowercased. */
 export function loweredMatcher(query: string): (hash: string, lowerName: string) => boolean {
-  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
-  const hashPrefix = words.length === 1 && /^[0-9a-f]{6,40}$/.test(words[0] ?? '') ? words[0] : undefined;
+  const words = queryWords(query);
+  const hashPrefix = hashPrefixOf(words);
   return (hash, lowerName) => {
     if (hashPrefix && hash.startsWith(hashPrefix)) return true;
     return words.every((w) => lowerName.includes(w));
@@ -67,7 +69,7 @@ export class FriendService {
 
   async contactShares(): Promise<ContactShares[]> {
     if (this.view) return this.#cached(() => this.view!.get());
-    return unwrap(await this.bus.request(xmpp.shares, {}, { timeoutMs: this.timeoutMs })).contacts;
+    return unwrap(await fetchAllShares(this.bus, { timeoutMs: this.timeoutMs }));
   }
 
   async #cached<T>(read: () => Promise<T>): Promise<T> {
@@ -80,14 +82,11 @@ export class FriendService {
   }
 
   /**
-   * Every friend's share, grouped by hash and sorted, with the lowercased names to match
-   * against: computed once per change of the lists (the sort alone takes ~0.7 s for 50,000).
+   * Every friend's share, grouped by hash and sorted, with a trigram index of the names:
+   * computed once per change of the lists (the sort alone takes ~0.7 s for 50,000).
    */
-  async #index(): Promise<{ shares: FriendShare[]; lower: string[] }> {
-    const build = (contacts: ContactShares[]) => {
-      const shares = friendShares(contacts);
-      return { shares, lower: shares.map((s) => s.name.toLowerCase()) };
-    };
+  async #index(): Promise<ShareIndex> {
+    const build = (contacts: ContactShares[]) => new ShareIndex(friendShares(contacts));
     if (this.view) return this.#cached(() => this.view!.memo('friendSharesIndex', build));
     return build(await this.contactShares());
   }
@@ -98,26 +97,25 @@ export class FriendService {
     return found;
   }
 
-  async search(query: string | undefined, jid?: string): Promise<FriendShare[]> {
+  /** Friends' shares (of one contact with `jid`) whose names match `query`, in name order, at most `limit`. */
+  async search(query: string | undefined, jid?: string, limit?: number): Promise<FriendShare[]> {
     if (jid) {
       const shares = friendShares((await this.contactShares()).filter((c) => c.jid === jid));
-      return query ? shares.filter(shareMatcher(query)) : shares;
+      return (query ? shares.filter(shareMatcher(query)) : shares).slice(0, limit);
     }
-    const { shares, lower } = await this.#index();
-    if (!query) return shares;
-    const matches = loweredMatcher(query);
-    return shares.filter((s, i) => matches(s.hash, lower[i]!));
+    return (await this.#index()).search(query ?? '', limit);
   }
 
   /** Roster contacts with the number of distinct shares each offers (0 before a list arrived). */
   async contacts(): Promise<(Contact & { shares: number })[]> {
-    const [roster, lists] = await Promise.all([
-      this.bus.request(xmpp.contacts, {}, { timeoutMs: this.timeoutMs }),
-      this.bus.request(xmpp.shares, {}, { timeoutMs: this.timeoutMs }),
-    ]);
-    const contacts = unwrap(roster).contacts;
+    const pendingLists = this.contactShares();
+    pendingLists.catch(() => undefined); // awaited below, after the roster (whose error comes first)
+    const contacts = unwrap(
+      await this.bus.request(xmpp.contacts, {}, { timeoutMs: this.timeoutMs }),
+    ).contacts;
+    const lists = await pendingLists;
     const counts = new Map<string, number>();
-    for (const c of unwrap(lists).contacts) {
+    for (const c of lists) {
       counts.set(c.jid, new Set(c.resources.flatMap((r) => r.shares.map((s) => s.hash))).size);
     }
     return contacts.map((c) => ({ ...c, shares: counts.get(c.jid) ?? 0 }));

@@ -1,5 +1,6 @@
 import {
   engine,
+  fetchAllTorrents,
   type Bus,
   type EngineRegistry,
   type RegisteredEngine,
@@ -70,21 +71,22 @@ export class TorrentService {
 
   /** One engine's torrents; an engine that fails is logged and counts as holding none. */
   async #listOf(engineId: string): Promise<TorrentStatus[]> {
-    const r = await this.bus.request(engine.list, {}, { params: { engineId }, timeoutMs: this.timeoutMs });
-    if (r.ok) return r.value.torrents;
+    const r = await fetchAllTorrents(this.bus, engineId, { timeoutMs: this.timeoutMs });
+    if (r.ok) return r.value;
     this.log.warn({ engineId, code: r.error.code, error: r.error.message }, 'engine left out of the list');
     return [];
   }
 
   /**
-   * `{"torrents": [...]}` as JSON text, computed once per change of the cached listing (the
-   * statuses are contract-checked already); null without a cache.
+   * `{"torrents": [...]}` as UTF-8 JSON, computed once per change of the cached listing (the
+   * statuses are contract-checked already; bytes, so not even the encoding is repeated per
+   * request); null without a cache.
    */
-  async listJson(): Promise<string | null> {
+  async listJson(): Promise<Buffer | null> {
     if (!this.view) return null;
     const view = this.view;
     try {
-      return await view.memo('v1.torrents', (s) => JSON.stringify({ torrents: s.torrents }));
+      return await view.memo('v1.torrents', (s) => Buffer.from(JSON.stringify({ torrents: s.torrents })));
     } catch (err) {
       this.log.warn({ err }, 'engine registry unreadable');
       throw new HttpProblem(

@@ -1,5 +1,5 @@
 import {
-  engine as contracts,
+  fetchAllTorrents,
   type Bus,
   type EngineRegistry,
   type TorrentClaims,
@@ -26,12 +26,8 @@ export function natsPlacement(deps: {
     },
     release: (hash) => claims.release(hash),
     async statusAt(owner, hash): Promise<TorrentStatus | null> {
-      const r = await bus.request(
-        contracts.list,
-        {},
-        { params: { engineId: owner }, timeoutMs: deps.timeoutMs },
-      );
-      return r.ok ? (r.value.torrents.find((t) => t.hash === hash) ?? null) : null;
+      const r = await fetchAllTorrents(bus, owner, { timeoutMs: deps.timeoutMs });
+      return r.ok ? (r.value.find((t) => t.hash === hash) ?? null) : null;
     },
   };
 }

@@ -1,7 +1,28 @@
-import type { ContactShares, Endpoint } from '@bitween/messages';
+import { randomUUID } from 'node:crypto';
+import { jsonBytes, type ContactResource, type ContactShares, type Endpoint } from '@bitween/messages';
 import type { ResourceEntry } from '../protocol/shares-codec.js';
 
 const key = (e: Endpoint) => `${e.address}|${e.port}`;
+/** JIDs in code-unit order: the same in every locale, so a cursor's place is stable. */
+const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Where a page of `xmpp.shares` starts: contact `jid`, its resource at index `resource`, that
+ * resource's share at index `share`. Inside a contact (resource or share > 0) it is valid only
+ * for the list it was cut from: `epoch` (this index) and the list's `version`.
+ */
+export interface PagePosition {
+  epoch: string;
+  jid: string;
+  version: number;
+  resource: number;
+  share: number;
+}
+
+export type SharesPage =
+  | { ok: true; contacts: ContactShares[]; next: PagePosition | null }
+  /** The cursor points into a list that was replaced or dropped since. */
+  | { ok: false; jid: string };
 
 /** Whether the entry `resource` of `jid` is online (its XMPP resource has sent presence). */
 export type OnlineCheck = (jid: string, resource: string) => boolean;
@@ -9,6 +30,8 @@ export type OnlineCheck = (jid: string, resource: string) => boolean;
 interface Stored {
   resources: ResourceEntry[];
   receivedAt: number;
+  /** Unique per stored list within this index (cursors into it check it). */
+  version: number;
 }
 
 /**
@@ -19,11 +42,13 @@ interface Stored {
  */
 export class ContactIndex {
   readonly #contacts = new Map<string, Stored>();
+  readonly #epoch = randomUUID();
+  #versions = 0;
 
   constructor(private readonly isOnline: OnlineCheck = () => true) {}
 
   replace(jid: string, resources: ResourceEntry[], receivedAt: number): void {
-    this.#contacts.set(jid, { resources, receivedAt });
+    this.#contacts.set(jid, { resources, receivedAt, version: ++this.#versions });
   }
 
   has(jid: string): boolean {
@@ -49,9 +74,87 @@ export class ContactIndex {
 
   snapshot(): ContactShares[] {
     return [...this.#contacts.keys()]
-      .sort((a, b) => a.localeCompare(b))
+      .sort(byCodeUnits)
       .map((jid) => this.get(jid))
       .filter((c): c is ContactShares => c !== undefined);
+  }
+
+  /**
+   * One page of `snapshot()` from `from` (null: the start): contacts in JID order, as many
+   * shares as fit `budgetBytes` of JSON (the page's envelope and cursor not counted), cut
+   * anywhere, even inside one resource's shares; the rest of a cut contact or resource starts
+   * the next page under the same jid / resource name. A page holds at least one new item, so
+   * paging always ends.
+   */
+  page(from: PagePosition | null, budgetBytes: number): SharesPage {
+    const jids = [...this.#contacts.keys()].sort(byCodeUnits);
+    const inside = from !== null && (from.resource > 0 || from.share > 0);
+    if (inside) {
+      const stored = this.#contacts.get(from.jid);
+      if (from.epoch !== this.#epoch || stored?.version !== from.version) return { ok: false, jid: from.jid };
+    }
+    let i = from === null ? 0 : jids.findIndex((j) => byCodeUnits(j, from.jid) >= 0);
+    if (i < 0) i = jids.length;
+
+    const contacts: ContactShares[] = [];
+    let used = 0;
+    // Something not sent before is on this page (a share, or a resource or contact without any):
+    // until then nothing is cut, so every page moves the cursor on.
+    let progressed = false;
+    const full = (bytes: number) => progressed && used + bytes > budgetBytes;
+    const cut = (jid: string, stored: Stored, resource: number, share: number): SharesPage => {
+      const last = contacts.at(-1);
+      if (last?.jid === jid) {
+        // No piece without shares for a resource or contact the next page continues.
+        const part = last.resources.at(-1);
+        if (part?.shares.length === 0 && stored.resources[resource]?.resource === part.resource)
+          last.resources.pop();
+        if (last.resources.length === 0) contacts.pop();
+      }
+      return {
+        ok: true,
+        contacts,
+        next: { epoch: this.#epoch, jid, version: stored.version, resource, share },
+      };
+    };
+
+    for (; i < jids.length; i++) {
+      const jid = jids[i]!;
+      const stored = this.#contacts.get(jid)!;
+      const resuming = inside && jid === from.jid;
+      const r0 = resuming ? from.resource : 0;
+      const s0 = resuming ? from.share : 0;
+      const piece: ContactShares = { jid, receivedAt: stored.receivedAt, resources: [] };
+      const head = jsonBytes(piece);
+      if (full(head)) return cut(jid, stored, 0, 0);
+      used += head;
+      contacts.push(piece);
+      for (let r = r0; r < stored.resources.length; r++) {
+        const entry = stored.resources[r]!;
+        const first = r === r0 ? s0 : 0;
+        const part: ContactResource = {
+          resource: entry.resource,
+          online: this.isOnline(jid, entry.resource),
+          endpoints: entry.endpoints,
+          shares: [],
+        };
+        const partHead = jsonBytes(part);
+        if (full(partHead)) return cut(jid, stored, r, first);
+        used += partHead;
+        piece.resources.push(part);
+        for (let s = first; s < entry.shares.length; s++) {
+          const share = entry.shares[s]!;
+          const bytes = jsonBytes(share);
+          if (full(bytes)) return cut(jid, stored, r, s);
+          used += bytes;
+          part.shares.push(share);
+          progressed = true;
+        }
+        progressed = true; // the resource is complete
+      }
+      progressed = true; // the contact is complete
+    }
+    return { ok: true, contacts, next: null };
   }
 
   /**

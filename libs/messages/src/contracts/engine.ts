@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { command, event } from '../contract.js';
 import type { Share } from '../schemas.js';
-import { Empty, Endpoint, EngineId, InfoHash, RateLimit, TorrentStatus, TrackerUrl } from '../schemas.js';
+import { Endpoint, EngineId, InfoHash, RateLimit, TorrentStatus, TrackerUrl } from '../schemas.js';
 import { queues, subjects } from '../subjects.js';
 
 /** Share a file or folder that is on the engine's host: seeded in place, never copied. */
@@ -146,16 +146,26 @@ export const setLimits = command<typeof SetLimitsRequest, typeof WithTorrent, In
   response: WithTorrent,
 });
 
-/** Every torrent one engine holds. */
-export const list = command<
-  typeof Empty,
-  z.ZodObject<{ torrents: z.ZodArray<typeof TorrentStatus> }>,
-  { engineId: string }
->({
+/** Where the next page of `engine.list` starts: opaque, issued by the engine. */
+export const ListCursor = z.string().min(1).max(1024);
+const ListRequest = z.object({ cursor: ListCursor.nullable().optional() }).strict();
+const ListResponse = z.object({
+  torrents: z.array(TorrentStatus),
+  /** The cursor of the next page; null (or absent, from older engines) after the last page. */
+  next: ListCursor.nullable().optional(),
+});
+
+/**
+ * Every torrent one engine holds (by time added, then hash), in pages that each fit one NATS
+ * message: an empty request gets the first page, `next` the following one (null: the last). A
+ * torrent with more files than fit one page is cut inside its `files`: the next page starts
+ * with the same torrent holding the rest (`fetchAllTorrents` merges the pieces).
+ */
+export const list = command<typeof ListRequest, typeof ListResponse, { engineId: string }>({
   name: 'engine.list',
   subject: ({ engineId }) => subjects.engine.instance(engineId, 'list'),
-  request: Empty,
-  response: z.object({ torrents: z.array(TorrentStatus) }),
+  request: ListRequest,
+  response: ListResponse,
 });
 
 /** Progress of one torrent; coalesced (at most one a second per torrent) on core NATS. */

@@ -22,12 +22,27 @@ export const ContactShares = z.object({
 });
 export type ContactShares = z.infer<typeof ContactShares>;
 
-/** Every contact's last received share list (including the own account's other instances). */
+/** Where the next page of `xmpp.shares` starts: opaque, issued by the gateway. */
+export const SharesCursor = z.string().min(1).max(32_768);
+
+/**
+ * Every contact's last received share list (including the own account's other instances), in
+ * pages that each fit one NATS message. An empty request gets the first page; `next` asks for
+ * the following one (null: that was the last). A page may end inside a contact's list and even
+ * inside one resource's shares: the next page then starts with the same jid (and resource)
+ * holding the rest, so consumers merge pieces by jid and resource (`fetchAllShares` does).
+ * A cursor into a contact whose list changed meanwhile is answered `conflict` (start again).
+ * Gateways before paging answer `{}` with every list and no `next`.
+ */
 export const shares = command({
   name: 'xmpp.shares',
   subject: subjects.xmpp.shares,
-  request: Empty,
-  response: z.object({ contacts: z.array(ContactShares) }),
+  request: z.object({ cursor: SharesCursor.nullable().optional() }).strict(),
+  response: z.object({
+    contacts: z.array(ContactShares),
+    /** The cursor of the next page; null (or absent, from older gateways) after the last page. */
+    next: SharesCursor.nullable().optional(),
+  }),
 });
 
 export const status = command({
@@ -68,8 +83,9 @@ export const peers = event({
 
 /**
  * A contact's share list arrived and was accepted (it replaces the previous one): the whole
- * list as the gateway now holds it. (A list too large for one NATS message is not published;
- * `xmpp.shares` always has it.)
+ * list as the gateway now holds it. A list too large for one NATS message is not published
+ * here: the gateway publishes `xmpp.contact` for that JID instead, so readers fetch it again
+ * with `xmpp.shares`.
  */
 export const contactShares = event({
   name: 'xmpp.contact-shares',
