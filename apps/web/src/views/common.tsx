@@ -55,7 +55,9 @@ export function Modal({
     d.showModal();
     return () => {
       if (d.open) d.close();
-      opener?.focus();
+      // Back to what opened it; if that is gone (the item was removed), to the view's heading.
+      if (opener?.isConnected) opener.focus();
+      else document.querySelector<HTMLElement>('main h1')?.focus();
     };
   }, []);
   return (

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import { formatBytes, formatPercent } from '../logic/format.js';
 import { groupShares, type ShareGroup } from '../logic/shares.js';
 import { navigate } from '../router.js';
@@ -75,8 +75,11 @@ export function SharesView() {
   const [picking, setPicking] = useState(false);
   const loaded = shares.value;
   const ownJid = account.value.state === 'ok' ? account.value.value.jid : null;
-  const { groups, matches } =
-    loaded.state === 'ok' ? groupShares(loaded.value, query) : { groups: [], matches: 0 };
+  // Filtering as you type: recomputed only when the list or the query changes.
+  const { groups, matches } = useMemo(
+    () => (loaded.state === 'ok' ? groupShares(loaded.value, query) : { groups: [], matches: 0 }),
+    [loaded, query],
+  );
   const total = loaded.state === 'ok' ? loaded.value.length : 0;
   return (
     <section>
