@@ -13,6 +13,8 @@ COPY apps/torrent-engine/package.json apps/torrent-engine/
 COPY apps/xmpp-gateway/package.json apps/xmpp-gateway/
 COPY apps/web/package.json apps/web/
 COPY test/package.json test/
+# Reviewed fixes to dependencies (patch-package, run by npm ci's postinstall; see patches/README.md).
+COPY patches/ patches/
 
 # Everything needed to build (dev dependencies included).
 FROM manifests AS build

@@ -28,6 +28,34 @@ export function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // utime, stime (fields 14, 15)
 }
 
+/** Resident set size of a live process in bytes (VmRSS), 0 once it is gone. */
+export function rssBytes(pid) {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Peak RSS of processes while something runs: samples every `everyMs` (VmHWM cannot be reset
+ * per transfer, and a long-lived seeder's peak may come from creating the torrent).
+ */
+export function sampleRss(pids, everyMs = 50) {
+  const peaks = pids.map(() => 0);
+  const sample = () => pids.forEach((pid, i) => (peaks[i] = Math.max(peaks[i], rssBytes(pid))));
+  sample();
+  const timer = setInterval(sample, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      return peaks;
+    },
+  };
+}
+
 /** A child whose stdout lines are parsed as JSON (others kept as {msg: line}). */
 function track(child, label) {
   started.add(child);
@@ -77,6 +105,7 @@ function track(child, label) {
       });
     },
     cpu: () => cpuSeconds(child.pid),
+    rss: () => rssBytes(child.pid),
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
@@ -117,7 +146,7 @@ export async function startNats() {
 }
 
 /** A torrent engine process (built app) with its own NATS; resolves once it logs "ready". */
-export async function startEngine({ id, nats, dir, extraEnv = {} }) {
+export async function startEngine({ id, nats, dir, extraEnv = {}, nodeArgs = [] }) {
   if (!existsSync(engineMain)) throw new Error(`${engineMain} is missing: run npm run build first`);
   const env = {
     PATH: process.env.PATH,
@@ -136,7 +165,7 @@ export async function startEngine({ id, nats, dir, extraEnv = {} }) {
     ...extraEnv,
   };
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, [engineMain], {
+  const child = spawn(process.execPath, [...nodeArgs, engineMain], {
     cwd: repoRoot,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

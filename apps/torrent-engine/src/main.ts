@@ -18,6 +18,7 @@ import { announceAddresses, detectAddresses } from './addresses.js';
 import { Announcer } from './announcer.js';
 import { loadEngineConfig, shareRoots } from './config.js';
 import { TorrentEngine } from './engine.js';
+import { tuneGarbageCollector } from './gc-tuning.js';
 import { followContacts, followPeers, publishLifecycle, serveCommands } from './handlers.js';
 import { isInside } from './paths.js';
 import { PeerFilter, guardIncoming } from './peer-filter.js';
@@ -29,6 +30,9 @@ import { StateStore } from './state-store.js';
 import { WatchFolder } from './watch-folder.js';
 
 const version = packageVersion(import.meta.url);
+
+// Before any transfer: how buffers are collected (see gc-tuning.ts).
+tuneGarbageCollector();
 
 await runService({
   name: 'torrent-engine',

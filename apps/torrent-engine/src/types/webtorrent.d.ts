@@ -31,6 +31,8 @@ declare module 'webtorrent' {
     destroyStoreOnDestroy?: boolean;
     /** A chunk store constructor (default fs-chunk-store). */
     store?: new (chunkLength: number, opts: never) => unknown;
+    /** Pieces the store's read cache holds (default 20; 0 = no cache). */
+    storeCacheSlots?: number;
     /** Start with no piece selected (the engine selects the wanted files itself). */
     deselect?: boolean;
     /** Start paused: no connections are made or accepted. */
@@ -51,6 +53,10 @@ declare module 'webtorrent' {
   /** A bittorrent-protocol 5 wire (what per-torrent limits hook into). */
   export interface Wire {
     destroyed: boolean;
+    /** Our BEP 10 extended handshake, sent after the torrent's `wire` event (minus `m`). */
+    extendedHandshake: Record<string, unknown>;
+    /** Bytes of each block received / sent. */
+    on(event: 'download' | 'upload', listener: (bytes: number) => void): this;
     _write(data: Uint8Array, cb: (err?: Error | null) => void): void;
     piece(index: number, offset: number, buffer: Uint8Array): void;
   }
@@ -160,21 +166,6 @@ declare module 'parse-torrent' {
     files?: { path: string; name: string; length: number; offset: number }[];
   }
   export default function parseTorrent(torrentId: string | Uint8Array): Promise<ParsedTorrent>;
-}
-
-declare module 'fs-chunk-store' {
-  export interface StoreOptions {
-    path?: string;
-    files?: { path: string; length: number; offset?: number }[];
-    length?: number;
-    name?: string;
-    addUID?: boolean;
-  }
-  export default class FSChunkStore {
-    constructor(chunkLength: number, opts: StoreOptions);
-    /** One entry per file, in torrent order; `path` is read when the file is first opened. */
-    files: { path: string; length: number; offset: number }[];
-  }
 }
 
 declare module 'bittorrent-tracker' {

@@ -1,0 +1,95 @@
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FileStore } from './file-store.js';
+
+const put = (s: FileStore, index: number, buf: Uint8Array) =>
+  new Promise<void>((resolve, reject) => s.put(index, buf, (err) => (err ? reject(err) : resolve())));
+const get = (s: FileStore, index: number, opts?: { offset?: number; length?: number }) =>
+  new Promise<Buffer>((resolve, reject) =>
+    s.get(index, opts ?? null, (err, buf) => (err ? reject(err) : resolve(buf!))),
+  );
+const close = (s: FileStore) =>
+  new Promise<void>((resolve, reject) => s.close((e) => (e ? reject(e) : resolve())));
+const destroy = (s: FileStore) =>
+  new Promise<void>((resolve, reject) => s.destroy((e) => (e ? reject(e) : resolve())));
+const bytes = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 7 + seed) & 0xff);
+
+describe('FileStore', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'file-store-'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('writes pieces across file boundaries at their exact names and reads any range back', async () => {
+    // Pieces of 8 bytes over files of 5, 0, 6 and 3 bytes: piece 0 spans a.txt and b, piece 1 b and c.
+    const files = [
+      { path: 'Live: best?.flac', length: 5 },
+      { path: 'sub/empty', length: 0 },
+      { path: 'sub/b<>|*.bin', length: 6 },
+      { path: 'c', length: 3 },
+    ];
+    const store = new FileStore(8, { path: dir, files, length: 14 });
+    const all = bytes(14, 3);
+    await put(store, 1, all.subarray(8));
+    await put(store, 0, all.subarray(0, 8));
+    expect(new Uint8Array(await readFile(path.join(dir, 'Live: best?.flac')))).toEqual(all.subarray(0, 5));
+    expect(new Uint8Array(await readFile(path.join(dir, 'sub/b<>|*.bin')))).toEqual(all.subarray(5, 11));
+    expect(new Uint8Array(await readFile(path.join(dir, 'c')))).toEqual(all.subarray(11));
+
+    expect(new Uint8Array(await get(store, 0))).toEqual(all.subarray(0, 8));
+    expect(new Uint8Array(await get(store, 1))).toEqual(all.subarray(8));
+    expect(new Uint8Array(await get(store, 0, { offset: 3, length: 4 }))).toEqual(all.subarray(3, 7));
+    expect(new Uint8Array(await get(store, 1, { offset: 2, length: 2 }))).toEqual(all.subarray(10, 12));
+    // A block read is a Buffer: slicing it (webtorrent's piece cache) makes views, not copies.
+    expect(Buffer.isBuffer(await get(store, 0))).toBe(true);
+    await close(store);
+  });
+
+  it('serves files that exist without writing to them, and fails on missing data', async () => {
+    const data = bytes(10, 9);
+    await writeFile(path.join(dir, 'shared.bin'), data);
+    const before = await stat(path.join(dir, 'shared.bin'));
+    const store = new FileStore(4, { path: dir, files: [{ path: 'shared.bin', length: 10 }] });
+    expect(new Uint8Array(await get(store, 2))).toEqual(data.subarray(8));
+    expect((await stat(path.join(dir, 'shared.bin'))).mtimeMs).toBe(before.mtimeMs);
+    await close(store);
+
+    const missing = new FileStore(4, { path: dir, files: [{ path: 'not-yet.bin', length: 10 }] });
+    await expect(get(missing, 0)).rejects.toThrow(/ENOENT/);
+    await writeFile(path.join(dir, 'not-yet.bin'), data.subarray(0, 6));
+    await expect(get(missing, 1)).rejects.toThrow(/ends before byte/);
+    await close(missing);
+  });
+
+  it('serves blocks from a read cache of reused buffers: copies, dropped when a piece is written', async () => {
+    const store = new FileStore(8, { path: dir, files: [{ path: 'p.bin', length: 40 }] });
+    const data = bytes(40, 1);
+    for (let i = 0; i < 5; i++) await put(store, i, data.subarray(i * 8, i * 8 + 8));
+    // Read blocks of every piece, more pieces than the cache holds, twice over.
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 5; i++) {
+        const block = await get(store, i, { offset: 2, length: 4 });
+        expect(new Uint8Array(block)).toEqual(data.subarray(i * 8 + 2, i * 8 + 6));
+        block.fill(0); // a copy: the cache is not changed
+      }
+    }
+    const again = bytes(8, 99);
+    await put(store, 1, again);
+    expect(new Uint8Array(await get(store, 1, { offset: 0, length: 4 }))).toEqual(again.subarray(0, 4));
+    await close(store);
+  });
+
+  it('refuses wrong chunk lengths and use after close; destroy deletes the files', async () => {
+    const store = new FileStore(4, { path: dir, files: [{ path: 'x/y.bin', length: 6 }] });
+    await expect(put(store, 0, bytes(3, 0))).rejects.toThrow(/must be 4 bytes/);
+    await expect(put(store, 1, bytes(4, 0))).rejects.toThrow(/must be 2 bytes/);
+    await expect(get(store, 0, { offset: 2, length: 4 })).rejects.toThrow(/Invalid offset/);
+    await put(store, 1, bytes(2, 0));
+    await destroy(store);
+    await expect(stat(path.join(dir, 'x/y.bin'))).rejects.toThrow(/ENOENT/);
+    await expect(get(store, 1)).rejects.toThrow(/closed/);
+  });
+});
