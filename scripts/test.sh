@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one command that tests bitween on a fresh machine (Debian 12, root or sudo):
 # installs what the tests need (apt: nats-server, prosody, ejabberd, openssl, docker-compose, docker.io,
-# debootstrap, python3-libtorrent, transmission-cli; npm ci, which also
+# debootstrap, python3-libtorrent, transmission-cli, chromium; npm ci, which also
 # brings Node 24), then formats/lints/typechecks/builds every project and runs every test tier
 # against real nats-server, Prosody and BitTorrent transfers. Ends with one line
 # "N passed, N failed, N skipped".
@@ -25,6 +25,8 @@ command -v debootstrap >/dev/null || missing+=(debootstrap)
 command -v transmission-remote >/dev/null || missing+=(transmission-cli)
 command -v ejabberdctl >/dev/null || [ -x /usr/sbin/ejabberdctl ] || missing+=(ejabberd)
 command -v openssl >/dev/null || missing+=(openssl)
+# Debian's Chromium for the web UI's browser tests (driven by playwright-core).
+command -v chromium >/dev/null || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" \

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -29,6 +30,7 @@ import { AccountService } from './services/account.js';
 import { FriendService } from './services/friends.js';
 import { TorrentService } from './services/torrents.js';
 import transmission from './transmission/plugin.js';
+import { hasWebBuild, webUi } from './web/plugin.js';
 
 export interface AppDeps {
   bus: Bus;
@@ -166,5 +168,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     version,
     torrents: views.torrents,
   });
+
+  const webDir = config.BITWEEN_WEB_DIR;
+  if (webDir !== 'off') {
+    if (await hasWebBuild(webDir)) await app.register(webUi, { dir: resolve(webDir) });
+    else log.warn({ dir: webDir }, 'no web UI here (build apps/web or set BITWEEN_WEB_DIR): / is not served');
+  }
   return app;
 }

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { env, loadConfig } from '@bitween/runtime';
 import { z } from 'zod';
 
@@ -5,6 +6,12 @@ import { z } from 'zod';
  * The api's environment. Every answer the api gives comes from NATS; besides where to listen it
  * needs only a data directory (for the API key), CORS origins and the events stream's limits.
  */
+/**
+ * Where the built web UI is by default: `apps/web/dist` beside this app, in the repository and in
+ * the Docker image alike (a path, not an import: apps never import each other).
+ */
+export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
+
 export const ApiConfigSchema = z.object({
   BITWEEN_NATS_URL: env.natsUrl(),
   BITWEEN_LOG_LEVEL: env.logLevel(),
@@ -43,6 +50,11 @@ export const ApiConfigSchema = z.object({
    * 0 = no cache: every read asks NATS.
    */
   BITWEEN_API_CACHE_MS: z.coerce.number().int().min(0, 'must be 0 or more').default(60_000),
+  /**
+   * The built web UI served at `/` (no key needed for its files; it logs in with the key).
+   * `off` serves no UI. A folder without index.html is reported at start and not served.
+   */
+  BITWEEN_WEB_DIR: z.string().min(1).default(DEFAULT_WEB_DIR),
 });
 export type ApiConfig = z.output<typeof ApiConfigSchema>;
 

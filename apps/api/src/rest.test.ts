@@ -318,6 +318,38 @@ describe('/v1/torrents', () => {
   });
 });
 
+describe('/v1/browse (the path picker)', () => {
+  it('lists the share roots, then a folder below one', async () => {
+    const roots = await get('/v1/browse');
+    expect(roots.statusCode).toBe(200);
+    expect(roots.json()).toMatchObject({
+      path: null,
+      roots: ['/srv'],
+      entries: [{ name: '/srv', type: 'dir' }],
+    });
+    const srv = await get('/v1/browse?path=/srv');
+    expect(srv.json()).toMatchObject({
+      path: '/srv',
+      parent: null,
+      entries: [
+        { name: 'music', type: 'dir', size: null },
+        { name: 'song.ogg', type: 'file', size: 42 },
+      ],
+    });
+  });
+
+  it('passes the engine refusal of a path outside the roots (422), refuses relative paths (400)', async () => {
+    expect(expectProblem(await get('/v1/browse?path=/etc'), 422).detail).toMatch(/outside the share roots/);
+    expect(expectProblem(await get('/v1/browse?path=srv/../etc'), 400).issues?.[0]?.path).toBe(
+      'querystring.path',
+    );
+  });
+
+  it('needs the key', async () => {
+    expectProblem(await get('/v1/browse', { key: null }), 401);
+  });
+});
+
 describe("friends' shares, contacts, subscriptions", () => {
   it('lists every share once with all its sources', async () => {
     const res = await get('/v1/shares');

@@ -163,6 +163,11 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     return this.opts.engineId;
   }
 
+  /** Where sharing and saving are allowed (the download dir included). */
+  get shareRoots(): readonly string[] {
+    return this.opts.shareRoots;
+  }
+
   // ---- commands ----------------------------------------------------------------------------
 
   async addPath(

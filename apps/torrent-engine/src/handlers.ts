@@ -7,6 +7,7 @@ import {
   type ServiceHost,
   type Subscription,
 } from '@bitween/messages';
+import { browse } from './browse.js';
 import type { TorrentEngine } from './engine.js';
 import { listPage } from './list-pages.js';
 import type { PeerFilter } from './peer-filter.js';
@@ -46,6 +47,8 @@ export function serveCommands(host: ServiceHost, engine: TorrentEngine): void {
     { params },
   );
   host.serve(contracts.list, ({ cursor }) => listPage(engine.list(), cursor, host.maxPayload), { params });
+  // Any instance may answer: engines of one daemon share their volumes and share roots.
+  host.serve(contracts.browse, ({ path }) => browse(path, [...engine.shareRoots]));
 }
 
 /** Endpoints friends advertise for our torrents arrive from the gateway. */

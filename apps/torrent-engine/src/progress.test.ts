@@ -42,6 +42,13 @@ describe('ProgressTracker', () => {
     expect(p.due([status({ downloadSpeed: 100 })])).toHaveLength(1);
   });
 
+  it('reports once more when data stops moving (rates back to 0), then stays quiet', () => {
+    const p = new ProgressTracker();
+    p.due([status({ uploaded: 10, uploadSpeed: 100 })]);
+    expect(p.due([status({ uploaded: 10, uploadSpeed: 0 })])).toMatchObject([{ uploadSpeed: 0 }]);
+    expect(p.due([status({ uploaded: 10, uploadSpeed: 0 })])).toHaveLength(0);
+  });
+
   it('forgets removed torrents', () => {
     const p = new ProgressTracker();
     p.due([status()]);

@@ -13,8 +13,10 @@ export class ProgressTracker {
     const seen = new Set<string>();
     for (const s of statuses) {
       seen.add(s.hash);
-      const fingerprint = `${s.state}|${s.done}|${s.peers}|${s.progress.toFixed(4)}|${s.uploaded}`;
       const moving = s.downloadSpeed > 0 || s.uploadSpeed > 0;
+      // `moving` is part of it: when data stops, one more event says so (rates 0), else a
+      // listener would keep showing the last non-zero rate.
+      const fingerprint = `${s.state}|${s.done}|${s.peers}|${s.progress.toFixed(4)}|${s.uploaded}|${moving}`;
       if (!moving && this.#last.get(s.hash) === fingerprint) continue;
       this.#last.set(s.hash, fingerprint);
       out.push({

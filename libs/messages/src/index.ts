@@ -9,6 +9,7 @@ export * from './placement.js';
 export * as engine from './contracts/engine.js';
 export * as xmpp from './contracts/xmpp.js';
 export {
+  BrowseEntry,
   DEFAULT_ENGINE_SETTINGS,
   EngineSettings,
   EngineState,

@@ -21,6 +21,7 @@ export const subjects = {
     addPath: `${ROOT}.engine.add-path`,
     addHash: `${ROOT}.engine.add-hash`,
     addTorrentFile: `${ROOT}.engine.add-torrent-file`,
+    browse: `${ROOT}.engine.browse`,
     instance: (engineId: string, verb: string) =>
       `${ROOT}.engine.instance.${token(engineId, EngineId, 'engine id')}.${verb}`,
   },

@@ -4,6 +4,7 @@ import type { AccountService } from '../services/account.js';
 import type { FriendService } from '../services/friends.js';
 import type { TorrentService } from '../services/torrents.js';
 import { accountRoutes } from './account.js';
+import { browseRoutes } from './browse.js';
 import { daemonRoutes, type Settings } from './daemon.js';
 import { problemErrorHandler } from './errors.js';
 import { eventRoutes } from './events.js';
@@ -26,6 +27,7 @@ export const restApi =
   async (app) => {
     app.setErrorHandler(problemErrorHandler);
     await app.register(torrentRoutes(deps.torrents));
+    await app.register(browseRoutes(deps.torrents));
     await app.register(friendRoutes(deps.friends));
     await app.register(daemonRoutes(deps));
     await app.register(accountRoutes(deps.account));

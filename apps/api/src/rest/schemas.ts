@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import {
   BareJid,
+  BrowseEntry,
   Contact,
   ContactResource,
   EngineSettings,
@@ -151,6 +152,20 @@ export const SettingsPatch = EngineSettings.partial()
   .refine((b) => Object.keys(b).length > 0, 'name at least one setting');
 
 export const JidParams = z.object({ jid: BareJid });
+
+export const BrowseQuery = z.object({
+  path: AbsolutePath.optional().describe('a folder below the share roots; absent: the roots themselves'),
+});
+
+export const BrowseSchema = z
+  .object({
+    path: z.string().nullable().describe('the folder listed; null for the list of roots'),
+    parent: z.string().nullable().describe('the folder above while inside a root; null at a root'),
+    roots: z.array(z.string()).describe('the share roots (the download dir included)'),
+    entries: z.array(BrowseEntry).describe('folders first; a file or folder path is `path` + `/` + `name`'),
+    truncated: z.boolean().describe('more entries than the 1,000 listed'),
+  })
+  .meta({ id: 'Folder' });
 
 /** One source of a friend's share: who offers it, from which instance, and whether it is online. */
 export const ShareSource = z.object({ jid: z.string(), resource: z.string(), online: z.boolean() });

@@ -148,6 +148,15 @@ export class TorrentService {
     });
   }
 
+  /** A folder below the share roots, listed by any engine (the path picker); no path: the roots. */
+  async browse(path: string | undefined) {
+    return unwrap(
+      await this.bus.request(engine.browse, path === undefined ? {} : { path }, {
+        timeoutMs: this.timeoutMs,
+      }),
+    );
+  }
+
   /** Download a friend's share (or a magnet's torrent). Idempotent: a held hash is answered as is. */
   async addHash(hash: string, opts: AddOptions = {}): Promise<Added> {
     return this.#change(async () => {

@@ -131,6 +131,28 @@ export async function startPeers(nc: NatsConnection, log: Logger): Promise<Peers
     bus.publish(engine.added, { torrent: t }, { hash });
     return { torrent: t, created: true };
   });
+  // One share root `/srv` holding `music/` and `song.ogg`; anything else is outside it.
+  eng.serve(engine.browse, ({ path }) => {
+    if (path === undefined)
+      return {
+        path: null,
+        parent: null,
+        roots: ['/srv'],
+        entries: [{ name: '/srv', type: 'dir' as const, size: null }],
+        truncated: false,
+      };
+    if (path !== '/srv') throw new BusError('failed', `${path} is outside the share roots (/srv)`);
+    return {
+      path,
+      parent: null,
+      roots: ['/srv'],
+      entries: [
+        { name: 'music', type: 'dir' as const, size: null },
+        { name: 'song.ogg', type: 'file' as const, size: 42 },
+      ],
+      truncated: false,
+    };
+  });
   eng.serve(engine.addHash, async ({ hash, savePath }) => {
     const t = await put(
       torrent({

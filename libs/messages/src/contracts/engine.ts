@@ -52,6 +52,44 @@ export const addTorrentFile = command({
   response: z.object({ torrent: TorrentStatus, created: z.boolean() }),
 });
 
+/** One entry of a folder listed by `engine.browse`. */
+export const BrowseEntry = z.object({
+  name: z.string(),
+  type: z.enum(['dir', 'file']),
+  /** Bytes, for files; null for folders. */
+  size: z.number().int().nonnegative().nullable(),
+});
+export type BrowseEntry = z.infer<typeof BrowseEntry>;
+
+/**
+ * List a folder below the share roots (the web UI's path picker). Without `path`: the roots.
+ * The engine resolves symlinks and refuses anything outside the roots (`failed`); entries that
+ * lead outside (symlinks) are left out. At most 1,000 entries (`truncated` says so).
+ */
+export const browse = command({
+  name: 'engine.browse',
+  subject: subjects.engine.browse,
+  queue: queues.engine,
+  request: z.object({
+    path: z
+      .string()
+      .min(1, 'must not be empty')
+      .max(4096)
+      .refine((p) => !p.includes('\0'), 'must not contain NUL')
+      .optional(),
+  }),
+  response: z.object({
+    /** The folder listed; null for the list of roots. */
+    path: z.string().nullable(),
+    /** The folder above, while still inside a root; null at a root (go back to the roots). */
+    parent: z.string().nullable(),
+    /** The share roots (the download dir included) that exist. */
+    roots: z.array(z.string()),
+    entries: z.array(BrowseEntry),
+    truncated: z.boolean(),
+  }),
+});
+
 const Hash = z.object({ hash: InfoHash });
 const WithTorrent = z.object({ torrent: TorrentStatus });
 type Instance = { engineId: string };

@@ -1,0 +1,117 @@
+import type {
+  Account,
+  Contact,
+  EngineSettings,
+  Folder,
+  FriendShare,
+  PendingSubscription,
+  Status,
+  Torrent,
+} from './types.js';
+
+/** An error answer of the api (RFC 9457 problem+json): `detail` is meant for people. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly detail: string,
+  ) {
+    super(detail);
+  }
+}
+
+async function problemOf(res: Response): Promise<ApiError> {
+  let code = 'http_error';
+  let detail = `${res.status} ${res.statusText}`;
+  try {
+    const body = (await res.json()) as { code?: unknown; detail?: unknown };
+    if (typeof body.code === 'string') code = body.code;
+    if (typeof body.detail === 'string') detail = body.detail;
+  } catch {
+    // not JSON: keep the status line
+  }
+  return new ApiError(res.status, code, detail);
+}
+
+/**
+ * The REST api (`/v1`) of the daemon that serves this page, sending the API key in `X-API-Key`
+ * (never in a URL: URLs end up in logs and history).
+ */
+export class Api {
+  constructor(
+    readonly key: string,
+    private readonly base = '',
+  ) {}
+
+  async #call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.base}${path}`, {
+        method,
+        headers: {
+          'x-api-key': this.key,
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? null : JSON.stringify(body),
+        cache: 'no-store',
+      });
+    } catch (err) {
+      throw new ApiError(0, 'network', `the daemon cannot be reached (${(err as Error).message})`);
+    }
+    if (!res.ok) throw await problemOf(res);
+    if (res.status === 204) return undefined as T;
+    return (await res.json()) as T;
+  }
+
+  torrent = (hash: string) => this.#call<Torrent>('GET', `/v1/torrents/${hash}`);
+  torrents = async () => (await this.#call<{ torrents: Torrent[] }>('GET', '/v1/torrents')).torrents;
+  sharePath = (path: string) =>
+    this.#call<{ torrent: Torrent; created: boolean }>('POST', '/v1/torrents', { path });
+  download = (hash: string, savePath?: string) =>
+    this.#call<{ torrent: Torrent; created: boolean }>('POST', '/v1/torrents', {
+      hash,
+      ...(savePath ? { savePath } : {}),
+    });
+  pause = async (hash: string) =>
+    (await this.#call<{ torrent: Torrent }>('POST', `/v1/torrents/${hash}/pause`)).torrent;
+  resume = async (hash: string) =>
+    (await this.#call<{ torrent: Torrent }>('POST', `/v1/torrents/${hash}/resume`)).torrent;
+  remove = (hash: string, deleteData: boolean) =>
+    this.#call<undefined>('DELETE', `/v1/torrents/${hash}${deleteData ? '?deleteData=true' : ''}`);
+  setFiles = async (hash: string, files: { index: number; wanted: boolean }[]) =>
+    (await this.#call<{ torrent: Torrent }>('PATCH', `/v1/torrents/${hash}/files`, { files })).torrent;
+
+  shares = async () => (await this.#call<{ shares: FriendShare[] }>('GET', '/v1/shares')).shares;
+  browse = (path?: string) =>
+    this.#call<Folder>('GET', `/v1/browse${path ? `?path=${encodeURIComponent(path)}` : ''}`);
+
+  contacts = async () => (await this.#call<{ contacts: Contact[] }>('GET', '/v1/contacts')).contacts;
+  pending = async () =>
+    (await this.#call<{ pending: PendingSubscription[] }>('GET', '/v1/subscriptions')).pending;
+  approve = (jid: string) =>
+    this.#call<unknown>('POST', `/v1/subscriptions/${encodeURIComponent(jid)}/approve`);
+  deny = (jid: string) => this.#call<unknown>('POST', `/v1/subscriptions/${encodeURIComponent(jid)}/deny`);
+
+  settings = () => this.#call<EngineSettings>('GET', '/v1/settings');
+  updateSettings = (patch: Partial<EngineSettings>) =>
+    this.#call<EngineSettings>('PATCH', '/v1/settings', patch);
+  status = () => this.#call<Status>('GET', '/v1/status');
+
+  /**
+   * The XMPP account. Falls back to `/v1/status` on an api without `/v1/account` (older
+   * daemons): configured unless the gateway says it has no JID.
+   */
+  account = async (): Promise<Account> => {
+    try {
+      return await this.#call<Account>('GET', '/v1/account');
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.status !== 404) throw err;
+      const s = await this.status();
+      if ('error' in s.xmpp) return { configured: true, source: null, jid: null, online: false };
+      return { configured: s.xmpp.jid !== '', source: null, jid: s.xmpp.jid || null, online: s.xmpp.online };
+    }
+  };
+  setAccount = (account: { jid: string; password: string; service?: string }) =>
+    this.#call<{ jid: string; online: boolean }>('PUT', '/v1/account', account);
+}
