@@ -6,8 +6,7 @@ import {
   Cleanup,
   sha256File,
   silentLogger,
-  startNode,
-  startProsody,
+  startFriends,
   waitFor,
   writeRandomFile,
   type BitweenNode,
@@ -34,17 +33,10 @@ describe('the XMPP server restarts under running gateways', () => {
   }
 
   beforeAll(async () => {
-    prosody = await startProsody(cleanup, {
-      accounts: [
-        { user: 'alice', password: 'alice-pw' },
-        { user: 'bob', password: 'bob-pw' },
-      ],
-      friends: ['alice', 'bob'],
-    });
-    [alice, bob] = await Promise.all([
-      startNode(cleanup, { user: 'alice', password: 'alice-pw', prosody, name: 'restart-alice' }),
-      startNode(cleanup, { user: 'bob', password: 'bob-pw', prosody, name: 'restart-bob' }),
-    ]);
+    ({
+      prosody,
+      nodes: [alice, bob],
+    } = await startFriends(cleanup, ['alice', 'bob'], { label: 'restart' }));
     const nc: NatsConnection = await connect({ servers: bob.nats.url });
     cleanup.add('bob nats client', () => nc.close());
     bobBus = new Bus(nc, silentLogger);

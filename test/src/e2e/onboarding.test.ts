@@ -7,8 +7,7 @@ import {
   freePort,
   repoRoot,
   RestError,
-  startNode,
-  startProsody,
+  startFriends,
   waitFor,
   type BitweenNode,
   type Prosody,
@@ -76,17 +75,10 @@ describe('onboarding: the XMPP account set through the API', () => {
   let bob: BitweenNode;
 
   beforeAll(async () => {
-    prosody = await startProsody(cleanup, {
-      accounts: [
-        { user: 'alice', password: 'alice-pw' },
-        { user: 'bob', password: 'bob-pw' },
-      ],
-      friends: ['alice', 'bob'],
-    });
-    [alice, bob] = await Promise.all([
-      startNode(cleanup, { user: 'alice', password: 'alice-pw', prosody, unconfigured: true }),
-      startNode(cleanup, { user: 'bob', password: 'bob-pw', prosody }),
-    ]);
+    ({
+      prosody,
+      nodes: [alice, bob],
+    } = await startFriends(cleanup, ['alice', 'bob'], { node: { alice: { unconfigured: true } } }));
   });
 
   afterAll(() => cleanup.run());

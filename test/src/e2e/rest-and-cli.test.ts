@@ -9,12 +9,10 @@ import {
   RestError,
   repoRoot,
   sha256File,
-  startNode,
-  startProsody,
+  startFriends,
   waitFor,
   writeRandomFile,
   type BitweenNode,
-  type Prosody,
 } from '../harness/index.js';
 
 /*
@@ -80,7 +78,6 @@ interface Page {
 
 describe('REST api, events and the bitween CLI end to end', () => {
   const cleanup = new Cleanup();
-  let prosody: Prosody;
   let alice: BitweenNode;
   let bob: BitweenNode;
   const name = 'concert.bin';
@@ -88,17 +85,9 @@ describe('REST api, events and the bitween CLI end to end', () => {
   let sha256 = '';
 
   beforeAll(async () => {
-    prosody = await startProsody(cleanup, {
-      accounts: [
-        { user: 'alice', password: 'alice-pw' },
-        { user: 'bob', password: 'bob-pw' },
-      ],
-      friends: ['alice', 'bob'],
-    });
-    [alice, bob] = await Promise.all([
-      startNode(cleanup, { user: 'alice', password: 'alice-pw', prosody, name: 'rest-alice' }),
-      startNode(cleanup, { user: 'bob', password: 'bob-pw', prosody, name: 'rest-bob' }),
-    ]);
+    ({
+      nodes: [alice, bob],
+    } = await startFriends(cleanup, ['alice', 'bob'], { label: 'rest' }));
     await Promise.all([
       alice.gateway.waitForLog((l) => l.msg === 'XMPP online', { what: 'alice online' }),
       bob.gateway.waitForLog((l) => l.msg === 'XMPP online', { what: 'bob online' }),

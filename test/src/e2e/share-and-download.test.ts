@@ -5,14 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
   repoRoot,
-  startNode,
-  startProsody,
+  startFriends,
   waitFor,
   sha256File,
   writeRandomFile,
   type BitweenNode,
   type HashesResult,
-  type Prosody,
   type SharesResult,
   type TorrentsResult,
 } from '../harness/index.js';
@@ -46,24 +44,15 @@ async function sharesOffered(viewer: BitweenNode, owner: BitweenNode) {
 
 describe('two friends share a file end to end', () => {
   const cleanup = new Cleanup();
-  let prosody: Prosody;
   let alice: BitweenNode;
   let bob: BitweenNode;
   let bobNats: NatsConnection;
   const metrics: Record<string, number | string> = {};
 
   beforeAll(async () => {
-    prosody = await startProsody(cleanup, {
-      accounts: [
-        { user: 'alice', password: 'alice-pw' },
-        { user: 'bob', password: 'bob-pw' },
-      ],
-      friends: ['alice', 'bob'],
-    });
-    [alice, bob] = await Promise.all([
-      startNode(cleanup, { user: 'alice', password: 'alice-pw', prosody }),
-      startNode(cleanup, { user: 'bob', password: 'bob-pw', prosody }),
-    ]);
+    ({
+      nodes: [alice, bob],
+    } = await startFriends(cleanup, ['alice', 'bob']));
     bobNats = await connect({ servers: bob.nats.url });
     cleanup.add('bob nats client', () => bobNats.close());
     // Both gateways are logged in before the test starts measuring.

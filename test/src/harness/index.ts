@@ -23,7 +23,7 @@ export {
   type ServiceProcess,
 } from './service.js';
 export { Feed, waitFor, type WaitOptions } from './wait.js';
-export { startNode, type BitweenNode, type NodeOptions } from './node.js';
+export { startFriends, startNode, type BitweenNode, type FriendsOptions, type NodeOptions } from './node.js';
 export type { Endpoint, HashesResult, SharesResult, TorrentsResult } from './api-results.js';
 export { engineEnv, silentLogger } from './engine-env.js';
 export { startLibtorrent } from './libtorrent.js';

@@ -6,7 +6,7 @@ import { JsonRpcClient } from './jsonrpc.js';
 import { RestClient } from './rest.js';
 import { startNats, type NatsServer } from './nats.js';
 import { freePort } from './ports.js';
-import type { Prosody } from './prosody.js';
+import { startProsody, type Prosody } from './prosody.js';
 import { startService, type ServiceProcess } from './service.js';
 
 /** One user's whole bitween: their own NATS and the three services, as real processes. */
@@ -140,4 +140,41 @@ export async function startNode(cleanup: Cleanup, opts: NodeOptions): Promise<Bi
     },
   };
   return node;
+}
+
+export interface FriendsOptions {
+  /** Label prefix for each node (`<prefix>-<user>`); default the user name alone. */
+  label?: string;
+  /** Extra environment for every service of every node. */
+  env?: Record<string, string>;
+  /** Options for one user's node (e.g. `{ alice: { unconfigured: true } }`). */
+  node?: Record<string, Partial<NodeOptions>>;
+}
+
+/**
+ * The usual set-up of an end-to-end test: a Prosody with accounts `<user>` / `<user>-pw` who
+ * all have each other on their rosters, and one bitween node per user, started in parallel.
+ */
+export async function startFriends<const U extends readonly string[]>(
+  cleanup: Cleanup,
+  users: U,
+  opts: FriendsOptions = {},
+): Promise<{ prosody: Prosody; nodes: { -readonly [K in keyof U]: BitweenNode } }> {
+  const prosody = await startProsody(cleanup, {
+    accounts: users.map((user) => ({ user, password: `${user}-pw` })),
+    friends: [...users],
+  });
+  const nodes = await Promise.all(
+    users.map((user) =>
+      startNode(cleanup, {
+        user,
+        password: `${user}-pw`,
+        prosody,
+        ...(opts.label ? { name: `${opts.label}-${user}` } : {}),
+        ...(opts.env ? { env: opts.env } : {}),
+        ...opts.node?.[user],
+      }),
+    ),
+  );
+  return { prosody, nodes: nodes as { -readonly [K in keyof U]: BitweenNode } };
 }
