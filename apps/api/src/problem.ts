@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import { httpStatusOf, Issue, type BusError, type ErrorCode } from '@bitween/messages';
+import { httpStatusOf, Issue, type BusError, type ErrorCode, type Result } from '@bitween/messages';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 
@@ -88,6 +88,12 @@ const busPrefix: Partial<Record<ErrorCode, string>> = {
   unavailable: 'service unavailable: ',
   timeout: 'timeout: ',
 };
+
+/** The value of a bus result, or its error thrown as a problem (for the REST services). */
+export function unwrapOrProblem<T>(r: Result<T>): T {
+  if (!r.ok) throw problemOfBusError(r.error);
+  return r.value;
+}
 
 /** A bus error as a problem: `unavailable` (nobody answers on NATS) is 503, `timeout` 504, … */
 export function problemOfBusError(error: BusError): HttpProblem {

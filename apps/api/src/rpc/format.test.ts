@@ -1,36 +1,29 @@
 import type { ContactShares, TorrentStatus } from '@bitween/messages';
 import { describe, expect, it } from 'vitest';
 import { hashesResult, sharesResult, torrentResult } from './format.js';
+import { torrent } from '../testing/peers.js';
 
 const H1 = '3f786850e387550fdab836ed7e6dc881de23001b';
 const H2 = '2b66fd261ee5c6cfc8de7fa466bab600bcfe4f69';
 
-const status = (over: Partial<TorrentStatus> = {}): TorrentStatus => ({
-  hash: H1,
-  engineId: 'e1',
-  name: 'holiday',
-  size: 1000,
-  savePath: '/data',
-  state: 'downloading',
-  progress: 0.25,
-  done: false,
-  downloaded: 250,
-  uploaded: 10,
-  downloadSpeed: 100,
-  uploadSpeed: 5,
-  peers: 2,
-  files: [
-    { path: 'holiday/a.jpg', size: 600, wanted: true, downloaded: 0 },
-    { path: 'holiday/b.jpg', size: 400, wanted: true, downloaded: 0 },
-  ],
-  error: null,
-  addedAt: 1700000000000,
-  eta: null,
-  downloadLimit: null,
-  uploadLimit: null,
-  trackers: [],
-  ...over,
-});
+const status = (over: Partial<TorrentStatus> = {}): TorrentStatus =>
+  torrent({
+    size: 1000,
+    savePath: '/data',
+    state: 'downloading',
+    progress: 0.25,
+    done: false,
+    downloaded: 250,
+    uploaded: 10,
+    downloadSpeed: 100,
+    uploadSpeed: 5,
+    peers: 2,
+    files: [
+      { path: 'holiday/a.jpg', size: 600, wanted: true, downloaded: 0 },
+      { path: 'holiday/b.jpg', size: 400, wanted: true, downloaded: 0 },
+    ],
+    ...over,
+  });
 
 describe('torrentResult', () => {
   it("gives the original's fields and ours", () => {

@@ -1,10 +1,5 @@
-import { xmpp, type AccountSettings, type Bus, type Result } from '@bitween/messages';
-import { problemOfBusError } from '../problem.js';
-
-function unwrap<T>(r: Result<T>): T {
-  if (!r.ok) throw problemOfBusError(r.error);
-  return r.value;
-}
+import { xmpp, type AccountSettings, type Bus } from '@bitween/messages';
+import { unwrapOrProblem } from '../problem.js';
 
 export interface AccountView {
   configured: boolean;
@@ -23,7 +18,7 @@ export class AccountService {
   ) {}
 
   async get(): Promise<AccountView> {
-    const status = unwrap(await this.bus.request(xmpp.status, {}, { timeoutMs: this.timeoutMs }));
+    const status = unwrapOrProblem(await this.bus.request(xmpp.status, {}, { timeoutMs: this.timeoutMs }));
     // Gateways from before onboarding always had an account from the environment.
     const configured = status.configured ?? true;
     return {
@@ -35,6 +30,8 @@ export class AccountService {
   }
 
   async set(settings: AccountSettings): Promise<{ jid: string; online: boolean }> {
-    return unwrap(await this.bus.request(xmpp.setAccount, settings, { timeoutMs: this.setTimeoutMs }));
+    return unwrapOrProblem(
+      await this.bus.request(xmpp.setAccount, settings, { timeoutMs: this.setTimeoutMs }),
+    );
   }
 }

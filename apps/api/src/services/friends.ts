@@ -9,14 +9,9 @@ import {
   type Result,
 } from '@bitween/messages';
 import type { SharesView } from '../cluster/views.js';
-import { HttpProblem, problemOfBusError } from '../problem.js';
+import { HttpProblem, problemOfBusError, unwrapOrProblem } from '../problem.js';
 import type { FriendShare } from '../rest/schemas.js';
 import { hashPrefixOf, queryWords, ShareIndex } from './share-index.js';
-
-function unwrap<T>(r: Result<T>): T {
-  if (!r.ok) throw problemOfBusError(r.error);
-  return r.value;
-}
 
 /**
  * Every share of every contact, one entry per hash with everyone who offers it (a hash offered
@@ -69,7 +64,7 @@ export class FriendService {
 
   async contactShares(): Promise<ContactShares[]> {
     if (this.view) return this.#cached(() => this.view!.get());
-    return unwrap(await fetchAllShares(this.bus, { timeoutMs: this.timeoutMs }));
+    return unwrapOrProblem(await fetchAllShares(this.bus, { timeoutMs: this.timeoutMs }));
   }
 
   async #cached<T>(read: () => Promise<T>): Promise<T> {
@@ -110,7 +105,7 @@ export class FriendService {
   async contacts(): Promise<(Contact & { shares: number })[]> {
     const pendingLists = this.contactShares();
     pendingLists.catch(() => undefined); // awaited below, after the roster (whose error comes first)
-    const contacts = unwrap(
+    const contacts = unwrapOrProblem(
       await this.bus.request(xmpp.contacts, {}, { timeoutMs: this.timeoutMs }),
     ).contacts;
     const lists = await pendingLists;
@@ -122,15 +117,16 @@ export class FriendService {
   }
 
   async pending(): Promise<PendingSubscription[]> {
-    return unwrap(await this.bus.request(xmpp.subscriptions, {}, { timeoutMs: this.timeoutMs })).pending;
+    return unwrapOrProblem(await this.bus.request(xmpp.subscriptions, {}, { timeoutMs: this.timeoutMs }))
+      .pending;
   }
 
   async approve(jid: string): Promise<void> {
-    unwrap(await this.bus.request(xmpp.approve, { jid }, { timeoutMs: this.timeoutMs }));
+    unwrapOrProblem(await this.bus.request(xmpp.approve, { jid }, { timeoutMs: this.timeoutMs }));
   }
 
   async deny(jid: string): Promise<void> {
-    unwrap(await this.bus.request(xmpp.deny, { jid }, { timeoutMs: this.timeoutMs }));
+    unwrapOrProblem(await this.bus.request(xmpp.deny, { jid }, { timeoutMs: this.timeoutMs }));
   }
 
   async status(): Promise<Result<{ jid: string; online: boolean; contacts: number }>> {

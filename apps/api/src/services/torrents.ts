@@ -4,12 +4,11 @@ import {
   type Bus,
   type EngineRegistry,
   type RegisteredEngine,
-  type Result,
   type TorrentStatus,
 } from '@bitween/messages';
 import type { Logger } from '@bitween/runtime';
 import type { TorrentsView } from '../cluster/views.js';
-import { HttpProblem, problemOfBusError } from '../problem.js';
+import { HttpProblem, problemOfBusError, unwrapOrProblem } from '../problem.js';
 
 export type Registry = Pick<EngineRegistry, 'live'>;
 
@@ -22,11 +21,6 @@ export interface Added {
 export interface AddOptions {
   savePath?: string | undefined;
   trackers?: string[] | undefined;
-}
-
-function unwrap<T>(r: Result<T>): T {
-  if (!r.ok) throw problemOfBusError(r.error);
-  return r.value;
 }
 
 const notFound = (hash: string) => new HttpProblem(404, 'not_found', `no torrent with hash ${hash}`);
@@ -138,7 +132,7 @@ export class TorrentService {
 
   async addPath(path: string, opts: AddOptions = {}): Promise<Added> {
     return this.#change(async () => {
-      return unwrap(
+      return unwrapOrProblem(
         await this.bus.request(
           engine.addPath,
           { path, ...(opts.trackers?.length ? { trackers: opts.trackers } : {}) },
@@ -150,7 +144,7 @@ export class TorrentService {
 
   /** A folder below the share roots, listed by any engine (the path picker); no path: the roots. */
   async browse(path: string | undefined) {
-    return unwrap(
+    return unwrapOrProblem(
       await this.bus.request(engine.browse, path === undefined ? {} : { path }, {
         timeoutMs: this.timeoutMs,
       }),
@@ -162,7 +156,7 @@ export class TorrentService {
     return this.#change(async () => {
       const held = await this.find(hash);
       if (held) return { torrent: held, created: false };
-      return unwrap(
+      return unwrapOrProblem(
         await this.bus.request(
           engine.addHash,
           {
@@ -178,7 +172,7 @@ export class TorrentService {
 
   async addMetainfo(metainfo: Buffer, opts: AddOptions = {}): Promise<Added> {
     return this.#change(async () => {
-      return unwrap(
+      return unwrapOrProblem(
         await this.bus.request(
           engine.addTorrentFile,
           {
@@ -201,7 +195,7 @@ export class TorrentService {
   async pause(hash: string): Promise<TorrentStatus> {
     return this.#change(async () => {
       const engineId = await this.#owner(hash);
-      return unwrap(
+      return unwrapOrProblem(
         await this.bus.request(engine.pause, { hash }, { params: { engineId }, timeoutMs: this.timeoutMs }),
       ).torrent;
     });
@@ -210,7 +204,7 @@ export class TorrentService {
   async resume(hash: string): Promise<TorrentStatus> {
     return this.#change(async () => {
       const engineId = await this.#owner(hash);
-      return unwrap(
+      return unwrapOrProblem(
         await this.bus.request(engine.resume, { hash }, { params: { engineId }, timeoutMs: this.timeoutMs }),
       ).torrent;
     });
@@ -219,7 +213,7 @@ export class TorrentService {
   async setFiles(hash: string, files: { index: number; wanted: boolean }[]): Promise<TorrentStatus> {
     return this.#change(async () => {
       const engineId = await this.#owner(hash);
-      return unwrap(
+      return unwrapOrProblem(
         await this.bus.request(
           engine.setFiles,
           { hash, files },
@@ -240,7 +234,7 @@ export class TorrentService {
         ...(limits.downloadLimit !== undefined ? { downloadLimit: limits.downloadLimit } : {}),
         ...(limits.uploadLimit !== undefined ? { uploadLimit: limits.uploadLimit } : {}),
       };
-      return unwrap(
+      return unwrapOrProblem(
         await this.bus.request(engine.setLimits, request, {
           params: { engineId },
           timeoutMs: this.timeoutMs,

@@ -3,36 +3,31 @@ import { describe, expect, it } from 'vitest';
 import { TORRENT_FIELDS, TrStatus, magnetLink, torrentObject, trStatus } from './fields.js';
 import { fileSelection, limitOf, select, sourceOf } from './methods.js';
 import { TrError } from './protocol.js';
+import { torrent } from '../testing/peers.js';
 
 const H1 = '3f786850e387550fdab836ed7e6dc881de23001b';
 const H2 = '2b66fd261ee5c6cfc8de7fa466bab600bcfe4f69';
 
-const status = (over: Partial<TorrentStatus> = {}): TorrentStatus => ({
-  hash: H1,
-  engineId: 'e1',
-  name: 'holiday',
-  size: 1000,
-  savePath: '/data',
-  state: 'downloading',
-  progress: 0.25,
-  done: false,
-  downloaded: 250,
-  uploaded: 500,
-  downloadSpeed: 100,
-  uploadSpeed: 0,
-  peers: 2,
-  files: [
-    { path: 'holiday/a.jpg', size: 600, wanted: true, downloaded: 250 },
-    { path: 'holiday/b.jpg', size: 400, wanted: false, downloaded: 0 },
-  ],
-  error: null,
-  addedAt: 1_700_000_000_500,
-  eta: 7,
-  downloadLimit: 50_000,
-  uploadLimit: null,
-  trackers: [],
-  ...over,
-});
+const status = (over: Partial<TorrentStatus> = {}): TorrentStatus =>
+  torrent({
+    size: 1000,
+    savePath: '/data',
+    state: 'downloading',
+    progress: 0.25,
+    done: false,
+    downloaded: 250,
+    uploaded: 500,
+    downloadSpeed: 100,
+    peers: 2,
+    files: [
+      { path: 'holiday/a.jpg', size: 600, wanted: true, downloaded: 250 },
+      { path: 'holiday/b.jpg', size: 400, wanted: false, downloaded: 0 },
+    ],
+    addedAt: 1_700_000_000_500,
+    eta: 7,
+    downloadLimit: 50_000,
+    ...over,
+  });
 const ctx = { id: 3, now: 1_800_000_000, position: 0 };
 
 describe('torrentObject', () => {

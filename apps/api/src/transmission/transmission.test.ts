@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../app.js';
 import { loadApiConfig } from '../config.js';
 import { EventLog } from '../events/event-log.js';
+import { torrent as baseTorrent } from '../testing/peers.js';
 import { startNatsServer } from '../testing/nats-server.js';
 
 /*
@@ -32,32 +33,16 @@ const H3 = 'cccccccccccccccccccccccccccccccccccccccc';
 const TOKEN = 'correct-horse-battery-staple';
 const log = createLogger('transmission-test', 'silent');
 
-const torrent = (over: Partial<TorrentStatus> = {}): TorrentStatus => ({
-  hash: H1,
-  engineId: 'e1',
-  name: 'holiday',
-  size: 1000,
-  savePath: '/srv/bitween',
-  state: 'seeding',
-  progress: 1,
-  done: true,
-  downloaded: 0,
-  uploaded: 0,
-  downloadSpeed: 0,
-  uploadSpeed: 0,
-  peers: 0,
-  files: [
-    { path: 'holiday/a', size: 600, wanted: true, downloaded: 600 },
-    { path: 'holiday/b', size: 400, wanted: true, downloaded: 400 },
-  ],
-  error: null,
-  addedAt: 1_700_000_000_000,
-  eta: null,
-  downloadLimit: null,
-  uploadLimit: null,
-  trackers: [],
-  ...over,
-});
+const torrent = (over: Partial<TorrentStatus> = {}): TorrentStatus =>
+  baseTorrent({
+    size: 1000,
+    uploaded: 0,
+    files: [
+      { path: 'holiday/a', size: 600, wanted: true, downloaded: 600 },
+      { path: 'holiday/b', size: 400, wanted: true, downloaded: 400 },
+    ],
+    ...over,
+  });
 
 let nats: { url: string; stop(): Promise<void> };
 let peerNc: NatsConnection;
