@@ -60,6 +60,16 @@ export const EngineConfig = z.object({
   BITWEEN_PEER_FILTER: z
     .enum(['contacts', 'off'], { message: 'must be contacts or off' })
     .default('contacts'),
+  /**
+   * BitTorrent protocol encryption (MSE/PE). `preferred`: connections we dial start with the
+   * obfuscated (Diffie-Hellman) handshake, plain ones are accepted and used as fallback, the data
+   * itself goes in the clear unless the peer insists on RC4. `off`: plain BitTorrent only (peers
+   * that require encryption cannot connect). No `required`: RC4 needs OpenSSL's legacy provider in
+   * Node and hides nothing from an observer who wants to see BitTorrent.
+   */
+  BITWEEN_PEER_ENCRYPTION: z
+    .enum(['preferred', 'off'], { message: 'must be preferred or off' })
+    .default('preferred'),
   /** Addresses or CIDR blocks always accepted by the peer filter (e.g. 127.0.0.1 for tests). */
   BITWEEN_PEER_ALLOW: env.list(AddressOrCidr).default([]),
   /** Registry heartbeat; an engine silent for 3 beats is gone and its torrents are taken over. */

@@ -97,6 +97,8 @@ export interface EngineOptions {
   prepare?: (client: WebTorrent) => void;
   /** Daemon-wide settings at start (limits, queue); later changes via applySettings. */
   settings?: EngineSettings;
+  /** Protocol encryption (BITWEEN_PEER_ENCRYPTION); `preferred` when unset. */
+  encryption?: 'preferred' | 'off';
 }
 
 export interface EngineEvents {
@@ -141,7 +143,7 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
   }
 
   static async start(opts: EngineOptions): Promise<TorrentEngine> {
-    const client = await listen(opts.ports, opts.log);
+    const client = await listen(opts.ports, opts.encryption ?? 'preferred', opts.log);
     try {
       opts.prepare?.(client);
     } catch (err) {
@@ -702,9 +704,13 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     });
     torrent.once('done', () => this.#checkComplete(entry));
     this.#reschedule();
-    torrent.on('warning', (err: Error) =>
-      log.debug({ hash: entry.hash, err: err.message }, 'torrent warning'),
-    );
+    torrent.on('warning', (err: Error) => {
+      // A piece whose data fails its SHA-1 check is dropped and downloaded again; a peer sent bad
+      // data, which a user wants to see (Transmission counts it as "corrupt").
+      if (/failed verification/.test(err.message))
+        log.warn({ hash: entry.hash, err: err.message }, 'piece failed verification');
+      else log.debug({ hash: entry.hash, err: err.message }, 'torrent warning');
+    });
     torrent.once('error', (err: Error) => {
       // webtorrent destroys a torrent that fails; keep it listed with its error.
       log.error({ hash: entry.hash, err: err.message }, 'torrent failed');
@@ -865,12 +871,21 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
 }
 
 /** Listen on the first free port of the range (the original used 8000-8020). */
-async function listen(ports: EngineOptions['ports'], log: Logger): Promise<WebTorrent> {
+async function listen(
+  ports: EngineOptions['ports'],
+  encryption: 'preferred' | 'off',
+  log: Logger,
+): Promise<WebTorrent> {
   const order: number[] = [];
   if (ports.preferred !== undefined) order.push(ports.preferred);
   for (let p = ports.from; p <= ports.to; p++) if (p !== ports.preferred) order.push(p);
   for (const [i, port] of order.entries()) {
-    const client = new WebTorrent({ ...CLIENT_OPTIONS, torrentPort: port });
+    // webtorrent's `secure`: 1 = MSE/PE handshake with plaintext fallback, 0 = plain only.
+    const client = new WebTorrent({
+      ...CLIENT_OPTIONS,
+      secure: encryption === 'off' ? 0 : 1,
+      torrentPort: port,
+    });
     const err = await new Promise<Error | null>((resolve) => {
       client.once('listening', () => resolve(null));
       client.once('error', (e: Error) => resolve(e));

@@ -90,9 +90,17 @@ await runService({
         if (filter.enabled) guardIncoming(client, filter, log);
       },
       settings: await settings.engine(),
+      encryption: config.BITWEEN_PEER_ENCRYPTION,
     });
     const stopSettings = await settings.watchEngine((s) => engine.applySettings(s));
-    log.info({ peerFilter: config.BITWEEN_PEER_FILTER, allow: config.BITWEEN_PEER_ALLOW }, 'peer filter');
+    log.info(
+      {
+        peerFilter: config.BITWEEN_PEER_FILTER,
+        allow: config.BITWEEN_PEER_ALLOW,
+        encryption: config.BITWEEN_PEER_ENCRYPTION,
+      },
+      'peer connections',
+    );
 
     const families = { ipv4: config.BITWEEN_ANNOUNCE_IPV4, ipv6: config.BITWEEN_ANNOUNCE_IPV6 };
     const addresses = announceAddresses(
