@@ -31,3 +31,4 @@ export { sha256File, writeRandomFile } from './files.js';
 export { selfSignedCert } from './tls.js';
 export { startEjabberd, type Ejabberd, type EjabberdOptions } from './ejabberd.js';
 export { startThrottleProxy, type ThrottleProxy } from './throttle-proxy.js';
+export { startCorruptingProxy, type CorruptingProxy } from './corrupting-proxy.js';

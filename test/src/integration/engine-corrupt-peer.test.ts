@@ -1,0 +1,95 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Bus, engine, xmpp } from '@bitween/messages';
+import { connect } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  Cleanup,
+  engineEnv,
+  makeTempDir,
+  sha256File,
+  silentLogger,
+  startCorruptingProxy,
+  startNats,
+  startService,
+  writeRandomFile,
+  type ServiceProcess,
+} from '../harness/index.js';
+
+/**
+ * A peer that sends bad data: every piece that fails its SHA-1 check is dropped, downloaded
+ * again and the file ends up intact. This is also the test of the patched piece buffers
+ * (patches/webtorrent, torrent-piece): a failed piece's buffer goes back to the pool and holds
+ * a later piece, blocks are copied into it as they arrive, and the last (short) piece has a
+ * buffer of its own.
+ */
+describe('the engine and a peer that sends corrupt data', () => {
+  const cleanup = new Cleanup();
+  let root: string;
+  // 256 KiB pieces (piece-length.ts): 16 full pieces and a short last one (index 16).
+  const SIZE = 4 * 1024 * 1024 + 1000;
+  const BAD_PIECES = [1, 9, 16];
+
+  // The proxy reads the peer wire, so bob (who dials) speaks plain BitTorrent.
+  async function startEngine(
+    id: string,
+    extra: Record<string, string> = {},
+  ): Promise<{ bus: Bus; process: ServiceProcess }> {
+    const nats = await startNats(cleanup);
+    const process = await startService(cleanup, {
+      name: 'torrent-engine',
+      label: `corrupt-${id}`,
+      env: engineEnv({
+        natsUrl: nats.url,
+        engineId: id,
+        downloads: join(root, id, 'downloads'),
+        state: join(root, id, 'state'),
+        shareRoots: [join(root, id)],
+        extra,
+      }),
+    });
+    const nc = await connect({ servers: nats.url });
+    cleanup.add(`nats client ${id}`, () => nc.close());
+    return { bus: new Bus(nc, silentLogger), process };
+  }
+
+  let alice: Awaited<ReturnType<typeof startEngine>>;
+  let bob: Awaited<ReturnType<typeof startEngine>>;
+  beforeAll(async () => {
+    root = await makeTempDir('corrupt-peer');
+    [alice, bob] = await Promise.all([
+      startEngine('alice'),
+      startEngine('bob', { BITWEEN_PEER_ENCRYPTION: 'off' }),
+    ]);
+  });
+  afterAll(() => cleanup.run());
+
+  it('drops the corrupt pieces, downloads them again and verifies the whole file', async () => {
+    await mkdir(join(root, 'alice'), { recursive: true });
+    const source = join(root, 'alice', 'data.bin');
+    const sum = await writeRandomFile(source, SIZE);
+    const shared = await alice.bus.request(engine.addPath, { path: source });
+    if (!shared.ok) throw shared.error;
+    const hash = shared.value.torrent.hash;
+    const port = alice.process.logs.find((l) => l.msg === 'announcing')?.port;
+    expect(port, "alice's torrent port (from its 'announcing' log)").toEqual(expect.any(Number));
+
+    const proxy = await startCorruptingProxy(cleanup, { targetPort: port as number, pieces: BAD_PIECES });
+    const complete = bob.process.waitForLog((l) => l.msg === 'download complete' && l.hash === hash, {
+      what: "bob's download through the corrupting proxy",
+    });
+    const added = await bob.bus.request(engine.addHash, { hash });
+    if (!added.ok) throw added.error;
+    bob.bus.publish(xmpp.peers, {
+      peers: [{ hash, endpoints: [{ address: '127.0.0.1', port: proxy.port }] }],
+    });
+    await complete;
+
+    expect(proxy.corrupted.map((b) => Number(b.split(':')[0])).sort((a, b) => a - b)).toEqual(BAD_PIECES);
+    const failures = bob.process.logs
+      .filter((l) => l.msg === 'piece failed verification' && l.hash === hash)
+      .map((l) => String(l.err));
+    expect(failures.sort()).toEqual(BAD_PIECES.map((i) => `Piece ${i} failed verification`).sort());
+    expect(await sha256File(join(root, 'bob', 'downloads', 'data.bin'))).toBe(sum);
+  });
+});
