@@ -92,4 +92,21 @@ describe('FileStore', () => {
     await expect(stat(path.join(dir, 'x/y.bin'))).rejects.toThrow(/ENOENT/);
     await expect(get(store, 1)).rejects.toThrow(/closed/);
   });
+
+  it('closes only after the writes under way are done (a torrent removed mid-download)', async () => {
+    // 16 pieces of 1 MiB written, and the store closed in the same tick: had close() closed the
+    // descriptors at once, the writes would fail (EBADF) or land in a file opened meanwhile.
+    const size = 1024 * 1024;
+    const store = new FileStore(size, { path: dir, files: [{ path: 'big.bin', length: 16 * size }] });
+    const order: string[] = [];
+    const writes = Array.from({ length: 16 }, (_, i) =>
+      put(store, i, bytes(size, i)).then(() => order.push(`put ${i}`)),
+    );
+    const closed = close(store).then(() => order.push('close'));
+    await Promise.all([...writes, closed]);
+    expect(order.at(-1)).toBe('close');
+    const data = await readFile(path.join(dir, 'big.bin'));
+    for (const i of [0, 7, 15])
+      expect(new Uint8Array(data.subarray(i * size, (i + 1) * size))).toEqual(bytes(size, i));
+  });
 });

@@ -96,6 +96,8 @@ export class FileStore {
   /** The read cache: pieces by index, least recently used first (see #piece). */
   readonly #cache = new Map<number, { buf: Buffer; piece: Promise<Buffer> }>();
   readonly #cacheSlots: number;
+  /** Writes under way: close() waits for them, so no write can reach a closed (or reused) fd. */
+  readonly #writing = new Set<Promise<unknown>>();
   /** Buffers of evicted pieces, for the next reads. */
   readonly #spare: Buffer[] = [];
   #closed = false;
@@ -147,9 +149,24 @@ export class FileStore {
     if (!targets) return later(cb, new Error('no files matching the request range'));
     this.#evict(index);
     all(
-      targets.map((t) => t.file.forWrite().then((fd) => writeAll(fd, buf.subarray(t.from, t.to), t.offset))),
+      [
+        this.#track(
+          Promise.all(
+            targets.map((t) =>
+              t.file.forWrite().then((fd) => writeAll(fd, buf.subarray(t.from, t.to), t.offset)),
+            ),
+          ),
+        ),
+      ],
       cb,
     );
+  }
+
+  #track<T>(write: Promise<T>): Promise<T> {
+    this.#writing.add(write);
+    const forget = (): void => void this.#writing.delete(write);
+    write.then(forget, forget);
+    return write;
   }
 
   get(
@@ -241,10 +258,8 @@ export class FileStore {
     this.#closed = true;
     this.#cache.clear();
     this.#spare.length = 0;
-    all(
-      this.files.map((f) => f.close()),
-      cb,
-    );
+    const files = this.files;
+    all([Promise.allSettled([...this.#writing]).then(() => Promise.all(files.map((f) => f.close())))], cb);
   }
 
   /** Close and delete the torrent's files (webtorrent's `destroyStore`). */
