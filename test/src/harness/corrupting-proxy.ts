@@ -1,5 +1,5 @@
-import { connect, createServer, type Socket } from 'node:net';
 import type { Cleanup } from './cleanup.js';
+import { startTcpProxy } from './tcp-proxy.js';
 
 /** A loopback BitTorrent proxy that corrupts the first copy of chosen pieces it forwards. */
 export interface CorruptingProxy {
@@ -26,7 +26,6 @@ export async function startCorruptingProxy(
   const pieces = new Set(opts.pieces);
   const corruptedPieces = new Set<number>();
   const corrupted: string[] = [];
-  const sockets = new Set<Socket>();
 
   /** Alters the data of the first block seen of each chosen piece; returns the frame as sent. */
   function forwardFrame(frame: Buffer): Buffer {
@@ -42,21 +41,7 @@ export async function startCorruptingProxy(
     return frame;
   }
 
-  const server = createServer((client) => {
-    const target = connect(opts.targetPort, '127.0.0.1');
-    sockets.add(client);
-    sockets.add(target);
-    const close = () => {
-      client.destroy();
-      target.destroy();
-      sockets.delete(client);
-      sockets.delete(target);
-    };
-    for (const s of [client, target]) {
-      s.on('error', close);
-      s.on('close', close);
-    }
-    client.pipe(target);
+  const proxy = await startTcpProxy(cleanup, 'corrupting proxy', opts.targetPort, (target, client) => {
     let pending: Buffer = Buffer.alloc(0);
     let handshakeDone = false;
     target.on('data', (chunk: Buffer) => {
@@ -80,18 +65,5 @@ export async function startCorruptingProxy(
       }
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('proxy has no port');
-  let stopped: Promise<void> | undefined;
-  const stop = () =>
-    (stopped ??= new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }));
-  cleanup.add(`corrupting proxy :${address.port}`, stop);
-  return { port: address.port, corrupted, stop };
+  return { ...proxy, corrupted };
 }

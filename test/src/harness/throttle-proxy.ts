@@ -1,5 +1,5 @@
-import { connect, createServer, type Socket } from 'node:net';
 import type { Cleanup } from './cleanup.js';
+import { startTcpProxy } from './tcp-proxy.js';
 
 /** A loopback TCP proxy that slows (and can hold) the data flowing back from its target. */
 export interface ThrottleProxy {
@@ -19,25 +19,10 @@ export async function startThrottleProxy(
   cleanup: Cleanup,
   opts: { targetPort: number; bytesPerSecond: number },
 ): Promise<ThrottleProxy> {
-  const sockets = new Set<Socket>();
   let held = false;
   let waiting: (() => void)[] = [];
   let nextFree = Date.now();
-  const server = createServer((client) => {
-    const target = connect(opts.targetPort, '127.0.0.1');
-    sockets.add(client);
-    sockets.add(target);
-    const close = () => {
-      client.destroy();
-      target.destroy();
-      sockets.delete(client);
-      sockets.delete(target);
-    };
-    for (const s of [client, target]) {
-      s.on('error', close);
-      s.on('close', close);
-    }
-    client.pipe(target);
+  const proxy = await startTcpProxy(cleanup, 'throttle proxy', opts.targetPort, (target, client) => {
     target.on('data', (chunk: Buffer) => {
       target.pause();
       const forward = () => {
@@ -57,21 +42,8 @@ export async function startThrottleProxy(
       forward();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('proxy has no port');
-  let stopped: Promise<void> | undefined;
-  const stop = () =>
-    (stopped ??= new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }));
-  cleanup.add(`throttle proxy :${address.port}`, stop);
   return {
-    port: address.port,
+    ...proxy,
     hold: () => {
       held = true;
     },
@@ -82,6 +54,5 @@ export async function startThrottleProxy(
       waiting = [];
       for (const f of queued) f();
     },
-    stop,
   };
 }

@@ -1,19 +1,15 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Bus, engine, xmpp } from '@bitween/messages';
-import { connect } from '@nats-io/transport-node';
+import { engine, xmpp } from '@bitween/messages';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
-  engineEnv,
   makeTempDir,
   sha256File,
-  silentLogger,
   startCorruptingProxy,
-  startNats,
-  startService,
+  startTestEngine,
   writeRandomFile,
-  type ServiceProcess,
+  type TestEngine,
 } from '../harness/index.js';
 
 /**
@@ -30,36 +26,19 @@ describe('the engine and a peer that sends corrupt data', () => {
   const SIZE = 4 * 1024 * 1024 + 1000;
   const BAD_PIECES = [1, 9, 16];
 
-  // The proxy reads the peer wire, so bob (who dials) speaks plain BitTorrent.
-  async function startEngine(
-    id: string,
-    extra: Record<string, string> = {},
-  ): Promise<{ bus: Bus; process: ServiceProcess }> {
-    const nats = await startNats(cleanup);
-    const process = await startService(cleanup, {
-      name: 'torrent-engine',
-      label: `corrupt-${id}`,
-      env: engineEnv({
-        natsUrl: nats.url,
-        engineId: id,
-        downloads: join(root, id, 'downloads'),
-        state: join(root, id, 'state'),
-        shareRoots: [join(root, id)],
-        extra,
-      }),
-    });
-    const nc = await connect({ servers: nats.url });
-    cleanup.add(`nats client ${id}`, () => nc.close());
-    return { bus: new Bus(nc, silentLogger), process };
-  }
-
-  let alice: Awaited<ReturnType<typeof startEngine>>;
-  let bob: Awaited<ReturnType<typeof startEngine>>;
+  let alice: TestEngine;
+  let bob: TestEngine;
   beforeAll(async () => {
     root = await makeTempDir('corrupt-peer');
     [alice, bob] = await Promise.all([
-      startEngine('alice'),
-      startEngine('bob', { BITWEEN_PEER_ENCRYPTION: 'off' }),
+      startTestEngine(cleanup, { root, id: 'alice', label: 'corrupt-alice' }),
+      // The proxy reads the peer wire, so bob (who dials) speaks plain BitTorrent.
+      startTestEngine(cleanup, {
+        root,
+        id: 'bob',
+        label: 'corrupt-bob',
+        extra: { BITWEEN_PEER_ENCRYPTION: 'off' },
+      }),
     ]);
   });
   afterAll(() => cleanup.run());

@@ -1,61 +1,30 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Bus, EngineRegistry, engine, xmpp } from '@bitween/messages';
-import { connect } from '@nats-io/transport-node';
+import { engine, xmpp } from '@bitween/messages';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
-  engineEnv,
   sha256File,
-  silentLogger,
   writeRandomFile,
   makeTempDir,
-  startNats,
-  startService,
+  startTestEngine,
   waitFor,
-  type ServiceProcess,
+  type TestEngine,
 } from '../harness/index.js';
-
-interface Side {
-  id: string;
-  bus: Bus;
-  registry: EngineRegistry;
-  process: ServiceProcess;
-}
 
 /** Two engines, each on its own NATS (two users), no XMPP: the test plays the gateway. */
 describe('torrent engine', () => {
   const cleanup = new Cleanup();
   let root: string;
-  let alice: Side;
-  let bob: Side;
-
-  async function startEngine(id: string): Promise<Side> {
-    const nats = await startNats(cleanup);
-    const process = await startService(cleanup, {
-      name: 'torrent-engine',
-      label: `engine-${id}`,
-      env: engineEnv({
-        natsUrl: nats.url,
-        engineId: id,
-        downloads: join(root, id, 'downloads'),
-        state: join(root, id, 'state'),
-        shareRoots: [join(root, id)],
-      }),
-    });
-    const nc = await connect({ servers: nats.url });
-    cleanup.add(`nats client ${id}`, () => nc.close());
-    return {
-      id,
-      bus: new Bus(nc, silentLogger),
-      registry: await EngineRegistry.open(nc, silentLogger),
-      process,
-    };
-  }
+  let alice: TestEngine;
+  let bob: TestEngine;
 
   beforeAll(async () => {
     root = await makeTempDir('engines');
-    [alice, bob] = await Promise.all([startEngine('alice'), startEngine('bob')]);
+    [alice, bob] = await Promise.all([
+      startTestEngine(cleanup, { root, id: 'alice' }),
+      startTestEngine(cleanup, { root, id: 'bob' }),
+    ]);
   });
   afterAll(() => cleanup.run());
 

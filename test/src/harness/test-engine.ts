@@ -1,0 +1,47 @@
+import { join } from 'node:path';
+import { Bus, EngineRegistry } from '@bitween/messages';
+import { connect } from '@nats-io/transport-node';
+import type { Cleanup } from './cleanup.js';
+import { engineEnv, silentLogger } from './engine-env.js';
+import { startNats } from './nats.js';
+import { startService, type ServiceProcess } from './service.js';
+
+export interface TestEngine {
+  id: string;
+  /** The test's own connection to the engine's NATS (it plays the gateway). */
+  bus: Bus;
+  registry: EngineRegistry;
+  process: ServiceProcess;
+}
+
+/**
+ * A torrent engine with a nats-server of its own (one user each, no gateway): downloads and
+ * state under `<root>/<id>`, which is also its share root; `extra` adds to its environment.
+ */
+export async function startTestEngine(
+  cleanup: Cleanup,
+  opts: { root: string; id: string; label?: string; extra?: Record<string, string> },
+): Promise<TestEngine> {
+  const { root, id } = opts;
+  const nats = await startNats(cleanup);
+  const process = await startService(cleanup, {
+    name: 'torrent-engine',
+    label: opts.label ?? `engine-${id}`,
+    env: engineEnv({
+      natsUrl: nats.url,
+      engineId: id,
+      downloads: join(root, id, 'downloads'),
+      state: join(root, id, 'state'),
+      shareRoots: [join(root, id)],
+      ...(opts.extra ? { extra: opts.extra } : {}),
+    }),
+  });
+  const nc = await connect({ servers: nats.url });
+  cleanup.add(`nats client ${id}`, () => nc.close());
+  return {
+    id,
+    bus: new Bus(nc, silentLogger),
+    registry: await EngineRegistry.open(nc, silentLogger),
+    process,
+  };
+}
