@@ -148,25 +148,11 @@ export class FileStore {
     const targets = this.#chunkMap[index];
     if (!targets) return later(cb, new Error('no files matching the request range'));
     this.#evict(index);
-    all(
-      [
-        this.#track(
-          Promise.all(
-            targets.map((t) =>
-              t.file.forWrite().then((fd) => writeAll(fd, buf.subarray(t.from, t.to), t.offset)),
-            ),
-          ),
-        ),
-      ],
-      cb,
+    const write = Promise.all(
+      targets.map((t) => t.file.forWrite().then((fd) => writeAll(fd, buf.subarray(t.from, t.to), t.offset))),
     );
-  }
-
-  #track<T>(write: Promise<T>): Promise<T> {
     this.#writing.add(write);
-    const forget = (): void => void this.#writing.delete(write);
-    write.then(forget, forget);
-    return write;
+    all([write.finally(() => this.#writing.delete(write))], cb);
   }
 
   get(

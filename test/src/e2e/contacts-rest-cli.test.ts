@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { Contact as GatewayContact, ContactShares, PendingSubscription } from '@bitween/messages';
 import type { Element } from '@xmpp/xml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Feed } from '../harness/index.js';
 import {
   Cleanup,
-  Feed,
   RestError,
   repoRoot,
   startNode,
@@ -14,7 +15,7 @@ import {
   type BitweenNode,
   type Prosody,
 } from '../harness/index.js';
-import { connectClient, xml, type TestClient } from './xmpp-client.js';
+import { connectClient, presences, xml, type TestClient } from './xmpp-client.js';
 
 /*
  * Contacts and subscription requests through the REST api, its event stream and the `bitween`
@@ -26,28 +27,8 @@ import { connectClient, xml, type TestClient } from './xmpp-client.js';
 const CLI = join(repoRoot, 'apps', 'cli', 'dist', 'main.js');
 const run = promisify(execFile);
 
-interface Contact {
-  jid: string;
-  name: string | null;
-  subscription: 'none' | 'to' | 'from' | 'both';
-  online: boolean;
-  resources: string[];
-  shares: number;
-}
-interface ContactShares {
-  jid: string;
-  receivedAt: number;
-  resources: {
-    resource: string;
-    online: boolean;
-    endpoints: { address: string; port: number }[];
-    shares: unknown[];
-  }[];
-}
-interface Pending {
-  jid: string;
-  receivedAt: number;
-}
+/** `/v1/contacts` adds the number of shares to the gateway's contact. */
+type Contact = GatewayContact & { shares: number };
 interface Page {
   lastId: number;
   events: { id: number; type: string; data: Record<string, unknown> }[];
@@ -66,16 +47,6 @@ async function cli(node: BitweenNode, ...args: string[]): Promise<string> {
   return stdout;
 }
 
-/** Presence stanzas a plain client receives (it asks for its roster: subscription stanzas go only to such resources). */
-async function presences(client: TestClient): Promise<Feed<Element>> {
-  const feed = new Feed<Element>((e) => e.toString());
-  client.client.on('stanza', (s: Element) => {
-    if (s.is('presence')) feed.push(s);
-  });
-  await client.requestRoster();
-  return feed;
-}
-
 describe('contacts and subscription requests through REST, events and the CLI', () => {
   const cleanup = new Cleanup();
   let prosody: Prosody;
@@ -83,7 +54,8 @@ describe('contacts and subscription requests through REST, events and the CLI', 
   let eventsBefore = 0;
 
   const contacts = async () => (await bob.rest.get<{ contacts: Contact[] }>('/v1/contacts')).contacts;
-  const pending = async () => (await bob.rest.get<{ pending: Pending[] }>('/v1/subscriptions')).pending;
+  const pending = async () =>
+    (await bob.rest.get<{ pending: PendingSubscription[] }>('/v1/subscriptions')).pending;
   const contact = async (jid: string) => (await contacts()).find((c) => c.jid === jid);
 
   beforeAll(async () => {
@@ -127,7 +99,7 @@ describe('contacts and subscription requests through REST, events and the CLI', 
     expect(text).toContain(`  ${prosody.jid('carol')}`);
     const listed = JSON.parse(await cli(bob, '--json', 'contacts')) as {
       contacts: Contact[];
-      pending: Pending[];
+      pending: PendingSubscription[];
     };
     expect(listed.pending).toEqual([held]);
     expect(listed.contacts.filter((c) => c.subscription !== 'none')).toEqual([]);
@@ -281,7 +253,7 @@ describe('contacts and subscription requests through REST, events and the CLI', 
       async () => {
         const list = JSON.parse(await cli(bob, '--json', 'contacts')) as {
           contacts: Contact[];
-          pending: Pending[];
+          pending: PendingSubscription[];
         };
         const e = list.contacts.find((c) => c.jid === prosody.jid('erin'));
         return e?.subscription === 'both' && e.online ? list : undefined;

@@ -1,6 +1,5 @@
 import { Bus, subjects, xmpp, type Contact, type PendingSubscription } from '@bitween/messages';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import type { Element } from '@xmpp/xml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
@@ -14,7 +13,7 @@ import {
   type Prosody,
   type ServiceProcess,
 } from '../harness/index.js';
-import { connectClient, NS_SHARES, xml, type TestClient } from './xmpp-client.js';
+import { connectClient, NS_SHARES, presences, xml } from './xmpp-client.js';
 
 const H1 = 'a'.repeat(40);
 
@@ -32,16 +31,6 @@ describe('subscriptions, contacts and presence over NATS', () => {
   let bus: Bus;
   const contactEvents = new Feed<Contact>((c) => JSON.stringify(c));
   const requestEvents = new Feed<PendingSubscription>((c) => JSON.stringify(c));
-
-  /** Presence stanzas a test client receives (it asks for its roster: subscription stanzas go only to such resources). */
-  async function presences(client: TestClient): Promise<Feed<Element>> {
-    const feed = new Feed<Element>((e) => e.toString());
-    client.client.on('stanza', (s: Element) => {
-      if (s.is('presence')) feed.push(s);
-    });
-    await client.requestRoster();
-    return feed;
-  }
 
   const gateway = (label: string, user: string, natsServer: NatsServer, extra: Record<string, string> = {}) =>
     startService(cleanup, {

@@ -1,6 +1,6 @@
 import { client, xml, type Client } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
-import type { Cleanup, Prosody } from '../harness/index.js';
+import { Feed, type Cleanup, type Prosody } from '../harness/index.js';
 
 export { xml };
 export const NS_SHARES = 'https://xmpp.kwoh.de/protocol/shares';
@@ -57,4 +57,14 @@ export async function connectClient(
       await iq.request(xml('iq', { type: 'get' }, xml('query', { xmlns: 'jabber:iq:roster' })));
     },
   };
+}
+
+/** Presence stanzas a test client receives (it asks for its roster: subscription stanzas go only to such resources). */
+export async function presences(client: TestClient): Promise<Feed<Element>> {
+  const feed = new Feed<Element>((e) => e.toString());
+  client.client.on('stanza', (s: Element) => {
+    if (s.is('presence')) feed.push(s);
+  });
+  await client.requestRoster();
+  return feed;
 }

@@ -1,29 +1,10 @@
 import type { ContactShares, TorrentStatus } from '@bitween/messages';
 import { describe, expect, it } from 'vitest';
 import { hashesResult, sharesResult, torrentResult } from './format.js';
-import { torrent } from '../testing/peers.js';
-
-const H1 = '3f786850e387550fdab836ed7e6dc881de23001b';
-const H2 = '2b66fd261ee5c6cfc8de7fa466bab600bcfe4f69';
+import { HELD as H1, OFFERED as H2, downloading } from '../testing/peers.js';
 
 const status = (over: Partial<TorrentStatus> = {}): TorrentStatus =>
-  torrent({
-    size: 1000,
-    savePath: '/data',
-    state: 'downloading',
-    progress: 0.25,
-    done: false,
-    downloaded: 250,
-    uploaded: 10,
-    downloadSpeed: 100,
-    uploadSpeed: 5,
-    peers: 2,
-    files: [
-      { path: 'holiday/a.jpg', size: 600, wanted: true, downloaded: 0 },
-      { path: 'holiday/b.jpg', size: 400, wanted: true, downloaded: 0 },
-    ],
-    ...over,
-  });
+  downloading({ uploaded: 10, uploadSpeed: 5, ...over });
 
 describe('torrentResult', () => {
   it("gives the original's fields and ours", () => {

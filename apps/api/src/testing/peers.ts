@@ -53,6 +53,25 @@ export function torrent(over: Partial<TorrentStatus> = {}): TorrentStatus {
   };
 }
 
+/** A two-file torrent a quarter downloaded (the api's format tests start from it). */
+export function downloading(over: Partial<TorrentStatus> = {}): TorrentStatus {
+  return torrent({
+    size: 1000,
+    savePath: '/data',
+    state: 'downloading',
+    progress: 0.25,
+    done: false,
+    downloaded: 250,
+    downloadSpeed: 100,
+    peers: 2,
+    files: [
+      { path: 'holiday/a.jpg', size: 600, wanted: true, downloaded: 0 },
+      { path: 'holiday/b.jpg', size: 400, wanted: true, downloaded: 0 },
+    ],
+    ...over,
+  });
+}
+
 export const friendsShares: ContactShares[] = [
   {
     jid: 'alice@example.org',

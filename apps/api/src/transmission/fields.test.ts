@@ -3,22 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { TORRENT_FIELDS, TrStatus, magnetLink, torrentObject, trStatus } from './fields.js';
 import { fileSelection, limitOf, select, sourceOf } from './methods.js';
 import { TrError } from './protocol.js';
-import { torrent } from '../testing/peers.js';
-
-const H1 = '3f786850e387550fdab836ed7e6dc881de23001b';
-const H2 = '2b66fd261ee5c6cfc8de7fa466bab600bcfe4f69';
+import { HELD as H1, OFFERED as H2, downloading } from '../testing/peers.js';
 
 const status = (over: Partial<TorrentStatus> = {}): TorrentStatus =>
-  torrent({
-    size: 1000,
-    savePath: '/data',
-    state: 'downloading',
-    progress: 0.25,
-    done: false,
-    downloaded: 250,
+  downloading({
     uploaded: 500,
-    downloadSpeed: 100,
-    peers: 2,
     files: [
       { path: 'holiday/a.jpg', size: 600, wanted: true, downloaded: 250 },
       { path: 'holiday/b.jpg', size: 400, wanted: false, downloaded: 0 },
