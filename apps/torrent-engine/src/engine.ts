@@ -13,7 +13,7 @@ import {
 import parseTorrent from 'parse-torrent';
 import WebTorrent, { type Torrent, type Wire } from 'webtorrent';
 import { executeDeletion, planDeletion } from './controls/delete-data.js';
-import { TorrentLimits } from './controls/limits.js';
+import { GlobalLimits, TorrentLimits } from './controls/limits.js';
 import { planQueue } from './controls/queue.js';
 import { applyFileChanges, rangesComplete, wantedPieceRanges, wantedTotals } from './controls/selection.js';
 import { FileStore } from './file-store.js';
@@ -37,6 +37,8 @@ const CLIENT_OPTIONS = {
   webSeeds: false,
   // uTP is 40-80x slower than TCP on loopback/LAN here; TCP only.
   utp: false,
+  // Global limits are the engine's own (GlobalLimits), so sockets connect to wires directly.
+  throttling: false,
 } as const;
 
 /**
@@ -127,6 +129,7 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
   /** Torrent creations under way, stopped at shutdown. */
   readonly #hashing = new AbortController();
   #settings: EngineSettings = DEFAULT_ENGINE_SETTINGS;
+  readonly #globalLimits = new GlobalLimits();
   #stopped = false;
 
   private constructor(
@@ -403,8 +406,10 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
   /** Apply the daemon-wide settings: global limits, and the download queue. */
   applySettings(settings: EngineSettings): void {
     this.#settings = settings;
-    this.client.throttleDownload(settings.downloadLimit ?? -1);
-    this.client.throttleUpload(settings.uploadLimit ?? -1);
+    this.#globalLimits.set({
+      downloadLimit: settings.downloadLimit ?? null,
+      uploadLimit: settings.uploadLimit ?? null,
+    });
     this.opts.log.info({ settings }, 'engine settings applied');
     this.#reschedule();
   }
@@ -657,7 +662,7 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
       queued: false,
       complete: false,
       checkPending: false,
-      limits: new TorrentLimits(record.downloadLimit ?? null, record.uploadLimit ?? null),
+      limits: new TorrentLimits(record.downloadLimit ?? null, record.uploadLimit ?? null, this.#globalLimits),
       trackers: null,
       files: [],
     };

@@ -246,10 +246,30 @@ describe('torrent engine controls', () => {
     console.info(
       `global download limit 1 MB/s: measured ${(limited / MB).toFixed(2)} MB/s; unlimited: ${(unlimited / MB).toFixed(1)} MB/s`,
     );
-    // webtorrent's throttle (speed-limiter) allows a 1 s burst: below 1.6 MB/s over 4 s.
-    expect(limited).toBeLessThan(1.6 * MB);
+    // The limiter allows rate × (window + 0.25 s burst) + one chunk: below 1.5 MB/s over 4 s.
+    expect(limited).toBeLessThan(1.5 * MB);
     expect(limited).toBeGreaterThan(0.2 * MB);
     expect(unlimited).toBeGreaterThan(2 * MB);
+  });
+
+  it('applies the global upload limit from the settings bucket', async () => {
+    const { hash, sums } = await share('limit-global-up', { 'big.bin': 16 * MiB });
+    await alice.settings.updateEngine({ uploadLimit: MB });
+    await alice.process.waitForLog(
+      (l) =>
+        l.msg === 'engine settings applied' && JSON.stringify(l.settings).includes(`"uploadLimit":${MB}`),
+      { what: 'alice to apply the global upload limit' },
+    );
+    await download(hash);
+    const limited = await measureRate(hash, 4000);
+    await alice.settings.updateEngine({ uploadLimit: null });
+    await done(bob, hash, 'the download once alice uploads unlimited');
+    expect(await sha256File(join(root, 'bob', 'downloads', 'limit-global-up', 'big.bin'))).toBe(
+      sums.get('big.bin'),
+    );
+    console.info(`global upload limit 1 MB/s: measured ${(limited / MB).toFixed(2)} MB/s`);
+    expect(limited).toBeLessThan(1.5 * MB);
+    expect(limited).toBeGreaterThan(0.2 * MB);
   });
 
   it('pauses a download for real (connections closed, none accepted or made, across a restart) and resumes it', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { TorrentLimits, type LimitableWire } from './limits.js';
+import { GlobalLimits, TorrentLimits, type LimitableWire } from './limits.js';
 
 function fakeWire() {
   const received: number[] = [];
@@ -51,6 +51,48 @@ describe('TorrentLimits', () => {
       // Limits change at once for wires already attached.
       limits.set({ downloadLimit: null });
       expect(limits.down.rate).toBeNull();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('draws from the global limits too, shared by every torrent, which change at once', () => {
+    vi.useFakeTimers();
+    try {
+      const global = new GlobalLimits();
+      const a = fakeWire();
+      const b = fakeWire();
+      new TorrentLimits(null, null, global).attach(a.wire);
+      new TorrentLimits(null, null, global).attach(b.wire);
+      // Unlimited: everything passes at once.
+      a.wire._write(new Uint8Array(1000), () => {});
+      b.wire.piece(0, 0, new Uint8Array(1000));
+      expect([a.received, b.sent]).toEqual([[1000], [1000]]);
+
+      global.set({ downloadLimit: 1000, uploadLimit: 1000 });
+      // 1000 B/s with a 250 ms burst, shared: a's chunk uses the budget, b's waits for it.
+      a.wire._write(new Uint8Array(1000), () => {});
+      b.wire._write(new Uint8Array(1000), () => {});
+      a.wire.piece(1, 0, new Uint8Array(1000));
+      b.wire.piece(1, 0, new Uint8Array(1000));
+      expect([a.received, b.received]).toEqual([[1000, 1000], []]);
+      expect([a.sent, b.sent]).toEqual([[1000], [1000]]);
+      vi.advanceTimersByTime(800);
+      expect(b.received).toEqual([1000]);
+      expect(b.sent).toEqual([1000, 1000]);
+
+      // The stricter of the torrent's and the global limit applies.
+      const c = fakeWire();
+      const limits = new TorrentLimits(100, null, global);
+      limits.attach(c.wire);
+      global.set({ downloadLimit: null, uploadLimit: null });
+      c.wire._write(new Uint8Array(100), () => {});
+      c.wire._write(new Uint8Array(100), () => {});
+      expect(c.received).toEqual([100]);
+      vi.advanceTimersByTime(500);
+      expect(c.received).toEqual([100]);
+      vi.advanceTimersByTime(400);
+      expect(c.received).toEqual([100, 100]);
     } finally {
       vi.useRealTimers();
     }

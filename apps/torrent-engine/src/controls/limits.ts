@@ -12,19 +12,42 @@ export interface LimitableWire {
   piece(index: number, offset: number, buffer: Uint8Array): void;
 }
 
+/** A download and an upload limiter. */
+export interface LimiterPair {
+  readonly down: RateLimiter;
+  readonly up: RateLimiter;
+}
+
+/** The daemon-wide limits, shared by every torrent's `TorrentLimits`. */
+export class GlobalLimits implements LimiterPair {
+  readonly down = new RateLimiter(null);
+  readonly up = new RateLimiter(null);
+
+  set(limits: { downloadLimit: number | null; uploadLimit: number | null }): void {
+    if (limits.downloadLimit !== this.down.rate) this.down.rate = limits.downloadLimit;
+    if (limits.uploadLimit !== this.up.rate) this.up.rate = limits.uploadLimit;
+  }
+}
+
 /**
- * Per-torrent download and upload limits (webtorrent only has client-wide throttles, which
- * the engine uses for the global limits). Every wire of the torrent draws from the same two
- * limiters, so the limit holds for the torrent as a whole, whatever the number of peers.
+ * Per-torrent download and upload limits, and the global ones. Every wire of the torrent draws
+ * from the torrent's two limiters, so its limit holds for the torrent as a whole whatever the
+ * number of peers, and from the global pair shared by all torrents. (webtorrent's own
+ * client-wide throttles are off: with them every received chunk and every message sent passes
+ * through four more streams; see patches/README.md.)
  */
-export class TorrentLimits {
+export class TorrentLimits implements LimiterPair {
   readonly down: RateLimiter;
   readonly up: RateLimiter;
   /** Wires attached since the last `closeAll` (a wire's own end is graceful, not immediate). */
   #open = new Set<LimitableWire>();
   readonly #closed = new WeakSet<LimitableWire>();
 
-  constructor(downloadLimit: number | null, uploadLimit: number | null) {
+  constructor(
+    downloadLimit: number | null,
+    uploadLimit: number | null,
+    private readonly global: LimiterPair = new GlobalLimits(),
+  ) {
     this.down = new RateLimiter(downloadLimit);
     this.up = new RateLimiter(uploadLimit);
   }
@@ -50,7 +73,7 @@ export class TorrentLimits {
     const write = wire._write.bind(wire);
     wire._write = (data, cb) => {
       if (gone()) return cb(null);
-      const wait = this.down.reserve(data.length);
+      const wait = Math.max(this.down.reserve(data.length), this.global.down.reserve(data.length));
       if (wait === 0) return write(data, cb);
       setTimeout(() => {
         if (gone()) cb(null);
@@ -60,7 +83,7 @@ export class TorrentLimits {
     const piece = wire.piece.bind(wire);
     wire.piece = (index, offset, buffer) => {
       if (gone()) return;
-      const wait = this.up.reserve(buffer.length);
+      const wait = Math.max(this.up.reserve(buffer.length), this.global.up.reserve(buffer.length));
       if (wait === 0) return piece(index, offset, buffer);
       setTimeout(() => {
         if (!gone()) piece(index, offset, buffer);

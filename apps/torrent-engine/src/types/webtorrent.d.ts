@@ -18,6 +18,8 @@ declare module 'webtorrent' {
     blocklist?: string;
     /** 0 = off, 1 = protocol encryption with plaintext fallback (default), 2 = RC4 only. */
     secure?: number;
+    /** false: no client-wide throttles; sockets connect to wires directly (patched, see patches/). */
+    throttling?: boolean;
   }
 
   export interface AddOptions {
@@ -123,9 +125,6 @@ declare module 'webtorrent' {
     readonly destroyed: boolean;
     torrentPort: number;
     readonly peerId: string;
-    /** Bytes/s for all torrents; -1 = unlimited. */
-    throttleDownload(rate: number): boolean | undefined;
-    throttleUpload(rate: number): boolean | undefined;
     address(): AddressInfo | null;
     add(torrentId: string | Uint8Array, opts?: AddOptions, onTorrent?: (t: Torrent) => void): Torrent;
     get(torrentId: string | Uint8Array | Torrent): Promise<Torrent | null>;
