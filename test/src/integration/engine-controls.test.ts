@@ -112,6 +112,20 @@ describe('torrent engine controls', () => {
     bob.bus.publish(xmpp.peers, { peers: hashes.map((hash) => ({ hash, endpoints: aliceEndpoints })) });
   }
 
+  /** Global limits, through the side's settings bucket; resolves once its engine applied them. */
+  async function setGlobalLimits(
+    side: Side,
+    limits: { downloadLimit?: number | null; uploadLimit?: number | null },
+  ) {
+    await side.settings.updateEngine(limits);
+    const wanted = Object.entries(limits).map(([key, value]) => `"${key}":${value}`);
+    await side.process.waitForLog(
+      (l) =>
+        l.msg === 'engine settings applied' && wanted.every((w) => JSON.stringify(l.settings).includes(w)),
+      { what: `${side.id} to apply the global limits ${wanted.join(', ')}` },
+    );
+  }
+
   async function setLimits(
     side: Side,
     hash: string,
@@ -226,12 +240,7 @@ describe('torrent engine controls', () => {
 
   it('applies the global limit from the settings bucket; unlimited is far faster', async () => {
     const { hash, sums } = await share('limit-global', { 'big.bin': 24 * MiB });
-    await bob.settings.updateEngine({ downloadLimit: MB });
-    await bob.process.waitForLog(
-      (l) =>
-        l.msg === 'engine settings applied' && JSON.stringify(l.settings).includes(`"downloadLimit":${MB}`),
-      { what: 'bob to apply the global limit' },
-    );
+    await setGlobalLimits(bob, { downloadLimit: MB });
     await download(hash);
     const limited = await measureRate(hash, 4000);
 
@@ -254,12 +263,7 @@ describe('torrent engine controls', () => {
 
   it('applies the global upload limit from the settings bucket', async () => {
     const { hash, sums } = await share('limit-global-up', { 'big.bin': 16 * MiB });
-    await alice.settings.updateEngine({ uploadLimit: MB });
-    await alice.process.waitForLog(
-      (l) =>
-        l.msg === 'engine settings applied' && JSON.stringify(l.settings).includes(`"uploadLimit":${MB}`),
-      { what: 'alice to apply the global upload limit' },
-    );
+    await setGlobalLimits(alice, { uploadLimit: MB });
     await download(hash);
     const limited = await measureRate(hash, 4000);
     await alice.settings.updateEngine({ uploadLimit: null });
