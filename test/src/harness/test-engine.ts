@@ -12,6 +12,8 @@ export interface TestEngine {
   bus: Bus;
   registry: EngineRegistry;
   process: ServiceProcess;
+  /** The environment it was started with (to start it again). */
+  env: Record<string, string>;
 }
 
 /**
@@ -24,17 +26,18 @@ export async function startTestEngine(
 ): Promise<TestEngine> {
   const { root, id } = opts;
   const nats = await startNats(cleanup);
+  const env = engineEnv({
+    natsUrl: nats.url,
+    engineId: id,
+    downloads: join(root, id, 'downloads'),
+    state: join(root, id, 'state'),
+    shareRoots: [join(root, id)],
+    ...(opts.extra ? { extra: opts.extra } : {}),
+  });
   const process = await startService(cleanup, {
     name: 'torrent-engine',
     label: opts.label ?? `engine-${id}`,
-    env: engineEnv({
-      natsUrl: nats.url,
-      engineId: id,
-      downloads: join(root, id, 'downloads'),
-      state: join(root, id, 'state'),
-      shareRoots: [join(root, id)],
-      ...(opts.extra ? { extra: opts.extra } : {}),
-    }),
+    env,
   });
   const nc = await connect({ servers: nats.url });
   cleanup.add(`nats client ${id}`, () => nc.close());
@@ -43,5 +46,6 @@ export async function startTestEngine(
     bus: new Bus(nc, silentLogger),
     registry: await EngineRegistry.open(nc, silentLogger),
     process,
+    env,
   };
 }

@@ -1,39 +1,26 @@
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  Bus,
-  EngineRegistry,
-  SettingsStore,
-  engine,
-  xmpp,
-  type Endpoint,
-  type TorrentStatus,
-} from '@bitween/messages';
-import { connect } from '@nats-io/transport-node';
+import { SettingsStore, engine, xmpp, type Endpoint, type TorrentStatus } from '@bitween/messages';
 import { Server as TrackerServer } from 'bittorrent-tracker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
-  engineEnv,
   makeTempDir,
   sha256File,
   silentLogger,
-  startNats,
   startService,
+  startTestEngine,
   waitFor,
   writeRandomFile,
-  type ServiceProcess,
+  type TestEngine,
 } from '../harness/index.js';
 
 const MB = 1_000_000;
 const MiB = 1024 * 1024;
 
-interface Side {
-  id: string;
-  bus: Bus;
+/** An engine of the test, with its settings bucket (global limits, queue). */
+interface Side extends TestEngine {
   settings: SettingsStore;
-  process: ServiceProcess;
-  env: Record<string, string>;
 }
 
 /**
@@ -49,30 +36,18 @@ describe('torrent engine controls', () => {
   let aliceEndpoints: Endpoint[];
 
   async function startEngine(id: string): Promise<Side> {
-    const nats = await startNats(cleanup);
     await mkdir(join(root, id, 'watch'), { recursive: true });
-    const env = engineEnv({
-      natsUrl: nats.url,
-      engineId: id,
-      downloads: join(root, id, 'downloads'),
-      state: join(root, id, 'state'),
+    const started = await startTestEngine(cleanup, {
+      root,
+      id,
+      label: `controls-${id}`,
       extra: {
-        BITWEEN_ALLOWED_PATHS: join(root, id),
         BITWEEN_WATCH_DIR: join(root, id, 'watch'),
         BITWEEN_WATCH_STABLE_MS: '300',
         BITWEEN_PROGRESS_INTERVAL_MS: '500',
       },
     });
-    const process = await startService(cleanup, { name: 'torrent-engine', label: `controls-${id}`, env });
-    const nc = await connect({ servers: nats.url });
-    cleanup.add(`nats client ${id}`, () => nc.close());
-    return {
-      id,
-      bus: new Bus(nc, silentLogger),
-      settings: await SettingsStore.open(nc, silentLogger),
-      process,
-      env,
-    };
+    return { ...started, settings: await SettingsStore.open(started.bus.nc, silentLogger) };
   }
 
   async function list(side: Side): Promise<TorrentStatus[]> {
@@ -175,11 +150,8 @@ describe('torrent engine controls', () => {
   beforeAll(async () => {
     root = await makeTempDir('controls');
     [alice, bob] = await Promise.all([startEngine('alice'), startEngine('bob')]);
-    const nc = await connect({ servers: alice.env.BITWEEN_NATS_URL! });
-    cleanup.add('registry client', () => nc.close());
-    const registry = await EngineRegistry.open(nc, silentLogger);
     const live = await waitFor(
-      async () => (await registry.live()).find((e) => e.state.engineId === 'alice'),
+      async () => (await alice.registry.live()).find((e) => e.state.engineId === 'alice'),
       {
         what: "alice's registry entry",
       },
