@@ -32,4 +32,5 @@ export { selfSignedCert } from './tls.js';
 export { startEjabberd, type Ejabberd, type EjabberdOptions } from './ejabberd.js';
 export { startThrottleProxy, type ThrottleProxy } from './throttle-proxy.js';
 export { startCorruptingProxy, type CorruptingProxy } from './corrupting-proxy.js';
+export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 export { startTestEngine, type TestEngine } from './test-engine.js';
