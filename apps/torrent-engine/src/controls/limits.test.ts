@@ -1,17 +1,18 @@
+import { EventEmitter } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
 import { GlobalLimits, TorrentLimits, type LimitableWire } from './limits.js';
 
 function fakeWire() {
   const received: number[] = [];
   const sent: number[] = [];
-  const wire: LimitableWire = {
+  const wire: LimitableWire & EventEmitter = Object.assign(new EventEmitter(), {
     destroyed: false,
-    _write: (data, cb) => {
+    _write: (data: Uint8Array, cb: (err?: Error | null) => void) => {
       received.push(data.length);
       cb(null);
     },
-    piece: (_i, _o, buffer) => void sent.push(buffer.length),
-  };
+    piece: (_i: number, _o: number, buffer: Uint8Array) => void sent.push(buffer.length),
+  });
   return { wire, received, sent };
 }
 
@@ -54,6 +55,22 @@ describe('TorrentLimits', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it('lets go of a wire once it closes, so a long-seeding torrent does not keep them all', () => {
+    const limits = new TorrentLimits(null, null);
+    const wires = [fakeWire().wire, fakeWire().wire, fakeWire().wire];
+    for (const wire of wires) limits.attach(wire);
+    expect(limits.openWires).toBe(3);
+    wires[0]!.emit('close');
+    wires[2]!.emit('close');
+    expect(limits.openWires).toBe(1);
+    limits.closeAll();
+    expect(limits.openWires).toBe(0);
+    // A wire closing after closeAll does not disturb the wires attached since.
+    limits.attach(fakeWire().wire);
+    wires[1]!.emit('close');
+    expect(limits.openWires).toBe(1);
   });
 
   it('draws from the global limits too, shared by every torrent, which change at once', () => {

@@ -8,6 +8,7 @@ import { RateLimiter } from './rate-limiter.js';
  */
 export interface LimitableWire {
   destroyed: boolean;
+  once(event: 'close', listener: () => void): unknown;
   _write(data: Uint8Array, cb: (err?: Error | null) => void): void;
   piece(index: number, offset: number, buffer: Uint8Array): void;
 }
@@ -39,7 +40,11 @@ export class GlobalLimits implements LimiterPair {
 export class TorrentLimits implements LimiterPair {
   readonly down: RateLimiter;
   readonly up: RateLimiter;
-  /** Wires attached since the last `closeAll` (a wire's own end is graceful, not immediate). */
+  /**
+   * Open wires attached since the last `closeAll` (a wire's own end is graceful, not
+   * immediate); a wire leaves when it closes, so a long-seeding torrent does not keep every wire
+   * it ever had.
+   */
   #open = new Set<LimitableWire>();
   readonly #closed = new WeakSet<LimitableWire>();
 
@@ -50,6 +55,11 @@ export class TorrentLimits implements LimiterPair {
   ) {
     this.down = new RateLimiter(downloadLimit);
     this.up = new RateLimiter(uploadLimit);
+  }
+
+  /** How many attached wires are still open. */
+  get openWires(): number {
+    return this.#open.size;
   }
 
   set(limits: { downloadLimit?: number | null; uploadLimit?: number | null }): void {
@@ -68,7 +78,9 @@ export class TorrentLimits implements LimiterPair {
 
   /** Route a new wire of the torrent through the limiters (cheap pass-through when unlimited). */
   attach(wire: LimitableWire): void {
-    this.#open.add(wire);
+    const open = this.#open;
+    open.add(wire);
+    wire.once('close', () => open.delete(wire));
     const gone = () => wire.destroyed || this.#closed.has(wire);
     const write = wire._write.bind(wire);
     wire._write = (data, cb) => {

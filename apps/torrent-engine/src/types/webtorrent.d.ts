@@ -59,6 +59,8 @@ declare module 'webtorrent' {
     extendedHandshake: Record<string, unknown>;
     /** Bytes of each block received / sent. */
     on(event: 'download' | 'upload', listener: (bytes: number) => void): this;
+    /** Emitted once the wire is destroyed (its connection closed). */
+    once(event: 'close', listener: () => void): this;
     _write(data: Uint8Array, cb: (err?: Error | null) => void): void;
     piece(index: number, offset: number, buffer: Uint8Array): void;
   }
