@@ -156,7 +156,7 @@ const summary = Object.entries(results).map(([name, rs]) => ({
   leecherRss: Math.max(...rs.map((r) => r.leecherRss)) / 1e6,
 }));
 const base = summary.find((s) => s.name === 'libtorrent -> libtorrent');
-const ratio = (a, b) => (b ? (a / b).toFixed(1) : '–');
+const ratio = (a, b) => (b ? (a / b).toFixed(2) : '–');
 console.log(
   `\nTransfer of ${size / 1024 ** 2} MiB over loopback TCP, median of ${runs} run(s); engines are bitween's torrent-engine processes (webtorrent, over NATS); CPU-s per GiB from /proc (all threads); peak RSS sampled every 50 ms during the transfer`,
 );
@@ -168,6 +168,18 @@ for (const s of summary) {
   console.log(
     `| ${s.name} | ${s.mbps.toFixed(0)} | ${base ? (s.mbps / base.mbps).toFixed(2) : '–'} | ${s.seederCpu.toFixed(2)} | ${s.leecherCpu.toFixed(2)} | ${ratio(s.seederCpu, base?.seederCpu)} / ${ratio(s.leecherCpu, base?.leecherCpu)} | ${s.seederRss.toFixed(0)} / ${s.leecherRss.toFixed(0)} |`,
   );
+}
+
+if (runs > 1) {
+  // The medians hide how much runs differ (on a shared VM, ±15%): show every run.
+  console.log('\nEach run, MB/s, seeder / leecher CPU-s per GiB, seeder / leecher peak RSS MB:');
+  for (const [name, rs] of Object.entries(results)) {
+    const each = rs.map(
+      (r) =>
+        `${(size / r.seconds / 1e6).toFixed(0)} ${(r.seederCpu * perGiB).toFixed(2)}/${(r.leecherCpu * perGiB).toFixed(2)} ${(r.seederRss / 1e6).toFixed(0)}/${(r.leecherRss / 1e6).toFixed(0)}`,
+    );
+    console.log(`- ${name}: ${each.join(', ')}`);
+  }
 }
 
 await Promise.all([alice.stop(), bob.stop()]);
