@@ -33,4 +33,4 @@ export { startEjabberd, type Ejabberd, type EjabberdOptions } from './ejabberd.j
 export { startThrottleProxy, type ThrottleProxy } from './throttle-proxy.js';
 export { startCorruptingProxy, type CorruptingProxy } from './corrupting-proxy.js';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
-export { startTestEngine, type TestEngine } from './test-engine.js';
+export { downloadFrom, startTestEngine, torrentPort, type TestEngine } from './test-engine.js';

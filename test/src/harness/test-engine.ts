@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Bus, EngineRegistry } from '@bitween/messages';
+import { Bus, EngineRegistry, engine, xmpp } from '@bitween/messages';
 import { connect } from '@nats-io/transport-node';
 import type { Cleanup } from './cleanup.js';
 import { engineEnv, silentLogger } from './engine-env.js';
@@ -48,4 +48,30 @@ export async function startTestEngine(
     process,
     env,
   };
+}
+
+/** The port the engine's torrents listen on (from its 'announcing' log). */
+export function torrentPort(e: TestEngine): number {
+  const port = e.process.logs.find((l) => l.msg === 'announcing')?.port;
+  if (typeof port !== 'number') throw new Error(`${e.id} logged no 'announcing' line with its torrent port`);
+  return port;
+}
+
+/**
+ * `leecher` adds `hash` and downloads it from 127.0.0.1:`port`, as if a friend had announced
+ * that endpoint; resolves once its 'download complete' log line is there.
+ */
+export async function downloadFrom(
+  leecher: TestEngine,
+  hash: string,
+  port: number,
+  what: string,
+): Promise<void> {
+  const complete = leecher.process.waitForLog((l) => l.msg === 'download complete' && l.hash === hash, {
+    what,
+  });
+  const added = await leecher.bus.request(engine.addHash, { hash });
+  if (!added.ok) throw added.error;
+  leecher.bus.publish(xmpp.peers, { peers: [{ hash, endpoints: [{ address: '127.0.0.1', port }] }] });
+  await complete;
 }

@@ -1,13 +1,15 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { engine, xmpp } from '@bitween/messages';
+import { engine } from '@bitween/messages';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
+  downloadFrom,
   makeTempDir,
   sha256File,
   startCorruptingProxy,
   startTestEngine,
+  torrentPort,
   writeRandomFile,
   type TestEngine,
 } from '../harness/index.js';
@@ -50,19 +52,9 @@ describe('the engine and a peer that sends corrupt data', () => {
     const shared = await alice.bus.request(engine.addPath, { path: source });
     if (!shared.ok) throw shared.error;
     const hash = shared.value.torrent.hash;
-    const port = alice.process.logs.find((l) => l.msg === 'announcing')?.port;
-    expect(port, "alice's torrent port (from its 'announcing' log)").toEqual(expect.any(Number));
 
-    const proxy = await startCorruptingProxy(cleanup, { targetPort: port as number, pieces: BAD_PIECES });
-    const complete = bob.process.waitForLog((l) => l.msg === 'download complete' && l.hash === hash, {
-      what: "bob's download through the corrupting proxy",
-    });
-    const added = await bob.bus.request(engine.addHash, { hash });
-    if (!added.ok) throw added.error;
-    bob.bus.publish(xmpp.peers, {
-      peers: [{ hash, endpoints: [{ address: '127.0.0.1', port: proxy.port }] }],
-    });
-    await complete;
+    const proxy = await startCorruptingProxy(cleanup, { targetPort: torrentPort(alice), pieces: BAD_PIECES });
+    await downloadFrom(bob, hash, proxy.port, "bob's download through the corrupting proxy");
 
     expect(proxy.corrupted.map((b) => Number(b.split(':')[0])).sort((a, b) => a - b)).toEqual(BAD_PIECES);
     const failures = bob.process.logs

@@ -1,20 +1,17 @@
 import { mkdir, open, truncate, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Bus, EngineRegistry, engine, xmpp, type TorrentStatus } from '@bitween/messages';
-import { connect } from '@nats-io/transport-node';
+import { engine, xmpp, type TorrentStatus } from '@bitween/messages';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
-  engineEnv,
   makeTempDir,
   sha256File,
-  silentLogger,
-  startNats,
   startService,
+  startTestEngine,
   startThrottleProxy,
   waitFor,
   writeRandomFile,
-  type ServiceProcess,
+  type TestEngine,
 } from '../harness/index.js';
 
 const KiB = 1024;
@@ -24,14 +21,6 @@ const PIECE = 256 * KiB;
 /** An mtime with whole seconds, so a test can put it back exactly after changing a file. */
 const FIXED_MTIME = 1_700_000_000;
 
-interface Side {
-  id: string;
-  env: Record<string, string>;
-  bus: Bus;
-  registry: EngineRegistry;
-  process: ServiceProcess;
-}
-
 /**
  * Engines as real processes, each with its own NATS: state survives SIGKILL and restarts, a
  * restart resumes from the saved bitfield, hashing runs beside transfers.
@@ -39,31 +28,18 @@ interface Side {
 describe('torrent engine: durable state, fast resume, hashing off the main thread', () => {
   const cleanup = new Cleanup();
   let root: string;
-  let alice: Side;
-  let bob: Side;
+  let alice: TestEngine;
+  let bob: TestEngine;
 
-  async function startEngine(id: string): Promise<Side> {
-    const nats = await startNats(cleanup);
-    const env = engineEnv({
-      natsUrl: nats.url,
-      engineId: id,
-      downloads: join(root, id, 'downloads'),
-      state: join(root, id, 'state'),
-      extra: { BITWEEN_ALLOWED_PATHS: join(root, id), BITWEEN_PROGRESS_INTERVAL_MS: '500' },
-    });
-    const process = await startService(cleanup, { name: 'torrent-engine', label: `durable-${id}`, env });
-    const nc = await connect({ servers: nats.url });
-    cleanup.add(`nats client ${id}`, () => nc.close());
-    return {
+  const startEngine = (id: string): Promise<TestEngine> =>
+    startTestEngine(cleanup, {
+      root,
       id,
-      env,
-      bus: new Bus(nc, silentLogger),
-      registry: await EngineRegistry.open(nc, silentLogger),
-      process,
-    };
-  }
+      label: `durable-${id}`,
+      extra: { BITWEEN_PROGRESS_INTERVAL_MS: '500' },
+    });
 
-  async function stop(side: Side, how: 'SIGTERM' | 'SIGKILL'): Promise<void> {
+  async function stop(side: TestEngine, how: 'SIGTERM' | 'SIGKILL'): Promise<void> {
     if (how === 'SIGKILL') {
       process.kill(side.process.pid, 'SIGKILL');
       expect(await side.process.exited).toBe(null);
@@ -72,7 +48,7 @@ describe('torrent engine: durable state, fast resume, hashing off the main threa
     }
   }
 
-  async function start(side: Side): Promise<void> {
+  async function start(side: TestEngine): Promise<void> {
     side.process = await startService(cleanup, {
       name: 'torrent-engine',
       label: `durable-${side.id}`,
@@ -80,7 +56,7 @@ describe('torrent engine: durable state, fast resume, hashing off the main threa
     });
   }
 
-  async function torrent(side: Side, hash: string): Promise<TorrentStatus | undefined> {
+  async function torrent(side: TestEngine, hash: string): Promise<TorrentStatus | undefined> {
     const r = await side.bus.request(engine.list, {}, { params: { engineId: side.id } });
     if (!r.ok) throw r.error;
     return r.value.torrents.find((t) => t.hash === hash);

@@ -1,13 +1,15 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { engine, xmpp } from '@bitween/messages';
+import { engine } from '@bitween/messages';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
+  downloadFrom,
   makeTempDir,
   sha256File,
   startTcpProxy,
   startTestEngine,
+  torrentPort,
   writeRandomFile,
   type TestEngine,
 } from '../harness/index.js';
@@ -39,9 +41,7 @@ describe('protocol encryption between engines', () => {
     const shared = await alice.bus.request(engine.addPath, { path: source });
     if (!shared.ok) throw shared.error;
     hash = shared.value.torrent.hash;
-    const port = alice.process.logs.find((l) => l.msg === 'announcing')?.port;
-    expect(port, "alice's torrent port (from its 'announcing' log)").toEqual(expect.any(Number));
-    alicePort = port as number;
+    alicePort = torrentPort(alice);
   });
   afterAll(() => cleanup.run());
 
@@ -68,15 +68,7 @@ describe('protocol encryption between engines', () => {
       label: `encryption-${id}`,
       extra: { BITWEEN_PEER_ENCRYPTION: encryption },
     });
-    const complete = leecher.process.waitForLog((l) => l.msg === 'download complete' && l.hash === hash, {
-      what: `${id}'s download (encryption ${encryption})`,
-    });
-    const added = await leecher.bus.request(engine.addHash, { hash });
-    if (!added.ok) throw added.error;
-    leecher.bus.publish(xmpp.peers, {
-      peers: [{ hash, endpoints: [{ address: '127.0.0.1', port: proxy.port }] }],
-    });
-    await complete;
+    await downloadFrom(leecher, hash, proxy.port, `${id}'s download (encryption ${encryption})`);
     expect(await sha256File(join(root, id, 'downloads', 'data.bin'))).toBe(sum);
     return openings;
   }
