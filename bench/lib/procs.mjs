@@ -145,6 +145,22 @@ export async function startNats() {
   };
 }
 
+/**
+ * Checked when this module loads. Engines run on this process's Node (`process.execPath`). The engine is built for the Node in
+ * package.json's `engines` (from node_modules/.bin, which `npm run bench:*` puts first on PATH);
+ * a machine's own `node` may be older, and its numbers (GC above all) are not the engine's.
+ */
+function checkNodeVersion() {
+  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
+  const wanted = Number(/\d+/.exec(pkg.engines?.node ?? '')?.[0] ?? 0);
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major < wanted)
+    throw new Error(
+      `benchmarks need Node ${wanted}+ (this is ${process.version}): run them with npm run bench:<name>, or put node_modules/.bin first on PATH`,
+    );
+}
+checkNodeVersion();
+
 /** A torrent engine process (built app) with its own NATS; resolves once it logs "ready". */
 export async function startEngine({ id, nats, dir, extraEnv = {}, nodeArgs = [] }) {
   if (!existsSync(engineMain)) throw new Error(`${engineMain} is missing: run npm run build first`);
