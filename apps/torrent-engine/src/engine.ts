@@ -878,7 +878,7 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
 /** Listen on the first free port of the range (the original used 8000-8020). */
 async function listen(
   ports: EngineOptions['ports'],
-  encryption: 'preferred' | 'off',
+  encryption: NonNullable<EngineOptions['encryption']>,
   log: Logger,
 ): Promise<WebTorrent> {
   const order: number[] = [];
