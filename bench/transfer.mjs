@@ -5,11 +5,12 @@
 // libtorrent.
 //
 //   node bench/transfer.mjs [--runs N] [--size-mib 1024] [--keep] [--only ee,el,le,ll]
-//                           [--cpu-prof DIR] [--node-arg=--flag ...]
+//                           [--cpu-prof DIR] [--node-arg=--flag ...] [--engine-env=KEY=VALUE ...]
 //
 // --only runs some directions (ee engine -> engine, el engine -> libtorrent, le libtorrent ->
 // engine, ll libtorrent <-> libtorrent); --cpu-prof writes V8 CPU profiles of both engines to DIR
-// (at exit); --node-arg passes extra Node flags to the engines (e.g. --trace-gc); --logs writes
+// (at exit); --node-arg passes extra Node flags to the engines (e.g. --trace-gc); --engine-env
+// sets an environment variable of both engines (e.g. MALLOC_ARENA_MAX=2); --logs writes
 // each engine's output to DIR/<engine>.log.
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
@@ -28,6 +29,7 @@ const { values: args } = parseArgs({
     only: { type: 'string', default: 'ee,el,le,ll' },
     'cpu-prof': { type: 'string' },
     'node-arg': { type: 'string', multiple: true, default: [] },
+    'engine-env': { type: 'string', multiple: true, default: [] },
     logs: { type: 'string' },
   },
 });
@@ -58,13 +60,27 @@ const nodeArgs = (name) => [
   ...args['node-arg'],
   ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${name}.cpuprofile`] : []),
 ];
+const extraEnv = Object.fromEntries(
+  args['engine-env'].map((kv) => {
+    const at = kv.indexOf('=');
+    if (at < 1) throw new Error(`--engine-env wants KEY=VALUE, got ${kv}`);
+    return [kv.slice(0, at), kv.slice(at + 1)];
+  }),
+);
 const alice = await startEngine({
   id: 'alice',
   nats: natsA,
   dir: join(root, 'alice'),
   nodeArgs: nodeArgs('alice'),
+  extraEnv,
 });
-const bob = await startEngine({ id: 'bob', nats: natsB, dir: join(root, 'bob'), nodeArgs: nodeArgs('bob') });
+const bob = await startEngine({
+  id: 'bob',
+  nats: natsB,
+  dir: join(root, 'bob'),
+  nodeArgs: nodeArgs('bob'),
+  extraEnv,
+});
 console.error(`engines: alice (seeder) pid ${alice.pid}, bob (leecher) pid ${bob.pid}`);
 const bobDownloads = join(root, 'bob', 'downloads');
 
