@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
+import { readLaunch } from '@bitween/runtime';
 
 const root = path.resolve(import.meta.dirname, '..');
 if (existsSync(path.join(root, '.env'))) process.loadEnvFile(path.join(root, '.env'));
@@ -68,6 +69,10 @@ async function startNats() {
 
 const env = { ...process.env };
 if (!env.BITWEEN_NATS_URL) env.BITWEEN_NATS_URL = await startNats();
+// Each app as in docker-compose.yml: its launch.json's Node flags, and its environment unless
+// already set (the engine's heap and malloc settings; see docs/architecture.md).
 for (const app of ['torrent-engine', 'xmpp-gateway', 'api']) {
-  run(app, process.execPath, [path.join(root, 'apps', app, 'dist', 'main.js')], env);
+  const launch = readLaunch(path.join(root, 'apps', app));
+  const main = path.join(root, 'apps', app, 'dist', 'main.js');
+  run(app, process.execPath, [...launch.nodeArgs, main], { ...launch.env, ...env });
 }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Bus, EngineRegistry } from '@bitween/messages';
+import { readLaunch } from '@bitween/runtime';
 import { connect } from '@nats-io/transport-node';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -161,12 +162,18 @@ function checkNodeVersion() {
 }
 checkNodeVersion();
 
-/** A torrent engine process (built app) with its own NATS; resolves once it logs "ready". */
+/**
+ * A torrent engine process (built app) with its own NATS, started as production does (its
+ * launch.json; `nodeArgs` and `extraEnv` come after it, so they can override it); resolves once it
+ * logs "ready".
+ */
 export async function startEngine({ id, nats, dir, extraEnv = {}, nodeArgs = [] }) {
   if (!existsSync(engineMain)) throw new Error(`${engineMain} is missing: run npm run build first`);
+  const launch = readLaunch(join(repoRoot, 'apps/torrent-engine'));
   const env = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
+    ...launch.env,
     BITWEEN_NATS_URL: nats.url,
     BITWEEN_LOG_LEVEL: 'info',
     BITWEEN_ENGINE_ID: id,
@@ -181,7 +188,7 @@ export async function startEngine({ id, nats, dir, extraEnv = {}, nodeArgs = [] 
     ...extraEnv,
   };
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, [...nodeArgs, engineMain], {
+  const child = spawn(process.execPath, [...launch.nodeArgs, ...nodeArgs, engineMain], {
     cwd: repoRoot,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,3 +4,4 @@ export { connectNats } from './nats.js';
 export { runService, type Stop } from './service.js';
 export { packageVersion } from './version.js';
 export { coalesce } from './coalesce.js';
+export { readLaunch, type Launch } from './launch.js';

@@ -1,6 +1,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readLaunch } from '@bitween/runtime';
 import { spawnChild, type Child, type Stream } from './child.js';
 import type { Cleanup } from './cleanup.js';
 import { Feed } from './wait.js';
@@ -42,8 +43,9 @@ export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 export const logDir = join(repoRoot, 'reports', 'logs');
 
 /**
- * Starts a built app (`apps/<name>/dist/main.js`) with only PATH, HOME and `env` in its environment;
- * resolves once it logs "ready". Stopped by `cleanup` at the latest.
+ * Starts a built app (`apps/<name>/dist/main.js`) as production does (its launch.json: Node flags,
+ * environment) with only PATH, HOME, those and `env` in its environment; resolves once it logs
+ * "ready". Stopped by `cleanup` at the latest.
  */
 export async function startService(
   cleanup: Cleanup,
@@ -52,7 +54,16 @@ export async function startService(
   const script = join(repoRoot, 'apps', opts.name, 'dist', 'main.js');
   if (!existsSync(script))
     throw new Error(`${script} does not exist: build the apps first (npx nx run-many -t build)`);
-  return { name: opts.name, ...(await startScript(cleanup, { ...opts, script })) };
+  const launch = readLaunch(join(repoRoot, 'apps', opts.name));
+  return {
+    name: opts.name,
+    ...(await startScript(cleanup, {
+      ...opts,
+      script,
+      nodeArgs: launch.nodeArgs,
+      env: { ...launch.env, ...opts.env },
+    })),
+  };
 }
 
 /** Log files already opened by this process: the first start of a label truncates its file, restarts append. */
@@ -70,6 +81,8 @@ export async function startScript(
     env: Record<string, string>;
     readyTimeoutMs?: number;
     interpreter?: string;
+    /** Flags for the interpreter, before the script. */
+    nodeArgs?: string[];
   },
 ): Promise<ScriptProcess> {
   mkdirSync(logDir, { recursive: true });
@@ -90,7 +103,7 @@ export async function startScript(
   }
   let child: Child;
   try {
-    child = await spawnChild(opts.interpreter ?? process.execPath, [opts.script], {
+    child = await spawnChild(opts.interpreter ?? process.execPath, [...(opts.nodeArgs ?? []), opts.script], {
       cwd: repoRoot,
       env: { ...env, ...opts.env },
       onLine,
