@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { DialPolicy, sharesLan, type LanEvidence } from './dial-policy.js';
+
+const home: LanEvidence = {
+  interfaces: [
+    { address: '127.0.0.1', cidr: '127.0.0.1/8', internal: true },
+    { address: '192.168.1.20', cidr: '192.168.1.20/24', internal: false },
+    { address: 'fd00:1::20', cidr: 'fd00:1::20/64', internal: false },
+  ],
+  ownPublic: ['203.0.113.5'],
+  contactPublic: ['203.0.113.5'],
+};
+
+describe('sharesLan', () => {
+  it('is true for a contact behind our own router, on our subnet', () => {
+    expect(sharesLan('192.168.1.30', home)).toBe(true);
+    expect(sharesLan('fd00:1::30', home)).toBe(true);
+  });
+  it('is false without a shared public address (every home has 192.168.1.0/24)', () => {
+    expect(sharesLan('192.168.1.30', { ...home, contactPublic: ['198.51.100.9'] })).toBe(false);
+    expect(sharesLan('192.168.1.30', { ...home, ownPublic: [] })).toBe(false);
+  });
+  it('is false outside our subnets, for our own address, the network and the broadcast address', () => {
+    expect(sharesLan('192.168.2.30', home)).toBe(false);
+    expect(sharesLan('10.0.0.1', home)).toBe(false);
+    expect(sharesLan('192.168.1.20', home)).toBe(false);
+    expect(sharesLan('192.168.1.0', home)).toBe(false);
+    expect(sharesLan('192.168.1.255', home)).toBe(false);
+  });
+  it('is false for addresses that are not LAN addresses', () => {
+    expect(sharesLan('127.0.0.5', home)).toBe(false);
+    expect(sharesLan('203.0.113.5', home)).toBe(false);
+  });
+});
+
+describe('DialPolicy', () => {
+  const policy = new DialPolicy();
+  it('allows public addresses', () => {
+    expect(policy.check('198.51.100.7', 6881)).toEqual({
+      allowed: true,
+      address: '198.51.100.7',
+      class: 'public',
+    });
+    expect(policy.check('2001:db8::7', 6881)).toMatchObject({ allowed: true, class: 'public' });
+  });
+  it('refuses each class a stranger on the internet could not reach', () => {
+    for (const ip of [
+      '0.0.0.0',
+      '127.0.0.1',
+      '::1',
+      '169.254.169.254',
+      '224.0.0.251',
+      '255.255.255.255',
+      'fe80::1',
+      '::ffff:127.0.0.1',
+      '240.1.1.1',
+    ]) {
+      const verdict = policy.check(ip, 5000);
+      expect(verdict.allowed, ip).toBe(false);
+    }
+    expect(policy.check('127.0.0.1', 5000)).toEqual({
+      allowed: false,
+      reason: '127.0.0.1 is a loopback address',
+    });
+  });
+  it('refuses a LAN address unless the contact shares our LAN', () => {
+    expect(policy.check('192.168.1.30', 8000).allowed).toBe(false);
+    expect(policy.check('192.168.1.30', 8000, home)).toMatchObject({ allowed: true, class: 'lan' });
+    expect(policy.check('192.168.1.1', 80, { ...home, contactPublic: ['198.51.100.1'] }).allowed).toBe(false);
+  });
+  it('refuses bad ports and non-literals', () => {
+    expect(policy.check('198.51.100.7', 0).allowed).toBe(false);
+    expect(policy.check('198.51.100.7', 65536).allowed).toBe(false);
+    expect(policy.check('198.51.100.7', 1.5).allowed).toBe(false);
+    expect(policy.check('example.org', 80).allowed).toBe(false);
+    expect(policy.check('0x7f.1', 80).allowed).toBe(false);
+  });
+  it('lets the operator allow addresses and blocks (tests, a LAN of their own)', () => {
+    const trusting = new DialPolicy(['127.0.0.1', '10.9.0.0/16']);
+    expect(trusting.check('127.0.0.1', 5000)).toMatchObject({ allowed: true, class: 'allow-listed' });
+    expect(trusting.check('::ffff:127.0.0.1', 5000)).toMatchObject({ allowed: true });
+    expect(trusting.check('10.9.3.4', 5000)).toMatchObject({ allowed: true });
+    expect(trusting.check('127.0.0.2', 5000).allowed).toBe(false);
+    expect(() => new DialPolicy(['nope'])).toThrow(/not an address or CIDR block: nope/);
+  });
+});

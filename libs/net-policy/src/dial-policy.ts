@@ -1,0 +1,106 @@
+import { BlockList, isIPv6 } from 'node:net';
+import ipaddr from 'ipaddr.js';
+import { canonicalIp, classifyAddress, type AddressClass } from './address-class.js';
+
+/** One of this host's interfaces, as `os.networkInterfaces()` describes it. */
+export interface OwnInterface {
+  address: string;
+  /** `address/prefix`; null when the OS does not say. */
+  cidr: string | null;
+  internal: boolean;
+}
+
+/** What shows that a contact sits on our LAN (all of it known locally, nothing taken on trust). */
+export interface LanEvidence {
+  /** This host's interfaces. */
+  interfaces: readonly OwnInterface[];
+  /** Our own public addresses as the internet sees them (port mapping, STUN, configuration). */
+  ownPublic: readonly string[];
+  /** The public addresses the contact announces. */
+  contactPublic: readonly string[];
+}
+
+/**
+ * True when `ip` (a LAN address a contact announced) lies on a LAN we share with that contact: it is
+ * inside the subnet of one of our own interfaces (not its network, broadcast or our own address),
+ * and the contact announces a public address that is also ours (both behind the same router).
+ * Either alone is weak: every home uses 192.168.1.0/24, and a shared public address could be a
+ * carrier-grade NAT.
+ */
+export function sharesLan(ip: string, evidence: LanEvidence): boolean {
+  const canonical = canonicalIp(ip);
+  if (canonical === null || classifyAddress(canonical) !== 'lan') return false;
+  const own = new Set(evidence.ownPublic.map((a) => canonicalIp(a)).filter((a) => a !== null));
+  if (!evidence.contactPublic.some((a) => own.has(canonicalIp(a) ?? ''))) return false;
+  const addr = ipaddr.parse(canonical);
+  return evidence.interfaces.some((i) => {
+    if (i.internal || !i.cidr) return false;
+    const subnet = ipaddr.parseCIDR(i.cidr);
+    if (subnet[0].kind() !== addr.kind() || !addr.match(subnet)) return false;
+    if (canonicalIp(i.address) === canonical) return false;
+    if (addr.kind() === 'ipv4') {
+      const [base, bits] = subnet as [ipaddr.IPv4, number];
+      if (bits <= 30) {
+        const network = ipaddr.IPv4.networkAddressFromCIDR(`${base.toString()}/${bits}`).toString();
+        const broadcast = ipaddr.IPv4.broadcastAddressFromCIDR(`${base.toString()}/${bits}`).toString();
+        if (canonical === network || canonical === broadcast) return false;
+      }
+    }
+    return true;
+  });
+}
+
+export type DialVerdict =
+  | { allowed: true; address: string; class: AddressClass | 'allow-listed' }
+  | { allowed: false; reason: string };
+
+/**
+ * Where bitween may connect on someone else's word (a contact's announced endpoints, a URL given to
+ * the API): only where any stranger on the internet could connect too (`public`), a contact's LAN
+ * address when we share that LAN, and the operator's own allow list. Never this host, the link,
+ * multicast/broadcast or reserved space, whatever the port.
+ */
+export class DialPolicy {
+  readonly #allow = new BlockList();
+
+  /** `allow`: addresses or CIDR blocks the operator trusts (e.g. `127.0.0.1` for tests, a LAN). */
+  constructor(allow: readonly string[] = []) {
+    for (const entry of allow) {
+      const [address = '', bits] = entry.split('/');
+      const ip = canonicalIp(address);
+      if (ip === null) throw new Error(`not an address or CIDR block: ${entry}`);
+      const family = isIPv6(ip) ? 'ipv6' : 'ipv4';
+      if (bits === undefined) this.#allow.addAddress(ip, family);
+      else this.#allow.addSubnet(ip, Number(bits), family);
+    }
+  }
+
+  /** Whether `address` (an IP literal) is on the operator's allow list. */
+  allowListed(address: string): boolean {
+    const ip = canonicalIp(address);
+    return ip !== null && this.#allow.check(ip, isIPv6(ip) ? 'ipv6' : 'ipv4');
+  }
+
+  /**
+   * May we dial `address:port`? `lan`: the evidence that the contact shares our LAN (without it a
+   * LAN address is refused). A port outside 1–65535 is refused.
+   */
+  check(address: string, port: number, lan?: LanEvidence): DialVerdict {
+    const ip = canonicalIp(address);
+    if (ip === null) return { allowed: false, reason: `not an IP address: ${JSON.stringify(address)}` };
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      return { allowed: false, reason: `port ${port} is not a port` };
+    }
+    if (this.allowListed(ip)) return { allowed: true, address: ip, class: 'allow-listed' };
+    const cls = classifyAddress(ip);
+    if (cls === 'public') return { allowed: true, address: ip, class: cls };
+    if (cls === 'lan') {
+      if (lan && sharesLan(ip, lan)) return { allowed: true, address: ip, class: cls };
+      return {
+        allowed: false,
+        reason: `${ip} is a LAN address of a network we do not share with the contact`,
+      };
+    }
+    return { allowed: false, reason: `${ip} is a ${cls} address` };
+  }
+}

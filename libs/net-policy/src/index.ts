@@ -1,0 +1,8 @@
+export { canonicalIp, classifyAddress, type AddressClass } from './address-class.js';
+export {
+  DialPolicy,
+  sharesLan,
+  type DialVerdict,
+  type LanEvidence,
+  type OwnInterface,
+} from './dial-policy.js';
