@@ -13,6 +13,12 @@ await runService({
   start: async (log) => {
     const config = loadApiConfig();
     const apiKey = await loadOrCreateApiKey(config.BITWEEN_DATA_DIR, config.BITWEEN_API_TOKEN);
+    if (apiKey.replaced) {
+      log.warn(
+        { file: apiKey.path, revoked: `${apiKey.path}.revoked`, reason: apiKey.replaced },
+        'the API key found at start-up was not safe to use: replaced it with a new one (clients need the new key)',
+      );
+    }
     if (apiKey.source === 'generated') {
       // Shown once, on the start that created it; afterwards read it from the file (or `bitween api-key`).
       log.info({ apiKey: apiKey.key, file: apiKey.path }, 'generated the API key (shown only this once)');

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,10 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe('loadOrCreateApiKey', () => {
+  // Stands for the key that sat in data/api-key (commit 7cfceef), which is not repeated here.
+  const published = 'a-key-that-everyone-knows-0123456789';
+  const isPublic = (key: string) => (key === published ? 'it is a published key (test)' : null);
+
   it('generates a key on first start (mode 0600) and reads the same one afterwards', async () => {
     const data = join(dir, 'a', 'data');
     const first = await loadOrCreateApiKey(data);
@@ -33,6 +37,51 @@ describe('loadOrCreateApiKey', () => {
     const data = join(dir, 'override');
     expect(await loadOrCreateApiKey(data, 'x'.repeat(16))).toEqual({ key: 'x'.repeat(16), source: 'env' });
     await expect(stat(join(data, 'api-key'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('replaces the key that was published in the repository, keeping the old file aside', async () => {
+    const data = join(dir, 'published');
+    await mkdir(data, { recursive: true });
+    await writeFile(join(data, 'api-key'), `${published}\n`, { mode: 0o600 });
+    const loaded = await loadOrCreateApiKey(data, undefined, isPublic);
+    expect(loaded.source).toBe('generated');
+    expect(loaded.replaced).toMatch(/published key \(test\)/);
+    expect(loaded.key).not.toBe(published);
+    expect((await readFile(join(data, 'api-key'), 'utf8')).trim()).toBe(loaded.key);
+    expect((await readFile(join(data, 'api-key.revoked'), 'utf8')).trim()).toBe(published);
+    expect((await stat(join(data, 'api-key.revoked'))).mode & 0o777).toBe(0o600);
+    // The next start trusts the new key.
+    expect(await loadOrCreateApiKey(data, undefined, isPublic)).toEqual({
+      key: loaded.key,
+      source: 'file',
+      path: loaded.path,
+    });
+  });
+
+  it('replaces a key file that other users can read', async () => {
+    const data = join(dir, 'readable');
+    const first = await loadOrCreateApiKey(data);
+    await chmod(join(data, 'api-key'), 0o644);
+    const second = await loadOrCreateApiKey(data);
+    expect(second.replaced).toMatch(/could be read by other users of this host \(mode 644\)/);
+    expect(second.key).not.toBe(first.key);
+    expect((await stat(join(data, 'api-key'))).mode & 0o777).toBe(0o600);
+  });
+
+  it('agrees on one new key when two instances replace a public one at once', async () => {
+    const data = join(dir, 'published-race');
+    const first = await loadOrCreateApiKey(data);
+    await chmod(join(data, 'api-key'), 0o640);
+    const [a, b] = await Promise.all([loadOrCreateApiKey(data), loadOrCreateApiKey(data)]);
+    expect(a.key).toBe(b.key);
+    expect(a.key).not.toBe(first.key);
+    expect((await readFile(join(data, 'api-key'), 'utf8')).trim()).toBe(a.key);
+  });
+
+  it('refuses a published key as BITWEEN_API_TOKEN', async () => {
+    await expect(loadOrCreateApiKey(join(dir, 'env-published'), published, isPublic)).rejects.toThrow(
+      /^BITWEEN_API_TOKEN: refused, it is a published key/,
+    );
   });
 
   it('refuses a key file holding a short key', async () => {
