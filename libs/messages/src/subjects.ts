@@ -68,4 +68,14 @@ export const buckets = {
   settings: 'bitween_settings',
   /** key: info-hash → TorrentClaim (which engine runs it); see placement.ts. */
   torrentOwners: 'bitween_torrent_owners',
+  /** Transmission's numeric torrent ids (the api's `/transmission/rpc`): `seq`, `h.<hash>`, `i.<id>`. */
+  transmissionIds: 'bitween_transmission_ids',
 } as const;
+
+/** JetStream streams other than KV buckets. */
+export const streams = {
+  /** Records every event (`subjects.events.all`); the api reads it for `GET /v1/events`. */
+  events: 'BITWEEN_EVENTS',
+} as const;
+
+// Who may publish and subscribe to each of these (NATS users and permissions): libs/nats-auth.

@@ -1,4 +1,4 @@
-import { subjects, type NatsConnection } from '@bitween/messages';
+import { streams, subjects, type NatsConnection } from '@bitween/messages';
 import type { Logger } from '@bitween/runtime';
 import {
   DeliverPolicy,
@@ -15,7 +15,7 @@ import {
 } from '@nats-io/jetstream';
 
 /** The JetStream stream that records every bitween event (`bitween.v1.evt.>`). */
-export const EVENTS_STREAM = 'BITWEEN_EVENTS';
+export const EVENTS_STREAM = streams.events;
 
 const EVT_PREFIX = `${subjects.events.all.slice(0, -1)}`; // 'bitween.v1.evt.'
 

@@ -1,8 +1,8 @@
 import { Kvm, type KV } from '@nats-io/kv';
-import type { NatsConnection } from '@bitween/messages';
+import { buckets, type NatsConnection } from '@bitween/messages';
 
 /** The JetStream KV bucket that maps info-hashes to Transmission's numeric torrent ids. */
-export const TRANSMISSION_IDS_BUCKET = 'bitween_transmission_ids';
+export const TRANSMISSION_IDS_BUCKET = buckets.transmissionIds;
 
 const SEQ = 'seq';
 const hashKey = (hash: string) => `h.${hash}`;
