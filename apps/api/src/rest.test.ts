@@ -95,16 +95,30 @@ describe('auth', () => {
     expect((await get('/openapi.json', { key: null })).statusCode).toBe(200);
   });
 
-  it('refuses an address that failed too often with 429, even with the right key', async () => {
+  it('answers wrong keys from an address that failed too often with 429; the right key still passes', async () => {
     const from = { remoteAddress: '192.0.2.77' };
     for (let i = 0; i < 5; i++) {
       expect((await get('/v1/status', { key: 'guess-guess-guess-' + i, ...from })).statusCode).toBe(401);
     }
-    const blocked = await get('/v1/status', from);
-    expectProblem(blocked, 429);
-    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+    for (let i = 0; i < 20; i++) {
+      const blocked = await get('/v1/status', { key: 'more-guesses-' + i, ...from });
+      expectProblem(blocked, 429);
+      expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+    }
+    // The owner (the same address: every local client is 127.0.0.1) is never locked out.
+    expect((await get('/v1/status', from)).statusCode).toBe(200);
+    const bearer = await get('/v1/status', {
+      ...from,
+      key: null,
+      headers: { authorization: `Bearer ${KEY}` },
+    });
+    expect(bearer.statusCode).toBe(200);
+    // A request without a key is still told what is missing.
+    expect(expectProblem(await get('/v1/status', { key: null, ...from }), 401).detail).toMatch(/missing/);
     // Other addresses are not affected.
-    expect((await get('/v1/status', { remoteAddress: '192.0.2.78' })).statusCode).toBe(200);
+    expect(
+      (await get('/v1/status', { key: 'wrong-key-wrong-key', remoteAddress: '192.0.2.78' })).statusCode,
+    ).toBe(401);
   });
 
   it('does not count requests without credentials (clients that negotiate auth send those first)', async () => {
@@ -155,6 +169,125 @@ describe('CORS', () => {
       expect(other.headers['access-control-allow-origin']).toBeUndefined();
     } finally {
       await cors.close();
+    }
+  });
+});
+
+describe('requests a web page on another origin could make the browser send', () => {
+  const basic = (password: string) => `Basic ${Buffer.from(`me:${password}`).toString('base64')}`;
+  const pause = `/v1/torrents/${HELD}/pause`;
+  const state = () => peers.torrents.get(HELD)!.state;
+
+  it('refuses Basic auth with the right key outside the Transmission endpoint, without checking or counting it', async () => {
+    const before = state();
+    const from = { remoteAddress: '192.0.2.90' };
+    for (let i = 0; i < 8; i++) {
+      const res = await req('POST', pause, { key: null, headers: { authorization: basic(KEY) }, ...from });
+      expect(expectProblem(res, 401).detail).toMatch(/Basic auth is accepted only on \/transmission\/rpc/);
+      // No browser login prompt: the challenge is Bearer.
+      expect(res.headers['www-authenticate']).toBe('Bearer realm="bitween"');
+    }
+    expect(state()).toBe(before);
+    expectProblem(await get('/v1/torrents', { key: null, headers: { authorization: basic(KEY) } }), 401);
+    const rpc = await req('POST', '/api', {
+      key: null,
+      headers: { authorization: basic(KEY), 'content-type': 'application/json' },
+      payload: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'bt.del_torrent', params: { hash: HELD } }),
+    });
+    expect(rpc.statusCode).toBe(401);
+    expect(rpc.json()).toMatchObject({ error: { code: -32000 } });
+    expect(peers.torrents.has(HELD)).toBe(true);
+    // Not counted as guesses: the address is not over its limit.
+    expect((await req('POST', pause, { key: 'wrong-key-wrong-key', ...from })).statusCode).toBe(401);
+  });
+
+  it('refuses form body types on state-changing routes even with the key (415), and changes nothing', async () => {
+    const before = state();
+    for (const type of [
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+    ]) {
+      const res = await req('POST', pause, { headers: { 'content-type': type }, payload: 'a=b' });
+      expect(expectProblem(res, 415).code).toBe('unsupported_media_type');
+    }
+    expectProblem(
+      await req('DELETE', `/v1/torrents/${HELD}`, {
+        headers: { 'content-type': 'text/plain' },
+        payload: 'x',
+      }),
+      415,
+    );
+    expectProblem(
+      await req('PATCH', '/v1/settings', {
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: 'uploadLimit=1',
+      }),
+      415,
+    );
+    const rpc = await req('POST', '/api', {
+      headers: { 'content-type': 'text/plain' },
+      payload: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'bt.del_torrent', params: { hash: HELD } }),
+    });
+    expect(rpc.statusCode).toBe(415);
+    expect(state()).toBe(before);
+    expect(peers.torrents.has(HELD)).toBe(true);
+  });
+
+  it('refuses them without the key first (401, nothing about the body type)', async () => {
+    const res = await req('POST', pause, {
+      key: null,
+      headers: { 'content-type': 'text/plain' },
+      payload: 'x',
+    });
+    expectProblem(res, 401);
+  });
+
+  it('takes body-less and JSON requests with the key in a header (what the web UI and CLI send)', async () => {
+    expect((await req('POST', pause)).statusCode).toBe(200);
+    expect((await req('POST', `/v1/torrents/${HELD}/resume`, { headers: {} })).statusCode).toBe(200);
+    const json = await req('POST', `/v1/torrents/${HELD}/pause`, {
+      key: null,
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      payload: '{}',
+    });
+    expect(json.statusCode).toBe(200);
+    await req('POST', `/v1/torrents/${HELD}/resume`);
+  });
+
+  it('CORS, even open to any origin, grants neither credentials nor the Transmission session header', async () => {
+    const open = await buildApp({ ...deps, config: { ...deps.config, BITWEEN_API_CORS_ORIGINS: ['*'] } });
+    try {
+      const pre = await open.inject({
+        method: 'OPTIONS',
+        url: '/transmission/rpc',
+        headers: {
+          origin: 'https://evil.example',
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'x-transmission-session-id',
+        },
+      });
+      expect(pre.headers['access-control-allow-credentials']).toBeUndefined();
+      expect(String(pre.headers['access-control-allow-headers'] ?? '')).not.toMatch(
+        /x-transmission-session-id/i,
+      );
+      // A simple (form) POST with remembered Basic credentials gets the handshake, never an answer.
+      const simple = await open.inject({
+        method: 'POST',
+        url: '/transmission/rpc',
+        headers: {
+          origin: 'https://evil.example',
+          authorization: basic(KEY),
+          'content-type': 'text/plain',
+        },
+        payload: JSON.stringify({ method: 'torrent-remove', arguments: { ids: [HELD] } }),
+      });
+      expect(simple.statusCode).toBe(409);
+      expect(simple.headers['access-control-expose-headers']).toBeUndefined();
+      expect(simple.body).not.toContain(String(simple.headers['x-transmission-session-id']));
+      expect(peers.torrents.has(HELD)).toBe(true);
+    } finally {
+      await open.close();
     }
   });
 });
@@ -242,8 +375,8 @@ describe('/v1/torrents', () => {
     expect(expectProblem(big, 413).detail).toMatch(/at most/);
     expectProblem(await req('POST', '/v1/torrents/upload', { headers, payload: '--XyZ\r\ngarbage' }), 400);
     expectProblem(await req('POST', '/v1/torrents/upload', { headers, payload: '--XyZ--\r\n' }), 400);
-    // Other routes do not take multipart bodies.
-    expectProblem(await req('POST', '/v1/torrents', { headers, payload: form(Buffer.from('x')) }), 400);
+    // Other routes do not take multipart bodies (a form could send them).
+    expectProblem(await req('POST', '/v1/torrents', { headers, payload: form(Buffer.from('x')) }), 415);
   });
 
   it('refuses a body that is none of path/hash/magnet/metainfo', async () => {
@@ -266,7 +399,7 @@ describe('/v1/torrents', () => {
     );
     expectProblem(
       await req('POST', '/v1/torrents', { payload: 'x', headers: { 'content-type': 'text/plain' } }),
-      400,
+      415,
     );
     const xml = await req('POST', '/v1/torrents', {
       payload: '<x/>',

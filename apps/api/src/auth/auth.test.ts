@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKeyVerifier, loadOrCreateApiKey } from './api-key.js';
-import { basicPasswordOf, credentialOf } from './credentials.js';
+import { basicPasswordOf, credentialOf, presentedCredential } from './credentials.js';
 import { FailureLimiter } from './failure-limiter.js';
 
 let dir: string;
@@ -111,6 +111,13 @@ describe('credentialOf', () => {
     expect(credentialOf({ authorization: basic('admin:k4:with:colons') })).toBe('k4:with:colons');
     expect(credentialOf({ 'x-api-key': 'k5', authorization: 'Bearer other' })).toBe('k5');
   });
+  it('says which scheme the key came in (Basic is for the Transmission endpoint only)', () => {
+    expect(presentedCredential({ 'x-api-key': 'k1' })).toEqual({ key: 'k1', scheme: 'x-api-key' });
+    expect(presentedCredential({ authorization: 'Bearer k2' })).toEqual({ key: 'k2', scheme: 'bearer' });
+    expect(presentedCredential({ authorization: basic('u:k3') })).toEqual({ key: 'k3', scheme: 'basic' });
+    expect(presentedCredential({})).toBeNull();
+  });
+
   it('is null for anything else', () => {
     expect(credentialOf({})).toBeNull();
     expect(credentialOf({ 'x-api-key': '' })).toBeNull();
@@ -123,19 +130,20 @@ describe('credentialOf', () => {
 });
 
 describe('FailureLimiter', () => {
-  it('blocks an address after max failures until its window ends', () => {
+  it('puts an address over its limit after max failures until its window ends, still counting', () => {
     let now = 0;
     const limiter = new FailureLimiter({ max: 3, windowMs: 10_000, now: () => now });
-    expect(limiter.fail('a')).toBeNull();
-    expect(limiter.fail('a')).toBeNull();
+    expect(limiter.fail('a')).toEqual({ failures: 1, blockedFor: null });
+    expect(limiter.fail('a')).toEqual({ failures: 2, blockedFor: null });
     expect(limiter.blockedFor('a')).toBeNull();
-    expect(limiter.fail('a')).toBe(10);
+    expect(limiter.fail('a')).toEqual({ failures: 3, blockedFor: 10 });
     expect(limiter.blockedFor('a')).toBe(10);
     expect(limiter.blockedFor('b')).toBeNull();
     now = 9_500;
-    expect(limiter.blockedFor('a')).toBe(1);
+    expect(limiter.fail('a')).toEqual({ failures: 4, blockedFor: 1 });
     now = 10_000;
     expect(limiter.blockedFor('a')).toBeNull();
+    expect(limiter.fail('a')).toEqual({ failures: 1, blockedFor: null });
   });
 
   it('tracks a bounded number of addresses', () => {

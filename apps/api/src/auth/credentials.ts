@@ -1,17 +1,34 @@
 import type { IncomingHttpHeaders } from 'node:http';
 
+/** How a request presented the API key. */
+export type Scheme = 'x-api-key' | 'bearer' | 'basic';
+
+export interface Credential {
+  key: string;
+  scheme: Scheme;
+}
+
 /**
  * The API key a request carries, from (first match wins) `X-API-Key: <key>`,
  * `Authorization: Bearer <key>` or `Authorization: Basic base64(<any user>:<key>)` (the
- * password: what Transmission frontends send). Null when none of them is present or well formed.
+ * password: what Transmission frontends send), with the scheme it came in. Null when none of
+ * them is present or well formed. Which schemes a route accepts is the auth hook's decision.
  */
-export function credentialOf(headers: IncomingHttpHeaders): string | null {
+export function presentedCredential(headers: IncomingHttpHeaders): Credential | null {
   const header = headers['x-api-key'];
   const apiKey = Array.isArray(header) ? header[0] : header;
-  if (apiKey !== undefined && apiKey.trim() !== '') return apiKey.trim();
+  if (apiKey !== undefined && apiKey.trim() !== '') return { key: apiKey.trim(), scheme: 'x-api-key' };
   const authorization = headers.authorization;
   if (!authorization) return null;
-  return bearerOf(authorization) ?? basicPasswordOf(authorization);
+  const bearer = bearerOf(authorization);
+  if (bearer !== null) return { key: bearer, scheme: 'bearer' };
+  const basic = basicPasswordOf(authorization);
+  return basic === null ? null : { key: basic, scheme: 'basic' };
+}
+
+/** The key alone (any scheme); null when the request carries none. */
+export function credentialOf(headers: IncomingHttpHeaders): string | null {
+  return presentedCredential(headers)?.key ?? null;
 }
 
 export function bearerOf(header: string): string | null {

@@ -1,10 +1,16 @@
 /**
- * Counts failed authentications per client address in fixed windows. Once an address has
- * failed `max` times in a window, every request from it is refused (429) until the window
- * ends, even one with the right key: otherwise a guesser would still learn when it hit.
+ * Counts failed authentications (wrong keys) per client address in fixed windows. Once an
+ * address has failed `max` times in a window, its wrong keys are answered 429 (with Retry-After)
+ * instead of 401 until the window ends, and they go on being counted (for the log).
+ *
+ * The limiter never refuses a valid key: the auth hook verifies the key first and lets a valid
+ * one through whatever the limiter says. Otherwise anyone who can reach the api from the owner's
+ * address (every local process shares 127.0.0.1) could lock the owner out with ten wrong keys.
+ * The keys are what resists guessing (a generated key has 256 bits, BITWEEN_API_TOKEN at least 16
+ * characters); see the api's README.
  *
  * Hand-written rather than @fastify/rate-limit: that one counts every request of a route and
- * cannot look before it counts, which is what "refuse while blocked, count only failures" needs.
+ * cannot look before it counts, which is what "count only failures" needs.
  */
 export interface FailureLimiterOptions {
   /** Failures allowed per window. */
@@ -18,6 +24,14 @@ export interface FailureLimiterOptions {
 interface Window {
   failures: number;
   resetAt: number;
+}
+
+/** One failure as recorded. */
+export interface Failure {
+  /** Failures of this address in the current window, this one included. */
+  failures: number;
+  /** Seconds until the window ends when the address is over its limit, else null. */
+  blockedFor: number | null;
 }
 
 export class FailureLimiter {
@@ -34,15 +48,20 @@ export class FailureLimiter {
     this.#now = opts.now ?? Date.now;
   }
 
-  /** Seconds until `address` may try again, or null when it is not blocked. */
+  /** Failures allowed per window. */
+  get max(): number {
+    return this.#max;
+  }
+
+  /** Seconds until `address` is no longer over its limit, or null when it is not. */
   blockedFor(address: string): number | null {
     const w = this.#current(address);
     if (!w || w.failures < this.#max) return null;
     return Math.max(1, Math.ceil((w.resetAt - this.#now()) / 1000));
   }
 
-  /** Record one failure; returns the seconds blocked when this failure reached the limit. */
-  fail(address: string): number | null {
+  /** Record one failure of `address`. */
+  fail(address: string): Failure {
     let w = this.#current(address);
     if (!w) {
       if (this.#windows.size >= this.#maxTracked) {
@@ -53,7 +72,7 @@ export class FailureLimiter {
       this.#windows.set(address, w);
     }
     w.failures++;
-    return this.blockedFor(address);
+    return { failures: w.failures, blockedFor: this.blockedFor(address) };
   }
 
   #current(address: string): Window | undefined {

@@ -114,6 +114,9 @@ export const torrentRoutes =
     app.post(
       '/torrents/upload',
       {
+        // multipart/form-data is what a form could send: accepted here only because the key must
+        // come in a header (X-API-Key or Bearer), which no form can set (see auth/cross-origin.ts).
+        config: { multipart: true },
         schema: {
           tags,
           summary:

@@ -40,9 +40,11 @@ function lazy<T>(open: () => Promise<T>): () => Promise<T> {
  * Transmission RPC at `POST /transmission/rpc` (and `/transmission/rpc/`, which
  * `transmission-remote` uses), for existing Transmission frontends. Encapsulated: its own body
  * parser and the `X-Transmission-Session-Id` handshake (409 until the client echoes the id: the
- * CSRF guard every Transmission client implements). Authentication is the app-wide API-key hook
- * (frontends send Basic auth with the key as the password; a 401 here asks for Basic); it runs
- * before the handshake, as in Transmission.
+ * CSRF guard every Transmission client implements, enforced on every POST whatever the method,
+ * and a 409 carries no data). Authentication is the app-wide API-key hook: frontends send Basic
+ * auth with the key as the password, which only this endpoint accepts (browsers resend remembered
+ * Basic credentials on their own, so the handshake is what keeps a foreign page out); a 401 here
+ * asks for Basic. It runs before the handshake, as in Transmission.
  *
  * The session id is random per api process: after an api restart (or when a load balancer
  * switches instances) a client gets one 409 and carries on with the new id.
@@ -100,12 +102,14 @@ const transmission: FastifyPluginCallback<TransmissionOptions> = (app, opts, don
 
   const guard = async (request: FastifyRequest, reply: FastifyReply) => {
     if (request.headers[SESSION_HEADER] !== sessionId) {
-      // Clients read only the header; the body says what to do for people.
+      // Clients read only the header; the body says what to do for people, without the id
+      // itself (a body is easier to get at than a header a CORS response does not expose) and
+      // without any data: nothing ran.
       return refuse(
         reply.header('X-Transmission-Session-Id', sessionId),
         409,
         'conflict',
-        `missing or stale X-Transmission-Session-Id: send this response's header (${sessionId}) with the request`,
+        "missing or stale X-Transmission-Session-Id: send this response's X-Transmission-Session-Id header with the request",
       );
     }
   };
@@ -150,8 +154,9 @@ const transmission: FastifyPluginCallback<TransmissionOptions> = (app, opts, don
     }
   };
 
-  // The app-wide API-key hook authenticates first (401 asking for Basic), then the handshake.
-  const config = { authChallenge: 'Basic' as const };
+  // The app-wide API-key hook authenticates first (the only route that takes Basic; a 401 asks
+  // for it), then the handshake.
+  const config = { transmission: true };
   const routeOptions = {
     config,
     onRequest: guard,

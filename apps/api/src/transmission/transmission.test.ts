@@ -273,6 +273,33 @@ describe('handshake and auth', () => {
     expect(second.json()).toMatchObject({ result: 'success', tag: 7, arguments: { 'session-id': id } });
   });
 
+  it('runs nothing without the session id: a 409 carries no data (the CSRF guard of remembered Basic credentials)', async () => {
+    const before = calls.length;
+    for (const [method, args] of [
+      ['torrent-remove', { ids: [H1], 'delete-local-data': true }],
+      ['torrent-stop', { ids: [H1] }],
+      ['torrent-add', { filename: `magnet:?xt=urn:btih:${'e'.repeat(40)}` }],
+      ['session-set', { 'speed-limit-down': 1, 'speed-limit-down-enabled': true }],
+      ['torrent-get', { fields: ['name'] }],
+    ] as const) {
+      for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/json']) {
+        const res = await app.inject({
+          method: 'POST',
+          url: '/transmission/rpc',
+          headers: { authorization: basic(TOKEN), 'content-type': type },
+          payload: JSON.stringify({ method, arguments: args }),
+        });
+        expect(res.statusCode).toBe(409);
+        const body = res.json<TrAnswer & { code: string }>();
+        expect(body).toMatchObject({ code: 'conflict', arguments: {} });
+        expect(res.body).not.toContain(String(res.headers['x-transmission-session-id']));
+        expect(res.body).not.toContain('holiday');
+      }
+    }
+    expect(calls.length).toBe(before);
+    expect(held.has(H1)).toBe(true);
+  });
+
   it('gives a clear result for unknown methods, bad arguments and bad JSON', async () => {
     expect(await tr(app, 'torrent-frobnicate', {}, 3)).toEqual({
       result: 'method name not recognized',
