@@ -16,6 +16,7 @@ import { executeDeletion, planDeletion } from './controls/delete-data.js';
 import { GlobalLimits, TorrentLimits } from './controls/limits.js';
 import { planQueue } from './controls/queue.js';
 import { applyFileChanges, rangesComplete, wantedPieceRanges, wantedTotals } from './controls/selection.js';
+import { resolveShareRoots } from './confined-open.js';
 import { FileStore } from './file-store.js';
 import { shortLivedBuffers } from './gc-tuning.js';
 import { createTorrentFile } from './hashing/create-torrent-file.js';
@@ -131,6 +132,8 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
   #settings: EngineSettings = DEFAULT_ENGINE_SETTINGS;
   readonly #globalLimits = new GlobalLimits();
   #stopped = false;
+  /** Real paths of the share roots, resolved once at start: files open only below them. */
+  #realRoots: readonly string[] = [];
 
   private constructor(
     private readonly client: WebTorrent,
@@ -146,6 +149,7 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
   }
 
   static async start(opts: EngineOptions): Promise<TorrentEngine> {
+    const realRoots = await resolveShareRoots(opts.shareRoots);
     const client = await listen(opts.ports, opts.encryption ?? 'preferred', opts.log);
     try {
       opts.prepare?.(client);
@@ -154,6 +158,7 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
       throw err;
     }
     const engine = new TorrentEngine(client, opts);
+    engine.#realRoots = realRoots;
     if (opts.settings) engine.applySettings(opts.settings);
     await opts.store.init();
     await engine.#restore();
@@ -207,6 +212,8 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
         createdBy: 'bitween',
         pieceLength: pieceLengthFor,
         signal: this.#hashing.signal,
+        roots: this.#realRoots,
+        log: this.opts.log,
       }));
     } catch (err) {
       throw new BusError('failed', `could not read ${abs}: ${(err as Error).message}`);
@@ -643,6 +650,8 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     const torrent = this.client.add(torrentFile ?? `magnet:?xt=urn:btih:${record.hash}`, {
       path: record.savePath,
       store: FileStore,
+      // Files open below the share roots only, never through a symbolic link (confined-open.ts).
+      storeOpts: { roots: this.#realRoots },
       // FileStore has its own read cache, of reused buffers (webtorrent's would keep every piece
       // it read until the garbage collector gets to it).
       storeCacheSlots: 0,

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -19,7 +19,7 @@ const bytes = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i)
 describe('FileStore', () => {
   let dir: string;
   beforeEach(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'file-store-'));
+    dir = await realpath(await mkdtemp(path.join(tmpdir(), 'file-store-')));
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
@@ -31,7 +31,7 @@ describe('FileStore', () => {
       { path: 'sub/b<>|*.bin', length: 6 },
       { path: 'c', length: 3 },
     ];
-    const store = new FileStore(8, { path: dir, files, length: 14 });
+    const store = new FileStore(8, { path: dir, roots: [dir], files, length: 14 });
     const all = bytes(14, 3);
     await put(store, 1, all.subarray(8));
     await put(store, 0, all.subarray(0, 8));
@@ -52,12 +52,16 @@ describe('FileStore', () => {
     const data = bytes(10, 9);
     await writeFile(path.join(dir, 'shared.bin'), data);
     const before = await stat(path.join(dir, 'shared.bin'));
-    const store = new FileStore(4, { path: dir, files: [{ path: 'shared.bin', length: 10 }] });
+    const store = new FileStore(4, { path: dir, roots: [dir], files: [{ path: 'shared.bin', length: 10 }] });
     expect(new Uint8Array(await get(store, 2))).toEqual(data.subarray(8));
     expect((await stat(path.join(dir, 'shared.bin'))).mtimeMs).toBe(before.mtimeMs);
     await close(store);
 
-    const missing = new FileStore(4, { path: dir, files: [{ path: 'not-yet.bin', length: 10 }] });
+    const missing = new FileStore(4, {
+      path: dir,
+      roots: [dir],
+      files: [{ path: 'not-yet.bin', length: 10 }],
+    });
     await expect(get(missing, 0)).rejects.toThrow(/ENOENT/);
     await writeFile(path.join(dir, 'not-yet.bin'), data.subarray(0, 6));
     await expect(get(missing, 1)).rejects.toThrow(/ends before byte/);
@@ -65,7 +69,7 @@ describe('FileStore', () => {
   });
 
   it('serves blocks from a read cache of reused buffers: copies, dropped when a piece is written', async () => {
-    const store = new FileStore(8, { path: dir, files: [{ path: 'p.bin', length: 40 }] });
+    const store = new FileStore(8, { path: dir, roots: [dir], files: [{ path: 'p.bin', length: 40 }] });
     const data = bytes(40, 1);
     for (let i = 0; i < 5; i++) await put(store, i, data.subarray(i * 8, i * 8 + 8));
     // Read blocks of every piece, more pieces than the cache holds, twice over.
@@ -83,7 +87,7 @@ describe('FileStore', () => {
   });
 
   it('refuses wrong chunk lengths and use after close; destroy deletes the files', async () => {
-    const store = new FileStore(4, { path: dir, files: [{ path: 'x/y.bin', length: 6 }] });
+    const store = new FileStore(4, { path: dir, roots: [dir], files: [{ path: 'x/y.bin', length: 6 }] });
     await expect(put(store, 0, bytes(3, 0))).rejects.toThrow(/must be 4 bytes/);
     await expect(put(store, 1, bytes(4, 0))).rejects.toThrow(/must be 2 bytes/);
     await expect(get(store, 0, { offset: 2, length: 4 })).rejects.toThrow(/Invalid offset/);
@@ -97,7 +101,11 @@ describe('FileStore', () => {
     // 16 pieces of 1 MiB written, and the store closed in the same tick: had close() closed the
     // descriptors at once, the writes would fail (EBADF) or land in a file opened meanwhile.
     const size = 1024 * 1024;
-    const store = new FileStore(size, { path: dir, files: [{ path: 'big.bin', length: 16 * size }] });
+    const store = new FileStore(size, {
+      path: dir,
+      roots: [dir],
+      files: [{ path: 'big.bin', length: 16 * size }],
+    });
     const order: string[] = [];
     const writes = Array.from({ length: 16 }, (_, i) =>
       put(store, i, bytes(size, i)).then(() => order.push(`put ${i}`)),

@@ -1,5 +1,6 @@
-import { close, constants, mkdir, open, read, rm, write } from 'node:fs';
+import { close, read, write } from 'node:fs';
 import path from 'node:path';
+import { isRefusal, openConfined, unlinkConfined } from './confined-open.js';
 
 /** What webtorrent passes to a custom `store` (abstract-chunk-store), as far as we use it. */
 export interface StoreOptions {
@@ -7,6 +8,13 @@ export interface StoreOptions {
   path?: string;
   files?: { path: string; length: number; offset?: number }[];
   length?: number;
+  /**
+   * The real paths of the share roots (resolveShareRoots; passed by the engine as `storeOpts`).
+   * Every file is opened below one of them without following symbolic links (confined-open.ts).
+   */
+  roots?: readonly string[];
+  /** The torrent (webtorrent passes it): a refused open fails it, see FileStore. */
+  torrent?: { destroyed?: boolean; _destroy?: (err: Error) => void };
 }
 
 /** Memory for whole pieces read to serve their blocks (at least two pieces). */
@@ -26,7 +34,8 @@ interface Target {
  * One file of the torrent with its descriptors, opened on first use and kept open until the
  * store closes. Reads use a read-only descriptor until something is written (a shared folder
  * may be read-only, e.g. mounted `:ro`); the first write creates the file's folders and the
- * file and opens it read-write.
+ * file and opens it read-write. Both open below the share roots without following links
+ * (openConfined): the check is made by the open that gives the descriptor read or written.
  */
 class StoreFile {
   #readFd: Promise<number> | null = null;
@@ -36,25 +45,30 @@ class StoreFile {
   constructor(
     readonly path: string,
     readonly length: number,
+    private readonly roots: readonly string[],
+    private readonly onRefused: (err: Error) => void,
   ) {}
 
   forRead(): Promise<number> {
     if (this.#closed) return Promise.reject(new Error('Storage is closed'));
-    return (this.#writeFd ?? (this.#readFd ??= openFd(this.path, constants.O_RDONLY))).catch((err) => {
+    return (this.#writeFd ?? (this.#readFd ??= openConfined(this.roots, this.path))).catch((err) => {
       this.#readFd = null; // e.g. not there yet: try again next time
-      throw err;
+      throw this.#refused(err);
     });
   }
 
   forWrite(): Promise<number> {
     if (this.#closed) return Promise.reject(new Error('Storage is closed'));
-    this.#writeFd ??= new Promise<void>((resolve, reject) =>
-      mkdir(path.dirname(this.path), { recursive: true }, (err) => (err ? reject(err) : resolve())),
-    ).then(() => openFd(this.path, constants.O_RDWR | constants.O_CREAT));
+    this.#writeFd ??= openConfined(this.roots, this.path, { write: true });
     return this.#writeFd.catch((err) => {
       this.#writeFd = null;
-      throw err;
+      throw this.#refused(err);
     });
+  }
+
+  #refused(err: unknown): unknown {
+    if (isRefusal(err)) this.onRefused(err);
+    return err;
   }
 
   /** Close every descriptor; no read or write starts afterwards. */
@@ -85,6 +99,12 @@ class StoreFile {
  *   smaller allocations also mean fewer full garbage collections, which V8 starts for every
  *   ~64 MB of new buffer memory.
  * - Descriptors stay open until the torrent closes; shared files are opened read-only.
+ * - Nothing outside the share roots is read or written: every file is opened below its root one
+ *   component at a time without following symbolic links, and the descriptor is checked
+ *   (confined-open.ts). A refused open (a file or folder swapped for a link after it was shared,
+ *   a link in the download folder) fails the read or write and the whole torrent, as webtorrent
+ *   does for a failed write: it then shows the reason as its error (the engine logs it), and no
+ *   peer gets a byte from it (a refused request is rejected).
  */
 export class FileStore {
   readonly chunkLength: number;
@@ -101,15 +121,23 @@ export class FileStore {
   /** Buffers of evicted pieces, for the next reads. */
   readonly #spare: Buffer[] = [];
   #closed = false;
+  readonly #roots: readonly string[];
 
   constructor(chunkLength: number, opts: StoreOptions) {
     this.chunkLength = Number(chunkLength);
     if (!(this.chunkLength > 0)) throw new Error('First argument must be a chunk length');
     const root = opts.path;
     if (root === undefined || !opts.files) throw new Error('FileStore needs the save path and the files');
+    const roots = opts.roots;
+    if (!roots) throw new Error('FileStore needs the share roots (storeOpts.roots)');
+    this.#roots = roots;
+    const torrent = opts.torrent;
+    const onRefused = (err: Error): void => {
+      if (torrent?._destroy && !torrent.destroyed) queueMicrotask(() => torrent._destroy?.(err));
+    };
     let offset = 0;
     this.files = opts.files.map((f) => {
-      const file = new StoreFile(path.resolve(root, f.path), f.length);
+      const file = new StoreFile(path.resolve(root, f.path), f.length, roots, onRefused);
       f.offset ??= offset;
       offset = f.offset + f.length;
       return file;
@@ -251,25 +279,15 @@ export class FileStore {
   /** Close and delete the torrent's files (webtorrent's `destroyStore`). */
   destroy(cb: Callback = noop): void {
     const files = this.files;
+    // Never through a link: a file reached through one is left alone.
     const removeAll = () =>
       all(
-        files.map(
-          (f) =>
-            new Promise<void>((resolve, reject) =>
-              rm(f.path, { force: true }, (e) => (e ? reject(e) : resolve())),
-            ),
-        ),
+        files.map((f) => unlinkConfined(this.#roots, f.path)),
         cb,
       );
     if (this.#closed) removeAll();
     else this.close(() => removeAll());
   }
-}
-
-function openFd(file: string, flags: number): Promise<number> {
-  return new Promise((resolve, reject) =>
-    open(file, flags, 0o666, (err, fd) => (err ? reject(err) : resolve(fd))),
-  );
 }
 
 function writeAll(fd: number, buf: Uint8Array, position: number): Promise<void> {

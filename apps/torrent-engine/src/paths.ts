@@ -1,11 +1,8 @@
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
+import { isInside } from './confined-open.js';
 
-/** True when `child` is `root` or below it (both absolute and normalised). */
-export function isInside(root: string, child: string): boolean {
-  const rel = path.relative(root, child);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
+export { isInside };
 
 /**
  * Resolve a path for sharing or saving and check it against the share roots (after following

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -20,7 +20,7 @@ async function referenceHash(input: string, pieceLength: number): Promise<string
 describe('createTorrentFile', () => {
   let dir: string;
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'hashing-'));
+    dir = await realpath(await mkdtemp(path.join(tmpdir(), 'hashing-')));
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -32,7 +32,11 @@ describe('createTorrentFile', () => {
   it('gives a single file the same info-hash as create-torrent', async () => {
     await write('single/movie.mkv', 3 * 256 * KiB + 12_345); // last piece partial
     const input = path.join(dir, 'single/movie.mkv');
-    const ours = await createTorrentFile(input, { pieceLength: () => 256 * KiB, createdBy: 'bitween' });
+    const ours = await createTorrentFile(input, {
+      pieceLength: () => 256 * KiB,
+      createdBy: 'bitween',
+      roots: [dir],
+    });
     expect(ours.infoHash).toBe(await referenceHash(input, 256 * KiB));
     const parsed = await parseTorrent(ours.torrentFile);
     expect(parsed).toMatchObject({
@@ -56,7 +60,11 @@ describe('createTorrentFile', () => {
     await write('album/.git/config', 10);
     await symlink(path.join(dir, 'album'), path.join(dir, 'album/disc 2/loop'));
     const input = path.join(dir, 'album');
-    const ours = await createTorrentFile(input, { pieceLength: () => 256 * KiB, chunkBytes: 1 });
+    const ours = await createTorrentFile(input, {
+      pieceLength: () => 256 * KiB,
+      chunkBytes: 1,
+      roots: [dir],
+    });
     expect(ours.infoHash).toBe(await referenceHashWithoutLoop(input));
     expect(ours.layout.files.map((f) => f.path.join('/'))).toEqual([
       'B.flac',
@@ -87,7 +95,7 @@ describe('createTorrentFile', () => {
     const input = path.join(dir, 'multi');
     const expected = await referenceHash(input, 256 * KiB);
     for (const opts of [{ threads: 3 }, { threads: 2, chunkBytes: 512 * KiB }, { chunkBytes: 64 * MiB }]) {
-      const ours = await createTorrentFile(input, { pieceLength: () => 256 * KiB, ...opts });
+      const ours = await createTorrentFile(input, { pieceLength: () => 256 * KiB, roots: [dir], ...opts });
       expect(ours.infoHash, JSON.stringify(opts)).toBe(expected);
     }
   });
@@ -96,6 +104,7 @@ describe('createTorrentFile', () => {
     await write('progress.bin', 2 * MiB + 3);
     const seen: number[] = [];
     await createTorrentFile(path.join(dir, 'progress.bin'), {
+      roots: [dir],
       pieceLength: () => 256 * KiB,
       chunkBytes: 512 * KiB,
       onProgress: (hashed, total) => {
@@ -111,26 +120,27 @@ describe('createTorrentFile', () => {
   it('refuses empty input with a clear error', async () => {
     await mkdir(path.join(dir, 'nothing/.only-hidden'), { recursive: true });
     await expect(
-      createTorrentFile(path.join(dir, 'nothing'), { pieceLength: () => 256 * KiB }),
+      createTorrentFile(path.join(dir, 'nothing'), { pieceLength: () => 256 * KiB, roots: [dir] }),
     ).rejects.toThrow(/no files to share/);
     await write('zero.bin', 0);
     await expect(
-      createTorrentFile(path.join(dir, 'zero.bin'), { pieceLength: () => 256 * KiB }),
+      createTorrentFile(path.join(dir, 'zero.bin'), { pieceLength: () => 256 * KiB, roots: [dir] }),
     ).rejects.toThrow(/is empty/);
   });
 
   it('fails when a file changed between listing and hashing', async () => {
     await write('changed.bin', 100 * KiB);
     const file = path.join(dir, 'changed.bin');
-    await expect(hashPieces([{ path: file, length: 200 * KiB }], 256 * KiB)).rejects.toThrow(
-      /changed while hashing/,
-    );
+    await expect(
+      hashPieces([{ path: file, length: 200 * KiB }], 256 * KiB, { roots: [dir] }),
+    ).rejects.toThrow(/changed while hashing/);
   });
 
   it('stops the workers when aborted', async () => {
     await write('abort.bin', 4 * MiB);
     const controller = new AbortController();
     const hashing = hashPieces([{ path: path.join(dir, 'abort.bin'), length: 4 * MiB }], 256 * KiB, {
+      roots: [dir],
       chunkBytes: 256 * KiB,
       signal: controller.signal,
       onProgress: () => controller.abort(new Error('stopped by the test')),

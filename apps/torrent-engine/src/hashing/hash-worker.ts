@@ -1,10 +1,17 @@
 // Worker thread: SHA-1 of a contiguous range of pieces over the concatenation of a torrent's files.
-// Self-contained (node: imports only, erasable TypeScript) so Node runs it as .ts in unit tests and
-// as .js from dist.
+// Self-contained (node: imports and the self-contained confined-open module only, erasable
+// TypeScript) so Node runs it as .ts in unit tests and as .js from dist.
 import { hash } from 'node:crypto';
-import { open, type FileHandle } from 'node:fs/promises';
+import { close, fstat, read } from 'node:fs';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import type * as ConfinedOpen from '../confined-open.js';
 import type { HashJob, WorkerMessage } from './protocol.js';
+
+// Imported by URL: Node runs this file as .ts in unit tests, where a static `.js` import fails.
+const { openConfined } = (await import(
+  new URL(import.meta.url.endsWith('.ts') ? '../confined-open.ts' : '../confined-open.js', import.meta.url)
+    .href
+)) as typeof ConfinedOpen;
 
 function requirePort(): MessagePort {
   if (!parentPort) throw new Error('hash-worker must run in a worker thread');
@@ -13,27 +20,30 @@ function requirePort(): MessagePort {
 const port = requirePort();
 const job = workerData as HashJob;
 
-/** Open handles of the files being read, closed as soon as the reader has passed them. */
-const handles = new Map<number, FileHandle>();
+/** Open descriptors of the files being read, closed as soon as the reader has passed them. */
+const handles = new Map<number, number>();
 
-async function handle(index: number): Promise<FileHandle> {
-  let fh = handles.get(index);
-  if (!fh) {
+/** The file's descriptor: opened below the share roots without following links (or refused). */
+async function handle(index: number): Promise<number> {
+  let fd = handles.get(index);
+  if (fd === undefined) {
     const file = job.files[index]!;
-    fh = await open(file.path, 'r');
-    handles.set(index, fh);
-    const { size } = await fh.stat();
+    fd = await openConfined(job.roots, file.path);
+    handles.set(index, fd);
+    const { size } = await new Promise<{ size: number }>((resolve, reject) =>
+      fstat(fd!, (err, s) => (err ? reject(err) : resolve(s))),
+    );
     if (size !== file.length)
       throw new Error(`${file.path} changed while hashing (size ${size}, expected ${file.length})`);
   }
-  return fh;
+  return fd;
 }
 
 async function closeBefore(index: number): Promise<void> {
-  for (const [i, fh] of handles) {
+  for (const [i, fd] of handles) {
     if (i < index) {
       handles.delete(i);
-      await fh.close();
+      await new Promise<void>((resolve) => close(fd, () => resolve()));
     }
   }
 }
@@ -53,9 +63,11 @@ async function readAt(buf: Buffer, length: number, offset: number): Promise<void
     const file = job.files[cursor];
     if (!file) throw new Error('read past the end of the files');
     await closeBefore(cursor);
-    const fh = await handle(cursor);
+    const fd = await handle(cursor);
     const want = Math.min(length - done, file.offset + file.length - at);
-    const { bytesRead } = await fh.read(buf, done, want, at - file.offset);
+    const bytesRead = await new Promise<number>((resolve, reject) =>
+      read(fd, buf, done, want, at - file.offset, (err, n) => (err ? reject(err) : resolve(n))),
+    );
     if (bytesRead === 0)
       throw new Error(`${file.path} changed while hashing (shorter than ${file.length} bytes)`);
     done += bytesRead;

@@ -4,6 +4,11 @@ import type { HashFile, HashJob, WorkerMessage } from './protocol.js';
 
 export interface HashOptions {
   /**
+   * The real paths of the share roots (resolveShareRoots): every file is opened below one of
+   * them without following symbolic links (confined-open.ts), or hashing fails.
+   */
+  roots: readonly string[];
+  /**
    * Worker threads sharing the pieces (each also keeps a read in flight); default 2 (1 on a
    * single core). Measured here on 2 cores for 1 GiB: 1 thread ≈ 1.1–1.6 GB/s, 2 ≈ 1.7–2.0 GB/s.
    */
@@ -30,7 +35,7 @@ const workerUrl = new URL(
 export async function hashPieces(
   files: readonly { path: string; length: number }[],
   pieceLength: number,
-  opts: HashOptions = {},
+  opts: HashOptions,
 ): Promise<Uint8Array> {
   if (!Number.isInteger(pieceLength) || pieceLength <= 0)
     throw new Error('piece length must be a positive integer');
@@ -55,6 +60,7 @@ export async function hashPieces(
     const to = Math.min(end * pieceLength, totalLength);
     jobs.push({
       files: laidOut.filter((f) => f.length > 0 && f.offset < to && f.offset + f.length > from),
+      roots: opts.roots,
       pieceLength,
       totalLength,
       firstPiece: first,

@@ -8,6 +8,8 @@ export interface HashFile {
 /** What a hash worker gets: pieces [firstPiece, endPiece) of the files' concatenation. */
 export interface HashJob {
   files: HashFile[];
+  /** Real paths of the share roots: files are opened below them only, never through a link. */
+  roots: readonly string[];
   pieceLength: number;
   totalLength: number;
   firstPiece: number;

@@ -20,6 +20,12 @@ declare module 'webtorrent' {
     secure?: number;
     /** false: no client-wide throttles; sockets connect to wires directly (patched, see patches/). */
     throttling?: boolean;
+    /**
+     * Consulted before every outgoing connection is created, whatever gave the address (patched,
+     * see patches/): false refuses `addr` ("ip:port", "[ipv6]:port"). `source`: what gave it
+     * (`addPeer`'s second argument, or webtorrent's own: tracker, dht, lsd, ut_pex, manual).
+     */
+    dialFilter?: (addr: string, torrent: Torrent, source: string | undefined) => boolean;
   }
 
   export interface AddOptions {
@@ -35,6 +41,8 @@ declare module 'webtorrent' {
     store?: new (chunkLength: number, opts: never) => unknown;
     /** Pieces the store's read cache holds (default 20; 0 = no cache). */
     storeCacheSlots?: number;
+    /** Passed on to the store's constructor with webtorrent's own options. */
+    storeOpts?: Record<string, unknown>;
     /** Start with no piece selected (the engine selects the wanted files itself). */
     deselect?: boolean;
     /** Start paused: no connections are made or accepted. */
@@ -103,7 +111,8 @@ declare module 'webtorrent' {
     readonly _peers: Map<string, Peer>;
     /** Outgoing connection attempts not yet made (internal). */
     _queue: Peer[];
-    addPeer(peer: string): boolean;
+    /** `source`: a label for where the address came from (handed to the dial filter). */
+    addPeer(peer: string, source?: string): boolean;
     removePeer(peer: string | Peer): void;
     select(from: number, to: number, priority?: number): void;
     deselect(from: number, to: number): void;
