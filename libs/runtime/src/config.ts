@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { readNatsSeedFile, type NatsCredentials } from './nats-credentials.js';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -54,5 +55,23 @@ export const env = {
       .pipe(z.array(item)),
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   natsUrl: () => z.string().min(1).default('nats://127.0.0.1:4222'),
+  /**
+   * BITWEEN_NATS_NKEY_SEED_FILE: the path of the service's NKEY seed file, read and checked
+   * here (missing, unreadable, readable by other users or not a user seed: a ConfigError naming
+   * the variable). Unset: undefined, and `connectNats` connects without credentials.
+   */
+  natsSeedFile: () =>
+    z
+      .string()
+      .optional()
+      .transform((file, ctx): NatsCredentials | undefined => {
+        if (file === undefined) return undefined;
+        try {
+          return readNatsSeedFile(file);
+        } catch (err) {
+          ctx.issues.push({ code: 'custom', message: (err as Error).message, input: file });
+          return z.NEVER;
+        }
+      }),
   positiveMs: (dflt: number) => z.coerce.number().int().positive().default(dflt),
 };

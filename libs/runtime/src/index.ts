@@ -1,6 +1,7 @@
 export { ConfigError, loadConfig, env } from './config.js';
 export { createLogger, type Logger } from './logger.js';
-export { connectNats } from './nats.js';
+export { connectNats, natsAuthOptions, NATS_SEED_FILE_VAR } from './nats.js';
+export { natsInboxPrefix, readNatsSeedFile, type NatsCredentials } from './nats-credentials.js';
 export { runService, type Stop } from './service.js';
 export { packageVersion } from './version.js';
 export { coalesce } from './coalesce.js';
