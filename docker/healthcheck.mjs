@@ -1,7 +1,9 @@
 // The image's HEALTHCHECK: finds the bitween service this container runs (the `node
 // apps/<service>/dist/main.js` process) and checks it cheaply, without a NATS client:
 // - api: GET /health answers (200 ok or unconfigured, 503 while XMPP is offline) and says
-//   NATS is connected;
+//   NATS is connected (the api's real connection state, confirmed by a PING round-trip; not
+//   /health/ready, which also needs an engine and the gateway: those containers have their own
+//   healthchecks, and the api serves without them);
 // - torrent-engine, xmpp-gateway: the process holds an established TCP connection to the NATS
 //   port (BITWEEN_NATS_URL); the engine also listens (its BitTorrent port).
 // Exit 0 healthy, 1 unhealthy, with one line saying why.

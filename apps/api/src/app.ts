@@ -20,6 +20,7 @@ import type { EventLog } from './events/event-log.js';
 import { notFoundHandler, problemErrorHandler } from './rest/errors.js';
 import type { Settings } from './rest/daemon.js';
 import { restApi } from './rest/plugin.js';
+import { NatsConnectionState } from './health/nats-state.js';
 import health from './routes/health.js';
 import rpcRoutes from './routes/rpc.js';
 import type { Registry } from './rpc/method.js';
@@ -95,6 +96,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     timeoutMs: config.BITWEEN_DEFAULT_TIMEOUT_MS,
     maxAgeMs: config.BITWEEN_API_CACHE_MS,
   };
+  const nats = new NatsConnectionState(bus.nc);
   const views = { torrents: new TorrentsView({ ...viewDeps, registry }), shares: new SharesView(viewDeps) };
   app.addHook('onClose', () => {
     views.torrents.stop();
@@ -108,8 +110,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         title: 'bitween API',
         version,
         description:
-          'Friend-to-friend file sharing daemon. Every request but GET /health needs the API key ' +
-          '(X-API-Key or Authorization: Bearer). Errors are application/problem+json (RFC 9457).',
+          'Friend-to-friend file sharing daemon. Every request but GET /health, /health/live and ' +
+          '/health/ready needs the API key (X-API-Key or Authorization: Bearer; Basic only on ' +
+          '/transmission/rpc). POST/PUT/PATCH/DELETE bodies must not be text/plain or ' +
+          'form-encoded (415). Errors are application/problem+json (RFC 9457).',
       },
       components: {
         securitySchemes: {
@@ -149,13 +153,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       settings: deps.settings,
       events: deps.events,
       version,
-      natsClosed: () => bus.nc.isClosed(),
+      natsState: () => nats.state,
     }),
     { prefix: '/v1' },
   );
 
   const rpc = new RpcHandler(allMethods({ bus, registry, log, config, version, views }), log);
-  await app.register(health, { bus, registry, timeoutMs: config.BITWEEN_DEFAULT_TIMEOUT_MS });
+  await app.register(health, { bus, registry, nats, timeoutMs: config.BITWEEN_DEFAULT_TIMEOUT_MS });
   await app.register(rpcRoutes, { rpc });
   // Authenticated by the app-wide API-key hook (Basic with the key as password, as Transmission
   // frontends send it); the 409 session handshake is the plugin's own.

@@ -67,6 +67,8 @@ describe('OpenAPI', () => {
         '/v1/torrents/{hash}/pause',
         '/v1/torrents/{hash}/resume',
         '/health',
+        '/health/live',
+        '/health/ready',
         '/api',
       ]),
     );

@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import { HttpProblem, problemOfBusError, problemResponses } from '../problem.js';
 import type { EventLog } from '../events/event-log.js';
+import type { NatsState } from '../health/nats-state.js';
 import type { FriendService } from '../services/friends.js';
 import type { TorrentService } from '../services/torrents.js';
 import { EngineSettingsSchema, SettingsPatch, StatusSchema } from './schemas.js';
@@ -20,7 +21,7 @@ export interface DaemonDeps {
   friends: FriendService;
   events: EventLog;
   version: string;
-  natsClosed: () => boolean;
+  natsState: () => NatsState;
 }
 
 async function kv<T>(what: string, run: () => Promise<T>): Promise<T> {
@@ -34,7 +35,7 @@ async function kv<T>(what: string, run: () => Promise<T>): Promise<T> {
 
 /** `/v1/settings` (engine settings in the KV bucket) and `/v1/status` (the whole daemon). */
 export const daemonRoutes =
-  ({ settings, torrents, friends, events, version, natsClosed }: DaemonDeps): FastifyPluginAsync =>
+  ({ settings, torrents, friends, events, version, natsState }: DaemonDeps): FastifyPluginAsync =>
   // eslint-disable-next-line @typescript-eslint/require-await
   async (base) => {
     const app = base.withTypeProvider<ZodTypeProvider>();
@@ -85,7 +86,7 @@ export const daemonRoutes =
         return {
           version,
           node: process.version,
-          nats: natsClosed() ? 'closed' : 'connected',
+          nats: natsState(),
           xmpp: xmpp.ok ? xmpp.value : { error: xmpp.error.message },
           engines: engines.ok
             ? engines.list.map(({ state }) => ({

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { NatsState } from '../health/nats-state.js';
 import type { EventLog } from '../events/event-log.js';
 import type { AccountService } from '../services/account.js';
 import type { FriendService } from '../services/friends.js';
@@ -18,7 +19,7 @@ export interface RestDeps {
   settings: Settings;
   events: EventLog;
   version: string;
-  natsClosed: () => boolean;
+  natsState: () => NatsState;
 }
 
 /** Everything under `/v1` (register with that prefix): problem+json errors, zod schemas. */

@@ -211,7 +211,7 @@ export const EngineSummary = z.object({
 export const StatusSchema = z.object({
   version: z.string().describe("bitween's version"),
   node: z.string(),
-  nats: z.enum(['connected', 'closed']),
+  nats: z.enum(['connected', 'disconnected', 'closed']),
   xmpp: z.union([
     z.object({
       online: z.boolean(),

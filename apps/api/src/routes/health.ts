@@ -1,17 +1,22 @@
-import { xmpp } from '@bitween/messages';
+import { xmpp, type Bus } from '@bitween/messages';
 import type { FastifyPluginCallback } from 'fastify';
+import { z } from 'zod';
+import type { NatsConnectionState, NatsState } from '../health/nats-state.js';
 import type { Registry } from '../rpc/method.js';
-import type { Bus } from '@bitween/messages';
 
 export interface HealthOptions {
   bus: Bus;
   registry: Registry;
+  nats: NatsConnectionState;
   timeoutMs: number;
 }
 
+/** A PING to NATS answered within this is "connected" (a health probe must answer quickly). */
+export const NATS_PROBE_MS = 2000;
+
 export interface HealthReport {
   status: 'ok' | 'degraded' | 'unconfigured';
-  nats: 'connected' | 'closed';
+  nats: NatsState;
   xmpp: { online: boolean; jid: string; configured?: false } | { error: string };
   engines:
     | {
@@ -23,14 +28,94 @@ export interface HealthReport {
     | { error: string };
 }
 
+const Live = z.object({ status: z.literal('live') });
+const Ready = z.object({
+  status: z.enum(['ready', 'not-ready']),
+  nats: z.object({
+    state: z.enum(['connected', 'disconnected', 'closed']),
+    rttMs: z.number().optional(),
+  }),
+  gateway: z.enum(['reachable', 'unreachable', 'unknown']),
+  engines: z.number().int().describe('live engines (0 while unknown)'),
+  reasons: z.array(z.string()).describe('why not ready (empty when ready)'),
+});
+type Ready = z.infer<typeof Ready>;
+
 /**
- * `GET /health` (no token needed): asks the gateway for its status and reads the live engines
- * from the registry, both over NATS. 200 `ok` when the gateway answers and is logged in to XMPP
- * and at least one engine is live, else 503 `degraded` with what is missing. A first run without
- * an XMPP account is 200 `unconfigured` (when the rest is up): the daemon works and waits for the
- * user (web UI onboarding), so a container healthcheck must not restart it.
+ * Health without the key, three views of it:
+ * - `GET /health/live`: 200 while the process serves HTTP (a liveness probe: restart when it fails).
+ * - `GET /health/ready`: 200 when NATS really answers (status events and a PING round-trip) and the
+ *   gateway and at least one engine are reachable over it; else 503 with the reasons. XMPP being
+ *   offline does not make the api unready: it serves, and says so in /health and /v1/status.
+ * - `GET /health`: the original report, kept as it was (200 ok, 200 unconfigured on a first run
+ *   without an XMPP account, 503 degraded), with `nats` now the real state of the connection:
+ *   `connected` only after a PING round-trip, else `disconnected` or `closed` (and 503).
  */
-const health: FastifyPluginCallback<HealthOptions> = (app, { bus, registry, timeoutMs }, done) => {
+const health: FastifyPluginCallback<HealthOptions> = (app, { bus, registry, nats, timeoutMs }, done) => {
+  const probeMs = Math.min(timeoutMs, NATS_PROBE_MS);
+
+  /** The gateway's status and the live engines, asked only when NATS is up (else they would wait). */
+  const peers = () =>
+    Promise.all([
+      bus.request(xmpp.status, {}, { timeoutMs }),
+      registry.live().then(
+        (list) => ({ ok: true as const, list }),
+        (err: unknown) => ({ ok: false as const, error: (err as Error).message }),
+      ),
+    ]);
+
+  app.get(
+    '/health/live',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['daemon'],
+        summary: 'Liveness without the key: 200 while the api process serves HTTP',
+        security: [],
+        response: { 200: Live },
+      },
+    },
+    () => ({ status: 'live' as const }),
+  );
+
+  app.get(
+    '/health/ready',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['daemon'],
+        summary:
+          'Readiness without the key: 200 when NATS answers and the gateway and an engine are reachable, else 503 with the reasons',
+        security: [],
+        response: { 200: Ready, 503: Ready },
+      },
+    },
+    async (_request, reply) => {
+      const probe = await nats.probe(probeMs);
+      const report: Ready = {
+        status: 'ready',
+        nats: { state: probe.state, ...(probe.rttMs === undefined ? {} : { rttMs: probe.rttMs }) },
+        gateway: 'unknown',
+        engines: 0,
+        reasons: [],
+      };
+      if (probe.state !== 'connected') {
+        report.reasons.push(probe.reason ?? `NATS ${probe.state}`);
+      } else {
+        const [status, engines] = await peers();
+        report.gateway = status.ok ? 'reachable' : 'unreachable';
+        if (!status.ok) report.reasons.push(`the XMPP gateway does not answer: ${status.error.message}`);
+        if (!engines.ok) report.reasons.push(`the engine registry cannot be read: ${engines.error}`);
+        else {
+          report.engines = engines.list.length;
+          if (engines.list.length === 0) report.reasons.push('no torrent engine is live');
+        }
+      }
+      if (report.reasons.length > 0) report.status = 'not-ready';
+      return reply.code(report.status === 'ready' ? 200 : 503).send(report);
+    },
+  );
+
   app.get(
     '/health',
     {
@@ -38,21 +123,26 @@ const health: FastifyPluginCallback<HealthOptions> = (app, { bus, registry, time
       schema: {
         tags: ['daemon'],
         summary:
-          'Liveness without the key: 200 ok, 200 unconfigured (no XMPP account yet), or 503 degraded (XMPP offline, no engine)',
+          'The combined report without the key: 200 ok, 200 unconfigured (no XMPP account yet), or 503 degraded (NATS down, XMPP offline, no engine)',
         security: [],
       },
     },
     async (_request, reply) => {
-      const [status, engines] = await Promise.all([
-        bus.request(xmpp.status, {}, { timeoutMs }),
-        registry.live().then(
-          (list) => ({ ok: true as const, list }),
-          (err: unknown) => ({ ok: false as const, error: (err as Error).message }),
-        ),
-      ]);
+      const probe = await nats.probe(probeMs);
+      if (probe.state !== 'connected') {
+        const error = probe.reason ?? `NATS ${probe.state}`;
+        const report: HealthReport = {
+          status: 'degraded',
+          nats: probe.state,
+          xmpp: { error },
+          engines: { error },
+        };
+        return reply.code(503).send(report);
+      }
+      const [status, engines] = await peers();
       const report: HealthReport = {
         status: 'ok',
-        nats: bus.nc.isClosed() ? 'closed' : 'connected',
+        nats: 'connected',
         xmpp: !status.ok
           ? { error: status.error.message }
           : status.value.configured === false

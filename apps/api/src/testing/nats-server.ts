@@ -7,13 +7,18 @@ import { createInterface } from 'node:readline';
 /** For the api's own tests: a real nats-server with JetStream (the harness in test/ is not a dependency here). */
 export interface NatsServer {
   url: string;
+  port: number;
   stop(): Promise<void>;
 }
 
-/** Start nats-server with JetStream on a free port; resolves once it is ready for clients. */
-export async function startNatsServer(): Promise<NatsServer> {
+/**
+ * Start nats-server with JetStream on a free port (or `port`, to start one again where clients
+ * reconnect); resolves once it is ready for clients.
+ */
+export async function startNatsServer(opts: { port?: number } = {}): Promise<NatsServer> {
   const dir = await mkdtemp(join(tmpdir(), 'bitween-api-test-'));
-  const proc: ChildProcess = spawn('nats-server', ['-a', '127.0.0.1', '-p', '-1', '-js', '-sd', dir], {
+  const args = ['-a', '127.0.0.1', '-p', String(opts.port ?? -1), '-js', '-sd', dir];
+  const proc: ChildProcess = spawn('nats-server', args, {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
@@ -38,5 +43,5 @@ export async function startNatsServer(): Promise<NatsServer> {
     await stop();
     throw err;
   });
-  return { url, stop };
+  return { url, port: Number(new URL(url).port), stop };
 }
