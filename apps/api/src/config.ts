@@ -14,6 +14,8 @@ export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist', import.me
 
 export const ApiConfigSchema = z.object({
   BITWEEN_NATS_URL: env.natsUrl(),
+  /** This service's NKEY seed file (its NATS user); unset: no NATS authentication. */
+  BITWEEN_NATS_NKEY_SEED_FILE: env.natsSeedFile(),
   BITWEEN_LOG_LEVEL: env.logLevel(),
   /** Loopback by default: the original bound 0.0.0.0 without any authentication. */
   BITWEEN_API_HOST: z.string().min(1).default('127.0.0.1'),

@@ -31,7 +31,12 @@ await runService({
         'the api listens beyond loopback: use TLS in front of it (a reverse proxy)',
       );
     }
-    const nc = await connectNats(config.BITWEEN_NATS_URL, 'bitween-api', log);
+    const nc = await connectNats(
+      config.BITWEEN_NATS_URL,
+      'bitween-api',
+      log,
+      config.BITWEEN_NATS_NKEY_SEED_FILE,
+    );
     try {
       const bus = new Bus(nc, log);
       const registry = await EngineRegistry.open(nc, log);

@@ -29,6 +29,8 @@ const AddressOrCidr = z.string().refine((s) => {
 
 export const EngineConfig = z.object({
   BITWEEN_NATS_URL: env.natsUrl(),
+  /** This service's NKEY seed file (its NATS user); unset: no NATS authentication. */
+  BITWEEN_NATS_NKEY_SEED_FILE: env.natsSeedFile(),
   BITWEEN_LOG_LEVEL: env.logLevel(),
   /**
    * A fixed id for this instance. Unset: the instance claims the lowest free slot `engine-N`

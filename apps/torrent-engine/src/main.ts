@@ -46,6 +46,7 @@ await runService({
       config.BITWEEN_NATS_URL,
       `torrent-engine/${config.BITWEEN_ENGINE_ID ?? 'auto'}`,
       log,
+      config.BITWEEN_NATS_NKEY_SEED_FILE,
     );
     const bus = new Bus(nc, log);
     const registry = await EngineRegistry.open(nc, log);

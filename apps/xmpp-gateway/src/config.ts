@@ -13,6 +13,8 @@ const BareJid = z
 
 export const GatewayConfig = z.object({
   BITWEEN_NATS_URL: env.natsUrl(),
+  /** This service's NKEY seed file (its NATS user); unset: no NATS authentication. */
+  BITWEEN_NATS_NKEY_SEED_FILE: env.natsSeedFile(),
   BITWEEN_LOG_LEVEL: env.logLevel(),
   /**
    * The account, from the environment. Both unset: the gateway starts without an account and

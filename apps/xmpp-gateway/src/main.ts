@@ -66,7 +66,12 @@ await runService({
     }
     const jid = account?.settings.jid.toLowerCase() ?? '';
 
-    const nc = await connectNats(config.BITWEEN_NATS_URL, `xmpp-gateway/${jid || 'unconfigured'}`, log);
+    const nc = await connectNats(
+      config.BITWEEN_NATS_URL,
+      `xmpp-gateway/${jid || 'unconfigured'}`,
+      log,
+      config.BITWEEN_NATS_NKEY_SEED_FILE,
+    );
     const bus = new Bus(nc, log);
     const registry = await EngineRegistry.open(nc, log);
 
