@@ -1,6 +1,12 @@
 import type { NetworkInterfaceInfo } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { announceAddresses, detectAddresses, isGlobalIPv6 } from './addresses.js';
+import {
+  announceAddresses,
+  announcedEndpoints,
+  detectAddresses,
+  isGlobalIPv6,
+  publicFirst,
+} from './addresses.js';
 
 const iface = (address: string, family: 'IPv4' | 'IPv6', internal = false) =>
   ({
@@ -64,5 +70,30 @@ describe('announceAddresses', () => {
       '127.0.0.1',
     ]);
     expect(announceAddresses([], detect, { ipv4: true, ipv6: true })).toEqual(['10.0.0.1']);
+  });
+});
+
+describe('publicFirst and announcedEndpoints', () => {
+  it('orders public addresses before private ones (LAN candidates), keeping the order within each', () => {
+    expect(
+      publicFirst(['192.168.1.10', '2001:db8::5', '100.64.0.7', '203.0.113.5', 'fd12::1', '127.0.0.1']),
+    ).toEqual(['2001:db8::5', '203.0.113.5', '192.168.1.10', '100.64.0.7', 'fd12::1', '127.0.0.1']);
+  });
+
+  it("announces the router's mapped address and granted port first, then our own", () => {
+    expect(
+      announcedEndpoints(['192.168.1.10', '2001:db8::5'], 8001, { address: '198.51.100.7', port: 40_123 }),
+    ).toEqual([
+      { address: '198.51.100.7', port: 40_123 },
+      { address: '2001:db8::5', port: 8001 },
+      { address: '192.168.1.10', port: 8001 },
+    ]);
+    expect(announcedEndpoints(['192.168.1.10'], 8001, null)).toEqual([
+      { address: '192.168.1.10', port: 8001 },
+    ]);
+    // the mapping to the same address and port is not repeated
+    expect(announcedEndpoints(['203.0.113.5'], 8001, { address: '203.0.113.5', port: 8001 })).toEqual([
+      { address: '203.0.113.5', port: 8001 },
+    ]);
   });
 });

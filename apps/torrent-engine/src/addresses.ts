@@ -1,5 +1,7 @@
 import { isIPv4 } from 'node:net';
 import type { NetworkInterfaceInfo } from 'node:os';
+import type { Endpoint } from '@bitween/messages';
+import { classifyAddress } from '@bitween/net-policy';
 
 /**
  * The addresses a friend can reach this engine on, from the host's interfaces: every
@@ -42,4 +44,37 @@ export function announceAddresses(
 ): string[] {
   const list = configured.length > 0 ? configured : detected();
   return list.filter((a) => (isIPv4(a) ? families.ipv4 : families.ipv6));
+}
+
+const rank = (address: string): number => {
+  const c = classifyAddress(address);
+  return c === 'public' ? 0 : c === 'lan' ? 1 : 2;
+};
+
+/**
+ * Addresses in the order a friend should try them: public ones first, private ones (RFC 1918,
+ * CGNAT, ULA: reachable only inside some LAN) after them as LAN candidates, anything else
+ * (loopback in tests) last; the order within each group is kept.
+ */
+export function publicFirst(addresses: readonly string[]): string[] {
+  return addresses
+    .map((address, i) => ({ address, i, r: rank(address) }))
+    .sort((a, b) => a.r - b.r || a.i - b.i)
+    .map((e) => e.address);
+}
+
+/**
+ * The endpoints this engine announces: the router's mapped address and port first (the external
+ * port the router granted, not ours), then our own addresses with our listen port, public before
+ * private.
+ */
+export function announcedEndpoints(
+  addresses: readonly string[],
+  port: number,
+  mapped: Endpoint | null,
+): Endpoint[] {
+  const out = new Map<string, Endpoint>();
+  if (mapped) out.set(`${mapped.address}|${mapped.port}`, mapped);
+  for (const address of publicFirst(addresses)) out.set(`${address}|${port}`, { address, port });
+  return [...out.values()];
 }

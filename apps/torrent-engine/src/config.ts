@@ -82,6 +82,11 @@ export const EngineConfig = z.object({
     .pipe(z.number().min(500, 'must be at least 500 (at most 2 progress events per second)')),
   /** How often incomplete torrents without peers dial the known endpoints again. */
   BITWEEN_RECONNECT_MS: env.positiveMs(30_000),
+  /**
+   * `auto`: map the listen port on the home router (UPnP-IGD, then NAT-PMP), renew it, announce the
+   * router's address and granted port first, remove it on shutdown. `off`: never ask the router.
+   */
+  BITWEEN_PORT_MAPPING: z.enum(['auto', 'off'], { message: 'must be auto or off' }).default('auto'),
   /** Watch folder: files and folders dropped here are shared, .torrent files added. Off when unset. */
   BITWEEN_WATCH_DIR: AbsolutePath.optional(),
   /** A watch-folder entry is taken once it has not changed for this long. */

@@ -14,14 +14,16 @@ import {
 } from '@bitween/messages';
 import { connectNats, createLogger, packageVersion, runService } from '@bitween/runtime';
 import WebTorrent from 'webtorrent';
-import { announceAddresses, detectAddresses } from './addresses.js';
+import { announceAddresses, announcedEndpoints, detectAddresses } from './addresses.js';
 import { Announcer } from './announcer.js';
 import { loadEngineConfig, shareRoots } from './config.js';
 import { TorrentEngine } from './engine.js';
+import { DialGuard } from './dial-guard.js';
 import { tuneGarbageCollector } from './gc-tuning.js';
 import { followContacts, followPeers, publishLifecycle, serveCommands } from './handlers.js';
 import { isInside } from './paths.js';
 import { PeerFilter, guardIncoming } from './peer-filter.js';
+import { portMappingOff, startPortMapping } from './port-mapping/start.js';
 import { natsPlacement } from './placement/placement.js';
 import { slotPort } from './placement/ports.js';
 import { Takeover } from './placement/takeover.js';
@@ -76,6 +78,7 @@ await runService({
 
     const claims = await TorrentClaims.open(nc, { engineId, incarnation: randomUUID() }, log);
     const filter = new PeerFilter(config.BITWEEN_PEER_FILTER === 'contacts', config.BITWEEN_PEER_ALLOW);
+    const dialGuard = new DialGuard({ allow: config.BITWEEN_DIAL_ALLOW, log });
     const range = config.BITWEEN_TORRENT_PORT;
     const stateDir = path.join(config.BITWEEN_STATE_DIR, engineId);
     const store = new StateStore(stateDir, log);
@@ -92,12 +95,14 @@ await runService({
       },
       settings: await settings.engine(),
       encryption: config.BITWEEN_PEER_ENCRYPTION,
+      dialGuard,
     });
     const stopSettings = await settings.watchEngine((s) => engine.applySettings(s));
     log.info(
       {
         peerFilter: config.BITWEEN_PEER_FILTER,
         allow: config.BITWEEN_PEER_ALLOW,
+        dialAllow: config.BITWEEN_DIAL_ALLOW,
         encryption: config.BITWEEN_PEER_ENCRYPTION,
       },
       'peer connections',
@@ -112,16 +117,22 @@ await runService({
     if (addresses.length === 0)
       log.warn('no address to announce: friends cannot connect (set BITWEEN_ANNOUNCE_ADDRESSES)');
     log.info({ addresses, port: engine.port }, 'announcing');
+    // The router's address and granted port, announced first while the mapping holds.
+    const portMapping = startPortMapping(config.BITWEEN_PORT_MAPPING, { engineId, port: engine.port, log });
+    const mappingOff = portMappingOff(engine.port, Date.now());
 
     const state = (): EngineState => ({
       engineId,
       version,
-      endpoints: addresses.map((address) => ({ address, port: engine.port })),
+      endpoints: announcedEndpoints(addresses, engine.port, portMapping?.external() ?? null),
       torrents: engine.summary(),
       heartbeatMs: config.BITWEEN_HEARTBEAT_MS,
+      refusedDials: dialGuard.refused(),
+      portMapping: portMapping?.status() ?? mappingOff,
     });
     const announcer = new Announcer(lease, state, log);
     engine.on('changed', () => announcer.changed());
+    portMapping?.on('changed', () => announcer.changed());
     announcer.start(config.BITWEEN_HEARTBEAT_MS);
 
     const host = await ServiceHost.start(bus, {
@@ -183,6 +194,7 @@ await runService({
         peers.unsubscribe();
         contacts.stop();
         await host.stop();
+        await portMapping?.stop(); // the router forgets our port before we withdraw
         await announcer.stop();
         await engine.stop();
         await nc.drain();

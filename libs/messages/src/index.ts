@@ -8,6 +8,7 @@ export * from './registry.js';
 export * from './placement.js';
 export * as engine from './contracts/engine.js';
 export * as xmpp from './contracts/xmpp.js';
+export { PortMappingStatus } from './contracts/port-mapping.js';
 export {
   BrowseEntry,
   DEFAULT_ENGINE_SETTINGS,

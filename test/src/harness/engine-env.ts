@@ -22,6 +22,8 @@ export function engineEnv(opts: {
     BITWEEN_STATE_DIR: opts.state,
     ...(opts.shareRoots ? { BITWEEN_SHARE_ROOTS: opts.shareRoots.join(',') } : {}),
     BITWEEN_PEER_ALLOW: '127.0.0.1',
+    // Loopback tests never ask the machine's router for a port (the network lab turns it on).
+    BITWEEN_PORT_MAPPING: 'off',
     ...opts.extra,
   };
 }

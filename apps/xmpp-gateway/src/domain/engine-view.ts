@@ -1,8 +1,25 @@
 import { isAlive, sharesOf, type Endpoint, type RegisteredEngine } from '@bitween/messages';
+import { classifyAddress } from '@bitween/net-policy';
 import type { ResourceEntry } from '../protocol/shares-codec.js';
 import { entryName } from './entry-names.js';
 
 const key = (e: Endpoint) => `${e.address}|${e.port}`;
+
+const rank = (e: Endpoint): number => {
+  const c = classifyAddress(e.address);
+  return c === 'public' ? 0 : c === 'lan' ? 1 : 2;
+};
+
+/**
+ * Public endpoints first, private ones (RFC 1918, CGNAT, ULA) after them as LAN candidates, the
+ * rest last; the order within a group is kept (an engine announces its mapped endpoint first).
+ */
+export function publicFirst(endpoints: readonly Endpoint[]): Endpoint[] {
+  return endpoints
+    .map((e, i) => ({ e, i, r: rank(e) }))
+    .sort((a, b) => a.r - b.r || a.i - b.i)
+    .map((x) => x.e);
+}
 
 /**
  * The gateway's view of the torrent engines (from the engines KV bucket): what each live engine
@@ -30,7 +47,8 @@ export class EngineView {
 
   /**
    * One entry per live engine: its shares and its endpoints, plus `extra` endpoints (addresses
-   * discovered for the whole site, e.g. the public IPv4, with this engine's ports).
+   * discovered for the whole site, e.g. the public IPv4, with this engine's ports), public ones
+   * before private ones.
    */
   entries(now: number, xmppResource: string, extraAddresses: readonly string[] = []): ResourceEntry[] {
     return this.live(now).map((e) => {
@@ -42,7 +60,7 @@ export class EngineView {
       return {
         resource: entryName(xmppResource, e.state.engineId),
         shares: sharesOf(e.state).sort((a, b) => a.hash.localeCompare(b.hash)),
-        endpoints: [...endpoints.values()],
+        endpoints: publicFirst([...endpoints.values()]),
       };
     });
   }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { command, event } from '../contract.js';
 import type { Share } from '../schemas.js';
 import { Endpoint, EngineId, InfoHash, RateLimit, TorrentStatus, TrackerUrl } from '../schemas.js';
+import { PortMappingStatus } from './port-mapping.js';
 import { queues, subjects } from '../subjects.js';
 
 /** Share a file or folder that is on the engine's host: seeded in place, never copied. */
@@ -245,6 +246,8 @@ export const EngineState = z.object({
   ),
   /** The engine refreshes its entry at this interval; a silent engine is considered gone after 3. */
   heartbeatMs: z.number().int().positive(),
+  /** The engine's port mapping on the home router (UPnP-IGD / NAT-PMP). Absent from older engines. */
+  portMapping: PortMappingStatus.optional(),
 });
 export type EngineState = z.infer<typeof EngineState>;
 

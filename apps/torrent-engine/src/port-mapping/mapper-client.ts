@@ -1,0 +1,160 @@
+import { createSocket } from 'node:dgram';
+import { isIPv4 } from 'node:net';
+import { pmpNat, upnpNat, type Gateway } from '@achingbrain/nat-port-mapper';
+import { defaultGateway } from './default-gateway.js';
+import type { GrantedMapping, MappingProtocol } from './lease-schedule.js';
+
+/** No gateway answered (no UPnP device found, no NAT-PMP reply). */
+export class NoGatewayError extends Error {}
+
+/** Maps one TCP port on the home router; what the port-mapping driver talks to. */
+export interface MapperClient {
+  /** Map (or renew) `internalPort`, asking for the same external port. Throws NoGatewayError when nothing answers. */
+  map(internalPort: number, leaseMs: number): Promise<GrantedMapping>;
+  /** Remove the mapping (clean shutdown); idempotent. */
+  unmap(): Promise<void>;
+}
+
+export interface NatMapperOptions {
+  /** Text for the router's mapping list (e.g. `bitween engine-1`). */
+  description: string;
+  /** How long to search for a UPnP gateway (SSDP) before trying NAT-PMP. */
+  discoveryMs: number;
+  /** How long one request (SOAP call, NAT-PMP reply) may take. */
+  requestMs: number;
+  /** NAT-PMP server; default the IPv4 default gateway (/proc/net/route). */
+  pmpGateway?: () => Promise<string | null>;
+}
+
+/** The local address the kernel would use to reach `host` (the mapping's internal client). */
+async function localAddressTowards(host: string): Promise<string> {
+  const socket = createSocket(isIPv4(host) ? 'udp4' : 'udp6');
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.connect(9, host, () => resolve()); // no packet is sent: connect() only picks the route
+    });
+    return socket.address().address;
+  } finally {
+    socket.close();
+  }
+}
+
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/**
+ * UPnP-IGD (version 2: `AddAnyPortMapping`, so the router may grant another external port when ours
+ * is taken) first, then NAT-PMP at the default gateway, through @achingbrain/nat-port-mapper (the
+ * library libp2p uses). The gateway that worked is kept for renewals; when it stops answering the
+ * next attempt searches again. The library's own refresh timers are off: renewals are ours
+ * (lease-schedule.ts), so the state and the log tell the truth.
+ */
+export function natPortMapper(opts: NatMapperOptions): MapperClient {
+  let current: {
+    gateway: Gateway;
+    protocol: MappingProtocol;
+    internalPort: number;
+    externalPort: number;
+  } | null = null;
+  const lib = { autoRefresh: false, description: opts.description };
+
+  const release = async () => {
+    const c = current;
+    current = null;
+    if (!c) return;
+    const signal = () => AbortSignal.timeout(opts.requestMs);
+    // The library deletes a UPnP mapping by external port = internal port: when the router
+    // granted another port, deleting would hit someone else's mapping, so the lease runs out.
+    if (c.protocol === 'nat-pmp' || c.externalPort === c.internalPort)
+      await c.gateway.unmap(c.internalPort, { signal: signal() }).catch(() => undefined);
+    if (c.protocol === 'nat-pmp' || c.externalPort === c.internalPort)
+      await c.gateway.stop({ signal: signal() }).catch(() => undefined); // closes its sockets
+  };
+
+  const viaGateway = async (
+    gateway: Gateway,
+    protocol: MappingProtocol,
+    internalPort: number,
+    leaseMs: number,
+  ): Promise<GrantedMapping> => {
+    const internalHost = await localAddressTowards(gateway.host);
+    const m = await gateway.map(internalPort, internalHost, {
+      protocol: 'tcp',
+      externalPort: internalPort,
+      ttl: leaseMs,
+      autoRefresh: false,
+      description: opts.description,
+      signal: AbortSignal.timeout(opts.requestMs),
+    });
+    // The UPnP side of the library asks for at least an hour (IGD's lease unit is seconds).
+    const granted = protocol === 'upnp-igd' ? Math.max(leaseMs, 3_600_000) : leaseMs;
+    return {
+      protocol,
+      externalAddress: m.externalHost,
+      externalPort: m.externalPort,
+      internalPort,
+      leaseMs: granted,
+    };
+  };
+
+  const findUpnp = async (): Promise<Gateway | null> => {
+    const client = upnpNat(lib);
+    for await (const gateway of client.findGateways({ signal: AbortSignal.timeout(opts.discoveryMs) })) {
+      if (gateway.family === 'IPv4') return gateway;
+      await gateway.stop().catch(() => undefined);
+    }
+    return null;
+  };
+
+  return {
+    async map(internalPort, leaseMs) {
+      const kept = current;
+      if (kept && kept.internalPort === internalPort) {
+        try {
+          const m = await viaGateway(kept.gateway, kept.protocol, internalPort, leaseMs);
+          kept.externalPort = m.externalPort;
+          return m;
+        } catch {
+          await release(); // search again below
+        }
+      }
+      const errors: string[] = [];
+      let answered = false;
+      const upnp = await findUpnp().catch((err: unknown) => {
+        errors.push(`UPnP: ${message(err)}`);
+        return null;
+      });
+      if (upnp) {
+        answered = true;
+        try {
+          const m = await viaGateway(upnp, 'upnp-igd', internalPort, leaseMs);
+          current = { gateway: upnp, protocol: 'upnp-igd', internalPort, externalPort: m.externalPort };
+          return m;
+        } catch (err) {
+          errors.push(`UPnP-IGD at ${upnp.host}: ${message(err)}`);
+          await upnp.stop().catch(() => undefined);
+        }
+      } else errors.push(`no UPnP-IGD v2 gateway answered within ${opts.discoveryMs} ms`);
+
+      const host = await (opts.pmpGateway ?? (() => defaultGateway()))();
+      if (host) {
+        const pmp = pmpNat(host, lib);
+        try {
+          const m = await viaGateway(pmp, 'nat-pmp', internalPort, leaseMs);
+          current = { gateway: pmp, protocol: 'nat-pmp', internalPort, externalPort: m.externalPort };
+          return m;
+        } catch (err) {
+          // A timeout means NAT-PMP is not there; any other error is the gateway's answer.
+          const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+          if (!timedOut) answered = true;
+          errors.push(`NAT-PMP at ${host}: ${timedOut ? 'no answer' : message(err)}`);
+          await pmp.stop().catch(() => undefined);
+        }
+      } else errors.push('NAT-PMP: no default gateway');
+
+      const text = errors.join('; ');
+      throw answered ? new Error(text) : new NoGatewayError(text);
+    },
+    unmap: release,
+  };
+}

@@ -1,0 +1,161 @@
+import { EventEmitter } from 'node:events';
+import type { Endpoint, Logger, PortMappingStatus } from '@bitween/messages';
+import {
+  afterAttempt,
+  expire,
+  initialLeaseState,
+  type AttemptOutcome,
+  type LeaseEvent,
+  type LeaseState,
+  type ScheduleOptions,
+} from './lease-schedule.js';
+import { NoGatewayError, type MapperClient } from './mapper-client.js';
+
+export interface PortMappingOptions extends ScheduleOptions {
+  client: MapperClient;
+  internalPort: number;
+  /** The lease asked for (NAT-PMP grants it; the UPnP side asks for at least an hour). */
+  leaseMs: number;
+  log: Logger;
+  now?: () => number;
+}
+
+/** The status as it goes into the engine's registry entry (libs/messages PortMappingStatus). */
+export function toStatus(state: LeaseState, internalPort: number): PortMappingStatus {
+  return {
+    state: state.phase,
+    protocol: state.protocol,
+    external: state.mapping
+      ? { address: state.mapping.externalAddress, port: state.mapping.externalPort }
+      : null,
+    internalPort,
+    expiresAt: state.expiresAt,
+    lastError: state.lastError?.slice(0, 500) ?? null,
+    since: state.since,
+  };
+}
+
+/**
+ * Keeps the engine's listen port mapped on the home router: maps at start, renews at half the
+ * lease, retries with backoff when no gateway answers, removes the mapping on stop. Emits
+ * `changed` whenever the external endpoint or the status changes (the engine re-announces).
+ */
+export class PortMapping extends EventEmitter<{ changed: [] }> {
+  #state: LeaseState;
+  #timer: NodeJS.Timeout | null = null;
+  #attempt: Promise<void> | null = null;
+  #stopped = false;
+  readonly #now: () => number;
+
+  constructor(private readonly opts: PortMappingOptions) {
+    super();
+    this.#now = opts.now ?? Date.now;
+    this.#state = initialLeaseState(this.#now());
+  }
+
+  start(): void {
+    this.#schedule(0);
+  }
+
+  status(): PortMappingStatus {
+    return toStatus(this.#state, this.opts.internalPort);
+  }
+
+  /** Where friends can reach us through the router, while a mapping is held. */
+  external(): Endpoint | null {
+    const m = this.#state.mapping;
+    return m ? { address: m.externalAddress, port: m.externalPort } : null;
+  }
+
+  /** Stops renewing and removes the mapping from the router (waits for an attempt under way). */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    await this.#attempt;
+    const held = this.#state.mapping;
+    await this.opts.client.unmap();
+    if (held)
+      this.opts.log.info(
+        { protocol: held.protocol, external: `${held.externalAddress}:${held.externalPort}` },
+        'port mapping removed',
+      );
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#stopped) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.#attempt = this.#run().finally(() => (this.#attempt = null));
+    }, delayMs);
+    this.#timer.unref();
+  }
+
+  async #run(): Promise<void> {
+    // A lease that ended while we waited is gone before we ask again.
+    this.#apply(expire(this.#state, this.#now()));
+    let outcome: AttemptOutcome;
+    try {
+      const mapping = await this.opts.client.map(this.opts.internalPort, this.opts.leaseMs);
+      outcome = { ok: true, mapping };
+    } catch (err) {
+      outcome = {
+        ok: false,
+        error: err instanceof Error ? err.message : String(err),
+        noGateway: err instanceof NoGatewayError,
+        protocol: null,
+      };
+    }
+    if (this.#stopped) {
+      if (outcome.ok) this.#state = { ...this.#state, mapping: outcome.mapping };
+      return;
+    }
+    this.#apply(afterAttempt(this.#state, outcome, this.#now(), this.opts));
+    this.#schedule(Math.max(0, this.#state.nextAttemptAt - this.#now()));
+  }
+
+  #apply(next: { state: LeaseState; events: LeaseEvent[] }): void {
+    const before = JSON.stringify(toStatus(this.#state, this.opts.internalPort));
+    this.#state = next.state;
+    for (const e of next.events) this.#log(e);
+    if (JSON.stringify(toStatus(this.#state, this.opts.internalPort)) !== before) this.emit('changed');
+  }
+
+  #log(e: LeaseEvent): void {
+    const { log, internalPort } = this.opts;
+    const at = (m: { externalAddress: string; externalPort: number }) =>
+      `${m.externalAddress}:${m.externalPort}`;
+    switch (e.kind) {
+      case 'mapped':
+        log.info(
+          { protocol: e.mapping.protocol, external: at(e.mapping), internalPort, leaseMs: e.mapping.leaseMs },
+          'port mapped on the router',
+        );
+        break;
+      case 'renewed':
+        log.info(
+          { protocol: e.mapping.protocol, external: at(e.mapping), internalPort },
+          'port mapping renewed',
+        );
+        break;
+      case 'changed':
+        log.info(
+          { protocol: e.mapping.protocol, external: at(e.mapping), previous: at(e.previous), internalPort },
+          'port mapping changed',
+        );
+        break;
+      case 'lost':
+        log.info({ previous: at(e.previous), error: e.error, internalPort }, 'port mapping lost');
+        break;
+      case 'no-gateway':
+        log.warn(
+          { error: e.error, internalPort },
+          'no router answered UPnP-IGD or NAT-PMP: friends behind NAT may not reach this engine (retrying in the background)',
+        );
+        break;
+      case 'failed':
+        log.debug({ error: e.error, retryInMs: e.retryInMs, internalPort }, 'port mapping attempt failed');
+        break;
+    }
+  }
+}

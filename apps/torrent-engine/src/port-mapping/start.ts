@@ -1,0 +1,37 @@
+import type { Logger, PortMappingStatus } from '@bitween/messages';
+import { natPortMapper } from './mapper-client.js';
+import { PortMapping } from './port-mapping.js';
+
+/** The lease we ask for; NAT-PMP routers grant it, UPnP-IGD asks for at least an hour. */
+export const LEASE_MS = 2 * 3_600_000;
+
+/** Starts mapping `port` on the home router (BITWEEN_PORT_MAPPING=auto); null when off. */
+export function startPortMapping(
+  mode: 'auto' | 'off',
+  opts: { engineId: string; port: number; log: Logger },
+): PortMapping | null {
+  if (mode === 'off') return null;
+  const mapping = new PortMapping({
+    client: natPortMapper({ description: `bitween ${opts.engineId}`, discoveryMs: 3_000, requestMs: 5_000 }),
+    internalPort: opts.port,
+    leaseMs: LEASE_MS,
+    retryMs: 30_000,
+    maxRetryMs: 600_000,
+    log: opts.log,
+  });
+  mapping.start();
+  return mapping;
+}
+
+/** The status an engine with BITWEEN_PORT_MAPPING=off reports. */
+export function portMappingOff(port: number, since: number): PortMappingStatus {
+  return {
+    state: 'off',
+    protocol: null,
+    external: null,
+    internalPort: port,
+    expiresAt: null,
+    lastError: null,
+    since,
+  };
+}
