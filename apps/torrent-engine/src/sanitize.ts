@@ -4,18 +4,27 @@
  *
  * Policy (decided per case):
  * - rejected (the torrent is refused before anything is written): a path component that is
- *   empty, `.` or `..`, contains `/`, NUL or another control character (U+0000-U+001F, U+007F),
- *   or is longer than 255 bytes; a path with no component. A legitimate client never makes
- *   these, and "repairing" them would silently change where data lands.
+ *   empty, `.` or `..`, contains `/`, NUL or another C0 or C1 control character (U+0000-U+001F,
+ *   U+007F-U+009F: ESC and CSI reach terminals listing the folder), a bidi embedding, override
+ *   or isolate (U+202A-U+202E, U+2066-U+2069: `rlo\u202Egpj.exe` shows as "rloexe.jpg" in
+ *   file managers and shells), or is longer than 255 bytes; a path with no component. A
+ *   legitimate client never makes these, and "repairing" them would silently change where data
+ *   lands (and make the files on disk differ from the torrent's).
+ * - kept on disk, neutralised only when shown (@bitween/safe-text, in the web UI and the CLI):
+ *   the bidi marks LRM, RLM, ALM (real names carry them: WhatsApp exports, names typed in
+ *   right-to-left locales; they reorder no letters) and invisible characters (ZWJ in emoji,
+ *   ZWNJ in Persian, soft hyphens, zero width spaces).
  * - kept as they are: characters and names Windows reserves (`<>:"\|?*`, `CON`, trailing
  *   dots…). They are valid on Linux, where the engine runs, and common in real names ("Live:
  *   2019?"); libtorrent keeps them too. (webtorrent's file store would drop the characters from
  *   file names; file-store.ts keeps names exact.) Two files with the same path are refused.
  */
 
+import { findBidiReordering, revealHidden } from '@bitween/safe-text';
+
 export type NameCheck = { ok: true } | { ok: false; reason: string };
 
-const CONTROL = /[\u0000-\u001f\u007f]/;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const MAX_COMPONENT_BYTES = 255;
 
 /** Why one path component is refused, or null when it is fine. */
@@ -24,6 +33,8 @@ export function badComponent(c: string): string | null {
   if (c === '.' || c === '..') return `"${c}" as a name`;
   if (c.includes('/')) return 'a "/" inside a name';
   if (CONTROL.test(c)) return 'a NUL or control character';
+  const bidi = findBidiReordering(c);
+  if (bidi) return `a bidi control (${bidi}) that changes how the name reads`;
   if (Buffer.byteLength(c) > MAX_COMPONENT_BYTES) return `a name longer than ${MAX_COMPONENT_BYTES} bytes`;
   return null;
 }
@@ -33,7 +44,8 @@ export function checkTorrentPaths(paths: string[][]): NameCheck {
   const seen = new Set<string>();
   for (const parts of paths) {
     if (parts.length === 0) return { ok: false, reason: 'a file without a name' };
-    const spelled = JSON.stringify(parts.join('/'));
+    // (Quoted with hidden characters made visible: the reason is shown to the user.)
+    const spelled = JSON.stringify(revealHidden(parts.join('/')));
     for (const c of parts) {
       const bad = badComponent(c);
       if (bad) return { ok: false, reason: `file name ${spelled} has ${bad}` };
