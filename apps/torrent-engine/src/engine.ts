@@ -267,6 +267,10 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     if (!parsed.files || parsed.length === undefined) {
       throw new BusError('invalid_request', 'not a valid .torrent: it has no info dictionary');
     }
+    // The names as the torrent spells them (parse-torrent has already joined and normalised
+    // `..` away in parsed.files): refused now, with the reason, not after it was added.
+    const names = checkInfo(parsed.info);
+    if (!names.ok) throw new BusError('invalid_request', `refused: ${names.reason}`);
     const outside = filesOutside(path.resolve(savePath ?? this.opts.downloadDir), parsed.files);
     if (outside.length > 0) {
       throw new BusError(

@@ -174,6 +174,8 @@ declare module 'parse-torrent' {
     name?: string;
     length?: number;
     files?: { path: string; name: string; length: number; offset: number }[];
+    /** The decoded `info` dictionary (raw bencode values: names as spelled, before normalising). */
+    info?: unknown;
   }
   export default function parseTorrent(torrentId: string | Uint8Array): Promise<ParsedTorrent>;
 }
