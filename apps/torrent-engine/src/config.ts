@@ -74,6 +74,12 @@ export const EngineConfig = z.object({
     .default('preferred'),
   /** Addresses or CIDR blocks always accepted by the peer filter (e.g. 127.0.0.1 for tests). */
   BITWEEN_PEER_ALLOW: env.list(AddressOrCidr).default([]),
+  /**
+   * Addresses or CIDR blocks the engine may dial although the dial policy refuses them (this host,
+   * a LAN it cannot show it shares with a contact, …): e.g. 127.0.0.1 for tests, or the LAN
+   * `192.168.1.0/24` when friends on it announce no public address. Empty: only the policy.
+   */
+  BITWEEN_DIAL_ALLOW: env.list(AddressOrCidr).default([]),
   /** Registry heartbeat; an engine silent for 3 beats is gone and its torrents are taken over. */
   BITWEEN_HEARTBEAT_MS: env.positiveMs(3_000),
   /** At most one progress event per torrent per interval; at least 500 ms (≤ 2 per second). */

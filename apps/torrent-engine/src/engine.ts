@@ -6,13 +6,14 @@ import {
   BusError,
   DEFAULT_ENGINE_SETTINGS,
   type EngineSettings,
-  type Endpoint,
   type Logger,
+  type PeerEndpoint,
   type TorrentStatus,
 } from '@bitween/messages';
 import parseTorrent from 'parse-torrent';
-import WebTorrent, { type Torrent, type Wire } from 'webtorrent';
+import WebTorrent, { type ClientOptions, type Torrent, type Wire } from 'webtorrent';
 import { executeDeletion, planDeletion } from './controls/delete-data.js';
+import type { DialGuard } from './dial-guard.js';
 import { GlobalLimits, TorrentLimits } from './controls/limits.js';
 import { planQueue } from './controls/queue.js';
 import { applyFileChanges, rangesComplete, wantedPieceRanges, wantedTotals } from './controls/selection.js';
@@ -102,6 +103,8 @@ export interface EngineOptions {
   settings?: EngineSettings;
   /** Protocol encryption (BITWEEN_PEER_ENCRYPTION); `preferred` when unset. */
   encryption?: 'preferred' | 'off';
+  /** Judges every outgoing connection before it is made, whatever gave the address. */
+  dialGuard: DialGuard;
 }
 
 export interface EngineEvents {
@@ -115,7 +118,7 @@ export interface EngineEvents {
   removed: [{ hash: string; deleteData: boolean }];
 }
 
-const peerAddress = (e: Endpoint) =>
+const peerAddress = (e: PeerEndpoint) =>
   isIPv6(e.address) ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
 
 /**
@@ -124,8 +127,11 @@ const peerAddress = (e: Endpoint) =>
  */
 export class TorrentEngine extends EventEmitter<EngineEvents> {
   readonly #entries = new Map<string, Entry>();
-  /** Endpoints friends advertise per info-hash (from the gateway), for dialling and redialling. */
-  readonly #peerBook = new Map<string, string[]>();
+  /**
+   * Endpoints friends advertise per info-hash (from the gateway), by the address webtorrent dials
+   * ("ip:port", "[ipv6]:port"): for dialling, redialling and judging each dial (LAN evidence).
+   */
+  readonly #peerBook = new Map<string, Map<string, PeerEndpoint>>();
   readonly #resume: FastResume;
   /** Torrent creations under way, stopped at shutdown. */
   readonly #hashing = new AbortController();
@@ -150,7 +156,11 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
 
   static async start(opts: EngineOptions): Promise<TorrentEngine> {
     const realRoots = await resolveShareRoots(opts.shareRoots);
-    const client = await listen(opts.ports, opts.encryption ?? 'preferred', opts.log);
+    // Every outgoing connection passes the dial guard (refused until the engine exists).
+    let self: TorrentEngine | null = null;
+    const client = await listen(opts.ports, opts.encryption ?? 'preferred', opts.log, (addr, t, source) =>
+      self ? self.#mayDial(addr, t, source) : false,
+    );
     try {
       opts.prepare?.(client);
     } catch (err) {
@@ -158,6 +168,7 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
       throw err;
     }
     const engine = new TorrentEngine(client, opts);
+    self = engine;
     engine.#realRoots = realRoots;
     if (opts.settings) engine.applySettings(opts.settings);
     await opts.store.init();
@@ -475,10 +486,11 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
    * Remember where friends offer `hash` and connect to the endpoints that are new (the gateway
    * repeats the whole list on every change), or to all of them while a download has no peer.
    */
-  setPeers(hash: string, endpoints: Endpoint[]): void {
-    const addresses = endpoints.map(peerAddress);
-    const known = new Set(this.#peerBook.get(hash) ?? []);
-    this.#peerBook.set(hash, addresses);
+  setPeers(hash: string, endpoints: PeerEndpoint[]): void {
+    const book = new Map(endpoints.map((e) => [peerAddress(e), e]));
+    const known = this.#peerBook.get(hash) ?? new Map<string, PeerEndpoint>();
+    this.#peerBook.set(hash, book);
+    const addresses = [...book.keys()];
     const entry = this.#entries.get(hash);
     if (!entry) return;
     const t = entry.torrent;
@@ -486,11 +498,16 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     this.#dial(entry, starving ? addresses : addresses.filter((a) => !known.has(a)));
   }
 
+  /** Our own public addresses as the gateway knows them: the dial guard's LAN evidence, our side. */
+  setOwnPublic(addresses: readonly string[]): void {
+    this.opts.dialGuard.setOwnPublic(addresses);
+  }
+
   /** Dial the known endpoints again for incomplete torrents that have no peer (friend restarted…). */
   redial(): void {
     for (const entry of this.#entries.values()) {
       const t = entry.torrent;
-      if (t && !entry.complete && t.numPeers === 0) this.#dial(entry, this.#peerBook.get(entry.hash) ?? []);
+      if (t && !entry.complete && t.numPeers === 0) this.#dialBook(entry);
     }
   }
 
@@ -605,7 +622,7 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
       this.emit('changed');
     } else if (run && t.paused) {
       t.resume();
-      if (t.infoHash) this.#dial(entry, this.#peerBook.get(entry.hash) ?? []);
+      if (t.infoHash) this.#dialBook(entry);
       entry.trackers?.start();
       this.emit('changed');
     }
@@ -696,7 +713,7 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
             left: wanted ? wanted.size - wanted.downloaded : 0,
           };
         },
-        onPeer: (address) => this.#dial(entry, [address]),
+        onPeer: (address) => this.#dial(entry, [address], 'tracker'),
         log,
       });
       if (!record.paused) entry.trackers.start();
@@ -709,7 +726,7 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
       wire.on('upload', shortLivedBuffers);
       entry.limits.attach(wire);
     });
-    torrent.once('infoHash', () => this.#dial(entry, this.#peerBook.get(entry.hash) ?? []));
+    torrent.once('infoHash', () => this.#dialBook(entry));
     torrent.once('metadata', () => this.#onMetadata(entry, torrent));
     torrent.once('ready', () => {
       this.#checkComplete(entry);
@@ -790,11 +807,31 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     );
   }
 
-  #dial(entry: Entry, addresses: string[]): void {
+  /**
+   * Connect to `addresses` (each judged by the dial guard where webtorrent creates the peer).
+   * `source`: what gave them, for the guard's log (`contact`: xmpp.peers, `tracker`).
+   */
+  #dial(entry: Entry, addresses: Iterable<string>, source = 'contact'): void {
     const t = entry.torrent;
     if (!t || t.destroyed || !t.infoHash) return;
     // Our own endpoints never arrive here: the gateway leaves them out of `xmpp.peers`.
-    for (const a of addresses) t.addPeer(a);
+    for (const a of addresses) t.addPeer(a, source);
+  }
+
+  /** Connect to every endpoint friends offer the torrent at. */
+  #dialBook(entry: Entry): void {
+    this.#dial(entry, this.#peerBook.get(entry.hash)?.keys() ?? []);
+  }
+
+  /** webtorrent's `dialFilter`: may `addr` be dialled for `torrent`? Never throws (refuses instead). */
+  #mayDial(addr: string, torrent: Torrent, source: string | undefined): boolean {
+    const hash = torrent.infoHash;
+    try {
+      return this.opts.dialGuard.allows(addr, { hash, source, offer: this.#peerBook.get(hash)?.get(addr) });
+    } catch (err) {
+      this.opts.log.warn({ err, addr, hash }, 'the dial guard failed on an address; not dialling it');
+      return false;
+    }
   }
 
   /** Wait until a just-added torrent is ready (or failed), so the reply shows its real state. */
@@ -893,6 +930,7 @@ async function listen(
   ports: EngineOptions['ports'],
   encryption: NonNullable<EngineOptions['encryption']>,
   log: Logger,
+  dialFilter: NonNullable<ClientOptions['dialFilter']>,
 ): Promise<WebTorrent> {
   const order: number[] = [];
   if (ports.preferred !== undefined) order.push(ports.preferred);
@@ -903,6 +941,7 @@ async function listen(
       ...CLIENT_OPTIONS,
       secure: encryption === 'off' ? 0 : 1,
       torrentPort: port,
+      dialFilter,
     });
     const err = await new Promise<Error | null>((resolve) => {
       client.once('listening', () => resolve(null));

@@ -51,9 +51,13 @@ export function serveCommands(host: ServiceHost, engine: TorrentEngine): void {
   host.serve(contracts.browse, ({ path }) => browse(path, [...engine.shareRoots]));
 }
 
-/** Endpoints friends advertise for our torrents arrive from the gateway. */
+/**
+ * Endpoints friends advertise for our torrents arrive from the gateway, with our own public
+ * addresses (taken before the endpoints are dialled: the dial guard's LAN evidence).
+ */
 export function followPeers(bus: Bus, engine: TorrentEngine, filter?: PeerFilter): Subscription {
-  return bus.subscribe(xmpp.peers, ({ peers }) => {
+  return bus.subscribe(xmpp.peers, ({ peers, ownPublic }) => {
+    if (ownPublic) engine.setOwnPublic(ownPublic);
     for (const { hash, endpoints } of peers) {
       filter?.setHashPeers(hash, endpoints);
       engine.setPeers(hash, endpoints);

@@ -8,6 +8,7 @@ import {
   type EngineRegistry,
   type Logger,
 } from '@bitween/messages';
+import { classifyAddress } from '@bitween/net-policy';
 import { coalesce } from '@bitween/runtime';
 import type { Element } from '@xmpp/xml';
 import { ContactIndex } from './domain/contact-index.js';
@@ -167,6 +168,8 @@ export class Gateway {
   setExtraAddresses(addresses: string[]): void {
     this.#extraAddresses = [...addresses];
     this.#publisher.trigger();
+    // Our public addresses are the engines' evidence for dialling contacts on our LAN.
+    this.#publishPeers();
   }
 
   // ---- contacts and subscriptions (NATS commands) ---------------------------------------
@@ -286,18 +289,27 @@ export class Gateway {
     this.#publishPeers();
   }
 
-  /** Every hash our engines hold, with the endpoints online friends offer it at (never our own). */
+  /**
+   * Every hash our engines hold, with the endpoints online friends offer it at (never our own),
+   * and our own public addresses (configured or discovered, and the engines' public endpoints):
+   * with a LAN endpoint's `publicAddresses`, the evidence an engine needs before it dials a LAN
+   * address (it decides; libs/net-policy `sharesLan`).
+   */
   #publishPeers(): void {
     const now = Date.now();
-    const found = this.index.endpointsFor(this.engines.hashes(now), this.engines.endpoints(now));
+    const ownEndpoints = this.engines.endpoints(now);
+    const found = this.index.endpointsFor(this.engines.hashes(now), ownEndpoints);
     const peers = [...found]
       .filter(([, endpoints]) => endpoints.length > 0)
       .map(([hash, endpoints]) => ({ hash, endpoints }));
+    const ownPublic = [...new Set([...this.#extraAddresses, ...ownEndpoints.map((e) => e.address)])]
+      .filter((a) => classifyAddress(a) === 'public')
+      .slice(0, 64);
     // Published on every change (also unchanged): an engine that restarted needs them again.
     // Each hash's entry stands alone, so a long list goes out as several events of one message each.
     const { bus } = this.opts;
     for (const chunk of chunkByBytes(peers, pageBudget(bus.nc.info?.max_payload))) {
-      bus.publish(contracts.peers, { peers: chunk });
+      bus.publish(contracts.peers, { peers: chunk, ownPublic });
     }
   }
 

@@ -66,10 +66,39 @@ describe('engine state', () => {
     });
     expect(engine.sharesOf(state)).toEqual([{ hash: HASH, name: 'holiday', size: 10 }]);
   });
+  it('may carry the dials the engine refused, by reason (older engines do not)', () => {
+    const base = { engineId: 'e1', version: '0.1.0', endpoints: [], torrents: [], heartbeatMs: 3000 };
+    expect(engine.EngineState.parse({ ...base, refusedDials: { loopback: 2, lan: 1 } })).toMatchObject({
+      refusedDials: { loopback: 2, lan: 1 },
+    });
+    expect(engine.EngineState.safeParse({ ...base, refusedDials: { loopback: -1 } }).success).toBe(false);
+  });
 });
 
 // Type-level checks: enforced by `tsc` (the typecheck target covers test files); the old bug
 // was PayloadOf/ResponseOf collapsing to `never` for contracts with subject parameters.
+describe('peers', () => {
+  const hash = 'a'.repeat(40);
+  it('read events from gateways that send no dial evidence, and the evidence from newer ones', () => {
+    const old = { peers: [{ hash, endpoints: [{ address: '192.168.1.30', port: 8000 }] }] };
+    expect(xmpp.peers.payload.safeParse(old).success).toBe(true);
+    const evidence = {
+      peers: [
+        {
+          hash,
+          endpoints: [
+            { address: '192.168.1.30', port: 8000, jid: 'bob@example.org', publicAddresses: ['203.0.113.5'] },
+          ],
+        },
+      ],
+      ownPublic: ['203.0.113.5'],
+    };
+    expect(xmpp.peers.payload.parse(evidence)).toEqual(evidence);
+    const bad = { ...evidence, ownPublic: ['not-an-ip'] };
+    expect(xmpp.peers.payload.safeParse(bad).success).toBe(false);
+  });
+});
+
 describe('account settings', () => {
   it('take a bare JID, a password and an optional xmpp:// service', () => {
     const ok = { jid: 'alice@example.org', password: 'secret', service: 'xmpp://127.0.0.1:5222' };
@@ -90,9 +119,10 @@ describe('account settings', () => {
 
 describe('contract types', () => {
   it('infer payload, request, response and subject parameters', () => {
-    type Endpoints = { address: string; port: number }[];
+    type Endpoints = { address: string; port: number; jid?: string; publicAddresses?: string[] }[];
     expectTypeOf<PayloadOf<typeof xmpp.peers>>().toEqualTypeOf<{
       peers: { hash: string; endpoints: Endpoints }[];
+      ownPublic?: string[];
     }>();
     expectTypeOf<RequestOf<typeof engine.remove>>().toEqualTypeOf<{ hash: string; deleteData?: boolean }>();
     expectTypeOf<ResponseOf<typeof engine.remove>>().toEqualTypeOf<{ removed: true }>();

@@ -23,6 +23,7 @@ export {
   Contact,
   ContactShares,
   ContactResource,
+  PeerEndpoint,
   PeersPayload,
   PendingSubscription,
   SharesCursor,

@@ -27,6 +27,14 @@ describe('sharesLan', () => {
     expect(sharesLan('192.168.1.0', home)).toBe(false);
     expect(sharesLan('192.168.1.255', home)).toBe(false);
   });
+  it('counts only public addresses as shared (a private address on both sides shows no common router)', () => {
+    const privateOnly = { ...home, ownPublic: ['10.0.0.1', '203.0.113.5'], contactPublic: ['10.0.0.1'] };
+    expect(sharesLan('192.168.1.30', privateOnly)).toBe(false);
+    expect(
+      sharesLan('192.168.1.30', { ...home, ownPublic: ['127.0.0.1'], contactPublic: ['127.0.0.1'] }),
+    ).toBe(false);
+    expect(sharesLan('192.168.1.30', { ...home, contactPublic: ['::ffff:203.0.113.5'] })).toBe(true);
+  });
   it('is false for addresses that are not LAN addresses', () => {
     expect(sharesLan('127.0.0.5', home)).toBe(false);
     expect(sharesLan('203.0.113.5', home)).toBe(false);
@@ -61,6 +69,36 @@ describe('DialPolicy', () => {
     expect(policy.check('127.0.0.1', 5000)).toEqual({
       allowed: false,
       reason: '127.0.0.1 is a loopback address',
+      code: 'loopback',
+    });
+  });
+  it('names each refusal with a one-word code (a counter label)', () => {
+    const codes = Object.fromEntries(
+      [
+        ['0.0.0.0', 80],
+        ['::ffff:127.0.0.1', 80],
+        ['169.254.169.254', 80],
+        ['ff02::1', 80],
+        ['255.255.255.255', 80],
+        ['240.0.0.1', 80],
+        ['10.0.0.1', 80],
+        ['localhost', 80],
+        ['198.51.100.7', 0],
+      ].map(([ip, port]) => {
+        const verdict = policy.check(String(ip), Number(port));
+        return [`${ip}:${port}`, verdict.allowed ? 'allowed' : verdict.code];
+      }),
+    );
+    expect(codes).toEqual({
+      '0.0.0.0:80': 'unspecified',
+      '::ffff:127.0.0.1:80': 'loopback',
+      '169.254.169.254:80': 'link-local',
+      'ff02::1:80': 'multicast',
+      '255.255.255.255:80': 'broadcast',
+      '240.0.0.1:80': 'reserved',
+      '10.0.0.1:80': 'lan',
+      'localhost:80': 'not-ip',
+      '198.51.100.7:0': 'port',
     });
   });
   it('refuses a LAN address unless the contact shares our LAN', () => {

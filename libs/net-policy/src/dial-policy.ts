@@ -20,18 +20,29 @@ export interface LanEvidence {
   contactPublic: readonly string[];
 }
 
+/** The public (`classifyAddress` = public) addresses of `list`, canonical. */
+function publicOnly(list: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  for (const a of list) {
+    const ip = canonicalIp(a);
+    if (ip !== null && classifyAddress(ip) === 'public') out.add(ip);
+  }
+  return out;
+}
+
 /**
  * True when `ip` (a LAN address a contact announced) lies on a LAN we share with that contact: it is
  * inside the subnet of one of our own interfaces (not its network, broadcast or our own address),
  * and the contact announces a public address that is also ours (both behind the same router).
  * Either alone is weak: every home uses 192.168.1.0/24, and a shared public address could be a
- * carrier-grade NAT.
+ * carrier-grade NAT. Only public addresses count as shared: two lists naming the same private
+ * address (`10.0.0.1` on both sides) say nothing about a router in common.
  */
 export function sharesLan(ip: string, evidence: LanEvidence): boolean {
   const canonical = canonicalIp(ip);
   if (canonical === null || classifyAddress(canonical) !== 'lan') return false;
-  const own = new Set(evidence.ownPublic.map((a) => canonicalIp(a)).filter((a) => a !== null));
-  if (!evidence.contactPublic.some((a) => own.has(canonicalIp(a) ?? ''))) return false;
+  const own = publicOnly(evidence.ownPublic);
+  if (![...publicOnly(evidence.contactPublic)].some((a) => own.has(a))) return false;
   const addr = ipaddr.parse(canonical);
   return evidence.interfaces.some((i) => {
     if (i.internal || !i.cidr) return false;
@@ -50,9 +61,17 @@ export function sharesLan(ip: string, evidence: LanEvidence): boolean {
   });
 }
 
+/**
+ * Why a dial was refused, one word (a bounded label for counters): the class of the address, `lan`
+ * for a LAN address of a network we do not share with the contact, `not-ip` for anything that is
+ * not an IP literal in standard notation (a host name, `0x7f.1`, a zone id), `port` for a port
+ * outside 1–65535.
+ */
+export type DialRefusal = Exclude<AddressClass, 'public'> | 'not-ip' | 'port';
+
 export type DialVerdict =
   | { allowed: true; address: string; class: AddressClass | 'allow-listed' }
-  | { allowed: false; reason: string };
+  | { allowed: false; reason: string; code: DialRefusal };
 
 /**
  * Where bitween may connect on someone else's word (a contact's announced endpoints, a URL given to
@@ -87,9 +106,10 @@ export class DialPolicy {
    */
   check(address: string, port: number, lan?: LanEvidence): DialVerdict {
     const ip = canonicalIp(address);
-    if (ip === null) return { allowed: false, reason: `not an IP address: ${JSON.stringify(address)}` };
+    if (ip === null)
+      return { allowed: false, reason: `not an IP address: ${JSON.stringify(address)}`, code: 'not-ip' };
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
-      return { allowed: false, reason: `port ${port} is not a port` };
+      return { allowed: false, reason: `port ${port} is not a port`, code: 'port' };
     }
     if (this.allowListed(ip)) return { allowed: true, address: ip, class: 'allow-listed' };
     const cls = classifyAddress(ip);
@@ -99,8 +119,11 @@ export class DialPolicy {
       return {
         allowed: false,
         reason: `${ip} is a LAN address of a network we do not share with the contact`,
+        code: 'lan',
       };
     }
-    return { allowed: false, reason: `${ip} is a ${cls} address` };
+    // `cls` is never null here: `ip` is a canonical IP literal.
+    const code = cls ?? 'reserved';
+    return { allowed: false, reason: `${ip} is a ${code} address`, code };
   }
 }

@@ -1,6 +1,7 @@
 export { canonicalIp, classifyAddress, type AddressClass } from './address-class.js';
 export {
   DialPolicy,
+  type DialRefusal,
   sharesLan,
   type DialVerdict,
   type LanEvidence,

@@ -64,6 +64,7 @@ beforeAll(async () => {
     endpoints: [],
     torrents: held.map((t) => ({ hash: t.hash, name: t.name, size: t.size })),
     heartbeatMs: 60_000,
+    refusedDials: { loopback: 3, lan: 1 },
   });
   engineHost = await ServiceHost.start(peerBus, { name: serviceNames.engine, version: '0.1.0' });
   engineHost.serve(engine.list, () => ({ torrents: held }), { params: { engineId: 'e1' } });
@@ -138,6 +139,8 @@ describe('GET /metrics', () => {
   it('exposes the engine registry and the torrents by engine and state, with rates', async () => {
     const m = await scrape();
     expect(value(m, 'bitween_engines_live')).toBe(1);
+    expect(value(m, 'bitween_engine_refused_dials_total', { engine: 'e1', reason: 'loopback' })).toBe(3);
+    expect(value(m, 'bitween_engine_refused_dials_total', { engine: 'e1', reason: 'lan' })).toBe(1);
     expect(value(m, 'bitween_engine_torrents', { engine: 'e1' })).toBe(3);
     expect(value(m, 'bitween_torrents', { engine: 'e1', state: 'seeding' })).toBe(1);
     expect(value(m, 'bitween_torrents', { engine: 'e1', state: 'downloading' })).toBe(2);

@@ -84,6 +84,12 @@ export function createMetrics() {
       labelNames: ['engine'] as const,
       registers,
     }),
+    refusedDials: new Counter({
+      name: 'bitween_engine_refused_dials_total',
+      help: 'Outgoing connections the dial policy refused (since that engine started), by reason',
+      labelNames: ['engine', 'reason'] as const,
+      registers,
+    }),
     torrents: new Gauge({
       name: 'bitween_torrents',
       help: 'Torrents by engine and state (engine.list)',
@@ -141,6 +147,7 @@ export function createMetrics() {
       m.serviceErrors,
       m.serviceSeconds,
       m.engineTorrents,
+      m.refusedDials,
       m.torrents,
       m.downloadRate,
       m.uploadRate,
@@ -180,6 +187,8 @@ export function createMetrics() {
       for (const { state } of sample.engines.engines) {
         const engine = state.engineId;
         m.engineTorrents.set({ engine }, state.torrents.length);
+        for (const [reason, count] of Object.entries(state.refusedDials ?? {}))
+          m.refusedDials.inc({ engine, reason }, count);
         // Every engine gets its series, also one with no torrents.
         for (const g of [m.downloadRate, m.uploadRate, m.downloaded, m.uploaded, m.peers])
           g.set({ engine }, 0);

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { jsonBytes, type ContactResource, type ContactShares, type Endpoint } from '@bitween/messages';
+import {
+  jsonBytes,
+  type ContactResource,
+  type ContactShares,
+  type Endpoint,
+  type PeerEndpoint,
+} from '@bitween/messages';
+import { classifyAddress } from '@bitween/net-policy';
 import type { ResourceEntry } from '../protocol/shares-codec.js';
 
 const key = (e: Endpoint) => `${e.address}|${e.port}`;
@@ -159,23 +166,54 @@ export class ContactIndex {
 
   /**
    * Where each of `hashes` is offered: the union of the endpoints of every online entry listing
-   * it, without `exclude` (our own endpoints: never dial ourselves).
+   * it, without `exclude` (our own endpoints: never dial ourselves). Each endpoint names the
+   * contact that offers it, and a LAN address carries the public addresses its entry announces
+   * (the contact's side of the evidence that we share that LAN; the engine judges it).
    */
-  endpointsFor(hashes: Iterable<string>, exclude: Endpoint[]): Map<string, Endpoint[]> {
+  endpointsFor(hashes: Iterable<string>, exclude: Endpoint[]): Map<string, PeerEndpoint[]> {
     const wanted = new Set(hashes);
     const skip = new Set(exclude.map(key));
-    const out = new Map<string, Map<string, Endpoint>>();
+    const out = new Map<string, Map<string, PeerEndpoint>>();
     for (const [jid, contact] of this.#contacts) {
       for (const r of contact.resources) {
         if (!this.isOnline(jid, r.resource)) continue;
+        let offered: PeerEndpoint[] | null = null;
         for (const share of r.shares) {
           if (!wanted.has(share.hash)) continue;
+          offered ??= offers(jid, r.endpoints).filter((e) => !skip.has(key(e)));
           let eps = out.get(share.hash);
-          if (!eps) out.set(share.hash, (eps = new Map<string, Endpoint>()));
-          for (const e of r.endpoints) if (!skip.has(key(e))) eps.set(key(e), e);
+          if (!eps) out.set(share.hash, (eps = new Map<string, PeerEndpoint>()));
+          for (const e of offered) eps.set(key(e), merged(eps.get(key(e)), e));
         }
       }
     }
-    return new Map([...out].map(([hash, eps]): [string, Endpoint[]] => [hash, [...eps.values()]]));
+    return new Map([...out].map(([hash, eps]): [string, PeerEndpoint[]] => [hash, [...eps.values()]]));
   }
+}
+
+/** At most this many public addresses go with one endpoint (the contract's limit). */
+const MAX_PUBLIC = 32;
+
+/** One entry's endpoints as offers of `jid`; LAN addresses with the entry's public addresses. */
+function offers(jid: string, endpoints: readonly Endpoint[]): PeerEndpoint[] {
+  const publicAddresses = endpoints.map((e) => e.address).filter((a) => classifyAddress(a) === 'public');
+  return endpoints.map((e) => ({
+    address: e.address,
+    port: e.port,
+    jid,
+    ...(publicAddresses.length > 0 && classifyAddress(e.address) === 'lan'
+      ? { publicAddresses: [...new Set(publicAddresses)].slice(0, MAX_PUBLIC) }
+      : {}),
+  }));
+}
+
+/** The same endpoint offered twice: the first contact's name, the evidence of both. */
+function merged(known: PeerEndpoint | undefined, offer: PeerEndpoint): PeerEndpoint {
+  if (!known) return offer;
+  if (!offer.publicAddresses) return known;
+  const publicAddresses = [...new Set([...(known.publicAddresses ?? []), ...offer.publicAddresses])].slice(
+    0,
+    MAX_PUBLIC,
+  );
+  return { ...known, publicAddresses };
 }

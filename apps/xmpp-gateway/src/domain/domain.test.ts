@@ -12,6 +12,8 @@ const H2 = '2'.repeat(40);
 const H3 = '3'.repeat(40);
 const share = (hash: string) => ({ hash, name: `n${hash[0]}`, size: 1 });
 const ep = (address: string, port = 8000) => ({ address, port });
+/** An endpoint as `endpointsFor` hands it on: with the contact offering it. */
+const offer = (jid: string, address: string, port = 8000) => ({ ...ep(address, port), jid });
 
 describe('entry names', () => {
   it('names an engine entry after our XMPP resource and reads originals too', () => {
@@ -115,12 +117,15 @@ describe('ContactIndex', () => {
       2,
     );
     const found = index.endpointsFor([H1, H2, H3], [ep('10.0.0.9')]);
-    expect(found.get(H1)).toEqual([ep('10.0.0.1'), ep('10.0.0.2')]);
-    expect(found.get(H2)).toEqual([ep('10.0.0.2'), ep('10.0.0.1')]);
+    expect(found.get(H1)).toEqual([offer('bob@x', '10.0.0.1'), offer('carol@x', '10.0.0.2')]);
+    expect(found.get(H2)).toEqual([offer('carol@x', '10.0.0.2'), offer('carol@x', '10.0.0.1')]);
     expect(found.has(H3)).toBe(false);
 
     index.replace('bob@x', [], 3);
-    expect(index.endpointsFor([H1], []).get(H1)).toEqual([ep('10.0.0.2'), ep('10.0.0.1')]);
+    expect(index.endpointsFor([H1], []).get(H1)).toEqual([
+      offer('carol@x', '10.0.0.2'),
+      offer('carol@x', '10.0.0.1'),
+    ]);
     expect(index.snapshot().map((c) => [c.jid, c.resources.length])).toEqual([
       ['bob@x', 0],
       ['carol@x', 1],
@@ -143,10 +148,47 @@ describe('ContactIndex', () => {
       ['laptop/e1', true],
       ['server/e1', false],
     ]);
-    expect(index.endpointsFor([H1], []).get(H1)).toEqual([ep('10.0.0.1')]);
+    expect(index.endpointsFor([H1], []).get(H1)).toEqual([offer('bob@x', '10.0.0.1')]);
     presence.set('bob@x', 'laptop', false);
     expect(index.endpointsFor([H1], []).has(H1)).toBe(false);
     expect(index.get('bob@x')?.resources).toHaveLength(2); // the list is kept
+  });
+
+  it("gives a LAN endpoint the public addresses of its entry (the engine's LAN evidence)", () => {
+    const index = new ContactIndex();
+    index.replace(
+      'bob@x',
+      [
+        {
+          resource: 'home/e1',
+          shares: [share(H1)],
+          endpoints: [ep('192.168.1.30'), ep('203.0.113.5'), ep('2001:db8::5'), ep('127.0.0.1')],
+        },
+        // Another entry of bob's offering no public address: its LAN endpoint has no evidence.
+        { resource: 'work/e1', shares: [share(H1)], endpoints: [ep('10.1.1.1')] },
+      ],
+      1,
+    );
+    // The same LAN endpoint from carol, behind another router: both public addresses go with it.
+    index.replace(
+      'carol@x',
+      [{ resource: 'c', shares: [share(H1)], endpoints: [ep('192.168.1.30'), ep('198.51.100.7')] }],
+      2,
+    );
+    const evidence = { publicAddresses: ['203.0.113.5', '2001:db8::5'] };
+    expect(index.endpointsFor([H1], []).get(H1)).toEqual([
+      { ...offer('bob@x', '192.168.1.30'), publicAddresses: ['203.0.113.5', '2001:db8::5', '198.51.100.7'] },
+      offer('bob@x', '203.0.113.5'),
+      offer('bob@x', '2001:db8::5'),
+      offer('bob@x', '127.0.0.1'),
+      offer('bob@x', '10.1.1.1'),
+      offer('carol@x', '198.51.100.7'),
+    ]);
+    index.replace('carol@x', [], 3);
+    expect(index.endpointsFor([H1], []).get(H1)?.[0]).toEqual({
+      ...offer('bob@x', '192.168.1.30'),
+      ...evidence,
+    });
   });
 
   it('forgets contacts no longer followed', () => {

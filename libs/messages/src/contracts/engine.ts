@@ -248,6 +248,11 @@ export const EngineState = z.object({
   heartbeatMs: z.number().int().positive(),
   /** The engine's port mapping on the home router (UPnP-IGD / NAT-PMP). Absent from older engines. */
   portMapping: PortMappingStatus.optional(),
+  /**
+   * Outgoing connections the dial policy refused since the engine started, by reason (`loopback`,
+   * `lan`, `not-ip`, …: libs/net-policy `DialRefusal`). Absent from older engines.
+   */
+  refusedDials: z.record(z.string().max(32), z.number().int().nonnegative()).optional(),
 });
 export type EngineState = z.infer<typeof EngineState>;
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { command, event } from '../contract.js';
-import { BareJid, Empty, Endpoint, InfoHash, Share } from '../schemas.js';
+import { BareJid, Empty, Endpoint, InfoHash, IpAddress, Share } from '../schemas.js';
 import { subjects } from '../subjects.js';
 
 /** One running instance (XMPP resource) of a contact, as its last notification described it. */
@@ -67,11 +67,33 @@ export const status = command({
 });
 
 /**
+ * An endpoint a contact offers a hash at, with what the engine needs to judge it before dialling
+ * (the engine's dial policy decides; see libs/net-policy). Both additions are optional: from an
+ * older gateway an endpoint has neither, and a LAN address is then never dialled.
+ */
+export const PeerEndpoint = Endpoint.extend({
+  /** The contact (bare JID) whose list names the endpoint (the first one, when several do). */
+  jid: z.string().min(1).max(3071).optional(),
+  /**
+   * For a LAN address: the public addresses announced in the same list entry (the contact's side
+   * of the evidence that it sits behind our router). Absent: none announced.
+   */
+  publicAddresses: z.array(IpAddress).max(32).optional(),
+});
+export type PeerEndpoint = z.infer<typeof PeerEndpoint>;
+
+/**
  * The endpoints friends advertise for hashes our engines hold; the gateway publishes it whenever
  * a list arrives or an engine gains a torrent. Each engine adds the peers for its own torrents.
  */
 export const PeersPayload = z.object({
-  peers: z.array(z.object({ hash: InfoHash, endpoints: z.array(Endpoint) })),
+  peers: z.array(z.object({ hash: InfoHash, endpoints: z.array(PeerEndpoint) })),
+  /**
+   * Our own public addresses as the gateway knows them (BITWEEN_PUBLIC_ADDRESSES, STUN, engines'
+   * public endpoints): our side of the evidence that a contact shares our LAN. Absent (older
+   * gateways): none known.
+   */
+  ownPublic: z.array(IpAddress).max(64).optional(),
 });
 export type PeersPayload = z.infer<typeof PeersPayload>;
 
