@@ -259,12 +259,16 @@ async function openDirAt(dirFd: number, name: string, shown: string, create: boo
       // Once only: whatever is there now is opened without following it, or refused.
       return openDirAt(dirFd, name, shown, false);
     }
-    if (c === 'ELOOP' || c === 'ENOTDIR') {
-      const link = await promised<{ isSymbolicLink(): boolean }>((cb) => lstat(at(dirFd, name), cb)).then(
-        (s) => s.isSymbolicLink(),
-        () => false,
-      );
-      if (link) throw new RefusedPathError(shown, `${shown} is a symbolic link`);
+    // O_NOFOLLOW fails with ELOOP, or ENOTDIR along with O_DIRECTORY, on a link. ENOTDIR is also
+    // a plain file where a folder is expected; anything else there now (a link, a folder again,
+    // nothing) means it changed under the open: refused as well.
+    if (c === 'ELOOP') throw new RefusedPathError(shown, `${shown} is a symbolic link`);
+    if (c === 'ENOTDIR') {
+      const now = await promised<{ isSymbolicLink(): boolean; isDirectory(): boolean }>((cb) =>
+        lstat(at(dirFd, name), cb),
+      ).catch(() => null);
+      if (now === null || now.isSymbolicLink() || now.isDirectory())
+        throw new RefusedPathError(shown, `${shown} is a symbolic link (or was swapped while opening)`);
     }
     throw err;
   }

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, realpath, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -116,5 +116,91 @@ describe('FileStore', () => {
     const data = await readFile(path.join(dir, 'big.bin'));
     for (const i of [0, 7, 15])
       expect(new Uint8Array(data.subarray(i * size, (i + 1) * size))).toEqual(bytes(size, i));
+  });
+
+  describe('below the share roots only', () => {
+    /** The share root is `<dir>/root`; `<dir>/outside` holds a secret. */
+    let root: string;
+    let outside: string;
+    beforeEach(async () => {
+      root = path.join(dir, 'root');
+      outside = path.join(dir, 'outside');
+      await mkdir(path.join(root, 'share'), { recursive: true });
+      await mkdir(outside);
+      await writeFile(path.join(outside, 'secret'), 'SECRET!!!!');
+    });
+    /** A torrent as webtorrent passes it: a refused open fails it with the error. */
+    const torrentWatch = () => {
+      const failed: Error[] = [];
+      return { failed, torrent: { destroyed: false, _destroy: (err: Error) => failed.push(err) } };
+    };
+
+    it('refuses to serve a shared file swapped for a link, and fails the torrent', async () => {
+      const file = path.join(root, 'share', 'a.bin');
+      await writeFile(file, 'aaaaaaaaaa');
+      const { failed, torrent } = torrentWatch();
+      const store = new FileStore(4, {
+        path: path.join(root, 'share'),
+        roots: [root],
+        files: [{ path: 'a.bin', length: 10 }],
+        torrent,
+      });
+      // Swapped between sharing and the first request.
+      await rm(file);
+      await symlink(path.join(outside, 'secret'), file);
+      await expect(get(store, 0)).rejects.toMatchObject({ code: 'EREFUSEDPATH' });
+      await expect(get(store, 1, { offset: 0, length: 2 })).rejects.toThrow(/symbolic link/);
+      await new Promise((r) => setImmediate(r));
+      expect(failed[0]?.message).toMatch(/a\.bin is a symbolic link/);
+      await close(store);
+    });
+
+    it('refuses to serve from outside the roots, also through a linked folder', async () => {
+      await symlink(outside, path.join(root, 'share', 'etc'));
+      const { failed, torrent } = torrentWatch();
+      const viaLink = new FileStore(4, {
+        path: path.join(root, 'share'),
+        roots: [root],
+        files: [{ path: 'etc/secret', length: 10 }],
+        torrent,
+      });
+      await expect(get(viaLink, 0)).rejects.toMatchObject({ code: 'EREFUSEDPATH' });
+      await close(viaLink);
+      const elsewhere = new FileStore(4, {
+        path: outside,
+        roots: [root],
+        files: [{ path: 'secret', length: 10 }],
+      });
+      await expect(get(elsewhere, 0)).rejects.toThrow(/outside the share roots/);
+      await close(elsewhere);
+      await new Promise((r) => setImmediate(r));
+      expect(failed).toHaveLength(1);
+    });
+
+    it('writes nothing through a link in the download folder; destroy deletes nothing through one', async () => {
+      await symlink(outside, path.join(root, 'share', 'album'));
+      const { failed, torrent } = torrentWatch();
+      const store = new FileStore(4, {
+        path: path.join(root, 'share'),
+        roots: [root],
+        files: [
+          { path: 'album/new/track', length: 4 },
+          { path: 'album/secret', length: 4 },
+        ],
+        torrent,
+      });
+      await expect(put(store, 0, bytes(4, 1))).rejects.toMatchObject({ code: 'EREFUSEDPATH' });
+      await expect(put(store, 1, bytes(4, 2))).rejects.toMatchObject({ code: 'EREFUSEDPATH' });
+      await destroy(store);
+      expect(await readdir(outside)).toEqual(['secret']);
+      expect(await readFile(path.join(outside, 'secret'), 'utf8')).toBe('SECRET!!!!');
+      expect(failed.length).toBeGreaterThan(0);
+    });
+
+    it('needs the share roots', () => {
+      expect(() => new FileStore(4, { path: root, files: [{ path: 'x', length: 1 }] })).toThrow(
+        /share roots/,
+      );
+    });
   });
 });
