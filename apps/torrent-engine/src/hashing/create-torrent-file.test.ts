@@ -136,6 +136,45 @@ describe('createTorrentFile', () => {
     ).rejects.toThrow(/changed while hashing/);
   });
 
+  it('leaves symbolic links out of a shared folder, wherever they point, and says which', async () => {
+    await write('outside/secret', 1000);
+    await write('links/real.bin', 1000);
+    await mkdir(path.join(dir, 'links/sub'), { recursive: true });
+    await symlink(path.join(dir, 'outside/secret'), path.join(dir, 'links/passwd'));
+    await symlink(path.join(dir, 'outside'), path.join(dir, 'links/sub/etc'));
+    await symlink(path.join(dir, 'links/real.bin'), path.join(dir, 'links/inside.bin'));
+    const logged: object[] = [];
+    const ours = await createTorrentFile(path.join(dir, 'links'), {
+      pieceLength: () => 256 * KiB,
+      roots: [path.join(dir, 'links')],
+      log: { info: (obj) => logged.push(obj) },
+    });
+    expect(ours.layout.files.map((f) => f.path.join('/'))).toEqual(['real.bin']);
+    expect(ours.layout.skipped.map((s) => path.relative(dir, s.abs)).sort()).toEqual([
+      'links/inside.bin',
+      'links/passwd',
+      'links/sub/etc',
+    ]);
+    expect(logged).toEqual([expect.objectContaining({ count: 3, symlinks: 3 })]);
+  });
+
+  it('fails the hashing when a file was swapped for a link after it was listed', async () => {
+    await write('swap/a.bin', 1000);
+    await write('outside/same-size', 1000);
+    const file = path.join(dir, 'swap/a.bin');
+    await rm(file);
+    await symlink(path.join(dir, 'outside/same-size'), file);
+    await expect(
+      hashPieces([{ path: file, length: 1000 }], 256 * KiB, { roots: [path.join(dir, 'swap')] }),
+    ).rejects.toThrow(/a\.bin is a symbolic link/);
+    // Outside the roots altogether: refused too.
+    await expect(
+      hashPieces([{ path: path.join(dir, 'outside/same-size'), length: 1000 }], 256 * KiB, {
+        roots: [path.join(dir, 'swap')],
+      }),
+    ).rejects.toThrow(/outside the share roots/);
+  });
+
   it('stops the workers when aborted', async () => {
     await write('abort.bin', 4 * MiB);
     const controller = new AbortController();
