@@ -10,6 +10,7 @@ import {
 } from '@bitween/messages';
 import { classifyAddress } from '@bitween/net-policy';
 import { coalesce } from '@bitween/runtime';
+import { cleanName } from '@bitween/safe-text';
 import type { Element } from '@xmpp/xml';
 import { ContactIndex } from './domain/contact-index.js';
 import { EngineView } from './domain/engine-view.js';
@@ -24,6 +25,7 @@ import {
   type ResourceEntry,
 } from './protocol/shares-codec.js';
 import { chunkNode, fullMarker, packList, unpackChunks } from './protocol/full-list.js';
+import type { RejectedNotification } from './protocol/notification.js';
 import type { SharesEvent } from './protocol/pubsub.js';
 import type { SubscriptionType, XmppSession } from './xmpp/session.js';
 
@@ -87,6 +89,8 @@ export class Gateway {
   readonly #vouched = new Set<string>();
   #lastPublishedList: ResourceEntry[] = [];
   #droppedEntries = 0;
+  /** Shares events that were not PEP notifications from a contact (spoofed lists), since start. */
+  #droppedEvents = 0;
   #liveFingerprint = '';
   #timer: NodeJS.Timeout | null = null;
   #settleTimer: NodeJS.Timeout | null = null;
@@ -119,6 +123,7 @@ export class Gateway {
     session.on('online', () => void this.#onOnline());
     session.on('offline', () => this.#onOffline());
     session.on('notification', (from, event) => this.#onNotification(from, event));
+    session.on('rejectedNotification', (rejected) => this.#onRejected(rejected));
     session.on('presence', (bare, resource, available) => this.#onPresence(bare, resource, available));
     session.on('subscription', (bare, type) => void this.#onSubscription(bare, type));
     session.on('roster', (jids) => this.#onRoster(jids));
@@ -243,9 +248,11 @@ export class Gateway {
   #contact(jid: string): Contact {
     const item = this.opts.session.roster.get(jid);
     const resources = this.presence.resources(jid);
+    // (A roster name may come from the contact: shown cleaned, like every name we did not choose.)
+    const name = item?.name ? cleanName(item.name) : '';
     return {
       jid,
-      name: item?.name ?? null,
+      name: name === '' ? null : name,
       subscription: item?.subscription ?? 'none',
       online: resources.length > 0,
       resources,
@@ -386,10 +393,21 @@ export class Gateway {
     if (this.index.has(bare)) this.#publishPeers();
   }
 
+  /** A spoofed list (an event not sent by a contact's PEP service): counted, logged at debug only (anyone can send them). */
+  #onRejected(rejected: RejectedNotification): void {
+    this.#droppedEvents += 1;
+    const { from, type, reason } = rejected;
+    this.opts.log.debug(
+      { from, type, reason, droppedEvents: this.#droppedEvents },
+      'dropped a shares event that is not a PEP notification from a contact',
+    );
+  }
+
   #onNotification(from: string, event: SharesEvent): void {
     const { session, log } = this.opts;
+    // (The session passes PEP notifications of our own account and of contacts only.)
     if (!session.isTrusted(from)) {
-      log.warn({ from }, 'dropped a shares notification from someone who is not a contact');
+      this.#onRejected({ ok: false, from, type: null, reason: 'not a contact' });
       return;
     }
     const sequence = (this.#sequence.get(from) ?? 0) + 1;

@@ -1,4 +1,4 @@
-import type { ResourceEntry } from '../protocol/shares-codec.js';
+import { storedName, type ResourceEntry } from '../protocol/shares-codec.js';
 import { isEntryOf, xmppResourceOf } from './entry-names.js';
 
 /**
@@ -12,6 +12,10 @@ import { isEntryOf, xmppResourceOf } from './entry-names.js';
  * engine accepts connections only from addresses its contacts advertise (the peer filter), so
  * an instance that only downloads must still say where it connects from. An original reader
  * sees a resource without share items, which it handles like any other.
+ *
+ * Our own share names go out cleaned (bidi controls and invisible characters dropped, as every
+ * reader of the list does on its side; an original Bitween friend does not): what we read back
+ * from the server is then exactly what we published.
  */
 export function mergeOwnList(opts: {
   base: ResourceEntry[];
@@ -26,7 +30,11 @@ export function mergeOwnList(opts: {
       !isEntryOf(r.resource, opts.ownResource) &&
       opts.keepSibling(xmppResourceOf(r.resource)),
   );
-  return [...(opts.own ?? []), ...siblings].filter((r) => r.shares.length > 0 || r.endpoints.length > 0);
+  const own = (opts.own ?? []).map((r) => ({
+    ...r,
+    shares: r.shares.map((s) => ({ ...s, name: storedName(s.name) })),
+  }));
+  return [...own, ...siblings].filter((r) => r.shares.length > 0 || r.endpoints.length > 0);
 }
 
 /** A comparable form of a list (entry order does not matter on the wire). */

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import type { Endpoint, Share } from '@bitween/messages';
+import { NO_NAME, cleanName, hasHiddenCharacters, revealHidden } from '@bitween/safe-text';
 import xml, { type Element } from '@xmpp/xml';
 import { NS_SHARES } from './namespaces.js';
 
@@ -7,6 +8,9 @@ import { NS_SHARES } from './namespaces.js';
  * The `<user_shares/>` payload of the original Bitween, both ways. Everything is an attribute;
  * only the root carries `xmlns`. A friend's list is untrusted input: it is read element by
  * element, every value checked, bad entries dropped (and reported), and sizes capped.
+ * Share names are stored cleaned (@bitween/safe-text: no bidi controls, no invisible
+ * characters; "(no name)" when nothing is left); a resource name is an identifier (matched
+ * with the contact's presence), so one with hidden characters is refused, not changed.
  */
 
 export interface ResourceEntry {
@@ -61,6 +65,16 @@ function attr(el: Element, name: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
+/**
+ * A share name as it is stored and published: cleaned (@bitween/safe-text), "(no name)" when
+ * nothing is left. Applied to what we read and to what we publish, so that our own item read
+ * back from the server is what we published.
+ */
+export function storedName(name: string): string {
+  const clean = cleanName(name);
+  return clean === '' ? NO_NAME : clean;
+}
+
 function decodeShare(el: Element, limits: Limits): Share | string {
   const hash = attr(el, 'hash');
   const name = attr(el, 'name');
@@ -71,11 +85,15 @@ function decodeShare(el: Element, limits: Limits): Share | string {
   if (name.length > limits.maxNameLength)
     return `share_item ${hash}: name longer than ${limits.maxNameLength}`;
   if (CONTROL.test(name)) return `share_item ${hash}: name contains control characters`;
+  const clean = storedName(name);
+  // (NFC can lengthen a name: checked again.)
+  if (clean.length > limits.maxNameLength)
+    return `share_item ${hash}: name longer than ${limits.maxNameLength}`;
   if (size === undefined || !DECIMAL.test(size))
     return `share_item ${hash}: size ${JSON.stringify(size ?? null)} is not a decimal number`;
   const n = Number(size);
   if (!Number.isSafeInteger(n)) return `share_item ${hash}: size out of range`;
-  return { hash: hash.toLowerCase(), name, size: n };
+  return { hash: hash.toLowerCase(), name: clean, size: n };
 }
 
 function decodeEndpoint(el: Element): Endpoint | string {
@@ -118,8 +136,9 @@ export function decodeUserShares(root: Element, limits: Limits = DEFAULT_LIMITS)
       continue;
     }
     const name = attr(child, 'resource');
-    if (!name || name.length > MAX_RESOURCE_LENGTH || CONTROL.test(name)) {
-      problems.push(`resource ${JSON.stringify(name ?? null)}: not a valid resource name`);
+    if (!name || name.length > MAX_RESOURCE_LENGTH || CONTROL.test(name) || hasHiddenCharacters(name)) {
+      const shown = name === undefined ? null : revealHidden(name.slice(0, 100));
+      problems.push(`resource ${JSON.stringify(shown)}: not a valid resource name`);
       continue;
     }
     if (resources.has(name)) {

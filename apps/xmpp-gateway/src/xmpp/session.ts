@@ -5,13 +5,8 @@ import { client, jid as parseJid, xml, type Client } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
 import { capsElement, discoInfoQuery, type DiscoInfo } from '../protocol/caps.js';
 import { NS_DISCO_INFO, NS_ROSTER } from '../protocol/namespaces.js';
-import {
-  itemsQuery,
-  itemsResultPayload,
-  publishPayload,
-  sharesEvent,
-  type SharesEvent,
-} from '../protocol/pubsub.js';
+import { checkNotification, type RejectedNotification } from '../protocol/notification.js';
+import { itemsQuery, itemsResultPayload, publishPayload, type SharesEvent } from '../protocol/pubsub.js';
 import { chooseMechanism, ScramSha1, ScramSha256 } from './scram.js';
 
 export interface SessionOptions {
@@ -42,8 +37,10 @@ export interface SessionEvents {
   /** Logged in, roster loaded, presence with caps sent. Fires again after every reconnect. */
   online: [];
   offline: [];
-  /** A shares notification from `from` (bare JID), not yet checked against the roster. */
+  /** A PEP notification of the shares node from `from` (bare JID): our own account or a contact we follow. */
   notification: [from: string, event: SharesEvent];
+  /** A shares event that is not such a notification (sent by a client, a stranger, a service…): dropped. */
+  rejectedNotification: [rejected: RejectedNotification];
   /** Availability of a resource of a contact or of our own account (never our own resource). */
   presence: [bare: string, resource: string, available: boolean];
   /** A subscription request, approval or cancellation from `bare`. */
@@ -333,12 +330,12 @@ export class XmppSession extends EventEmitter<SessionEvents> {
     return changed;
   }
 
+  /** Lists are accepted only as PEP notifications from a contact's bare JID (protocol/notification.ts). */
   #onMessage(stanza: Element): void {
-    const event = sharesEvent(stanza);
-    if (!event) return;
-    const from = stanza.attrs.from as string | undefined;
-    if (!from) return;
-    this.emit('notification', parseJid(from).bare().toString().toLowerCase(), event);
+    const check = checkNotification(stanza, (bare) => this.isTrusted(bare));
+    if (!check) return;
+    if (check.ok) this.emit('notification', check.from, check.event);
+    else this.emit('rejectedNotification', check);
   }
 
   #onPresence(stanza: Element): void {
