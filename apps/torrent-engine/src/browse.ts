@@ -2,6 +2,7 @@ import type { Dirent } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { BusError, type BrowseEntry } from '@bitween/messages';
+import { closeFd, isRefusal, openDirConfined, procPath } from './confined-open.js';
 import { isInside } from './paths.js';
 
 /** At most this many entries per answer (one NATS message; a person scrolls no further). */
@@ -38,8 +39,8 @@ async function existingRoots(roots: string[]): Promise<Root[]> {
 }
 
 /** The entry as the picker shows it, or null when it is neither a file nor a folder or leads outside. */
-async function entryOf(dir: string, d: Dirent, realRoots: string[]): Promise<BrowseEntry | null> {
-  const full = path.join(dir, d.name);
+async function entryOf(dirFd: number, d: Dirent, realRoots: string[]): Promise<BrowseEntry | null> {
+  const full = procPath(dirFd, d.name);
   try {
     if (d.isSymbolicLink()) {
       // A link is shown only when its target is inside a root (sharing it would be refused otherwise).
@@ -60,6 +61,9 @@ async function entryOf(dir: string, d: Dirent, realRoots: string[]): Promise<Bro
 /**
  * List `requested` (absolute, on this host) for the path picker: only below the share roots,
  * checked after following symlinks (so `..` and links cannot lead out). Without a path: the roots.
+ * The folder is then opened from its root without following links and listed through that
+ * descriptor (confined-open.ts), so a folder swapped for a link after the check lists nothing.
+ * A link is listed only when it leads inside a root: picking it shares what it points to.
  */
 export async function browse(requested: string | undefined, roots: string[]): Promise<Listing> {
   const rootList = await existingRoots(roots);
@@ -89,24 +93,41 @@ export async function browse(requested: string | undefined, roots: string[]): Pr
       `${abs} is outside the share roots (${shownRoots.join(', ')}); add a root to BITWEEN_SHARE_ROOTS to share it`,
     );
   }
+  let dirFd: number;
   let dirents: Dirent[];
   try {
-    dirents = await readdir(real, { withFileTypes: true });
+    dirFd = await openDirConfined(realRoots, real);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new BusError(
       'failed',
-      code === 'ENOTDIR' ? `${abs} is not a folder` : `cannot read ${abs}: ${code}`,
+      code === 'ENOTDIR'
+        ? `${abs} is not a folder`
+        : isRefusal(err)
+          ? `cannot read ${abs}: ${err.message}`
+          : `cannot read ${abs}: ${code}`,
     );
+  }
+  try {
+    dirents = await readdir(procPath(dirFd), { withFileTypes: true });
+  } catch (err) {
+    await closeFd(dirFd);
+    throw new BusError('failed', `cannot read ${abs}: ${(err as NodeJS.ErrnoException).code}`);
   }
   dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   // Stat in small batches: a folder of thousands of entries must not open thousands of handles.
   const entries: BrowseEntry[] = [];
   let next = 0;
-  while (next < dirents.length && entries.length < MAX_BROWSE_ENTRIES) {
-    const batch = await Promise.all(dirents.slice(next, next + 64).map((d) => entryOf(real, d, realRoots)));
-    next += 64;
-    for (const e of batch) if (e) entries.push(e);
+  try {
+    while (next < dirents.length && entries.length < MAX_BROWSE_ENTRIES) {
+      const batch = await Promise.all(
+        dirents.slice(next, next + 64).map((d) => entryOf(dirFd, d, realRoots)),
+      );
+      next += 64;
+      for (const e of batch) if (e) entries.push(e);
+    }
+  } finally {
+    await closeFd(dirFd);
   }
   const truncated = next < dirents.length || entries.length > MAX_BROWSE_ENTRIES;
   const listed = entries.slice(0, MAX_BROWSE_ENTRIES);

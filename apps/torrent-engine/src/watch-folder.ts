@@ -1,8 +1,12 @@
-import { readFile, readdir, stat, writeFile, rename } from 'node:fs/promises';
+import { lstat, readFile, readdir, realpath, writeFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '@bitween/messages';
 import { watch, type FSWatcher } from 'chokidar';
 import { z } from 'zod';
+import { readFileConfined } from './confined-open.js';
+
+/** A dropped .torrent larger than this is not read (the engine takes at most 700 KiB). */
+const MAX_TORRENT_BYTES = 1024 * 1024;
 
 export interface WatchFolderOptions {
   dir: string;
@@ -41,6 +45,11 @@ export function topEntry(dir: string, p: string): string | null {
  *
  * chokidar (rather than fs.watch) gives one event model for the initial scan and later changes,
  * handles editors' and copy tools' atomic renames, and works the same on every platform.
+ *
+ * Symbolic links are never followed: a link dropped into the folder is left alone (and logged),
+ * whatever it points to; a dropped .torrent is read through a descriptor opened below the folder's
+ * real path without following links (confined-open.ts), so a link swapped in for it is refused
+ * too. A dropped folder is shared by the engine, which leaves links inside it out.
  */
 export class WatchFolder {
   #watcher: FSWatcher | null = null;
@@ -48,11 +57,14 @@ export class WatchFolder {
   readonly #signatures = new Map<string, string>();
   readonly #busy = new Set<string>();
   #ledger: Ledger = {};
+  /** The folder's real path, resolved at start (the .torrent files are read below it). */
+  #realDir = '';
 
   constructor(private readonly opts: WatchFolderOptions) {}
 
   async start(): Promise<void> {
     this.#ledger = await this.#readLedger();
+    this.#realDir = await realpath(this.opts.dir).catch(() => path.resolve(this.opts.dir));
     const watcher = watch(this.opts.dir, {
       ignoreInitial: false,
       followSymlinks: false,
@@ -118,10 +130,20 @@ export class WatchFolder {
     this.#signatures.delete(top);
     this.#busy.add(top);
     try {
-      const info = await stat(abs);
+      const info = await lstat(abs);
+      if (!info.isFile() && !info.isDirectory()) {
+        this.opts.log.info(
+          { entry: top, link: info.isSymbolicLink() },
+          'watch folder: left alone (symbolic links and special files are never followed or shared)',
+        );
+        return;
+      }
       const hash =
         info.isFile() && top.toLowerCase().endsWith('.torrent')
-          ? await this.opts.addTorrent(new Uint8Array(await readFile(abs)), top)
+          ? await this.opts.addTorrent(
+              await readFileConfined([this.#realDir], path.join(this.#realDir, top), MAX_TORRENT_BYTES),
+              top,
+            )
           : await this.opts.share(abs);
       this.#ledger[top] = { hash, at: Date.now() };
       await this.#writeLedger();
@@ -160,13 +182,13 @@ export class WatchFolder {
 
 /** Sizes and modification times of everything below `abs`: changes while it is being written. */
 async function signature(abs: string): Promise<string> {
-  const info = await stat(abs);
+  const info = await lstat(abs);
   if (!info.isDirectory()) return `${info.size}:${info.mtimeMs}`;
   let files = 0;
   let bytes = 0;
   let newest = info.mtimeMs;
   for (const e of await readdir(abs, { withFileTypes: true, recursive: true })) {
-    const s = await stat(path.join(e.parentPath, e.name)).catch(() => null);
+    const s = await lstat(path.join(e.parentPath, e.name)).catch(() => null);
     if (!s) continue;
     files++;
     if (s.isFile()) bytes += s.size;
