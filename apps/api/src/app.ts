@@ -3,6 +3,7 @@ import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Bus } from '@bitween/messages';
+import { DialPolicy } from '@bitween/net-policy';
 import type { Logger } from '@bitween/runtime';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import {
@@ -171,6 +172,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     addTimeoutMs: config.BITWEEN_DEFAULT_TIMEOUT_MS,
     version,
     torrents: views.torrents,
+    fetchPolicy: new DialPolicy(config.BITWEEN_FETCH_ALLOW),
   });
 
   const webDir = config.BITWEEN_WEB_DIR;

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { env, loadConfig } from '@bitween/runtime';
+import { DialPolicy } from '@bitween/net-policy';
 import { z } from 'zod';
 
 /**
@@ -11,6 +12,17 @@ import { z } from 'zod';
  * the Docker image alike (a path, not an import: apps never import each other).
  */
 export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
+
+/** An IP address or CIDR block (`address/bits`, bits in range), as the dial policy takes them. */
+const AddressOrCidr = z.string().refine((entry) => {
+  if (!/^[^/\s]+(\/\d{1,3})?$/.test(entry)) return false;
+  try {
+    new DialPolicy([entry]);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be IPv4/IPv6 addresses or CIDR blocks (e.g. 127.0.0.1, 10.0.0.0/8)');
 
 export const ApiConfigSchema = z.object({
   BITWEEN_NATS_URL: env.natsUrl(),
@@ -57,6 +69,13 @@ export const ApiConfigSchema = z.object({
    * `off` serves no UI. A folder without index.html is reported at start and not served.
    */
   BITWEEN_WEB_DIR: z.string().min(1).default(DEFAULT_WEB_DIR),
+  /**
+   * Addresses or CIDR blocks (comma-separated) Transmission's `torrent-add` may fetch a URL from
+   * beyond the dial policy (which allows only addresses anyone on the internet could reach: no
+   * loopback, LAN, link-local, multicast or reserved space). Empty by default; e.g. `127.0.0.1`
+   * for a local web server.
+   */
+  BITWEEN_FETCH_ALLOW: env.list(AddressOrCidr).default([]),
 });
 export type ApiConfig = z.output<typeof ApiConfigSchema>;
 

@@ -1,4 +1,3 @@
-import { readFile, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import {
   engine,
@@ -8,12 +7,15 @@ import {
   type SettingsStore,
   type TorrentStatus,
 } from '@bitween/messages';
+import type { DialPolicy } from '@bitween/net-policy';
 import type { Logger } from '@bitween/runtime';
 import type { TorrentsView } from '../cluster/views.js';
 import type { Registry } from '../rpc/method.js';
 import { normaliseHash } from '../rpc/params.js';
+import { FetchError, fetchUnderPolicy } from '../net/fetch-under-policy.js';
 import { KILO, TORRENT_FIELDS, isActive, torrentObject } from './fields.js';
 import type { TorrentIds } from './ids.js';
+import { readLocalMetainfo } from './local-metainfo.js';
 import {
   SessionGetArgs,
   SessionSetArgs,
@@ -46,6 +48,8 @@ export interface TrDeps {
   settings: () => Promise<SettingsStore>;
   removed: RecentlyRemoved;
   torrents: TorrentsView;
+  /** Where `torrent-add` may fetch a URL from (the dial policy with BITWEEN_FETCH_ALLOW). */
+  fetchPolicy: DialPolicy;
 }
 
 export type TrMethod = (args: unknown, deps: TrDeps) => Promise<Record<string, unknown>>;
@@ -165,35 +169,18 @@ export function sourceOf(filename: string): Source {
   return { kind: 'path', path: s };
 }
 
-async function fetchMetainfo(url: URL, timeoutMs: number): Promise<Buffer> {
-  let res: Response;
+/** A .torrent from a URL, under the dial policy (see net/fetch-under-policy.ts). */
+async function fetchMetainfo(url: URL, deps: TrDeps): Promise<Buffer> {
   try {
-    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
+    return await fetchUnderPolicy(url, {
+      policy: deps.fetchPolicy,
+      timeoutMs: deps.addTimeoutMs,
+      maxBytes: MAX_METAINFO_BYTES,
+    });
   } catch (err) {
-    throw new TrError(`could not fetch ${url.href}: ${(err as Error).message}`);
-  }
-  if (!res.ok) throw new TrError(`could not fetch ${url.href}: HTTP ${res.status}`);
-  const declared = Number(res.headers.get('content-length') ?? 0);
-  if (declared > MAX_METAINFO_BYTES)
-    throw new TrError(`${url.href} is larger than ${MAX_METAINFO_BYTES} bytes`);
-  const body = Buffer.from(await res.arrayBuffer());
-  if (body.length > MAX_METAINFO_BYTES)
-    throw new TrError(`${url.href} is larger than ${MAX_METAINFO_BYTES} bytes`);
-  return body;
-}
-
-async function readMetainfo(path: string): Promise<Buffer> {
-  try {
-    const info = await stat(path);
-    if (!info.isFile()) throw new TrError(`${path} is not a file`);
-    if (info.size > MAX_METAINFO_BYTES)
-      throw new TrError(`${path} is larger than ${MAX_METAINFO_BYTES} bytes`);
-    return await readFile(path);
-  } catch (err) {
-    if (err instanceof TrError) throw err;
-    throw new TrError(
-      `could not read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-    );
+    if (!(err instanceof FetchError)) throw err;
+    deps.log.info({ url: url.href, kind: err.kind, reason: err.detail }, 'torrent-add: URL not fetched');
+    throw new TrError(err.message);
   }
 }
 
@@ -229,9 +216,14 @@ const torrentAdd: TrMethod = async (raw, deps) => {
     } else {
       const bytes =
         source.kind === 'url'
-          ? await fetchMetainfo(source.url, deps.addTimeoutMs)
-          : await readMetainfo(source.path);
-      added = await addMetainfo(deps, bytes.toString('base64'), saveTo);
+          ? await fetchMetainfo(source.url, deps)
+          : await readLocalMetainfo(source.path, {
+              bus: deps.bus,
+              log: deps.log,
+              timeoutMs: deps.timeoutMs,
+              maxBytes: MAX_METAINFO_BYTES,
+            });
+      added = await addMetainfo(deps, bytes.toString('base64'), saveTo, { quoteParseErrors: false });
     }
   } else {
     throw new TrError('no filename or metainfo specified');
@@ -244,7 +236,17 @@ const torrentAdd: TrMethod = async (raw, deps) => {
   return created ? { 'torrent-added': summary } : { 'torrent-duplicate': summary };
 };
 
-async function addMetainfo(deps: TrDeps, metainfo: string, saveTo: { savePath?: string }) {
+/**
+ * Add a .torrent (base64). `quoteParseErrors: false` for files read or fetched on the caller's
+ * word: the engine's parse error may quote the bytes (`buffer[0] = 114`), so only its refusals of
+ * unsafe file names (`refused: …`, about a valid torrent) are passed on.
+ */
+async function addMetainfo(
+  deps: TrDeps,
+  metainfo: string,
+  saveTo: { savePath?: string },
+  { quoteParseErrors = true } = {},
+) {
   if (metainfo.length === 0) throw new TrError('invalid or corrupt torrent file');
   const r = await deps.bus.request(
     engine.addTorrentFile,
@@ -252,7 +254,8 @@ async function addMetainfo(deps: TrDeps, metainfo: string, saveTo: { savePath?: 
     { timeoutMs: deps.addTimeoutMs },
   );
   if (!r.ok && r.error.code === 'invalid_request') {
-    throw new TrError(`invalid or corrupt torrent file: ${r.error.message}`);
+    const quote = quoteParseErrors || r.error.message.startsWith('refused');
+    throw new TrError(`invalid or corrupt torrent file${quote ? `: ${r.error.message}` : ''}`);
   }
   return must(r, 'torrent-add');
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { SettingsStore, engine, type Bus } from '@bitween/messages';
+import type { DialPolicy } from '@bitween/net-policy';
 import type { Logger } from '@bitween/runtime';
 import type { FastifyError, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import type { TorrentsView } from '../cluster/views.js';
@@ -22,6 +23,8 @@ export interface TransmissionOptions {
   version: string;
   /** The cached torrent listing; every action here invalidates it. */
   torrents: TorrentsView;
+  /** Where `torrent-add` may fetch URLs from. */
+  fetchPolicy: DialPolicy;
 }
 
 /** Open a NATS-backed resource on first use; a failed open is retried on the next call. */
@@ -65,6 +68,7 @@ const transmission: FastifyPluginCallback<TransmissionOptions> = (app, opts, don
     settings: lazy(() => SettingsStore.open(opts.bus.nc, opts.log)),
     removed,
     torrents: opts.torrents,
+    fetchPolicy: opts.fetchPolicy,
   };
 
   // Removals by anyone (another frontend, the REST api, the JSON-RPC) for `recently-active`.

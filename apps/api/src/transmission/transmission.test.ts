@@ -1,6 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import {
   Bus,
   BusError,
@@ -50,6 +52,8 @@ let apiNc: NatsConnection;
 let engineHost: ServiceHost;
 let app: FastifyInstance;
 let tmp: string;
+/** The stand-in engine's one share root (below tmp; tmp itself is outside it). */
+let shares: string;
 /** What the stand-in engine holds (its `engine.list`). */
 const held = new Map<string, TorrentStatus>();
 const calls: { command: string; request: unknown }[] = [];
@@ -57,6 +61,8 @@ const callsOf = (command: string) => calls.filter((c) => c.command === command).
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'bitween-tr-files-'));
+  shares = join(tmp, 'shares');
+  await mkdir(shares);
   nats = await startNatsServer();
   peerNc = await connectNats(nats.url, 'test-peers', log);
   apiNc = await connectNats(nats.url, 'test-api', log);
@@ -103,8 +109,10 @@ beforeAll(async () => {
   });
   engineHost.serve(engine.addTorrentFile, (req) => {
     record('addTorrentFile', req);
-    if (Buffer.from(req.metainfo, 'base64').toString() !== 'd4:infod4:name3:newee') {
-      throw new BusError('invalid_request', 'not a torrent file');
+    const bytes = Buffer.from(req.metainfo, 'base64');
+    if (bytes.toString() !== 'd4:infod4:name3:newee') {
+      // What parse-torrent says of a file that is no torrent: it quotes the first byte.
+      throw new BusError('invalid_request', `not a valid .torrent: not a number: buffer[0] = ${bytes[0]}`);
     }
     const t = torrent({ hash: H3, name: 'new', addedAt: Date.now() });
     const created = !held.has(H3);
@@ -146,6 +154,17 @@ beforeAll(async () => {
     },
     instance,
   );
+  // engine.browse as the engine answers it: a folder only below the share root, after symlinks.
+  engineHost.serve(engine.browse, async ({ path }) => {
+    const root = await realpath(shares);
+    const real = await realpath(path ?? root).catch(() => {
+      throw new BusError('not_found', `${path} does not exist`);
+    });
+    const rel = relative(root, real);
+    if (rel.startsWith('..') || rel.startsWith('/'))
+      throw new BusError('failed', `${path} is outside the share roots`);
+    return { path: path ?? null, parent: null, roots: [shares], entries: [], truncated: false };
+  });
   // engine.resume is deliberately not served: an engine without it must give a clear result text.
 
   app = await newApp();
@@ -161,8 +180,8 @@ afterAll(async () => {
 });
 
 /** The real app on the test's NATS, its API key TOKEN. */
-async function newApp(): Promise<FastifyInstance> {
-  const config = loadApiConfig({ BITWEEN_DEFAULT_TIMEOUT_MS: '3000' });
+async function newApp(env: Record<string, string> = {}): Promise<FastifyInstance> {
+  const config = loadApiConfig({ BITWEEN_DEFAULT_TIMEOUT_MS: '3000', ...env });
   return buildApp({
     bus: new Bus(apiNc, log),
     registry: await EngineRegistry.open(apiNc, log),
@@ -439,18 +458,103 @@ describe('torrents', () => {
     const added = await tr(app, 'torrent-add', { metainfo });
     expect(added.arguments['torrent-added']).toMatchObject({ name: 'new', hashString: H3 });
     expect(callsOf('addTorrentFile').at(-1)).toEqual({ metainfo });
-    const file = join(tmp, 'new.torrent');
+    const file = join(shares, 'new.torrent');
     await writeFile(file, 'd4:infod4:name3:newee');
     const dup = await tr(app, 'torrent-add', { filename: file });
     expect(dup.arguments['torrent-duplicate']).toMatchObject({ hashString: H3 });
+    // A symlink inside the root to a file inside it is fine.
+    await symlink(file, join(shares, 'link.torrent'));
+    expect((await tr(app, 'torrent-add', { filename: join(shares, 'link.torrent') })).result).toBe('success');
+  });
+
+  it('torrent-add reads a local path only below the share roots, with one answer for every refusal', async () => {
+    await writeFile(join(tmp, 'outside.torrent'), 'd4:infod4:name3:newee');
+    await symlink('/etc/passwd', join(shares, 'passwd.torrent'));
+    await mkdir(join(shares, 'folder.torrent'));
+    await writeFile(join(shares, 'passwd-copy.torrent'), 'root:x:0:0:root:/root:/bin/bash\n');
+    const before = callsOf('addTorrentFile').length;
+    for (const path of [
+      '/etc/shadow',
+      '/etc/passwd',
+      '/proc/self/environ',
+      '/dev/zero',
+      join(tmp, 'outside.torrent'),
+      join(shares, 'missing.torrent'),
+      join(shares, 'passwd.torrent'),
+      join(shares, 'folder.torrent'),
+      join(shares, 'no-such-folder', 'x.torrent'),
+      join(shares, '..', 'outside.torrent'),
+    ]) {
+      const { result } = await tr(app, 'torrent-add', { filename: path });
+      expect(result, path).toBe(
+        `cannot add ${path}: not a readable .torrent file below the share roots (files elsewhere are never read)`,
+      );
+    }
+    expect(callsOf('addTorrentFile').length).toBe(before);
+    // A file below the root that is no torrent: the engine's parse error is not quoted (it quotes bytes).
+    const junk = await tr(app, 'torrent-add', { filename: join(shares, 'passwd-copy.torrent') });
+    expect(junk.result).toBe('invalid or corrupt torrent file');
+    // The caller's own bytes may be quoted back.
+    const own = await tr(app, 'torrent-add', { metainfo: Buffer.from('junk').toString('base64') });
+    expect(own.result).toMatch(/^invalid or corrupt torrent file: not a valid \.torrent: .*106/);
+  });
+
+  describe('torrent-add of a URL', () => {
+    let server: Server;
+    let base: string;
+    const hits: string[] = [];
+    beforeAll(async () => {
+      server = createServer((req, res) => {
+        hits.push(req.url ?? '');
+        if (req.url === '/new.torrent') res.end('d4:infod4:name3:newee');
+        else if (req.url === '/to-metadata') {
+          res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end();
+        } else res.writeHead(404).end('not here: internal-secret');
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    afterAll(async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    });
+
+    it('refuses 127.0.0.1 (and any address a stranger could not reach) without BITWEEN_FETCH_ALLOW', async () => {
+      const { result } = await tr(app, 'torrent-add', { filename: `${base}/new.torrent` });
+      expect(result).toMatch(/^refused to fetch .*127\.0\.0\.1 is a loopback address/);
+      expect(hits).toEqual([]);
+      for (const url of [
+        'http://169.254.169.254/latest/meta-data/',
+        'http://localhost:22/',
+        'http://[::1]:5000/',
+      ]) {
+        expect((await tr(app, 'torrent-add', { filename: url })).result, url).toMatch(/^refused to fetch/);
+      }
+    });
+
+    it('fetches from an allow-listed address; redirects are checked, remote statuses not reflected', async () => {
+      const allowing = await newApp({ BITWEEN_FETCH_ALLOW: '127.0.0.1' });
+      try {
+        const added = await tr(allowing, 'torrent-add', { filename: `${base}/new.torrent` });
+        expect(added.arguments).toHaveProperty('torrent-duplicate');
+        expect(hits).toEqual(['/new.torrent']);
+        const redirected = await tr(allowing, 'torrent-add', { filename: `${base}/to-metadata` });
+        expect(redirected.result).toMatch(/redirects to http:\/\/169\.254\.169\.254.*link-local/);
+        const missing = await tr(allowing, 'torrent-add', { filename: `${base}/nope` });
+        expect(missing.result).toBe(`could not fetch ${base}/nope`);
+        expect(missing.result).not.toMatch(/404|secret/);
+      } finally {
+        await allowing.close();
+      }
+    });
   });
 
   it('torrent-add refuses a corrupt file, a missing path, a relative path or nothing at all', async () => {
     expect(
       (await tr(app, 'torrent-add', { metainfo: Buffer.from('junk').toString('base64') })).result,
     ).toMatch(/^invalid or corrupt torrent file/);
-    expect((await tr(app, 'torrent-add', { filename: join(tmp, 'missing.torrent') })).result).toMatch(
-      /could not read .*ENOENT/,
+    expect((await tr(app, 'torrent-add', { filename: join(shares, 'missing.torrent') })).result).toMatch(
+      /^cannot add .*missing\.torrent: not a readable \.torrent file/,
     );
     expect((await tr(app, 'torrent-add', { filename: 'a.torrent' })).result).toMatch(/absolute path/);
     expect((await tr(app, 'torrent-add', {})).result).toBe('no filename or metainfo specified');
