@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { EngineRegistry, type EngineState } from '@bitween/messages';
-import { connect } from '@nats-io/transport-node';
 import { it } from 'vitest';
 import {
   Cleanup,
@@ -52,7 +51,7 @@ it('share list publish → arrival', async () => {
       await Promise.all(
         [alice, bob].map((g) => g.waitForLog((l) => l.msg === 'XMPP online', { what: 'online' })),
       );
-      const nc = await connect({ servers: nats[0]!.url });
+      const nc = await nats[0]!.connect();
       cleanup.add('nats', () => nc.close());
       const registry = await EngineRegistry.open(nc, silentLogger);
       for (const n of SIZES) {

@@ -25,6 +25,7 @@ describe('bad input gets a clear error and the daemon keeps serving', () => {
   let mallory: TestClient;
   let eve: TestClient;
   let nc: NatsConnection;
+  let gatewayNc: NatsConnection;
   const exited: string[] = [];
 
   /** What alice's API says mallory offers: hash → share. */
@@ -59,7 +60,10 @@ describe('bad input gets a clear error and the daemon keeps serving', () => {
       connectClient(cleanup, prosody, 'mallory', 'mallory-pw'),
       connectClient(cleanup, prosody, 'eve', 'eve-pw'),
     ]);
-    nc = await connect({ servers: alice.nats.url });
+    // Hostile NATS messages can only come from a client that has credentials: the api's own
+    // (the only one that may send engine commands) and the gateway's (events it publishes).
+    nc = await alice.nats.connect('api');
+    gatewayNc = await alice.nats.connect('xmpp-gateway');
     cleanup.add('nats client', () => nc.close());
   });
 
@@ -210,6 +214,12 @@ describe('bad input gets a clear error and the daemon keeps serving', () => {
   });
 
   describe('NATS messages that fail their schema', () => {
+    it('come from no client without credentials: NATS refuses it', async () => {
+      await expect(connect({ servers: alice.nats.url, reconnect: false })).rejects.toThrow(
+        /Authorization Violation/,
+      );
+    });
+
     it('answers a malformed command with a typed error', async () => {
       const reply = await nc.request('bitween.v1.engine.add-hash', 'this is not json', { timeout: 5000 });
       expect(reply.headers?.get('Nats-Service-Error-Code')).toBe('400');
@@ -229,7 +239,7 @@ describe('bad input gets a clear error and the daemon keeps serving', () => {
     });
 
     it('logs and drops a malformed event', async () => {
-      nc.publish('bitween.v1.evt.xmpp.peers', JSON.stringify({ peers: 'nope' }));
+      gatewayNc.publish('bitween.v1.evt.xmpp.peers', JSON.stringify({ peers: 'nope' }));
       const line = await alice.engine.waitForLog(
         (l) => l.msg === 'dropped an event that fails its contract',
         {

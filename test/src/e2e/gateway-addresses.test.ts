@@ -1,6 +1,5 @@
 import { createSocket } from 'node:dgram';
 import { EngineRegistry } from '@bitween/messages';
-import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
@@ -37,7 +36,7 @@ describe('public addresses', () => {
 
   it('publishes the configured address without waiting for an unanswered STUN lookup', async () => {
     const nats = await startNats(cleanup);
-    const nc = await connect({ servers: nats.url });
+    const nc = await nats.connect();
     cleanup.add('nats', () => nc.close());
     await (
       await EngineRegistry.open(nc, silentLogger)

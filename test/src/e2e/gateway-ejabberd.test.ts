@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { EngineRegistry } from '@bitween/messages';
-import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
@@ -71,7 +70,7 @@ describe('against ejabberd', () => {
   });
 
   it('a friend receives a list larger than the server’s stanza limit', async () => {
-    const nc = await connect({ servers: nats[0]!.url });
+    const nc = await nats[0]!.connect();
     cleanup.add('nats', () => nc.close());
     const registry = await EngineRegistry.open(nc, silentLogger);
     await registry.announce({

@@ -1,6 +1,6 @@
 import { connect as tcpConnect } from 'node:net';
 import { Bus, xmpp } from '@bitween/messages';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
@@ -59,7 +59,7 @@ describe('hostile share lists', () => {
       },
     });
     await alice.waitForLog((l) => l.msg === 'XMPP online', { what: 'alice online' });
-    const nc: NatsConnection = await connect({ servers: nats.url });
+    const nc: NatsConnection = await nats.connect();
     cleanup.add('nats client', () => nc.close());
     bus = new Bus(nc, silentLogger);
     mallory = await connectClient(cleanup, prosody, 'mallory', 'mallory-pw');

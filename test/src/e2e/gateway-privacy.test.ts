@@ -1,5 +1,5 @@
 import { Bus, subjects, xmpp, type Contact, type PendingSubscription } from '@bitween/messages';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
@@ -55,7 +55,7 @@ describe('subscriptions, contacts and presence over NATS', () => {
       friends: ['alice', 'bob'],
     });
     nats = await startNats(cleanup);
-    nc = await connect({ servers: nats.url });
+    nc = await nats.connect();
     cleanup.add('nats client', () => nc.close());
     bus = new Bus(nc, silentLogger);
     bus.subscribe(xmpp.contactChanged, (c) => contactEvents.push(c));

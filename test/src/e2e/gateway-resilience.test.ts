@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Bus, xmpp } from '@bitween/messages';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
@@ -37,7 +37,7 @@ describe('the XMPP server restarts under running gateways', () => {
       prosody,
       nodes: [alice, bob],
     } = await startFriends(cleanup, ['alice', 'bob'], { label: 'restart' }));
-    const nc: NatsConnection = await connect({ servers: bob.nats.url });
+    const nc: NatsConnection = await bob.nats.connect();
     cleanup.add('bob nats client', () => nc.close());
     bobBus = new Bus(nc, silentLogger);
     await Promise.all(

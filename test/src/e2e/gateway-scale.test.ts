@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { EngineRegistry, type EngineState } from '@bitween/messages';
 import { isIP } from 'node:net';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
@@ -60,7 +60,7 @@ describe('a list of 10,000 shares', () => {
     await Promise.all(
       [alice, bob].map((g) => g.waitForLog((l) => l.msg === 'XMPP online', { what: 'online' })),
     );
-    nc = await connect({ servers: aliceNats.url });
+    nc = await aliceNats.connect();
     cleanup.add('nats client', () => nc.close());
   });
   afterAll(() => cleanup.run());

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { EngineRegistry } from '@bitween/messages';
-import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
@@ -37,7 +36,7 @@ describe('two instances of one account racing', () => {
     const natsServers: NatsServer[] = await Promise.all([startNats(cleanup), startNats(cleanup)]);
     // Each instance's engine already holds a share before its gateway starts.
     for (const [i, name] of ['laptop', 'server'].entries()) {
-      const nc = await connect({ servers: natsServers[i]!.url });
+      const nc = await natsServers[i]!.connect();
       cleanup.add(`nats ${name}`, () => nc.close());
       const registry = await EngineRegistry.open(nc, silentLogger);
       await registry.announce({

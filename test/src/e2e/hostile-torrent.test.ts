@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Bus, engine, xmpp, type TorrentStatus } from '@bitween/messages';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
@@ -58,7 +58,7 @@ describe('torrents with crafted file names', () => {
         state: join(root, 'victim', 'state'),
       }),
     });
-    nc = await connect({ servers: nats.url });
+    nc = await nats.connect();
     cleanup.add('nats client', () => nc.close());
     bus = new Bus(nc, silentLogger);
     cases = seeder.logs.find((l) => l.msg === 'ready')!.cases as Case[];

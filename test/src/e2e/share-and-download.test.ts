@@ -1,6 +1,6 @@
 import { writeFile, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
@@ -53,7 +53,7 @@ describe('two friends share a file end to end', () => {
     ({
       nodes: [alice, bob],
     } = await startFriends(cleanup, ['alice', 'bob']));
-    bobNats = await connect({ servers: bob.nats.url });
+    bobNats = await bob.nats.connect();
     cleanup.add('bob nats client', () => bobNats.close());
     // Both gateways are logged in before the test starts measuring.
     await Promise.all([

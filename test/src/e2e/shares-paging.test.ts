@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Bus, EngineRegistry, fetchAllShares, xmpp, type EngineState } from '@bitween/messages';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
@@ -59,7 +59,7 @@ describe('contacts’ shares beyond one NATS message', () => {
     bob = await startNode(cleanup, { user: 'bob', password: 'bob-pw', prosody, name: 'paging-bob' });
     await alice.waitForLog((l) => l.msg === 'XMPP online', { what: 'alice online' });
 
-    const aliceNc = await connect({ servers: aliceNats.url });
+    const aliceNc = await aliceNats.connect();
     cleanup.add('alice nats client', () => aliceNc.close());
     const registry = await EngineRegistry.open(aliceNc, silentLogger);
     for (let e = 0; e < ENGINES; e++) {
@@ -80,7 +80,7 @@ describe('contacts’ shares beyond one NATS message', () => {
       (l) => l.msg === 'received a share list' && l.from === prosody.jid('alice') && l.shares === TOTAL,
       { what: `bob's gateway to receive alice's ${TOTAL} shares`, timeoutMs: 180_000 },
     );
-    nc = await connect({ servers: bob.nats.url });
+    nc = await bob.nats.connect();
     cleanup.add('bob nats client', () => nc.close());
   }, 300_000);
   afterAll(() => cleanup.run());

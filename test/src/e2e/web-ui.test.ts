@@ -2,7 +2,6 @@
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Bus, engine } from '@bitween/messages';
-import { connect } from '@nats-io/transport-node';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -296,7 +295,7 @@ describe('web UI in a real browser, two friends', () => {
     // While no api runs, the torrent is paused over NATS: the event goes into the events stream
     // (JetStream), and only a page that resumes after its last id (Last-Event-ID) can see it:
     // on a clean resume the page reloads nothing.
-    const nc = await connect({ servers: alice.nats.url });
+    const nc = await alice.nats.connect();
     cleanup.add('alice nats client', () => nc.close());
     const paused = await new Bus(nc, silentLogger).request(
       engine.pause,

@@ -1,4 +1,3 @@
-import { connect } from '@nats-io/transport-node';
 import { client, xml, type Client } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
 import { existsSync, readFileSync } from 'node:fs';
@@ -120,7 +119,7 @@ describe('nats-server', () => {
     const nats = await startNats(cleanup);
     expect(nats.url).toBe(`nats://127.0.0.1:${nats.port}`);
 
-    const nc = await connect({ servers: nats.url });
+    const nc = await nats.connect();
     cleanup.add('nats connection', () => nc.close());
     const sub = nc.subscribe('harness.echo', {
       callback: (err, msg) => {

@@ -2,7 +2,7 @@ export { spawnChild, type Child, type Stream } from './child.js';
 export { Cleanup, makeTempDir, removeTempDir } from './cleanup.js';
 export { JsonRpcClient, JsonRpcError, type RpcResponse } from './jsonrpc.js';
 export { RestClient, RestError } from './rest.js';
-export { startNats, type NatsServer } from './nats.js';
+export { startNats, type NatsServer, type NatsUserName } from './nats.js';
 export { freePort } from './ports.js';
 export {
   encodeName,

@@ -9,7 +9,10 @@ import { freePort } from './ports.js';
 import { startProsody, type Prosody } from './prosody.js';
 import { startService, type ServiceProcess } from './service.js';
 
-/** One user's whole bitween: their own NATS and the three services, as real processes. */
+/**
+ * One user's whole bitween: their own NATS (with authorization: one NKEY user per service, as
+ * `npm start` and docker compose run it) and the three services, as real processes.
+ */
 export interface BitweenNode {
   user: string;
   jid: string;
@@ -85,13 +88,15 @@ export async function startNode(cleanup: Cleanup, opts: NodeOptions): Promise<Bi
         downloads: dirs.downloads,
         state: dirs.state,
         shareRoots: [dirs.shares],
-        extra: opts.env,
+        // Each service signs in to NATS with its own seed (its own permissions).
+        extra: { ...nats.env('torrent-engine'), ...opts.env },
       }),
     },
     gateway: {
       name: 'xmpp-gateway' as const,
       label: `${name}-gateway`,
       env: {
+        ...nats.env('xmpp-gateway'),
         ...common,
         BITWEEN_DATA_DIR: dirs.gatewayData,
         ...(opts.unconfigured
@@ -108,6 +113,7 @@ export async function startNode(cleanup: Cleanup, opts: NodeOptions): Promise<Bi
       name: 'api' as const,
       label: `${name}-api`,
       env: {
+        ...nats.env('api'),
         ...common,
         BITWEEN_API_HOST: '127.0.0.1',
         BITWEEN_API_PORT: String(await freePort()),

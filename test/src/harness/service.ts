@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { readLaunch } from '@bitween/runtime';
 import { spawnChild, type Child, type Stream } from './child.js';
 import type { Cleanup } from './cleanup.js';
+import { natsCredentialsEnv } from './nats.js';
 import { Feed } from './wait.js';
 
 export type ServiceName = 'api' | 'torrent-engine' | 'xmpp-gateway';
@@ -45,7 +46,9 @@ export const logDir = join(repoRoot, 'reports', 'logs');
 /**
  * Starts a built app (`apps/<name>/dist/main.js`) as production does (its launch.json: Node flags,
  * environment) with only PATH, HOME, those and `env` in its environment; resolves once it logs
- * "ready". Stopped by `cleanup` at the latest.
+ * "ready". Stopped by `cleanup` at the latest. When BITWEEN_NATS_URL is a server the harness
+ * started with authorization, the service gets its own seed file (BITWEEN_NATS_NKEY_SEED_FILE),
+ * as `npm start` and docker compose give it, unless `env` names one (or sets it empty: none).
  */
 export async function startService(
   cleanup: Cleanup,
@@ -61,7 +64,7 @@ export async function startService(
       ...opts,
       script,
       nodeArgs: launch.nodeArgs,
-      env: { ...launch.env, ...opts.env },
+      env: { ...launch.env, ...natsCredentialsEnv(opts.name, opts.env), ...opts.env },
     })),
   };
 }

@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import { Bus, EngineRegistry, engine, xmpp } from '@bitween/messages';
-import { connect } from '@nats-io/transport-node';
 import type { Cleanup } from './cleanup.js';
 import { engineEnv, silentLogger } from './engine-env.js';
 import { startNats } from './nats.js';
@@ -39,8 +38,8 @@ export async function startTestEngine(
     label: opts.label ?? `engine-${id}`,
     env,
   });
-  const nc = await connect({ servers: nats.url });
-  cleanup.add(`nats client ${id}`, () => nc.close());
+  // The test's own user (it plays the api and the gateway); the engine has its own (startService).
+  const nc = await nats.connect('test');
   return {
     id,
     bus: new Bus(nc, silentLogger),

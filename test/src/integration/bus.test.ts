@@ -1,5 +1,5 @@
 import { Bus, BusError, ServiceHost, command, event, type Logger } from '@bitween/messages';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { Cleanup, startNats } from '../harness/index.js';
@@ -39,7 +39,7 @@ describe('the typed bus on a real nats-server', () => {
 
   beforeAll(async () => {
     const nats = await startNats(cleanup);
-    nc = await connect({ servers: nats.url });
+    nc = await nats.connect();
     cleanup.add('nats client', () => nc.close());
     server = recordingLogger();
     client = recordingLogger();

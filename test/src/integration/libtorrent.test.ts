@@ -1,7 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Bus, EngineRegistry, engine, xmpp } from '@bitween/messages';
-import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
@@ -41,7 +40,7 @@ describe('the engine and libtorrent', () => {
         shareRoots: [join(root, 'shares')],
       }),
     });
-    const nc = await connect({ servers: nats.url });
+    const nc = await nats.connect();
     cleanup.add('nats client', () => nc.close());
     bus = new Bus(nc, silentLogger);
     registry = await EngineRegistry.open(nc, silentLogger);

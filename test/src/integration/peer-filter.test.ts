@@ -1,7 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Bus, EngineRegistry, engine, xmpp } from '@bitween/messages';
-import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
@@ -46,7 +45,7 @@ describe('friend-to-friend peer filter', () => {
         extra: { BITWEEN_PEER_ALLOW: '' },
       }),
     });
-    const nc = await connect({ servers: nats.url });
+    const nc = await nats.connect();
     cleanup.add('nats client', () => nc.close());
     bus = new Bus(nc, silentLogger);
     const file = join(root, 'shares', 'private.bin');

@@ -5,7 +5,7 @@ import {
   type EngineState,
   type TorrentClaim,
 } from '@bitween/messages';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cleanup, silentLogger, startNats, waitFor } from '../harness/index.js';
 
@@ -17,7 +17,7 @@ describe('placement primitives in JetStream KV', () => {
 
   beforeAll(async () => {
     const nats = await startNats(cleanup);
-    nc = await connect({ servers: nats.url });
+    nc = await nats.connect();
     cleanup.add('nats client', () => nc.close());
     registry = await EngineRegistry.open(nc, silentLogger);
   });

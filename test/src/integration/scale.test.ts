@@ -9,7 +9,6 @@ import {
   type RegisteredEngine,
   type TorrentStatus,
 } from '@bitween/messages';
-import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
@@ -71,7 +70,7 @@ describe('several engine instances on one NATS', () => {
     nats = await startNats(cleanup);
     // One after the other, so the slots are not contended (concurrent starts are fine, just noisier).
     for (const n of [1, 2, 3]) instances.push(await startInstance(`scale-engine-${n}`));
-    const nc = await connect({ servers: nats.url });
+    const nc = await nats.connect();
     cleanup.add('nats client', () => nc.close());
     bus = new Bus(nc, silentLogger);
     registry = await EngineRegistry.open(nc, silentLogger);
@@ -93,7 +92,7 @@ describe('several engine instances on one NATS', () => {
     api = new JsonRpcClient(`http://127.0.0.1:${apiPort}`, { token: apiKey });
 
     const friendNats = await startNats(cleanup);
-    const fnc = await connect({ servers: friendNats.url });
+    const fnc = await friendNats.connect();
     cleanup.add('friend nats client', () => fnc.close());
     await mkdir(join(root, 'friend', 'shares'), { recursive: true });
     friend = {

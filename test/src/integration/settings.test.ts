@@ -1,5 +1,5 @@
 import { BusError, DEFAULT_ENGINE_SETTINGS, SettingsStore, type EngineSettings } from '@bitween/messages';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cleanup, silentLogger, startNats, waitFor } from '../harness/index.js';
 
@@ -9,7 +9,7 @@ describe('the settings bucket on a real nats-server', () => {
 
   beforeAll(async () => {
     const nats = await startNats(cleanup);
-    nc = await connect({ servers: nats.url });
+    nc = await nats.connect();
     cleanup.add('nats client', () => nc.close());
   });
   afterAll(() => cleanup.run());
