@@ -18,6 +18,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   closeFd,
   isRefusal,
+  mkdirConfined,
   openConfined,
   openDirConfined,
   procPath,
@@ -252,5 +253,28 @@ describe('resolveShareRoots', () => {
         path.join(base, 'link', 'downloads', 'later'),
       ]),
     ).toEqual([path.join(base, 'real'), path.join(base, 'real', 'downloads', 'later')]);
+  });
+});
+
+describe('mkdirConfined', () => {
+  let base: string;
+  beforeEach(async () => {
+    base = await realpath(await mkdtemp(path.join(tmpdir(), 'mkdir-')));
+  });
+  afterEach(() => rm(base, { recursive: true, force: true }));
+
+  it('creates a save path and its root below the roots, never through a link out', async () => {
+    const root = path.join(base, 'downloads');
+    const outside = path.join(base, 'outside');
+    const [real] = await resolveShareRoots([root]); // not there yet
+    expect(await mkdirConfined([real!], path.join(root, 'a', 'b'))).toBe(path.join(root, 'a', 'b'));
+    expect((await stat(path.join(root, 'a', 'b'))).isDirectory()).toBe(true);
+    await mkdir(outside);
+    await symlink(outside, path.join(root, 'escape'));
+    await refused(mkdirConfined([real!], path.join(root, 'escape', 'new')));
+    // A link that stays inside is resolved first (the user asked for that folder).
+    await symlink(path.join(root, 'a'), path.join(root, 'inner'));
+    expect(await mkdirConfined([real!], path.join(root, 'inner', 'c'))).toBe(path.join(root, 'a', 'c'));
+    expect(await readdir(outside)).toEqual([]);
   });
 });

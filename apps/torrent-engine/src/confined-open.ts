@@ -155,16 +155,37 @@ export async function readFileConfined(
  * Open the folder `dir` (the root itself or a folder below it) without following links; the
  * descriptor can be listed with `readdir(procPath(fd))`. Close it with closeFd.
  */
-export async function openDirConfined(roots: readonly string[], dir: string): Promise<number> {
+export async function openDirConfined(
+  roots: readonly string[],
+  dir: string,
+  opts: { create?: boolean } = {},
+): Promise<number> {
+  const create = opts.create === true;
   const root = rootOf(roots, dir);
   if (root === null) throw new RefusedPathError(dir, 'it is outside the share roots');
   if (root === dir) return openRoot(root);
-  const { dirFd, name } = await walkToParent(roots, dir, false);
+  const { dirFd, name } = await walkToParent(roots, dir, create);
   try {
-    return await openDirAt(dirFd, name, dir, false);
+    return await openDirAt(dirFd, name, dir, create);
   } finally {
     await closeFd(dirFd);
   }
+}
+
+/**
+ * Create the folder `dir` (e.g. a download's save path, as requested) and its missing parents
+ * below the roots, never through a link out of them: the existing part of `dir` is resolved to
+ * its real path (a link there must lead inside a root), the root is created if it is missing
+ * (where the configuration says), and the rest is created one folder at a time without
+ * following links (a link swapped in meanwhile is refused). Resolves with the real path.
+ */
+export async function mkdirConfined(roots: readonly string[], dir: string): Promise<string> {
+  const real = await realOrParent(path.resolve(dir));
+  const root = rootOf(roots, real);
+  if (root === null) throw new RefusedPathError(dir, `it is ${real}, outside the share roots`);
+  await promised<string | undefined>((cb) => mkdir(root, { recursive: true }, cb));
+  await closeFd(await openDirConfined(roots, real, { create: true }));
+  return real;
 }
 
 /**

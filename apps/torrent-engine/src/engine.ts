@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { access, constants, mkdir, stat } from 'node:fs/promises';
+import { access, constants, stat } from 'node:fs/promises';
 import { isIPv6 } from 'node:net';
 import path from 'node:path';
 import {
@@ -17,7 +17,7 @@ import type { DialGuard } from './dial-guard.js';
 import { GlobalLimits, TorrentLimits } from './controls/limits.js';
 import { planQueue } from './controls/queue.js';
 import { applyFileChanges, rangesComplete, wantedPieceRanges, wantedTotals } from './controls/selection.js';
-import { resolveShareRoots } from './confined-open.js';
+import { mkdirConfined, resolveShareRoots } from './confined-open.js';
 import { FileStore } from './file-store.js';
 import { shortLivedBuffers } from './gc-tuning.js';
 import { createTorrentFile } from './hashing/create-torrent-file.js';
@@ -309,7 +309,8 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
       );
     }
     try {
-      await mkdir(dir, { recursive: true });
+      // Never through a symbolic link out of the roots (confined-open.ts).
+      await mkdirConfined(this.#realRoots, dir);
     } catch (err) {
       throw new BusError('failed', `cannot create ${dir}: ${(err as Error).message}`);
     }
