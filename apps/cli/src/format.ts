@@ -21,14 +21,29 @@ export function rate(bytesPerSecond: number): string {
   return `${bytes(Math.round(bytesPerSecond))}/s`;
 }
 
+/** Marks, format characters (isolates, ZWJ) and the like take no column. */
+const ZERO_WIDTH = /^[\p{Mn}\p{Me}\p{Cf}]$/u;
+/** East Asian wide and fullwidth characters and emoji take two (roughly what terminals do). */
+const WIDE =
+  /^[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{1f300}-\u{1f64f}\u{1f900}-\u{1f9ff}\u{20000}-\u{3fffd}]$/u;
+
+/** Terminal columns `text` takes (an approximation of wcwidth). */
+export function columns(text: string): number {
+  let n = 0;
+  for (const c of text) n += ZERO_WIDTH.test(c) ? 0 : WIDE.test(c) ? 2 : 1;
+  return n;
+}
+
 /** Left-aligned columns separated by two spaces; the last column is not padded. */
 export function table(header: string[], rows: string[][]): string {
   const all = [header, ...rows];
-  const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
+  const widths = header.map((_, i) => Math.max(...all.map((r) => columns(r[i] ?? ''))));
   return all
     .map((r) =>
       r
-        .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+        .map((cell, i) =>
+          i === r.length - 1 ? cell : cell + ' '.repeat(Math.max(0, (widths[i] ?? 0) - columns(cell))),
+        )
         .join('  ')
         .trimEnd(),
     )

@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { ApiClient } from './client.js';
 import { CliError, dataDirOf, readKey, resolveConnection, type ConnectionFlags } from './config.js';
 import { bytes, percent, rate, table } from './format.js';
+import { shownId, shownName } from './names.js';
 import { readPassword } from './password.js';
 import type { Account, Added, Contact, Event, FriendShare, Pending, Status, Torrent } from './types.js';
 import { ProgressBoard, followEvents } from './watch.js';
@@ -37,7 +38,7 @@ const torrentRow = (t: Torrent) => [
   percent(t.progress),
   bytes(t.size),
   t.done ? rate(t.uploadSpeed) : rate(t.downloadSpeed),
-  t.name ?? '(metadata pending)',
+  shownName(t.name, '(metadata pending)'),
 ];
 
 program
@@ -72,8 +73,10 @@ program
             shares.map((s) => [
               s.hash,
               bytes(s.size),
-              s.name,
-              [...new Set(s.sources.map((x) => `${x.jid}${x.online ? '' : ' (offline)'}`))].join(', '),
+              shownName(s.name),
+              [...new Set(s.sources.map((x) => `${shownId(x.jid)}${x.online ? '' : ' (offline)'}`))].join(
+                ', ',
+              ),
             ]),
           ),
     );
@@ -88,7 +91,7 @@ program
     print(
       added,
       () =>
-        `${added.created ? 'sharing' : 'already shared'} ${added.torrent.hash} ${added.torrent.name ?? ''}`,
+        `${added.created ? 'sharing' : 'already shared'} ${added.torrent.hash} ${shownName(added.torrent.name, '')}`,
     );
   });
 
@@ -150,16 +153,20 @@ program
           : table(
               ['JID', 'ONLINE', 'SHARES', 'SUBSCRIPTION', 'NAME'],
               contacts.map((c) => [
-                c.jid,
-                c.online ? `yes (${c.resources.join(', ')})` : 'no',
+                shownId(c.jid),
+                c.online ? `yes (${c.resources.map(shownId).join(', ')})` : 'no',
                 String(c.shares),
                 c.subscription,
-                c.name ?? '',
+                shownName(c.name, ''),
               ]),
             ),
       ];
       if (pending.length > 0)
-        lines.push('', 'pending requests (bitween approve JID):', ...pending.map((p) => `  ${p.jid}`));
+        lines.push(
+          '',
+          'pending requests (bitween approve JID):',
+          ...pending.map((p) => `  ${shownId(p.jid)}`),
+        );
       return lines.join('\n');
     });
   });

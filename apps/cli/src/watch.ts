@@ -2,6 +2,7 @@ import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import { EventSourceParserStream } from 'eventsource-parser/stream';
 import type { ApiClient } from './client.js';
 import { percent, rate } from './format.js';
+import { shortName } from './names.js';
 import type { Event, Torrent } from './types.js';
 
 interface Progress {
@@ -72,7 +73,7 @@ export class ProgressBoard {
   update(p: Progress): void {
     const payload = {
       percent: percent(p.progress).padStart(6),
-      name: (p.name ?? p.hash.slice(0, 12)).slice(0, 40),
+      name: shortName(p.name, 40, p.hash.slice(0, 12)),
       state: p.state,
       down: rate(p.downloadSpeed),
       up: rate(p.uploadSpeed),
