@@ -185,6 +185,8 @@ export async function startEngine({ id, nats, dir, extraEnv = {}, nodeArgs = [] 
     // engine, libtorrent) dial from loopback without being anybody's advertised contact.
     BITWEEN_SHARE_ROOTS: tmpdir(),
     BITWEEN_PEER_ALLOW: '127.0.0.1',
+    // The engines dial each other (and libtorrent) on loopback, which the dial policy refuses.
+    BITWEEN_DIAL_ALLOW: '127.0.0.1',
     ...extraEnv,
   };
   const spawnedAt = performance.now();

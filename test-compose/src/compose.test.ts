@@ -231,8 +231,10 @@ describe.skipIf(!usable)(
           `BITWEEN_DEMO_API_PORT=${ports['demoApi']}`,
           `BITWEEN_DEMO_XMPP_PORT=${ports['demoXmpp']}`,
           `BITWEEN_DEMO_TORRENT_PORT=${demoEngineBase}-${demoEngineBase + 20}`,
-          // Only loopback here: friends connect to each other at 127.0.0.1.
+          // Only loopback here: friends connect to each other at 127.0.0.1, which the dial
+          // policy refuses unless the operator allows it.
           'BITWEEN_ANNOUNCE_ADDRESSES=127.0.0.1',
+          'BITWEEN_DIAL_ALLOW=127.0.0.1',
           'BITWEEN_ANNOUNCE_IPV6=false',
           'BITWEEN_HEARTBEAT_MS=1000',
           `BITWEEN_SHARES_DIR=${sharesDir}`,

@@ -35,14 +35,14 @@ function ownInterfaces(): OwnInterface[] {
 }
 
 /**
- * The engine's side of the dial policy (libs/net-policy, docs in docs/security.md): every
- * outgoing BitTorrent connection, whatever gave its address (a contact's list, a tracker, a
+ * The engine's side of the dial policy (libs/net-policy; docs/architecture.md, "Dial policy"):
+ * every outgoing BitTorrent connection, whatever gave its address (a contact's list, a tracker, a
  * redial), passes `allows` first — webtorrent consults it where each outgoing peer is created
- * (`dialFilter`, patches/). Dialled are public addresses, a contact's LAN address when that contact
- * shows it shares our LAN (its announced public address is ours, the address is on one of our
- * subnets), and the operator's allow list; refused are this host, the link, multicast, broadcast,
- * reserved space and anything that is not an IP literal. Refusals are counted by reason and
- * logged at info, at most `logLimit` per window (a hostile list cannot flood the log).
+ * (`dialFilter`, patches/). Dialled are public addresses, a contact's LAN address when that
+ * contact shows it shares our LAN (its announced public address is ours, the address is on one of
+ * our subnets), and the operator's allow list; refused are this host, the link, multicast,
+ * broadcast, reserved space and anything that is not an IP literal. Refusals are counted by reason
+ * and logged at info, at most `logLimit` per window (a hostile list cannot flood the log).
  */
 export class DialGuard {
   readonly #policy: DialPolicy;
