@@ -1,11 +1,17 @@
-// `npm start`: run bitween on this host without Docker. Starts nats-server (from PATH, with
-// JetStream, data in ./data/nats) unless BITWEEN_NATS_URL is set, then the three services with
-// the environment of ./.env (if present) and the process. Ctrl-C or SIGTERM stops them all
-// gracefully; if one service exits, the others are stopped too.
+// `npm start`: run bitween on this host without Docker. Unless BITWEEN_NATS_URL is set, starts
+// nats-server (from PATH, with JetStream, its store in <data dir>/nats) with authorization: one
+// NKEY user per service, generated on the first start under <data dir>/nats-auth (seeds 0600,
+// never committed: data/ is ignored) and each service given only its own seed. Then the three
+// services with the environment of ./.env (if present) and the process. The data dir is
+// BITWEEN_DATA_DIR (default ./data), so two stacks from one checkout with different data dirs
+// (and ports) share nothing: NATS's store and users, the engine's downloads and state (unless
+// BITWEEN_DOWNLOAD_DIR / BITWEEN_STATE_DIR say otherwise), the api's key, the gateway's account. Ctrl-C or SIGTERM stops them all gracefully;
+// if one service exits, the others are stopped too.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
+import { ensureNatsAuth, natsAuthLayout } from '@bitween/nats-auth';
 import { readLaunch } from '@bitween/runtime';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -50,11 +56,24 @@ process.on('exit', () => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
 });
 
-async function startNats() {
-  const dir = path.join(root, 'data', 'nats');
-  mkdirSync(dir, { recursive: true });
+// The services resolve BITWEEN_DATA_DIR against the same working directory (the repository).
+const dataDir = path.resolve(root, process.env.BITWEEN_DATA_DIR || 'data');
+
+async function startNats(serverConfig) {
+  const dir = path.join(dataDir, 'nats');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const port = process.env.BITWEEN_NATS_PORT ?? '4222';
-  const nats = run('nats', 'nats-server', ['-a', '127.0.0.1', '-p', port, '-js', '-sd', dir]);
+  const nats = run('nats', 'nats-server', [
+    '-c',
+    serverConfig,
+    '-a',
+    '127.0.0.1',
+    '-p',
+    port,
+    '-js',
+    '-sd',
+    dir,
+  ]);
   await new Promise((resolve, reject) => {
     readline
       .createInterface({ input: nats.stderr })
@@ -68,11 +87,28 @@ async function startNats() {
 }
 
 const env = { ...process.env };
-if (!env.BITWEEN_NATS_URL) env.BITWEEN_NATS_URL = await startNats();
+// Everything of this stack below its data dir: with the default (./data) these are the services'
+// own defaults; with another BITWEEN_DATA_DIR the engine's downloads and state move along.
+env.BITWEEN_DOWNLOAD_DIR ||= path.join(dataDir, 'downloads');
+env.BITWEEN_STATE_DIR ||= path.join(dataDir, 'state');
+/** Each service's seed file, when this script runs NATS (otherwise BITWEEN_NATS_NKEY_SEED_FILE as set). */
+let seeds = null;
+if (!env.BITWEEN_NATS_URL) {
+  // Seeds are kept from the first start; the server's configuration is written again from the
+  // permission table each time (libs/nats-auth).
+  const auth = ensureNatsAuth(natsAuthLayout(path.join(dataDir, 'nats-auth')));
+  for (const user of Object.values(auth.users)) {
+    if (user.seed !== 'kept')
+      console.log(`start          | NATS user of ${user.name}: seed ${user.seed} in ${user.seedFile}`);
+  }
+  seeds = Object.fromEntries(Object.entries(auth.users).map(([role, user]) => [role, user.seedFile]));
+  env.BITWEEN_NATS_URL = await startNats(auth.serverConfig);
+}
 // Each app as in docker-compose.yml: its launch.json's Node flags, and its environment unless
 // already set (the engine's heap and malloc settings; see docs/architecture.md).
 for (const app of ['torrent-engine', 'xmpp-gateway', 'api']) {
   const launch = readLaunch(path.join(root, 'apps', app));
   const main = path.join(root, 'apps', app, 'dist', 'main.js');
-  run(app, process.execPath, [...launch.nodeArgs, main], { ...launch.env, ...env });
+  const nats = seeds ? { BITWEEN_NATS_NKEY_SEED_FILE: seeds[app] } : {};
+  run(app, process.execPath, [...launch.nodeArgs, main], { ...launch.env, ...env, ...nats });
 }
