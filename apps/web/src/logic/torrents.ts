@@ -1,3 +1,4 @@
+import { displayName as cleanDisplayName } from '@bitween/safe-text';
 import type { Torrent, TorrentProgress } from '../types.js';
 
 /** Torrents by hash, as the UI holds them (a new Map on every change, for signals). */
@@ -50,6 +51,7 @@ export const STATE_LABELS: Record<Torrent['state'], string> = {
 };
 
 /** A torrent's display name: its name, or the hash while the metadata is unknown. */
+/** The torrent's name as shown (cleaned: see logic/names.ts), or its hash while the metadata is missing. */
 export function displayName(t: Pick<Torrent, 'name' | 'hash'>): string {
-  return t.name ?? `${t.hash.slice(0, 12)}… (waiting for metadata)`;
+  return t.name === null ? `${t.hash.slice(0, 12)}… (waiting for metadata)` : cleanDisplayName(t.name);
 }

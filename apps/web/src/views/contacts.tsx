@@ -1,43 +1,43 @@
 import { useState } from 'preact/hooks';
 import { formatAgo } from '../logic/format.js';
+import { inlineId, shownId, shownName } from '../logic/names.js';
 import { api, contacts, errorText, pending, reloaders, say } from '../store.js';
 import type { PendingSubscription } from '../types.js';
 import { ErrorText, Online, ViewTitle } from './common.js';
 
 function Request({ request }: { request: PendingSubscription }) {
   const [busy, setBusy] = useState(false);
+  const jid = inlineId(request.jid);
   const answer = async (verb: 'approve' | 'deny') => {
     setBusy(true);
     try {
       await api.value?.[verb](request.jid);
-      say(verb === 'approve' ? `${request.jid} is now your contact.` : `Denied ${request.jid}.`);
+      say(verb === 'approve' ? `${jid} is now your contact.` : `Denied ${jid}.`);
       await Promise.all([reloaders.pending(), reloaders.contacts()]);
     } catch (err) {
-      say(`${request.jid}: ${errorText(err)}`, 'error');
+      say(`${jid}: ${errorText(err)}`, 'error');
       setBusy(false);
     }
   };
   return (
     <li class="card row between wrap">
       <span>
-        <strong>{request.jid}</strong> <span class="muted">asked {formatAgo(request.receivedAt)}</span>
+        <strong>
+          <bdi>{shownId(request.jid)}</bdi>
+        </strong>{' '}
+        <span class="muted">asked {formatAgo(request.receivedAt)}</span>
       </span>
       <span class="row gap">
         <button
           type="button"
           class="primary"
           disabled={busy}
-          aria-label={`Approve ${request.jid}`}
+          aria-label={`Approve ${jid}`}
           onClick={() => void answer('approve')}
         >
           Approve
         </button>
-        <button
-          type="button"
-          disabled={busy}
-          aria-label={`Deny ${request.jid}`}
-          onClick={() => void answer('deny')}
-        >
+        <button type="button" disabled={busy} aria-label={`Deny ${jid}`} onClick={() => void answer('deny')}>
           Deny
         </button>
       </span>
@@ -77,7 +77,15 @@ export function ContactsView() {
           {c.value.map((contact) => (
             <li key={contact.jid} class="card contact">
               <div class="row between wrap">
-                <strong>{contact.name ? `${contact.name} (${contact.jid})` : contact.jid}</strong>
+                <strong>
+                  {contact.name ? (
+                    <>
+                      <bdi>{shownName(contact.name)}</bdi> (<bdi>{shownId(contact.jid)}</bdi>)
+                    </>
+                  ) : (
+                    <bdi>{shownId(contact.jid)}</bdi>
+                  )}
+                </strong>
                 <Online online={contact.online} />
               </div>
               <p class="muted">

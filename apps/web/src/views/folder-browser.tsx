@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { formatBytes } from '../logic/format.js';
+import { inlineId, shownId } from '../logic/names.js';
 import { crumbs, joinPath } from '../logic/paths.js';
 import { api, errorText } from '../store.js';
 import type { Folder } from '../types.js';
@@ -81,18 +82,18 @@ export function FolderBrowser({
             <li key={full}>
               {e.type === 'dir' ? (
                 <button type="button" class="link entry" onClick={() => setPath(full)}>
-                  {e.name}
+                  <bdi>{shownId(e.name)}</bdi>
                   <span aria-hidden="true">/</span>
                 </button>
               ) : (
                 <span class="entry">
-                  {e.name} <span class="muted">{formatBytes(e.size)}</span>
+                  <bdi>{shownId(e.name)}</bdi> <span class="muted">{formatBytes(e.size)}</span>
                 </span>
               )}
               <button
                 type="button"
                 disabled={busy}
-                aria-label={`${action} ${e.name}`}
+                aria-label={`${action} ${inlineId(e.name)}`}
                 onClick={() => pick(full)}
               >
                 {action}

@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { inlineName } from '../logic/names.js';
 import { navigate } from '../router.js';
 import { api, errorText, say, torrents } from '../store.js';
 import { ErrorText, ViewTitle } from './common.js';
@@ -15,7 +16,11 @@ export function ShareView() {
       const added = await api.value?.sharePath(path);
       if (added) {
         torrents.value = new Map(torrents.value).set(added.torrent.hash, added.torrent);
-        say(added.created ? `Sharing ${added.torrent.name ?? path}.` : `${path} was already shared.`);
+        say(
+          added.created
+            ? `Sharing ${inlineName(added.torrent.name ?? path)}.`
+            : `${path} was already shared.`,
+        );
         navigate('/torrents');
       }
     } catch (err) {

@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'preact/hooks';
 import { formatBytes, formatPercent } from '../logic/format.js';
+import { inlineName, shownId, shownName } from '../logic/names.js';
 import { groupShares, type ShareGroup } from '../logic/shares.js';
 import { navigate } from '../router.js';
 import { account, api, errorText, say, shares, torrents } from '../store.js';
@@ -18,14 +19,15 @@ function ShareItem({
   const { share, offers } = group;
   const [busy, setBusy] = useState(false);
   const held = torrents.value.get(share.hash);
+  const name = inlineName(share.name);
   const download = async () => {
     setBusy(true);
     try {
       const added = await api.value?.download(share.hash, saveTo ?? undefined);
       if (added) torrents.value = new Map(torrents.value).set(added.torrent.hash, added.torrent);
-      say(`Downloading ${share.name}${saveTo ? ` to ${saveTo}` : ''}.`);
+      say(`Downloading ${name}${saveTo ? ` to ${saveTo}` : ''}.`);
     } catch (err) {
-      say(`${share.name}: ${errorText(err)}`, 'error');
+      say(`${name}: ${errorText(err)}`, 'error');
     } finally {
       setBusy(false);
     }
@@ -33,13 +35,16 @@ function ShareItem({
   return (
     <li class="card share" data-hash={share.hash}>
       <div class="row between">
-        <h2 class="name">{share.name}</h2>
+        <h2 class="name">
+          <bdi>{shownName(share.name)}</bdi>
+        </h2>
         <span class="muted">{formatBytes(share.size)}</span>
       </div>
       <ul class="offers" aria-label={`Offered by`}>
         {offers.map((o) => (
           <li key={o.jid}>
-            {o.jid === ownJid ? `${o.jid} (your other instance)` : o.jid} <Online online={o.online} />
+            <bdi>{shownId(o.jid)}</bdi>
+            {o.jid === ownJid ? ' (your other instance)' : ''} <Online online={o.online} />
           </li>
         ))}
       </ul>
@@ -48,7 +53,7 @@ function ShareItem({
           <button
             type="button"
             onClick={() => navigate('/torrents')}
-            aria-label={`${share.name} is in your torrents`}
+            aria-label={`${name} is in your torrents`}
           >
             In your torrents · {formatPercent(held.progress)}
           </button>
@@ -57,7 +62,7 @@ function ShareItem({
             type="button"
             class="primary"
             disabled={busy}
-            aria-label={`Download ${share.name}`}
+            aria-label={`Download ${name}`}
             onClick={() => void download()}
           >
             {busy ? 'Adding…' : 'Download'}

@@ -1,5 +1,7 @@
 import { useState } from 'preact/hooks';
 import { formatBytes, formatEta, formatPercent, formatRate } from '../logic/format.js';
+import { isolate, revealHidden } from '@bitween/safe-text';
+import { shownName } from '../logic/names.js';
 import { canPause, displayName, sortedTorrents, STATE_LABELS, without } from '../logic/torrents.js';
 import { api, errorText, refreshTorrent, say, torrents, torrentsError } from '../store.js';
 import type { Torrent } from '../types.js';
@@ -9,7 +11,7 @@ function RemoveDialog({ torrent, onClose }: { torrent: Torrent; onClose: () => v
   const [deleteData, setDeleteData] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const name = displayName(torrent);
+  const name = isolate(displayName(torrent));
   const remove = async (e: Event) => {
     e.preventDefault();
     setBusy(true);
@@ -79,7 +81,7 @@ function Files({ torrent }: { torrent: Torrent }) {
                 disabled={busy !== null}
                 onChange={(e) => void toggle(i, e.currentTarget.checked)}
               />
-              <span class="path">{f.path}</span>
+              <bdi class="path">{shownName(f.path)}</bdi>
             </label>
             <span class="muted">
               {formatBytes(f.downloaded)} / {formatBytes(f.size)}
@@ -94,7 +96,8 @@ function Files({ torrent }: { torrent: Torrent }) {
 function TorrentItem({ t, onRemove }: { t: Torrent; onRemove: (t: Torrent) => void }) {
   const [busy, setBusy] = useState(false);
   const [showFiles, setShowFiles] = useState(false);
-  const name = displayName(t);
+  const shown = displayName(t);
+  const name = isolate(shown);
   const pauseOrResume = async () => {
     setBusy(true);
     try {
@@ -112,14 +115,16 @@ function TorrentItem({ t, onRemove }: { t: Torrent; onRemove: (t: Torrent) => vo
   return (
     <li class="card torrent" data-hash={t.hash}>
       <div class="row between">
-        <h2 class="name">{name}</h2>
+        <h2 class="name">
+          <bdi>{shown}</bdi>
+        </h2>
         <span class={`badge state-${t.state}`}>{STATE_LABELS[t.state]}</span>
       </div>
       <div class="progress-row">
         <progress max={1} value={t.progress} aria-label={`Progress of ${name}`} />
         <span class="pct">{formatPercent(t.progress)}</span>
       </div>
-      {t.error && <p class="error">{t.error}</p>}
+      {t.error && <p class="error">{revealHidden(t.error)}</p>}
       <dl class="stats">
         <div>
           <dt>Size</dt>
