@@ -10,7 +10,8 @@ export interface Account {
 }
 
 export interface Prosody {
-  host: '127.0.0.1';
+  /** Where it listens: 127.0.0.1, or `address` in the network namespace `netns`. */
+  host: string;
   port: number;
   /** The current server process (changes with `start`). */
   pid: number;
@@ -50,6 +51,10 @@ export interface ProsodyOptions {
   tls?: ProsodyTls;
   /** Extra global config lines (Lua), e.g. `c2s_stanza_size_limit = 262144`. */
   extraConfig?: string;
+  /** Run inside this network namespace (`ip netns exec`; the network lab), listening on `address`. */
+  netns?: string;
+  /** The address to listen on; default 127.0.0.1. */
+  address?: string;
 }
 
 const PORT_ATTEMPTS = 4; // the first try and up to 3 retries when the port was taken in the meantime
@@ -80,7 +85,13 @@ export async function startProsody(cleanup: Cleanup, opts: ProsodyOptions): Prom
     let port = opts.port ?? (await freePort());
     const tlsPort = opts.tls ? await freePort() : null;
     let running: Child;
-    const spawn = () => spawnChild('prosody', ['--config', join(dir, 'prosody.cfg.lua'), '-F']);
+    const args = ['--config', join(dir, 'prosody.cfg.lua'), '-F'];
+    const spawn = () =>
+      opts.netns
+        ? spawnChild('ip', ['netns', 'exec', opts.netns, 'prosody', ...args])
+        : spawnChild('prosody', args);
+    const host = opts.address ?? '127.0.0.1';
+    const url = (scheme: string, p: number) => `${scheme}://${host.includes(':') ? `[${host}]` : host}:${p}`;
     for (let attempt = 1; ; attempt++) {
       await writeFile(join(dir, 'prosody.cfg.lua'), config(dir, domain, port, logFile, opts, tlsPort));
       child = running = await spawn();
@@ -97,12 +108,12 @@ export async function startProsody(cleanup: Cleanup, opts: ProsodyOptions): Prom
       port = await freePort();
     }
     const server: Prosody = {
-      host: '127.0.0.1',
+      host,
       port,
       pid: running.pid,
       domain,
-      service: `xmpp://127.0.0.1:${port}`,
-      ...(tlsPort ? { directTlsService: `xmpps://127.0.0.1:${tlsPort}` } : {}),
+      service: url('xmpp', port),
+      ...(tlsPort ? { directTlsService: url('xmpps', tlsPort) } : {}),
       jid: (user) => `${user}@${domain}`,
       dir,
       logFile,
@@ -184,7 +195,7 @@ run_as_root = true
 pidfile = ${lua(join(dir, 'prosody.pid'))}
 data_path = ${lua(join(dir, 'data'))}
 certificates = ${lua(join(dir, 'certs'))}
-interfaces = { "127.0.0.1" }
+interfaces = { ${lua(opts.address ?? '127.0.0.1')} }
 c2s_ports = { ${port} }
 ${tls}s2s_ports = { }
 http_ports = { }
