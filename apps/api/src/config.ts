@@ -35,15 +35,19 @@ export const ApiConfigSchema = z.object({
   /** Where the api keeps its API key (`<dir>/api-key`, generated on first start). */
   BITWEEN_DATA_DIR: z.string().min(1).default('./data'),
   /**
-   * Overrides the generated API key (then no key file is written). Every request except
-   * `GET /health` needs the key: `X-API-Key: <key>` or `Authorization: Bearer <key>`.
+   * Overrides the generated API key (then no key file is written). Every request except the
+   * health endpoints needs the key: `X-API-Key: <key>` or `Authorization: Bearer <key>` (Basic
+   * only on /transmission/rpc).
    */
   BITWEEN_API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Browser origins allowed to call the api (CORS), comma-separated; none by default. `*` = any. */
   BITWEEN_API_CORS_ORIGINS: env
     .list(z.string().regex(/^(\*|https?:\/\/[^/\s]+)$/, 'must be * or http(s)://host[:port]'))
     .default([]),
-  /** Failed authentications an address may make per window before it is refused (429). */
+  /**
+   * Wrong keys an address may send per window before its further wrong keys are answered 429
+   * instead of 401 (a valid key always passes).
+   */
   BITWEEN_AUTH_MAX_FAILURES: z.coerce.number().int().positive().default(10),
   BITWEEN_AUTH_WINDOW_MS: env.positiveMs(60_000),
   /** Limits of the events stream (JetStream `BITWEEN_EVENTS`): age, count, bytes. */

@@ -32,6 +32,10 @@ const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void
   },
   '/big-declared': (_req, res) => res.writeHead(200, { 'content-length': '100000' }).end('x'),
   '/slow': () => undefined, // never answers
+  '/slow-body': (_req, res) => {
+    res.writeHead(200);
+    res.write('d4:info'); // and never the rest
+  },
 };
 
 beforeAll(async () => {
@@ -143,7 +147,12 @@ describe('fetchUnderPolicy', () => {
     const started = Date.now();
     const slow = await failure(fetchUnderPolicy(new URL(`${base}/slow`), opts(local, { timeoutMs: 300 })));
     expect(slow.detail).toMatch(/no answer within 300 ms/);
-    expect(Date.now() - started).toBeLessThan(2000);
+    const stalled = await failure(
+      fetchUnderPolicy(new URL(`${base}/slow-body`), opts(local, { timeoutMs: 300 })),
+    );
+    expect(stalled.message).toBe(`could not fetch ${base}/slow-body`);
+    expect(stalled.detail).toMatch(/no answer within 300 ms/);
+    expect(Date.now() - started).toBeLessThan(3000);
   });
 
   it('takes http and https only', async () => {
