@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one command that tests bitween on a fresh machine (Debian 12, root or sudo):
 # installs what the tests need (apt: nats-server, prosody, ejabberd, openssl, docker-compose, docker.io,
-# debootstrap, python3-libtorrent, transmission-cli, chromium; npm ci, which also
+# debootstrap, python3-libtorrent, transmission-cli, chromium; for the network lab: iptables,
+# miniupnpd, miniupnpc, coturn; npm ci, which also
 # brings Node 24), then formats/lints/typechecks/builds every project and runs every test tier
 # against real nats-server, Prosody and BitTorrent transfers. Ends with one line
 # "N passed, N failed, N skipped".
@@ -31,6 +32,30 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" \
     || { echo "could not install ${missing[*]}"; echo "0 passed, 1 failed"; exit 1; }
+fi
+# The network lab (test/src/lab: namespaces, routers, needs root): iptables-legacy (Debian's
+# miniupnpd-iptables writes through libiptc), miniupnpd (UPnP-IGD, NAT-PMP, PCP), upnpc, coturn
+# (the lab's STUN server). The tests start their own daemons inside lab namespaces: neither package
+# may start a system-wide one (coturn's default config listens on every interface), so debconf says
+# no, a policy-rc.d refuses service starts during the install, and the units are disabled after.
+lab_missing=()
+[ -x /usr/sbin/iptables-legacy ] || lab_missing+=(iptables)
+[ -x /usr/sbin/miniupnpd ] || lab_missing+=(miniupnpd-iptables miniupnpd)
+command -v upnpc >/dev/null || lab_missing+=(miniupnpc)
+command -v turnserver >/dev/null || lab_missing+=(coturn)
+if [ ${#lab_missing[@]} -gt 0 ]; then
+  echo "miniupnpd miniupnpd/start_daemon boolean false" | as_root debconf-set-selections
+  guard=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    guard=1
+    printf '#!/bin/sh\nexit 101\n' | as_root tee /usr/sbin/policy-rc.d >/dev/null
+    as_root chmod 755 /usr/sbin/policy-rc.d
+  fi
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${lab_missing[@]}" \
+    || echo "could not install ${lab_missing[*]}: the network lab tests will skip"
+  [ -n "$guard" ] && as_root rm -f /usr/sbin/policy-rc.d
+  if [ -d /run/systemd/system ]; then as_root systemctl disable --now coturn miniupnpd 2>/dev/null || true; fi
 fi
 # nats-server lives in /usr/sbin, which a non-root PATH may lack.
 export PATH="$PATH:/usr/sbin"
