@@ -1,4 +1,5 @@
-# One image for the three services; docker-compose.yml picks the role with `command`.
+# One image for the three services (and the one-shot that generates their NATS users);
+# docker-compose.yml picks the role with `command`.
 # Build: docker build --network host -t bitween .   (multi-stage: only the last stage ships)
 
 # The package manifests (and the local webrtc-polyfill package) alone decide what `npm ci`
@@ -45,7 +46,11 @@ COPY --from=deps /src/node_modules node_modules
 COPY --from=deps /src/package.json ./
 COPY --from=build /out ./
 COPY docker/healthcheck.mjs docker/demo-setup.mjs docker/
+# /nats-auth/<role>: where docker-compose.yml mounts each service's NATS seed volume (and the
+# one-shot nats-auth writes them): owned by node and 0700, which a fresh volume takes over.
 RUN mkdir -p /data/downloads /data/state /data/api /data/xmpp /shares && chown -R node:node /data \
+  && mkdir -p /nats-auth/server /nats-auth/api /nats-auth/torrent-engine /nats-auth/xmpp-gateway \
+  && chown -R node:node /nats-auth && chmod 0700 /nats-auth/* \
   && ln -s /app/apps/cli/dist/main.js /usr/local/bin/bitween && chmod +x apps/cli/dist/main.js
 # Non-root: the services need no privileges (BitTorrent ports are above 1024).
 USER node

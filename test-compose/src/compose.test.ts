@@ -9,6 +9,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -177,6 +178,31 @@ function writeShare(name: string, bytes: number): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+/** What a NATS server answers a client that connects without credentials (the raw protocol). */
+function natsWithoutCredentials(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let text = '';
+    let sent = false;
+    socket.setTimeout(10_000, () => {
+      socket.destroy();
+      reject(new Error(`NATS on ${port} did not answer: ${text}`));
+    });
+    socket.on('data', (data: Buffer) => {
+      text += data.toString('utf8');
+      if (!sent && text.includes('\r\n')) {
+        sent = true;
+        socket.write('CONNECT {"verbose":false,"pedantic":false}\r\nPING\r\n');
+      }
+      if (/-ERR|PONG/.test(text)) {
+        socket.destroy();
+        resolve(text);
+      }
+    });
+    socket.on('error', reject);
+  });
+}
+
 /** Milliseconds from 'shutting down' to 'stopped' in a service's pino log (its own measure). */
 async function shutdownMs(id: string): Promise<number | null> {
   const { stdout } = await docker(['logs', id]);
@@ -327,6 +353,63 @@ describe.skipIf(!usable)(
       const h = await fetch(`${alice.url}/health`);
       expect(h.status).toBe(200);
       expect(await h.json()).toMatchObject({ status: 'unconfigured', nats: 'connected' });
+    });
+
+    it('NATS: each service signs in with its own seed only; no credentials or overreach are refused', async () => {
+      // The one-shot nats-auth ran first and succeeded, for both stacks.
+      for (const service of ['nats-auth', 'demo-nats-auth']) {
+        const [id] = await containers(service);
+        expect((await docker(['inspect', '-f', '{{.State.ExitCode}}', id!])).stdout.trim(), service).toBe(
+          '0',
+        );
+      }
+      // Each service container holds exactly its own seed (0600, node) and nobody else's.
+      const own: Record<string, string> = {
+        api: 'api',
+        'torrent-engine': 'torrent-engine',
+        'xmpp-gateway': 'xmpp-gateway',
+        'demo-api': 'api',
+        'demo-torrent-engine': 'torrent-engine',
+        'demo-xmpp-gateway': 'xmpp-gateway',
+      };
+      const keys = new Set<string>();
+      for (const [service, role] of Object.entries(own)) {
+        const files = (await exec(service, ['find', '/nats-auth', '-type', 'f'])).trim().split('\n');
+        expect(files, service).toEqual([`/nats-auth/${role}/seed.nk`]);
+        expect((await exec(service, ['stat', '-c', '%a %U', files[0]!])).trim(), service).toBe('600 node');
+        const [id] = await containers(service);
+        const logs = (await docker(['logs', id!])).stdout;
+        const user = /"user":"(U[A-Z2-7]{55})","msg":"connected to NATS"/.exec(logs)?.[1];
+        expect(user, `${service} connected with its NATS user`).toBeDefined();
+        keys.add(user!);
+      }
+      expect(keys.size, 'six users: three per stack').toBe(6);
+      // A client without credentials gets no further than the greeting.
+      for (const port of [ports['nats']!, ports['demoNats']!]) {
+        const answer = await natsWithoutCredentials(port);
+        expect(answer).toContain('"auth_required":true');
+        expect(answer).toContain("-ERR 'Authorization Violation'");
+      }
+      // The engine's own credentials cannot set the XMPP account, nor read the api's replies.
+      const script = [
+        "import { connect } from '@nats-io/transport-node';",
+        "import { natsAuthOptions, readNatsSeedFile } from '@bitween/runtime';",
+        'const creds = readNatsSeedFile(process.env.BITWEEN_NATS_NKEY_SEED_FILE);',
+        'const nc = await connect({ servers: process.env.BITWEEN_NATS_URL, ...natsAuthOptions(creds) });',
+        "const set = await nc.request('bitween.v1.xmpp.account.set', '{}', { timeout: 5000 }).then(() => 'answered', (e) => e.message);",
+        "const sub = nc.subscribe('_INBOX.>');",
+        "const snoop = await (async () => { try { for await (const m of sub) return 'got ' + m.subject; return 'ended'; } catch (e) { return e.message; } })();",
+        'console.log(JSON.stringify({ set, snoop }));',
+        'await nc.close();',
+      ].join('\n');
+      const out = JSON.parse(
+        (await exec('torrent-engine', ['node', '--input-type=module', '-e', script]))
+          .trim()
+          .split('\n')
+          .pop()!,
+      ) as { set: string; snoop: string };
+      expect(out.set).toMatch(/Permissions Violation for Publish to "bitween\.v1\.xmpp\.account\.set"/);
+      expect(out.snoop).toMatch(/Permissions Violation for Subscription to "_INBOX\.>"/);
     });
 
     it('onboards alice through PUT /v1/account (what the web UI calls); the gateway stores it 0600', async () => {
