@@ -14,7 +14,12 @@ const close = (s: FileStore) =>
   new Promise<void>((resolve, reject) => s.close((e) => (e ? reject(e) : resolve())));
 const destroy = (s: FileStore) =>
   new Promise<void>((resolve, reject) => s.destroy((e) => (e ? reject(e) : resolve())));
-const bytes = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 7 + seed) & 0xff);
+/** A plain loop: `Uint8Array.from` with a mapping function takes seconds for 16 MiB on a busy machine. */
+const bytes = (n: number, seed: number) => {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = (i * 7 + seed) & 0xff;
+  return out;
+};
 
 describe('FileStore', () => {
   let dir: string;
