@@ -278,3 +278,22 @@ describe('mkdirConfined', () => {
     expect(await readdir(outside)).toEqual([]);
   });
 });
+
+describe('a share root that is a file', () => {
+  let base: string;
+  beforeEach(async () => {
+    base = await realpath(await mkdtemp(path.join(tmpdir(), 'file-root-')));
+  });
+  afterEach(() => rm(base, { recursive: true, force: true }));
+
+  it('is opened itself, and refused once it was swapped for a link', async () => {
+    const file = path.join(base, 'movie.mkv');
+    await writeFile(file, 'movie');
+    await writeFile(path.join(base, 'secret'), 'SECRET');
+    const roots = await resolveShareRoots([file]);
+    expect(await contents(await openConfined(roots, file))).toBe('movie');
+    await rm(file);
+    await symlink(path.join(base, 'secret'), file);
+    await refused(openConfined(roots, file));
+  });
+});

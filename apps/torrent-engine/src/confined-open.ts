@@ -100,22 +100,29 @@ export async function openConfined(
   opts: ConfinedOpenOptions = {},
 ): Promise<number> {
   const write = opts.write === true;
-  const { root, dirFd, name } = await walkToParent(roots, file, write);
+  const flags =
+    (write ? constants.O_RDWR | constants.O_CREAT : constants.O_RDONLY) |
+    constants.O_NOFOLLOW |
+    // A FIFO someone left here must not block the open; no effect on regular files.
+    constants.O_NONBLOCK;
+  const openLast = (p: string): Promise<number> =>
+    openFd(p, flags).catch((err: unknown) => {
+      throw code(err) === 'ELOOP' ? new RefusedPathError(file, `${file} is a symbolic link`) : err;
+    });
+  let root: string;
   let fd: number;
-  try {
-    const flags =
-      (write ? constants.O_RDWR | constants.O_CREAT : constants.O_RDONLY) |
-      constants.O_NOFOLLOW |
-      // A FIFO someone left here must not block the open; no effect on regular files.
-      constants.O_NONBLOCK;
+  if (path.isAbsolute(file) && path.resolve(file) === file && roots.includes(file)) {
+    // A root that is a file (BITWEEN_SHARE_ROOTS may name one): its real path, pinned at start.
+    root = file;
+    fd = await openLast(file);
+  } else {
+    const parent = await walkToParent(roots, file, write);
+    root = parent.root;
     try {
-      fd = await openFd(at(dirFd, name), flags);
-    } catch (err) {
-      if (code(err) === 'ELOOP') throw new RefusedPathError(file, `${file} is a symbolic link`);
-      throw err;
+      fd = await openLast(at(parent.dirFd, parent.name));
+    } finally {
+      await closeFd(parent.dirFd);
     }
-  } finally {
-    await closeFd(dirFd);
   }
   try {
     const info = await promised<{ isFile(): boolean }>((cb) => fstat(fd, cb));
