@@ -53,6 +53,7 @@ describe.skipIf(unavailable !== null)('network lab: port mapping on real routers
         { name: 'alice', upnp: true },
         { name: 'bob', upnp: 'nat-pmp-only' },
         { name: 'carol' }, // plain NAT, no UPnP
+        { name: 'dave', upnp: true, igdV1Only: true },
       ],
     });
   });
@@ -61,7 +62,17 @@ describe.skipIf(unavailable !== null)('network lab: port mapping on real routers
   it('keeps the lab inside its own namespaces, named for this run', async () => {
     const mine = (await listNamespaces()).filter((n) => n.startsWith(lab.prefix));
     expect(mine.sort()).toEqual(
-      ['inet', 'rtr-alice', 'rtr-bob', 'rtr-carol', 'srv-alice', 'srv-bob', 'srv-carol']
+      [
+        'inet',
+        'rtr-alice',
+        'rtr-bob',
+        'rtr-carol',
+        'rtr-dave',
+        'srv-alice',
+        'srv-bob',
+        'srv-carol',
+        'srv-dave',
+      ]
         .map((r) => `${lab.prefix}-${r}`)
         .sort(),
     );
@@ -87,6 +98,9 @@ describe.skipIf(unavailable !== null)('network lab: port mapping on real routers
       },
     });
     expect(await lab.upnpRedirects('alice')).toContainEqual({ externalPort: 8101, to: '192.168.1.2:8101' });
+    // A connection from the internet to the router's port now reaches the server.
+    await listenIn(cleanup, lab.homes.alice!.serverNs, '0.0.0.0', 8101);
+    expect(await tcpProbe(lab.internet.ns, '203.0.113.10', 8101)).toBe('connected');
   });
 
   it('maps and removes a port with NAT-PMP when the router has no UPnP', async () => {
@@ -103,5 +117,42 @@ describe.skipIf(unavailable !== null)('network lab: port mapping on real routers
     const [result] = await mapFrom(lab.homes.carol!.serverNs, 8103);
     expect(result).toMatchObject({ ok: false, noGateway: true });
     expect(result?.error).toMatch(/NAT-PMP at 192\.168\.3\.1: no answer/);
+  });
+
+  it('reports the external port the router granted when ours is taken there (UPnP-IGD and NAT-PMP)', async () => {
+    for (const [home, protocol] of [
+      ['alice', 'upnp-igd'],
+      ['bob', 'nat-pmp'],
+    ] as const) {
+      // Something on the router itself listens on 8201: miniupnpd grants another port.
+      await listenIn(cleanup, lab.homes[home]!.router!.ns, '0.0.0.0', 8201);
+      const [result] = await mapFrom(lab.homes[home]!.serverNs, 8201);
+      expect(result).toMatchObject({ ok: true, mapping: { protocol, internalPort: 8201 } });
+      expect(result?.mapping?.externalPort).not.toBe(8201);
+      expect(await lab.upnpRedirects(home)).toContainEqual({
+        externalPort: result?.mapping?.externalPort,
+        to: `${lab.homes[home]!.serverAddress}:8201`,
+      });
+    }
+  });
+
+  it('maps two ports from one host at the same moment (engines share NAT-PMP’s client port 5350)', async () => {
+    for (const home of ['alice', 'bob'] as const) {
+      const results = await Promise.all([8301, 8302].map((port) => mapFrom(lab.homes[home]!.serverNs, port)));
+      for (const [i, [result]] of results.entries()) {
+        expect(result).toMatchObject({
+          ok: true,
+          mapping: { internalPort: 8301 + i, externalPort: 8301 + i },
+        });
+      }
+    }
+  });
+
+  it('maps through NAT-PMP on a router that offers only UPnP-IGD v1 (the library speaks IGD v2)', async () => {
+    const [result] = await mapFrom(lab.homes.dave!.serverNs, 8501);
+    expect(result).toMatchObject({
+      ok: true,
+      mapping: { protocol: 'nat-pmp', externalAddress: '203.0.113.40' },
+    });
   });
 });

@@ -7,6 +7,14 @@ import type { GrantedMapping, MappingProtocol } from './lease-schedule.js';
 /** No gateway answered (no UPnP device found, no NAT-PMP reply). */
 export class NoGatewayError extends Error {}
 
+/**
+ * A NAT-PMP answer for another port: every NAT-PMP client on a host listens on UDP 5350, so two
+ * engines mapping at the same moment can read each other's answers. Asked again after a pause.
+ */
+class CrossedAnswerError extends Error {}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** Maps one TCP port on the home router; what the port-mapping driver talks to. */
 export interface MapperClient {
   /** Map (or renew) `internalPort`, asking for the same external port. Throws NoGatewayError when nothing answers. */
@@ -86,6 +94,10 @@ export function natPortMapper(opts: NatMapperOptions): MapperClient {
       description: opts.description,
       signal: AbortSignal.timeout(opts.requestMs),
     });
+    if (m.internalPort !== internalPort)
+      throw new CrossedAnswerError(
+        `the answer was for port ${m.internalPort} (another NAT-PMP client on this host mapping at the same time)`,
+      );
     // The UPnP side of the library asks for at least an hour (IGD's lease unit is seconds).
     const granted = protocol === 'upnp-igd' ? Math.max(leaseMs, 3_600_000) : leaseMs;
     return {
@@ -138,17 +150,25 @@ export function natPortMapper(opts: NatMapperOptions): MapperClient {
 
       const host = await (opts.pmpGateway ?? (() => defaultGateway()))();
       if (host) {
-        const pmp = pmpNat(host, lib);
-        try {
-          const m = await viaGateway(pmp, 'nat-pmp', internalPort, leaseMs);
-          current = { gateway: pmp, protocol: 'nat-pmp', internalPort, externalPort: m.externalPort };
-          return m;
-        } catch (err) {
-          // A timeout means NAT-PMP is not there; any other error is the gateway's answer.
-          const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
-          if (!timedOut) answered = true;
-          errors.push(`NAT-PMP at ${host}: ${timedOut ? 'no answer' : message(err)}`);
-          await pmp.stop().catch(() => undefined);
+        for (let attempt = 1; ; attempt++) {
+          const pmp = pmpNat(host, lib);
+          try {
+            const m = await viaGateway(pmp, 'nat-pmp', internalPort, leaseMs);
+            current = { gateway: pmp, protocol: 'nat-pmp', internalPort, externalPort: m.externalPort };
+            return m;
+          } catch (err) {
+            await pmp.stop().catch(() => undefined);
+            if (err instanceof CrossedAnswerError && attempt < 4) {
+              await pause(300 + Math.random() * 1_200); // let the other client finish
+              continue;
+            }
+            // A timeout means NAT-PMP is not there; any other error is the gateway's answer.
+            const timedOut =
+              err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+            if (!timedOut) answered = true;
+            errors.push(`NAT-PMP at ${host}: ${timedOut ? 'no answer' : message(err)}`);
+            break;
+          }
         }
       } else errors.push('NAT-PMP: no default gateway');
 
