@@ -1,5 +1,5 @@
 import { createSocket } from 'node:dgram';
-import { EngineRegistry } from '@bitween/messages';
+import { Bus, EngineRegistry, xmpp, type PeersPayload } from '@bitween/messages';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
@@ -8,6 +8,7 @@ import {
   startProsody,
   startService,
   waitFor,
+  Feed,
   type Prosody,
 } from '../harness/index.js';
 import { connectClient, NS_SHARES, xml } from './xmpp-client.js';
@@ -15,7 +16,9 @@ import { connectClient, NS_SHARES, xml } from './xmpp-client.js';
 /**
  * Start-up never waits for the network: with a STUN server that never answers, the gateway is
  * ready and online at once, and publishes the configured public address with each engine's
- * port (interface addresses come from the engines themselves).
+ * port (interface addresses come from the engines themselves). The engines get it too, as our
+ * side of the evidence that a contact shares our LAN (the dial policy), with each contact's
+ * endpoints and, for a LAN endpoint, the public addresses the contact announces next to it.
  */
 describe('public addresses', () => {
   const cleanup = new Cleanup();
@@ -34,10 +37,12 @@ describe('public addresses', () => {
   });
   afterAll(() => cleanup.run());
 
-  it('publishes the configured address without waiting for an unanswered STUN lookup', async () => {
+  it('publishes the configured address without waiting for an unanswered STUN lookup, and gives it to the engines with the LAN evidence of contacts', async () => {
     const nats = await startNats(cleanup);
     const nc = await nats.connect();
     cleanup.add('nats', () => nc.close());
+    const peers = new Feed<PeersPayload>((p) => JSON.stringify(p));
+    new Bus(nc, silentLogger).subscribe(xmpp.peers, (p) => peers.push(p));
     await (
       await EngineRegistry.open(nc, silentLogger)
     ).announce({
@@ -90,6 +95,42 @@ describe('public addresses', () => {
       },
       { what: 'both endpoints in alice’s item' },
     );
-    expect(endpoints).toEqual(['127.0.0.1:7000', '198.51.100.1:7000']);
+    // Public before private (a friend tries them in order).
+    expect(endpoints).toEqual(['198.51.100.1:7000', '127.0.0.1:7000']);
+
+    // bob offers the hash our engine holds, on his LAN address and his public one.
+    await bob.publish(
+      xml(
+        'user_shares',
+        { xmlns: NS_SHARES },
+        xml(
+          'resource',
+          { resource: 'test/engine-1' },
+          xml('share_item', { hash: 'c'.repeat(40), name: 'x', size: '1' }),
+          xml('ip_address', { address: '192.168.1.30', port: '8000' }),
+          xml('ip_address', { address: '203.0.113.5', port: '8000' }),
+        ),
+      ),
+    );
+    const event = await peers.wait((p) => p.peers.some((h) => h.endpoints.length > 0), {
+      what: "bob's endpoints in xmpp.peers",
+    });
+    expect(event).toEqual({
+      peers: [
+        {
+          hash: 'c'.repeat(40),
+          endpoints: [
+            {
+              address: '192.168.1.30',
+              port: 8000,
+              jid: prosody.jid('bob'),
+              publicAddresses: ['203.0.113.5'],
+            },
+            { address: '203.0.113.5', port: 8000, jid: prosody.jid('bob') },
+          ],
+        },
+      ],
+      ownPublic: ['198.51.100.1'],
+    });
   });
 });
