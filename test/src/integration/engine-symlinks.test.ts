@@ -171,4 +171,32 @@ describe('engine: symbolic links and the share roots', () => {
       error: { code: 'failed', message: expect.stringMatching(/outside the share roots/) as unknown },
     });
   });
+
+  it('pins a share root configured through a link to where it pointed at start', async () => {
+    // carol's share root is a link to a real folder; later the link is pointed at the outside.
+    const real = join(root, 'carol-real');
+    const link = join(root, 'carol-root');
+    await mkdir(join(real, 'music'), { recursive: true });
+    await writeFile(join(real, 'music', 'song.ogg'), markedData(64 * 1024, SHARED));
+    await symlink(real, link);
+    const carol = await startTestEngine(cleanup, {
+      root,
+      id: 'carol',
+      extra: { BITWEEN_SHARE_ROOTS: link },
+    });
+    const shared = await carol.bus.request(engine.addPath, { path: join(link, 'music') });
+    if (!shared.ok) throw shared.error;
+    expect(shared.value.torrent).toMatchObject({ state: 'seeding', savePath: real });
+
+    await rm(link);
+    await symlink(outside(), link);
+    const moved = await carol.bus.request(engine.addPath, { path: join(link, 'ssh') });
+    expect(moved).toMatchObject({
+      ok: false,
+      error: { code: 'failed', message: expect.stringMatching(/outside the share roots/) as unknown },
+    });
+    // What was shared before still lists, and the engine still answers.
+    const list = await carol.bus.request(engine.list, {}, { params: { engineId: 'carol' } });
+    expect(list.ok && list.value.torrents.map((t) => t.hash)).toEqual([shared.value.torrent.hash]);
+  });
 });
