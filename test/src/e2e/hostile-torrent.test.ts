@@ -72,7 +72,7 @@ describe('torrents with crafted file names', () => {
     return r.value.torrents;
   };
 
-  it('refuses names with .., a / inside, NUL, control characters or duplicates; keeps the rest exactly', async () => {
+  it('refuses names with .., a / inside, NUL, C0/C1 controls, bidi overrides or duplicates; keeps the rest exactly', async () => {
     const port = seeder.logs.find((l) => l.msg === 'ready')!.port as number;
     const outcomes = cases.map((c) =>
       engineProcess.waitForLog(
@@ -103,6 +103,8 @@ describe('torrents with crafted file names', () => {
       absolute: /has a "\/" inside a name/,
       nul: /has a NUL or control character/,
       control: /has a NUL or control character/,
+      bidi: /file name "pics\/rlo<U\+202E>gpj\.exe" has a bidi control \(U\+202E\)/,
+      c1: /has a NUL or control character/,
       duplicate: /two files are both named "dup\/a.txt"/,
     };
     for (const c of cases.filter((x) => x.expect === 'refused')) {
