@@ -15,7 +15,19 @@
 // so nothing is created through a link either. Finally the opened descriptor's own path
 // (readlink of /proc/self/fd/<fd>) must lie below the root: a second, independent check.
 
-import { close, constants, fstat, lstat, mkdir, open, read, readlink, realpath, unlink } from 'node:fs';
+import {
+  close,
+  constants,
+  fstat,
+  lstat,
+  mkdir,
+  open,
+  read,
+  readlink,
+  realpath,
+  rmdir,
+  unlink,
+} from 'node:fs';
 import path from 'node:path';
 
 const PROC_FD = '/proc/self/fd';
@@ -201,6 +213,27 @@ export async function mkdirConfined(roots: readonly string[], dir: string): Prom
  * leads through a link (then nothing outside is touched).
  */
 export async function unlinkConfined(roots: readonly string[], file: string): Promise<boolean> {
+  return removeAt(roots, file, unlink);
+}
+
+/**
+ * Remove the empty folder `dir` below the roots without following links on the way (as
+ * {@link unlinkConfined}); false when it is not there, not empty, or reached through a link.
+ */
+export async function rmdirConfined(roots: readonly string[], dir: string): Promise<boolean> {
+  try {
+    return await removeAt(roots, dir, rmdir);
+  } catch (err) {
+    if (['ENOTEMPTY', 'EEXIST', 'ENOTDIR'].includes(code(err) ?? '')) return false;
+    throw err;
+  }
+}
+
+async function removeAt(
+  roots: readonly string[],
+  file: string,
+  remove: (p: string, cb: (err: NodeJS.ErrnoException | null) => void) => void,
+): Promise<boolean> {
   let parent: { dirFd: number; name: string };
   try {
     parent = await walkToParent(roots, file, false);
@@ -209,7 +242,7 @@ export async function unlinkConfined(roots: readonly string[], file: string): Pr
     throw err;
   }
   try {
-    await promised<void>((cb) => unlink(at(parent.dirFd, parent.name), cb));
+    await promised<void>((cb) => remove(at(parent.dirFd, parent.name), cb));
     return true;
   } catch (err) {
     if (code(err) === 'ENOENT') return false;

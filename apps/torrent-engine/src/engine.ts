@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { access, constants, stat } from 'node:fs/promises';
+import { access, constants, realpath, stat } from 'node:fs/promises';
 import { isIPv6 } from 'node:net';
 import path from 'node:path';
 import {
@@ -354,14 +354,16 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
       this.opts.log.warn({ hash, err }, 'could not release the torrent claim');
     });
     if (deleteData) {
-      const plan = planDeletion(entry.record.savePath, files);
+      // Planned on the save path's real path: the deletion walks the roots without following links.
+      const savePath = await realpath(entry.record.savePath).catch(() => entry.record.savePath);
+      const plan = planDeletion(savePath, files);
       if (plan.refused.length > 0) {
         this.opts.log.warn(
           { hash, refused: plan.refused.slice(0, 10) },
           'left files outside the save path alone',
         );
       }
-      const deleted = await executeDeletion(plan);
+      const deleted = await executeDeletion(plan, this.#realRoots);
       this.opts.log.info({ hash, ...deleted }, 'removed with its data');
     } else {
       this.opts.log.info({ hash }, 'removed (files kept)');

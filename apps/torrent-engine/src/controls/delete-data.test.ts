@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -45,7 +45,7 @@ describe('executeDeletion', () => {
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
   it('deletes the files and the folders left empty, keeps what is not the torrent’s', async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'del-'));
+    dir = await realpath(await mkdtemp(path.join(tmpdir(), 'del-')));
     const save = path.join(dir, 'save');
     await mkdir(path.join(save, 'album', 'disc1'), { recursive: true });
     await mkdir(path.join(save, 'album', 'disc2'), { recursive: true });
@@ -62,10 +62,28 @@ describe('executeDeletion', () => {
       'album/link',
       'album/gone',
     ]);
-    expect(await executeDeletion(plan)).toEqual({ files: 3, dirs: 1 });
+    expect(await executeDeletion(plan, [save])).toEqual({ files: 3, dirs: 1 });
     expect(await readdir(save, { recursive: true })).toEqual(
       ['album', 'album/disc2', 'album/disc2/mine.txt'].map((p) => path.normalize(p)),
     );
     expect(await readdir(dir)).toEqual(['outside.txt', 'save']);
+  });
+
+  it('never deletes through a folder of the layout swapped for a link out of the roots', async () => {
+    dir = await realpath(await mkdtemp(path.join(tmpdir(), 'del-')));
+    const save = path.join(dir, 'save');
+    const docs = path.join(dir, 'docs');
+    await mkdir(path.join(save), { recursive: true });
+    await mkdir(path.join(docs, 'inner'), { recursive: true });
+    await writeFile(path.join(docs, '01.flac'), 'precious');
+    // `album/` was the torrent's folder; now it leads to the user's documents.
+    await symlink(docs, path.join(save, 'album'));
+
+    const plan = planDeletion(save, ['album/01.flac', 'album/inner/x']);
+    expect(await executeDeletion(plan, [save])).toEqual({ files: 0, dirs: 0 });
+    expect(await readFile(path.join(docs, '01.flac'), 'utf8')).toBe('precious');
+    expect(await readdir(docs)).toEqual(['01.flac', 'inner']);
+    // the link itself is not a file of the torrent either: it stays
+    expect(await readdir(save)).toEqual(['album']);
   });
 });

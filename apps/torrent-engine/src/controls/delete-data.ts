@@ -1,5 +1,5 @@
-import { lstat, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
+import { rmdirConfined, unlinkConfined } from '../confined-open.js';
 import { isInside } from '../paths.js';
 
 export interface DeletionPlan {
@@ -38,26 +38,29 @@ export function planDeletion(savePath: string, filePaths: readonly string[]): De
 }
 
 /**
- * Carry out a plan: unlink the files (a symlink is removed, never followed; folders are never
- * removed recursively), then remove the layout's folders that are now empty.
- * Returns how many files were deleted; missing files are fine.
+ * Carry out a plan below the (real) share roots: unlink the files, then remove the layout's folders
+ * that are now empty, each reached one folder at a time without following a link
+ * (`confined-open.ts`): a folder of the layout swapped for a link out of the roots leads nowhere,
+ * and a link in a file's place is removed, never followed. Folders are never removed recursively.
+ * Returns how many files and folders were deleted; missing files are fine.
  */
-export async function executeDeletion(plan: DeletionPlan): Promise<{ files: number; dirs: number }> {
+export async function executeDeletion(
+  plan: DeletionPlan,
+  roots: readonly string[],
+): Promise<{ files: number; dirs: number }> {
   let files = 0;
   let dirs = 0;
   for (const file of plan.files) {
-    const info = await lstat(file).catch(() => null);
-    if (!info || info.isDirectory()) continue;
-    await rm(file, { force: true });
-    files++;
+    try {
+      if (await unlinkConfined(roots, file)) files++;
+    } catch (err) {
+      // a folder where the torrent has a file (EISDIR, or EPERM on some systems): not the torrent's
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EISDIR' && code !== 'EPERM') throw err;
+    }
   }
   for (const dir of plan.dirs) {
-    try {
-      await rmdir(dir);
-      dirs++;
-    } catch {
-      // not empty (other files live there) or already gone: keep it
-    }
+    if (await rmdirConfined(roots, dir)) dirs++;
   }
   return { files, dirs };
 }
