@@ -41,6 +41,7 @@ describe('DialGuard', () => {
       '[fe80::1]:5000',
       '[fe80::1%eth0]:5000',
       '192.168.1.30:5000',
+      '192.168.1.20:5000', // this host's own LAN address
       'localhost:5000',
       '198.51.100.7:0',
     ];
@@ -53,6 +54,7 @@ describe('DialGuard', () => {
       broadcast: 1,
       'not-ip': 2,
       lan: 1,
+      'this-host': 1,
       port: 1,
     });
     expect(r.refusals()).toHaveLength(refused.length);
@@ -85,8 +87,9 @@ describe('DialGuard', () => {
     ).toBe(false);
     expect(guard.allows('10.0.0.5:8000', lan)).toBe(false);
     expect(guard.allows('192.168.1.30:8000', { hash: HASH, source: 'tracker' })).toBe(false);
-    // Evidence opens the LAN only: loopback stays refused.
+    // Evidence opens the LAN only: loopback and our own public address stay refused.
     expect(guard.allows('127.0.0.1:8000', lan)).toBe(false);
+    expect(guard.allows('203.0.113.5:8000', lan)).toBe(false);
     expect(
       r.refusals().map((l) => [l.fields['address'], l.fields['contact'] ?? null, l.fields['code']]),
     ).toEqual([
@@ -95,6 +98,7 @@ describe('DialGuard', () => {
       ['10.0.0.5', 'bob@example.org', 'lan'],
       ['192.168.1.30', null, 'lan'],
       ['127.0.0.1', 'bob@example.org', 'loopback'],
+      ['203.0.113.5', 'bob@example.org', 'own-network'],
     ]);
   });
 

@@ -40,8 +40,9 @@ function ownInterfaces(): OwnInterface[] {
  * redial), passes `allows` first — webtorrent consults it where each outgoing peer is created
  * (`dialFilter`, patches/). Dialled are public addresses, a contact's LAN address when that
  * contact shows it shares our LAN (its announced public address is ours, the address is on one of
- * our subnets), and the operator's allow list; refused are this host, the link, multicast,
- * broadcast, reserved space and anything that is not an IP literal. Refusals are counted by reason
+ * our subnets), and the operator's allow list; refused are this host (incl. its own interface
+ * addresses), our own public addresses, the link, multicast, broadcast, reserved space and
+ * anything that is not an IP literal. Refusals are counted by reason
  * and logged at info, at most `logLimit` per window (a hostile list cannot flood the log).
  */
 export class DialGuard {
@@ -101,13 +102,16 @@ export class DialGuard {
     return Object.fromEntries(this.#refused);
   }
 
-  #evidence(ctx: DialContext): LanEvidence | undefined {
-    const contactPublic = ctx.offer?.publicAddresses;
-    if (!contactPublic?.length || this.#ownPublic.length === 0) return undefined;
+  /** Our network as we know it, with what the contact announces (none for a tracker's peer). */
+  #evidence(ctx: DialContext): LanEvidence {
     const now = this.#now();
     if (!this.#cachedInterfaces || now - this.#cachedInterfaces.at > INTERFACES_TTL_MS)
       this.#cachedInterfaces = { at: now, list: this.#interfaces() };
-    return { interfaces: this.#cachedInterfaces.list, ownPublic: this.#ownPublic, contactPublic };
+    return {
+      interfaces: this.#cachedInterfaces.list,
+      ownPublic: this.#ownPublic,
+      contactPublic: ctx.offer?.publicAddresses ?? [],
+    };
   }
 
   /**

@@ -106,6 +106,41 @@ describe('DialPolicy', () => {
     expect(policy.check('192.168.1.30', 8000, home)).toMatchObject({ allowed: true, class: 'lan' });
     expect(policy.check('192.168.1.1', 80, { ...home, contactPublic: ['198.51.100.1'] }).allowed).toBe(false);
   });
+  it("with what we know of our network, refuses this host's own addresses and our public ones", () => {
+    const server: LanEvidence = {
+      interfaces: [
+        ...home.interfaces,
+        { address: '198.51.100.20', cidr: '198.51.100.20/24', internal: false },
+        { address: '2001:db8:1::20', cidr: '2001:db8:1::20/64', internal: false },
+      ],
+      ownPublic: ['203.0.113.5'],
+      contactPublic: [],
+    };
+    for (const [ip, code] of [
+      ['198.51.100.20', 'this-host'],
+      ['192.168.1.20', 'this-host'],
+      ['2001:db8:1::20', 'this-host'],
+      ['fd00:1::20', 'this-host'],
+      ['::ffff:198.51.100.20', 'this-host'],
+      ['203.0.113.5', 'own-network'],
+      // a global IPv6 neighbour on our own link: behind our router's firewall, like a LAN
+      ['2001:db8:1::30', 'lan'],
+      ['127.0.0.1', 'loopback'],
+    ] as const) {
+      expect(policy.check(ip, 80, server), ip).toMatchObject({ allowed: false, code });
+    }
+    // A public IPv4 neighbour on our subnet (a data centre) and the rest of the internet stay dialled.
+    expect(policy.check('198.51.100.21', 80, server).allowed).toBe(true);
+    expect(policy.check('2001:db8:2::30', 80, server).allowed).toBe(true);
+    // Without that knowledge (no evidence), our own public address looks like any other.
+    expect(policy.check('198.51.100.20', 80).allowed).toBe(true);
+    // A contact behind our router may be dialled on our IPv6 link, never on our public address.
+    const neighbour = { ...server, contactPublic: ['203.0.113.5'] };
+    expect(policy.check('2001:db8:1::30', 80, neighbour)).toMatchObject({ allowed: true, class: 'public' });
+    expect(policy.check('203.0.113.5', 80, neighbour)).toMatchObject({ allowed: false, code: 'own-network' });
+    // The operator's allow list still wins.
+    expect(new DialPolicy(['192.168.1.20']).check('192.168.1.20', 80, server).allowed).toBe(true);
+  });
   it('refuses bad ports and non-literals', () => {
     expect(policy.check('198.51.100.7', 0).allowed).toBe(false);
     expect(policy.check('198.51.100.7', 65536).allowed).toBe(false);

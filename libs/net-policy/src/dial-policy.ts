@@ -10,13 +10,17 @@ export interface OwnInterface {
   internal: boolean;
 }
 
-/** What shows that a contact sits on our LAN (all of it known locally, nothing taken on trust). */
+/**
+ * What we know of our own network (this host's interfaces, our public addresses) and what the
+ * contact announces (its public addresses): whether a contact sits on our LAN, and which addresses
+ * are ours.
+ */
 export interface LanEvidence {
   /** This host's interfaces. */
   interfaces: readonly OwnInterface[];
   /** Our own public addresses as the internet sees them (port mapping, STUN, configuration). */
   ownPublic: readonly string[];
-  /** The public addresses the contact announces. */
+  /** The public addresses the contact announces (none: it cannot show it shares our LAN). */
   contactPublic: readonly string[];
 }
 
@@ -30,6 +34,41 @@ function publicOnly(list: readonly string[]): Set<string> {
   return out;
 }
 
+/** `ip` (canonical) is one of this host's own interface addresses. */
+function isOwnAddress(ip: string, interfaces: readonly OwnInterface[]): boolean {
+  return interfaces.some((i) => canonicalIp(i.address) === ip);
+}
+
+/**
+ * `ip` (canonical) lies inside the subnet of one of our non-internal interfaces, and is neither our
+ * own address nor an IPv4 subnet's network or broadcast address: where another host on our link
+ * could be.
+ */
+function onOurSubnet(ip: string, interfaces: readonly OwnInterface[]): boolean {
+  const addr = ipaddr.parse(ip);
+  return interfaces.some((i) => {
+    if (i.internal || !i.cidr) return false;
+    const subnet = ipaddr.parseCIDR(i.cidr);
+    if (subnet[0].kind() !== addr.kind() || !addr.match(subnet)) return false;
+    if (canonicalIp(i.address) === ip) return false;
+    if (addr.kind() === 'ipv4') {
+      const [base, bits] = subnet as [ipaddr.IPv4, number];
+      if (bits <= 30) {
+        const network = ipaddr.IPv4.networkAddressFromCIDR(`${base.toString()}/${bits}`).toString();
+        const broadcast = ipaddr.IPv4.broadcastAddressFromCIDR(`${base.toString()}/${bits}`).toString();
+        if (ip === network || ip === broadcast) return false;
+      }
+    }
+    return true;
+  });
+}
+
+/** The contact announces a public address that is also ours: both sit behind the same router. */
+function sameRouter(evidence: LanEvidence): boolean {
+  const own = publicOnly(evidence.ownPublic);
+  return [...publicOnly(evidence.contactPublic)].some((a) => own.has(a));
+}
+
 /**
  * True when `ip` (a LAN address a contact announced) lies on a LAN we share with that contact: it is
  * inside the subnet of one of our own interfaces (not its network, broadcast or our own address),
@@ -41,33 +80,19 @@ function publicOnly(list: readonly string[]): Set<string> {
 export function sharesLan(ip: string, evidence: LanEvidence): boolean {
   const canonical = canonicalIp(ip);
   if (canonical === null || classifyAddress(canonical) !== 'lan') return false;
-  const own = publicOnly(evidence.ownPublic);
-  if (![...publicOnly(evidence.contactPublic)].some((a) => own.has(a))) return false;
-  const addr = ipaddr.parse(canonical);
-  return evidence.interfaces.some((i) => {
-    if (i.internal || !i.cidr) return false;
-    const subnet = ipaddr.parseCIDR(i.cidr);
-    if (subnet[0].kind() !== addr.kind() || !addr.match(subnet)) return false;
-    if (canonicalIp(i.address) === canonical) return false;
-    if (addr.kind() === 'ipv4') {
-      const [base, bits] = subnet as [ipaddr.IPv4, number];
-      if (bits <= 30) {
-        const network = ipaddr.IPv4.networkAddressFromCIDR(`${base.toString()}/${bits}`).toString();
-        const broadcast = ipaddr.IPv4.broadcastAddressFromCIDR(`${base.toString()}/${bits}`).toString();
-        if (canonical === network || canonical === broadcast) return false;
-      }
-    }
-    return true;
-  });
+  return sameRouter(evidence) && onOurSubnet(canonical, evidence.interfaces);
 }
 
 /**
- * Why a dial was refused, one word (a bounded label for counters): the class of the address, `lan`
- * for a LAN address of a network we do not share with the contact, `not-ip` for anything that is
- * not an IP literal in standard notation (a host name, `0x7f.1`, a zone id), `port` for a port
+ * Why a dial was refused, one word (a bounded label for counters): the class of the address;
+ * `this-host` for one of this host's own interface addresses (whatever its class); `own-network`
+ * for one of our own public addresses (from inside, that reaches our router or this host, not what
+ * a stranger reaches); `lan` for a LAN address — or a global IPv6 address on one of our own
+ * subnets — of a network we cannot show we share with the contact; `not-ip` for anything that is
+ * not an IP literal in standard notation (a host name, `0x7f.1`, a zone id); `port` for a port
  * outside 1–65535.
  */
-export type DialRefusal = Exclude<AddressClass, 'public'> | 'not-ip' | 'port';
+export type DialRefusal = Exclude<AddressClass, 'public'> | 'this-host' | 'own-network' | 'not-ip' | 'port';
 
 export type DialVerdict =
   | { allowed: true; address: string; class: AddressClass | 'allow-listed' }
@@ -76,8 +101,10 @@ export type DialVerdict =
 /**
  * Where bitween may connect on someone else's word (a contact's announced endpoints, a URL given to
  * the API): only where any stranger on the internet could connect too (`public`), a contact's LAN
- * address when we share that LAN, and the operator's own allow list. Never this host, the link,
- * multicast/broadcast or reserved space, whatever the port.
+ * address when we share that LAN, and the operator's own allow list. Never this host (loopback,
+ * unspecified, and with evidence its own interface addresses), our own public addresses and
+ * unshared IPv6 subnets (with evidence), the link, multicast/broadcast or reserved space, whatever
+ * the port.
  */
 export class DialPolicy {
   readonly #allow = new BlockList();
@@ -101,8 +128,11 @@ export class DialPolicy {
   }
 
   /**
-   * May we dial `address:port`? `lan`: the evidence that the contact shares our LAN (without it a
-   * LAN address is refused). A port outside 1–65535 is refused.
+   * May we dial `address:port`? `lan`: what we know locally about our network (interfaces, our
+   * public addresses) and what the contact announces (its public addresses); without it a LAN
+   * address is refused, and this host's own non-loopback addresses, our public addresses and our
+   * own IPv6 subnets cannot be recognised (pass it whenever the interfaces are known). A port
+   * outside 1–65535 is refused.
    */
   check(address: string, port: number, lan?: LanEvidence): DialVerdict {
     const ip = canonicalIp(address);
@@ -113,7 +143,24 @@ export class DialPolicy {
     }
     if (this.allowListed(ip)) return { allowed: true, address: ip, class: 'allow-listed' };
     const cls = classifyAddress(ip);
-    if (cls === 'public') return { allowed: true, address: ip, class: cls };
+    if (lan && cls !== 'loopback' && cls !== 'unspecified' && isOwnAddress(ip, lan.interfaces)) {
+      return { allowed: false, reason: `${ip} is an address of this host`, code: 'this-host' };
+    }
+    if (cls === 'public') {
+      if (!lan) return { allowed: true, address: ip, class: cls };
+      if (publicOnly(lan.ownPublic).has(ip)) {
+        return { allowed: false, reason: `${ip} is our own public address`, code: 'own-network' };
+      }
+      // A global IPv6 address on our own link sits behind our router's firewall like a LAN one.
+      if (isIPv6(ip) && onOurSubnet(ip, lan.interfaces) && !sameRouter(lan)) {
+        return {
+          allowed: false,
+          reason: `${ip} is on our own IPv6 subnet, which we do not share with the contact`,
+          code: 'lan',
+        };
+      }
+      return { allowed: true, address: ip, class: cls };
+    }
     if (cls === 'lan') {
       if (lan && sharesLan(ip, lan)) return { allowed: true, address: ip, class: cls };
       return {

@@ -55,6 +55,14 @@ function lanNeighbour(): string | null {
   return null;
 }
 
+/** This host's first non-internal address (the API stand-in listens there too); null if none. */
+function ownAddress(): string | null {
+  const own = Object.values(networkInterfaces())
+    .flatMap((infos) => infos ?? [])
+    .find((i) => !i.internal && !i.address.startsWith('fe80'));
+  return own?.address ?? null;
+}
+
 /**
  * The dial policy with real engines and real sockets: a hostile contact's endpoints for a hash
  * point at each class of address a stranger on the internet could not reach — among them a real
@@ -163,6 +171,7 @@ describe('dial policy: what a contact (or a tracker) can make the engine connect
     const P = apiPort;
     const ownPublic = '198.51.100.77';
     const neighbour = lanNeighbour();
+    const own = ownAddress();
     const hostile: { endpoint: PeerEndpoint; code: string }[] = [
       { endpoint: { address: '0.0.0.0', port: P }, code: 'unspecified' },
       { endpoint: { address: '127.0.0.1', port: P }, code: 'loopback' },
@@ -179,6 +188,10 @@ describe('dial policy: what a contact (or a tracker) can make the engine connect
       },
       // A LAN address with no public address at all.
       { endpoint: { address: '10.255.255.77', port: P }, code: 'lan' },
+      // Our own public address: from inside it reaches our router (or this host).
+      { endpoint: { address: ownPublic, port: P }, code: 'own-network' },
+      // This host's own address, whatever its class (the API stand-in listens there too).
+      ...(own ? [{ endpoint: { address: own, port: P }, code: 'this-host' }] : []),
     ].map((h) => ({ ...h, endpoint: { ...h.endpoint, jid: mallory } }));
     // With evidence: on one of our subnets, and the contact announces our public address.
     const lanShared: PeerEndpoint | null = neighbour
@@ -234,6 +247,8 @@ describe('dial policy: what a contact (or a tracker) can make the engine connect
       multicast: 1,
       broadcast: 1,
       lan: 2,
+      'own-network': 1,
+      ...(own ? { 'this-host': 1 } : {}),
     });
   });
 
