@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmod, link, mkdir, open, readFile, rename, stat } from 'node:fs/promises';
+import { chmod, link, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 /** The file under the data directory that holds the API key (one line, mode 0600). */
@@ -46,8 +46,8 @@ export function knownPublicKey(key: string): string | null {
 
 /**
  * The API key: `override` (BITWEEN_API_TOKEN) when given, else the one stored in
- * `<dataDir>/api-key`, else a new one written there (created exclusively with mode 0600, so two
- * api instances starting at once agree on one key: the loser reads the winner's). A stored key that
+ * `<dataDir>/api-key`, else a new one written there (mode 0600, linked into place only if no file
+ * is there yet, so two api instances starting at once agree on one key: the loser reads the winner's). A stored key that
  * is known to be public, or a key file that other users can read, is moved to `api-key.revoked` and
  * replaced by a new key (`replaced` says why). An override that is a public key is refused.
  * `isPublic` (tests) says whether a key is known to be public.
@@ -74,19 +74,25 @@ export async function loadOrCreateApiKey(
   }
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const key = generateApiKey();
+  // Written in full to a file of our own, then linked into place: the link fails if another
+  // instance got there first, and nobody ever reads a half-written key file.
+  const draft = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const file = await open(draft, 'wx', 0o600);
   try {
-    const file = await open(path, 'wx', 0o600);
-    try {
-      await file.writeFile(`${key}\n`, 'utf8');
-    } finally {
-      await file.close();
-    }
+    await file.writeFile(`${key}\n`, 'utf8');
+  } finally {
+    await file.close();
+  }
+  try {
+    await link(draft, path);
     return { key, source: 'generated', path, ...(replaced ? { replaced } : {}) };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     const raced = await readKeyFile(path);
     if (raced === null) throw new Error(`${path} exists but holds no usable key`, { cause: err });
     return { key: raced.key, source: 'file', path };
+  } finally {
+    await unlink(draft).catch(() => undefined);
   }
 }
 
