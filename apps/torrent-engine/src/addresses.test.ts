@@ -91,6 +91,14 @@ describe('publicFirst and announcedEndpoints', () => {
     expect(announcedEndpoints(['192.168.1.10'], 8001, null)).toEqual([
       { address: '192.168.1.10', port: 8001 },
     ]);
+    // behind carrier-grade NAT the router's external address is private: not announced first
+    expect(
+      announcedEndpoints(['2001:db8::5', '192.168.1.10'], 8001, { address: '100.64.3.4', port: 8001 }),
+    ).toEqual([
+      { address: '2001:db8::5', port: 8001 },
+      { address: '100.64.3.4', port: 8001 },
+      { address: '192.168.1.10', port: 8001 },
+    ]);
     // the mapping to the same address and port is not repeated
     expect(announcedEndpoints(['203.0.113.5'], 8001, { address: '203.0.113.5', port: 8001 })).toEqual([
       { address: '203.0.113.5', port: 8001 },

@@ -51,22 +51,28 @@ const rank = (address: string): number => {
   return c === 'public' ? 0 : c === 'lan' ? 1 : 2;
 };
 
+/** `items` public first, private (LAN) next, the rest last; the order within a group is kept. */
+function byReach<T>(items: readonly T[], addressOf: (item: T) => string): T[] {
+  return items
+    .map((item, i) => ({ item, i, r: rank(addressOf(item)) }))
+    .sort((a, b) => a.r - b.r || a.i - b.i)
+    .map((e) => e.item);
+}
+
 /**
  * Addresses in the order a friend should try them: public ones first, private ones (RFC 1918,
  * CGNAT, ULA: reachable only inside some LAN) after them as LAN candidates, anything else
  * (loopback in tests) last; the order within each group is kept.
  */
 export function publicFirst(addresses: readonly string[]): string[] {
-  return addresses
-    .map((address, i) => ({ address, i, r: rank(address) }))
-    .sort((a, b) => a.r - b.r || a.i - b.i)
-    .map((e) => e.address);
+  return byReach(addresses, (a) => a);
 }
 
 /**
  * The endpoints this engine announces: the router's mapped address and port first (the external
- * port the router granted, not ours), then our own addresses with our listen port, public before
- * private.
+ * port the router granted, not ours), then our own addresses with our listen port; public before
+ * private throughout (a mapping behind carrier-grade NAT has a private external address and goes
+ * with the LAN candidates).
  */
 export function announcedEndpoints(
   addresses: readonly string[],
@@ -75,6 +81,6 @@ export function announcedEndpoints(
 ): Endpoint[] {
   const out = new Map<string, Endpoint>();
   if (mapped) out.set(`${mapped.address}|${mapped.port}`, mapped);
-  for (const address of publicFirst(addresses)) out.set(`${address}|${port}`, { address, port });
-  return [...out.values()];
+  for (const address of addresses) out.set(`${address}|${port}`, { address, port });
+  return byReach([...out.values()], (e) => e.address);
 }

@@ -1,8 +1,11 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { EngineRegistry } from '@bitween/messages';
+import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SharesResult, TorrentsResult } from '../harness/api-results.js';
 import { Cleanup } from '../harness/cleanup.js';
+import { silentLogger } from '../harness/engine-env.js';
 import { sha256File, writeRandomFile } from '../harness/files.js';
 import { startProsody } from '../harness/prosody.js';
 import { waitFor } from '../harness/wait.js';
@@ -128,10 +131,30 @@ describe.skipIf(unavailable !== null)(
         expect(mapped['protocol']).toBe('upnp-igd');
         expect(mapped['external']).toMatch(/^203\.0\.113\.\d+:\d+$/);
         const port = Number(String(mapped['external']).split(':')[1]);
+        const internalPort = mapped['internalPort'] as number;
         expect(await w.lab.upnpRedirects(n.user)).toContainEqual({
           externalPort: port,
-          to: `${n.home.serverAddress}:${mapped['internalPort'] as number}`,
+          to: `${n.home.serverAddress}:${internalPort}`,
         });
+        // The engine's registry entry (what the gateway publishes, what the api can show).
+        const nc = await connect({ servers: n.natsUrl });
+        cleanup.add(`${n.user} registry reader`, () => nc.close());
+        const registry = await EngineRegistry.open(nc, silentLogger);
+        const entry = await waitFor(
+          async () => (await registry.live()).find((e) => e.state.portMapping?.state === 'mapped'),
+          { what: `${n.user}'s registry entry to show the mapping` },
+        );
+        expect(entry.state.portMapping).toMatchObject({
+          protocol: 'upnp-igd',
+          external: { address: n.home.publicAddress, port },
+          internalPort,
+          lastError: null,
+        });
+        expect(entry.state.portMapping?.expiresAt).toBeGreaterThan(Date.now());
+        expect(entry.state.endpoints).toEqual([
+          { address: n.home.publicAddress, port },
+          { address: n.home.serverAddress, port: internalPort },
+        ]);
       }
     });
 

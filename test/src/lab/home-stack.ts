@@ -20,13 +20,15 @@ export interface HomeStack {
   api: ScriptProcess;
   /** JSON-RPC of the api, reached from the test through a bridge (see `bridgeInto`). */
   rpc: JsonRpcClient;
+  /** The home's NATS, reached from the test through a bridge (no authorization in the lab yet). */
+  natsUrl: string;
   dirs: { root: string; shares: string; downloads: string; state: string };
 }
 
 const LISTENING = /Listening for client connections on 127\.0\.0\.1:(\d+)/;
 
 /** nats-server with JetStream on a random loopback port of the namespace. */
-async function startNatsIn(cleanup: Cleanup, ns: string): Promise<string> {
+async function startNatsIn(cleanup: Cleanup, ns: string): Promise<number> {
   const dir = await makeTempDir('lab-nats');
   const child = await spawnChild(tool('ip'), [
     'netns',
@@ -49,7 +51,7 @@ async function startNatsIn(cleanup: Cleanup, ns: string): Promise<string> {
     what: `nats-server in ${ns}`,
     timeoutMs: 20_000,
   });
-  return `nats://127.0.0.1:${LISTENING.exec(line)![1]}`;
+  return Number(LISTENING.exec(line)![1]);
 }
 
 /** A built app started as production does (launch.json), inside the namespace `ns`. */
@@ -150,8 +152,8 @@ export async function startHomeStack(
     state: join(root, 'state'),
   };
   await Promise.all([mkdir(dirs.shares), mkdir(dirs.downloads), mkdir(dirs.state)]);
-  const natsUrl = await startNatsIn(cleanup, ns);
-  const common = { BITWEEN_NATS_URL: natsUrl, BITWEEN_LOG_LEVEL: 'debug' };
+  const natsPort = await startNatsIn(cleanup, ns);
+  const common = { BITWEEN_NATS_URL: `nats://127.0.0.1:${natsPort}`, BITWEEN_LOG_LEVEL: 'debug' };
   const label = (s: string) => `lab-${user}-${s}`;
 
   const engine = await startServiceIn(cleanup, ns, {
@@ -193,6 +195,7 @@ export async function startHomeStack(
   });
   const apiKey = (await readFile(join(root, 'api-data', 'api-key'), 'utf8')).trim();
   const hostPort = await bridgeInto(cleanup, ns, apiPort);
+  const natsHostPort = await bridgeInto(cleanup, ns, natsPort);
   return {
     user,
     jid: opts.prosody.jid(user),
@@ -201,6 +204,7 @@ export async function startHomeStack(
     gateway,
     api,
     rpc: new JsonRpcClient(`http://127.0.0.1:${hostPort}`, { token: apiKey }),
+    natsUrl: `nats://127.0.0.1:${natsHostPort}`,
     dirs,
   };
 }

@@ -105,4 +105,17 @@ describe('PortMapping (driver of the lease schedule)', () => {
     expect(changed.mock.calls.length).toBeGreaterThanOrEqual(2);
     await pm.stop();
   });
+
+  it("warns when the router's own external address is private (carrier-grade NAT)", async () => {
+    const { client } = scripted([{ ...granted, externalAddress: '100.64.0.9' }]);
+    const { lines, log } = recorder();
+    const pm = make(client, log);
+    pm.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(pm.status()).toMatchObject({ state: 'mapped', external: { address: '100.64.0.9' } });
+    expect(lines.filter((l) => l.level === 'warn').map((l) => l.msg)).toEqual([
+      expect.stringMatching(/not public \(carrier-grade NAT/),
+    ]);
+    await pm.stop();
+  });
 });

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Endpoint, Logger, PortMappingStatus } from '@bitween/messages';
+import { classifyAddress } from '@bitween/net-policy';
 import {
   afterAttempt,
   expire,
@@ -121,6 +122,15 @@ export class PortMapping extends EventEmitter<{ changed: [] }> {
     if (JSON.stringify(toStatus(this.#state, this.opts.internalPort)) !== before) this.emit('changed');
   }
 
+  /** A router whose own external address is private sits behind another NAT (carrier-grade NAT, a second router). */
+  #warnIfPrivate(m: { externalAddress: string }): void {
+    if (classifyAddress(m.externalAddress) === 'public') return;
+    this.opts.log.warn(
+      { external: m.externalAddress, internalPort: this.opts.internalPort },
+      "the router's external address is not public (carrier-grade NAT or a second router): friends on the internet cannot connect through this mapping",
+    );
+  }
+
   #log(e: LeaseEvent): void {
     const { log, internalPort } = this.opts;
     const at = (m: { externalAddress: string; externalPort: number }) =>
@@ -131,6 +141,7 @@ export class PortMapping extends EventEmitter<{ changed: [] }> {
           { protocol: e.mapping.protocol, external: at(e.mapping), internalPort, leaseMs: e.mapping.leaseMs },
           'port mapped on the router',
         );
+        this.#warnIfPrivate(e.mapping);
         break;
       case 'renewed':
         log.info(
@@ -143,6 +154,7 @@ export class PortMapping extends EventEmitter<{ changed: [] }> {
           { protocol: e.mapping.protocol, external: at(e.mapping), previous: at(e.previous), internalPort },
           'port mapping changed',
         );
+        this.#warnIfPrivate(e.mapping);
         break;
       case 'lost':
         log.info({ previous: at(e.previous), error: e.error, internalPort }, 'port mapping lost');
