@@ -155,5 +155,17 @@ describe('DialPolicy', () => {
     expect(trusting.check('10.9.3.4', 5000)).toMatchObject({ allowed: true });
     expect(trusting.check('127.0.0.2', 5000).allowed).toBe(false);
     expect(() => new DialPolicy(['nope'])).toThrow(/not an address or CIDR block: nope/);
+    for (const bad of [
+      '10.0.0.0/',
+      '1.2.3.4/8/9',
+      '10.0.0.0/33',
+      '::/129',
+      '10.0.0.0/-1',
+      '10.0.0.0/8a',
+      '10.0.0.0/ 8',
+    ]) {
+      expect(() => new DialPolicy([bad]), bad).toThrow(/not an address or CIDR block/);
+    }
+    expect(new DialPolicy(['::/0']).check('::1', 1)).toMatchObject({ allowed: true });
   });
 });

@@ -112,12 +112,19 @@ export class DialPolicy {
   /** `allow`: addresses or CIDR blocks the operator trusts (e.g. `127.0.0.1` for tests, a LAN). */
   constructor(allow: readonly string[] = []) {
     for (const entry of allow) {
-      const [address = '', bits] = entry.split('/');
+      const [address = '', bits, ...rest] = entry.split('/');
       const ip = canonicalIp(address);
-      if (ip === null) throw new Error(`not an address or CIDR block: ${entry}`);
-      const family = isIPv6(ip) ? 'ipv6' : 'ipv4';
-      if (bits === undefined) this.#allow.addAddress(ip, family);
-      else this.#allow.addSubnet(ip, Number(bits), family);
+      const family = ip !== null && isIPv6(ip) ? 'ipv6' : 'ipv4';
+      const prefix = bits === undefined ? null : /^\d{1,3}$/.test(bits) ? Number(bits) : NaN;
+      if (
+        ip === null ||
+        rest.length > 0 ||
+        (prefix !== null && !(prefix <= (family === 'ipv6' ? 128 : 32)))
+      ) {
+        throw new Error(`not an address or CIDR block: ${entry}`);
+      }
+      if (prefix === null) this.#allow.addAddress(ip, family);
+      else this.#allow.addSubnet(ip, prefix, family);
     }
   }
 
