@@ -1,8 +1,10 @@
+/// <reference lib="dom" />
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { ContactShares } from '@bitween/messages';
 import type { Element } from '@xmpp/xml';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
@@ -28,6 +30,7 @@ const CLI = join(repoRoot, 'apps', 'cli', 'dist', 'main.js');
 const run = promisify(execFile);
 const NS_EVENT = 'http://jabber.org/protocol/pubsub#event';
 const DROPPED = 'dropped a shares event that is not a PEP notification from a contact';
+const CHROMIUM = process.env['BITWEEN_CHROMIUM'] ?? '/usr/bin/chromium';
 const FSI = '\u2068';
 const PDI = '\u2069';
 
@@ -89,9 +92,10 @@ describe('names from contacts and lists only from PEP', () => {
   });
   afterAll(() => cleanup.run());
 
+  const persian = '\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645.pdf';
+  const hebrew = '\u05E9\u05DC\u05D5\u05DD.txt';
+
   it('a contact’s names arrive without bidi overrides and invisible characters; RTL text and emoji stay', async () => {
-    const persian = '\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645.pdf';
-    const hebrew = '\u05E9\u05DC\u05D5\u05DD.txt';
     const family = '\u{1F468}\u200D\u{1F469}\u200D\u{1F467} holiday';
     await mallory.publish(
       userShares(
@@ -151,6 +155,39 @@ describe('names from contacts and lists only from PEP', () => {
     expect(text).toContain(`${FSI}${persian}${PDI}`);
     expect(text).toContain(family);
     expect(text).not.toMatch(/[\u202a-\u202e\u200b\u2060\ufeff\u{e0000}-\u{e007f}]/u);
+  });
+
+  it('the web UI shows the cleaned names, each isolated in a <bdi> (RTL ones right to left)', async () => {
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+    });
+    cleanup.add('chromium', () => browser.close());
+    const page = await browser.newPage();
+    page.setDefaultTimeout(60_000);
+    await page.goto(`${alice.apiUrl}/shares`);
+    await page.getByLabel('API key').fill(alice.apiKey);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('heading', { name: "Friends' shares" }).waitFor();
+    const nameOf = (n: number) => page.locator(`li.share[data-hash="${hash(n)}"] h2.name bdi`);
+    await nameOf(1).waitFor();
+    expect(await nameOf(1).textContent()).toBe('rlogpj.exe');
+    expect(await nameOf(3).textContent()).toBe('(no name)');
+    expect(await nameOf(5).textContent()).toBe(hebrew);
+    // <bdi>: its own direction (right to left for Hebrew), isolated from the line around it.
+    const style = (n: number) =>
+      nameOf(n).evaluate((el) => {
+        const s = getComputedStyle(el);
+        return { direction: s.direction, unicodeBidi: s.unicodeBidi };
+      });
+    expect(await style(5)).toEqual({ direction: 'rtl', unicodeBidi: 'isolate' });
+    expect(await style(1)).toEqual({ direction: 'ltr', unicodeBidi: 'isolate' });
+    // In labels (plain strings), right-to-left names sit between FSI and PDI.
+    await page.getByRole('button', { name: `Download ${FSI}${persian}${PDI}` }).waitFor();
+    await page.getByRole('button', { name: 'Download rlogpj.exe' }).waitFor();
+    const text = await page.locator('body').textContent();
+    expect(text).not.toMatch(/[\u202a-\u202e\u2066-\u2069\u200b\u2060\ufeff]/);
+    await browser.close();
   });
 
   it('a pubsub event sent straight to us is not a list: dropped whoever sends it; a real PEP publish still arrives', async () => {
