@@ -238,12 +238,12 @@ describe('EngineView', () => {
     expect(view.live(5_000)).toEqual([]);
   });
 
-  it('adds site-wide public addresses with each engine’s own ports', () => {
+  it('adds site-wide public addresses with each engine’s own ports, before the private ones', () => {
     const view = new EngineView();
     view.update('a', engine('a', 10_000, [{ hash: H1, name: 'x', size: 1 }]));
     expect(view.entries(10_000, 'r', ['203.0.113.5'])[0]?.endpoints).toEqual([
-      ep('10.0.0.1', 8000),
       ep('203.0.113.5', 8000),
+      ep('10.0.0.1', 8000),
     ]);
   });
 });
