@@ -115,8 +115,9 @@ export class DialGuard {
   }
 
   /**
-   * Each refusal (address, torrent, reason, source, contact) once per window, at most `logLimit` lines per window;
-   * what was left out is summed up when the next window starts.
+   * Each refusal (address, torrent, reason, source, contact) once per window, at most `logLimit`
+   * lines per window; what was left out is summed up by the first refusal of a later window (the
+   * counters in `refused()` hold every one).
    */
   #logRefusal(key: string, fields: Record<string, unknown>): void {
     const now = this.#now();
