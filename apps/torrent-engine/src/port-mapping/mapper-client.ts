@@ -84,6 +84,7 @@ export function natPortMapper(opts: NatMapperOptions): MapperClient {
     protocol: MappingProtocol,
     internalPort: number,
     leaseMs: number,
+    timeoutMs = opts.requestMs,
   ): Promise<GrantedMapping> => {
     const internalHost = await localAddressTowards(gateway.host);
     const m = await gateway.map(internalPort, internalHost, {
@@ -92,7 +93,7 @@ export function natPortMapper(opts: NatMapperOptions): MapperClient {
       ttl: leaseMs,
       autoRefresh: false,
       description: opts.description,
-      signal: AbortSignal.timeout(opts.requestMs),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     if (m.internalPort !== internalPort)
       throw new CrossedAnswerError(
@@ -150,21 +151,27 @@ export function natPortMapper(opts: NatMapperOptions): MapperClient {
 
       const host = await (opts.pmpGateway ?? (() => defaultGateway()))();
       if (host) {
+        // The library sends each request once; NAT-PMP clients retransmit (RFC 6886 §3.1), and
+        // every client on this host listens on UDP 5350, so an answer can go to another engine.
+        // Asked again with growing waits (0.5, 1, 2 s, then the rest of requestMs) on silence
+        // or an answer for another port.
+        const deadline = Date.now() + opts.requestMs;
         for (let attempt = 1; ; attempt++) {
           const pmp = pmpNat(host, lib);
+          const wait = Math.max(100, Math.min(250 * 2 ** attempt, deadline - Date.now()));
           try {
-            const m = await viaGateway(pmp, 'nat-pmp', internalPort, leaseMs);
+            const m = await viaGateway(pmp, 'nat-pmp', internalPort, leaseMs, wait);
             current = { gateway: pmp, protocol: 'nat-pmp', internalPort, externalPort: m.externalPort };
             return m;
           } catch (err) {
             await pmp.stop().catch(() => undefined);
-            if (err instanceof CrossedAnswerError && attempt < 4) {
-              await pause(300 + Math.random() * 1_200); // let the other client finish
-              continue;
-            }
-            // A timeout means NAT-PMP is not there; any other error is the gateway's answer.
             const timedOut =
               err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+            if ((timedOut || err instanceof CrossedAnswerError) && Date.now() < deadline - 100) {
+              if (err instanceof CrossedAnswerError) await pause(100 + Math.random() * 400);
+              continue;
+            }
+            // Silence means NAT-PMP is not there; any other error is the gateway's answer.
             if (!timedOut) answered = true;
             errors.push(`NAT-PMP at ${host}: ${timedOut ? 'no answer' : message(err)}`);
             break;
