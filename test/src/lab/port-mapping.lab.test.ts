@@ -52,8 +52,9 @@ describe.skipIf(unavailable !== null)('network lab: port mapping on real routers
       homes: [
         { name: 'alice', upnp: true },
         { name: 'bob', upnp: 'nat-pmp-only' },
-        { name: 'carol' }, // plain NAT, no UPnP
+        { name: 'carol', forwardPorts: [8601] }, // plain NAT, no UPnP, one port forwarded by hand
         { name: 'dave', upnp: true, igdV1Only: true },
+        { name: 'erin', nat: 'symmetric' },
       ],
     });
   });
@@ -62,17 +63,9 @@ describe.skipIf(unavailable !== null)('network lab: port mapping on real routers
   it('keeps the lab inside its own namespaces, named for this run', async () => {
     const mine = (await listNamespaces()).filter((n) => n.startsWith(lab.prefix));
     expect(mine.sort()).toEqual(
-      [
-        'inet',
-        'rtr-alice',
-        'rtr-bob',
-        'rtr-carol',
-        'rtr-dave',
-        'srv-alice',
-        'srv-bob',
-        'srv-carol',
-        'srv-dave',
-      ]
+      ['alice', 'bob', 'carol', 'dave', 'erin']
+        .flatMap((h) => [`rtr-${h}`, `srv-${h}`])
+        .concat('inet')
         .map((r) => `${lab.prefix}-${r}`)
         .sort(),
     );
@@ -154,5 +147,33 @@ describe.skipIf(unavailable !== null)('network lab: port mapping on real routers
       ok: true,
       mapping: { protocol: 'nat-pmp', externalAddress: '203.0.113.40' },
     });
+  });
+
+  it('routers: a hand port forward lets the internet in; plain MASQUERADE keeps source ports, --random-fully does not', async () => {
+    const carol = lab.homes.carol!;
+    await listenIn(cleanup, carol.serverNs, '0.0.0.0', 8601);
+    expect(await tcpProbe(lab.internet.ns, carol.publicAddress, 8601)).toBe('connected');
+
+    const listener = await listenIn(cleanup, lab.internet.ns, lab.internet.address, 7100);
+    const seen = new Set<string>();
+    const seenFrom = async (ns: string, localPort: number) => {
+      expect(await tcpProbe(ns, lab.internet.address, 7100, 2_000, localPort)).toBe('connected');
+      const line = await listener.output.wait((l) => l.startsWith('from ') && !seen.has(l), {
+        what: 'the connection at the listener',
+        timeoutMs: 5_000,
+      });
+      seen.add(line);
+      return line.slice('from '.length);
+    };
+    expect(await seenFrom(carol.serverNs, 40_123)).toBe(`${carol.publicAddress}:40123`);
+    const erin = lab.homes.erin!;
+    const ports: number[] = [];
+    for (const local of [40_124, 40_125, 40_126]) {
+      const from = await seenFrom(erin.serverNs, local);
+      expect(from.startsWith(`${erin.publicAddress}:`)).toBe(true);
+      ports.push(Number(from.split(':')[1]));
+    }
+    // --random-fully: the router picks every source port (all three kept would be ~1 in 10^13)
+    expect(ports.filter((p, i) => p === 40_124 + i)).toHaveLength(0);
   });
 });

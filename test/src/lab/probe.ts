@@ -5,20 +5,21 @@ import { run, tool } from './netns.js';
 export type ProbeResult = 'connected' | 'refused' | 'timeout' | 'unreachable';
 
 const PROBE = `
-const [host, port, ms] = process.argv.slice(1);
-const s = require('node:net').connect(Number(port), host);
+const [host, port, ms, localPort] = process.argv.slice(1);
+const s = require('node:net').connect({ port: Number(port), host, ...(localPort ? { localPort: Number(localPort) } : {}) });
 const done = (r) => { console.log(r); process.exit(0); };
 s.setTimeout(Number(ms), () => done('timeout'));
 s.on('connect', () => done('connected'));
 s.on('error', (e) => done(e.code === 'ECONNREFUSED' ? 'refused' : ['EHOSTUNREACH', 'ENETUNREACH'].includes(e.code) ? 'unreachable' : e.code));
 `;
 
-/** Opens a TCP connection from inside `ns` to host:port: what happened within `timeoutMs`. */
+/** Opens a TCP connection from inside `ns` to host:port (from `localPort` if given): what happened within `timeoutMs`. */
 export async function tcpProbe(
   ns: string,
   host: string,
   port: number,
   timeoutMs = 2_000,
+  localPort?: number,
 ): Promise<ProbeResult> {
   const out = await run(tool('ip'), [
     'netns',
@@ -30,13 +31,14 @@ export async function tcpProbe(
     host,
     String(port),
     String(timeoutMs),
+    ...(localPort ? [String(localPort)] : []),
   ]);
   return out.trim() as ProbeResult;
 }
 
-/** A TCP listener inside `ns` (accepts and closes); stopped by `cleanup`. */
+/** A TCP listener inside `ns` (accepts and closes; prints `from ADDRESS:PORT` per connection); stopped by `cleanup`. */
 export async function listenIn(cleanup: Cleanup, ns: string, host: string, port: number): Promise<Child> {
-  const script = `require('node:net').createServer((c) => c.end()).listen(${port}, ${JSON.stringify(host)}, () => console.log('listening'))`;
+  const script = `require('node:net').createServer((c) => { console.log('from ' + c.remoteAddress + ':' + c.remotePort); c.end(); }).listen(${port}, ${JSON.stringify(host)}, () => console.log('listening'))`;
   const child = await spawnChild(tool('ip'), ['netns', 'exec', ns, process.execPath, '-e', script]);
   cleanup.add(`listener ${ns} ${host}:${port}`, () => child.stop(2_000));
   await child.output.wait((l) => l === 'listening', {
