@@ -9,6 +9,7 @@ import { silentLogger } from '../harness/engine-env.js';
 import { sha256File, writeRandomFile } from '../harness/files.js';
 import { startProsody } from '../harness/prosody.js';
 import { waitFor } from '../harness/wait.js';
+import type { ScriptProcess } from '../harness/service.js';
 import { startHomeStack, type HomeStack } from './home-stack.js';
 import { startLab, type HomeOptions, type Lab } from './lab.js';
 import { labUnavailable } from './netns.js';
@@ -169,12 +170,39 @@ describe.skipIf(unavailable !== null)(
       expect(packets).toBeGreaterThan(0);
     });
 
-    it('an engine that stops removes its mapping from the router', async () => {
-      const before = await w.lab.upnpRedirects('alice');
-      expect(before.length).toBeGreaterThan(0);
+    let second: ScriptProcess;
+    it('a second engine in the same home maps its own port', async () => {
+      second = await w.alice.addEngine('engine-2');
+      const mapped = await second.waitForLog((l) => l.msg === 'port mapped on the router', {
+        what: "alice's second engine to map its port",
+        timeoutMs: 30_000,
+      });
+      const first = w.alice.engine.logs.find((l) => l.msg === 'port mapped on the router')!;
+      expect(mapped['external']).not.toBe(first['external']);
+      expect(mapped['internalPort']).not.toBe(first['internalPort']);
+      const redirects = await w.lab.upnpRedirects('alice');
+      for (const m of [first, mapped]) {
+        expect(redirects).toContainEqual({
+          externalPort: Number(String(m['external']).split(':')[1]),
+          to: `${w.alice.home.serverAddress}:${m['internalPort'] as number}`,
+        });
+      }
+    });
+
+    it('an engine that stops removes its mapping from the router, the other keeps its own', async () => {
+      const gone = Number(
+        String(w.alice.engine.logs.find((l) => l.msg === 'port mapped on the router')!['external']).split(
+          ':',
+        )[1],
+      );
+      const kept = Number(
+        String(second.logs.find((l) => l.msg === 'port mapped on the router')!['external']).split(':')[1],
+      );
       expect(await w.alice.engine.stop()).toBe(0);
       expect(w.alice.engine.logs.some((l) => l.msg === 'port mapping removed')).toBe(true);
-      expect(await w.lab.upnpRedirects('alice')).toEqual([]);
+      const after = (await w.lab.upnpRedirects('alice')).map((r) => r.externalPort);
+      expect(after).not.toContain(gone);
+      expect(after).toContain(kept);
     });
   },
 );

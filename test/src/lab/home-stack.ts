@@ -22,6 +22,11 @@ export interface HomeStack {
   rpc: JsonRpcClient;
   /** The home's NATS, reached from the test through a bridge (no authorization in the lab yet). */
   natsUrl: string;
+  /**
+   * Starts another engine instance in the home (same settings, its own id `engine-N`, state and
+   * port: the slot's port in 6881-6889, as `docker compose --scale` gives each instance).
+   */
+  addEngine(engineId: string): Promise<ScriptProcess>;
   dirs: { root: string; shares: string; downloads: string; state: string };
 }
 
@@ -156,20 +161,22 @@ export async function startHomeStack(
   const common = { BITWEEN_NATS_URL: `nats://127.0.0.1:${natsPort}`, BITWEEN_LOG_LEVEL: 'debug' };
   const label = (s: string) => `lab-${user}-${s}`;
 
-  const engine = await startServiceIn(cleanup, ns, {
-    name: 'torrent-engine',
-    label: label('engine'),
-    env: {
-      ...common,
-      BITWEEN_ENGINE_ID: `${user}-engine-1`,
-      BITWEEN_TORRENT_PORT: '6881-6889',
-      BITWEEN_DOWNLOAD_DIR: dirs.downloads,
-      BITWEEN_STATE_DIR: dirs.state,
-      BITWEEN_SHARE_ROOTS: dirs.shares,
-      BITWEEN_PORT_MAPPING: 'auto',
-      ...opts.engineEnv,
-    },
-  });
+  const startEngine = (engineId: string) =>
+    startServiceIn(cleanup, ns, {
+      name: 'torrent-engine',
+      label: label(engineId),
+      env: {
+        ...common,
+        BITWEEN_ENGINE_ID: engineId,
+        BITWEEN_TORRENT_PORT: '6881-6889',
+        BITWEEN_DOWNLOAD_DIR: dirs.downloads,
+        BITWEEN_STATE_DIR: dirs.state,
+        BITWEEN_SHARE_ROOTS: dirs.shares,
+        BITWEEN_PORT_MAPPING: 'auto',
+        ...opts.engineEnv,
+      },
+    });
+  const engine = await startEngine('engine-1');
   const gateway = await startServiceIn(cleanup, ns, {
     name: 'xmpp-gateway',
     label: label('gateway'),
@@ -205,6 +212,7 @@ export async function startHomeStack(
     api,
     rpc: new JsonRpcClient(`http://127.0.0.1:${hostPort}`, { token: apiKey }),
     natsUrl: `nats://127.0.0.1:${natsHostPort}`,
+    addEngine: startEngine,
     dirs,
   };
 }
