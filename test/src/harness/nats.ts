@@ -79,7 +79,16 @@ export function takeUnexpectedNatsViolations(): string[] {
  */
 export async function startNats(
   cleanup: Cleanup,
-  opts: { auth?: boolean; expectViolations?: boolean } = {},
+  opts: {
+    auth?: boolean;
+    expectViolations?: boolean;
+    /**
+     * Run inside this network namespace (`ip netns exec`; the network lab). Its 127.0.0.1 is the
+     * namespace's own: `url` serves the services started there; the test reaches it through a
+     * bridge (`connect(user, { servers: bridged })`).
+     */
+    netns?: string;
+  } = {},
 ): Promise<NatsServer> {
   const dir = await makeTempDir('nats');
   let auth: NatsAuth | null = null;
@@ -95,7 +104,7 @@ export async function startNats(
       ],
     });
   }
-  const child = await spawnChild('nats-server', [
+  const args = [
     ...(auth ? ['-c', auth.serverConfig] : []),
     '-a',
     '127.0.0.1',
@@ -104,7 +113,12 @@ export async function startNats(
     '-js',
     '-sd',
     join(dir, 'js'),
-  ]).catch(async (err: unknown) => {
+  ];
+  const child = await (
+    opts.netns
+      ? spawnChild('ip', ['netns', 'exec', opts.netns, 'nats-server', ...args])
+      : spawnChild('nats-server', args)
+  ).catch(async (err: unknown) => {
     await removeTempDir(dir);
     throw err;
   });

@@ -1,7 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EngineRegistry } from '@bitween/messages';
-import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SharesResult, TorrentsResult } from '../harness/api-results.js';
 import { Cleanup } from '../harness/cleanup.js';
@@ -138,8 +137,7 @@ describe.skipIf(unavailable !== null)(
           to: `${n.home.serverAddress}:${internalPort}`,
         });
         // The engine's registry entry (what the gateway publishes, what the api can show).
-        const nc = await connect({ servers: n.natsUrl });
-        cleanup.add(`${n.user} registry reader`, () => nc.close());
+        const nc = await n.nats.connect('test', { servers: n.natsUrl });
         const registry = await EngineRegistry.open(nc, silentLogger);
         const entry = await waitFor(
           async () => (await registry.live()).find((e) => e.state.portMapping?.state === 'mapped'),

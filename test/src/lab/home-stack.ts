@@ -5,6 +5,7 @@ import { readLaunch } from '@bitween/runtime';
 import { spawnChild } from '../harness/child.js';
 import { makeTempDir, removeTempDir, type Cleanup } from '../harness/cleanup.js';
 import { JsonRpcClient } from '../harness/jsonrpc.js';
+import { startNats, type NatsServer } from '../harness/nats.js';
 import type { Prosody } from '../harness/prosody.js';
 import { repoRoot, startScript, type ScriptProcess, type ServiceName } from '../harness/service.js';
 import type { Home } from './lab.js';
@@ -20,7 +21,9 @@ export interface HomeStack {
   api: ScriptProcess;
   /** JSON-RPC of the api, reached from the test through a bridge (see `bridgeInto`). */
   rpc: JsonRpcClient;
-  /** The home's NATS, reached from the test through a bridge (no authorization in the lab yet). */
+  /** The home's NATS, with authorization as `npm start` runs it (one NKEY user per service). */
+  nats: NatsServer;
+  /** Where the test reaches that NATS (a bridge): `nats.connect('test', { servers: natsUrl })`. */
   natsUrl: string;
   /**
    * Starts another engine instance in the home (same settings, its own id `engine-N`, state and
@@ -28,35 +31,6 @@ export interface HomeStack {
    */
   addEngine(engineId: string): Promise<ScriptProcess>;
   dirs: { root: string; shares: string; downloads: string; state: string };
-}
-
-const LISTENING = /Listening for client connections on 127\.0\.0\.1:(\d+)/;
-
-/** nats-server with JetStream on a random loopback port of the namespace. */
-async function startNatsIn(cleanup: Cleanup, ns: string): Promise<number> {
-  const dir = await makeTempDir('lab-nats');
-  const child = await spawnChild(tool('ip'), [
-    'netns',
-    'exec',
-    ns,
-    tool('nats-server'),
-    '-a',
-    '127.0.0.1',
-    '-p',
-    '-1',
-    '-js',
-    '-sd',
-    dir,
-  ]);
-  cleanup.add(`nats in ${ns}`, async () => {
-    await child.stop(5_000);
-    await removeTempDir(dir);
-  });
-  const line = await child.output.wait((l) => LISTENING.test(l), {
-    what: `nats-server in ${ns}`,
-    timeoutMs: 20_000,
-  });
-  return Number(LISTENING.exec(line)![1]);
 }
 
 /** A built app started as production does (launch.json), inside the namespace `ns`. */
@@ -157,8 +131,8 @@ export async function startHomeStack(
     state: join(root, 'state'),
   };
   await Promise.all([mkdir(dirs.shares), mkdir(dirs.downloads), mkdir(dirs.state)]);
-  const natsPort = await startNatsIn(cleanup, ns);
-  const common = { BITWEEN_NATS_URL: `nats://127.0.0.1:${natsPort}`, BITWEEN_LOG_LEVEL: 'debug' };
+  const nats = await startNats(cleanup, { netns: ns });
+  const common = { BITWEEN_LOG_LEVEL: 'debug' };
   const label = (s: string) => `lab-${user}-${s}`;
 
   const startEngine = (engineId: string) =>
@@ -166,6 +140,7 @@ export async function startHomeStack(
       name: 'torrent-engine',
       label: label(engineId),
       env: {
+        ...nats.env('torrent-engine'),
         ...common,
         BITWEEN_ENGINE_ID: engineId,
         BITWEEN_TORRENT_PORT: '6881-6889',
@@ -181,6 +156,7 @@ export async function startHomeStack(
     name: 'xmpp-gateway',
     label: label('gateway'),
     env: {
+      ...nats.env('xmpp-gateway'),
       ...common,
       BITWEEN_DATA_DIR: join(root, 'gateway-data'),
       BITWEEN_XMPP_JID: opts.prosody.jid(user),
@@ -194,6 +170,7 @@ export async function startHomeStack(
     name: 'api',
     label: label('api'),
     env: {
+      ...nats.env('api'),
       ...common,
       BITWEEN_API_HOST: '127.0.0.1',
       BITWEEN_API_PORT: String(apiPort),
@@ -202,7 +179,7 @@ export async function startHomeStack(
   });
   const apiKey = (await readFile(join(root, 'api-data', 'api-key'), 'utf8')).trim();
   const hostPort = await bridgeInto(cleanup, ns, apiPort);
-  const natsHostPort = await bridgeInto(cleanup, ns, natsPort);
+  const natsHostPort = await bridgeInto(cleanup, ns, nats.port);
   return {
     user,
     jid: opts.prosody.jid(user),
@@ -211,6 +188,7 @@ export async function startHomeStack(
     gateway,
     api,
     rpc: new JsonRpcClient(`http://127.0.0.1:${hostPort}`, { token: apiKey }),
+    nats,
     natsUrl: `nats://127.0.0.1:${natsHostPort}`,
     addEngine: startEngine,
     dirs,
