@@ -19,7 +19,7 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export interface MapperClient {
   /** Map (or renew) `internalPort`, asking for the same external port. Throws NoGatewayError when nothing answers. */
   map(internalPort: number, leaseMs: number): Promise<GrantedMapping>;
-  /** Remove the mapping (clean shutdown); idempotent. */
+  /** Remove the mapping (clean shutdown); idempotent. A map() still under way is removed when it lands. */
   unmap(): Promise<void>;
 }
 
@@ -65,6 +65,7 @@ export function natPortMapper(opts: NatMapperOptions): MapperClient {
     externalPort: number;
   } | null = null;
   const lib = { autoRefresh: false, description: opts.description };
+  let closed = false;
 
   const release = async () => {
     const c = current;
@@ -121,67 +122,78 @@ export function natPortMapper(opts: NatMapperOptions): MapperClient {
 
   return {
     async map(internalPort, leaseMs) {
-      const kept = current;
-      if (kept && kept.internalPort === internalPort) {
-        try {
-          const m = await viaGateway(kept.gateway, kept.protocol, internalPort, leaseMs);
-          kept.externalPort = m.externalPort;
-          return m;
-        } catch {
-          await release(); // search again below
-        }
+      const m = await mapOnce(internalPort, leaseMs);
+      if (closed) {
+        await release(); // unmap() came while we asked: the router must not keep it
+        throw new Error('closed');
       }
-      const errors: string[] = [];
-      let answered = false;
-      const upnp = await findUpnp().catch((err: unknown) => {
-        errors.push(`UPnP: ${message(err)}`);
-        return null;
-      });
-      if (upnp) {
-        answered = true;
+      return m;
+    },
+    unmap: async () => {
+      closed = true;
+      await release();
+    },
+  };
+
+  async function mapOnce(internalPort: number, leaseMs: number): Promise<GrantedMapping> {
+    const kept = current;
+    if (kept && kept.internalPort === internalPort) {
+      try {
+        const m = await viaGateway(kept.gateway, kept.protocol, internalPort, leaseMs);
+        kept.externalPort = m.externalPort;
+        return m;
+      } catch {
+        await release(); // search again below
+      }
+    }
+    const errors: string[] = [];
+    let answered = false;
+    const upnp = await findUpnp().catch((err: unknown) => {
+      errors.push(`UPnP: ${message(err)}`);
+      return null;
+    });
+    if (upnp) {
+      answered = true;
+      try {
+        const m = await viaGateway(upnp, 'upnp-igd', internalPort, leaseMs);
+        current = { gateway: upnp, protocol: 'upnp-igd', internalPort, externalPort: m.externalPort };
+        return m;
+      } catch (err) {
+        errors.push(`UPnP-IGD at ${upnp.host}: ${message(err)}`);
+        await upnp.stop().catch(() => undefined);
+      }
+    } else errors.push(`no UPnP-IGD v2 gateway answered within ${opts.discoveryMs} ms`);
+
+    const host = await (opts.pmpGateway ?? (() => defaultGateway()))();
+    if (host) {
+      // The library sends each request once; NAT-PMP clients retransmit (RFC 6886 §3.1), and
+      // every client on this host listens on UDP 5350, so an answer can go to another engine.
+      // Asked again with growing waits (0.5, 1, 2 s, then the rest of requestMs) on silence
+      // or an answer for another port.
+      const deadline = Date.now() + opts.requestMs;
+      for (let attempt = 1; ; attempt++) {
+        const pmp = pmpNat(host, lib);
+        const wait = Math.max(100, Math.min(250 * 2 ** attempt, deadline - Date.now()));
         try {
-          const m = await viaGateway(upnp, 'upnp-igd', internalPort, leaseMs);
-          current = { gateway: upnp, protocol: 'upnp-igd', internalPort, externalPort: m.externalPort };
+          const m = await viaGateway(pmp, 'nat-pmp', internalPort, leaseMs, wait);
+          current = { gateway: pmp, protocol: 'nat-pmp', internalPort, externalPort: m.externalPort };
           return m;
         } catch (err) {
-          errors.push(`UPnP-IGD at ${upnp.host}: ${message(err)}`);
-          await upnp.stop().catch(() => undefined);
-        }
-      } else errors.push(`no UPnP-IGD v2 gateway answered within ${opts.discoveryMs} ms`);
-
-      const host = await (opts.pmpGateway ?? (() => defaultGateway()))();
-      if (host) {
-        // The library sends each request once; NAT-PMP clients retransmit (RFC 6886 §3.1), and
-        // every client on this host listens on UDP 5350, so an answer can go to another engine.
-        // Asked again with growing waits (0.5, 1, 2 s, then the rest of requestMs) on silence
-        // or an answer for another port.
-        const deadline = Date.now() + opts.requestMs;
-        for (let attempt = 1; ; attempt++) {
-          const pmp = pmpNat(host, lib);
-          const wait = Math.max(100, Math.min(250 * 2 ** attempt, deadline - Date.now()));
-          try {
-            const m = await viaGateway(pmp, 'nat-pmp', internalPort, leaseMs, wait);
-            current = { gateway: pmp, protocol: 'nat-pmp', internalPort, externalPort: m.externalPort };
-            return m;
-          } catch (err) {
-            await pmp.stop().catch(() => undefined);
-            const timedOut =
-              err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
-            if ((timedOut || err instanceof CrossedAnswerError) && Date.now() < deadline - 100) {
-              if (err instanceof CrossedAnswerError) await pause(100 + Math.random() * 400);
-              continue;
-            }
-            // Silence means NAT-PMP is not there; any other error is the gateway's answer.
-            if (!timedOut) answered = true;
-            errors.push(`NAT-PMP at ${host}: ${timedOut ? 'no answer' : message(err)}`);
-            break;
+          await pmp.stop().catch(() => undefined);
+          const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+          if ((timedOut || err instanceof CrossedAnswerError) && Date.now() < deadline - 100) {
+            if (err instanceof CrossedAnswerError) await pause(100 + Math.random() * 400);
+            continue;
           }
+          // Silence means NAT-PMP is not there; any other error is the gateway's answer.
+          if (!timedOut) answered = true;
+          errors.push(`NAT-PMP at ${host}: ${timedOut ? 'no answer' : message(err)}`);
+          break;
         }
-      } else errors.push('NAT-PMP: no default gateway');
+      }
+    } else errors.push('NAT-PMP: no default gateway');
 
-      const text = errors.join('; ');
-      throw answered ? new Error(text) : new NoGatewayError(text);
-    },
-    unmap: release,
-  };
+    const text = errors.join('; ');
+    throw answered ? new Error(text) : new NoGatewayError(text);
+  }
 }

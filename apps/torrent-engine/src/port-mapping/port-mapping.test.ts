@@ -118,4 +118,33 @@ describe('PortMapping (driver of the lease schedule)', () => {
     ]);
     await pm.stop();
   });
+
+  it('stops without waiting long for a search under way, and asks the client to remove what it maps', async () => {
+    let land: (m: GrantedMapping) => void = () => undefined;
+    const calls = { map: 0, unmap: 0 };
+    const client: MapperClient = {
+      map: () => {
+        calls.map++;
+        return new Promise<GrantedMapping>((resolve) => (land = resolve));
+      },
+      unmap: () => {
+        calls.unmap++;
+        return Promise.resolve();
+      },
+    };
+    const { lines, log } = recorder();
+    const pm = make(client, log);
+    pm.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(calls.map).toBe(1);
+    const stopped = pm.stop(1_000);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await stopped;
+    expect(calls.unmap).toBe(1);
+    land(granted); // the search lands after the stop: nothing is scheduled, nothing announced
+    await vi.advanceTimersByTimeAsync(600_000);
+    expect(calls.map).toBe(1);
+    expect(pm.external()).toBeNull();
+    expect(lines.some((l) => l.msg === 'port mapped on the router')).toBe(false);
+  });
 });

@@ -68,11 +68,21 @@ export class PortMapping extends EventEmitter<{ changed: [] }> {
     return m ? { address: m.externalAddress, port: m.externalPort } : null;
   }
 
-  /** Stops renewing and removes the mapping from the router (waits for an attempt under way). */
-  async stop(): Promise<void> {
+  /**
+   * Stops renewing and removes the mapping from the router. An attempt under way (a search takes
+   * seconds) is waited for at most `stopWaitMs`; the client removes what it maps after that.
+   */
+  async stop(stopWaitMs = 1_000): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
-    await this.#attempt;
+    if (this.#attempt) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.#attempt,
+        new Promise((resolve) => (timer = setTimeout(resolve, stopWaitMs))),
+      ]);
+      clearTimeout(timer);
+    }
     const held = this.#state.mapping;
     await this.opts.client.unmap();
     if (held)
@@ -107,10 +117,8 @@ export class PortMapping extends EventEmitter<{ changed: [] }> {
         protocol: null,
       };
     }
-    if (this.#stopped) {
-      if (outcome.ok) this.#state = { ...this.#state, mapping: outcome.mapping };
-      return;
-    }
+    // Stopped meanwhile: the client removes what it mapped after unmap() (MapperClient.unmap).
+    if (this.#stopped) return;
     this.#apply(afterAttempt(this.#state, outcome, this.#now(), this.opts));
     this.#schedule(Math.max(0, this.#state.nextAttemptAt - this.#now()));
   }
