@@ -78,7 +78,7 @@ export async function startLab(cleanup: Cleanup, opts: { homes: HomeOptions[] })
     return ns;
   };
   const ipt = (ns: string, args: string[]) => runIn(ns, tool('iptables-legacy'), ['-w', ...args]);
-  const sysctl = (ns: string, kv: string) => runIn(ns, 'sysctl', ['-qw', kv]);
+  const sysctl = (ns: string, kv: string) => runIn(ns, tool('sysctl'), ['-qw', kv]);
 
   // The internet: a bridge all routers and public servers plug into.
   const inet = await addNs('inet');

@@ -14,7 +14,15 @@ export function which(tool: string): string | null {
 }
 
 /** The tools the lab runs; `iptables-legacy` because Debian's miniupnpd-iptables writes through libiptc (legacy). */
-const TOOLS = ['ip', 'iptables-legacy', 'miniupnpd', 'turnserver', 'nats-server', 'prosody'] as const;
+const TOOLS = [
+  'ip',
+  'iptables-legacy',
+  'sysctl',
+  'miniupnpd',
+  'turnserver',
+  'nats-server',
+  'prosody',
+] as const;
 
 /**
  * Why the network lab cannot run here (not root, a tool missing), or null when it can. Tests use
@@ -29,7 +37,7 @@ export function labUnavailable(): string | null {
   return null;
 }
 
-export function tool(name: (typeof TOOLS)[number] | 'sysctl'): string {
+export function tool(name: (typeof TOOLS)[number]): string {
   const path = which(name);
   if (!path) throw new Error(`${name} not found`);
   return path;
