@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnChild } from '../harness/child.js';
 import { Cleanup } from '../harness/cleanup.js';
 import { repoRoot } from '../harness/service.js';
 import { startLab, type Lab } from './lab.js';
-import { labUnavailable, listNamespaces, runIn } from './netns.js';
+import { LAB_PREFIX, labUnavailable, listNamespaces, removeStaleLabs, run, runIn, tool } from './netns.js';
 import { listenIn, tcpProbe } from './probe.js';
 
 const unavailable = labUnavailable();
@@ -175,5 +176,20 @@ describe.skipIf(unavailable !== null)('network lab: port mapping on real routers
     }
     // --random-fully: the router picks every source port (all three kept would be ~1 in 10^13)
     expect(ports.filter((p, i) => p === 40_124 + i)).toHaveLength(0);
+  });
+
+  it("removes a crashed run's namespaces, and what still runs in them, at the next start", async () => {
+    // A process that has exited: its pid names the "crashed" run.
+    const gone = await spawnChild(process.execPath, ['-e', '0']);
+    await gone.exited;
+    const stale = `${LAB_PREFIX}${gone.pid}-dead-inet`;
+    await run(tool('ip'), ['netns', 'add', stale]);
+    const left = await spawnChild(tool('ip'), ['netns', 'exec', stale, 'sleep', '600']);
+    expect(await listNamespaces()).toContain(stale);
+    expect(await removeStaleLabs()).toContain(stale);
+    expect(await listNamespaces()).not.toContain(stale);
+    expect(await left.exited).toBeNull(); // SIGKILLed
+    // ours (alive) are kept
+    expect((await listNamespaces()).filter((n) => n.startsWith(lab.prefix))).toHaveLength(11);
   });
 });
