@@ -74,10 +74,9 @@ export function natPortMapper(opts: NatMapperOptions): MapperClient {
     const signal = () => AbortSignal.timeout(opts.requestMs);
     // The library deletes a UPnP mapping by external port = internal port: when the router
     // granted another port, deleting would hit someone else's mapping, so the lease runs out.
-    if (c.protocol === 'nat-pmp' || c.externalPort === c.internalPort)
-      await c.gateway.unmap(c.internalPort, { signal: signal() }).catch(() => undefined);
-    if (c.protocol === 'nat-pmp' || c.externalPort === c.internalPort)
-      await c.gateway.stop({ signal: signal() }).catch(() => undefined); // closes its sockets
+    if (c.protocol === 'upnp-igd' && c.externalPort !== c.internalPort) return;
+    await c.gateway.unmap(c.internalPort, { signal: signal() }).catch(() => undefined);
+    await c.gateway.stop({ signal: signal() }).catch(() => undefined); // closes its sockets
   };
 
   const viaGateway = async (

@@ -2,8 +2,12 @@ import type { Logger, PortMappingStatus } from '@bitween/messages';
 import { natPortMapper } from './mapper-client.js';
 import { PortMapping } from './port-mapping.js';
 
-/** The lease we ask for; NAT-PMP routers grant it, UPnP-IGD asks for at least an hour. */
-export const LEASE_MS = 2 * 3_600_000;
+/**
+ * The lease we ask for, renewed at half. An hour: IGD leases are at least that in the library, and
+ * the library does not tell us what a NAT-PMP router granted (routers may shorten long requests;
+ * RFC 6886 suggests two hours), so we ask for what routers commonly allow.
+ */
+export const LEASE_MS = 3_600_000;
 
 /** Starts mapping `port` on the home router (BITWEEN_PORT_MAPPING=auto); null when off. */
 export function startPortMapping(
