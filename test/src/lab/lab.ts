@@ -39,6 +39,8 @@ export interface Home {
   /** The namespace bitween runs in. */
   serverNs: string;
   serverAddress: string;
+  /** With `ipv6`: the server's global IPv6 address (routed, no NAT; the router's firewall is stateful). */
+  serverAddress6: string | null;
   /** The router's namespace and addresses (null without NAT). */
   router: { ns: string; wan: string; lan: string; miniupnpd: Child | null } | null;
   /** The address the internet sees this home's connections from. */
@@ -47,7 +49,7 @@ export interface Home {
 
 export interface Lab {
   prefix: string;
-  internet: { ns: string; address: string; stunAddress: string; stunPort: number };
+  internet: { ns: string; address: string; address6: string | null; stunAddress: string; stunPort: number };
   homes: Record<string, Home>;
   /** A command inside a lab namespace (stdout). */
   exec(ns: string, cmd: string, args: readonly string[]): Promise<string>;
@@ -60,7 +62,18 @@ export interface Lab {
 const INTERNET_NET = '203.0.113';
 
 /** Builds the lab; `cleanup` kills what runs inside and deletes every namespace. */
-export async function startLab(cleanup: Cleanup, opts: { homes: HomeOptions[] }): Promise<Lab> {
+export async function startLab(
+  cleanup: Cleanup,
+  opts: {
+    homes: HomeOptions[];
+    /**
+     * Also IPv6 (2001:db8::/32), routed without NAT: the internet 2001:db8::/64 (the internet
+     * namespace, 2001:db8::1, routes between homes), home n 2001:db8:n::/64 behind its router,
+     * whose ip6tables FORWARD lets in only established traffic; public servers 2001:db8::100+n.
+     */
+    ipv6?: boolean;
+  },
+): Promise<Lab> {
   await removeStaleLabs();
   const prefix = `${labPrefix()}-${randomUUID().slice(0, 4)}`;
   const made: string[] = [];
@@ -78,6 +91,11 @@ export async function startLab(cleanup: Cleanup, opts: { homes: HomeOptions[] })
     return ns;
   };
   const ipt = (ns: string, args: string[]) => runIn(ns, tool('iptables-legacy'), ['-w', ...args]);
+  const ip6t = (ns: string, args: string[]) => runIn(ns, tool('ip6tables-legacy'), ['-w', ...args]);
+  const v6 = opts.ipv6 === true;
+  /** A static IPv6 address without duplicate address detection (usable at once). */
+  const addr6 = (ns: string, cidr: string, dev: string) =>
+    ipIn(ns, ['-6', 'addr', 'add', cidr, 'dev', dev, 'nodad']);
   const sysctl = (ns: string, kv: string) => runIn(ns, tool('sysctl'), ['-qw', kv]);
 
   // The internet: a bridge all routers and public servers plug into.
@@ -87,12 +105,17 @@ export async function startLab(cleanup: Cleanup, opts: { homes: HomeOptions[] })
   const internet = {
     ns: inet,
     address: `${INTERNET_NET}.1`,
+    address6: v6 ? '2001:db8::1' : null,
     stunAddress: `${INTERNET_NET}.1`,
     stunPort: 3478,
   };
   // .2: the STUN server's alternate address (RFC 5780 tests, which miniupnpd's STUN performs).
   for (const a of [`${INTERNET_NET}.1/24`, `${INTERNET_NET}.2/24`])
     await ipIn(inet, ['addr', 'add', a, 'dev', 'br0']);
+  if (v6) {
+    await addr6(inet, '2001:db8::1/64', 'br0');
+    await sysctl(inet, 'net.ipv6.conf.all.forwarding=1');
+  }
 
   /** A veth pair from the internet bridge into `ns` (named `wan` there). */
   const plugIntoInternet = async (ns: string, port: string, address: string) => {
@@ -115,11 +138,17 @@ export async function startLab(cleanup: Cleanup, opts: { homes: HomeOptions[] })
       const address = `${INTERNET_NET}.${100 + n}`;
       await plugIntoInternet(serverNs, `p${n}`, address);
       await ipIn(serverNs, ['route', 'add', 'default', 'via', internet.address]);
+      const address6 = v6 ? `2001:db8::${100 + n}` : null;
+      if (address6) {
+        await addr6(serverNs, `${address6}/64`, 'wan');
+        await ipIn(serverNs, ['-6', 'route', 'add', 'default', 'via', '2001:db8::1']);
+      }
       homes[h.name] = {
         name: h.name,
         nat,
         serverNs,
         serverAddress: address,
+        serverAddress6: address6,
         router: null,
         publicAddress: address,
       };
@@ -138,6 +167,31 @@ export async function startLab(cleanup: Cleanup, opts: { homes: HomeOptions[] })
     await ipIn(serverNs, ['link', 'set', 'eth0', 'up']);
     await ipIn(serverNs, ['route', 'add', 'default', 'via', lan]);
     await sysctl(routerNs, 'net.ipv4.ip_forward=1');
+    const serverAddress6 = v6 ? `2001:db8:${n}::2` : null;
+    if (v6) {
+      const wan6 = `2001:db8::${10 * n}`;
+      await addr6(routerNs, `${wan6}/64`, 'wan');
+      await addr6(routerNs, `2001:db8:${n}::1/64`, 'lan');
+      await addr6(serverNs, `${serverAddress6}/64`, 'eth0');
+      await ipIn(routerNs, ['-6', 'route', 'add', 'default', 'via', '2001:db8::1']);
+      await ipIn(serverNs, ['-6', 'route', 'add', 'default', 'via', `2001:db8:${n}::1`]);
+      await ipIn(inet, ['-6', 'route', 'add', `2001:db8:${n}::/64`, 'via', wan6]);
+      await sysctl(routerNs, 'net.ipv6.conf.all.forwarding=1');
+      // A home router's IPv6 firewall: out and back in, nothing unsolicited (ICMPv6 errors pass).
+      await ip6t(routerNs, ['-P', 'FORWARD', 'DROP']);
+      await ip6t(routerNs, [
+        '-A',
+        'FORWARD',
+        '-m',
+        'conntrack',
+        '--ctstate',
+        'ESTABLISHED,RELATED',
+        '-j',
+        'ACCEPT',
+      ]);
+      await ip6t(routerNs, ['-A', 'FORWARD', '-i', 'lan', '-o', 'wan', '-j', 'ACCEPT']);
+      await ip6t(routerNs, ['-A', 'FORWARD', '-p', 'ipv6-icmp', '-j', 'ACCEPT']);
+    }
 
     // miniupnpd's chains exist on every router (empty without miniupnpd), as its init script makes them.
     for (const [table, chain, hook, dir] of [
@@ -226,7 +280,15 @@ export async function startLab(cleanup: Cleanup, opts: { homes: HomeOptions[] })
     await ipt(routerNs, ['-A', 'INPUT', '-i', 'wan', '-p', 'udp', '-s', `${INTERNET_NET}.2`, '-j', 'ACCEPT']);
 
     const router: NonNullable<Home['router']> = { ns: routerNs, wan, lan, miniupnpd: null };
-    homes[h.name] = { name: h.name, nat, serverNs, serverAddress, router, publicAddress: wan };
+    homes[h.name] = {
+      name: h.name,
+      nat,
+      serverNs,
+      serverAddress,
+      serverAddress6,
+      router,
+      publicAddress: wan,
+    };
     if (h.upnp) {
       // Started together: each spends ~3 s on its STUN tests.
       daemons.push(

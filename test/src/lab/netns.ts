@@ -17,6 +17,7 @@ export function which(tool: string): string | null {
 const TOOLS = [
   'ip',
   'iptables-legacy',
+  'ip6tables-legacy',
   'sysctl',
   'miniupnpd',
   'turnserver',
