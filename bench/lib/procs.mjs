@@ -187,6 +187,8 @@ export async function startEngine({ id, nats, dir, extraEnv = {}, nodeArgs = [] 
     BITWEEN_PEER_ALLOW: '127.0.0.1',
     // The engines dial each other (and libtorrent) on loopback, which the dial policy refuses.
     BITWEEN_DIAL_ALLOW: '127.0.0.1',
+    // Loopback only: never ask the machine's router for a port mapping.
+    BITWEEN_PORT_MAPPING: 'off',
     ...extraEnv,
   };
   const spawnedAt = performance.now();

@@ -261,6 +261,8 @@ describe.skipIf(!usable)(
           // policy refuses unless the operator allows it.
           'BITWEEN_ANNOUNCE_ADDRESSES=127.0.0.1',
           'BITWEEN_DIAL_ALLOW=127.0.0.1',
+          // Host networking: never ask this machine's own router (UPnP/NAT-PMP leave loopback).
+          'BITWEEN_PORT_MAPPING=off',
           'BITWEEN_ANNOUNCE_IPV6=false',
           'BITWEEN_HEARTBEAT_MS=1000',
           `BITWEEN_SHARES_DIR=${sharesDir}`,
