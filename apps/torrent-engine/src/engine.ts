@@ -954,7 +954,8 @@ async function listen(
       log.info({ port: client.address()?.port }, 'BitTorrent listening (TCP)');
       return client;
     }
-    client.destroy();
+    // webtorrent destroys itself on a listen error; destroying it again throws.
+    if (!client.destroyed) client.destroy();
     const inUse = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
     if (!inUse || i === order.length - 1) {
       throw new Error(`cannot listen for BitTorrent on port ${port} (BITWEEN_TORRENT_PORT): ${err.message}`);
