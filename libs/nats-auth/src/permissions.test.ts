@@ -27,7 +27,7 @@ const publishers = (subject: string) => ROLES.filter((r) => canPublish(r, subjec
 const subscribers = (subject: string) => ROLES.filter((r) => canSubscribe(r, subject));
 
 /** Every command and event contract libs/messages exports. */
-const contracts = [...Object.values(engine), ...Object.values(xmpp)].filter(
+const contracts = ([...Object.values(engine), ...Object.values(xmpp)] as unknown[]).filter(
   (v): v is { kind: 'command' | 'event'; name: string } =>
     typeof v === 'object' && v !== null && 'kind' in v && (v.kind === 'command' || v.kind === 'event'),
 );
