@@ -328,12 +328,16 @@ describe('NATS authorization: one user per service, each limited to its rows of 
       const jsm = await jetstreamManager(nc.api);
       await jsm.streams.add({ name: streams.events, subjects: [subjects.events.all] });
       await jsm.streams.update(streams.events, { subjects: [subjects.events.all], max_msgs: 1000 });
+      // Two publishers on two connections: the second publishes once the stream holds the first.
+      const stored = (n: number) => async () => (await jsm.streams.info(streams.events)).state.messages >= n;
+      const before = (await jsm.streams.info(streams.events)).state.messages;
       nc['xmpp-gateway'].publish(
         xmpp.subscriptionRequest.subject(),
         JSON.stringify({ jid: 'eve@x', receivedAt: 1 }),
       );
+      await waitFor(stored(before + 1), { what: 'the stream to store the first event' });
       nc['torrent-engine'].publish(engine.added.subject({ hash: HASH }), '{}');
-      await Promise.all([nc['xmpp-gateway'].flush(), nc['torrent-engine'].flush()]);
+      await waitFor(stored(before + 2), { what: 'the stream to store the second event' });
       const consumer = await jetstream(nc.api).consumers.get(streams.events);
       const read: string[] = [];
       await waitFor(

@@ -230,8 +230,12 @@ describe('several engine instances on one NATS', () => {
       expect(claim?.claim?.engineId, hash).toBe(where[0]);
       owner.set(hash, where[0]!);
     }
-    // Its records moved into the survivors' state folders.
-    expect((await readdir(join(dirs().state, victim))).filter((f) => f.endsWith('.json'))).toEqual([]);
+    // Its records moved into the survivors' state folders (each is removed from the dead engine's
+    // folder just after the survivor lists the torrent, so wait for the last one).
+    await waitFor(
+      async () => (await readdir(join(dirs().state, victim))).every((f) => !f.endsWith('.json')),
+      { what: `the records of ${victim} to leave its state folder` },
+    );
   });
 
   it('the survivors keep seeding what the victim shared', async () => {
