@@ -88,15 +88,14 @@ export async function startNode(cleanup: Cleanup, opts: NodeOptions): Promise<Bi
         downloads: dirs.downloads,
         state: dirs.state,
         shareRoots: [dirs.shares],
-        // Each service signs in to NATS with its own seed (its own permissions).
-        extra: { ...nats.env('torrent-engine'), ...opts.env },
+        // Each service signs in to NATS with its own seed (its own permissions): startService.
+        extra: opts.env,
       }),
     },
     gateway: {
       name: 'xmpp-gateway' as const,
       label: `${name}-gateway`,
       env: {
-        ...nats.env('xmpp-gateway'),
         ...common,
         BITWEEN_DATA_DIR: dirs.gatewayData,
         ...(opts.unconfigured
@@ -113,7 +112,6 @@ export async function startNode(cleanup: Cleanup, opts: NodeOptions): Promise<Bi
       name: 'api' as const,
       label: `${name}-api`,
       env: {
-        ...nats.env('api'),
         ...common,
         BITWEEN_API_HOST: '127.0.0.1',
         BITWEEN_API_PORT: String(await freePort()),
