@@ -2,13 +2,13 @@
 // Self-contained (node: imports and the self-contained confined-open module only, erasable
 // TypeScript) so Node runs it as .ts in unit tests and as .js from dist.
 import { hash } from 'node:crypto';
-import { close, fstat, read } from 'node:fs';
+import { fstat, read } from 'node:fs';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type * as ConfinedOpen from '../confined-open.js';
 import type { HashJob, WorkerMessage } from './protocol.js';
 
 // Imported by URL: Node runs this file as .ts in unit tests, where a static `.js` import fails.
-const { openConfined } = (await import(
+const { closeFd, openConfined } = (await import(
   new URL(import.meta.url.endsWith('.ts') ? '../confined-open.ts' : '../confined-open.js', import.meta.url)
     .href
 )) as typeof ConfinedOpen;
@@ -43,7 +43,7 @@ async function closeBefore(index: number): Promise<void> {
   for (const [i, fd] of handles) {
     if (i < index) {
       handles.delete(i);
-      await new Promise<void>((resolve) => close(fd, () => resolve()));
+      await closeFd(fd);
     }
   }
 }
