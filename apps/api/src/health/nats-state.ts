@@ -1,7 +1,9 @@
 import type { NatsConnection } from '@bitween/messages';
+import { z } from 'zod';
 
 /** The api's NATS connection as it really is, not as it was at start. */
-export type NatsState = 'connected' | 'disconnected' | 'closed';
+export const NatsStateSchema = z.enum(['connected', 'disconnected', 'closed']);
+export type NatsState = z.infer<typeof NatsStateSchema>;
 
 export interface NatsProbe {
   state: NatsState;

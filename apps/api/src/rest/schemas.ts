@@ -11,6 +11,7 @@ import {
   TrackerUrl,
 } from '@bitween/messages';
 import { z } from 'zod';
+import { NatsStateSchema } from '../health/nats-state.js';
 import { normaliseHash } from '../rpc/params.js';
 
 /**
@@ -211,7 +212,7 @@ export const EngineSummary = z.object({
 export const StatusSchema = z.object({
   version: z.string().describe("bitween's version"),
   node: z.string(),
-  nats: z.enum(['connected', 'disconnected', 'closed']),
+  nats: NatsStateSchema,
   xmpp: z.union([
     z.object({
       online: z.boolean(),

@@ -1,7 +1,7 @@
 import { xmpp, type Bus } from '@bitween/messages';
 import type { FastifyPluginCallback } from 'fastify';
 import { z } from 'zod';
-import type { NatsConnectionState, NatsState } from '../health/nats-state.js';
+import { NatsStateSchema, type NatsConnectionState, type NatsState } from '../health/nats-state.js';
 import type { Registry } from '../rpc/method.js';
 
 export interface HealthOptions {
@@ -32,7 +32,7 @@ const Live = z.object({ status: z.literal('live') });
 const Ready = z.object({
   status: z.enum(['ready', 'not-ready']),
   nats: z.object({
-    state: z.enum(['connected', 'disconnected', 'closed']),
+    state: NatsStateSchema,
     rttMs: z.number().optional(),
   }),
   gateway: z.enum(['reachable', 'unreachable', 'unknown']),
