@@ -60,6 +60,8 @@ export interface Lab {
 }
 
 const INTERNET_NET = '203.0.113';
+/** An iptables rule's match and target: let in what answers a connection from inside. */
+const ESTABLISHED = ['-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED', '-j', 'ACCEPT'];
 
 /** Builds the lab; `cleanup` kills what runs inside and deletes every namespace. */
 export async function startLab(
@@ -179,16 +181,7 @@ export async function startLab(
       await sysctl(routerNs, 'net.ipv6.conf.all.forwarding=1');
       // A home router's IPv6 firewall: out and back in, nothing unsolicited (ICMPv6 errors pass).
       await ip6t(routerNs, ['-P', 'FORWARD', 'DROP']);
-      await ip6t(routerNs, [
-        '-A',
-        'FORWARD',
-        '-m',
-        'conntrack',
-        '--ctstate',
-        'ESTABLISHED,RELATED',
-        '-j',
-        'ACCEPT',
-      ]);
+      await ip6t(routerNs, ['-A', 'FORWARD', ...ESTABLISHED]);
       await ip6t(routerNs, ['-A', 'FORWARD', '-i', 'lan', '-o', 'wan', '-j', 'ACCEPT']);
       await ip6t(routerNs, ['-A', 'FORWARD', '-p', 'ipv6-icmp', '-j', 'ACCEPT']);
     }
@@ -215,16 +208,7 @@ export async function startLab(
     ]);
     await ipt(routerNs, ['-N', 'MINIUPNPD']);
     await ipt(routerNs, ['-P', 'FORWARD', 'DROP']);
-    await ipt(routerNs, [
-      '-A',
-      'FORWARD',
-      '-m',
-      'conntrack',
-      '--ctstate',
-      'ESTABLISHED,RELATED',
-      '-j',
-      'ACCEPT',
-    ]);
+    await ipt(routerNs, ['-A', 'FORWARD', ...ESTABLISHED]);
     await ipt(routerNs, ['-A', 'FORWARD', '-i', 'wan', '!', '-o', 'wan', '-j', 'MINIUPNPD']);
     await ipt(routerNs, ['-A', 'FORWARD', '-i', 'lan', '-o', 'wan', '-j', 'ACCEPT']);
     for (const port of h.forwardPorts ?? []) {
@@ -265,16 +249,7 @@ export async function startLab(
     // from the alternate address, which conntrack does not relate), and nothing else from outside.
     await ipt(routerNs, ['-P', 'INPUT', 'DROP']);
     await ipt(routerNs, ['-A', 'INPUT', '-i', 'lo', '-j', 'ACCEPT']);
-    await ipt(routerNs, [
-      '-A',
-      'INPUT',
-      '-m',
-      'conntrack',
-      '--ctstate',
-      'ESTABLISHED,RELATED',
-      '-j',
-      'ACCEPT',
-    ]);
+    await ipt(routerNs, ['-A', 'INPUT', ...ESTABLISHED]);
     await ipt(routerNs, ['-A', 'INPUT', '-i', 'lan', '-j', 'ACCEPT']);
     await ipt(routerNs, ['-A', 'INPUT', '-i', 'wan', '-p', 'udp', '-s', `${INTERNET_NET}.1`, '-j', 'ACCEPT']);
     await ipt(routerNs, ['-A', 'INPUT', '-i', 'wan', '-p', 'udp', '-s', `${INTERNET_NET}.2`, '-j', 'ACCEPT']);
