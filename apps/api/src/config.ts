@@ -13,9 +13,11 @@ import { z } from 'zod';
  */
 export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
-/** An IP address or CIDR block (`address/bits`, bits in range), as the dial policy takes them. */
+/**
+ * An IP address or CIDR block (`address/bits`, bits in range), as the dial policy takes them: its
+ * constructor is the check.
+ */
 const AddressOrCidr = z.string().refine((entry) => {
-  if (!/^[^/\s]+(\/\d{1,3})?$/.test(entry)) return false;
   try {
     new DialPolicy([entry]);
     return true;
