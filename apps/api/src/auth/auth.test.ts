@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKeyVerifier, loadOrCreateApiKey } from './api-key.js';
-import { basicPasswordOf, credentialOf, presentedCredential } from './credentials.js';
+import { basicPasswordOf, presentedCredential } from './credentials.js';
 import { FailureLimiter } from './failure-limiter.js';
 
 let dir: string;
@@ -102,14 +102,14 @@ describe('verifyApiKey', () => {
   });
 });
 
-describe('credentialOf', () => {
+describe('presentedCredential', () => {
   const basic = (s: string) => `Basic ${Buffer.from(s).toString('base64')}`;
   it('reads X-API-Key, Bearer and the Basic password', () => {
-    expect(credentialOf({ 'x-api-key': ' k1 ' })).toBe('k1');
-    expect(credentialOf({ authorization: 'Bearer k2' })).toBe('k2');
-    expect(credentialOf({ authorization: 'bearer   k3 ' })).toBe('k3');
-    expect(credentialOf({ authorization: basic('admin:k4:with:colons') })).toBe('k4:with:colons');
-    expect(credentialOf({ 'x-api-key': 'k5', authorization: 'Bearer other' })).toBe('k5');
+    expect(presentedCredential({ 'x-api-key': ' k1 ' })?.key).toBe('k1');
+    expect(presentedCredential({ authorization: 'Bearer k2' })?.key).toBe('k2');
+    expect(presentedCredential({ authorization: 'bearer   k3 ' })?.key).toBe('k3');
+    expect(presentedCredential({ authorization: basic('admin:k4:with:colons') })?.key).toBe('k4:with:colons');
+    expect(presentedCredential({ 'x-api-key': 'k5', authorization: 'Bearer other' })?.key).toBe('k5');
   });
   it('says which scheme the key came in (Basic is for the Transmission endpoint only)', () => {
     expect(presentedCredential({ 'x-api-key': 'k1' })).toEqual({ key: 'k1', scheme: 'x-api-key' });
@@ -119,10 +119,10 @@ describe('credentialOf', () => {
   });
 
   it('is null for anything else', () => {
-    expect(credentialOf({})).toBeNull();
-    expect(credentialOf({ 'x-api-key': '' })).toBeNull();
-    expect(credentialOf({ authorization: 'Bearer' })).toBeNull();
-    expect(credentialOf({ authorization: 'Token k' })).toBeNull();
+    expect(presentedCredential({})).toBeNull();
+    expect(presentedCredential({ 'x-api-key': '' })).toBeNull();
+    expect(presentedCredential({ authorization: 'Bearer' })).toBeNull();
+    expect(presentedCredential({ authorization: 'Token k' })).toBeNull();
     expect(basicPasswordOf(basic('no-colon'))).toBeNull();
     expect(basicPasswordOf(basic('user:'))).toBeNull();
     expect(basicPasswordOf('Basic !!!')).toBeNull();

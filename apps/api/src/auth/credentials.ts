@@ -26,11 +26,6 @@ export function presentedCredential(headers: IncomingHttpHeaders): Credential | 
   return basic === null ? null : { key: basic, scheme: 'basic' };
 }
 
-/** The key alone (any scheme); null when the request carries none. */
-export function credentialOf(headers: IncomingHttpHeaders): string | null {
-  return presentedCredential(headers)?.key ?? null;
-}
-
 export function bearerOf(header: string): string | null {
   const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
   return m?.[1] ?? null;
