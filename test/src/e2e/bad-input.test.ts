@@ -64,7 +64,6 @@ describe('bad input gets a clear error and the daemon keeps serving', () => {
     // (the only one that may send engine commands) and the gateway's (events it publishes).
     nc = await alice.nats.connect('api');
     gatewayNc = await alice.nats.connect('xmpp-gateway');
-    cleanup.add('nats client', () => nc.close());
   });
 
   afterAll(() => cleanup.run());

@@ -40,7 +40,6 @@ describe('public addresses', () => {
   it('publishes the configured address without waiting for an unanswered STUN lookup, and gives it to the engines with the LAN evidence of contacts', async () => {
     const nats = await startNats(cleanup);
     const nc = await nats.connect();
-    cleanup.add('nats', () => nc.close());
     const peers = new Feed<PeersPayload>((p) => JSON.stringify(p));
     new Bus(nc, silentLogger).subscribe(xmpp.peers, (p) => peers.push(p));
     await (

@@ -71,7 +71,6 @@ describe('against ejabberd', () => {
 
   it('a friend receives a list larger than the server’s stanza limit', async () => {
     const nc = await nats[0]!.connect();
-    cleanup.add('nats', () => nc.close());
     const registry = await EngineRegistry.open(nc, silentLogger);
     await registry.announce({
       engineId: 'e1',

@@ -60,7 +60,6 @@ describe('hostile share lists', () => {
     });
     await alice.waitForLog((l) => l.msg === 'XMPP online', { what: 'alice online' });
     const nc: NatsConnection = await nats.connect();
-    cleanup.add('nats client', () => nc.close());
     bus = new Bus(nc, silentLogger);
     mallory = await connectClient(cleanup, prosody, 'mallory', 'mallory-pw');
   });

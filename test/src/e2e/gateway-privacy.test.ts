@@ -56,7 +56,6 @@ describe('subscriptions, contacts and presence over NATS', () => {
     });
     nats = await startNats(cleanup);
     nc = await nats.connect();
-    cleanup.add('nats client', () => nc.close());
     bus = new Bus(nc, silentLogger);
     bus.subscribe(xmpp.contactChanged, (c) => contactEvents.push(c));
     bus.subscribe(xmpp.subscriptionRequest, (r) => requestEvents.push(r));

@@ -38,7 +38,6 @@ describe('the XMPP server restarts under running gateways', () => {
       nodes: [alice, bob],
     } = await startFriends(cleanup, ['alice', 'bob'], { label: 'restart' }));
     const nc: NatsConnection = await bob.nats.connect();
-    cleanup.add('bob nats client', () => nc.close());
     bobBus = new Bus(nc, silentLogger);
     await Promise.all(
       [alice, bob].map((n) => n.gateway.waitForLog((l) => l.msg === 'XMPP online', { what: 'online' })),

@@ -61,7 +61,6 @@ describe('a list of 10,000 shares', () => {
       [alice, bob].map((g) => g.waitForLog((l) => l.msg === 'XMPP online', { what: 'online' })),
     );
     nc = await aliceNats.connect();
-    cleanup.add('nats client', () => nc.close());
   });
   afterAll(() => cleanup.run());
 

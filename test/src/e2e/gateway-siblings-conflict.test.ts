@@ -37,7 +37,6 @@ describe('two instances of one account racing', () => {
     // Each instance's engine already holds a share before its gateway starts.
     for (const [i, name] of ['laptop', 'server'].entries()) {
       const nc = await natsServers[i]!.connect();
-      cleanup.add(`nats ${name}`, () => nc.close());
       const registry = await EngineRegistry.open(nc, silentLogger);
       await registry.announce({
         engineId: `${name}-engine`,

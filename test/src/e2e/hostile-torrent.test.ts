@@ -59,7 +59,6 @@ describe('torrents with crafted file names', () => {
       }),
     });
     nc = await nats.connect();
-    cleanup.add('nats client', () => nc.close());
     bus = new Bus(nc, silentLogger);
     cases = seeder.logs.find((l) => l.msg === 'ready')!.cases as Case[];
   });

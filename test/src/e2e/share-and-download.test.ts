@@ -54,7 +54,6 @@ describe('two friends share a file end to end', () => {
       nodes: [alice, bob],
     } = await startFriends(cleanup, ['alice', 'bob']));
     bobNats = await bob.nats.connect();
-    cleanup.add('bob nats client', () => bobNats.close());
     // Both gateways are logged in before the test starts measuring.
     await Promise.all([
       alice.gateway.waitForLog((l) => l.msg === 'XMPP online', { what: 'alice online' }),

@@ -60,7 +60,6 @@ describe('contacts’ shares beyond one NATS message', () => {
     await alice.waitForLog((l) => l.msg === 'XMPP online', { what: 'alice online' });
 
     const aliceNc = await aliceNats.connect();
-    cleanup.add('alice nats client', () => aliceNc.close());
     const registry = await EngineRegistry.open(aliceNc, silentLogger);
     for (let e = 0; e < ENGINES; e++) {
       const state: EngineState = {
@@ -81,7 +80,6 @@ describe('contacts’ shares beyond one NATS message', () => {
       { what: `bob's gateway to receive alice's ${TOTAL} shares`, timeoutMs: 180_000 },
     );
     nc = await bob.nats.connect();
-    cleanup.add('bob nats client', () => nc.close());
   }, 300_000);
   afterAll(() => cleanup.run());
 

@@ -296,7 +296,6 @@ describe('web UI in a real browser, two friends', () => {
     // (JetStream), and only a page that resumes after its last id (Last-Event-ID) can see it:
     // on a clean resume the page reloads nothing.
     const nc = await alice.nats.connect();
-    cleanup.add('alice nats client', () => nc.close());
     const paused = await new Bus(nc, silentLogger).request(
       engine.pause,
       { hash: hash! },
