@@ -91,17 +91,16 @@ const env = { ...process.env };
 // own defaults; with another BITWEEN_DATA_DIR the engine's downloads and state move along.
 env.BITWEEN_DOWNLOAD_DIR ||= path.join(dataDir, 'downloads');
 env.BITWEEN_STATE_DIR ||= path.join(dataDir, 'state');
-/** Each service's seed file, when this script runs NATS (otherwise BITWEEN_NATS_NKEY_SEED_FILE as set). */
-let seeds = null;
+/** The NATS users, when this script runs NATS (otherwise BITWEEN_NATS_NKEY_SEED_FILE as set). */
+let auth = null;
 if (!env.BITWEEN_NATS_URL) {
   // Seeds are kept from the first start; the server's configuration is written again from the
   // permission table each time (libs/nats-auth).
-  const auth = ensureNatsAuth(natsAuthLayout(path.join(dataDir, 'nats-auth')));
+  auth = ensureNatsAuth(natsAuthLayout(path.join(dataDir, 'nats-auth')));
   for (const user of Object.values(auth.users)) {
     if (user.seed !== 'kept')
       console.log(`start          | NATS user of ${user.name}: seed ${user.seed} in ${user.seedFile}`);
   }
-  seeds = Object.fromEntries(Object.entries(auth.users).map(([role, user]) => [role, user.seedFile]));
   env.BITWEEN_NATS_URL = await startNats(auth.serverConfig);
 }
 // Each app as in docker-compose.yml: its launch.json's Node flags, and its environment unless
@@ -109,6 +108,6 @@ if (!env.BITWEEN_NATS_URL) {
 for (const app of ['torrent-engine', 'xmpp-gateway', 'api']) {
   const launch = readLaunch(path.join(root, 'apps', app));
   const main = path.join(root, 'apps', app, 'dist', 'main.js');
-  const nats = seeds ? { BITWEEN_NATS_NKEY_SEED_FILE: seeds[app] } : {};
+  const nats = auth ? { BITWEEN_NATS_NKEY_SEED_FILE: auth.users[app].seedFile } : {};
   run(app, process.execPath, [...launch.nodeArgs, main], { ...launch.env, ...env, ...nats });
 }
