@@ -1,12 +1,6 @@
 import type { NetworkInterfaceInfo } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import {
-  announceAddresses,
-  announcedEndpoints,
-  detectAddresses,
-  isGlobalIPv6,
-  publicFirst,
-} from './addresses.js';
+import { announceAddresses, announcedEndpoints, detectAddresses, isGlobalIPv6 } from './addresses.js';
 
 const iface = (address: string, family: 'IPv4' | 'IPv6', internal = false) =>
   ({
@@ -73,13 +67,7 @@ describe('announceAddresses', () => {
   });
 });
 
-describe('publicFirst and announcedEndpoints', () => {
-  it('orders public addresses before private ones (LAN candidates), keeping the order within each', () => {
-    expect(
-      publicFirst(['192.168.1.10', '2001:db8::5', '100.64.0.7', '203.0.113.5', 'fd12::1', '127.0.0.1']),
-    ).toEqual(['2001:db8::5', '203.0.113.5', '192.168.1.10', '100.64.0.7', 'fd12::1', '127.0.0.1']);
-  });
-
+describe('announcedEndpoints', () => {
   it("announces the router's mapped address and granted port first, then our own", () => {
     expect(
       announcedEndpoints(['192.168.1.10', '2001:db8::5'], 8001, { address: '198.51.100.7', port: 40_123 }),

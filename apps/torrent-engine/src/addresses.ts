@@ -1,7 +1,7 @@
 import { isIPv4 } from 'node:net';
 import type { NetworkInterfaceInfo } from 'node:os';
 import type { Endpoint } from '@bitween/messages';
-import { classifyAddress } from '@bitween/net-policy';
+import { byReach, classifyAddress } from '@bitween/net-policy';
 
 /**
  * The addresses a friend can reach this engine on, from the host's interfaces: every
@@ -25,15 +25,9 @@ export function detectAddresses(
   return [...out];
 }
 
+/** A global IPv6 address: not loopback, link-local, unique-local, multicast, IPv4-mapped or reserved. */
 export function isGlobalIPv6(address: string): boolean {
-  const a = address.toLowerCase().split('%')[0] ?? '';
-  if (a === '::1' || a === '::') return false;
-  if (a.startsWith('::ffff:')) return false;
-  const first = parseInt(a.split(':')[0] || '0', 16);
-  if ((first & 0xffc0) === 0xfe80) return false; // link-local
-  if ((first & 0xfe00) === 0xfc00) return false; // unique local
-  if ((first & 0xff00) === 0xff00) return false; // multicast
-  return true;
+  return classifyAddress(address) === 'public' && !isIPv4(address.replace(/^::ffff:/i, ''));
 }
 
 /** Configured addresses win; a family switched off is filtered from them too. */
@@ -44,28 +38,6 @@ export function announceAddresses(
 ): string[] {
   const list = configured.length > 0 ? configured : detected();
   return list.filter((a) => (isIPv4(a) ? families.ipv4 : families.ipv6));
-}
-
-const rank = (address: string): number => {
-  const c = classifyAddress(address);
-  return c === 'public' ? 0 : c === 'lan' ? 1 : 2;
-};
-
-/** `items` public first, private (LAN) next, the rest last; the order within a group is kept. */
-function byReach<T>(items: readonly T[], addressOf: (item: T) => string): T[] {
-  return items
-    .map((item, i) => ({ item, i, r: rank(addressOf(item)) }))
-    .sort((a, b) => a.r - b.r || a.i - b.i)
-    .map((e) => e.item);
-}
-
-/**
- * Addresses in the order a friend should try them: public ones first, private ones (RFC 1918,
- * CGNAT, ULA: reachable only inside some LAN) after them as LAN candidates, anything else
- * (loopback in tests) last; the order within each group is kept.
- */
-export function publicFirst(addresses: readonly string[]): string[] {
-  return byReach(addresses, (a) => a);
 }
 
 /**

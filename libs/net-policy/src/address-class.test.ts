@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalIp, classifyAddress } from './address-class.js';
+import { byReach, canonicalIp, classifyAddress } from './address-class.js';
 
 describe('classifyAddress', () => {
   const cases: [string, ReturnType<typeof classifyAddress>][] = [
@@ -73,5 +73,21 @@ describe('canonicalIp', () => {
     expect(canonicalIp('::ffff:10.0.0.1')).toBe('10.0.0.1');
     expect(canonicalIp('2001:DB8::1')).toBe('2001:db8::1');
     expect(canonicalIp('nope')).toBeNull();
+  });
+});
+
+describe('byReach', () => {
+  it('orders public addresses before LAN candidates and the rest, keeping the order within each', () => {
+    expect(
+      byReach(['192.168.1.10', '2001:db8::5', '100.64.0.7', '203.0.113.5', 'fd12::1', '127.0.0.1'], (a) => a),
+    ).toEqual(['2001:db8::5', '203.0.113.5', '192.168.1.10', '100.64.0.7', 'fd12::1', '127.0.0.1']);
+  });
+  it('orders any item by the address it names', () => {
+    const endpoints = [
+      { address: '127.0.0.1', port: 1 },
+      { address: '10.0.0.2', port: 2 },
+      { address: '2001:db8::1', port: 3 },
+    ];
+    expect(byReach(endpoints, (e) => e.address).map((e) => e.port)).toEqual([3, 2, 1]);
   });
 });

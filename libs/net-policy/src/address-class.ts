@@ -96,3 +96,20 @@ export function classifyAddress(ip: string): AddressClass | null {
   if (special) return special;
   return six.match(IPV6_GLOBAL[0], IPV6_GLOBAL[1]) ? 'public' : 'reserved';
 }
+
+const reach = (ip: string): number => {
+  const c = classifyAddress(ip);
+  return c === 'public' ? 0 : c === 'lan' ? 1 : 2;
+};
+
+/**
+ * `items` in the order a friend should try them: public addresses first, LAN ones (reachable only
+ * inside some LAN) next as LAN candidates, anything else (loopback in tests) last; the order within
+ * each group is kept (an engine lists its mapped endpoint first).
+ */
+export function byReach<T>(items: readonly T[], addressOf: (item: T) => string): T[] {
+  return items
+    .map((item, i) => ({ item, i, r: reach(addressOf(item)) }))
+    .sort((a, b) => a.r - b.r || a.i - b.i)
+    .map((e) => e.item);
+}

@@ -1,4 +1,4 @@
-export { canonicalIp, classifyAddress, type AddressClass } from './address-class.js';
+export { byReach, canonicalIp, classifyAddress, type AddressClass } from './address-class.js';
 export {
   DialPolicy,
   type DialRefusal,

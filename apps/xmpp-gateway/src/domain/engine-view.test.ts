@@ -1,6 +1,6 @@
 import type { RegisteredEngine } from '@bitween/messages';
 import { describe, expect, it } from 'vitest';
-import { EngineView, publicFirst } from './engine-view.js';
+import { EngineView } from './engine-view.js';
 
 describe('EngineView endpoint order', () => {
   it('publishes public endpoints before private ones, the engine order kept within each group', () => {
@@ -29,12 +29,22 @@ describe('EngineView endpoint order', () => {
   });
 
   it('puts loopback and other non-LAN addresses last', () => {
-    expect(
-      publicFirst([
-        { address: '127.0.0.1', port: 1 },
-        { address: '10.0.0.2', port: 2 },
-        { address: '2001:db8::1', port: 3 },
-      ]).map((e) => e.port),
-    ).toEqual([3, 2, 1]);
+    const view = new EngineView();
+    view.update('engine-1', {
+      state: {
+        engineId: 'engine-1',
+        version: '0.1.0',
+        endpoints: [
+          { address: '127.0.0.1', port: 1 },
+          { address: '10.0.0.2', port: 2 },
+          { address: '2001:db8::1', port: 3 },
+        ],
+        torrents: [],
+        heartbeatMs: 3_000,
+      },
+      seenAt: Date.now(),
+    });
+    const [entry] = view.entries(Date.now(), 'bitween', []);
+    expect(entry?.endpoints.map((e) => e.port)).toEqual([3, 2, 1]);
   });
 });

@@ -1,25 +1,9 @@
 import { isAlive, sharesOf, type Endpoint, type RegisteredEngine } from '@bitween/messages';
-import { classifyAddress } from '@bitween/net-policy';
+import { byReach } from '@bitween/net-policy';
 import type { ResourceEntry } from '../protocol/shares-codec.js';
 import { entryName } from './entry-names.js';
 
 const key = (e: Endpoint) => `${e.address}|${e.port}`;
-
-const rank = (e: Endpoint): number => {
-  const c = classifyAddress(e.address);
-  return c === 'public' ? 0 : c === 'lan' ? 1 : 2;
-};
-
-/**
- * Public endpoints first, private ones (RFC 1918, CGNAT, ULA) after them as LAN candidates, the
- * rest last; the order within a group is kept (an engine announces its mapped endpoint first).
- */
-export function publicFirst(endpoints: readonly Endpoint[]): Endpoint[] {
-  return endpoints
-    .map((e, i) => ({ e, i, r: rank(e) }))
-    .sort((a, b) => a.r - b.r || a.i - b.i)
-    .map((x) => x.e);
-}
 
 /**
  * The gateway's view of the torrent engines (from the engines KV bucket): what each live engine
@@ -60,7 +44,8 @@ export class EngineView {
       return {
         resource: entryName(xmppResource, e.state.engineId),
         shares: sharesOf(e.state).sort((a, b) => a.hash.localeCompare(b.hash)),
-        endpoints: publicFirst([...endpoints.values()]),
+        // public endpoints first, LAN candidates after them (an engine lists its mapping first)
+        endpoints: byReach([...endpoints.values()], (e) => e.address),
       };
     });
   }
