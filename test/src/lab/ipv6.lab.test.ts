@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cleanup } from '../harness/cleanup.js';
+import { waitFor } from '../harness/wait.js';
 import { startLab, type Lab } from './lab.js';
 import { labUnavailable } from './netns.js';
 import { listenIn, tcpProbe } from './probe.js';
@@ -24,8 +25,14 @@ describe.skipIf(unavailable !== null)('network lab: IPv6 routed through stateful
     expect(bob.serverAddress6).toBe('2001:db8::102');
     await listenIn(cleanup, lab.internet.ns, lab.internet.address6!, 7200);
     await listenIn(cleanup, bob.serverNs, '::', 7201);
-    expect(await tcpProbe(alice.serverNs, lab.internet.address6!, 7200)).toBe('connected');
-    expect(await tcpProbe(alice.serverNs, bob.serverAddress6!, 7201)).toBe('connected');
+    // A fresh link may still be resolving its neighbours: the route holds once a probe connects.
+    const connects = (host: string, port: number) =>
+      waitFor(async () => (await tcpProbe(alice.serverNs, host, port)) === 'connected', {
+        what: `alice's server to reach [${host}]:${port}`,
+        timeoutMs: 20_000,
+      });
+    await connects(lab.internet.address6!, 7200);
+    await connects(bob.serverAddress6!, 7201);
   });
 
   it("lets nothing unsolicited through a home router's IPv6 firewall", async () => {
