@@ -9,6 +9,7 @@ export * from './placement.js';
 export * as engine from './contracts/engine.js';
 export * as xmpp from './contracts/xmpp.js';
 export { PortMappingStatus } from './contracts/port-mapping.js';
+export { AdmissionCounters, ConnectionCounters, Reachability } from './contracts/reachability.js';
 export {
   BrowseEntry,
   DEFAULT_ENGINE_SETTINGS,
@@ -27,6 +28,11 @@ export {
   PeersPayload,
   PendingSubscription,
   SharesCursor,
+  IceServer,
+  Sdp,
+  Ticket,
+  TicketTable,
+  MAX_TICKET_CONTACTS,
 } from './contracts/xmpp.js';
 export type { NatsConnection, Subscription } from '@nats-io/transport-node';
 export * from './settings.js';

@@ -33,6 +33,9 @@ export const subjects = {
     approve: `${ROOT}.xmpp.subscriptions.approve`,
     deny: `${ROOT}.xmpp.subscriptions.deny`,
     setAccount: `${ROOT}.xmpp.account.set`,
+    tickets: `${ROOT}.xmpp.tickets`,
+    iceServers: `${ROOT}.xmpp.ice-servers`,
+    connect: `${ROOT}.xmpp.connect`,
   },
   events: {
     torrentProgress: (hash: string) => `${ROOT}.evt.torrent.${token(hash, InfoHash, 'info-hash')}.progress`,
@@ -46,6 +49,7 @@ export const subjects = {
     contactShares: `${ROOT}.evt.xmpp.contact-shares`,
     contact: `${ROOT}.evt.xmpp.contact`,
     subscriptionRequest: `${ROOT}.evt.xmpp.subscription-request`,
+    ticketsChanged: `${ROOT}.evt.xmpp.tickets-changed`,
   },
 } as const;
 

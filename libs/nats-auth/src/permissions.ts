@@ -102,6 +102,21 @@ export const commandRules: readonly CommandRule[] = [
   { command: xmpp.approve, servedBy: 'xmpp-gateway', askedBy: ['api'] },
   { command: xmpp.deny, servedBy: 'xmpp-gateway', askedBy: ['api'] },
   { command: xmpp.setAccount, servedBy: 'xmpp-gateway', askedBy: ['api'] },
+  // Friends behind routers: admission tickets, STUN/TURN servers, rendezvous.
+  {
+    command: xmpp.tickets,
+    servedBy: 'xmpp-gateway',
+    askedBy: ['torrent-engine'],
+    why: 'secrets: the engines alone prove and check who a peer is',
+  },
+  { command: xmpp.iceServers, servedBy: 'xmpp-gateway', askedBy: ['torrent-engine'] },
+  { command: xmpp.connect, servedBy: 'xmpp-gateway', askedBy: ['torrent-engine'] },
+  {
+    command: engine.connect,
+    servedBy: 'torrent-engine',
+    askedBy: ['xmpp-gateway'],
+    why: "a contact's rendezvous (WebRTC offer, connection reversal) for a hash the engine holds",
+  },
 ];
 
 export const eventRules: readonly EventRule[] = [
@@ -111,6 +126,7 @@ export const eventRules: readonly EventRule[] = [
   { event: xmpp.peers, publishedBy: 'xmpp-gateway', heardBy: ['torrent-engine'] },
   { event: xmpp.contactShares, publishedBy: 'xmpp-gateway', heardBy: ['torrent-engine', 'api'] },
   { event: xmpp.contactChanged, publishedBy: 'xmpp-gateway', heardBy: ['torrent-engine', 'api'] },
+  { event: xmpp.ticketsChanged, publishedBy: 'xmpp-gateway', heardBy: ['torrent-engine'] },
   {
     event: xmpp.subscriptionRequest,
     publishedBy: 'xmpp-gateway',

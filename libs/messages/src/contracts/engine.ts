@@ -3,6 +3,7 @@ import { command, event } from '../contract.js';
 import type { Share } from '../schemas.js';
 import { Endpoint, EngineId, InfoHash, RateLimit, TorrentStatus, TrackerUrl } from '../schemas.js';
 import { PortMappingStatus } from './port-mapping.js';
+import { AdmissionCounters, ConnectionCounters, Reachability } from './reachability.js';
 import { queues, subjects } from '../subjects.js';
 
 /** Share a file or folder that is on the engine's host: seeded in place, never copied. */
@@ -253,6 +254,12 @@ export const EngineState = z.object({
    * `lan`, `not-ip`, …: libs/net-policy `DialRefusal`). Absent from older engines.
    */
   refusedDials: z.record(z.string().max(32), z.number().int().nonnegative()).optional(),
+  /** Can friends reach this engine (issue 19). Absent from older engines. */
+  reachability: Reachability.optional(),
+  /** Connections by transport since start. Absent from older engines. */
+  connections: ConnectionCounters.optional(),
+  /** Peers admitted or refused by ticket since start. Absent from older engines. */
+  admission: AdmissionCounters.optional(),
 });
 export type EngineState = z.infer<typeof EngineState>;
 
@@ -264,3 +271,25 @@ export function sharesOf(state: EngineState): Share[] {
   }
   return shares;
 }
+
+/**
+ * A contact's rendezvous for a hash this engine holds (the gateway checked the contact and the
+ * rate): dial the contact's endpoints (connection reversal) and, when `sdp` is an offer, answer it
+ * with a WebRTC peer for the torrent. The reply carries the answer.
+ */
+const ConnectRequest = z
+  .object({
+    hash: InfoHash,
+    /** The contact (bare JID) asking. */
+    jid: z.string().min(1).max(3071),
+    /** Where the contact's engine can be reached (already through the gateway's checks). */
+    endpoints: z.array(Endpoint).max(32),
+    sdp: z.string().min(1).max(16_384).optional(),
+  })
+  .strict();
+export const connect = command<typeof ConnectRequest, z.ZodObject<{ sdp: z.ZodOptional<z.ZodString> }>, Instance>({
+  name: 'engine.connect',
+  subject: ({ engineId }) => subjects.engine.instance(engineId, 'connect'),
+  request: ConnectRequest,
+  response: z.object({ sdp: z.string().min(1).max(16_384).optional() }),
+});

@@ -202,3 +202,106 @@ export const setAccount = command({
   request: AccountSettings,
   response: z.object({ jid: BareJid, online: z.boolean() }),
 });
+
+// --- friends behind routers (issue 19): who a peer is, ICE servers, rendezvous ---------------
+
+/** A secret the gateway issues to one contact (base64url of 32 random-looking bytes). */
+export const Ticket = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be 43 base64url characters');
+
+/** The most contacts the ticket table holds (a roster larger than this is refused with a log). */
+export const MAX_TICKET_CONTACTS = 2_000;
+
+/**
+ * The admission table the engines use to tell friends from strangers, whatever address a
+ * connection comes from (docs/friends-behind-routers.md):
+ * - `issued`: the ticket we gave each contact (over XMPP, to that contact only); a peer proves it
+ *   is that contact by answering our nonce with HMAC-SHA256(ticket, nonce) in the BitTorrent
+ *   extension handshake (BEP 10);
+ * - `received`: the ticket each contact gave us, to answer *their* nonce the same way;
+ * - `legacy`: contacts whose online resources run the original Bitween (they never answer the
+ *   ticket exchange): their connections are admitted by the addresses they announce, as before.
+ * Secrets: a command reply only (never an event: the api's event stream records events).
+ */
+export const TicketTable = z.object({
+  /** Our own bare JID ('' while no account is online). */
+  self: z.string().max(3071),
+  issued: z.array(z.object({ jid: BareJid, ticket: Ticket })).max(MAX_TICKET_CONTACTS),
+  received: z.array(z.object({ jid: BareJid, ticket: Ticket })).max(MAX_TICKET_CONTACTS),
+  legacy: z.array(BareJid).max(MAX_TICKET_CONTACTS),
+  /** Increases with every change (the `xmpp.tickets-changed` event names it). */
+  revision: z.number().int().nonnegative(),
+});
+export type TicketTable = z.infer<typeof TicketTable>;
+
+export const tickets = command({
+  name: 'xmpp.tickets',
+  subject: subjects.xmpp.tickets,
+  request: Empty,
+  response: TicketTable,
+});
+
+/** The ticket table changed (no secrets here): engines fetch it again with `xmpp.tickets`. */
+export const ticketsChanged = event({
+  name: 'xmpp.tickets-changed',
+  subject: subjects.events.ticketsChanged,
+  payload: z.object({ revision: z.number().int().nonnegative() }),
+});
+
+/** One STUN or TURN server, in the shape of WebRTC's RTCIceServer. */
+export const IceServer = z.object({
+  /** `stun:host:port`, `turn:host:port?transport=udp|tcp`, `turns:host:port`. */
+  urls: z.array(z.string().regex(/^(stun|stuns|turn|turns):[^\s]{1,250}$/)).min(1).max(8),
+  username: z.string().max(512).optional(),
+  credential: z.string().max(512).optional(),
+});
+export type IceServer = z.infer<typeof IceServer>;
+
+/**
+ * The STUN/TURN servers for WebRTC and public-address discovery: from our own XMPP server
+ * (XEP-0215 External Service Discovery), else from configuration. TURN credentials may be
+ * short-lived: ask again before `expiresAt`.
+ */
+export const iceServers = command({
+  name: 'xmpp.ice-servers',
+  subject: subjects.xmpp.iceServers,
+  request: Empty,
+  response: z.object({
+    iceServers: z.array(IceServer).max(16),
+    /** Where they came from: our XMPP server (XEP-0215), configuration, or none known. */
+    source: z.enum(['xep-0215', 'config', 'none']),
+    /** Epoch ms when a credential expires (ask again before); null: they do not expire. */
+    expiresAt: z.number().int().nonnegative().nullable(),
+  }),
+});
+
+/** A WebRTC session description (SDP) without trickle: every ICE candidate is inside. */
+export const Sdp = z.string().min(1).max(16_384);
+
+/**
+ * An engine asks to reach a contact for a hash (rendezvous over XMPP): the gateway sends the
+ * contact's online bitween resources our engine's endpoints (so the contact dials back when only
+ * we are reachable: connection reversal) and, when `sdp` is given, a WebRTC offer, and returns the
+ * contact's answer. Refused (`not-found`) when the contact has no online bitween resource;
+ * `unavailable` when it does not answer in time or refuses (its reason in the message).
+ */
+export const connect = command({
+  name: 'xmpp.connect',
+  subject: subjects.xmpp.connect,
+  request: z
+    .object({
+      hash: InfoHash,
+      /** The contact (bare JID) whose list offers the hash. */
+      jid: BareJid,
+      /** The asking engine: its endpoints go to the contact. */
+      engineId: z.string().min(1).max(64),
+      /** A WebRTC offer; absent: only ask the contact to dial our endpoints. */
+      sdp: Sdp.optional(),
+    })
+    .strict(),
+  response: z.object({
+    /** The contact's WebRTC answer (absent when no offer was sent). */
+    sdp: Sdp.optional(),
+    /** The full JID that answered. */
+    from: z.string().max(3071),
+  }),
+});
