@@ -89,6 +89,9 @@ export const commandRules: readonly CommandRule[] = [
     askedBy: ['api', 'torrent-engine'],
     why: 'placement: an engine asks the owner of a torrent whether it really holds it',
   },
+  // Streaming a file (HTTP Range): raw-bytes chunks from the engine that owns the torrent.
+  { command: engine.read, servedBy: 'torrent-engine', askedBy: ['api'] },
+  { command: engine.streamClose, servedBy: 'torrent-engine', askedBy: ['api'] },
   // The gateway.
   {
     command: xmpp.shares,

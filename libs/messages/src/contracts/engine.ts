@@ -293,3 +293,6 @@ export const connect = command<typeof ConnectRequest, z.ZodObject<{ sdp: z.ZodOp
   request: ConnectRequest,
   response: z.object({ sdp: z.string().min(1).max(16_384).optional() }),
 });
+
+// Streaming a file (HTTP Range in the api): raw-bytes replies, see streaming.ts.
+export { read, streamClose } from './streaming.js';
