@@ -10,6 +10,7 @@ import {
   TorrentClaims,
   engine as contracts,
   serviceNames,
+  xmpp,
   type EngineState,
 } from '@bitween/messages';
 import { connectNats, createLogger, packageVersion, runService } from '@bitween/runtime';
@@ -20,6 +21,7 @@ import { loadEngineConfig, shareRoots } from './config.js';
 import { TorrentEngine } from './engine.js';
 import { DialGuard } from './dial-guard.js';
 import { tuneGarbageCollector } from './gc-tuning.js';
+import { IceServersWatch } from './ice-servers.js';
 import { followContacts, followPeers, publishLifecycle, serveCommands } from './handlers.js';
 import { isInside } from './paths.js';
 import { PeerFilter, guardIncoming } from './peer-filter.js';
@@ -28,6 +30,7 @@ import { natsPlacement } from './placement/placement.js';
 import { slotPort } from './placement/ports.js';
 import { Takeover } from './placement/takeover.js';
 import { ProgressTracker } from './progress.js';
+import { ReachabilityTracker } from './reachability.js';
 import { StateStore } from './state-store.js';
 import { WatchFolder } from './watch-folder.js';
 
@@ -120,6 +123,14 @@ await runService({
     // The router's address and granted port, announced first while the mapping holds.
     const portMapping = startPortMapping(config.BITWEEN_PORT_MAPPING, { engineId, port: engine.port, log });
     const mappingOff = portMappingOff(engine.port, Date.now());
+    // STUN/TURN servers the gateway offers: for WebRTC and for the reachability verdict.
+    const ice = new IceServersWatch({
+      ask: () => bus.request(xmpp.iceServers, {}),
+      log,
+      retryMs: 30_000,
+      refreshMs: 600_000,
+    });
+    const reachability = new ReachabilityTracker();
 
     const state = (): EngineState => ({
       engineId,
@@ -129,11 +140,17 @@ await runService({
       heartbeatMs: config.BITWEEN_HEARTBEAT_MS,
       refusedDials: dialGuard.refused(),
       portMapping: portMapping?.status() ?? mappingOff,
+      reachability: reachability.update(
+        { addresses, portMapping: portMapping?.status() ?? mappingOff, ice: ice.kinds() },
+        Date.now(),
+      ),
     });
     const announcer = new Announcer(lease, state, log);
     engine.on('changed', () => announcer.changed());
     portMapping?.on('changed', () => announcer.changed());
+    ice.on('changed', () => announcer.changed());
     announcer.start(config.BITWEEN_HEARTBEAT_MS);
+    ice.start();
 
     const host = await ServiceHost.start(bus, {
       name: serviceNames.engine,
@@ -194,6 +211,7 @@ await runService({
         peers.unsubscribe();
         contacts.stop();
         await host.stop();
+        ice.stop();
         await portMapping?.stop(); // the router forgets our port before we withdraw
         await announcer.stop();
         await engine.stop();

@@ -1,0 +1,86 @@
+import { isIPv4 } from 'node:net';
+import type { IceServer, PortMappingStatus, Reachability } from '@bitween/messages';
+import { canonicalIp, classifyAddress } from '@bitween/net-policy';
+
+/** Which kinds of ICE server the engine knows (from `xmpp.ice-servers`); null: not asked yet. */
+export interface IceKinds {
+  stun: boolean;
+  turn: boolean;
+}
+
+/** What the engine knows that decides whether friends can reach it. */
+export interface ReachabilityInput {
+  /** The engine's own announced addresses (interfaces or BITWEEN_ANNOUNCE_ADDRESSES). */
+  addresses: readonly string[];
+  portMapping: PortMappingStatus;
+  /** null until the gateway answered (or failed to answer) once. */
+  ice: IceKinds | null;
+}
+
+export type ReachabilityJudgement = Omit<Reachability, 'since'>;
+
+/** The kinds of server among `servers`, by URL scheme (`stun:`/`stuns:`, `turn:`/`turns:`). */
+export function iceKinds(servers: readonly IceServer[]): IceKinds {
+  const urls = servers.flatMap((s) => s.urls);
+  return {
+    stun: urls.some((u) => /^stuns?:/i.test(u)),
+    turn: urls.some((u) => /^turns?:/i.test(u)),
+  };
+}
+
+const isPublic = (address: string) => classifyAddress(address) === 'public';
+const isV6 = (address: string) => !isIPv4(address);
+
+/**
+ * Can friends reach this engine? (libs/messages `Reachability`, in this order):
+ * - `direct`: one of its own addresses is public (IPv4, or global IPv6);
+ * - `mapped`: the router forwards its port to a public external address (a mapping whose
+ *   external address is itself private, as behind carrier-grade NAT, reaches nobody outside);
+ * - `hole-punching`: a STUN server is known (WebRTC through the NAT);
+ * - `relay`: only a TURN server is known;
+ * - `unreachable`: no STUN/TURN server known;
+ * - `unknown`: nothing dialable and the gateway not asked yet.
+ * Pure: the caller supplies the time (`since`) through `ReachabilityTracker`.
+ */
+export function judgeReachability(input: ReachabilityInput): ReachabilityJudgement {
+  const own = [...new Set(input.addresses.map((a) => canonicalIp(a)).filter((a) => a !== null))];
+  const ownPublic = own.filter(isPublic);
+  const { portMapping: pm } = input;
+  const mappedPublic =
+    pm.state === 'mapped' && pm.external && isPublic(pm.external.address) ? pm.external.address : null;
+  const publicAddresses = [...new Set([...(mappedPublic ? [mappedPublic] : []), ...ownPublic])].slice(0, 32);
+  const ipv6 = ownPublic.filter(isV6).slice(0, 32);
+  const stun = input.ice?.stun ?? false;
+  const turn = input.ice?.turn ?? false;
+  const verdict: Reachability['verdict'] =
+    ownPublic.length > 0
+      ? 'direct'
+      : mappedPublic
+        ? 'mapped'
+        : input.ice === null
+          ? 'unknown'
+          : stun
+            ? 'hole-punching'
+            : turn
+              ? 'relay'
+              : 'unreachable';
+  return { verdict, publicAddresses, ipv6, stun, turn };
+}
+
+const same = (a: ReachabilityJudgement, b: ReachabilityJudgement) =>
+  a.verdict === b.verdict &&
+  a.stun === b.stun &&
+  a.turn === b.turn &&
+  a.publicAddresses.join() === b.publicAddresses.join() &&
+  a.ipv6.join() === b.ipv6.join();
+
+/** Keeps `since` at the time of the last change of the judgement (not of each announcement). */
+export class ReachabilityTracker {
+  #last: Reachability | null = null;
+
+  update(input: ReachabilityInput, now: number): Reachability {
+    const next = judgeReachability(input);
+    if (!this.#last || !same(this.#last, next)) this.#last = { ...next, since: now };
+    return this.#last;
+  }
+}
