@@ -189,6 +189,15 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     return this.opts.shareRoots;
   }
 
+  get log(): Logger {
+    return this.opts.log;
+  }
+
+  /** The torrent of `hash` (null while it failed) and the real share roots: streaming/ reads its files. */
+  streamSource(hash: string): { torrent: Torrent | null; roots: readonly string[] } {
+    return { torrent: this.#get(hash).torrent, roots: this.#realRoots };
+  }
+
   // ---- commands ----------------------------------------------------------------------------
 
   async addPath(

@@ -11,6 +11,7 @@ import { browse } from './browse.js';
 import type { TorrentEngine } from './engine.js';
 import { listPage } from './list-pages.js';
 import type { PeerFilter } from './peer-filter.js';
+import { serveStreaming } from './streaming/serve.js';
 
 /** The engine's NATS endpoints: placement commands in the queue group, the rest per instance. */
 export function serveCommands(host: ServiceHost, engine: TorrentEngine): void {
@@ -49,6 +50,9 @@ export function serveCommands(host: ServiceHost, engine: TorrentEngine): void {
   host.serve(contracts.list, ({ cursor }) => listPage(engine.list(), cursor, host.maxPayload), { params });
   // Any instance may answer: engines of one daemon share their volumes and share roots.
   host.serve(contracts.browse, ({ path }) => browse(path, [...engine.shareRoots]));
+  // HTTP Range streaming of this engine's files (streaming/).
+  // (Its idle sweep does not hold the process; torrents close with the engine.)
+  serveStreaming(host, engine);
 }
 
 /**

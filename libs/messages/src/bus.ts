@@ -1,4 +1,5 @@
 import {
+  headers as natsHeaders,
   NoRespondersError,
   RequestError,
   TimeoutError,
@@ -90,6 +91,39 @@ export class Bus {
     }
   }
 
+  /**
+   * A command whose successful reply is raw bytes with metadata in headers (`engine.read`): the
+   * request is checked as usual; the reply is handed over as is, or is the typed error.
+   */
+  async requestRaw<C extends AnyCommand>(
+    cmd: C,
+    payload: RequestOf<C>,
+    ...[opts]: CallArgs<ParamsOf<C>>
+  ): Promise<Result<RawReply>> {
+    const req = validate(cmd.request, payload, 'invalid_request');
+    if (!req.ok) return req;
+    let subject: string;
+    try {
+      subject = cmd.subject(opts?.params);
+    } catch (err) {
+      return fail('invalid_request', (err as Error).message);
+    }
+    try {
+      const msg = await this.nc.request(subject, encodeJson(req.value), {
+        timeout: opts?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      });
+      const errorHeader = errorHeaderOf(msg);
+      if (errorHeader) return decodeReply(cmd.response, msg.data, errorHeader) as Result<never>;
+      return { ok: true, value: { data: msg.data, header: (name) => msg.headers?.get(name) ?? '' } };
+    } catch (err) {
+      if (isNoResponders(err)) return fail('unavailable', `nobody answers ${cmd.name} (${subject})`);
+      if (err instanceof TimeoutError || (err instanceof RequestError && err.cause instanceof TimeoutError)) {
+        return fail('timeout', `${cmd.name} (${subject}) did not answer in time`);
+      }
+      return fail('unavailable', `${cmd.name} (${subject}): ${(err as Error).message}`);
+    }
+  }
+
   /** Publish an event; a payload that fails its own contract is a bug: logged, not sent. */
   publish<E extends AnyEvent>(evt: E, payload: z.input<E['payload']>, params?: ParamsOf<E>): boolean {
     const checked = validate(evt.payload, payload, 'internal');
@@ -154,6 +188,19 @@ export class Bus {
     });
   }
 }
+
+/** A raw-bytes reply (see `Bus.requestRaw`, `ServiceHost.serveRaw`). */
+export interface RawReply {
+  data: Uint8Array;
+  /** A header of the reply ('' when absent). */
+  header(name: string): string;
+}
+
+/** What a raw handler answers: the payload bytes and string headers (the contract documents both). */
+export type RawHandler<C extends AnyCommand> = (
+  request: z.output<C['request']>,
+  ctx: { subject: string },
+) => Promise<{ data: Uint8Array; headers: Record<string, string> }>;
 
 export type CommandHandler<C extends AnyCommand> = (
   request: z.output<C['request']>,
@@ -229,6 +276,62 @@ export class ServiceHost {
         const started = process.hrtime.bigint();
         counters.requests++;
         const p = this.#dispatch(cmd, handler, msg, counters);
+        this.#inflight.add(p);
+        void p.finally(() => {
+          counters.processing_ns += Number(process.hrtime.bigint() - started);
+          this.#inflight.delete(p);
+        });
+      },
+    });
+  }
+
+  /**
+   * Serve a command whose reply is raw bytes with metadata in headers (no JSON, no response
+   * schema: the contract documents the framing). Requests are checked as for `serve`; errors are
+   * the usual typed error replies.
+   */
+  serveRaw<C extends AnyCommand>(cmd: C, handler: RawHandler<C>, ...[opts]: CallArgs<ParamsOf<C>>): void {
+    const subject = cmd.subject(opts?.params);
+    const counters: EndpointCounters = { requests: 0, errors: 0, processing_ns: 0, last_error: null };
+    this.stats.set(subject, counters);
+    const log = this.bus.log;
+    this.service.addEndpoint(endpointName(cmd.name), {
+      subject,
+      ...(cmd.queue ? { queue: cmd.queue } : {}),
+      handler: (err, msg) => {
+        if (err) {
+          log.warn({ command: cmd.name, err: err.message }, 'endpoint error');
+          return;
+        }
+        const started = process.hrtime.bigint();
+        counters.requests++;
+        const reply = (error: BusError) => {
+          counters.errors++;
+          counters.last_error = `${error.code}: ${error.message}`;
+          const e = encodeError(error);
+          msg.respondError(e.status, e.description, e.body);
+        };
+        const run = async () => {
+          const req = decode(cmd.request, msg.data);
+          if (!req.ok) {
+            log.warn(
+              { subject: msg.subject, command: cmd.name, issues: req.error.issues, error: req.error.message },
+              'rejected a request that fails its contract',
+            );
+            return reply(req.error);
+          }
+          try {
+            const out = await handler(req.value as z.output<C['request']>, { subject: msg.subject });
+            const h = natsHeaders();
+            for (const [k, v] of Object.entries(out.headers)) h.set(k, v);
+            msg.respond(out.data, { headers: h });
+          } catch (e) {
+            if (e instanceof BusError) return reply(e);
+            log.error({ command: cmd.name, err: e }, 'handler failed');
+            reply(new BusError('internal', `${cmd.name} failed: ${(e as Error)?.message ?? String(e)}`));
+          }
+        };
+        const p = run();
         this.#inflight.add(p);
         void p.finally(() => {
           counters.processing_ns += Number(process.hrtime.bigint() - started);

@@ -1,0 +1,33 @@
+import { engine as contracts, READ_HEADER_ROOM, READ_HEADERS, type ServiceHost } from '@bitween/messages';
+import { BusError } from '@bitween/messages';
+import type { TorrentEngine } from '../engine.js';
+import { FileStreams, type FileStreamsOptions } from './file-streams.js';
+
+/**
+ * `engine.read` (raw bytes, file size in a header: see libs/messages contracts/streaming.ts) and
+ * `engine.stream-close` for this engine's torrents. Returns the streams (to stop them).
+ */
+export function serveStreaming(
+  host: ServiceHost,
+  engine: TorrentEngine,
+  opts: Omit<FileStreamsOptions, 'source' | 'log'> = {},
+): FileStreams {
+  const params = { engineId: engine.engineId };
+  const streams = new FileStreams({ ...opts, source: (hash) => engine.streamSource(hash), log: engine.log });
+  host.serveRaw(
+    contracts.read,
+    async (req) => {
+      const max = (host.maxPayload ?? 1024 * 1024) - READ_HEADER_ROOM;
+      if (req.length > max) {
+        throw new BusError('invalid_request', `length ${req.length} exceeds what one reply can carry (${max})`);
+      }
+      const { bytes, fileSize } = await streams.read(req);
+      return { data: bytes, headers: { [READ_HEADERS.fileSize]: String(fileSize) } };
+    },
+    { params },
+  );
+  host.serve(contracts.streamClose, ({ stream }) => ({ closed: streams.close(stream, 'closed by the api') }), {
+    params,
+  });
+  return streams;
+}
