@@ -563,6 +563,57 @@ describe('/v1/settings and /v1/status', () => {
       events: { lastId: expect.any(Number) as unknown },
     });
   });
+
+  it("reports each engine's reachability, port mapping, connections and admission (null from older engines)", async () => {
+    const registry = await EngineRegistry.open(peersNc, log);
+    const reachability = {
+      verdict: 'hole-punching' as const,
+      publicAddresses: ['2001:db8::5'],
+      ipv6: ['2001:db8::5'],
+      stun: true,
+      turn: true,
+      since: 1_700_000_000_000,
+    };
+    const portMapping = {
+      state: 'unavailable' as const,
+      protocol: 'upnp-igd' as const,
+      external: null,
+      internalPort: 51413,
+      expiresAt: null,
+      lastError: 'no gateway answered',
+      since: 1_700_000_000_000,
+    };
+    const connections = { tcpDirect: 3, tcpMapped: 0, webrtcDirect: 2, webrtcRelayed: 1 };
+    const admission = { admitted: 5, refused: { 'bad-proof': 1 } };
+    await registry.announce({
+      engineId: 'e2',
+      version: '0.2.0',
+      endpoints: [],
+      torrents: [],
+      heartbeatMs: 60_000,
+      reachability,
+      portMapping,
+      connections,
+      admission,
+    });
+    try {
+      const { engines } = (await get('/v1/status')).json<{ engines: Record<string, unknown>[] }>();
+      expect(engines.find((e) => e['engineId'] === 'e2')).toMatchObject({
+        reachability,
+        portMapping,
+        connections,
+        admission,
+      });
+      expect(engines.find((e) => e['engineId'] === 'e1')).toMatchObject({
+        reachability: null,
+        portMapping: null,
+        connections: null,
+        admission: null,
+      });
+    } finally {
+      await registry.withdraw('e2');
+    }
+  });
 });
 
 // Last: takes the services away.

@@ -15,6 +15,7 @@ import type { FastifyInstance } from 'fastify';
 import parse, { type Family } from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../app.js';
+import { createMetrics } from './plugin.js';
 import { loadApiConfig } from '../config.js';
 import { EventLog } from '../events/event-log.js';
 import { startNatsServer } from '../testing/nats-server.js';
@@ -65,7 +66,27 @@ beforeAll(async () => {
     torrents: held.map((t) => ({ hash: t.hash, name: t.name, size: t.size })),
     heartbeatMs: 60_000,
     refusedDials: { loopback: 3, lan: 1 },
+    portMapping: {
+      state: 'mapped',
+      protocol: 'nat-pmp',
+      external: { address: '203.0.113.10', port: 40_001 },
+      internalPort: 51413,
+      expiresAt: 3_600_000,
+      lastError: null,
+      since: 1,
+    },
+    reachability: {
+      verdict: 'mapped',
+      publicAddresses: ['203.0.113.10'],
+      ipv6: [],
+      stun: true,
+      turn: false,
+      since: 1,
+    },
+    connections: { tcpDirect: 4, tcpMapped: 2, webrtcDirect: 1, webrtcRelayed: 0 },
+    admission: { admitted: 6, refused: { 'no-proof': 2, stranger: 5 } },
   });
+
   engineHost = await ServiceHost.start(peerBus, { name: serviceNames.engine, version: '0.1.0' });
   engineHost.serve(engine.list, () => ({ torrents: held }), { params: { engineId: 'e1' } });
   engineHost.serve(engine.addPath, () => {
@@ -149,6 +170,54 @@ describe('GET /metrics', () => {
     expect(value(m, 'bitween_downloaded_bytes', { engine: 'e1' })).toBe(510);
     expect(value(m, 'bitween_uploaded_bytes', { engine: 'e1' })).toBe(1000);
     expect(value(m, 'bitween_peers', { engine: 'e1' })).toBe(3);
+  });
+
+  it("exposes each engine's reachability, port mapping, connections by transport and admission", async () => {
+    const m = await scrape();
+    const type = (name: string) => m.find((f) => f.name === name)?.type;
+    for (const counter of [
+      'bitween_peer_connections_total',
+      'bitween_peers_admitted_total',
+      'bitween_peers_refused_total',
+    ])
+      expect(type(counter)).toBe('COUNTER');
+    expect(type('bitween_reachable')).toBe('GAUGE');
+    const e1 = { engine: 'e1' };
+    expect(value(m, 'bitween_peer_connections_total', { ...e1, transport: 'tcp_direct' })).toBe(4);
+    expect(value(m, 'bitween_peer_connections_total', { ...e1, transport: 'tcp_mapped' })).toBe(2);
+    expect(value(m, 'bitween_peer_connections_total', { ...e1, transport: 'webrtc_direct' })).toBe(1);
+    expect(value(m, 'bitween_peer_connections_total', { ...e1, transport: 'webrtc_relayed' })).toBe(0);
+    expect(value(m, 'bitween_peers_admitted_total', e1)).toBe(6);
+    expect(value(m, 'bitween_peers_refused_total', { ...e1, reason: 'no-proof' })).toBe(2);
+    expect(value(m, 'bitween_peers_refused_total', { ...e1, reason: 'stranger' })).toBe(5);
+    expect(value(m, 'bitween_reachable', { ...e1, verdict: 'mapped' })).toBe(1);
+    for (const verdict of ['direct', 'hole-punching', 'relay', 'unreachable', 'unknown'])
+      expect(value(m, 'bitween_reachable', { ...e1, verdict })).toBe(0);
+    expect(value(m, 'bitween_port_mapped', { ...e1, protocol: 'nat-pmp' })).toBe(1);
+    expect(value(m, 'bitween_port_mapped', { ...e1, protocol: 'upnp-igd' })).toBe(0);
+  });
+
+  it('gives an engine older than reachability none of its series', async () => {
+    const { registry, apply } = createMetrics();
+    const older = { engineId: 'e0', version: '0.0.9', endpoints: [], torrents: [], heartbeatMs: 60_000 };
+    apply(
+      {
+        services: { ok: true, stats: [] },
+        engines: { ok: true, engines: [{ state: older, seenAt: 0 }] },
+        torrents: { ok: true, torrents: [], failedEngines: [] },
+        xmpp: { ok: false, error: 'down' },
+      },
+      0,
+    );
+    const m = parse(await registry.metrics());
+    expect(value(m, 'bitween_engine_torrents', { engine: 'e0' })).toBe(0);
+    for (const name of [
+      'bitween_reachable',
+      'bitween_port_mapped',
+      'bitween_peer_connections_total',
+      'bitween_peers_admitted_total',
+    ])
+      expect(value(m, name, { engine: 'e0' })).toBeUndefined();
   });
 
   it("exposes the gateway's XMPP status", async () => {

@@ -1,3 +1,4 @@
+import { PortMappingStatus, Reachability, type EngineState } from '@bitween/messages';
 import type { FastifyPluginCallback } from 'fastify';
 import { Counter, Gauge, Histogram, Registry as PromRegistry, collectDefaultMetrics } from 'prom-client';
 import { z } from 'zod';
@@ -13,6 +14,8 @@ const EndpointData = z.object({
 export type MetricsOptions = CollectDeps;
 
 const NS_PER_S = 1e9;
+const VERDICTS = Reachability.shape.verdict.options;
+const MAPPING_PROTOCOLS = PortMappingStatus.shape.protocol.unwrap().options;
 
 /**
  * The metrics of the whole daemon in one Prometheus registry: the api's own HTTP and process
@@ -90,6 +93,36 @@ export function createMetrics() {
       labelNames: ['engine', 'reason'] as const,
       registers,
     }),
+    peerConnections: new Counter({
+      name: 'bitween_peer_connections_total',
+      help: 'Peer connections an engine opened or accepted since it started, by transport',
+      labelNames: ['engine', 'transport'] as const,
+      registers,
+    }),
+    peersAdmitted: new Counter({
+      name: 'bitween_peers_admitted_total',
+      help: 'Peers an engine admitted as a friend (ticket proof or legacy address) since it started',
+      labelNames: ['engine'] as const,
+      registers,
+    }),
+    peersRefused: new Counter({
+      name: 'bitween_peers_refused_total',
+      help: 'Peers an engine closed since it started, by reason (no-proof, bad-proof, stranger)',
+      labelNames: ['engine', 'reason'] as const,
+      registers,
+    }),
+    reachable: new Gauge({
+      name: 'bitween_reachable',
+      help: "1 for the engine's current reachability verdict (direct, mapped, hole-punching, relay, unreachable, unknown), 0 for the others",
+      labelNames: ['engine', 'verdict'] as const,
+      registers,
+    }),
+    portMapped: new Gauge({
+      name: 'bitween_port_mapped',
+      help: "1 while the engine's port is mapped on the home router by that protocol (upnp-igd, nat-pmp)",
+      labelNames: ['engine', 'protocol'] as const,
+      registers,
+    }),
     torrents: new Gauge({
       name: 'bitween_torrents',
       help: 'Torrents by engine and state (engine.list)',
@@ -138,6 +171,36 @@ export function createMetrics() {
     }),
   };
 
+  /** Reachability, port mapping, connections and admission of one engine (absent from older engines). */
+  function applyReachability(state: EngineState): void {
+    const engine = state.engineId;
+    const c = state.connections;
+    if (c) {
+      const byTransport = {
+        tcp_direct: c.tcpDirect,
+        tcp_mapped: c.tcpMapped,
+        webrtc_direct: c.webrtcDirect,
+        webrtc_relayed: c.webrtcRelayed,
+      };
+      for (const [transport, n] of Object.entries(byTransport))
+        m.peerConnections.inc({ engine, transport }, n);
+    }
+    if (state.admission) {
+      m.peersAdmitted.inc({ engine }, state.admission.admitted);
+      for (const [reason, n] of Object.entries(state.admission.refused))
+        m.peersRefused.inc({ engine, reason }, n);
+    }
+    if (state.reachability) {
+      for (const verdict of VERDICTS)
+        m.reachable.set({ engine, verdict }, state.reachability.verdict === verdict ? 1 : 0);
+    }
+    if (state.portMapping) {
+      const pm = state.portMapping;
+      for (const protocol of MAPPING_PROTOCOLS)
+        m.portMapped.set({ engine, protocol }, pm.state === 'mapped' && pm.protocol === protocol ? 1 : 0);
+    }
+  }
+
   /** Set every remote-derived metric from one sample. */
   function apply(sample: ClusterSample, seconds: number): void {
     for (const metric of [
@@ -148,6 +211,11 @@ export function createMetrics() {
       m.serviceSeconds,
       m.engineTorrents,
       m.refusedDials,
+      m.peerConnections,
+      m.peersAdmitted,
+      m.peersRefused,
+      m.reachable,
+      m.portMapped,
       m.torrents,
       m.downloadRate,
       m.uploadRate,
@@ -189,6 +257,7 @@ export function createMetrics() {
         m.engineTorrents.set({ engine }, state.torrents.length);
         for (const [reason, count] of Object.entries(state.refusedDials ?? {}))
           m.refusedDials.inc({ engine, reason }, count);
+        applyReachability(state);
         // Every engine gets its series, also one with no torrents.
         for (const g of [m.downloadRate, m.uploadRate, m.downloaded, m.uploaded, m.peers])
           g.set({ engine }, 0);

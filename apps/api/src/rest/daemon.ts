@@ -70,7 +70,7 @@ export const daemonRoutes =
       {
         schema: {
           tags: ['daemon'],
-          summary: 'Daemon status: version, NATS, XMPP login, engines, event ids',
+          summary: 'Daemon status: version, NATS, XMPP login, engines (with their reachability), event ids',
           response: { 200: StatusSchema, ...problemResponses },
         },
       },
@@ -94,6 +94,10 @@ export const daemonRoutes =
                 version: state.version,
                 endpoints: state.endpoints,
                 torrents: state.torrents.length,
+                reachability: state.reachability ?? null,
+                portMapping: state.portMapping ?? null,
+                connections: state.connections ?? null,
+                admission: state.admission ?? null,
               }))
             : { error: engines.error },
           torrents: { total: engines.ok ? engines.list.reduce((n, e) => n + e.state.torrents.length, 0) : 0 },

@@ -1,12 +1,16 @@
 import { posix } from 'node:path';
 import {
+  AdmissionCounters,
   BareJid,
   BrowseEntry,
+  ConnectionCounters,
   Contact,
   ContactResource,
   EngineSettings,
   PendingSubscription,
+  PortMappingStatus,
   RateLimit,
+  Reachability,
   TorrentStatus,
   TrackerUrl,
 } from '@bitween/messages';
@@ -207,6 +211,18 @@ export const EngineSummary = z.object({
   version: z.string(),
   endpoints: z.array(z.object({ address: z.string(), port: z.number().int() })),
   torrents: z.number().int(),
+  reachability: Reachability.meta({ id: 'Reachability' })
+    .nullable()
+    .describe('can friends reach this engine ("Can my friends reach me?"); null from older engines'),
+  portMapping: PortMappingStatus.meta({ id: 'PortMapping' })
+    .nullable()
+    .describe("the engine's port mapping on the home router (UPnP-IGD / NAT-PMP); null from older engines"),
+  connections: ConnectionCounters.meta({ id: 'ConnectionCounters' })
+    .nullable()
+    .describe('peer connections since the engine started, by transport; null from older engines'),
+  admission: AdmissionCounters.meta({ id: 'AdmissionCounters' })
+    .nullable()
+    .describe('peers admitted or refused by ticket since the engine started; null from older engines'),
 });
 
 export const StatusSchema = z.object({

@@ -1,8 +1,10 @@
+import { isIPv4 } from 'node:net';
 import { posix } from 'node:path';
 import {
   engine,
   type Bus,
   type EngineSettings,
+  type RegisteredEngine,
   type Result,
   type SettingsStore,
   type TorrentStatus,
@@ -17,6 +19,7 @@ import { KILO, TORRENT_FIELDS, isActive, torrentObject } from './fields.js';
 import type { TorrentIds } from './ids.js';
 import { readLocalMetainfo } from './local-metainfo.js';
 import {
+  PortTestArgs,
   SessionGetArgs,
   SessionSetArgs,
   TorrentActionArgs,
@@ -413,6 +416,7 @@ const sessionGet: TrMethod = async (raw, deps) => {
       version: deps.version,
       settings,
       peerPort: engines[0]?.state.endpoints[0]?.port ?? 0,
+      portForwarding: engines.some((e) => (e.state.portMapping?.state ?? 'off') !== 'off'),
     }),
     args.fields,
   );
@@ -446,6 +450,29 @@ const sessionSet: TrMethod = async (raw, deps) => {
   return {};
 };
 
+/**
+ * `port-test`: Transmission asks a web service whether its port is open from outside; bitween
+ * answers from what its engines worked out (their reachability verdict): open when some live
+ * engine is `direct` (a public address) or `mapped` (the router forwards its port). Without
+ * `ip_protocol` any address family counts; with it, only engines that have a public address of
+ * that family.
+ */
+const portTest: TrMethod = async (raw, deps) => {
+  const args = parseArgs(PortTestArgs, raw);
+  let engines: RegisteredEngine[];
+  try {
+    engines = await deps.registry.live();
+  } catch (err) {
+    throw new TrError(`port-test: service unavailable: engine registry: ${(err as Error).message}`);
+  }
+  const family = (a: string) => (isIPv4(a) ? 'ipv4' : 'ipv6');
+  const open = engines.some(({ state: { reachability: r } }) => {
+    if (!r || (r.verdict !== 'direct' && r.verdict !== 'mapped')) return false;
+    return args.ip_protocol === undefined || r.publicAddresses.some((a) => family(a) === args.ip_protocol);
+  });
+  return { 'port-is-open': open, ...(args.ip_protocol ? { ip_protocol: args.ip_protocol } : {}) };
+};
+
 const startedAt = Date.now();
 const sessionStatsMethod: TrMethod = async (_raw, deps) =>
   sessionStats((await listing(deps)).torrents, Math.floor((Date.now() - startedAt) / 1000));
@@ -475,7 +502,7 @@ export const trMethods: Record<string, TrMethod> = {
   'torrent-rename-path': unsupported('torrent-rename-path is not supported by bitween'),
   'session-close': unsupported('session-close is not supported: stop bitween with its service manager'),
   'blocklist-update': unsupported('bitween has no blocklist'),
-  'port-test': unsupported('port-test is not supported by bitween'),
+  'port-test': portTest,
   'free-space': unsupported('free-space is not supported by bitween'),
   'queue-move-top': unsupported('queue-move-top is not supported by bitween'),
   'queue-move-up': unsupported('queue-move-up is not supported by bitween'),

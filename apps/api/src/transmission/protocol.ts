@@ -83,6 +83,9 @@ export const TorrentSetArgs = z.object({
   uploadLimited: z.boolean().optional(),
 });
 
+/** `port-test` (Transmission 4.1 names the address family; older clients send nothing). */
+export const PortTestArgs = z.object({ ip_protocol: z.enum(['ipv4', 'ipv6']).optional() });
+
 export const SessionGetArgs = z.object({ fields: z.array(z.string()).max(500).optional() });
 
 export const SessionSetArgs = z.object({

@@ -11,6 +11,8 @@ export interface SessionContext {
   settings: EngineSettings;
   /** The first live engine's BitTorrent port, 0 when none is live. */
   peerPort: number;
+  /** Some live engine maps its port on the home router (BITWEEN_PORT_MAPPING is not off). */
+  portForwarding: boolean;
 }
 
 /**
@@ -51,7 +53,7 @@ export function sessionObject(c: SessionContext): Record<string, unknown> {
     'peer-port': c.peerPort,
     'peer-port-random-on-start': false,
     'pex-enabled': false,
-    'port-forwarding-enabled': false,
+    'port-forwarding-enabled': c.portForwarding,
     'queue-stalled-enabled': false,
     'queue-stalled-minutes': 30,
     'rename-partial-files': false,

@@ -376,6 +376,60 @@ describe('session', () => {
     await tr(app, 'session-set', { 'speed-limit-down-enabled': false, 'download-queue-enabled': false });
   });
 
+  it("port-test answers from the engines' reachability; session-get says whether ports are mapped", async () => {
+    expect((await tr(app, 'port-test')).arguments).toEqual({ 'port-is-open': false });
+    expect((await tr(app, 'session-get', { fields: ['port-forwarding-enabled'] })).arguments).toEqual({
+      'port-forwarding-enabled': false,
+    });
+    const registry = await EngineRegistry.open(peerNc, log);
+    await registry.announce({
+      engineId: 'e1',
+      version: '0.1.0',
+      endpoints: [{ address: '203.0.113.10', port: 40_001 }],
+      torrents: [],
+      heartbeatMs: 60_000,
+      portMapping: {
+        state: 'mapped',
+        protocol: 'upnp-igd',
+        external: { address: '203.0.113.10', port: 40_001 },
+        internalPort: 6881,
+        expiresAt: Date.now() + 3_600_000,
+        lastError: null,
+        since: Date.now(),
+      },
+      reachability: {
+        verdict: 'mapped',
+        publicAddresses: ['203.0.113.10'],
+        ipv6: [],
+        stun: false,
+        turn: false,
+        since: Date.now(),
+      },
+    });
+    try {
+      expect((await tr(app, 'port-test')).arguments).toEqual({ 'port-is-open': true });
+      expect((await tr(app, 'port-test', { ip_protocol: 'ipv4' })).arguments).toEqual({
+        'port-is-open': true,
+        ip_protocol: 'ipv4',
+      });
+      expect((await tr(app, 'port-test', { ip_protocol: 'ipv6' })).arguments).toMatchObject({
+        'port-is-open': false,
+      });
+      expect((await tr(app, 'port-test', { ip_protocol: 'ipx' })).result).toMatch(/ip_protocol/);
+      expect((await tr(app, 'session-get', { fields: ['port-forwarding-enabled'] })).arguments).toEqual({
+        'port-forwarding-enabled': true,
+      });
+    } finally {
+      await registry.announce({
+        engineId: 'e1',
+        version: '0.1.0',
+        endpoints: [{ address: '127.0.0.1', port: 6881 }],
+        torrents: [],
+        heartbeatMs: 60_000,
+      });
+    }
+  });
+
   it('session-stats sums over the torrents', async () => {
     expect((await tr(app, 'session-stats')).arguments).toMatchObject({
       torrentCount: held.size,
