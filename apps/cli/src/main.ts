@@ -6,7 +6,18 @@ import { CliError, dataDirOf, readKey, resolveConnection, type ConnectionFlags }
 import { bytes, percent, rate, table } from './format.js';
 import { shownId, shownName } from './names.js';
 import { readPassword } from './password.js';
-import type { Account, Added, Contact, Event, FriendShare, Pending, Status, Torrent } from './types.js';
+import { reachabilityLines, verdictText } from './reachability.js';
+import type {
+  Account,
+  Added,
+  Contact,
+  EngineStatus,
+  Event,
+  FriendShare,
+  Pending,
+  Status,
+  Torrent,
+} from './types.js';
 import { ProgressBoard, followEvents } from './watch.js';
 
 interface GlobalOptions extends ConnectionFlags {
@@ -204,15 +215,39 @@ program
             )
             .join('; ') || 'none live'
         : `unavailable (${s.engines.error})`;
+      const reach = Array.isArray(s.engines)
+        ? s.engines.map((e) => `reach:    ${e.engineId}: ${verdictText(e)} (details: bitween reachability)`)
+        : [];
       return [
         `bitween ${s.version}`,
         `nats:     ${s.nats}`,
         `xmpp:     ${xmpp}`,
         `engines:  ${engines}`,
+        ...reach,
         `torrents: ${s.torrents.total}`,
         `events:   ${s.events ? `ids ${s.events.firstId}..${s.events.lastId}` : 'unavailable'}`,
       ].join('\n');
     });
+  });
+
+program
+  .command('reachability')
+  .description('can my friends reach me? per engine: verdict, public addresses, port mapping, connections')
+  .action(async () => {
+    const { engines } = await (await api()).get<Status>('/v1/status');
+    if (!Array.isArray(engines)) throw new CliError(`engines unavailable: ${engines.error}`, 1);
+    const json = engines.map(({ engineId, reachability, portMapping, connections, admission }) => ({
+      engineId,
+      reachability,
+      portMapping,
+      connections,
+      admission,
+    }));
+    print(json, () =>
+      engines.length === 0
+        ? 'no engine is running'
+        : engines.map((e: EngineStatus) => reachabilityLines(e).join('\n')).join('\n\n'),
+    );
   });
 
 program
