@@ -95,11 +95,45 @@ export interface EngineSettings {
   maxActiveDownloads: number | null;
 }
 
+/** Can friends reach an engine ("Can my friends reach me?"). */
+export interface Reachability {
+  verdict: 'direct' | 'mapped' | 'hole-punching' | 'relay' | 'unreachable' | 'unknown';
+  publicAddresses: string[];
+  ipv6: string[];
+  stun: boolean;
+  turn: boolean;
+  /** Epoch ms of the last change. */
+  since: number;
+}
+
+/** The engine's port mapping on the home router. */
+export interface PortMapping {
+  state: 'off' | 'searching' | 'mapped' | 'unavailable';
+  protocol: 'upnp-igd' | 'nat-pmp' | null;
+  external: { address: string; port: number } | null;
+  internalPort: number | null;
+  expiresAt: number | null;
+  lastError: string | null;
+  since: number;
+}
+
+export interface ConnectionCounters {
+  tcpDirect: number;
+  tcpMapped: number;
+  webrtcDirect: number;
+  webrtcRelayed: number;
+}
+
 export interface EngineSummary {
   engineId: string;
   version: string;
   endpoints: { address: string; port: number }[];
   torrents: number;
+  /** null from engines older than the reachability report (also the three below). */
+  reachability: Reachability | null;
+  portMapping: PortMapping | null;
+  connections: ConnectionCounters | null;
+  admission: { admitted: number; refused: Record<string, number> } | null;
 }
 
 export interface Status {

@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { formatLimit, parseLimitKiB } from '../logic/format.js';
 import { account, api, errorText, logout, say } from '../store.js';
-import type { EngineSettings, Status } from '../types.js';
+import { admissionText, connectionRows, mappingText, verdictHint, verdictOf } from '../logic/reachability.js';
+import type { EngineSettings, EngineSummary, Status } from '../types.js';
 import { AccountForm } from './account-form.js';
 import { ErrorText, Online, ViewTitle } from './common.js';
 
@@ -156,14 +157,74 @@ function KeySection() {
   );
 }
 
-function AboutSection() {
-  const [status, setStatus] = useState<Status | null>(null);
-  useEffect(() => {
-    api.value
-      ?.status()
-      .then(setStatus)
-      .catch(() => undefined);
-  }, []);
+function EngineReachability({ engine: e }: { engine: EngineSummary }) {
+  const verdict = verdictOf(e);
+  const hint = verdictHint(e);
+  const r = e.reachability;
+  return (
+    <article class="reach" aria-label={`Engine ${e.engineId}`}>
+      <h3>{e.engineId}</h3>
+      <p class={`verdict ${verdict.tone}`} data-verdict={r?.verdict ?? 'none'}>
+        {verdict.text}
+      </p>
+      {hint && <p class="muted">{hint}</p>}
+      <dl class="facts">
+        <dt>Public addresses</dt>
+        <dd>{r && r.publicAddresses.length > 0 ? r.publicAddresses.join(', ') : 'none'}</dd>
+        <dt>IPv6</dt>
+        <dd>{r && r.ipv6.length > 0 ? r.ipv6.join(', ') : 'none'}</dd>
+        <dt>Port mapping</dt>
+        <dd>{mappingText(e.portMapping)}</dd>
+        <dt>STUN / TURN server</dt>
+        <dd>{r ? `${r.stun ? 'known' : 'none'} / ${r.turn ? 'known' : 'none'}` : 'not reported'}</dd>
+        <dt>Connections since start</dt>
+        <dd>
+          {e.connections
+            ? connectionRows(e.connections)
+                .map(([what, n]) => `${what} ${n}`)
+                .join(' · ')
+            : 'not reported'}
+        </dd>
+        <dt>Peers</dt>
+        <dd>{admissionText(e.admission)}</dd>
+      </dl>
+    </article>
+  );
+}
+
+function ReachabilitySection({
+  status,
+  error,
+  refresh,
+}: {
+  status: Status | null;
+  error: string | null;
+  refresh: () => void;
+}) {
+  return (
+    <section aria-labelledby="reach-h">
+      <h2 id="reach-h">Can my friends reach me?</h2>
+      {error && <ErrorText error={`The daemon status is unknown: ${error}`} />}
+      {!status && !error && <p class="muted">Loading…</p>}
+      {status && !Array.isArray(status.engines) && (
+        <ErrorText error={`The engines do not answer: ${status.engines.error}`} />
+      )}
+      {status && Array.isArray(status.engines) && status.engines.length === 0 && (
+        <p class="muted">No engine is running.</p>
+      )}
+      {status &&
+        Array.isArray(status.engines) &&
+        status.engines.map((e) => <EngineReachability key={e.engineId} engine={e} />)}
+      <div>
+        <button type="button" onClick={refresh}>
+          Check again
+        </button>
+      </div>
+    </section>
+  );
+}
+
+function AboutSection({ status }: { status: Status | null }) {
   if (!status) return null;
   return (
     <section aria-labelledby="about-h">
@@ -181,13 +242,26 @@ function AboutSection() {
 }
 
 export function SettingsView() {
+  const [status, setStatus] = useState<Status | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const load = () => {
+    api.value
+      ?.status()
+      .then((s) => {
+        setStatus(s);
+        setError(null);
+      })
+      .catch((err: unknown) => setError(errorText(err)));
+  };
+  useEffect(load, []);
   return (
     <section>
       <ViewTitle>Settings</ViewTitle>
       <AccountSection />
       <LimitsSection />
+      <ReachabilitySection status={status} error={error} refresh={load} />
       <KeySection />
-      <AboutSection />
+      <AboutSection status={status} />
     </section>
   );
 }
