@@ -1,7 +1,8 @@
 #!/usr/bin/env node
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { ApiClient } from './client.js';
+import { ApiClient, ApiError } from './client.js';
 import { CliError, dataDirOf, readKey, resolveConnection, type ConnectionFlags } from './config.js';
 import { bytes, percent, rate, table } from './format.js';
 import { shownId, shownName } from './names.js';
@@ -24,8 +25,11 @@ interface GlobalOptions extends ConnectionFlags {
   json?: boolean;
 }
 
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
 const program = new Command('bitween')
   .description("bitween: friend-to-friend file sharing. A client of the daemon's REST api.")
+  .version(version, '-V, --version', "print the CLI's version (the daemon's: bitween status)")
   .addOption(new Option('--url <url>', 'api URL').env('BITWEEN_API_URL'))
   .addOption(
     new Option('--api-key <key>', 'API key (default: read from the data directory)').env('BITWEEN_API_KEY'),
@@ -312,11 +316,15 @@ program
 try {
   await program.parseAsync();
 } catch (err) {
-  if (err instanceof CliError) {
+  const known = err instanceof CliError;
+  process.exitCode = known ? err.exitCode : 1;
+  if (opts().json) {
+    // Under --json an error is JSON too (on stderr), so scripts never parse prose.
+    const status = err instanceof ApiError ? { status: err.status } : {};
+    console.error(JSON.stringify({ error: { message: (err as Error).message ?? String(err), ...status } }));
+  } else if (known) {
     console.error(`bitween: ${err.message}`);
-    process.exitCode = err.exitCode;
   } else {
     console.error(`bitween: ${(err as Error).stack ?? String(err)}`);
-    process.exitCode = 1;
   }
 }
