@@ -63,6 +63,11 @@ export const status = command({
     contacts: z.number().int().nonnegative(),
     /** Entries (shares, endpoints, resources) or whole lists dropped from contacts' lists as invalid since start. */
     droppedEntries: z.number().int().nonnegative().optional(),
+    /**
+     * Rendezvous and ticket IQs (issue 19) refused since start: from strangers, over the rate
+     * limit, for a hash we do not share, malformed. Absent from older gateways.
+     */
+    droppedSignalling: z.number().int().nonnegative().optional(),
   }),
 });
 
