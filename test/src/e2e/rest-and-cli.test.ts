@@ -141,6 +141,32 @@ describe('REST api, events and the bitween CLI end to end', () => {
     expect(text.stdout).toMatch(/xmpp: +online as alice@localhost/);
   });
 
+  it('bitween reachability: an engine on loopback, no port mapping, no STUN/TURN server is unreachable', async () => {
+    interface Reach {
+      engineId: string;
+      reachability: { verdict: string; stun: boolean; turn: boolean; publicAddresses: string[] } | null;
+      portMapping: { state: string } | null;
+    }
+    // `unknown` until the engine has asked the gateway for STUN/TURN servers once.
+    const [engine] = await waitFor(
+      async () => {
+        const engines = await cliJson<Reach[]>(alice, 'reachability');
+        return engines.length > 0 && engines.every((e) => e.reachability?.verdict !== 'unknown')
+          ? engines
+          : null;
+      },
+      { what: "alice's engine worked out its reachability" },
+    );
+    expect(engine).toMatchObject({
+      reachability: { verdict: 'unreachable', stun: false, turn: false, publicAddresses: [] },
+      portMapping: { state: 'off' },
+    });
+    const text = await cli(alice, 'reachability');
+    expect(text.stdout).toContain(`${engine!.engineId}: Not reachable: no STUN/TURN server known`);
+    expect(text.stdout).toMatch(/port mapping: +off \(BITWEEN_PORT_MAPPING=off\)/);
+    expect((await cli(alice, 'status')).stdout).toMatch(/reach: +\S+: Not reachable/);
+  });
+
   it('alice shares a file with `bitween share` and lists it', async () => {
     const path = join(alice.dirs.shares, name);
     sha256 = await writeRandomFile(path, 4 * 1024 * 1024);

@@ -250,6 +250,30 @@ describe('web UI in a real browser, two friends', () => {
     expect(contacts.contacts.find((c) => c.jid === carolJid)?.subscription).toMatch(/from|both/);
   });
 
+  it('Settings says whether friends can reach alice: an engine on loopback, no STUN/TURN server', async () => {
+    const page = alicePage;
+    await page.getByRole('link', { name: 'Settings', exact: true }).click();
+    const block = page.getByRole('region', { name: 'Can my friends reach me?' });
+    const card = block.getByRole('article', { name: /^Engine / }).first();
+    const verdict = card.locator('.verdict');
+    // `unknown` until the engine has asked the gateway for STUN/TURN servers once.
+    await expect
+      .poll(
+        async () => {
+          await block.getByRole('button', { name: 'Check again' }).click();
+          return verdict.getAttribute('data-verdict');
+        },
+        { timeout: UI_TIMEOUT },
+      )
+      .toBe('unreachable');
+    expect(await verdict.textContent()).toBe(
+      'Not reachable: no STUN/TURN server known — ask your XMPP server admin or set BITWEEN_ICE_SERVERS',
+    );
+    await card.getByText('off (BITWEEN_PORT_MAPPING=off)').waitFor();
+    await card.getByText('none / none').waitFor();
+    await shot(page, '07b-settings-reachability');
+  });
+
   it('fits 375 px: no horizontal scroll on any view', async () => {
     const page = bobPage;
     await page.setViewportSize({ width: 375, height: 812 });
