@@ -24,7 +24,8 @@ import { tuneGarbageCollector } from './gc-tuning.js';
 import { IceServersWatch } from './ice-servers.js';
 import { followContacts, followPeers, publishLifecycle, serveCommands } from './handlers.js';
 import { isInside } from './paths.js';
-import { PeerFilter, guardIncoming } from './peer-filter.js';
+import { PeerAccess } from './peer-access.js';
+import { PeerFilter } from './peer-filter.js';
 import { portMappingOff, startPortMapping } from './port-mapping/start.js';
 import { natsPlacement } from './placement/placement.js';
 import { slotPort } from './placement/ports.js';
@@ -81,6 +82,9 @@ await runService({
 
     const claims = await TorrentClaims.open(nc, { engineId, incarnation: randomUUID() }, log);
     const filter = new PeerFilter(config.BITWEEN_PEER_FILTER === 'contacts', config.BITWEEN_PEER_ALLOW);
+    // Admission by tickets on every wire, rendezvous (WebRTC, connection reversal), their counters.
+    const mappedNow = { get: (): boolean => false };
+    const access = new PeerAccess({ bus, filter, log, portMapped: () => mappedNow.get() });
     const dialGuard = new DialGuard({ allow: config.BITWEEN_DIAL_ALLOW, log });
     const range = config.BITWEEN_TORRENT_PORT;
     const stateDir = path.join(config.BITWEEN_STATE_DIR, engineId);
@@ -93,9 +97,7 @@ await runService({
       store,
       log,
       placement: natsPlacement({ claims, registry, bus }),
-      prepare: (client) => {
-        if (filter.enabled) guardIncoming(client, filter, log);
-      },
+      prepare: (client) => access.prepare(client),
       settings: await settings.engine(),
       encryption: config.BITWEEN_PEER_ENCRYPTION,
       dialGuard,
@@ -123,6 +125,7 @@ await runService({
     // The router's address and granted port, announced first while the mapping holds.
     const portMapping = startPortMapping(config.BITWEEN_PORT_MAPPING, { engineId, port: engine.port, log });
     const mappingOff = portMappingOff(engine.port, Date.now());
+    mappedNow.get = () => portMapping?.status().state === 'mapped';
     // STUN/TURN servers the gateway offers: for WebRTC and for the reachability verdict.
     const ice = new IceServersWatch({
       ask: () => bus.request(xmpp.iceServers, {}),
@@ -140,6 +143,8 @@ await runService({
       heartbeatMs: config.BITWEEN_HEARTBEAT_MS,
       refusedDials: dialGuard.refused(),
       portMapping: portMapping?.status() ?? mappingOff,
+      connections: access.connections(),
+      admission: access.admission(),
       reachability: reachability.update(
         { addresses, portMapping: portMapping?.status() ?? mappingOff, ice: ice.kinds() },
         Date.now(),
@@ -159,6 +164,7 @@ await runService({
       metadata: { engineId, webtorrent: WebTorrent.VERSION, node: process.version },
     });
     serveCommands(host, engine);
+    access.start(engine, host, () => ice.servers());
     publishLifecycle(bus, engine);
     engine.announceRestored();
     const peers = followPeers(bus, engine, filter);
@@ -209,6 +215,7 @@ await runService({
         await watchFolder?.stop();
         stopSettings();
         peers.unsubscribe();
+        access.stop();
         contacts.stop();
         await host.stop();
         ice.stop();

@@ -1,14 +1,6 @@
-import { EventEmitter } from 'node:events';
-import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { PeerFilter, guardIncoming, normaliseIp } from './peer-filter.js';
+import { PeerFilter, normaliseIp } from './peer-filter.js';
 
-const quiet = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
 const ep = (address: string) => ({ address, port: 6881 });
 const contact = (jid: string, ...addresses: string[]) => ({
   jid,
@@ -56,30 +48,20 @@ describe('PeerFilter', () => {
   });
 });
 
-describe('guardIncoming', () => {
-  it('closes refused sockets before webtorrent sees them', () => {
-    const seen: string[] = [];
-    const client = { _connPool: { _onConnection: (c: Socket) => seen.push(c.remoteAddress ?? '') } };
-    const filter = new PeerFilter(true, ['127.0.0.1']);
-    const guard = guardIncoming(client, filter, quiet);
-    const sock = (remoteAddress: string) => {
-      const s = Object.assign(new EventEmitter(), {
-        remoteAddress,
-        destroyed: false,
-        destroy: () => (s.destroyed = true),
-      });
-      return s;
-    };
-    const friend = sock('::ffff:127.0.0.1');
-    const stranger = sock('127.0.0.2');
-    client._connPool._onConnection(friend as unknown as Socket);
-    client._connPool._onConnection(stranger as unknown as Socket);
-    expect(seen).toEqual(['::ffff:127.0.0.1']);
-    expect([friend.destroyed, stranger.destroyed]).toEqual([false, true]);
-    expect(guard.dropped()).toBe(1);
-  });
-
-  it('refuses to run without the hook', () => {
-    expect(() => guardIncoming({}, new PeerFilter(true), quiet)).toThrow(/connection pool/);
+describe('PeerFilter.announcedBy (admission by address)', () => {
+  it('tells which contact announces an address, from lists and hash endpoints', () => {
+    const f = new PeerFilter(true, ['10.9.0.0/16']);
+    f.setContact(contact('Legacy@x', '203.0.113.5'));
+    f.setHashPeers('a'.repeat(40), [
+      { ...ep('198.51.100.7'), jid: 'new@y' },
+      { ...ep('198.51.100.8') }, // an older gateway names no contact
+    ]);
+    const legacy = (jid: string) => jid === 'legacy@x';
+    expect(f.announcedBy('::ffff:203.0.113.5', legacy)).toBe(true);
+    expect(f.announcedBy('198.51.100.7', legacy)).toBe(false);
+    expect(f.announcedBy('198.51.100.7', (jid) => jid === 'new@y')).toBe(true);
+    expect(f.announcedBy('198.51.100.8', (jid) => jid === '')).toBe(true);
+    expect(f.announcedBy(undefined, () => true)).toBe(false);
+    expect([f.extraAllows('10.9.1.1'), f.extraAllows('10.8.1.1')]).toEqual([true, false]);
   });
 });

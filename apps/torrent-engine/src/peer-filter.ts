@@ -1,5 +1,5 @@
-import { BlockList, isIPv4, isIPv6, type Socket } from 'node:net';
-import type { ContactShares, Endpoint, Logger } from '@bitween/messages';
+import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import type { ContactShares, PeerEndpoint } from '@bitween/messages';
 
 /** `::ffff:10.0.0.1` (an IPv4 peer on a dual-stack socket) → `10.0.0.1`; others unchanged, lower case. */
 export function normaliseIp(ip: string): string {
@@ -9,15 +9,17 @@ export function normaliseIp(ip: string): string {
 }
 
 /**
- * Friend-to-friend privacy: which remote addresses may open BitTorrent connections to us.
- * Allowed are the addresses contacts advertise — for a hash we hold (`xmpp.peers`) or for
- * anything in their lists (`xmpp.contact-shares`, `xmpp.shares`) — and the configured extra
- * addresses/blocks. Matching is by IP only: the source port of an incoming connection is
- * ephemeral. (The hash is not known when a connection is accepted; every contact may fetch any
- * of our shares, and a friend still fetching metadata does not advertise that hash yet.)
+ * Who announced which address: the endpoints contacts advertise — for a hash we hold
+ * (`xmpp.peers`, each endpoint naming its contact's JID) or for anything in their lists
+ * (`xmpp.contact-shares`, `xmpp.shares`) — and the configured extra addresses/blocks. Admission
+ * (admission/gate.ts) asks it whether a peer that gives no ticket proof may in by its address:
+ * only when the address is in the extra allow list or announced by a `legacy` contact (the
+ * original Bitween, which has no tickets). Matching is by IP only: the source port of an
+ * incoming connection is ephemeral.
  */
 export class PeerFilter {
-  readonly #byHash = new Map<string, Set<string>>();
+  /** hash → ip → the JIDs naming it (an endpoint from an older gateway names none: ''). */
+  readonly #byHash = new Map<string, Map<string, Set<string>>>();
   readonly #byContact = new Map<string, Set<string>>();
   readonly #extra = new BlockList();
 
@@ -34,15 +36,22 @@ export class PeerFilter {
   }
 
   /** The endpoints friends offer `hash` at (replaces what was known for it). */
-  setHashPeers(hash: string, endpoints: Endpoint[]): void {
-    this.#byHash.set(hash, new Set(endpoints.map((e) => normaliseIp(e.address))));
+  setHashPeers(hash: string, endpoints: PeerEndpoint[]): void {
+    const ips = new Map<string, Set<string>>();
+    for (const e of endpoints) {
+      const ip = normaliseIp(e.address);
+      const jids = ips.get(ip) ?? new Set<string>();
+      jids.add(e.jid?.toLowerCase() ?? '');
+      ips.set(ip, jids);
+    }
+    this.#byHash.set(hash, ips);
   }
 
   /** One contact's whole list arrived (replaces what was known for that JID). */
   setContact(contact: ContactShares): void {
     const ips = new Set<string>();
     for (const r of contact.resources) for (const e of r.endpoints) ips.add(normaliseIp(e.address));
-    this.#byContact.set(contact.jid, ips);
+    this.#byContact.set(contact.jid.toLowerCase(), ips);
   }
 
   /** Every contact's list, as the gateway holds it now (replaces all per-contact knowledge). */
@@ -51,55 +60,28 @@ export class PeerFilter {
     for (const c of contacts) this.setContact(c);
   }
 
-  allows(remoteAddress: string | undefined): boolean {
-    if (!this.enabled) return true;
+  /** Is `remoteAddress` in the configured extra allow list? */
+  extraAllows(remoteAddress: string | undefined): boolean {
     if (!remoteAddress) return false;
     const ip = normaliseIp(remoteAddress);
-    if (isIPv4(ip) ? this.#extra.check(ip, 'ipv4') : isIPv6(ip) && this.#extra.check(ip, 'ipv6')) return true;
-    for (const ips of this.#byContact.values()) if (ips.has(ip)) return true;
-    for (const ips of this.#byHash.values()) if (ips.has(ip)) return true;
+    return isIPv4(ip) ? this.#extra.check(ip, 'ipv4') : isIPv6(ip) && this.#extra.check(ip, 'ipv6');
+  }
+
+  /**
+   * Does a contact for which `counts(jid)` holds announce `remoteAddress`? (`jid` is '' for an
+   * endpoint from an older gateway, which names no contact.)
+   */
+  announcedBy(remoteAddress: string | undefined, counts: (jid: string) => boolean): boolean {
+    if (!remoteAddress) return false;
+    const ip = normaliseIp(remoteAddress);
+    for (const [jid, ips] of this.#byContact) if (ips.has(ip) && counts(jid)) return true;
+    for (const ips of this.#byHash.values()) for (const jid of ips.get(ip) ?? []) if (counts(jid)) return true;
     return false;
   }
-}
 
-interface ConnPool {
-  _onConnection(conn: Socket, type: string): void;
-}
-
-/**
- * Put the filter in front of webtorrent's incoming connection handling: a connection from an
- * address the filter refuses is closed as soon as it is accepted, before a byte is read or
- * written (no handshake, bitfield, metadata or piece). webtorrent 3 has no public hook this
- * early; its connection pool routes every accepted TCP/uTP socket through `_onConnection`,
- * which we wrap on this client instance (nothing in node_modules is changed). Fails loudly if a
- * webtorrent upgrade removes it.
- */
-export function guardIncoming(client: object, filter: PeerFilter, log: Logger): { dropped: () => number } {
-  const pool = (client as { _connPool?: Partial<ConnPool> })._connPool;
-  if (!pool || typeof pool._onConnection !== 'function') {
-    throw new Error(
-      'webtorrent has no connection pool to filter (was it upgraded?): cannot enforce the peer filter',
-    );
+  /** The rule before tickets: the allow list or an address any contact announces (off: anyone). */
+  allows(remoteAddress: string | undefined): boolean {
+    if (!this.enabled) return true;
+    return this.extraAllows(remoteAddress) || this.announcedBy(remoteAddress, () => true);
   }
-  const original = pool._onConnection.bind(pool);
-  let dropped = 0;
-  const allowed = (conn: Socket) => {
-    try {
-      return filter.allows(conn.remoteAddress);
-    } catch (err) {
-      log.warn({ err, remote: conn.remoteAddress }, 'peer filter failed on an address; dropping it');
-      return false;
-    }
-  };
-  pool._onConnection = (conn: Socket, type: string) => {
-    if (allowed(conn)) {
-      original(conn, type);
-      return;
-    }
-    dropped++;
-    log.debug({ remote: conn.remoteAddress, port: conn.remotePort }, 'dropped a connection from a stranger');
-    conn.on('error', () => undefined);
-    conn.destroy();
-  };
-  return { dropped: () => dropped };
 }

@@ -34,3 +34,4 @@ export { startThrottleProxy, type ThrottleProxy } from './throttle-proxy.js';
 export { startCorruptingProxy, type CorruptingProxy } from './corrupting-proxy.js';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 export { downloadFrom, startTestEngine, torrentPort, type TestEngine } from './test-engine.js';
+export { playGatewayContracts, testTicket } from './gateway-contracts.js';

@@ -76,6 +76,9 @@ declare module 'webtorrent' {
   /** A connection (or queued connection attempt) of a torrent. */
   export interface Peer {
     readonly id: string;
+    /** Its wire once connected, and its connection (a socket, or a simple-peer for WebRTC). */
+    readonly wire?: Wire;
+    readonly conn?: unknown;
     destroy(err?: Error): void;
   }
 
@@ -111,8 +114,11 @@ declare module 'webtorrent' {
     readonly _peers: Map<string, Peer>;
     /** Outgoing connection attempts not yet made (internal). */
     _queue: Peer[];
-    /** `source`: a label for where the address came from (handed to the dial filter). */
-    addPeer(peer: string, source?: string): boolean;
+    /**
+     * `peer`: "ip:port", or a simple-peer WebRTC connection. `source`: a label for where it came
+     * from (handed to the dial filter).
+     */
+    addPeer(peer: string | object, source?: string): boolean;
     removePeer(peer: string | Peer): void;
     select(from: number, to: number, priority?: number): void;
     deselect(from: number, to: number): void;

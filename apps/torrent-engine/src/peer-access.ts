@@ -1,0 +1,155 @@
+import {
+  engine as contracts,
+  xmpp,
+  type AdmissionCounters,
+  type Bus,
+  type ConnectionCounters,
+  type IceServer,
+  type Logger,
+  type ServiceHost,
+  type Subscription,
+} from '@bitween/messages';
+import type WebTorrent from 'webtorrent';
+import type { Torrent } from 'webtorrent';
+import { AdmissionGate, type Admission, type GatedWire } from './admission/gate.js';
+import { admissionRules } from './admission/rules.js';
+import { TicketBook } from './admission/ticket-book.js';
+import { DEFAULT_UNADMITTED_LIMITS, UnadmittedConnections } from './admission/unadmitted.js';
+import type { TorrentEngine } from './engine.js';
+import type { PeerFilter } from './peer-filter.js';
+import { Rendezvous } from './rtc/rendezvous.js';
+import { isRelayed, type RtcPeer } from './rtc/rtc-peer.js';
+import { TransportCounters } from './rtc/transport-counters.js';
+
+const endpointAddress = (e: { address: string; port: number }) =>
+  e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
+
+/**
+ * Who may use this engine's BitTorrent connections and how friends reach it: admission by ticket
+ * on every wire (admission/), a bound on connections waiting for admission, WebRTC rendezvous and
+ * connection reversal (rtc/), and the counters for the registry entry.
+ */
+export class PeerAccess {
+  readonly book: TicketBook;
+  readonly gate: AdmissionGate;
+  readonly #transports = new TransportCounters();
+  #client: WebTorrent | null = null;
+  #unadmitted: UnadmittedConnections | null = null;
+  #rendezvous: Rendezvous | null = null;
+  #peersSub: Subscription | null = null;
+
+  constructor(
+    private readonly opts: {
+      bus: Bus;
+      filter: PeerFilter;
+      log: Logger;
+      /** Does the router forward our port now (port mapping `mapped`)? */
+      portMapped: () => boolean;
+      proofTimeoutMs?: number;
+    },
+  ) {
+    this.book = new TicketBook(opts.bus, opts.log);
+    this.gate = new AdmissionGate({
+      rules: admissionRules(opts.filter, this.book),
+      log: opts.log,
+      ...(opts.proofTimeoutMs ? { proofTimeoutMs: opts.proofTimeoutMs } : {}),
+      onAdmitted: (a) => this.#onAdmitted(a),
+    });
+  }
+
+  /** On the client before it serves anything (TorrentEngine's `prepare`). */
+  prepare(client: WebTorrent): void {
+    this.#client = client;
+    if (this.opts.filter.enabled) {
+      this.#unadmitted = new UnadmittedConnections(
+        client,
+        DEFAULT_UNADMITTED_LIMITS,
+        (detail) => this.gate.countRefusal('overload', detail),
+        this.opts.log,
+      );
+    }
+    client.on('add', (torrent: Torrent) => {
+      torrent.on('wire', (wire) => this.gate.guard(wire as unknown as GatedWire, torrent.infoHash));
+    });
+    this.book.start();
+  }
+
+  /** Once the engine runs and serves NATS: rendezvous, and `engine.connect`. */
+  start(engine: TorrentEngine, host: ServiceHost, iceServers: () => IceServer[]): void {
+    const rendezvous = new Rendezvous({
+      host: {
+        engineId: engine.engineId,
+        wanting: () =>
+          engine
+            .list()
+            .filter((t) => t.state === 'downloading' || t.state === 'metadata')
+            .map((t) => t.hash),
+        holds: (hash) => engine.has(hash),
+        addWebrtcPeer: (hash, peer) => this.#addWebrtcPeer(hash, peer),
+        dialBack: (hash, endpoints) => {
+          engine.setPeers(hash, endpoints);
+          const t = this.#torrent(hash);
+          for (const e of endpoints) t?.addPeer(endpointAddress(e), 'rendezvous');
+        },
+      },
+      bus: this.opts.bus,
+      log: this.opts.log,
+      iceServers,
+      isLegacy: (jid) => this.book.table?.legacy.has(jid) ?? true,
+    });
+    this.#rendezvous = rendezvous;
+    // Where contacts offer each hash (their JIDs): when to start a rendezvous.
+    this.#peersSub = this.opts.bus.subscribe(xmpp.peers, ({ peers }) => {
+      for (const { hash, endpoints } of peers) rendezvous.setPeers(hash, endpoints);
+    });
+    host.serve(contracts.connect, (req) => rendezvous.onConnect(req), { params: { engineId: engine.engineId } });
+    rendezvous.start();
+  }
+
+  admission(): AdmissionCounters {
+    return this.gate.counters();
+  }
+
+  connections(): ConnectionCounters {
+    return this.#transports.counts();
+  }
+
+  stop(): void {
+    this.#peersSub?.unsubscribe();
+    this.#rendezvous?.stop();
+    this.book.stop();
+  }
+
+  #torrent(hash: string): Torrent | undefined {
+    return this.#client?.torrents.find((t) => t.infoHash === hash && !t.destroyed);
+  }
+
+  #addWebrtcPeer(hash: string, peer: RtcPeer): boolean {
+    const t = this.#torrent(hash);
+    if (!t || t.paused) return false;
+    try {
+      return t.addPeer(peer, 'rendezvous');
+    } catch (err) {
+      this.opts.log.warn({ hash, err }, 'could not add a WebRTC peer');
+      return false;
+    }
+  }
+
+  #onAdmitted({ wire, infoHash, jid }: Admission): void {
+    if (wire.type === 'webrtc') {
+      let peer: RtcPeer | undefined;
+      for (const p of this.#torrent(infoHash)?._peers.values() ?? [])
+        if ((p.wire as unknown) === wire) peer = p.conn as RtcPeer;
+      void (peer ? isRelayed(peer) : Promise.resolve(false)).then((relayed) =>
+        this.#transports.countWebrtc(relayed),
+      );
+    } else {
+      this.#unadmitted?.admitted(wire.remoteAddress, wire.remotePort);
+      this.#transports.countTcp(wire, this.opts.portMapped());
+    }
+    if (jid && this.#rendezvous) {
+      const closed = this.#rendezvous.admitted(infoHash, jid);
+      wire.once('close', closed);
+    }
+  }
+}

@@ -1,0 +1,191 @@
+import { BusError, xmpp, type Bus, type IceServer, type Logger, type PeerEndpoint } from '@bitween/messages';
+import { acceptAnswer, answerOffer, createOffer, type RtcPeer } from './rtc-peer.js';
+
+/** What rendezvous needs of the engine. */
+export interface RendezvousHost {
+  readonly engineId: string;
+  /** Hashes of torrents that run and still miss wanted pieces. */
+  wanting(): Iterable<string>;
+  holds(hash: string): boolean;
+  /** Hand a WebRTC peer to the torrent (false: the torrent cannot take it; the caller destroys it). */
+  addWebrtcPeer(hash: string, peer: RtcPeer): boolean;
+  /** Dial a contact's endpoints for `hash` through the dial policy (connection reversal). */
+  dialBack(hash: string, endpoints: PeerEndpoint[]): void;
+}
+
+export interface RendezvousOptions {
+  host: RendezvousHost;
+  bus: Bus;
+  log: Logger;
+  iceServers: () => IceServer[];
+  /** Legacy contacts (original Bitween) have no rendezvous: never asked. */
+  isLegacy: (jid: string) => boolean;
+  /** Wait this long after a contact's endpoints arrived before asking it (5 s). */
+  settleMs?: number;
+  /** First retry after this; doubles up to `maxBackoffMs` (15 s, 5 min). */
+  backoffMs?: number;
+  maxBackoffMs?: number;
+  /** WebRTC peers alive at once, initiated and answered (16). */
+  maxPeers?: number;
+  /** Offers answered at once (4). */
+  maxAnswers?: number;
+  /** How long an xmpp.connect may take (30 s). */
+  connectTimeoutMs?: number;
+  tickMs?: number;
+}
+
+const keyOf = (hash: string, jid: string) => `${hash}|${jid}`;
+
+/**
+ * Rendezvous over XMPP (docs/friends-behind-routers.md, "WebRTC and connection reversal"): for a
+ * torrent that still misses pieces, a contact that offers it and has no admitted wire a few
+ * seconds after its endpoints arrived is asked `xmpp.connect` with a WebRTC offer (the gateway also
+ * sends our endpoints, so the contact dials back); its answer completes the WebRTC peer. Retries
+ * back off per (hash, contact) and stop once a wire of that contact is admitted. The other way,
+ * `engine.connect` dials the contact's endpoints and answers its offer.
+ */
+export class Rendezvous {
+  /** hash → contact → when its endpoints were first seen. */
+  readonly #offered = new Map<string, Map<string, number>>();
+  /** Last endpoints per hash (with JIDs), to merge connect-back endpoints into. */
+  readonly #endpoints = new Map<string, PeerEndpoint[]>();
+  readonly #admitted = new Map<string, number>();
+  readonly #backoff = new Map<string, { next: number; delay: number }>();
+  readonly #inflight = new Set<string>();
+  readonly #peers = new Set<RtcPeer>();
+  #answering = 0;
+  #timer: NodeJS.Timeout | null = null;
+  #stopped = false;
+
+  constructor(private readonly opts: RendezvousOptions) {}
+
+  start(): void {
+    this.#timer = setInterval(() => this.tick(), this.opts.tickMs ?? 2_000);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer) clearInterval(this.#timer);
+    for (const p of this.#peers) p.destroy();
+  }
+
+  /** Where contacts offer `hash` now (xmpp.peers). */
+  setPeers(hash: string, endpoints: PeerEndpoint[], now = Date.now()): void {
+    this.#endpoints.set(hash, endpoints);
+    const before = this.#offered.get(hash) ?? new Map<string, number>();
+    const after = new Map<string, number>();
+    for (const e of endpoints) if (e.jid) after.set(e.jid.toLowerCase(), before.get(e.jid.toLowerCase()) ?? now);
+    this.#offered.set(hash, after);
+  }
+
+  /** A wire of `jid` was admitted for `hash` (by proof); `closed` is called when it closes. */
+  admitted(hash: string, jid: string): () => void {
+    const key = keyOf(hash, jid);
+    this.#admitted.set(key, (this.#admitted.get(key) ?? 0) + 1);
+    this.#backoff.delete(key);
+    let open = true;
+    return () => {
+      if (!open) return;
+      open = false;
+      const n = (this.#admitted.get(key) ?? 1) - 1;
+      if (n > 0) this.#admitted.set(key, n);
+      else this.#admitted.delete(key);
+    };
+  }
+
+  get activePeers(): number {
+    return this.#peers.size;
+  }
+
+  /** Start the rendezvous that are due. */
+  tick(now = Date.now()): void {
+    if (this.#stopped) return;
+    const settle = this.opts.settleMs ?? 5_000;
+    for (const hash of this.opts.host.wanting()) {
+      for (const [jid, since] of this.#offered.get(hash) ?? []) {
+        const key = keyOf(hash, jid);
+        if (this.#admitted.has(key) || this.#inflight.has(key) || now - since < settle) continue;
+        if (this.opts.isLegacy(jid)) continue;
+        const b = this.#backoff.get(key);
+        if (b && now < b.next) continue;
+        if (this.#peers.size >= (this.opts.maxPeers ?? 16)) return;
+        const delay = b ? Math.min(b.delay * 2, this.opts.maxBackoffMs ?? 300_000) : (this.opts.backoffMs ?? 15_000);
+        this.#backoff.set(key, { next: now + delay, delay });
+        void this.#initiate(hash, jid);
+      }
+    }
+  }
+
+  async #initiate(hash: string, jid: string): Promise<void> {
+    const key = keyOf(hash, jid);
+    const { log, bus, host } = this.opts;
+    this.#inflight.add(key);
+    let peer: RtcPeer | null = null;
+    try {
+      const offer = await createOffer(this.opts.iceServers(), log);
+      peer = this.#track(offer.peer);
+      log.info({ hash, jid }, 'rendezvous: asking a contact to connect (WebRTC offer, dial back)');
+      const reply = await bus.request(
+        xmpp.connect,
+        { hash, jid, engineId: host.engineId, sdp: offer.sdp },
+        { timeoutMs: this.opts.connectTimeoutMs ?? 30_000 },
+      );
+      if (!reply.ok) throw reply.error;
+      if (!reply.value.sdp) throw new Error('the contact sent no WebRTC answer');
+      if (this.#stopped || peer.destroyed) return;
+      acceptAnswer(peer, reply.value.sdp);
+      if (!host.addWebrtcPeer(hash, peer)) throw new Error('the torrent does not take peers now');
+      log.debug({ hash, jid, from: reply.value.from }, 'rendezvous: WebRTC answer received');
+    } catch (err) {
+      peer?.destroy();
+      log.info({ hash, jid, err: (err as Error).message }, 'rendezvous failed (will retry later)');
+    } finally {
+      this.#inflight.delete(key);
+    }
+  }
+
+  /** `engine.connect`: a contact asks us to dial it back and/or answer its offer. */
+  async onConnect(req: { hash: string; jid: string; endpoints: PeerEndpoint[]; sdp?: string | undefined }) {
+    const { host, log } = this.opts;
+    const hash = req.hash.toLowerCase();
+    if (!host.holds(hash)) throw new BusError('not_found', `engine ${host.engineId} does not hold ${hash}`);
+    const jid = req.jid.toLowerCase();
+    if (req.endpoints.length > 0) {
+      // Merged with what contacts offer the hash at: the dial guard sees each endpoint's evidence.
+      const known = this.#endpoints.get(hash) ?? [];
+      host.dialBack(hash, [...known, ...req.endpoints.map((e) => ({ ...e, jid }))]);
+    }
+    log.info({ hash, jid, endpoints: req.endpoints.length, offer: req.sdp !== undefined }, 'rendezvous from a contact');
+    if (!req.sdp) return {};
+    if (this.#answering >= (this.opts.maxAnswers ?? 4) || this.#peers.size >= (this.opts.maxPeers ?? 16))
+      throw new BusError('failed', 'too many WebRTC connections under way; try again later');
+    this.#answering++;
+    try {
+      const { peer, sdp } = await answerOffer(req.sdp, this.opts.iceServers(), log).catch((err: unknown) => {
+        throw new BusError('failed', `cannot answer the offer: ${(err as Error).message}`);
+      });
+      this.#track(peer);
+      if (this.#stopped || !host.addWebrtcPeer(hash, peer)) {
+        peer.destroy();
+        throw new BusError('failed', `the torrent ${hash} does not take peers now (paused or queued?)`);
+      }
+      return { sdp };
+    } finally {
+      this.#answering--;
+    }
+  }
+
+  #track(peer: RtcPeer): RtcPeer {
+    this.#peers.add(peer);
+    peer.once('close', () => this.#peers.delete(peer));
+    // A peer that never connects: webtorrent closes it after its connect timeout (25 s); one we
+    // never handed over is closed here.
+    const timer = setTimeout(() => {
+      if (!peer.connected) peer.destroy();
+    }, 60_000);
+    timer.unref();
+    peer.once('close', () => clearTimeout(timer));
+    return peer;
+  }
+}

@@ -1,0 +1,95 @@
+import type { IceServer, Logger } from '@bitween/messages';
+import Peer, { type SignalData, type StatsLike } from '@thaunknown/simple-peer';
+import { selectedPairRelayed } from './transport-counters.js';
+
+/** Longest SDP the contracts carry. */
+const MAX_SDP = 16_384;
+
+export type RtcPeer = Peer;
+
+/**
+ * WebRTC peers for BitTorrent wires (@thaunknown/simple-peer on `webrtc-polyfill`, i.e.
+ * @roamhq/wrtc), without trickle: one offer and one answer, each carrying every ICE candidate
+ * gathered (host, STUN server-reflexive, TURN relay), so one XMPP round trip suffices.
+ */
+function create(initiator: boolean, iceServers: IceServer[], log: Logger): Peer {
+  const peer = new Peer({
+    initiator,
+    trickle: false,
+    config: { iceServers: iceServers.map((s) => ({ ...s })) },
+    iceCompleteTimeout: 5_000,
+  });
+  // simple-peer reports failures as 'error' (an unhandled one would end the process).
+  peer.on('error', (err: Error) => log.debug({ err: err.message }, 'WebRTC peer failed'));
+  return peer;
+}
+
+/** Resolve with the peer's one local description (offer or answer), or fail after `timeoutMs`. */
+function localDescription(peer: Peer, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const done = (err: Error | null, sdp?: string) => {
+      clearTimeout(timer);
+      peer.off('signal', onSignal);
+      peer.off('close', onClose);
+      if (err) {
+        peer.destroy();
+        reject(err);
+      } else resolve(sdp!);
+    };
+    const onSignal = (data: SignalData) => {
+      if (data.type !== 'offer' && data.type !== 'answer') return;
+      if (!data.sdp || data.sdp.length > MAX_SDP) return done(new Error('session description too large'));
+      done(null, data.sdp);
+    };
+    const onClose = () => done(new Error('WebRTC peer closed before its description was ready'));
+    const timer = setTimeout(() => done(new Error('no WebRTC description in time')), timeoutMs);
+    peer.on('signal', onSignal);
+    peer.once('close', onClose);
+  });
+}
+
+/** An initiating peer and its offer. */
+export async function createOffer(
+  iceServers: IceServer[],
+  log: Logger,
+  timeoutMs = 15_000,
+): Promise<{ peer: Peer; sdp: string }> {
+  const peer = create(true, iceServers, log);
+  return { peer, sdp: await localDescription(peer, timeoutMs) };
+}
+
+/** A peer answering `offer`, and its answer. */
+export async function answerOffer(
+  offer: string,
+  iceServers: IceServer[],
+  log: Logger,
+  timeoutMs = 15_000,
+): Promise<{ peer: Peer; sdp: string }> {
+  const peer = create(false, iceServers, log);
+  const answer = localDescription(peer, timeoutMs);
+  try {
+    peer.signal({ type: 'offer', sdp: offer });
+  } catch (err) {
+    peer.destroy();
+    throw new Error(`not a usable offer: ${(err as Error).message}`);
+  }
+  return { peer, sdp: await answer };
+}
+
+/** Give the initiator the contact's answer. */
+export function acceptAnswer(peer: Peer, answer: string): void {
+  peer.signal({ type: 'answer', sdp: answer });
+}
+
+/** Is the connection relayed (TURN)? false when the stats cannot tell. */
+export async function isRelayed(peer: Peer): Promise<boolean> {
+  const pc = peer._pc;
+  if (!pc) return false;
+  const stats: StatsLike[] = [];
+  try {
+    (await pc.getStats()).forEach((s) => stats.push(s));
+  } catch {
+    return false;
+  }
+  return selectedPairRelayed(stats);
+}
