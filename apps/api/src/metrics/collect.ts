@@ -9,7 +9,16 @@ export interface ClusterSample {
   services: { ok: true; stats: ServiceStats[] } | { ok: false; error: string };
   engines: { ok: true; engines: RegisteredEngine[] } | { ok: false; error: string };
   torrents: { ok: true; torrents: TorrentStatus[]; failedEngines: string[] } | { ok: false; error: string };
-  xmpp: { ok: true; online: boolean; contacts: number } | { ok: false; error: string };
+  xmpp:
+    | {
+        ok: true;
+        online: boolean;
+        contacts: number;
+        /** Counters since the gateway started; absent from older gateways. */
+        droppedEntries?: number | undefined;
+        droppedSignalling?: number | undefined;
+      }
+    | { ok: false; error: string };
 }
 
 export interface CollectDeps {
@@ -59,7 +68,13 @@ export async function collectCluster(deps: CollectDeps): Promise<ClusterSample> 
       ? { ok: true, torrents: snapshot.torrents, failedEngines: snapshot.failed.map((f) => f.engineId) }
       : snapshot,
     xmpp: status.ok
-      ? { ok: true, online: status.value.online, contacts: status.value.contacts }
+      ? {
+          ok: true,
+          online: status.value.online,
+          contacts: status.value.contacts,
+          droppedEntries: status.value.droppedEntries,
+          droppedSignalling: status.value.droppedSignalling,
+        }
       : { ok: false, error: status.error.message },
   };
 }

@@ -93,7 +93,13 @@ beforeAll(async () => {
     throw new BusError('not_found', 'no such file');
   });
   gatewayHost = await ServiceHost.start(peerBus, { name: serviceNames.gateway, version: '0.2.0' });
-  gatewayHost.serve(xmpp.status, () => ({ jid: 'me@example.org/bitween', online: true, contacts: 4 }));
+  gatewayHost.serve(xmpp.status, () => ({
+    jid: 'me@example.org/bitween',
+    online: true,
+    contacts: 4,
+    droppedEntries: 2,
+    droppedSignalling: 7,
+  }));
 
   const config = loadApiConfig({ BITWEEN_DEFAULT_TIMEOUT_MS: '3000' });
   app = await buildApp({
@@ -224,6 +230,8 @@ describe('GET /metrics', () => {
     const m = await scrape();
     expect(value(m, 'bitween_xmpp_online')).toBe(1);
     expect(value(m, 'bitween_xmpp_contacts')).toBe(4);
+    expect(value(m, 'bitween_xmpp_dropped_entries_total')).toBe(2);
+    expect(value(m, 'bitween_xmpp_refused_signalling_total')).toBe(7);
     for (const source of ['services', 'engines', 'torrents', 'xmpp']) {
       expect(value(m, 'bitween_scrape_source_up', { source })).toBe(1);
     }
@@ -257,5 +265,7 @@ describe('GET /metrics', () => {
     // Not answering counts as not online; the contacts are unknown (0).
     expect(value(m, 'bitween_xmpp_online')).toBe(0);
     expect(value(m, 'bitween_service_instances', { service: serviceNames.gateway })).toBeUndefined();
+    // Its counters keep their last value until it answers again (0 would look like a restart).
+    expect(value(m, 'bitween_xmpp_refused_signalling_total')).toBe(7);
   });
 });

@@ -169,6 +169,16 @@ export function createMetrics() {
       help: 'Contacts whose share lists the gateway holds',
       registers,
     }),
+    xmppDroppedEntries: new Counter({
+      name: 'bitween_xmpp_dropped_entries_total',
+      help: "Entries or whole lists dropped from contacts' share lists as invalid (since the gateway started)",
+      registers,
+    }),
+    xmppRefusedSignalling: new Counter({
+      name: 'bitween_xmpp_refused_signalling_total',
+      help: 'Rendezvous and ticket IQs the gateway refused: strangers, over the rate limit, unknown hash, malformed (since it started)',
+      registers,
+    }),
   };
 
   /** Reachability, port mapping, connections and admission of one engine (absent from older engines). */
@@ -277,6 +287,15 @@ export function createMetrics() {
     if (sample.xmpp.ok) {
       m.xmppOnline.set(sample.xmpp.online ? 1 : 0);
       m.xmppContacts.set(sample.xmpp.contacts);
+      // Reset only when the gateway answers: a label-less counter cannot be left out, and a 0
+      // while it does not answer would read as a restart followed by a burst.
+      for (const [counter, total] of [
+        [m.xmppDroppedEntries, sample.xmpp.droppedEntries],
+        [m.xmppRefusedSignalling, sample.xmpp.droppedSignalling],
+      ] as const) {
+        counter.reset();
+        if (total !== undefined) counter.inc(total);
+      }
     }
   }
 
