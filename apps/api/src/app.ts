@@ -31,6 +31,8 @@ import metrics from './metrics/plugin.js';
 import { AccountService } from './services/account.js';
 import { FriendService } from './services/friends.js';
 import { TorrentService } from './services/torrents.js';
+import { LinkSigner } from './streaming/link-token.js';
+import { streamingRoutes } from './streaming/routes.js';
 import transmission from './transmission/plugin.js';
 import { hasWebBuild, webUi } from './web/plugin.js';
 
@@ -158,6 +160,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }),
     { prefix: '/v1' },
   );
+  await app.register(streamingRoutes({ torrents, bus, log, signer: new LinkSigner(deps.apiKey) }), {
+    prefix: '/v1',
+  });
 
   const rpc = new RpcHandler(allMethods({ bus, registry, log, config, version, views }), log);
   await app.register(health, { bus, registry, nats, timeoutMs: config.BITWEEN_DEFAULT_TIMEOUT_MS });

@@ -63,6 +63,8 @@ describe('OpenAPI', () => {
         '/v1/torrents/upload',
         '/v1/torrents/{hash}',
         '/v1/torrents/{hash}/files',
+        '/v1/torrents/{hash}/files/{index}/content',
+        '/v1/torrents/{hash}/files/{index}/link',
         '/v1/torrents/{hash}/limits',
         '/v1/torrents/{hash}/pause',
         '/v1/torrents/{hash}/resume',

@@ -24,6 +24,7 @@ export const ProblemCode = z.enum([
   'unavailable',
   'timeout',
   'invalid_reply',
+  'range_not_satisfiable',
 ]);
 export type ProblemCode = z.infer<typeof ProblemCode>;
 

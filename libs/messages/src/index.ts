@@ -9,7 +9,13 @@ export * from './placement.js';
 export * as engine from './contracts/engine.js';
 export * as xmpp from './contracts/xmpp.js';
 export { PortMappingStatus } from './contracts/port-mapping.js';
-export { READ_HEADER_ROOM, READ_HEADERS, READ_MAX_BYTES, StreamId, readChunkBytes } from './contracts/streaming.js';
+export {
+  READ_HEADER_ROOM,
+  READ_HEADERS,
+  READ_MAX_BYTES,
+  StreamId,
+  readChunkBytes,
+} from './contracts/streaming.js';
 export { AdmissionCounters, ConnectionCounters, Reachability } from './contracts/reachability.js';
 export {
   BrowseEntry,

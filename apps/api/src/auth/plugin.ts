@@ -18,6 +18,8 @@ declare module 'fastify' {
     transmission?: boolean;
     /** Takes a `multipart/form-data` body (file upload); the key must still come in a header. */
     multipart?: boolean;
+    /** Also passes with a valid signed link for this request (a stream URL's `token`), without the key. */
+    signedUrl?: (request: FastifyRequest) => boolean;
   }
   interface FastifyInstance {
     /** True only for the daemon's API key (constant time). For routes that authenticate themselves. */
@@ -85,6 +87,7 @@ const auth: FastifyPluginCallback<AuthOptions> = (app, { verifyApiKey, limiter }
   app.addHook('onRequest', async (request, reply) => {
     const config = request.routeOptions.config;
     if (config.public) return;
+    if (config.signedUrl?.(request)) return;
     const given = presentedCredential(request.headers);
     const ip = request.ip;
     if (given?.scheme === 'basic' && !config.transmission) {

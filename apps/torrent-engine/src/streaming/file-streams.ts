@@ -46,6 +46,22 @@ interface StreamTorrent {
   critical(from: number, to: number): void;
   on(event: 'verified', listener: (index: number) => void): unknown;
   removeListener(event: 'verified', listener: (index: number) => void): unknown;
+  once(event: 'ready', listener: () => void): unknown;
+  removeListener(event: 'ready', listener: () => void): unknown;
+}
+
+function whenReady(t: StreamTorrent, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const ready = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      t.removeListener('ready', ready);
+      reject(new BusError('conflict', 'the torrent is not ready yet (metadata or storage pending)'));
+    }, timeoutMs);
+    t.once('ready', ready);
+  });
 }
 
 export type StreamSource = (hash: string) => { torrent: Torrent | null; roots: readonly string[] };
@@ -148,11 +164,16 @@ export class FileStreams {
     const { torrent: t0, roots } = this.opts.source(req.hash);
     const t = t0 as unknown as StreamTorrent | null;
     if (!t || t.destroyed) throw new BusError('failed', `torrent ${req.hash} is not running (it failed)`);
-    if (!t.ready || !t.bitfield) throw new BusError('conflict', `torrent ${req.hash}: metadata not known yet`);
+    // Metadata known (the api lists the files) but the store still opening: wait for it briefly.
+    if (!t.ready) await whenReady(t, Math.min(req.timeoutMs ?? this.#o.waitMs, 10_000));
+    if (!t.bitfield) throw new BusError('conflict', `torrent ${req.hash}: metadata not known yet`);
     const file = t.files[req.file];
     if (!file) throw new BusError('not_found', `torrent ${req.hash} has no file ${req.file}`);
     if (req.offset > file.length) {
-      throw new BusError('invalid_request', `offset ${req.offset} is past the end of the file (${file.length})`);
+      throw new BusError(
+        'invalid_request',
+        `offset ${req.offset} is past the end of the file (${file.length})`,
+      );
     }
     const length = Math.min(req.length, file.length - req.offset);
     if (this.#closed.has(req.stream)) throw new BusError('invalid_request', `stream ${req.stream} is closed`);
@@ -205,7 +226,15 @@ export class FileStreams {
     s.fd = null;
     void fd?.then(closeFd, () => undefined);
     this.opts.log.info(
-      { stream: id, hash: s.hash, file: s.file, reason, reads: s.reads, bytes: s.bytes, cancelledReads: cancelled },
+      {
+        stream: id,
+        hash: s.hash,
+        file: s.file,
+        reason,
+        reads: s.reads,
+        bytes: s.bytes,
+        cancelledReads: cancelled,
+      },
       'stream closed',
     );
     return true;
@@ -286,7 +315,10 @@ export class FileStreams {
     if (this.#complete(t, first, last)) return Promise.resolve();
     if (t.paused) {
       return Promise.reject(
-        new BusError('conflict', `torrent is paused: pieces ${first}-${last} cannot arrive until it is resumed`),
+        new BusError(
+          'conflict',
+          `torrent is paused: pieces ${first}-${last} cannot arrive until it is resumed`,
+        ),
       );
     }
     return new Promise<void>((resolve, reject) => {
@@ -304,7 +336,8 @@ export class FileStreams {
       }
       const watching = watch;
       const timer = setTimeout(
-        () => waiter.done(new BusError('timeout', `pieces ${first}-${last} did not arrive in ${timeoutMs} ms`)),
+        () =>
+          waiter.done(new BusError('timeout', `pieces ${first}-${last} did not arrive in ${timeoutMs} ms`)),
         timeoutMs,
       );
       const waiter: Waiter = {
@@ -333,7 +366,9 @@ async function preadAll(fd: number, buf: Buffer, position: number): Promise<void
   let done = 0;
   while (done < buf.length) {
     const n = await new Promise<number>((resolve, reject) =>
-      fsRead(fd, buf, done, buf.length - done, position + done, (err, got) => (err ? reject(err) : resolve(got))),
+      fsRead(fd, buf, done, buf.length - done, position + done, (err, got) =>
+        err ? reject(err) : resolve(got),
+      ),
     );
     if (n === 0) throw new BusError('failed', `the file on disk ends at ${position + done}, before its size`);
     done += n;

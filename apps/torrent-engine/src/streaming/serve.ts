@@ -19,15 +19,22 @@ export function serveStreaming(
     async (req) => {
       const max = (host.maxPayload ?? 1024 * 1024) - READ_HEADER_ROOM;
       if (req.length > max) {
-        throw new BusError('invalid_request', `length ${req.length} exceeds what one reply can carry (${max})`);
+        throw new BusError(
+          'invalid_request',
+          `length ${req.length} exceeds what one reply can carry (${max})`,
+        );
       }
       const { bytes, fileSize } = await streams.read(req);
       return { data: bytes, headers: { [READ_HEADERS.fileSize]: String(fileSize) } };
     },
     { params },
   );
-  host.serve(contracts.streamClose, ({ stream }) => ({ closed: streams.close(stream, 'closed by the api') }), {
-    params,
-  });
+  host.serve(
+    contracts.streamClose,
+    ({ stream, reason }) => ({ closed: streams.close(stream, reason ?? 'closed by the api') }),
+    {
+      params,
+    },
+  );
   return streams;
 }

@@ -72,12 +72,14 @@ export const read = command<typeof ReadRequest, typeof ReadReplyMeta, Instance>(
   response: ReadReplyMeta,
 });
 
-const CloseRequest = z.object({ stream: StreamId }).strict();
-export const streamClose = command<
-  typeof CloseRequest,
-  z.ZodObject<{ closed: z.ZodBoolean }>,
-  Instance
->({
+const CloseRequest = z
+  .object({
+    stream: StreamId,
+    /** Why (logged by the engine): every byte was sent, the HTTP client went away, a read failed. */
+    reason: z.enum(['finished', 'client-gone', 'failed']).optional(),
+  })
+  .strict();
+export const streamClose = command<typeof CloseRequest, z.ZodObject<{ closed: z.ZodBoolean }>, Instance>({
   name: 'engine.stream-close',
   subject: ({ engineId }) => subjects.engine.instance(engineId, 'stream-close'),
   request: CloseRequest,

@@ -1,0 +1,144 @@
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { engine, READ_HEADERS, type Bus, type RawReply, type Result } from '@bitween/messages';
+import type { Logger } from '@bitween/runtime';
+
+export interface EngineStreamOptions {
+  bus: Bus;
+  log: Logger;
+  engineId: string;
+  hash: string;
+  file: number;
+  /** Bytes [start, end) of the file. */
+  start: number;
+  end: number;
+  /** Bytes per `engine.read` (readChunkBytes of the server's max_payload). */
+  chunkBytes: number;
+  /** Reads in flight at once (the flow-control window). */
+  window: number;
+  /** How long one read may wait for its pieces (the engine's wait; the request gets 5 s more). */
+  waitMs: number;
+}
+
+/**
+ * The bytes of one file range, read from the engine that owns the torrent over NATS
+ * (`engine.read`, raw-bytes replies): up to `window` chunk reads in flight, the next asked for
+ * only while the HTTP side takes what came (backpressure), so at most `window` chunks are held
+ * per response. Destroyed (the client went away), it asks for nothing more and tells the engine
+ * (`engine.stream-close`), which drops the stream's piece priorities and its waiting reads.
+ */
+export class EngineStream extends Readable {
+  readonly id = randomBytes(12).toString('base64url');
+  #next: number;
+  readonly #pending: { at: number; length: number; reply: Promise<Result<RawReply>> }[] = [];
+  #running = false;
+  #wake: (() => void) | null = null;
+  #done = false;
+
+  constructor(private readonly o: EngineStreamOptions) {
+    super({ highWaterMark: o.chunkBytes });
+    this.#next = o.start;
+  }
+
+  /** Ask for the first chunks and wait for the first one: a failure can still be an HTTP status. */
+  async first(): Promise<Result<Uint8Array | null>> {
+    this.#fill();
+    const head = this.#pending.shift();
+    if (!head) return { ok: true, value: null };
+    const r = await head.reply;
+    if (!r.ok) return r;
+    const bad = this.#check(head, r.value);
+    if (bad) return { ok: false, error: bad } as Result<never>;
+    this.push(r.value.data);
+    return { ok: true, value: r.value.data };
+  }
+
+  override _read(): void {
+    if (this.#wake) {
+      const wake = this.#wake;
+      this.#wake = null;
+      wake();
+    }
+    if (!this.#running) {
+      this.#running = true;
+      void this.#run();
+    }
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    this.#wake?.();
+    this.#closeRemote(err ? 'failed' : 'client-gone');
+    cb(err);
+  }
+
+  /** Once: the engine drops the stream's priorities and fails its waiting reads (fire and forget). */
+  #closeRemote(reason: 'finished' | 'client-gone' | 'failed'): void {
+    if (this.#done) return;
+    this.#done = true;
+    void this.o.bus
+      .request(engine.streamClose, { stream: this.id, reason }, { params: { engineId: this.o.engineId } })
+      .then((r) => {
+        if (!r.ok) this.o.log.debug({ stream: this.id, error: r.error.message }, 'stream-close not answered');
+      });
+  }
+
+  #fill(): void {
+    const { chunkBytes, end, window } = this.o;
+    while (this.#pending.length < window && this.#next < end) {
+      const at = this.#next;
+      const length = Math.min(chunkBytes, end - at);
+      this.#next += length;
+      const reply = this.o.bus.requestRaw(
+        engine.read,
+        {
+          hash: this.o.hash,
+          file: this.o.file,
+          offset: at,
+          length,
+          stream: this.id,
+          timeoutMs: this.o.waitMs,
+        },
+        { params: { engineId: this.o.engineId }, timeoutMs: this.o.waitMs + 5_000 },
+      );
+      // Reads after a destroy are not awaited: their failure is nobody's business.
+      reply.catch(() => undefined);
+      this.#pending.push({ at, length, reply });
+    }
+  }
+
+  #check(head: { at: number; length: number }, reply: RawReply): Error | null {
+    if (reply.data.length !== head.length) {
+      return new Error(
+        `engine ${this.o.engineId} answered ${reply.data.length} bytes at ${head.at} instead of ${head.length}` +
+          ` (file size ${reply.header(READ_HEADERS.fileSize)})`,
+      );
+    }
+    return null;
+  }
+
+  async #run(): Promise<void> {
+    while (!this.destroyed) {
+      this.#fill();
+      const head = this.#pending.shift();
+      if (!head) {
+        this.#closeRemote('finished');
+        this.push(null);
+        return;
+      }
+      const r = await head.reply;
+      if (this.destroyed) return;
+      if (!r.ok) {
+        this.destroy(new Error(`engine.read at ${head.at}: ${r.error.code}: ${r.error.message}`));
+        return;
+      }
+      const bad = this.#check(head, r.value);
+      if (bad) {
+        this.destroy(bad);
+        return;
+      }
+      if (!this.push(r.value.data)) {
+        await new Promise<void>((wake) => (this.#wake = wake));
+      }
+    }
+  }
+}
