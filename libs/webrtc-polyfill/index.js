@@ -2,7 +2,7 @@
 // implementation depends on node-datachannel: its install script downloads a binary from
 // GitHub, which fails on machines that only reach the npm registry. @roamhq/wrtc ships its
 // Linux binary inside an npm package, so we re-export its classes under the same names.
-// bitween never opens WebRTC connections (no trackers), but webtorrent loads the module.
+// The engine opens WebRTC peers for friends behind routers (apps/torrent-engine/src/rtc/).
 import wrtc from '@roamhq/wrtc';
 
 export const RTCPeerConnection = wrtc.RTCPeerConnection;
