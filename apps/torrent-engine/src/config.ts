@@ -56,8 +56,8 @@ export const EngineConfig = z.object({
   /** Deprecated name of BITWEEN_SHARE_ROOTS (read when that one is unset). */
   BITWEEN_ALLOWED_PATHS: env.list(AbsolutePath).optional(),
   /**
-   * `contacts`: accept incoming BitTorrent connections only from addresses contacts advertise
-   * (plus BITWEEN_PEER_ALLOW); `off`: from anyone.
+   * `contacts`: every BitTorrent wire must prove it is a contact (ticket proof, admission/), or
+   * come from BITWEEN_PEER_ALLOW or an address a legacy contact announces; `off`: anyone.
    */
   BITWEEN_PEER_FILTER: z
     .enum(['contacts', 'off'], { message: 'must be contacts or off' })
@@ -72,7 +72,7 @@ export const EngineConfig = z.object({
   BITWEEN_PEER_ENCRYPTION: z
     .enum(['preferred', 'off'], { message: 'must be preferred or off' })
     .default('preferred'),
-  /** Addresses or CIDR blocks always accepted by the peer filter (e.g. 127.0.0.1 for tests). */
+  /** Addresses or CIDR blocks admitted without a ticket proof (e.g. 127.0.0.1 for tests). */
   BITWEEN_PEER_ALLOW: env.list(AddressOrCidr).default([]),
   /**
    * Addresses or CIDR blocks the engine may dial although the dial policy refuses them (this host,
