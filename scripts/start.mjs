@@ -30,8 +30,9 @@ const supervisor = new Supervisor({ cwd: root, sink });
 
 process.on('SIGINT', () => void supervisor.stop());
 process.on('SIGTERM', () => void supervisor.stop());
-// Never leave a service behind, whatever ends this script.
+// Never leave a service behind, whatever ends this script; its exit code is the supervisor's.
 process.on('exit', () => supervisor.kill());
+process.on('beforeExit', () => (process.exitCode = supervisor.exitCode ?? 0));
 
 // The services resolve BITWEEN_DATA_DIR against the same working directory (the repository).
 const dataDir = path.resolve(root, process.env.BITWEEN_DATA_DIR || 'data');

@@ -1,16 +1,22 @@
 // Keeps `npm start`'s processes running: a process that exits on its own (crash, OOM kill) is
 // started again after a back-off that doubles from 1 s up to 60 s and resets once it has run
-// for a minute; `stop()` ends them in order (services, then the processes marked `last`).
+// for a minute (a process that refuses its configuration, exit code 2, stops everything instead:
+// no restart can fix it); `stop()` ends them in order (services, then the processes marked `last`).
 import { spawn } from 'node:child_process';
 import readline from 'node:readline';
 
 const MAX_DELAY_MS = 60_000;
+/** The services' exit code for a configuration they refuse (libs/runtime service.ts). */
+const CONFIG_ERROR = 2;
 const STABLE_MS = 60_000;
 
 export class Supervisor {
   /** @type {Map<string, { spec: any, child: import('node:child_process').ChildProcess | null, failures: number, timer: NodeJS.Timeout | null }>} */
   #procs = new Map();
   stopping = false;
+
+  /** The exit code once everything stopped (null before). */
+  exitCode = null;
 
   constructor({ cwd, sink, firstDelayMs = 1_000 }) {
     this.cwd = cwd;
@@ -65,6 +71,14 @@ export class Supervisor {
         this.sink.note('info', `${label} stopped (${signal ?? code})`);
         return;
       }
+      if (code === CONFIG_ERROR) {
+        // Starting it again cannot help: its log names the variable to fix.
+        this.sink.note('fatal', `${label} refused its configuration (exit code 2): stopping everything`, {
+          process: label,
+        });
+        void this.stop(CONFIG_ERROR);
+        return;
+      }
       if (Date.now() - startedAt >= STABLE_MS) proc.failures = 0;
       const delay = Math.min(MAX_DELAY_MS, this.firstDelayMs * 2 ** proc.failures);
       proc.failures++;
@@ -96,7 +110,7 @@ export class Supervisor {
     };
     await end(procs.filter((p) => !p.spec.last));
     await end(procs.filter((p) => p.spec.last));
-    process.exitCode = code;
+    this.exitCode = code;
   }
 
   /** Last resort when this script exits: kill whatever still runs. */

@@ -17,6 +17,7 @@ const { Supervisor } = (await import(`${repoRoot}/scripts/supervisor.mjs`)) as {
   Supervisor: new (o: { cwd: string; sink: SinkLike; firstDelayMs?: number }) => {
     add(spec: object): Promise<void>;
     stop(code?: number): Promise<void>;
+    exitCode: number | null;
     kill(): void;
   };
 };
@@ -29,7 +30,8 @@ function recordingSink() {
   const notes: Note[] = [];
   const sink: SinkLike = {
     line: (service, line) => lines.push({ service, line }),
-    note: (level, msg, extra = {}) => notes.push({ level: level === 'error' ? 50 : 30, msg, ...extra }),
+    note: (level, msg, extra = {}) =>
+      notes.push({ level: level === 'error' || level === 'fatal' ? 50 : 30, msg, ...extra }),
   };
   return { sink, lines, notes };
 }
@@ -82,6 +84,31 @@ describe('npm start supervision', () => {
     }
     const byes = lines.filter((l) => l.line.startsWith('bye')).map((l) => l.line);
     expect(byes).toEqual(['bye steady', 'bye infra']);
+  });
+
+  it('stops everything instead of restarting a process that refuses its configuration (exit code 2)', async () => {
+    const { sink, lines, notes } = recordingSink();
+    const supervisor = new Supervisor({ cwd: repoRoot, sink, firstDelayMs: 50 });
+    await supervisor.add({
+      label: 'steady',
+      command: process.execPath,
+      args: [
+        '-e',
+        'console.log("ready"); process.on("SIGTERM", () => { console.log("bye steady"); process.exit(0) }); setInterval(() => {}, 1000)',
+      ],
+      env: process.env,
+      readyWhen: (l: string) => l === 'ready',
+    });
+    await supervisor.add({
+      label: 'misconfigured',
+      command: process.execPath,
+      args: ['-e', 'console.error("BITWEEN_X: must be set"); process.exit(2)'],
+      env: process.env,
+    });
+    await waitFor(() => supervisor.exitCode === 2, { what: 'the supervisor to stop with exit code 2' });
+    expect(lines.some((l) => l.line === 'bye steady')).toBe(true);
+    expect(notes.some((n) => n.msg.includes('misconfigured refused its configuration'))).toBe(true);
+    expect(notes.filter((n) => n.msg.includes('starting it again'))).toEqual([]);
   });
 
   it('passes services’ JSON log lines unchanged and wraps anything else as a pino line', () => {
