@@ -1,11 +1,14 @@
 import Wire from 'bittorrent-protocol';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AdmissionGate, type AdmissionRules, type GatedWire, type RefusalReason } from './gate.js';
 import { ticketKey } from './proof.js';
 
 const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 const hash = 'ab'.repeat(20);
 const ticket = (n: number) => ticketKey(Buffer.alloc(32, n).toString('base64url'));
+
+/** What happened, in order, on both sides of a connection (pushed synchronously). */
+let events: string[] = [];
 
 /** Rules from a small ticket table: `issued`/`received` by JID. */
 function rules(
@@ -55,7 +58,10 @@ function connect(
           rules: r,
           log: quiet,
           proofTimeoutMs: timeoutMs,
-          onAdmitted: ({ jid }) => admit(jid),
+          onAdmitted: ({ jid }) => {
+            events.push(`${type} admitted ${jid}`);
+            admit(jid);
+          },
           onRefused: (_w, reason) => refuse(reason),
         })
       : null;
@@ -67,6 +73,7 @@ function connect(
     );
     return { wire, gate, admitted, refused, guarded };
   };
+  events = [];
   const out = side(a, 'tcpOutgoing', timeoutsMs[0]);
   const inc = side(b, 'tcpIncoming', timeoutsMs[1]);
   out.wire.pipe(inc.wire).pipe(out.wire);
@@ -90,6 +97,20 @@ describe('admission gate', () => {
     expect(alice.wire.amChoking).toBe(false);
     expect((alice.wire as unknown as GatedWire).bitweenJid).toBe('bob@y');
     expect(alice.gate!.counters()).toEqual({ admitted: 1, refused: {} });
+  });
+
+  it('holds our bitfield until the peer is admitted', async () => {
+    const [alice, bob] = connect(
+      rules('alice@x', { 'bob@y': ticket(1) }, { 'bob@y': ticket(2) }),
+      rules('bob@y', { 'alice@x': ticket(2) }, { 'alice@x': ticket(1) }),
+    );
+    bob.wire.on('bitfield', () => events.push('bob got the bitfield'));
+    await alice.guarded;
+    // webtorrent sends it right after the handshake; it leaves once alice admitted bob.
+    (alice.wire as unknown as GatedWire).bitfield(new Uint8Array([0x80]));
+    await bob.admitted;
+    await vi.waitFor(() => expect(events).toContain('bob got the bitfield'));
+    expect(events.indexOf('tcpOutgoing admitted bob@y')).toBeLessThan(events.indexOf('bob got the bitfield'));
   });
 
   it('refuses a wrong proof (a ticket the verifier did not issue)', async () => {

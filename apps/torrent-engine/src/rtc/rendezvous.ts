@@ -98,6 +98,11 @@ export class Rendezvous {
     return this.#peers.size;
   }
 
+  /** Rendezvous asked and not answered yet. */
+  get underWay(): number {
+    return this.#inflight.size;
+  }
+
   /** Start the rendezvous that are due. */
   tick(now = Date.now()): void {
     if (this.#stopped) return;

@@ -1,0 +1,94 @@
+import type { Bus } from '@bitween/messages';
+import { describe, expect, it, vi } from 'vitest';
+import { Rendezvous } from './rendezvous.js';
+
+const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+const HASH = 'cd'.repeat(20);
+
+/**
+ * When rendezvous asks a contact (`xmpp.connect`): real WebRTC offers, a bus whose gateway
+ * refuses every rendezvous (so each attempt fails and backs off), time passed explicitly.
+ */
+function setup(opts: { legacy?: string[]; maxPeers?: number } = {}) {
+  const asked: { hash: string; jid: string; sdp?: string }[] = [];
+  const bus = {
+    request: (_cmd: unknown, req: { hash: string; jid: string; sdp?: string }) => {
+      asked.push(req);
+      return Promise.resolve({ ok: false, error: new Error('the contact has no online bitween resource') });
+    },
+  } as unknown as Bus;
+  const r = new Rendezvous({
+    host: {
+      engineId: 'e1',
+      wanting: () => [HASH],
+      holds: () => true,
+      addWebrtcPeer: () => false,
+      dialBack: () => undefined,
+    },
+    bus,
+    log: quiet,
+    iceServers: () => [],
+    isLegacy: (jid) => opts.legacy?.includes(jid) ?? false,
+    settleMs: 5_000,
+    backoffMs: 15_000,
+    maxBackoffMs: 40_000,
+    ...(opts.maxPeers !== undefined ? { maxPeers: opts.maxPeers } : {}),
+  });
+  const t0 = 1_000_000;
+  r.setPeers(HASH, [{ address: '198.51.100.2', port: 6881, jid: 'Bob@x' }], t0);
+  return { r, asked, t0 };
+}
+
+describe('rendezvous: when to ask a contact', () => {
+  it('waits for the dial to settle, then backs off per (hash, contact), doubling up to the cap', async () => {
+    const { r, asked, t0 } = setup();
+    /** Tick at t0 + `ms`: does an attempt start? (It starts synchronously; wait for it to fail.) */
+    const starts = async (ms: number) => {
+      r.tick(t0 + ms);
+      const started = r.underWay === 1;
+      await vi.waitFor(() => expect(r.underWay).toBe(0), { timeout: 15_000 });
+      return started;
+    };
+    expect(await starts(4_000)).toBe(false);
+    expect(await starts(5_000)).toBe(true);
+    expect(asked[0]).toMatchObject({ hash: HASH, jid: 'bob@x' });
+    expect(asked[0]!.sdp).toMatch(/^v=0/);
+    // 15 s, then 30 s, then the 40 s cap.
+    expect([await starts(19_000), await starts(20_000)]).toEqual([false, true]);
+    expect([await starts(49_000), await starts(50_000)]).toEqual([false, true]);
+    expect([await starts(89_000), await starts(90_000)]).toEqual([false, true]);
+    expect(asked).toHaveLength(4);
+    r.stop();
+  }, 60_000);
+
+  it('stops once a wire of the contact is admitted, and starts again when it closes', async () => {
+    const { r, asked, t0 } = setup();
+    const closed = r.admitted(HASH, 'bob@x');
+    r.tick(t0 + 10_000);
+    expect(r.underWay).toBe(0);
+    closed();
+    r.tick(t0 + 11_000);
+    expect(r.underWay).toBe(1);
+    await vi.waitFor(() => expect(asked).toHaveLength(1), { timeout: 15_000 });
+    r.stop();
+  }, 30_000);
+
+  it('never asks a legacy contact, nor beyond the WebRTC peer cap', () => {
+    const legacy = setup({ legacy: ['bob@x'] });
+    legacy.r.tick(legacy.t0 + 60_000);
+    const capped = setup({ maxPeers: 0 });
+    capped.r.tick(capped.t0 + 60_000);
+    expect([legacy.r.underWay, capped.r.underWay]).toEqual([0, 0]);
+  });
+
+  it('refuses engine.connect for a hash it does not hold', async () => {
+    const r = new Rendezvous({
+      host: { engineId: 'e1', wanting: () => [], holds: () => false, addWebrtcPeer: () => false, dialBack: () => undefined },
+      bus: {} as Bus,
+      log: quiet,
+      iceServers: () => [],
+      isLegacy: () => false,
+    });
+    await expect(r.onConnect({ hash: HASH, jid: 'bob@x', endpoints: [] })).rejects.toMatchObject({ code: 'not_found' });
+  });
+});
