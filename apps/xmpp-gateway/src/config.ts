@@ -1,3 +1,4 @@
+import type { IceServer } from '@bitween/messages';
 import { ConfigError, env, loadConfig } from '@bitween/runtime';
 import { isIP } from 'node:net';
 import { z } from 'zod';
@@ -43,11 +44,32 @@ export const GatewayConfig = z.object({
   BITWEEN_PUBLIC_ADDRESSES: env
     .list(z.string().refine((s) => isIP(s) !== 0, 'must be IPv4 or IPv6 addresses'))
     .default([]),
-  /** `host:port` of a STUN server to learn the public IPv4 from (in the background); off when unset. */
+  /**
+   * `host:port` of a STUN server to learn the public IPv4 from (in the background); `off`: never
+   * ask one; unset: the STUN server our XMPP server offers (XEP-0215), else the first `stun:` of
+   * BITWEEN_ICE_SERVERS.
+   */
   BITWEEN_STUN_SERVER: z
     .string()
-    .regex(/^[^\s:]+:[0-9]{1,5}$|^\[[0-9a-fA-F:]+\]:[0-9]{1,5}$/, 'must be host:port')
+    .regex(/^off$|^[^\s:]+:[0-9]{1,5}$|^\[[0-9a-fA-F:]+\]:[0-9]{1,5}$/, 'must be host:port or off')
     .optional(),
+  /**
+   * STUN/TURN servers for WebRTC when our XMPP server offers none (XEP-0215): `stun:host:port`,
+   * `turn:host:port?transport=udp`, `turns:host:port`, comma-separated.
+   */
+  BITWEEN_ICE_SERVERS: env
+    .list(
+      z
+        .string()
+        .regex(
+          /^(stun|turn|turns):(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?(\?transport=(udp|tcp))?$/,
+          'must be stun:host:port, turn:host:port?transport=udp|tcp or turns:host:port',
+        ),
+    )
+    .default([]),
+  /** Credentials for the turn:/turns: servers of BITWEEN_ICE_SERVERS (required with them). */
+  BITWEEN_TURN_USERNAME: z.string().min(1).max(512).optional(),
+  BITWEEN_TURN_PASSWORD: z.string().min(1).max(512).optional(),
   /**
    * The largest stanza the gateway sends; larger share lists go out in chunks. Prosody 0.12
    * accepts 256 KiB from a client (c2s_stanza_size_limit), ejabberd's shipped config 64 KiB.
@@ -65,5 +87,23 @@ export function loadGatewayConfig(source: NodeJS.ProcessEnv = process.env): Gate
     throw new ConfigError(['BITWEEN_XMPP_PASSWORD: is required when BITWEEN_XMPP_JID is set']);
   if (config.BITWEEN_XMPP_PASSWORD && !config.BITWEEN_XMPP_JID)
     throw new ConfigError(['BITWEEN_XMPP_JID: is required when BITWEEN_XMPP_PASSWORD is set']);
+  const turn = config.BITWEEN_ICE_SERVERS.some((u) => u.startsWith('turn'));
+  if (turn && !(config.BITWEEN_TURN_USERNAME && config.BITWEEN_TURN_PASSWORD))
+    throw new ConfigError([
+      'BITWEEN_TURN_USERNAME, BITWEEN_TURN_PASSWORD: are required when BITWEEN_ICE_SERVERS names a turn: or turns: server',
+    ]);
   return config;
+}
+
+/** BITWEEN_ICE_SERVERS as RTCIceServer entries: STUN alone, TURN with the configured credentials. */
+export function configuredIceServers(config: GatewayConfig): IceServer[] {
+  return config.BITWEEN_ICE_SERVERS.slice(0, 16).map((url) =>
+    url.startsWith('stun:')
+      ? { urls: [url] }
+      : {
+          urls: [url],
+          username: config.BITWEEN_TURN_USERNAME ?? '',
+          credential: config.BITWEEN_TURN_PASSWORD ?? '',
+        },
+  );
 }

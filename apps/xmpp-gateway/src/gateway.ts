@@ -27,6 +27,7 @@ import {
 import { chunkNode, fullMarker, packList, unpackChunks } from './protocol/full-list.js';
 import type { RejectedNotification } from './protocol/notification.js';
 import type { SharesEvent } from './protocol/pubsub.js';
+import { Rendezvous, type RendezvousOptions } from './rendezvous/rendezvous.js';
 import type { SubscriptionType, XmppSession } from './xmpp/session.js';
 
 export interface GatewayOptions {
@@ -62,6 +63,14 @@ export interface GatewayOptions {
    * 256 KiB from a client, ejabberd's shipped config 64 KiB). Larger lists go out in chunks.
    */
   maxStanzaBytes?: number;
+  /**
+   * Rendezvous (tickets, `<connect/>`): the ticket secret and options. Absent: the gateway takes
+   * no part (unit tests of other behaviour).
+   */
+  rendezvous?: Pick<
+    RendezvousOptions,
+    'secret' | 'rateLimit' | 'ticketTimeoutMs' | 'connectTimeoutMs' | 'engineTimeoutMs'
+  >;
 }
 
 export const DEFAULT_MAX_STANZA_BYTES = 64 * 1024;
@@ -104,6 +113,8 @@ export class Gateway {
   /** Set by stop(): nothing is published any more (our withdrawal's echo must not undo it). */
   #stopping = false;
   readonly #publisher;
+  /** Tickets and `<connect/>` (null without `rendezvous` options). */
+  readonly rendezvous: Rendezvous | null;
 
   constructor(private readonly opts: GatewayOptions) {
     const own = opts.session.bareJid;
@@ -112,6 +123,18 @@ export class Gateway {
       if (jid === own && resource === opts.session.resource) return true;
       return this.presence.isOnline(jid, resource);
     });
+    this.rendezvous = opts.rendezvous
+      ? new Rendezvous({
+          ...opts.rendezvous,
+          session: opts.session,
+          bus: opts.bus,
+          log: opts.log,
+          presence: this.presence,
+          index: this.index,
+          engines: this.engines,
+          extraAddresses: () => this.#extraAddresses,
+        })
+      : null;
     this.#publisher = coalesce(
       () => this.#publish(),
       (err) => opts.log.warn({ err }, 'publishing the share list failed (will retry on the next change)'),
@@ -127,6 +150,7 @@ export class Gateway {
     session.on('presence', (bare, resource, available) => this.#onPresence(bare, resource, available));
     session.on('subscription', (bare, type) => void this.#onSubscription(bare, type));
     session.on('roster', (jids) => this.#onRoster(jids));
+    this.rendezvous?.start();
     this.#stopWatch = await this.opts.registry.watch((engineId, engine) => {
       this.engines.update(engineId, engine);
       this.#enginesChanged();
@@ -142,6 +166,7 @@ export class Gateway {
     if (this.#settleTimer) clearTimeout(this.#settleTimer);
     if (this.#readBackTimer) clearTimeout(this.#readBackTimer);
     this.#stopWatch?.();
+    this.rendezvous?.stop();
     this.#stopping = true;
     await this.#publisher.idle();
     const { session, log } = this.opts;
@@ -166,7 +191,13 @@ export class Gateway {
   status() {
     const { session } = this.opts;
     const contacts = [...session.roster.keys()].filter((jid) => session.isTrusted(jid)).length;
-    return { jid: session.bareJid, online: session.online, contacts, droppedEntries: this.#droppedEntries };
+    return {
+      jid: session.bareJid,
+      online: session.online,
+      contacts,
+      droppedEntries: this.#droppedEntries,
+      ...(this.rendezvous ? { droppedSignalling: this.rendezvous.dropped } : {}),
+    };
   }
 
   /** Site-wide addresses changed (address discovery): every engine's entry gets them. */
@@ -325,6 +356,7 @@ export class Gateway {
   async #onOnline(): Promise<void> {
     const { session, log } = this.opts;
     const generation = ++this.#generation;
+    this.rendezvous?.onOnline();
     this.#baseKnown = false;
     this.#siblingsSettled = false;
     this.#serverKey = null;
@@ -367,6 +399,7 @@ export class Gateway {
     if (this.#settleTimer) clearTimeout(this.#settleTimer);
     // We know nobody's presence while disconnected: every contact is offline until the server
     // sends their presence again. Their lists are kept.
+    this.rendezvous?.onOffline();
     const was = this.presence.clear();
     for (const jid of was) this.#publishContact(jid);
     this.#publishPeers();
@@ -380,6 +413,7 @@ export class Gateway {
   #onPresence(bare: string, resource: string, available: boolean): void {
     const { session, log } = this.opts;
     if (!this.presence.set(bare, resource, available)) return;
+    this.rendezvous?.onPresence(bare, resource, available);
     if (bare === session.bareJid) {
       if (!available) {
         this.#vouched.delete(resource);
@@ -515,6 +549,7 @@ export class Gateway {
 
   #onRoster(jids: string[]): void {
     const { session, log } = this.opts;
+    this.rendezvous?.onRoster();
     const dropped = this.index.retain((jid) => session.isTrusted(jid));
     for (const jid of dropped) this.#fullLists.delete(jid);
     for (const jid of jids) {

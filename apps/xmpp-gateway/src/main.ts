@@ -11,10 +11,12 @@ import {
   xmpp as contracts,
 } from '@bitween/messages';
 import { connectNats, createLogger, packageVersion, runService } from '@bitween/runtime';
-import { loadGatewayConfig } from './config.js';
+import { configuredIceServers, loadGatewayConfig } from './config.js';
 import { AccountFile } from './account/account-file.js';
 import { ActiveGateway, type ActiveAccount } from './account/active-gateway.js';
+import { IceServerSource } from './discovery/external-services.js';
 import { AddressDiscovery } from './discovery/public-address.js';
+import { loadOrCreateSecret } from './rendezvous/ticket-secret.js';
 import { sharesPage } from './domain/shares-pages.js';
 
 const version = packageVersion(import.meta.url);
@@ -73,9 +75,26 @@ await runService({
       config.BITWEEN_NATS_NKEY_SEED_FILE,
     );
     const bus = new Bus(nc, log);
+    // The ticket secret (rendezvous, admission): made once, kept in the data dir.
+    const { secret, created } = await loadOrCreateSecret(config.BITWEEN_DATA_DIR);
+    if (created)
+      log.info({ dir: config.BITWEEN_DATA_DIR }, 'made a new rendezvous secret (contacts get new tickets)');
     const registry = await EngineRegistry.open(nc, log);
 
-    const active = new ActiveGateway({
+    const discovery = new AddressDiscovery({
+      configured: config.BITWEEN_PUBLIC_ADDRESSES,
+      ...(config.BITWEEN_STUN_SERVER ? { stunServer: config.BITWEEN_STUN_SERVER } : {}),
+      stunTimeoutMs: config.BITWEEN_STUN_TIMEOUT_MS,
+      stunIntervalMs: config.BITWEEN_STUN_INTERVAL_MS,
+      log,
+      onChange: (addresses) => active.setExtraAddresses(addresses),
+    });
+    const iceServers = new IceServerSource({
+      configured: configuredIceServers(config),
+      log,
+      onStunServer: (server) => discovery.useStunServer(server),
+    });
+    const active: ActiveGateway = new ActiveGateway({
       bus,
       registry,
       log,
@@ -84,16 +103,10 @@ await runService({
         engineCheckMs: config.BITWEEN_ENGINE_CHECK_MS,
         autoApprove: config.BITWEEN_XMPP_AUTO_APPROVE,
         maxStanzaBytes: config.BITWEEN_XMPP_MAX_STANZA_BYTES,
+        rendezvous: { secret },
       },
       save: (settings) => accountFile.save(settings),
-    });
-    const discovery = new AddressDiscovery({
-      configured: config.BITWEEN_PUBLIC_ADDRESSES,
-      ...(config.BITWEEN_STUN_SERVER ? { stunServer: config.BITWEEN_STUN_SERVER } : {}),
-      stunTimeoutMs: config.BITWEEN_STUN_TIMEOUT_MS,
-      stunIntervalMs: config.BITWEEN_STUN_INTERVAL_MS,
-      log,
-      onChange: (addresses) => active.setExtraAddresses(addresses),
+      onSession: (session) => iceServers.attach(session),
     });
 
     const host = await ServiceHost.start(bus, {
@@ -123,12 +136,31 @@ await runService({
     host.serve(contracts.approve, ({ jid }) => gatewayOrFail().approve(jid));
     host.serve(contracts.deny, ({ jid }) => gatewayOrFail().deny(jid));
     host.serve(contracts.setAccount, (settings) => active.setAccount(settings));
+    // Friends behind routers: admission tickets, STUN/TURN servers, rendezvous.
+    host.serve(
+      contracts.tickets,
+      () =>
+        active.gateway?.rendezvous?.table() ?? {
+          self: '',
+          issued: [],
+          received: [],
+          legacy: [],
+          revision: 0,
+        },
+    );
+    host.serve(contracts.iceServers, () => iceServers.current());
+    host.serve(contracts.connect, (req) => {
+      const rendezvous = gatewayOrFail().rendezvous;
+      if (!rendezvous) throw new BusError('failed', 'rendezvous is not available');
+      return rendezvous.connect(req);
+    });
 
     if (account) await active.activate(account);
     discovery.start(); // in the background: start-up never waits for the network
 
     return async () => {
       discovery.stop();
+      iceServers.stop();
       await host.stop();
       await active.stop();
       await nc.drain();

@@ -29,6 +29,8 @@ export interface ActiveGatewayOptions {
   save(settings: AccountSettings): Promise<void>;
   /** How long a login check may take before it counts as failed. */
   loginCheckMs?: number;
+  /** The session in use changed (null: none): XEP-0215 discovery follows it. */
+  onSession?: (session: XmppSession | null) => void;
 }
 
 /** How long `setAccount` waits for the new session to come online before answering anyway. */
@@ -118,6 +120,7 @@ export class ActiveGateway {
     const gateway = new Gateway({ ...this.opts.gateway, session, bus, registry, log });
     gateway.setExtraAddresses(this.#extraAddresses);
     this.#current = { gateway, session, account };
+    this.opts.onSession?.(session);
     await gateway.start();
   }
 
@@ -125,6 +128,7 @@ export class ActiveGateway {
     const current = this.#current;
     if (!current) return;
     this.#current = null;
+    this.opts.onSession?.(null);
     await current.gateway.stop();
   }
 

@@ -37,6 +37,10 @@ export function stunLookup(server: string, timeoutMs: number): Promise<Mapped | 
 export interface AddressDiscoveryOptions {
   /** Configured public addresses: always announced. */
   configured: string[];
+  /**
+   * `host:port` of the STUN server to ask; `'off'`: never ask; unset: ask the one our XMPP server
+   * offers (XEP-0215) or the configured ICE servers name, once known (`useStunServer`).
+   */
   stunServer?: string;
   stunTimeoutMs: number;
   stunIntervalMs: number;
@@ -53,31 +57,65 @@ export class AddressDiscovery {
   #current: string[] = [];
   #timer: NodeJS.Timeout | null = null;
   #stopped = false;
+  #started = false;
+  /** The STUN server in use (null: none); a run started for another server is dropped. */
+  #server: string | null;
+  #runs = 0;
 
-  constructor(private readonly opts: AddressDiscoveryOptions) {}
+  constructor(private readonly opts: AddressDiscoveryOptions) {
+    this.#server = opts.stunServer && opts.stunServer !== 'off' ? opts.stunServer : null;
+  }
 
   get addresses(): string[] {
     return this.#current;
   }
 
+  /** The STUN server in use, or null. */
+  get stunServer(): string | null {
+    return this.#server;
+  }
+
   /** Returns at once; lookups run in the background. */
   start(): void {
+    this.#started = true;
     this.#set(this.opts.configured);
-    if (!this.opts.stunServer) return;
-    const run = async () => {
-      const server = this.opts.stunServer ?? '';
-      const mapped = await stunLookup(server, this.opts.stunTimeoutMs);
-      if (this.#stopped) return;
-      if (mapped) this.#set([...this.opts.configured, mapped.address]);
-      else this.opts.log.warn({ server, timeoutMs: this.opts.stunTimeoutMs }, 'STUN lookup got no answer');
-      this.#timer = setTimeout(() => void run(), this.opts.stunIntervalMs);
-    };
-    void run();
+    this.#restart();
+  }
+
+  /**
+   * The STUN server our XMPP server offers (or the ICE configuration names) changed: use it,
+   * unless BITWEEN_STUN_SERVER names one or is `off`. Null: none (the discovered address is dropped).
+   */
+  useStunServer(server: string | null): void {
+    if (this.opts.stunServer !== undefined || server === this.#server) return;
+    this.#server = server;
+    this.opts.log.info(
+      { server },
+      server ? 'STUN server for public-address discovery' : 'no STUN server known',
+    );
+    if (!server) this.#set(this.opts.configured);
+    if (this.#started) this.#restart();
   }
 
   stop(): void {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
+  }
+
+  #restart(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    const run = ++this.#runs;
+    const server = this.#server;
+    if (!server || this.#stopped) return;
+    const lookup = async () => {
+      const mapped = await stunLookup(server, this.opts.stunTimeoutMs);
+      if (this.#stopped || run !== this.#runs) return;
+      if (mapped) this.#set([...this.opts.configured, mapped.address]);
+      else this.opts.log.warn({ server, timeoutMs: this.opts.stunTimeoutMs }, 'STUN lookup got no answer');
+      this.#timer = setTimeout(() => void lookup(), this.opts.stunIntervalMs);
+    };
+    void lookup();
   }
 
   #set(addresses: string[]): void {

@@ -35,19 +35,23 @@ export class EngineView {
    * before private ones.
    */
   entries(now: number, xmppResource: string, extraAddresses: readonly string[] = []): ResourceEntry[] {
-    return this.live(now).map((e) => {
-      const endpoints = new Map<string, Endpoint>();
-      for (const ep of e.state.endpoints) endpoints.set(key(ep), ep);
-      const ports = [...new Set(e.state.endpoints.map((ep) => ep.port))];
-      for (const address of extraAddresses)
-        for (const port of ports) endpoints.set(key({ address, port }), { address, port });
-      return {
-        resource: entryName(xmppResource, e.state.engineId),
-        shares: sharesOf(e.state).sort((a, b) => a.hash.localeCompare(b.hash)),
-        // public endpoints first, LAN candidates after them (an engine lists its mapping first)
-        endpoints: byReach([...endpoints.values()], (e) => e.address),
-      };
-    });
+    return this.live(now).map((e) => ({
+      resource: entryName(xmppResource, e.state.engineId),
+      shares: sharesOf(e.state).sort((a, b) => a.hash.localeCompare(b.hash)),
+      endpoints: announced(e, extraAddresses),
+    }));
+  }
+
+  /** What we announce for one live engine (as in `entries`); empty when it is not live. */
+  endpointsOf(engineId: string, now: number, extraAddresses: readonly string[] = []): Endpoint[] {
+    const engine = this.live(now).find((e) => e.state.engineId === engineId);
+    return engine ? announced(engine, extraAddresses) : [];
+  }
+
+  /** The live engine that shares `hash` (metadata known, so it is in our list), or null. */
+  holderOf(hash: string, now: number): string | null {
+    const engine = this.live(now).find((e) => sharesOf(e.state).some((s) => s.hash === hash));
+    return engine?.state.engineId ?? null;
   }
 
   /** Every endpoint of every live engine (never handed to our own engines as a peer). */
@@ -63,4 +67,15 @@ export class EngineView {
     for (const e of this.live(now)) for (const t of e.state.torrents) out.add(t.hash);
     return [...out].sort();
   }
+}
+
+/** An engine's endpoints plus `extra` addresses with its ports: public first, LAN candidates after. */
+function announced(e: RegisteredEngine, extraAddresses: readonly string[]): Endpoint[] {
+  const endpoints = new Map<string, Endpoint>();
+  for (const ep of e.state.endpoints) endpoints.set(key(ep), ep);
+  const ports = [...new Set(e.state.endpoints.map((ep) => ep.port))];
+  for (const address of extraAddresses)
+    for (const port of ports) endpoints.set(key({ address, port }), { address, port });
+  // (an engine lists its mapping first; byReach keeps that order within each group)
+  return byReach([...endpoints.values()], (ep) => ep.address);
 }

@@ -9,3 +9,8 @@ export const NS_PUBSUB_EVENT = 'http://jabber.org/protocol/pubsub#event';
 export const NS_DISCO_INFO = 'http://jabber.org/protocol/disco#info';
 export const NS_CAPS = 'http://jabber.org/protocol/caps';
 export const NS_ROSTER = 'jabber:iq:roster';
+/** bitween's own rendezvous namespace (issue 19): ticket exchange and `<connect/>`; a disco feature too. */
+export const NS_RENDEZVOUS = 'urn:bitween:rendezvous:0';
+/** XEP-0215 External Service Discovery (STUN/TURN servers of our own XMPP server). */
+export const NS_EXTDISCO = 'urn:xmpp:extdisco:2';
+export const NS_STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';

@@ -65,7 +65,11 @@ interface IqCaller {
 }
 interface IqCallee {
   get(ns: string, name: string, handler: (ctx: IqContext) => Element | boolean): void;
-  set(ns: string, name: string, handler: (ctx: IqContext) => Element | boolean): void;
+  set(
+    ns: string,
+    name: string,
+    handler: (ctx: IqContext) => Element | boolean | Promise<Element | boolean>,
+  ): void;
 }
 
 /** Roster states in which we receive the contact's presence, hence their PEP notifications. */
@@ -141,6 +145,11 @@ export class XmppSession extends EventEmitter<SessionEvents> {
     return this.opts.resource;
   }
 
+  /** Our account's domain (our server: where XEP-0215 asks). */
+  get domain(): string {
+    return this.opts.domain;
+  }
+
   /** Whether notifications from `bare` are accepted: our own account, or a contact we follow. */
   isTrusted(bare: string): boolean {
     return bare === this.bareJid || RECEIVES_PRESENCE.has(this.roster.get(bare)?.subscription ?? '');
@@ -211,6 +220,34 @@ export class XmppSession extends EventEmitter<SessionEvents> {
       if (condition === 'item-not-found') return null;
       throw err;
     }
+  }
+
+  /**
+   * Send an IQ `set` (or `get`) carrying `child` to `to`; resolves with the result's child element
+   * (undefined for an empty result), rejects with xmpp.js's StanzaError (`condition`) on an error
+   * reply, or a TimeoutError.
+   */
+  async iq(type: 'get' | 'set', to: string, child: Element, timeoutMs: number): Promise<Element | undefined> {
+    const reply = await this.#iq.caller.request(xml('iq', { type, to }, child), timeoutMs);
+    return reply.getChildElements()[0];
+  }
+
+  /**
+   * Answer IQs of type `set` whose child is `name` in `ns`: the handler gets the sender's full JID
+   * (IQs without one are refused) and returns the result's child, `true` for an empty result, or
+   * an `<error/>` element.
+   */
+  handleIqSet(
+    ns: string,
+    name: string,
+    handler: (from: string, element: Element) => Promise<Element | true>,
+  ): void {
+    this.#iq.callee.set(ns, name, (ctx: IqContext) => {
+      const from = ctx.stanza.attrs.from as string | undefined;
+      if (!from)
+        return xml('error', { type: 'cancel' }, xml('bad-request', 'urn:ietf:params:xml:ns:xmpp-stanzas'));
+      return handler(from, ctx.element);
+    });
   }
 
   /**
