@@ -102,7 +102,9 @@ export class PeerAccess {
     this.#peersSub = this.opts.bus.subscribe(xmpp.peers, ({ peers }) => {
       for (const { hash, endpoints } of peers) rendezvous.setPeers(hash, endpoints);
     });
-    host.serve(contracts.connect, (req) => rendezvous.onConnect(req), { params: { engineId: engine.engineId } });
+    host.serve(contracts.connect, (req) => rendezvous.onConnect(req), {
+      params: { engineId: engine.engineId },
+    });
     rendezvous.start();
   }
 

@@ -75,7 +75,8 @@ export class PeerFilter {
     if (!remoteAddress) return false;
     const ip = normaliseIp(remoteAddress);
     for (const [jid, ips] of this.#byContact) if (ips.has(ip) && counts(jid)) return true;
-    for (const ips of this.#byHash.values()) for (const jid of ips.get(ip) ?? []) if (counts(jid)) return true;
+    for (const ips of this.#byHash.values())
+      for (const jid of ips.get(ip) ?? []) if (counts(jid)) return true;
     return false;
   }
 

@@ -76,7 +76,9 @@ describe('friends download through the default peer filter', () => {
     // alice's engine admitted bob's connection by his ticket (or, with a gateway that serves no
     // ticket table, by his advertised address), not by an allow list.
     expect(
-      alice.engine.logs.some((l) => l.msg === 'admitted a peer' && (l.by === 'proof' || l.how !== 'allow-list')),
+      alice.engine.logs.some(
+        (l) => l.msg === 'admitted a peer' && (l.by === 'proof' || l.how !== 'allow-list'),
+      ),
     ).toBe(true);
   });
 });

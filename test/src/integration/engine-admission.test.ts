@@ -91,7 +91,9 @@ describe('admission by tickets (engine component test)', () => {
     });
     const added = await bob.bus.request(engine.addHash, { hash });
     if (!added.ok) throw added.error;
-    bob.bus.publish(xmpp.peers, { peers: [{ hash, endpoints: [{ address: '127.0.0.1', port, jid: ALICE }] }] });
+    bob.bus.publish(xmpp.peers, {
+      peers: [{ hash, endpoints: [{ address: '127.0.0.1', port, jid: ALICE }] }],
+    });
     await complete;
     expect(await sha256File(join(root, 'bob', 'downloads', 'private.bin'))).toBe(sum);
     expect(
@@ -176,7 +178,9 @@ describe('admission by tickets (engine component test)', () => {
     await legacy.waitForLog((l) => l.msg === 'download complete', { what: 'the legacy peer to download' });
     expect(await sha256File(join(root, 'lt-legacy', 'private.bin'))).toBe(sum);
     expect(
-      alice.process.logs.some((l) => l.msg === 'admitted a peer' && l.by === 'address' && l.how === 'legacy contact'),
+      alice.process.logs.some(
+        (l) => l.msg === 'admitted a peer' && l.by === 'address' && l.how === 'legacy contact',
+      ),
     ).toBe(true);
   });
 });

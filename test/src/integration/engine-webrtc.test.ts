@@ -9,6 +9,7 @@ import {
   sha256File,
   startTestEngine,
   testTicket,
+  torrentPort,
   waitFor,
   writeRandomFile,
   type TestEngine,
@@ -24,16 +25,28 @@ const BOB = 'bob@example.org';
  * dial back, so WebRTC is the only way). bob knows alice at an endpoint where nothing listens:
  * its rendezvous starts once that dial gave no admitted wire.
  */
-describe('WebRTC rendezvous between two engines (component test)', () => {
+describe('rendezvous between two engines: WebRTC, connection reversal (component test)', () => {
   const cleanup = new Cleanup();
   let root: string;
   let alice: TestEngine;
   let bob: TestEngine;
   let connects: { hash: string; jid: string; sdp?: string | undefined }[] = [];
+  /**
+   * What bob's "gateway" relays: the offer only (WebRTC), or bob's endpoint only (connection
+   * reversal: alice dials bob back; the answer is left out, as if WebRTC could not connect).
+   */
+  let relay: 'offer' | 'dial back' = 'offer';
 
-  const start = async (id: string, t: TicketTable, relay?: Parameters<typeof playGatewayContracts>[2]['connect']) => {
+  const start = async (
+    id: string,
+    t: TicketTable,
+    relay?: Parameters<typeof playGatewayContracts>[2]['connect'],
+  ) => {
     const e = await startTestEngine(cleanup, { root, id, extra: { BITWEEN_PEER_ALLOW: '' } });
-    const gw = await playGatewayContracts(cleanup, e.bus, { tickets: t, ...(relay ? { connect: relay } : {}) });
+    const gw = await playGatewayContracts(cleanup, e.bus, {
+      tickets: t,
+      ...(relay ? { connect: relay } : {}),
+    });
     gw.setTickets(t);
     await e.process.waitForLog((l) => l.msg === 'ticket table', { what: `${id} to fetch its ticket table` });
     return { e, gw };
@@ -59,11 +72,14 @@ describe('WebRTC rendezvous between two engines (component test)', () => {
       },
       async (req) => {
         // What alice's gateway would do with the IQ: ask the engine holding the hash.
-        const r = await alice.bus.request(
-          engine.connect,
-          { hash: req.hash, jid: BOB, endpoints: [], ...(req.sdp ? { sdp: req.sdp } : {}) },
-          { params: { engineId: 'alice' }, timeoutMs: 30_000 },
-        );
+        const request =
+          relay === 'offer'
+            ? { hash: req.hash, jid: BOB, endpoints: [], ...(req.sdp ? { sdp: req.sdp } : {}) }
+            : { hash: req.hash, jid: BOB, endpoints: [{ address: '127.0.0.1', port: torrentPort(bob) }] };
+        const r = await alice.bus.request(engine.connect, request, {
+          params: { engineId: 'alice' },
+          timeoutMs: 30_000,
+        });
         if (!r.ok) throw new BusError('unavailable', r.error.message);
         return { ...(r.value.sdp ? { sdp: r.value.sdp } : {}), from: `${ALICE}/bitween` };
       },
@@ -112,5 +128,32 @@ describe('WebRTC rendezvous between two engines (component test)', () => {
         { what: `${side.id} to count a direct WebRTC connection` },
       );
     }
+  });
+
+  it('connection reversal: alice dials bob back at the endpoint the rendezvous carries', async () => {
+    relay = 'dial back';
+    const file = join(root, 'alice', 'dialled-back.bin');
+    const sum = await writeRandomFile(file, 1024 * 1024 + 5);
+    const shared = await alice.bus.request(engine.addPath, { path: file });
+    if (!shared.ok) throw shared.error;
+    const hash = shared.value.torrent.hash;
+    const complete = bob.process.waitForLog((l) => l.msg === 'download complete' && l.hash === hash, {
+      what: 'bob to download over the connection alice dialled',
+      timeoutMs: 120_000,
+    });
+    const added = await bob.bus.request(engine.addHash, { hash });
+    if (!added.ok) throw added.error;
+    const nowhere = await freePort();
+    bob.bus.publish(xmpp.peers, {
+      peers: [{ hash, endpoints: [{ address: '127.0.0.1', port: nowhere, jid: ALICE }] }],
+    });
+    await complete;
+    expect(await sha256File(join(root, 'bob', 'downloads', 'dialled-back.bin'))).toBe(sum);
+    // bob accepted alice's connection from an address nobody announced and admitted it by proof.
+    expect(
+      bob.process.logs.some(
+        (l) => l.msg === 'admitted a peer' && l.type === 'tcpIncoming' && l.jid === ALICE && l.hash === hash,
+      ),
+    ).toBe(true);
   });
 });

@@ -3,7 +3,12 @@ import { describe, expect, it, vi } from 'vitest';
 import { AdmissionGate, type AdmissionRules, type GatedWire, type RefusalReason } from './gate.js';
 import { ticketKey } from './proof.js';
 
-const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+const quiet = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
 const hash = 'ab'.repeat(20);
 const ticket = (n: number) => ticketKey(Buffer.alloc(32, n).toString('base64url'));
 

@@ -28,7 +28,12 @@ export function ticketKey(ticket: string): Buffer {
  * The prover computes it with the ticket it received from the verifier; the verifier with the
  * ticket it issued to the prover.
  */
-export function computeProof(key: Buffer, verifierNonce: string, proverNonce: string, infoHash: string): Buffer {
+export function computeProof(
+  key: Buffer,
+  verifierNonce: string,
+  proverNonce: string,
+  infoHash: string,
+): Buffer {
   return createHmac('sha256', key)
     .update(`bitween-auth v0|${verifierNonce}|${proverNonce}|${infoHash.toLowerCase()}`)
     .digest();

@@ -64,7 +64,8 @@ export class TicketBook {
 
   /** Fetch again unless the table is younger than `minAgeMs` (2 s); never rejects. */
   refresh(): Promise<void> {
-    if (Date.now() - this.#fetchedAt < (this.opts.minAgeMs ?? 2_000)) return this.#inflight ?? Promise.resolve();
+    if (Date.now() - this.#fetchedAt < (this.opts.minAgeMs ?? 2_000))
+      return this.#inflight ?? Promise.resolve();
     return this.fetch();
   }
 

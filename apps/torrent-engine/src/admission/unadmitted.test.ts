@@ -3,12 +3,19 @@ import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { UnadmittedConnections } from './unadmitted.js';
 
-const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+const quiet = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
 
 function setup(limits = { maxTotal: 3, maxPerIp: 2, deadlineMs: 1_000 }) {
   const seen: string[] = [];
   const refused: string[] = [];
-  const client = { _connPool: { _onConnection: (c: Socket) => seen.push(`${c.remoteAddress}:${c.remotePort}`) } };
+  const client = {
+    _connPool: { _onConnection: (c: Socket) => seen.push(`${c.remoteAddress}:${c.remotePort}`) },
+  };
   const bound = new UnadmittedConnections(client, limits, (d) => refused.push(d.why), quiet);
   let port = 40_000;
   const accept = (remoteAddress: string) => {
@@ -62,8 +69,9 @@ describe('UnadmittedConnections', () => {
   });
 
   it('refuses to run without the hook', () => {
-    expect(() => new UnadmittedConnections({}, { maxTotal: 1, maxPerIp: 1, deadlineMs: 1 }, () => undefined, quiet)).toThrow(
-      /connection pool/,
-    );
+    expect(
+      () =>
+        new UnadmittedConnections({}, { maxTotal: 1, maxPerIp: 1, deadlineMs: 1 }, () => undefined, quiet),
+    ).toThrow(/connection pool/);
   });
 });

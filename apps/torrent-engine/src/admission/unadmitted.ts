@@ -61,14 +61,13 @@ export class UnadmittedConnections {
     const remote = conn.remoteAddress;
     const ip = remote ? normaliseIp(remote) : '';
     const fromIp = this.#perIp.get(ip) ?? 0;
-    const why =
-      !remote
-        ? 'no remote address'
-        : this.#pending.size >= this.limits.maxTotal
-          ? 'too many unadmitted connections'
-          : fromIp >= this.limits.maxPerIp
-            ? 'too many unadmitted connections from this address'
-            : null;
+    const why = !remote
+      ? 'no remote address'
+      : this.#pending.size >= this.limits.maxTotal
+        ? 'too many unadmitted connections'
+        : fromIp >= this.limits.maxPerIp
+          ? 'too many unadmitted connections from this address'
+          : null;
     if (why) {
       conn.on('error', () => undefined);
       conn.destroy();

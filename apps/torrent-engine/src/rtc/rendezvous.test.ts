@@ -2,7 +2,12 @@ import type { Bus } from '@bitween/messages';
 import { describe, expect, it, vi } from 'vitest';
 import { Rendezvous } from './rendezvous.js';
 
-const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+const quiet = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
 const HASH = 'cd'.repeat(20);
 
 /**
@@ -83,12 +88,20 @@ describe('rendezvous: when to ask a contact', () => {
 
   it('refuses engine.connect for a hash it does not hold', async () => {
     const r = new Rendezvous({
-      host: { engineId: 'e1', wanting: () => [], holds: () => false, addWebrtcPeer: () => false, dialBack: () => undefined },
+      host: {
+        engineId: 'e1',
+        wanting: () => [],
+        holds: () => false,
+        addWebrtcPeer: () => false,
+        dialBack: () => undefined,
+      },
       bus: {} as Bus,
       log: quiet,
       iceServers: () => [],
       isLegacy: () => false,
     });
-    await expect(r.onConnect({ hash: HASH, jid: 'bob@x', endpoints: [] })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(r.onConnect({ hash: HASH, jid: 'bob@x', endpoints: [] })).rejects.toMatchObject({
+      code: 'not_found',
+    });
   });
 });

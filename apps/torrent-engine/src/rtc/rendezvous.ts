@@ -75,7 +75,8 @@ export class Rendezvous {
     this.#endpoints.set(hash, endpoints);
     const before = this.#offered.get(hash) ?? new Map<string, number>();
     const after = new Map<string, number>();
-    for (const e of endpoints) if (e.jid) after.set(e.jid.toLowerCase(), before.get(e.jid.toLowerCase()) ?? now);
+    for (const e of endpoints)
+      if (e.jid) after.set(e.jid.toLowerCase(), before.get(e.jid.toLowerCase()) ?? now);
     this.#offered.set(hash, after);
   }
 
@@ -115,7 +116,9 @@ export class Rendezvous {
         const b = this.#backoff.get(key);
         if (b && now < b.next) continue;
         if (this.#peers.size >= (this.opts.maxPeers ?? 16)) return;
-        const delay = b ? Math.min(b.delay * 2, this.opts.maxBackoffMs ?? 300_000) : (this.opts.backoffMs ?? 15_000);
+        const delay = b
+          ? Math.min(b.delay * 2, this.opts.maxBackoffMs ?? 300_000)
+          : (this.opts.backoffMs ?? 15_000);
         this.#backoff.set(key, { next: now + delay, delay });
         void this.#initiate(hash, jid);
       }
@@ -161,7 +164,10 @@ export class Rendezvous {
       const known = this.#endpoints.get(hash) ?? [];
       host.dialBack(hash, [...known, ...req.endpoints.map((e) => ({ ...e, jid }))]);
     }
-    log.info({ hash, jid, endpoints: req.endpoints.length, offer: req.sdp !== undefined }, 'rendezvous from a contact');
+    log.info(
+      { hash, jid, endpoints: req.endpoints.length, offer: req.sdp !== undefined },
+      'rendezvous from a contact',
+    );
     if (!req.sdp) return {};
     if (this.#answering >= (this.opts.maxAnswers ?? 4) || this.#peers.size >= (this.opts.maxPeers ?? 16))
       throw new BusError('failed', 'too many WebRTC connections under way; try again later');

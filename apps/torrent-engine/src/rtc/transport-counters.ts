@@ -40,8 +40,9 @@ export function tcpKind(
  */
 export function selectedPairRelayed(stats: StatsLike[]): boolean {
   const byId = new Map(stats.map((s) => [s.id, s]));
-  const selectedId = stats.find((s) => s.type === 'transport' && typeof s.selectedCandidatePairId === 'string')
-    ?.selectedCandidatePairId as string | undefined;
+  const selectedId = stats.find(
+    (s) => s.type === 'transport' && typeof s.selectedCandidatePairId === 'string',
+  )?.selectedCandidatePairId as string | undefined;
   const pair =
     (selectedId ? byId.get(selectedId) : undefined) ??
     stats.find((s) => s.type === 'candidate-pair' && s.nominated === true && s.state === 'succeeded') ??
