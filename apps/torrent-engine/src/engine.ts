@@ -19,6 +19,12 @@ import { planQueue } from './controls/queue.js';
 import { applyFileChanges, rangesComplete, wantedPieceRanges, wantedTotals } from './controls/selection.js';
 import { mkdirConfined, resolveShareRoots } from './confined-open.js';
 import { FileStore } from './file-store.js';
+import {
+  firstAndLastPiecesFirst,
+  isSequential,
+  setStrategy,
+  strategyOf,
+} from './streaming/download-order.js';
 import { shortLivedBuffers } from './gc-tuning.js';
 import { createTorrentFile } from './hashing/create-torrent-file.js';
 import { checkAllowed, filesOutside, isInside } from './paths.js';
@@ -72,6 +78,9 @@ interface Entry {
 /** Optional parts of an add request. */
 export interface AddOptions {
   trackers?: string[] | undefined;
+  /** Piece order of a download (streaming/download-order.ts). */
+  sequential?: boolean | undefined;
+  firstLastPiecesFirst?: boolean | undefined;
 }
 
 /**
@@ -336,6 +345,8 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
       savePath: allowed.real,
       addedAt: Date.now(),
       ...withTrackers(opts),
+      ...(opts.sequential !== undefined ? { sequential: opts.sequential } : {}),
+      ...(opts.firstLastPiecesFirst ? { firstLastPiecesFirst: true } : {}),
     };
     const entry = this.#attach(record, torrentFile, false);
     this.opts.log.info({ hash, savePath: record.savePath, metainfo: torrentFile !== null }, 'downloading');
@@ -419,6 +430,15 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     this.#checkComplete(entry);
     this.#reschedule();
     this.emit('changed');
+    return this.#status(entry);
+  }
+
+  /** In-order (true) or rarest-first piece selection. Persisted. */
+  async setSequential(hash: string, sequential: boolean): Promise<TorrentStatus> {
+    const entry = this.#get(hash);
+    await this.#update(entry, { sequential });
+    if (entry.torrent) setStrategy(entry.torrent, sequential);
+    this.opts.log.info({ hash, sequential }, 'download order set');
     return this.#status(entry);
   }
 
@@ -694,6 +714,7 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
       // The engine selects the wanted files' pieces itself once the metadata is known.
       deselect: true,
       paused: record.paused === true,
+      strategy: strategyOf(record),
     });
     const entry: Entry = {
       hash: record.hash,
@@ -792,6 +813,7 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     entry.hasMetadata = true;
     entry.files = torrent.files.map((f) => f.path);
     this.#applySelection(entry, torrent);
+    if (entry.record.firstLastPiecesFirst) firstAndLastPiecesFirst(torrent, entry.record.unwanted ?? []);
     this.opts.log.info({ hash: entry.hash, name: torrent.name, bytes: torrent.length }, 'metadata known');
     if (entry.record.source === 'hash') {
       this.opts.store.saveMetadata(entry.hash, torrent.torrentFile).catch((err: unknown) => {
@@ -933,6 +955,7 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
       downloadLimit: entry.record.downloadLimit ?? null,
       uploadLimit: entry.record.uploadLimit ?? null,
       trackers: entry.trackers?.status() ?? [],
+      sequential: isSequential(t),
     };
   }
 }

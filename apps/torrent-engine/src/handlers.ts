@@ -17,11 +17,15 @@ import { serveStreaming } from './streaming/serve.js';
 export function serveCommands(host: ServiceHost, engine: TorrentEngine): void {
   const params = { engineId: engine.engineId };
   host.serve(contracts.addPath, ({ path, trackers }) => engine.addPath(path, { trackers }));
-  host.serve(contracts.addHash, ({ hash, savePath, trackers }) =>
-    engine.addHash(hash, savePath, { trackers }),
+  host.serve(contracts.addHash, ({ hash, savePath, trackers, sequential, firstLastPiecesFirst }) =>
+    engine.addHash(hash, savePath, { trackers, sequential, firstLastPiecesFirst }),
   );
-  host.serve(contracts.addTorrentFile, ({ metainfo, savePath, trackers }) =>
-    engine.addTorrentFile(new Uint8Array(Buffer.from(metainfo, 'base64')), savePath, { trackers }),
+  host.serve(contracts.addTorrentFile, ({ metainfo, savePath, trackers, sequential, firstLastPiecesFirst }) =>
+    engine.addTorrentFile(new Uint8Array(Buffer.from(metainfo, 'base64')), savePath, {
+      trackers,
+      sequential,
+      firstLastPiecesFirst,
+    }),
   );
   host.serve(
     contracts.remove,
@@ -45,6 +49,11 @@ export function serveCommands(host: ServiceHost, engine: TorrentEngine): void {
     async ({ hash, downloadLimit, uploadLimit }) => ({
       torrent: await engine.setLimits(hash, { downloadLimit, uploadLimit }),
     }),
+    { params },
+  );
+  host.serve(
+    contracts.setSequential,
+    async ({ hash, sequential }) => ({ torrent: await engine.setSequential(hash, sequential) }),
     { params },
   );
   host.serve(contracts.list, ({ cursor }) => listPage(engine.list(), cursor, host.maxPayload), { params });

@@ -21,6 +21,9 @@ export const TorrentRecord = z.object({
   uploadLimit: RateLimit.optional(),
   /** Optional trackers to announce to (none for friend shares). */
   trackers: z.array(TrackerUrl).optional(),
+  /** Piece order: in order unless false (rarest first); first and last pieces of each file first. */
+  sequential: z.boolean().optional(),
+  firstLastPiecesFirst: z.boolean().optional(),
 });
 export type TorrentRecord = z.infer<typeof TorrentRecord>;
 

@@ -102,6 +102,11 @@ export const TorrentStatus = z.object({
   downloadLimit: RateLimit,
   uploadLimit: RateLimit,
   trackers: z.array(TrackerStatus),
+  /**
+   * Pieces are fetched in order (webtorrent's default; HTTP streams raise their own pieces first
+   * either way); false: rarest first. Absent from older engines.
+   */
+  sequential: z.boolean().optional(),
 });
 export type TorrentStatus = z.infer<typeof TorrentStatus>;
 

@@ -92,6 +92,7 @@ export const commandRules: readonly CommandRule[] = [
   // Streaming a file (HTTP Range): raw-bytes chunks from the engine that owns the torrent.
   { command: engine.read, servedBy: 'torrent-engine', askedBy: ['api'] },
   { command: engine.streamClose, servedBy: 'torrent-engine', askedBy: ['api'] },
+  { command: engine.setSequential, servedBy: 'torrent-engine', askedBy: ['api'] },
   // The gateway.
   {
     command: xmpp.shares,

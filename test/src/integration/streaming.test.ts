@@ -187,6 +187,38 @@ describe('streaming a file over HTTP Range while it downloads', () => {
     expect(line['bytes']).toBeLessThan(SIZE);
   });
 
+  it('switches the download order by REST and by Transmission RPC (sequential_download)', async () => {
+    const rarest = await rest.request<{ torrent: Torrent & { sequential: boolean } }>(
+      'PATCH',
+      `/v1/torrents/${hash}/download-order`,
+      { sequentialDownload: false },
+    );
+    expect(rarest.torrent.sequential).toBe(false);
+    // Transmission's session handshake, then torrent-set and torrent-get with the 4.1 field.
+    const rpc = async (method: string, args: object) => {
+      const call = (session = '') =>
+        fetch(`${base}/transmission/rpc`, {
+          method: 'POST',
+          headers: {
+            'x-api-key': KEY,
+            'x-transmission-session-id': session,
+            'content-type': 'application/json',
+          },
+          body: JSON.stringify({ method, arguments: args }),
+        });
+      let res = await call();
+      if (res.status === 409) res = await call(res.headers.get('x-transmission-session-id') ?? '');
+      expect(res.status).toBe(200);
+      return (await res.json()) as { result: string; arguments: { torrents?: Record<string, unknown>[] } };
+    };
+    const fields = ['hashString', 'sequential_download'];
+    const before = await rpc('torrent-get', { ids: [hash], fields });
+    expect(before.arguments.torrents?.[0]).toMatchObject({ hashString: hash, sequential_download: false });
+    expect((await rpc('torrent-set', { ids: [hash], sequential_download: true })).result).toBe('success');
+    const after = await rpc('torrent-get', { ids: [hash], fields });
+    expect(after.arguments.torrents?.[0]).toMatchObject({ sequential_download: true });
+  });
+
   it('serves many concurrent streams, each with its own bytes', async () => {
     const starts = Array.from(
       { length: 16 },

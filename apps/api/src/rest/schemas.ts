@@ -95,6 +95,14 @@ export const AddTorrentBody = z
       .describe('a .torrent file, base64 (or POST the file itself to /v1/torrents/upload)'),
     savePath: SavePath,
     trackers: Trackers,
+    sequentialDownload: z
+      .boolean()
+      .optional()
+      .describe('fetch pieces in order (default true) or rarest first (false); downloads only'),
+    firstLastPiecePrio: z
+      .boolean()
+      .optional()
+      .describe('fetch the first and last piece of every file first (a video with its index at the end)'),
   })
   .superRefine((body, ctx) => {
     const given = SOURCES.filter((k) => body[k] !== undefined);
@@ -116,6 +124,10 @@ export const AddTorrentBody = z
     }
   })
   .describe('exactly one of path, hash, magnet, metainfo');
+
+export const DownloadOrderBody = z.strictObject({
+  sequentialDownload: z.boolean().describe('fetch pieces in order (true) or rarest first (false)'),
+});
 
 export const AddTorrentQuery = z.object({
   savePath: SavePath,

@@ -8,6 +8,7 @@ import {
   AddTorrentBody,
   AddTorrentQuery,
   AddedSchema,
+  DownloadOrderBody,
   HashParams,
   RemoveQuery,
   SetFilesBody,
@@ -103,7 +104,12 @@ export const torrentRoutes =
           const trackers = [...body.magnet.trackers, ...(body.trackers ?? [])].slice(0, 32);
           return added(
             reply,
-            await torrents.addHash(body.magnet.hash, { savePath: body.savePath, trackers }),
+            await torrents.addHash(body.magnet.hash, {
+              savePath: body.savePath,
+              trackers,
+              sequentialDownload: body.sequentialDownload,
+              firstLastPiecePrio: body.firstLastPiecePrio,
+            }),
           );
         }
         const metainfo = Buffer.from(body.metainfo ?? '', 'base64');
@@ -206,6 +212,22 @@ export const torrentRoutes =
         },
       },
       async (request) => ({ torrent: await torrents.setFiles(request.params.hash, request.body.files) }),
+    );
+
+    app.patch(
+      '/torrents/:hash/download-order',
+      {
+        schema: {
+          tags,
+          summary: 'Fetch pieces in order (sequential download) or rarest first',
+          params: HashParams,
+          body: DownloadOrderBody,
+          response: { 200: WithTorrent, ...problemResponses },
+        },
+      },
+      async (request) => ({
+        torrent: await torrents.setSequential(request.params.hash, request.body.sequentialDownload),
+      }),
     );
 
     app.patch(

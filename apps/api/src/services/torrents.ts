@@ -21,6 +21,17 @@ export interface Added {
 export interface AddOptions {
   savePath?: string | undefined;
   trackers?: string[] | undefined;
+  /** Piece order of a download (qBittorrent's names in REST). */
+  sequentialDownload?: boolean | undefined;
+  firstLastPiecePrio?: boolean | undefined;
+}
+
+/** The download order options of an add request. */
+function orderOf(opts: AddOptions) {
+  return {
+    ...(opts.sequentialDownload !== undefined ? { sequential: opts.sequentialDownload } : {}),
+    ...(opts.firstLastPiecePrio ? { firstLastPiecesFirst: true } : {}),
+  };
 }
 
 const notFound = (hash: string) => new HttpProblem(404, 'not_found', `no torrent with hash ${hash}`);
@@ -163,6 +174,7 @@ export class TorrentService {
             hash,
             ...(opts.savePath ? { savePath: opts.savePath } : {}),
             ...(opts.trackers?.length ? { trackers: opts.trackers } : {}),
+            ...orderOf(opts),
           },
           { timeoutMs: this.timeoutMs },
         ),
@@ -179,6 +191,7 @@ export class TorrentService {
             metainfo: metainfo.toString('base64'),
             ...(opts.savePath ? { savePath: opts.savePath } : {}),
             ...(opts.trackers?.length ? { trackers: opts.trackers } : {}),
+            ...orderOf(opts),
           },
           { timeoutMs: this.timeoutMs },
         ),
@@ -239,6 +252,20 @@ export class TorrentService {
           params: { engineId },
           timeoutMs: this.timeoutMs,
         }),
+      ).torrent;
+    });
+  }
+
+  /** In-order (true) or rarest-first piece selection. */
+  async setSequential(hash: string, sequential: boolean): Promise<TorrentStatus> {
+    return this.#change(async () => {
+      const engineId = await this.#owner(hash);
+      return unwrapOrProblem(
+        await this.bus.request(
+          engine.setSequential,
+          { hash, sequential },
+          { params: { engineId }, timeoutMs: this.timeoutMs },
+        ),
       ).torrent;
     });
   }

@@ -225,6 +225,8 @@ const getters: Record<string, Getter> = {
       sitename: trackerHost(tr.url),
       tier: i,
     })),
+  // Transmission 4.1 (snake_case even in its old protocol): pieces in order.
+  sequential_download: (t) => t.sequential ?? true,
   uploadedEver: (t) => Math.round(t.uploaded),
   uploadLimit: (t) => kilo(t.uploadLimit),
   uploadLimited: (t) => t.uploadLimit !== null,

@@ -193,7 +193,10 @@ const torrentAdd: TrMethod = async (raw, deps) => {
   if (dir !== undefined && (!posix.isAbsolute(dir) || dir.includes('\0'))) {
     throw new TrError("download-dir must be an absolute path on the daemon's host");
   }
-  const saveTo = dir === undefined ? {} : { savePath: dir };
+  const saveTo = {
+    ...(dir === undefined ? {} : { savePath: dir }),
+    ...(args.sequential_download === undefined ? {} : { sequential: args.sequential_download }),
+  };
 
   let added: { torrent: TorrentStatus; created: boolean };
   if (args.metainfo !== undefined) {
@@ -247,7 +250,7 @@ const torrentAdd: TrMethod = async (raw, deps) => {
 async function addMetainfo(
   deps: TrDeps,
   metainfo: string,
-  saveTo: { savePath?: string },
+  saveTo: { savePath?: string; sequential?: boolean },
   { quoteParseErrors = true } = {},
 ) {
   if (metainfo.length === 0) throw new TrError('invalid or corrupt torrent file');
@@ -343,6 +346,16 @@ const torrentSet: TrMethod = async (raw, deps) => {
       const files = fileSelection(t, args['files-wanted'], args['files-unwanted']);
       if (files.length > 0)
         must(await deps.bus.request(engine.setFiles, { hash: t.hash, files }, params), 'torrent-set');
+    }
+    if (args.sequential_download !== undefined) {
+      must(
+        await deps.bus.request(
+          engine.setSequential,
+          { hash: t.hash, sequential: args.sequential_download },
+          params,
+        ),
+        'torrent-set',
+      );
     }
     const downloadLimit = limitOf(t.downloadLimit, args.downloadLimit, args.downloadLimited);
     const uploadLimit = limitOf(t.uploadLimit, args.uploadLimit, args.uploadLimited);

@@ -71,6 +71,8 @@ export const TorrentAddArgs = z.object({
   paused: z.boolean().optional(),
   'files-wanted': FileIndices.optional(),
   'files-unwanted': FileIndices.optional(),
+  /** Transmission 4.1: download pieces in order. */
+  sequential_download: z.boolean().optional(),
 });
 
 export const TorrentSetArgs = z.object({
@@ -81,6 +83,7 @@ export const TorrentSetArgs = z.object({
   downloadLimited: z.boolean().optional(),
   uploadLimit: Speed.optional(),
   uploadLimited: z.boolean().optional(),
+  sequential_download: z.boolean().optional(),
 });
 
 /** `port-test` (Transmission 4.1 names the address family; older clients send nothing). */

@@ -5,6 +5,7 @@ import { Endpoint, EngineId, InfoHash, RateLimit, TorrentStatus, TrackerUrl } fr
 import { PortMappingStatus } from './port-mapping.js';
 import { AdmissionCounters, ConnectionCounters, Reachability } from './reachability.js';
 import { queues, subjects } from '../subjects.js';
+import { DownloadOrder } from './streaming.js';
 
 /** Share a file or folder that is on the engine's host: seeded in place, never copied. */
 export const addPath = command({
@@ -32,6 +33,7 @@ export const addHash = command({
     /** Directory to save into, on the engine's host; the engine's download dir when absent. */
     savePath: z.string().min(1).optional(),
     trackers: z.array(TrackerUrl).max(32).optional(),
+    ...DownloadOrder.shape,
   }),
   response: z.object({ torrent: TorrentStatus, created: z.boolean() }),
 });
@@ -50,6 +52,7 @@ export const addTorrentFile = command({
       .regex(/^[A-Za-z0-9+/]+=*$/, 'must be base64'),
     savePath: z.string().min(1).optional(),
     trackers: z.array(TrackerUrl).max(32).optional(),
+    ...DownloadOrder.shape,
   }),
   response: z.object({ torrent: TorrentStatus, created: z.boolean() }),
 });
@@ -295,4 +298,4 @@ export const connect = command<typeof ConnectRequest, z.ZodObject<{ sdp: z.ZodOp
 });
 
 // Streaming a file (HTTP Range in the api): raw-bytes replies, see streaming.ts.
-export { read, streamClose } from './streaming.js';
+export { read, setSequential, streamClose } from './streaming.js';

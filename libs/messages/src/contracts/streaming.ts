@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { command } from '../contract.js';
-import { InfoHash } from '../schemas.js';
+import { InfoHash, TorrentStatus } from '../schemas.js';
 import { subjects } from '../subjects.js';
 
 /**
@@ -64,6 +64,27 @@ const ReadRequest = z
 const ReadReplyMeta = z.object({ fileSize: z.number().int().nonnegative() });
 
 type Instance = { engineId: string };
+
+/** Download order options of a new download (Transmission `sequential_download`, qBittorrent `firstLastPiecePrio`). */
+export const DownloadOrder = z.object({
+  /** Fetch pieces in order (true, the default) or rarest first (false). */
+  sequential: z.boolean().optional(),
+  /** Fetch the first and last piece of every wanted file first (containers with their index at the end). */
+  firstLastPiecesFirst: z.boolean().optional(),
+});
+
+const SetSequentialRequest = z.object({ hash: InfoHash, sequential: z.boolean() }).strict();
+/** Switch a torrent between in-order and rarest-first piece selection. Persisted. */
+export const setSequential = command<
+  typeof SetSequentialRequest,
+  z.ZodObject<{ torrent: typeof TorrentStatus }>,
+  Instance
+>({
+  name: 'engine.set-sequential',
+  subject: ({ engineId }) => subjects.engine.instance(engineId, 'set-sequential'),
+  request: SetSequentialRequest,
+  response: z.object({ torrent: TorrentStatus }),
+});
 
 export const read = command<typeof ReadRequest, typeof ReadReplyMeta, Instance>({
   name: 'engine.read',
