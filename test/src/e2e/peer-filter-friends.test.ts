@@ -14,8 +14,8 @@ import {
 
 /**
  * Admission as users get it: no BITWEEN_PEER_ALLOW, so alice's engine admits a connection only
- * by its ticket proof (or an address a legacy contact advertises). bob shares nothing: he must
- * still advertise where his engine connects from (what the address rule needs).
+ * by its ticket proof (the gateways exchange tickets over XMPP) or an address a legacy contact
+ * advertises. bob shares nothing: his list still says where his engine connects from.
  */
 describe('friends download through the default peer filter', () => {
   const cleanup = new Cleanup();
@@ -73,12 +73,10 @@ describe('friends download through the default peer filter', () => {
       { what: 'the download to finish through the peer filter', timeoutMs: 120_000 },
     );
     expect(await sha256File(join(bob.dirs.downloads, 'filtered.bin'))).toBe(sha256);
-    // alice's engine admitted bob's connection by his ticket (or, with a gateway that serves no
-    // ticket table, by his advertised address), not by an allow list.
-    expect(
-      alice.engine.logs.some(
-        (l) => l.msg === 'admitted a peer' && (l.by === 'proof' || l.how !== 'allow-list'),
-      ),
-    ).toBe(true);
+    // alice's engine admitted bob's connection by his ticket (exchanged by the two gateways over
+    // XMPP), not by his address or an allow list; and bob admitted alice's the same way.
+    const byProof = (node: BitweenNode, jid: string) =>
+      node.engine.logs.some((l) => l.msg === 'admitted a peer' && l.by === 'proof' && l.jid === jid);
+    expect([byProof(alice, bob.jid), byProof(bob, alice.jid)]).toEqual([true, true]);
   });
 });
