@@ -26,7 +26,13 @@ describe('IceServersWatch', () => {
   });
 
   const make = (ask: () => Promise<Result<IceServersAnswer>>) =>
-    (watch = new IceServersWatch({ ask, log: silent, retryMs: 30_000, refreshMs: 600_000 }));
+    (watch = new IceServersWatch({
+      ask,
+      log: silent,
+      firstRetryMs: 1_000,
+      retryMs: 30_000,
+      refreshMs: 600_000,
+    }));
 
   it('knows nothing until asked, then treats a gateway that does not answer as none, and retries', async () => {
     const gw = scripted([fail('unavailable', 'nobody answers xmpp.ice-servers'), ok(stun)]);
@@ -39,7 +45,7 @@ describe('IceServersWatch', () => {
     expect(w.kinds()).toEqual({ stun: false, turn: false });
     expect(w.servers()).toEqual([]);
     expect(changed).toHaveBeenCalledTimes(1);
-    await vi.advanceTimersByTimeAsync(30_000);
+    await vi.advanceTimersByTimeAsync(1_000);
     expect(gw.count()).toBe(2);
     expect(w.kinds()).toEqual({ stun: true, turn: false });
     expect(w.servers()).toEqual(stun.iceServers);
@@ -73,6 +79,19 @@ describe('IceServersWatch', () => {
     expect(gw.count()).toBe(2);
     await vi.advanceTimersByTimeAsync(60_000);
     expect(w.kinds()).toEqual({ stun: false, turn: false });
+  });
+
+  it('asks again soon while nothing is known, then less often (1 s doubling up to retryMs)', async () => {
+    const gw = scripted([fail('unavailable', 'nobody answers xmpp.ice-servers')]);
+    make(gw.ask).start();
+    await vi.advanceTimersByTimeAsync(0);
+    const askedAt: number[] = [];
+    for (let t = 0; t < 120_000; t += 500) {
+      const before = gw.count();
+      await vi.advanceTimersByTimeAsync(500);
+      if (gw.count() > before) askedAt.push(Date.now());
+    }
+    expect(askedAt.slice(0, 7)).toEqual([1_000, 3_000, 7_000, 15_000, 31_000, 61_000, 91_000]);
   });
 
   it('asks no more once stopped', async () => {

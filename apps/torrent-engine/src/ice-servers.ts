@@ -13,7 +13,11 @@ export interface IceServersWatchOptions {
   /** Asks the gateway (`bus.request(xmpp.iceServers, {})`). */
   ask: () => Promise<Result<IceServersAnswer>>;
   log: Logger;
-  /** Ask again after this while none is known or the gateway did not answer (it may log in later). */
+  /**
+   * While none is known or the gateway does not answer (not started yet, or not logged in), ask
+   * again after `firstRetryMs`, doubling up to `retryMs`.
+   */
+  firstRetryMs: number;
   retryMs: number;
   /** Ask again after this while servers are known (or before they expire, whichever is first). */
   refreshMs: number;
@@ -26,7 +30,8 @@ const EXPIRY_MARGIN_MS = 60_000;
 /**
  * The STUN/TURN servers the gateway offers (XEP-0215 or its configuration), asked at start and
  * again periodically. A gateway that does not answer (not started, or older than `xmpp.ice-servers`)
- * counts as "none known" unless an earlier answer is still valid; it is asked again after `retryMs`.
+ * counts as "none known" unless an earlier answer is still valid; it is asked again soon, then less
+ * often (`firstRetryMs` doubling up to `retryMs`).
  * Emits `changed` when the kinds known (STUN, TURN) change.
  */
 export class IceServersWatch extends EventEmitter<{ changed: [] }> {
@@ -35,6 +40,7 @@ export class IceServersWatch extends EventEmitter<{ changed: [] }> {
   #timer: NodeJS.Timeout | null = null;
   #stopped = false;
   #lastFailure: string | null = null;
+  #retries = 0;
   /** The kinds last reported (`changed`), so an expiry noticed at the next ask is reported too. */
   #reported = 'null';
   readonly #now: () => number;
@@ -97,7 +103,9 @@ export class IceServersWatch extends EventEmitter<{ changed: [] }> {
 
   #nextDelay(): number {
     const a = this.#valid();
-    if (!a || a.iceServers.length === 0) return this.opts.retryMs;
+    if (!a || a.iceServers.length === 0)
+      return Math.min(this.opts.retryMs, this.opts.firstRetryMs * 2 ** this.#retries++);
+    this.#retries = 0;
     if (a.expiresAt === null) return this.opts.refreshMs;
     const untilExpiry = a.expiresAt - this.#now() - EXPIRY_MARGIN_MS;
     return Math.min(this.opts.refreshMs, Math.max(this.opts.retryMs / 6, untilExpiry));

@@ -130,6 +130,7 @@ await runService({
     const ice = new IceServersWatch({
       ask: () => bus.request(xmpp.iceServers, {}),
       log,
+      firstRetryMs: 1_000,
       retryMs: 30_000,
       refreshMs: 600_000,
     });
