@@ -54,6 +54,7 @@ export class PeerAccess {
       log: opts.log,
       ...(opts.proofTimeoutMs ? { proofTimeoutMs: opts.proofTimeoutMs } : {}),
       onAdmitted: (a) => this.#onAdmitted(a),
+      onIdentified: (a) => this.#onIdentified(a),
     });
   }
 
@@ -149,9 +150,13 @@ export class PeerAccess {
       this.#unadmitted?.admitted(wire.remoteAddress, wire.remotePort);
       this.#transports.countTcp(wire, this.opts.portMapped());
     }
-    if (jid && this.#rendezvous) {
-      const closed = this.#rendezvous.admitted(infoHash, jid);
-      wire.once('close', closed);
-    }
+    this.#onIdentified({ wire, infoHash, jid, by: 'proof' });
+  }
+
+  /** Rendezvous leaves a contact alone while one of its wires for the hash is open. */
+  #onIdentified({ wire, infoHash, jid }: Admission): void {
+    if (!jid || !this.#rendezvous) return;
+    const closed = this.#rendezvous.admitted(infoHash, jid);
+    wire.once('close', closed);
   }
 }

@@ -156,6 +156,22 @@ describe('admission gate', () => {
     expect(await alice.admitted).toBeNull();
   });
 
+  it('still learns who a peer admitted by address is, from its proof', async () => {
+    const identified: string[] = [];
+    const r = rules('alice@x', { 'bob@y': ticket(1) }, {}, () => 'allow-list');
+    const gate = new AdmissionGate({
+      rules: r,
+      log: quiet,
+      onIdentified: ({ jid }) => identified.push(jid!),
+    });
+    const [alice, bob] = connect(null, rules('bob@y', {}, { 'alice@x': ticket(1) }));
+    alice.wire.once('handshake', () => gate.guard(alice.wire as unknown as GatedWire, hash));
+    await bob.guarded;
+    await vi.waitFor(() => expect(identified).toEqual(['bob@y']));
+    expect(gate.counters()).toEqual({ admitted: 1, refused: {} });
+    alice.wire.destroy();
+  });
+
   it('answers no block request before admission', async () => {
     const [alice] = connect(
       rules('alice@x', { 'bob@y': ticket(1) }, {}),

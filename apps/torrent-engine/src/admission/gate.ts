@@ -80,6 +80,8 @@ export interface GateOptions {
   proofTimeoutMs?: number;
   onAdmitted?: (a: Admission) => void;
   onRefused?: (wire: GatedWire, reason: RefusalReason) => void;
+  /** A wire admitted by address proved who it is afterwards. */
+  onIdentified?: (a: Admission) => void;
 }
 
 /** At most one info line per refusal reason per interval (a stranger may redial in a loop). */
@@ -192,14 +194,23 @@ export class AdmissionGate {
     });
 
     const checkProofMessage = async (buf: Uint8Array) => {
-      if (admitted || closed) return;
+      if (closed || wire.bitweenJid) return;
       const proof = decodeProofMessage(buf);
-      if (!proof || !hello) return refuse('bad-proof', { why: proof ? 'proof before hello' : 'malformed' });
-      const { jid, nonce: theirs } = hello;
+      const { jid, nonce: theirs } = hello ?? { jid: '', nonce: '' };
       const valid = () => {
         const key = rules.issued(jid);
-        return key !== undefined && checkProof(key, nonce, theirs, infoHash, proof);
+        return proof !== null && key !== undefined && checkProof(key, nonce, theirs, infoHash, proof);
       };
+      if (admitted) {
+        // Admitted by address (allow list): a valid proof still tells who it is (rendezvous
+        // then knows this contact has a wire); an invalid one changes nothing.
+        if (hello && valid()) {
+          wire.bitweenJid = jid;
+          this.opts.onIdentified?.({ wire, infoHash, jid, by: 'proof' });
+        }
+        return;
+      }
+      if (!proof || !hello) return refuse('bad-proof', { why: proof ? 'proof before hello' : 'malformed' });
       if (valid()) return admit(jid, 'proof');
       await rules.refresh();
       if (valid()) admit(jid, 'proof');
