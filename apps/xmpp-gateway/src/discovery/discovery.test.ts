@@ -87,4 +87,23 @@ describe('stunLookup and AddressDiscovery (real UDP on loopback)', () => {
     expect(changes[1]).toEqual(['198.51.100.1', '203.0.113.7']);
     d.stop();
   });
+
+  it('without a configured server, uses the discovered one; off never asks', async () => {
+    const changes: string[][] = [];
+    const common = { configured: [], stunTimeoutMs: 5000, stunIntervalMs: 600_000, log: silent };
+    const d = new AddressDiscovery({ ...common, onChange: (a) => changes.push(a) });
+    d.start();
+    expect(d.stunServer).toBeNull();
+    d.useStunServer(await stunServer('203.0.113.8'));
+    await expect.poll(() => changes.at(-1), { timeout: 10_000 }).toEqual(['203.0.113.8']);
+    d.useStunServer(null); // the server no longer offers one: the discovered address goes
+    expect(changes.at(-1)).toEqual([]);
+    d.stop();
+
+    const off = new AddressDiscovery({ ...common, stunServer: 'off', onChange: () => undefined });
+    off.start();
+    off.useStunServer(await stunServer('203.0.113.9'));
+    expect(off.stunServer).toBeNull();
+    off.stop();
+  });
 });

@@ -40,9 +40,9 @@ export interface RendezvousOptions {
   secret: Buffer;
   /** How long a contact may take to answer a `<ticket/>` (default 15 s). */
   ticketTimeoutMs?: number;
-  /** How long a contact may take to answer a `<connect/>` (default 25 s). */
+  /** How long a contact may take to answer a `<connect/>` (default 27 s: within the engine's 30 s for `xmpp.connect`). */
   connectTimeoutMs?: number;
-  /** How long our engine may take to answer `engine.connect` (default 15 s). */
+  /** How long our engine may take to answer `engine.connect` (default 20 s: ICE gathering, within the asker's 27 s). */
   engineTimeoutMs?: number;
   /** `<connect/>` IQs per contact: `burst` at once, then one per `refillMs` (default 5, 2 s). */
   rateLimit?: { burst: number; refillMs: number };
@@ -305,7 +305,7 @@ export class Rendezvous {
     const reply = await bus.request(
       engineContracts.connect,
       { hash, jid: bare, endpoints: endpoints.kept, ...(sdp === undefined ? {} : { sdp }) },
-      { params: { engineId }, timeoutMs: this.opts.engineTimeoutMs ?? 15_000 },
+      { params: { engineId }, timeoutMs: this.opts.engineTimeoutMs ?? 20_000 },
     );
     if (!reply.ok) {
       log.info(
@@ -364,7 +364,7 @@ export class Rendezvous {
     for (const resource of targets.slice(0, MAX_TARGETS)) {
       const full = `${bare}/${resource}`;
       try {
-        const reply = await session.iq('set', full, request, this.opts.connectTimeoutMs ?? 25_000);
+        const reply = await session.iq('set', full, request, this.opts.connectTimeoutMs ?? 27_000);
         const answer = decodeConnectResult(reply);
         if (!answer.ok) {
           problems.push(`${full}: malformed answer (${answer.reason})`);
