@@ -190,7 +190,8 @@ export class Rendezvous {
       this.tickets.receive(bare, ticket.value);
     } catch (err) {
       const condition = (err as { condition?: string }).condition;
-      if (condition && NOT_IMPLEMENTED.has(condition)) {
+      if (condition && NOT_IMPLEMENTED.has(condition) && this.opts.presence.isOnline(bare, resource)) {
+        // (a resource that just went offline is bounced by its server with service-unavailable too)
         this.#resources(this.#refusing, bare).add(resource);
         if (!this.#resources(this.#capable, bare).size) {
           log.info(
@@ -200,7 +201,7 @@ export class Rendezvous {
           this.tickets.markLegacy(bare);
         }
       } else if (condition) {
-        log.info({ jid: full, condition }, 'a contact refused our ticket');
+        log.info({ jid: full, condition }, 'a contact resource refused our ticket');
       } else if (session.online && this.opts.presence.isOnline(bare, resource)) {
         // No answer at all while online: an old client that drops unknown IQs. If it publishes a
         // list, its connections are admitted by address (legacy).
