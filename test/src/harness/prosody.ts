@@ -51,6 +51,8 @@ export interface ProsodyOptions {
   tls?: ProsodyTls;
   /** Extra global config lines (Lua), e.g. `c2s_stanza_size_limit = 262144`. */
   extraConfig?: string;
+  /** Modules to load besides the harness's own (e.g. `turn_external`, with its options in `extraConfig`). */
+  modules?: string[];
   /** Run inside this network namespace (`ip netns exec`; the network lab), listening on `address`. */
   netns?: string;
   /** The address to listen on; default 127.0.0.1. */
@@ -200,7 +202,7 @@ c2s_ports = { ${port} }
 ${tls}s2s_ports = { }
 http_ports = { }
 https_ports = { }
-modules_enabled = { "disco", "roster", "saslauth", "pep", "ping", "register", "posix", "groups"${opts.tls ? ', "tls"' : ''} }
+modules_enabled = { "disco", "roster", "saslauth", "pep", "ping", "register", "posix", "groups"${opts.tls ? ', "tls"' : ''}${(opts.modules ?? []).map((m) => `, ${lua(m)}`).join('')} }
 modules_disabled = { "s2s" }
 authentication = "internal_plain"
 storage = "internal"
