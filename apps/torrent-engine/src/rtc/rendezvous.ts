@@ -107,6 +107,7 @@ export class Rendezvous {
   /** Start the rendezvous that are due. */
   tick(now = Date.now()): void {
     if (this.#stopped) return;
+    this.#forgetGone();
     const settle = this.opts.settleMs ?? 5_000;
     for (const hash of this.opts.host.wanting()) {
       for (const [jid, since] of this.#offered.get(hash) ?? []) {
@@ -122,6 +123,16 @@ export class Rendezvous {
         this.#backoff.set(key, { next: now + delay, delay });
         void this.#initiate(hash, jid);
       }
+    }
+  }
+
+  /** Forget what we knew for torrents no longer held here. */
+  #forgetGone(): void {
+    for (const hash of this.#offered.keys()) {
+      if (this.opts.host.holds(hash)) continue;
+      this.#offered.delete(hash);
+      this.#endpoints.delete(hash);
+      for (const key of this.#backoff.keys()) if (key.startsWith(`${hash}|`)) this.#backoff.delete(key);
     }
   }
 
