@@ -29,14 +29,21 @@ function text(value: unknown): string | null {
   }
 }
 
-/** The peer's `bw_jid` and `bw_nonce` from its decoded extended handshake, or why they are unusable. */
-export function readHello(handshake: Record<string, unknown>): PeerHello | { error: string } {
+/**
+ * The peer's `bw_jid` and `bw_nonce` from its decoded extended handshake, or why they are
+ * unusable (`anonymous`: it names no JID — e.g. its gateway has no account online — so it cannot
+ * prove anything; otherwise the values are malformed).
+ */
+export function readHello(
+  handshake: Record<string, unknown>,
+): PeerHello | { error: string; anonymous: boolean } {
   const jid = text(handshake.bw_jid);
   const nonce = text(handshake.bw_nonce);
-  if (jid === null || nonce === null) return { error: 'bw_jid or bw_nonce missing' };
-  if (jid.length === 0 || Buffer.byteLength(jid) > MAX_JID_BYTES || /[\s/]/.test(jid))
-    return { error: 'bw_jid is not a bare JID' };
-  if (!NONCE_PATTERN.test(nonce)) return { error: 'bw_nonce is not 16 bytes of hex' };
+  if (jid === null || nonce === null) return { error: 'bw_jid or bw_nonce missing', anonymous: false };
+  if (jid.length === 0) return { error: 'no bw_jid', anonymous: true };
+  if (Buffer.byteLength(jid) > MAX_JID_BYTES || /[\s/]/.test(jid))
+    return { error: 'bw_jid is not a bare JID', anonymous: false };
+  if (!NONCE_PATTERN.test(nonce)) return { error: 'bw_nonce is not 16 bytes of hex', anonymous: false };
   return { jid: jid.toLowerCase(), nonce };
 }
 

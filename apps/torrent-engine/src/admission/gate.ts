@@ -234,7 +234,7 @@ export class AdmissionGate {
       }
       const read = readHello(wire.peerExtendedHandshake);
       if ('error' in read) {
-        if (!admitted) refuse('bad-proof', { why: read.error });
+        if (!admitted) refuse(read.anonymous ? 'stranger' : 'bad-proof', { why: read.error });
         return;
       }
       if (hello) return; // a second extended handshake changes nothing
