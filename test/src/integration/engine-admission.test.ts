@@ -1,3 +1,4 @@
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { engine, xmpp, type TicketTable } from '@bitween/messages';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -182,5 +183,24 @@ describe('admission by tickets (engine component test)', () => {
         (l) => l.msg === 'admitted a peer' && l.by === 'address' && l.how === 'legacy contact',
       ),
     ).toBe(true);
+  });
+
+  it('bounds the connections waiting for admission from one address', async () => {
+    // Raw TCP clients that say nothing: each waits for admission until the per-IP bound (8).
+    const open = (): Promise<Socket> =>
+      new Promise((resolve, reject) => {
+        const s = connect({ host: '127.0.0.1', port, localAddress: '127.0.0.5' }, () => resolve(s));
+        s.once('error', reject);
+        cleanup.add('raw client', () => s.destroy());
+      });
+    const waiting: Socket[] = [];
+    for (let i = 0; i < 8; i++) waiting.push(await open());
+    const ninth = await open();
+    await new Promise((resolve) => ninth.once('close', resolve));
+    expect(waiting.every((s) => !s.destroyed)).toBe(true);
+    await waitFor(async () => ((await aliceState()).admission?.refused.overload ?? 0) >= 1, {
+      what: 'alice to count the connection over the bound',
+    });
+    for (const s of waiting) s.destroy();
   });
 });
