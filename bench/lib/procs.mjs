@@ -2,7 +2,7 @@
 // libtorrent helper (lt_peer.py), with their output as JSON lines and their CPU time from /proc.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -115,12 +115,22 @@ function track(child, label) {
   };
 }
 
-export async function startNats() {
+/** A nats-server on a free loopback port with JetStream; `maxPayload` (bytes) overrides its 1 MiB default. */
+export async function startNats({ maxPayload } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'bench-nats-'));
-  const child = spawn('nats-server', ['-a', '127.0.0.1', '-p', '-1', '-js', '-sd', join(dir, 'js')], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PATH: `${process.env.PATH}:/usr/sbin` },
-  });
+  const conf = [];
+  if (maxPayload) {
+    await writeFile(join(dir, 'nats.conf'), `max_payload: ${maxPayload}\n`);
+    conf.push('-c', join(dir, 'nats.conf'));
+  }
+  const child = spawn(
+    'nats-server',
+    [...conf, '-a', '127.0.0.1', '-p', '-1', '-js', '-sd', join(dir, 'js')],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, PATH: `${process.env.PATH}:/usr/sbin` },
+    },
+  );
   started.add(child);
   const port = await new Promise((resolve, reject) => {
     let out = '';

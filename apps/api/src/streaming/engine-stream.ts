@@ -3,6 +3,32 @@ import { Readable } from 'node:stream';
 import { engine, READ_HEADERS, type Bus, type RawReply, type Result } from '@bitween/messages';
 import type { Logger } from '@bitween/runtime';
 
+/**
+ * Chunk reads in flight across every response of this api (each holds up to one chunk in memory
+ * until the client takes it): many concurrent streams share them instead of each taking its
+ * whole window.
+ */
+export class ReadSlots {
+  #free: number;
+  readonly #waiters: (() => void)[] = [];
+  constructor(readonly total: number) {
+    this.#free = total;
+  }
+  tryTake(): boolean {
+    if (this.#free === 0) return false;
+    this.#free--;
+    return true;
+  }
+  release(): void {
+    this.#free++;
+    this.#waiters.shift()?.();
+  }
+  /** Resolves when a slot may be free (take it with tryTake). */
+  whenFree(): Promise<void> {
+    return this.#free > 0 ? Promise.resolve() : new Promise((wake) => this.#waiters.push(wake));
+  }
+}
+
 export interface EngineStreamOptions {
   bus: Bus;
   log: Logger;
@@ -16,6 +42,8 @@ export interface EngineStreamOptions {
   chunkBytes: number;
   /** Reads in flight at once (the flow-control window). */
   window: number;
+  /** Shared by every stream of the api. */
+  slots: ReadSlots;
   /** How long one read may wait for its pieces (the engine's wait; the request gets 5 s more). */
   waitMs: number;
 }
@@ -42,10 +70,11 @@ export class EngineStream extends Readable {
 
   /** Ask for the first chunks and wait for the first one: a failure can still be an HTTP status. */
   async first(): Promise<Result<Uint8Array | null>> {
-    this.#fill();
+    await this.#fillOne();
     const head = this.#pending.shift();
     if (!head) return { ok: true, value: null };
     const r = await head.reply;
+    this.o.slots.release();
     if (!r.ok) return r;
     const bad = this.#check(head, r.value);
     if (bad) return { ok: false, error: bad } as Result<never>;
@@ -67,6 +96,8 @@ export class EngineStream extends Readable {
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     this.#wake?.();
+    // Reads nobody will take: their slots are free once their replies are in (or failed).
+    for (const p of this.#pending.splice(0)) void p.reply.finally(() => this.o.slots.release());
     this.#closeRemote(err ? 'failed' : 'client-gone');
     cb(err);
   }
@@ -82,9 +113,18 @@ export class EngineStream extends Readable {
       });
   }
 
+  /** #fill, and when no read is in flight and none could start (no free slot), wait for one. */
+  async #fillOne(): Promise<void> {
+    this.#fill();
+    while (this.#pending.length === 0 && this.#next < this.o.end && !this.destroyed) {
+      await this.o.slots.whenFree();
+      this.#fill();
+    }
+  }
+
   #fill(): void {
     const { chunkBytes, end, window } = this.o;
-    while (this.#pending.length < window && this.#next < end) {
+    while (this.#pending.length < window && this.#next < end && this.o.slots.tryTake()) {
       const at = this.#next;
       const length = Math.min(chunkBytes, end - at);
       this.#next += length;
@@ -118,7 +158,8 @@ export class EngineStream extends Readable {
 
   async #run(): Promise<void> {
     while (!this.destroyed) {
-      this.#fill();
+      await this.#fillOne();
+      if (this.destroyed) return;
       const head = this.#pending.shift();
       if (!head) {
         this.#closeRemote('finished');
@@ -126,6 +167,7 @@ export class EngineStream extends Readable {
         return;
       }
       const r = await head.reply;
+      this.o.slots.release();
       if (this.destroyed) return;
       if (!r.ok) {
         this.destroy(new Error(`engine.read at ${head.at}: ${r.error.code}: ${r.error.message}`));

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { HttpProblem, problem, problemOfBusError, problemResponses, sendProblem } from '../problem.js';
 import { HashParams } from '../rest/schemas.js';
 import type { TorrentService } from '../services/torrents.js';
-import { EngineStream } from './engine-stream.js';
+import { EngineStream, ReadSlots } from './engine-stream.js';
 import { contentTypeOf, parseRange } from './http-range.js';
 import type { LinkSigner } from './link-token.js';
 
@@ -17,6 +17,8 @@ export interface StreamingDeps {
   signer: LinkSigner;
   /** `engine.read`s in flight per response. */
   window?: number;
+  /** `engine.read`s in flight across all responses (each up to one chunk, ~1 MiB, in memory). */
+  maxReads?: number;
   /** How long a read waits for its pieces before the response fails. */
   waitMs?: number;
 }
@@ -84,7 +86,8 @@ export const streamingRoutes =
   // eslint-disable-next-line @typescript-eslint/require-await -- fastify plugins are async
   async (base) => {
     const app = base.withTypeProvider<ZodTypeProvider>();
-    const window = deps.window ?? 4;
+    const window = deps.window ?? 8;
+    const slots = new ReadSlots(deps.maxReads ?? 64);
     const waitMs = deps.waitMs ?? 60_000;
 
     const content = async (
@@ -141,6 +144,7 @@ export const streamingRoutes =
         end,
         chunkBytes: readChunkBytes(deps.bus.nc.info?.max_payload),
         window,
+        slots,
         waitMs,
       });
       // The client may leave while the first pieces are awaited: stop at once.
