@@ -6,9 +6,13 @@ import type { Element } from '@xmpp/xml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
+  makeTempDir,
+  removeTempDir,
   silentLogger,
+  startNats,
   startNode,
   startProsody,
+  startService,
   waitFor,
   type BitweenNode,
   type Prosody,
@@ -156,6 +160,42 @@ describe('rendezvous between two friends’ gateways', () => {
     });
     sub.unsubscribe();
     await carol.client.stop();
+  });
+
+  it('a second instance of alice’s account agrees with the first on one ticket for the account', async () => {
+    const nats = await startNats(cleanup);
+    const dataDir = await makeTempDir('alice-second');
+    cleanup.add('alice-second data', () => removeTempDir(dataDir));
+    const second = await startService(cleanup, {
+      name: 'xmpp-gateway',
+      label: 'alice-second-gateway',
+      env: {
+        BITWEEN_NATS_URL: nats.url,
+        BITWEEN_DATA_DIR: dataDir, // its own secret
+        BITWEEN_XMPP_JID: alice.jid,
+        BITWEEN_XMPP_PASSWORD: 'alice-pw',
+        BITWEEN_XMPP_SERVICE: prosody.service,
+        BITWEEN_XMPP_RESOURCE: 'second',
+      },
+    });
+    const secondBus = new Bus(await nats.connect(), silentLogger);
+    const selfTicket = (t: TicketTable, list: 'issued' | 'received') =>
+      t[list].find((e) => e.jid === alice.jid)?.ticket;
+    const agreed = await waitFor(
+      async () => {
+        const [a, b] = [await tickets(aliceBus), await tickets(secondBus)];
+        const values = [
+          selfTicket(a, 'issued'),
+          selfTicket(a, 'received'),
+          selfTicket(b, 'issued'),
+          selfTicket(b, 'received'),
+        ];
+        return values.every((v) => v !== undefined && v === values[0]) && values[0];
+      },
+      { what: 'both instances to use one ticket for the account' },
+    );
+    expect(agreed).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    await second.stop();
   });
 
   it('we advertise the namespace in disco#info (caps)', async () => {
