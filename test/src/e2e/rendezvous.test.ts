@@ -1,0 +1,83 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  Cleanup,
+  startNode,
+  startProsody,
+  waitFor,
+  writeRandomFile,
+  type BitweenNode,
+  type SharesResult,
+  type TorrentsResult,
+} from '../harness/index.js';
+
+/**
+ * Rendezvous through the real gateways and Prosody: bob's engine may not dial alice (this host is
+ * refused by its dial policy: BITWEEN_DIAL_ALLOW empty), so once alice's endpoint gave no wire it
+ * asks `xmpp.connect`; his gateway sends the offer to alice's bitween resource, her gateway hands
+ * it to her engine (`engine.connect`), whose answer comes back the same way. Whether the WebRTC
+ * connection then forms is the network lab's business (on one host the gateways drop the
+ * candidates that are their own addresses): this checks the signalling chain end to end.
+ */
+describe('rendezvous over XMPP between two daemons', () => {
+  const cleanup = new Cleanup();
+  let alice: BitweenNode;
+  let bob: BitweenNode;
+
+  beforeAll(async () => {
+    const prosody = await startProsody(cleanup, {
+      accounts: [
+        { user: 'alice', password: 'alice-pw' },
+        { user: 'bob', password: 'bob-pw' },
+      ],
+      friends: ['alice', 'bob'],
+    });
+    [alice, bob] = await Promise.all([
+      startNode(cleanup, {
+        user: 'alice',
+        password: 'alice-pw',
+        prosody,
+        env: { BITWEEN_PEER_ALLOW: '' },
+        name: 'rdv-alice',
+      }),
+      startNode(cleanup, {
+        user: 'bob',
+        password: 'bob-pw',
+        prosody,
+        env: { BITWEEN_PEER_ALLOW: '', BITWEEN_DIAL_ALLOW: '' },
+        name: 'rdv-bob',
+      }),
+    ]);
+  });
+  afterAll(() => cleanup.run());
+
+  it('bob’s offer reaches alice’s engine and her answer comes back', async () => {
+    const path = join(alice.dirs.shares, 'rendezvous.bin');
+    await writeRandomFile(path, 1024 * 1024);
+    expect(await alice.rpc.result('bt.add_path', { path })).toBe(true);
+    const { torrents } = await alice.rpc.result<TorrentsResult>('bt.get_torrents');
+    const hash = torrents.find((t) => t.name === 'rendezvous.bin')!.hash;
+    await waitFor(
+      async () => {
+        const { shares } = await bob.rpc.result<SharesResult>('xmpp.get_shares');
+        return Object.values(shares[alice.jid] ?? {}).some((r) => hash in r.shares);
+      },
+      { what: "alice's share at bob" },
+    );
+    expect(await bob.rpc.result('bt.add_torrent_by_hash', { hash })).toBe(true);
+    await bob.engine.waitForLog(
+      (l) =>
+        l.msg === 'rendezvous: asking a contact to connect (WebRTC offer, dial back)' && l.jid === alice.jid,
+      { what: 'bob’s engine to ask for a rendezvous', timeoutMs: 60_000 },
+    );
+    await alice.engine.waitForLog(
+      (l) =>
+        l.msg === 'rendezvous from a contact' && l.jid === bob.jid && l.hash === hash && l.offer === true,
+      { what: 'alice’s engine to get bob’s offer through both gateways', timeoutMs: 60_000 },
+    );
+    await bob.engine.waitForLog((l) => l.msg === 'rendezvous: WebRTC answer received' && l.hash === hash, {
+      what: 'alice’s answer to reach bob’s engine',
+      timeoutMs: 60_000,
+    });
+  });
+});
