@@ -280,8 +280,15 @@ export class FileStreams {
     return true;
   }
 
-  /** Move the stream's window to pieces [from, to]; the first missing one is made critical. */
-  #prioritise(s: Stream, t: StreamTorrent, from: number, to: number): void {
+  /**
+   * Move the stream's window to pieces [from, to], extended back to the first piece a read of
+   * this stream still waits for (the api pipelines reads: a later read must not take the
+   * priority from an earlier one); the first missing piece is made critical.
+   */
+  #prioritise(s: Stream, t: StreamTorrent, first: number, last: number): void {
+    let from = first;
+    for (const w of s.waiters) from = Math.min(from, w.first);
+    const to = Math.max(last, from);
     const w = s.window;
     if (w && w.torrent === t && w.from === from && w.to === to) return;
     this.#dropWindow(s);
