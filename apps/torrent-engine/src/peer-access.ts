@@ -48,7 +48,8 @@ export class PeerAccess {
       proofTimeoutMs?: number;
     },
   ) {
-    this.book = new TicketBook(opts.bus, opts.log);
+    // A contact removed from the table loses its open wires too.
+    this.book = new TicketBook(opts.bus, opts.log, { onChange: () => this.gate.revoke() });
     this.gate = new AdmissionGate({
       rules: admissionRules(opts.filter, this.book),
       log: opts.log,

@@ -104,6 +104,19 @@ describe('admission gate', () => {
     expect(alice.gate!.counters()).toEqual({ admitted: 1, refused: {} });
   });
 
+  it('closes the wires of a contact whose ticket was revoked', async () => {
+    const issued: Record<string, Buffer> = { 'bob@y': ticket(1) };
+    const [alice, bob] = connect(
+      rules('alice@x', issued, { 'bob@y': ticket(2) }),
+      rules('bob@y', { 'alice@x': ticket(2) }, { 'alice@x': ticket(1) }),
+    );
+    await Promise.all([alice.admitted, bob.admitted]);
+    expect(alice.gate!.revoke()).toBe(0);
+    delete issued['bob@y'];
+    expect(alice.gate!.revoke()).toBe(1);
+    await new Promise((resolve) => alice.wire.once('close', resolve));
+  });
+
   it('holds our bitfield until the peer is admitted', async () => {
     const [alice, bob] = connect(
       rules('alice@x', { 'bob@y': ticket(1) }, { 'bob@y': ticket(2) }),

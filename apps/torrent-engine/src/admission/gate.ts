@@ -98,9 +98,30 @@ export class AdmissionGate {
   readonly #refused = new Map<string, number>();
   readonly #lastLog = new Map<string, { at: number; suppressed: number }>();
   readonly #timeoutMs: number;
+  /** Open wires admitted by proof (closed when the contact's ticket is revoked). */
+  readonly #proven = new Set<GatedWire>();
 
   constructor(private readonly opts: GateOptions) {
     this.#timeoutMs = opts.proofTimeoutMs ?? 10_000;
+  }
+
+  /**
+   * The ticket table changed: close the wires of contacts we no longer issue a ticket to (removed
+   * from the roster, or no longer mutual). Returns how many were closed.
+   */
+  revoke(): number {
+    let closed = 0;
+    for (const wire of this.#proven) {
+      if (wire.bitweenJid && this.opts.rules.issued(wire.bitweenJid)) continue;
+      this.#proven.delete(wire);
+      this.opts.log.info(
+        { jid: wire.bitweenJid, remote: wire.remoteAddress },
+        'closed a revoked contact’s wire',
+      );
+      wire.destroy();
+      closed++;
+    }
+    return closed;
   }
 
   counters(): AdmissionCounters {
@@ -152,6 +173,7 @@ export class AdmissionGate {
       for (const send of held.splice(0)) send();
       if (wantInterested) interested();
       if (wantUnchoke) unchoke();
+      if (jid) this.#proven.add(wire);
       this.opts.onAdmitted?.({ wire, infoHash, jid, by });
     };
     const refuse = (reason: RefusalReason, detail: Record<string, unknown> = {}) => {
@@ -190,6 +212,7 @@ export class AdmissionGate {
     timer.unref();
     wire.once('close', () => {
       closed = true;
+      this.#proven.delete(wire);
       clearTimeout(timer);
     });
 
