@@ -81,6 +81,13 @@ export class Api {
     this.#call<undefined>('DELETE', `/v1/torrents/${hash}${deleteData ? '?deleteData=true' : ''}`);
   setFiles = async (hash: string, files: { index: number; wanted: boolean }[]) =>
     (await this.#call<{ torrent: Torrent }>('PATCH', `/v1/torrents/${hash}/files`, { files })).torrent;
+  /** A signed, expiring URL (path and query) of one file's content: for `<video>` and VLC, which cannot send the key. */
+  streamLink = (hash: string, index: number) =>
+    this.#call<{ url: string; token: string; expiresAt: string }>(
+      'POST',
+      `/v1/torrents/${hash}/files/${index}/link`,
+      {},
+    );
 
   shares = async () => (await this.#call<{ shares: FriendShare[] }>('GET', '/v1/shares')).shares;
   browse = (path?: string) =>

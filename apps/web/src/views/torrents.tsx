@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { formatBytes, formatEta, formatPercent, formatRate } from '../logic/format.js';
 import { isolate, revealHidden } from '@bitween/safe-text';
 import { shownName } from '../logic/names.js';
+import { absoluteLink, mediaKind, type MediaKind } from '../logic/media.js';
 import { canPause, displayName, sortedTorrents, STATE_LABELS, without } from '../logic/torrents.js';
 import { api, errorText, refreshTorrent, say, torrents, torrentsError } from '../store.js';
 import type { Torrent } from '../types.js';
@@ -51,10 +52,116 @@ function RemoveDialog({ torrent, onClose }: { torrent: Torrent; onClose: () => v
   );
 }
 
+/** An in-page player of one file, streamed from the daemon (a signed link: a media element sends no key). */
+function PlayerDialog({
+  name,
+  kind,
+  url,
+  onClose,
+}: {
+  name: string;
+  kind: Exclude<MediaKind, null>;
+  url: string;
+  onClose: () => void;
+}) {
+  return (
+    <Modal title={`Playing ${isolate(name)}`} onClose={onClose}>
+      {kind === 'video' ? (
+        <video class="player" src={url} controls autoplay aria-label={`Video ${name}`} />
+      ) : (
+        <audio class="player" src={url} controls autoplay aria-label={`Audio ${name}`} />
+      )}
+      <p class="muted">It streams while it downloads: the parts you watch come first.</p>
+      <div class="row gap end">
+        <button type="button" onClick={onClose}>
+          Close
+        </button>
+      </div>
+    </Modal>
+  );
+}
+
+/** A copyable stream link of one file (VLC: Media → Open Network Stream; mpv: `mpv URL`). */
+function LinkDialog({
+  name,
+  url,
+  expiresAt,
+  onClose,
+}: {
+  name: string;
+  url: string;
+  expiresAt: string;
+  onClose: () => void;
+}) {
+  const [copied, setCopied] = useState(false);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(url);
+      setCopied(true);
+    } catch {
+      setCopied(false);
+    }
+  };
+  return (
+    <Modal title={`Stream ${isolate(name)} in VLC`} onClose={onClose}>
+      <p>
+        Open this link in VLC (Media → Open Network Stream) or mpv. It opens only this file and works until{' '}
+        {new Date(expiresAt).toLocaleString()}; anyone who has it can watch the file until then.
+      </p>
+      <input
+        class="link"
+        type="text"
+        readOnly
+        value={url}
+        aria-label="Stream link"
+        onFocus={(e) => e.currentTarget.select()}
+      />
+      <div class="row gap end">
+        <button type="button" onClick={() => void copy()}>
+          {copied ? 'Copied' : 'Copy link'}
+        </button>
+        <button type="button" onClick={onClose}>
+          Close
+        </button>
+      </div>
+    </Modal>
+  );
+}
+
 function Files({ torrent }: { torrent: Torrent }) {
   const [busy, setBusy] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const toggle = async (index: number, wanted: boolean) => {
+  const [playing, setPlaying] = useState<{
+    name: string;
+    kind: Exclude<MediaKind, null>;
+    url: string;
+  } | null>(null);
+  const [link, setLink] = useState<{ name: string; url: string; expiresAt: string } | null>(null);
+  const signed = async (index: number) => {
+    const a = api.value;
+    if (!a) return null;
+    const l = await a.streamLink(torrent.hash, index);
+    return { url: absoluteLink(l.url, location.origin), expiresAt: l.expiresAt };
+  };
+  const play = async (index: number, name: string, kind: Exclude<MediaKind, null>) => {
+    setError(null);
+    try {
+      const l = await signed(index);
+      if (l) setPlaying({ name, kind, url: l.url });
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+  const share = async (index: number, name: string) => {
+    setError(null);
+    try {
+      const l = await signed(index);
+      if (l) setLink({ name, ...l });
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+  const toggleFile = async (index: number, wanted: boolean) => {
     setBusy(index);
     setError(null);
     try {
@@ -79,17 +186,50 @@ function Files({ torrent }: { torrent: Torrent }) {
                 type="checkbox"
                 checked={f.wanted}
                 disabled={busy !== null}
-                onChange={(e) => void toggle(i, e.currentTarget.checked)}
+                onChange={(e) => void toggleFile(i, e.currentTarget.checked)}
               />
               <bdi class="path">{shownName(f.path)}</bdi>
             </label>
             <span class="muted">
               {formatBytes(f.downloaded)} / {formatBytes(f.size)}
             </span>
+            <FileActions
+              name={shownName(f.path)}
+              kind={mediaKind(f.path)}
+              onPlay={(name, kind) => void play(i, name, kind)}
+              onLink={(name) => void share(i, name)}
+            />
           </li>
         ))}
       </ul>
+      {playing && <PlayerDialog {...playing} onClose={() => setPlaying(null)} />}
+      {link && <LinkDialog {...link} onClose={() => setLink(null)} />}
     </fieldset>
+  );
+}
+
+function FileActions({
+  name,
+  kind,
+  onPlay,
+  onLink,
+}: {
+  name: string;
+  kind: MediaKind;
+  onPlay: (name: string, kind: Exclude<MediaKind, null>) => void;
+  onLink: (name: string) => void;
+}) {
+  return (
+    <span class="row gap">
+      {kind && (
+        <button type="button" aria-label={`Play ${isolate(name)}`} onClick={() => onPlay(name, kind)}>
+          Play
+        </button>
+      )}
+      <button type="button" aria-label={`Stream link of ${isolate(name)}`} onClick={() => onLink(name)}>
+        Link
+      </button>
+    </span>
   );
 }
 
