@@ -23,15 +23,25 @@ export interface Child {
 export async function spawnChild(
   command: string,
   args: readonly string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv; onLine?: (line: string, stream: Stream) => void } = {},
+  opts: {
+    cwd?: string;
+    env?: NodeJS.ProcessEnv;
+    onLine?: (line: string, stream: Stream) => void;
+    /** Keep stdin open for `proc.stdin` (default: closed). */
+    stdin?: boolean;
+  } = {},
 ): Promise<Child> {
-  const proc = spawn(command, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(command, args, {
+    cwd: opts.cwd,
+    env: opts.env,
+    stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+  });
   await once(proc, 'spawn'); // rejects with the 'error' (e.g. ENOENT) if the process did not start
   trackChild(proc);
   const pid = proc.pid as number;
   const output = new Feed<string>((line) => line);
   for (const stream of ['stdout', 'stderr'] as const) {
-    createInterface({ input: proc[stream], crlfDelay: Infinity }).on('line', (line) => {
+    createInterface({ input: proc[stream]!, crlfDelay: Infinity }).on('line', (line) => {
       opts.onLine?.(line, stream);
       output.push(line);
     });

@@ -9,7 +9,7 @@ import { deleteNamespace, ipIn, labPrefix, removeStaleLabs, run, runIn, tool } f
  * The network lab: network namespaces joined by veth pairs, with documentation/test addresses
  * only, never connected to the host's interfaces (every veth is created inside a lab namespace).
  *
- *   internet (203.0.113.1 and .2: STUN, XMPP; a bridge "br0" joining everyone on 203.0.113.0/24)
+ *   internet (203.0.113.1 and .2: STUN/TURN, XMPP; a bridge "br0" joining everyone on 203.0.113.0/24)
  *     ├── router-<home> (wan 203.0.113.<10·n>, lan 192.168.<n>.1) ── server-<home> (192.168.<n>.2)
  *     └── server-<home> without NAT (203.0.113.<100+n>, "a public address")
  *
@@ -47,9 +47,24 @@ export interface Home {
   publicAddress: string;
 }
 
+/** coturn's TURN service (TURN REST API credentials: an HMAC of a shared secret, as Prosody's mod_turn_external hands out). */
+export interface Turn {
+  host: string;
+  port: number;
+  secret: string;
+  realm: string;
+}
+
 export interface Lab {
   prefix: string;
-  internet: { ns: string; address: string; address6: string | null; stunAddress: string; stunPort: number };
+  internet: {
+    ns: string;
+    address: string;
+    address6: string | null;
+    stunAddress: string;
+    stunPort: number;
+    turn: Turn;
+  };
   homes: Record<string, Home>;
   /** A command inside a lab namespace (stdout). */
   exec(ns: string, cmd: string, args: readonly string[]): Promise<string>;
@@ -74,6 +89,11 @@ export async function startLab(
      * whose ip6tables FORWARD lets in only established traffic; public servers 2001:db8::100+n.
      */
     ipv6?: boolean;
+    /**
+     * Caps every home's link to the internet at this many Mbit/s in each direction (`tbf` on both
+     * ends of the WAN veth: the kernel here has no netem); uncapped when absent.
+     */
+    wanMbit?: number;
   },
 ): Promise<Lab> {
   await removeStaleLabs();
@@ -110,6 +130,12 @@ export async function startLab(
     address6: v6 ? '2001:db8::1' : null,
     stunAddress: `${INTERNET_NET}.1`,
     stunPort: 3478,
+    turn: {
+      host: `${INTERNET_NET}.1`,
+      port: 3478,
+      secret: randomUUID(),
+      realm: 'lab.bitween.test',
+    },
   };
   // .2: the STUN server's alternate address (RFC 5780 tests, which miniupnpd's STUN performs).
   for (const a of [`${INTERNET_NET}.1/24`, `${INTERNET_NET}.2/24`])
@@ -119,16 +145,20 @@ export async function startLab(
     await sysctl(inet, 'net.ipv6.conf.all.forwarding=1');
   }
 
-  /** A veth pair from the internet bridge into `ns` (named `wan` there). */
+  /** A veth pair from the internet bridge into `ns` (named `wan` there), capped with `wanMbit`. */
   const plugIntoInternet = async (ns: string, port: string, address: string) => {
     await ipIn(inet, ['link', 'add', port, 'type', 'veth', 'peer', 'name', 'wan', 'netns', ns]);
     await ipIn(inet, ['link', 'set', port, 'master', 'br0', 'up']);
     await ipIn(ns, ['addr', 'add', `${address}/24`, 'dev', 'wan']);
     await ipIn(ns, ['link', 'set', 'wan', 'up']);
+    if (opts.wanMbit !== undefined) {
+      await capEgress(ns, 'wan', opts.wanMbit); // upload
+      await capEgress(inet, port, opts.wanMbit); // download
+    }
   };
 
-  const stun = await startStun(inet, internet.address, `${INTERNET_NET}.2`, internet.stunPort);
-  cleanup.add('stun server', () => stun.stop(5_000));
+  const stun = await startStunTurn(inet, internet.address, `${INTERNET_NET}.2`, internet.turn);
+  cleanup.add('stun/turn server', () => stun.stop(5_000));
 
   const homes: Record<string, Home> = {};
   const daemons: Promise<void>[] = [];
@@ -318,8 +348,34 @@ export async function startLab(
   };
 }
 
-/** coturn as a STUN server (RFC 5389 and RFC 5780 on two addresses); TURN comes later (issue 19). */
-async function startStun(ns: string, address: string, alternate: string, port: number): Promise<Child> {
+/**
+ * A token bucket on `dev`'s egress: `mbit` Mbit/s, a 256 KiB burst, at most 50 ms of queue (the
+ * kernel here has tbf and htb, no netem/fq/sfq).
+ */
+async function capEgress(ns: string, dev: string, mbit: number): Promise<void> {
+  await runIn(ns, tool('tc'), [
+    'qdisc',
+    'replace',
+    'dev',
+    dev,
+    'root',
+    'tbf',
+    'rate',
+    `${mbit}mbit`,
+    'burst',
+    '256kb',
+    'latency',
+    '50ms',
+  ]);
+}
+
+/**
+ * coturn in the internet: STUN (RFC 5389, and RFC 5780 on two addresses: miniupnpd's tests) and
+ * TURN with TURN REST API credentials (`use-auth-secret`: what Prosody's mod_turn_external hands
+ * out through XEP-0215), relaying from `address`. coturn refuses relaying to some ranges unless
+ * allowed: the lab's peers are RFC 5737 documentation and RFC 1918 addresses, allowed explicitly.
+ */
+async function startStunTurn(ns: string, address: string, alternate: string, turn: Turn): Promise<Child> {
   const dir = await makeTempDir('stun');
   const child = await spawnChild(tool('ip'), [
     'netns',
@@ -329,8 +385,17 @@ async function startStun(ns: string, address: string, alternate: string, port: n
     '-n', // no configuration file: everything is on the command line
     `--listening-ip=${address}`,
     `--listening-ip=${alternate}`,
-    `--listening-port=${port}`,
-    '--stun-only',
+    `--listening-port=${turn.port}`,
+    `--relay-ip=${address}`,
+    '--min-port=49152',
+    '--max-port=65535',
+    '--use-auth-secret',
+    `--static-auth-secret=${turn.secret}`,
+    `--realm=${turn.realm}`,
+    '--fingerprint',
+    `--allowed-peer-ip=${INTERNET_NET}.0-${INTERNET_NET}.255`,
+    '--allowed-peer-ip=192.168.0.0-192.168.255.255',
+    '--no-multicast-peers',
     '--no-cli',
     '--no-tls',
     '--no-dtls',
@@ -341,7 +406,7 @@ async function startStun(ns: string, address: string, alternate: string, port: n
   ]);
   void child.exited.then(() => removeTempDir(dir));
   await child.output.wait((l) => l.includes('Total General servers'), {
-    what: 'the STUN server (coturn) to start',
+    what: 'the STUN/TURN server (coturn) to start',
     timeoutMs: 20_000,
   });
   return child;

@@ -19,6 +19,7 @@ const TOOLS = [
   'iptables-legacy',
   'ip6tables-legacy',
   'sysctl',
+  'tc',
   'miniupnpd',
   'turnserver',
   'nats-server',
