@@ -71,6 +71,11 @@ export class DialGuard {
     this.#ownPublic = [...addresses];
   }
 
+  /** What `setOwnPublic` last said (e.g. the router's address the gateway learnt by STUN). */
+  ownPublic(): readonly string[] {
+    return this.#ownPublic;
+  }
+
   /** May `addr` ("ip:port", "[ipv6]:port") be dialled? A refusal is counted and (rate-limited) logged. */
   allows(addr: string, ctx: DialContext): boolean {
     const m = ADDR.exec(addr);

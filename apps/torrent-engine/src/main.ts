@@ -147,7 +147,12 @@ await runService({
       connections: access.connections(),
       admission: access.admission(),
       reachability: reachability.update(
-        { addresses, portMapping: portMapping?.status() ?? mappingOff, ice: ice.kinds() },
+        {
+          addresses,
+          portMapping: portMapping?.status() ?? mappingOff,
+          ice: ice.kinds(),
+          discovered: dialGuard.ownPublic(),
+        },
         Date.now(),
       ),
     });

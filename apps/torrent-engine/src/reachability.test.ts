@@ -76,6 +76,13 @@ describe('judgeReachability', () => {
     expect(judgeReachability(input({ ice: none })).verdict).toBe('unreachable');
   });
 
+  it('lists the public address the gateway learnt by STUN behind NAT, without calling it direct', () => {
+    const r = judgeReachability(
+      input({ ice: { stun: true, turn: false }, discovered: ['198.51.100.7', '192.168.1.1', 'x'] }),
+    );
+    expect(r).toMatchObject({ verdict: 'hole-punching', publicAddresses: ['198.51.100.7'] });
+  });
+
   it('is unknown while nothing is dialable and the gateway was not asked yet', () => {
     expect(judgeReachability(input({ ice: null })).verdict).toBe('unknown');
   });

@@ -15,6 +15,11 @@ export interface ReachabilityInput {
   portMapping: PortMappingStatus;
   /** null until the gateway answered (or failed to answer) once. */
   ice: IceKinds | null;
+  /**
+   * Our public addresses as the gateway knows them (configured, learnt by STUN, other engines'):
+   * listed for the user (behind NAT, the router's address), never a reason for `direct`.
+   */
+  discovered?: readonly string[];
 }
 
 export type ReachabilityJudgement = Omit<Reachability, 'since'>;
@@ -48,7 +53,10 @@ export function judgeReachability(input: ReachabilityInput): ReachabilityJudgeme
   const { portMapping: pm } = input;
   const mappedPublic =
     pm.state === 'mapped' && pm.external && isPublic(pm.external.address) ? pm.external.address : null;
-  const publicAddresses = [...new Set([...(mappedPublic ? [mappedPublic] : []), ...ownPublic])].slice(0, 32);
+  const discovered = (input.discovered ?? []).map((a) => canonicalIp(a)).filter((a) => a !== null);
+  const publicAddresses = [
+    ...new Set([...(mappedPublic ? [mappedPublic] : []), ...ownPublic, ...discovered.filter(isPublic)]),
+  ].slice(0, 32);
   const ipv6 = ownPublic.filter(isV6).slice(0, 32);
   const stun = input.ice?.stun ?? false;
   const turn = input.ice?.turn ?? false;
