@@ -370,7 +370,13 @@ describe('web UI in a real browser, two friends', () => {
     await page.getByLabel('XMPP address (JID)').fill(erin.jid);
     await page.getByLabel('Password').fill('not-the-password');
     await page.getByText('Server (if not found from the address)').click();
-    await page.getByLabel(/^Server, e\.g\./).fill(prosody.service);
+    // The server field validates (its pattern compiles under the v flag): a bare host is refused.
+    const server = page.getByLabel(/^Server, e\.g\./);
+    await server.fill('chat.example.org');
+    expect(await server.evaluate((el) => (el as HTMLInputElement).validity.patternMismatch)).toBe(true);
+    expect(await page.locator('form').evaluate((f) => (f as HTMLFormElement).checkValidity())).toBe(false);
+    await server.fill(prosody.service);
+    expect(await server.evaluate((el) => (el as HTMLInputElement).validity.valid)).toBe(true);
     await page.getByRole('button', { name: 'Log in to XMPP' }).click();
     // The gateway tried the login; the api's 422 detail is shown as it is.
     await expect

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { ApiError } from '../api.js';
+import { XMPP_SERVICE_PATTERN } from '../logic/patterns.js';
 import { api, errorText, reloadAll, say } from '../store.js';
 import { ErrorText } from './common.js';
 
@@ -69,7 +70,8 @@ export function AccountForm({ jid: initial, submitLabel }: { jid: string | null;
           <input
             type="text"
             name="service"
-            pattern="xmpps?://[^/\s]+"
+            pattern={XMPP_SERVICE_PATTERN}
+            title="xmpp://host:port or xmpps://host:port"
             value={service}
             onInput={(e) => setService(e.currentTarget.value)}
           />
