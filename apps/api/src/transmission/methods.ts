@@ -32,6 +32,7 @@ import {
   type Ids,
 } from './protocol.js';
 import { pickFields, sessionObject, sessionStats } from './session.js';
+import { SESSION_FIXED, refuseAddOptions, refuseChanges, refuseTorrentChanges } from './unsupported-args.js';
 
 /** `.torrent` files larger than this are refused (the engine contract caps the base64 at 960 000 chars). */
 export const MAX_METAINFO_BYTES = 720_000;
@@ -189,6 +190,7 @@ async function fetchMetainfo(url: URL, deps: TrDeps): Promise<Buffer> {
 
 const torrentAdd: TrMethod = async (raw, deps) => {
   const args = parseArgs(TorrentAddArgs, raw);
+  refuseAddOptions(raw as Record<string, unknown>);
   const dir = args['download-dir'] || undefined;
   if (dir !== undefined && (!posix.isAbsolute(dir) || dir.includes('\0'))) {
     throw new TrError("download-dir must be an absolute path on the daemon's host");
@@ -339,7 +341,14 @@ export function limitOf(
 
 const torrentSet: TrMethod = async (raw, deps) => {
   const args = parseArgs(TorrentSetArgs, raw);
-  const list = await targets(deps, args.ids);
+  const all = await listing(deps);
+  const list = select(args.ids, all);
+  // Every argument bitween cannot honour is refused before anything changes.
+  const now = Math.floor(Date.now() / 1000);
+  for (const t of list) {
+    const ctx = { id: all.ids.get(t.hash)!, now, position: all.torrents.indexOf(t) };
+    refuseTorrentChanges(raw as Record<string, unknown>, (f) => torrentObject(t, [f], ctx)[f]);
+  }
   await each(list, async (t) => {
     const params = { params: { engineId: t.engineId }, timeoutMs: deps.timeoutMs };
     if (args['files-wanted'] !== undefined || args['files-unwanted'] !== undefined) {
@@ -420,24 +429,27 @@ async function engineSettings(deps: TrDeps): Promise<EngineSettings> {
   }
 }
 
+async function currentSession(deps: TrDeps, settings: EngineSettings): Promise<Record<string, unknown>> {
+  const engines = await deps.registry.live().catch(() => []);
+  return sessionObject({
+    sessionId: deps.sessionId,
+    version: deps.version,
+    settings,
+    peerPort: engines[0]?.state.endpoints[0]?.port ?? 0,
+    portForwarding: engines.some((e) => (e.state.portMapping?.state ?? 'off') !== 'off'),
+  });
+}
+
 const sessionGet: TrMethod = async (raw, deps) => {
   const args = parseArgs(SessionGetArgs, raw);
-  const [settings, engines] = await Promise.all([engineSettings(deps), deps.registry.live().catch(() => [])]);
-  return pickFields(
-    sessionObject({
-      sessionId: deps.sessionId,
-      version: deps.version,
-      settings,
-      peerPort: engines[0]?.state.endpoints[0]?.port ?? 0,
-      portForwarding: engines.some((e) => (e.state.portMapping?.state ?? 'off') !== 'off'),
-    }),
-    args.fields,
-  );
+  return pickFields(await currentSession(deps, await engineSettings(deps)), args.fields);
 };
 
 const sessionSet: TrMethod = async (raw, deps) => {
   const args = parseArgs(SessionSetArgs, raw);
   const current = await engineSettings(deps);
+  // What bitween does not change may only be "set" to the value it has.
+  refuseChanges(raw as Record<string, unknown>, SESSION_FIXED, await currentSession(deps, current));
   const patch: Partial<EngineSettings> = {};
   const down = limitOf(current.downloadLimit, args['speed-limit-down'], args['speed-limit-down-enabled']);
   const up = limitOf(current.uploadLimit, args['speed-limit-up'], args['speed-limit-up-enabled']);
@@ -490,10 +502,11 @@ const startedAt = Date.now();
 const sessionStatsMethod: TrMethod = async (_raw, deps) =>
   sessionStats((await listing(deps)).torrents, Math.floor((Date.now() - startedAt) / 1000));
 
+/** A method bitween does not have: Transmission's answer to an unknown method, with the reason. */
 const unsupported =
   (why: string): TrMethod =>
   () =>
-    Promise.reject(new TrError(why));
+    Promise.reject(new TrError(`method name not recognized (${why})`));
 
 /** Every method bitween answers; any other name is "method name not recognized". */
 export const trMethods: Record<string, TrMethod> = {

@@ -665,7 +665,47 @@ describe('torrents', () => {
   });
 
   it('methods bitween does not have answer with a reason', async () => {
-    expect((await tr(app, 'torrent-verify', { ids: [id1] })).result).toMatch(/not supported/);
-    expect((await tr(app, 'session-close')).result).toMatch(/not supported/);
+    expect((await tr(app, 'session-close')).result).toMatch(/^method name not recognized \(.*not supported/);
+  });
+
+  it('never a silent success: arguments bitween does not honour are refused unless they change nothing', async () => {
+    // A preferences dialog that sends back what session-get said changes nothing: accepted.
+    expect((await tr(app, 'session-set', { 'dht-enabled': false, 'pex-enabled': false })).result).toBe(
+      'success',
+    );
+    for (const [name, value] of [
+      ['dht-enabled', true],
+      ['download-dir', '/elsewhere'],
+      ['peer-port', 1],
+      ['blocklist-enabled', true],
+      ['cache-size-mb', 64],
+    ] as const) {
+      expect((await tr(app, 'session-set', { [name]: value })).result).toMatch(
+        new RegExp(`^Invalid argument: ${name} \\(`),
+      );
+    }
+    // torrent-set: nothing is applied when one argument is refused.
+    const before = callsOf('setLimits').length;
+    expect(
+      (
+        await tr(app, 'torrent-set', {
+          ids: [id1],
+          uploadLimit: 5,
+          uploadLimited: true,
+          trackerAdd: ['http://t/a'],
+        })
+      ).result,
+    ).toMatch(/^Invalid argument: trackerAdd/);
+    expect(callsOf('setLimits').length).toBe(before);
+    expect((await tr(app, 'torrent-set', { ids: [id1], bandwidthPriority: 1 })).result).toMatch(
+      /^Invalid argument: bandwidthPriority/,
+    );
+    expect((await tr(app, 'torrent-set', { ids: [id1], bandwidthPriority: 0, trackerAdd: [] })).result).toBe(
+      'success',
+    );
+    expect(
+      (await tr(app, 'torrent-add', { filename: `magnet:?xt=urn:btih:${'e'.repeat(40)}`, cookies: 'a=b' }))
+        .result,
+    ).toMatch(/^Invalid argument: cookies/);
   });
 });
