@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { engine, READ_HEADERS, type Bus, type RawReply, type Result } from '@bitween/messages';
+import { engine, fail, READ_HEADERS, type Bus, type RawReply, type Result } from '@bitween/messages';
 import type { Logger } from '@bitween/runtime';
 
 /**
@@ -27,6 +27,12 @@ export class ReadSlots {
   whenFree(): Promise<void> {
     return this.#free > 0 ? Promise.resolve() : new Promise((wake) => this.#waiters.push(wake));
   }
+}
+
+interface Pending {
+  at: number;
+  length: number;
+  reply: Promise<Result<RawReply>>;
 }
 
 export interface EngineStreamOptions {
@@ -58,7 +64,7 @@ export interface EngineStreamOptions {
 export class EngineStream extends Readable {
   readonly id = randomBytes(12).toString('base64url');
   #next: number;
-  readonly #pending: { at: number; length: number; reply: Promise<Result<RawReply>> }[] = [];
+  readonly #pending: Pending[] = [];
   #running = false;
   #wake: (() => void) | null = null;
   #done = false;
@@ -68,18 +74,14 @@ export class EngineStream extends Readable {
     this.#next = o.start;
   }
 
-  /** Ask for the first chunks and wait for the first one: a failure can still be an HTTP status. */
+  /** Ask for the first chunks and wait for the first bytes: a failure can still be an HTTP status. */
   async first(): Promise<Result<Uint8Array | null>> {
     await this.#fillOne();
-    const head = this.#pending.shift();
-    if (!head) return { ok: true, value: null };
-    const r = await head.reply;
-    this.o.slots.release();
+    const r = await this.#take();
+    if (r === null) return { ok: true, value: null };
     if (!r.ok) return r;
-    const bad = this.#check(head, r.value);
-    if (bad) return { ok: false, error: bad } as Result<never>;
-    this.push(r.value.data);
-    return { ok: true, value: r.value.data };
+    this.push(r.value);
+    return r;
   }
 
   override _read(): void {
@@ -128,57 +130,65 @@ export class EngineStream extends Readable {
       const at = this.#next;
       const length = Math.min(chunkBytes, end - at);
       this.#next += length;
-      const reply = this.o.bus.requestRaw(
-        engine.read,
-        {
-          hash: this.o.hash,
-          file: this.o.file,
-          offset: at,
-          length,
-          stream: this.id,
-          timeoutMs: this.o.waitMs,
-        },
-        { params: { engineId: this.o.engineId }, timeoutMs: this.o.waitMs + 5_000 },
-      );
-      // Reads after a destroy are not awaited: their failure is nobody's business.
-      reply.catch(() => undefined);
-      this.#pending.push({ at, length, reply });
+      this.#pending.push(this.#issue(at, length));
     }
   }
 
-  #check(head: { at: number; length: number }, reply: RawReply): Error | null {
-    if (reply.data.length !== head.length) {
-      return new Error(
-        `engine ${this.o.engineId} answered ${reply.data.length} bytes at ${head.at} instead of ${head.length}` +
-          ` (file size ${reply.header(READ_HEADERS.fileSize)})`,
+  #issue(at: number, length: number): Pending {
+    const reply = this.o.bus.requestRaw(
+      engine.read,
+      { hash: this.o.hash, file: this.o.file, offset: at, length, stream: this.id, timeoutMs: this.o.waitMs },
+      { params: { engineId: this.o.engineId }, timeoutMs: this.o.waitMs + 5_000 },
+    );
+    // Reads after a destroy are not awaited: their failure is nobody's business.
+    reply.catch(() => undefined);
+    return { at, length, reply };
+  }
+
+  /**
+   * The bytes of the read at the head of the line (null: everything was read). The engine answers
+   * as soon as the first piece of a read is there, with the verified bytes from its start: the
+   * rest is asked for again, first in line, on the same slot.
+   */
+  async #take(): Promise<Result<Uint8Array> | null> {
+    const head = this.#pending.shift();
+    if (!head) return null;
+    const r = await head.reply;
+    if (!r.ok) {
+      this.o.slots.release();
+      return fail(r.error.code, `engine.read at ${head.at}: ${r.error.message}`);
+    }
+    const got = r.value.data.length;
+    if (got === 0 || got > head.length) {
+      this.o.slots.release();
+      return fail(
+        'invalid_reply',
+        `engine ${this.o.engineId} answered ${got} bytes at ${head.at} for ${head.length}` +
+          ` (file size ${r.value.header(READ_HEADERS.fileSize)})`,
       );
     }
-    return null;
+    if (got < head.length && !this.destroyed)
+      this.#pending.unshift(this.#issue(head.at + got, head.length - got));
+    else this.o.slots.release();
+    return { ok: true, value: r.value.data };
   }
 
   async #run(): Promise<void> {
     while (!this.destroyed) {
       await this.#fillOne();
       if (this.destroyed) return;
-      const head = this.#pending.shift();
-      if (!head) {
+      const r = await this.#take();
+      if (this.destroyed) return;
+      if (r === null) {
         this.#closeRemote('finished');
         this.push(null);
         return;
       }
-      const r = await head.reply;
-      this.o.slots.release();
-      if (this.destroyed) return;
       if (!r.ok) {
-        this.destroy(new Error(`engine.read at ${head.at}: ${r.error.code}: ${r.error.message}`));
+        this.destroy(new Error(`${r.error.code}: ${r.error.message}`));
         return;
       }
-      const bad = this.#check(head, r.value);
-      if (bad) {
-        this.destroy(bad);
-        return;
-      }
-      if (!this.push(r.value.data)) {
+      if (!this.push(r.value)) {
         await new Promise<void>((wake) => (this.#wake = wake));
       }
     }

@@ -155,8 +155,9 @@ export class FileStreams {
   }
 
   /**
-   * The bytes [offset, offset + length) of a file (fewer at its end) and the file's size, once
-   * the pieces holding them are verified. Throws BusError: not_found (no torrent, no such
+   * The bytes [offset, offset + length) of a file and the file's size, once the piece holding the
+   * first byte is verified: fewer bytes when a later piece of the range is not verified yet (the
+   * verified run from the start), or at the end of the file. Throws BusError: not_found (no torrent, no such
    * file), invalid_request (offset past the end, a stream of another file, a closed stream),
    * conflict (no metadata yet, paused with pieces missing), timeout, failed (stream closed).
    */
@@ -175,19 +176,24 @@ export class FileStreams {
         `offset ${req.offset} is past the end of the file (${file.length})`,
       );
     }
-    const length = Math.min(req.length, file.length - req.offset);
+    const full = Math.min(req.length, file.length - req.offset);
     if (this.#closed.has(req.stream)) throw new BusError('invalid_request', `stream ${req.stream} is closed`);
     const s = this.#stream(req);
     s.lastUsed = Date.now();
-    if (length === 0) return { bytes: Buffer.alloc(0), fileSize: file.length };
+    if (full === 0) return { bytes: Buffer.alloc(0), fileSize: file.length };
 
     const start = file.offset + req.offset;
     const first = Math.floor(start / t.pieceLength);
-    const last = Math.floor((start + length - 1) / t.pieceLength);
+    const last = Math.floor((start + full - 1) / t.pieceLength);
     const ahead = Math.min(req.readAhead ?? this.#o.readAheadBytes, this.#o.maxReadAheadBytes);
-    const windowEnd = Math.min(file._endPiece, Math.floor((start + length - 1 + ahead) / t.pieceLength));
+    const windowEnd = Math.min(file._endPiece, Math.floor((start + full - 1 + ahead) / t.pieceLength));
     if (!this.#complete(t, first, last)) this.#prioritise(s, t, first, Math.max(last, windowEnd));
-    await this.#waitFor(s, t, first, last, req.timeoutMs ?? this.#o.waitMs);
+    // The first piece is enough to answer: the verified bytes from the read's start (a slow
+    // friend's first piece is seconds ahead of the read's last; the api asks again for the rest).
+    await this.#waitFor(s, t, first, first, req.timeoutMs ?? this.#o.waitMs);
+    let through = first;
+    while (through < last && t.bitfield.get(through + 1)) through++;
+    const length = Math.min(full, (through + 1) * t.pieceLength - start);
 
     const release = await this.#budget.take(length);
     try {

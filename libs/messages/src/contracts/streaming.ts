@@ -8,7 +8,9 @@ import { subjects } from '../subjects.js';
  *
  * `engine.read` is a request/reply per chunk, addressed to one engine. The request is JSON
  * (below). The reply is NOT JSON: on success its payload is the raw bytes read (at most
- * `length`, fewer only at the end of the file) and header {@link READ_HEADERS.fileSize} carries
+ * `length`: fewer at the end of the file, or when only the first pieces of the range are verified
+ * yet — the engine answers once the first one is; the reader asks again for the rest; never
+ * none unless `offset` is the file's size) and header {@link READ_HEADERS.fileSize} carries
  * the file's size; an error is the usual micro error (`Nats-Service-Error[-Code]` headers and a
  * JSON `{error}` body, see codec.ts). The api pipelines a few reads per stream (flow control:
  * it asks for the next chunk only while its window has room) and sends `engine.stream-close`
