@@ -18,6 +18,7 @@ import { xmppResourceOf } from './domain/entry-names.js';
 import { listKey, mergeOwnList } from './domain/own-list.js';
 import { PendingSubscriptions } from './domain/pending-subscriptions.js';
 import { PresenceBook } from './domain/presence-book.js';
+import { RefreshQueue } from './domain/refresh-queue.js';
 import {
   DEFAULT_LIMITS,
   decodeUserShares,
@@ -74,6 +75,8 @@ export interface GatewayOptions {
 }
 
 export const DEFAULT_MAX_STANZA_BYTES = 64 * 1024;
+/** Contacts' items fetched at once after login (one small IQ each). */
+const REFRESH_CONCURRENCY = 4;
 
 /**
  * The behaviour between XMPP and NATS: publishes what the engines share (one `<resource/>`
@@ -113,6 +116,11 @@ export class Gateway {
   /** Set by stop(): nothing is published any more (our withdrawal's echo must not undo it). */
   #stopping = false;
   readonly #publisher;
+  /**
+   * Contacts whose current item is fetched once when they come online (also just after our
+   * login): ejabberd does not always push an item published before it learnt our caps.
+   */
+  readonly #refresh = new RefreshQueue(REFRESH_CONCURRENCY, (jid) => this.#refreshContact(jid));
   /** Tickets and `<connect/>` (null without `rendezvous` options). */
   readonly rendezvous: Rendezvous | null;
 
@@ -121,6 +129,9 @@ export class Gateway {
     this.index = new ContactIndex((jid, entry) => {
       const resource = xmppResourceOf(entry);
       if (jid === own && resource === opts.session.resource) return true;
+      // An original with an empty resource name: its entry "" cannot be matched with one XMPP
+      // resource; it is online while the contact has any resource online.
+      if (resource === '') return this.presence.resources(jid).length > 0;
       return this.presence.isOnline(jid, resource);
     });
     this.rendezvous = opts.rendezvous
@@ -396,6 +407,7 @@ export class Gateway {
 
   #onOffline(): void {
     this.#baseKnown = false;
+    this.#refresh.clear();
     if (this.#settleTimer) clearTimeout(this.#settleTimer);
     // We know nobody's presence while disconnected: every contact is offline until the server
     // sends their presence again. Their lists are kept.
@@ -412,8 +424,12 @@ export class Gateway {
 
   #onPresence(bare: string, resource: string, available: boolean): void {
     const { session, log } = this.opts;
+    const wasOnline = this.presence.resources(bare).length > 0;
     if (!this.presence.set(bare, resource, available)) return;
     this.rendezvous?.onPresence(bare, resource, available);
+    // A contact came online (also: everyone online, just after our login): read its item once.
+    if (available && !wasOnline && bare !== session.bareJid && session.isTrusted(bare))
+      this.#refresh.add(bare);
     if (bare === session.bareJid) {
       if (!available) {
         this.#vouched.delete(resource);
@@ -453,6 +469,39 @@ export class Gateway {
       if (resources === null || this.#sequence.get(from) !== sequence) return;
       this.#applyList(from, resources);
     })().catch((err: unknown) => log.warn({ err, from }, 'could not handle a shares notification'));
+  }
+
+  /**
+   * Fetch `jid`'s current item and apply it like a notification, unless a notification from
+   * `jid` arrives meanwhile (it is at least as new).
+   */
+  async #refreshContact(jid: string): Promise<void> {
+    const { session, log } = this.opts;
+    if (!session.online || !session.isTrusted(jid)) return;
+    const before = this.#sequence.get(jid) ?? 0;
+    let item: Element | null;
+    try {
+      item = await session.fetchItem(undefined, jid);
+    } catch (err) {
+      log.debug({ jid, err: (err as Error).message }, 'could not fetch a contact’s current item');
+      return;
+    }
+    // A notification that arrived meanwhile is at least as new as what we fetched.
+    const superseded = (this.#sequence.get(jid) ?? 0) !== before;
+    log.debug({ jid, published: item !== null, superseded }, 'fetched a contact’s current item');
+    if (superseded || !session.isTrusted(jid)) return;
+    if (!item && !this.index.has(jid)) return; // nothing published, nothing known
+    const sequence = before + 1;
+    this.#sequence.set(jid, sequence);
+    const resources = item ? await this.#readList(jid, item) : [];
+    if (resources === null || this.#sequence.get(jid) !== sequence) return;
+    const known = this.index.get(jid)?.resources.map(({ resource, shares, endpoints }) => ({
+      resource,
+      shares,
+      endpoints,
+    }));
+    const same = known !== undefined && listKey(known) === listKey(resources);
+    if (!same) this.#applyList(jid, resources);
   }
 
   /**

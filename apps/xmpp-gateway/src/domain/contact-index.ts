@@ -6,10 +6,11 @@ import {
   type Endpoint,
   type PeerEndpoint,
 } from '@bitween/messages';
-import { classifyAddress } from '@bitween/net-policy';
+import { canonicalIp, classifyAddress } from '@bitween/net-policy';
 import type { ResourceEntry } from '../protocol/shares-codec.js';
 
-const key = (e: Endpoint) => `${e.address}|${e.port}`;
+/** An endpoint's identity: its address in canonical form (`::1` = `0:0:0:0:0:0:0:1`) and port. */
+const key = (e: Endpoint) => `${canonicalIp(e.address) ?? e.address}|${e.port}`;
 /** JIDs in code-unit order: the same in every locale, so a cursor's place is stable. */
 const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 

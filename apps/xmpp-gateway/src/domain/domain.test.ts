@@ -104,6 +104,16 @@ describe('PresenceBook', () => {
 });
 
 describe('ContactIndex', () => {
+  it('compares endpoints in canonical form (one address written two ways is one endpoint)', () => {
+    const index = new ContactIndex();
+    index.replace('bob@x', [{ resource: 'a', shares: [share(H1)], endpoints: [ep('::1')] }], 1);
+    index.replace('carol@x', [{ resource: '', shares: [share(H1)], endpoints: [ep('0:0:0:0:0:0:0:1')] }], 2);
+    expect(index.endpointsFor([H1], []).get(H1)).toEqual([offer('bob@x', '::1')]);
+    // Our own endpoint, written the long way, is still ours.
+    expect(index.endpointsFor([H1], [ep('0:0:0:0:0:0:0:1')]).has(H1)).toBe(true);
+    expect(index.endpointsFor([H1], [ep('0:0:0:0:0:0:0:1')]).get(H1)).toEqual([]);
+  });
+
   it('replaces a contact wholesale and finds endpoints by hash, without our own', () => {
     const index = new ContactIndex();
     index.replace(

@@ -105,13 +105,57 @@ describe('decodeUserShares', () => {
         shares: [{ hash: H1, name: 'ok upper', size: 1 }],
         endpoints: [{ address: '10.0.0.1', port: 8000 }],
       },
+      // The original's empty resource name (attribute empty or absent: SleekXMPP drops it).
+      { resource: '', shares: [{ hash: H2, name: 'x', size: 1 }], endpoints: [] },
     ]);
-    expect(r.problems).toHaveLength(15);
+    expect(r.problems).toHaveLength(14);
+    expect(r.problems).toContain('resource "": listed twice, first kept');
     expect(r.problems.join('\n')).toMatch(/dddd+: size out of range/);
     expect(r.problems.join('\n')).toMatch(/hash "xyz" is not 40 hex/);
     expect(r.problems.join('\n')).toMatch(/control characters/);
     expect(r.problems.join('\n')).toMatch(/"example.org" is not an IP address/);
     expect(r.problems.join('\n')).toMatch(/ignored <evil>/);
+  });
+
+  it('reads an original’s <resource/> without a name as the entry ""', () => {
+    const r = decodeUserShares(
+      parse(
+        `<user_shares xmlns="${NS_SHARES}"><resource><share_item hash="${H1}" name="a" size="1"/><ip_address address="::1" port="8000"/></resource></user_shares>`,
+      ),
+    );
+    expect(r).toEqual({
+      ok: true,
+      problems: [],
+      resources: [
+        {
+          resource: '',
+          shares: [{ hash: H1, name: 'a', size: 1 }],
+          endpoints: [{ address: '::1', port: 8000 }],
+        },
+      ],
+    });
+  });
+
+  it('compares addresses in canonical form: one endpoint written two ways is one', () => {
+    const r = decodeUserShares(
+      parse(
+        `<user_shares xmlns="${NS_SHARES}"><resource resource="r">
+          <ip_address address="::1" port="8000"/>
+          <ip_address address="0:0:0:0:0:0:0:1" port="8000"/>
+          <ip_address address="2001:DB8:0::5" port="8000"/>
+          <ip_address address="2001:db8::5" port="8000"/>
+          <ip_address address="::ffff:10.0.0.1" port="8000"/>
+          <ip_address address="10.0.0.1" port="8000"/>
+          <ip_address address="10.0.0.1" port="8001"/>
+        </resource></user_shares>`,
+      ),
+    );
+    expect(r.ok && r.resources[0]?.endpoints).toEqual([
+      { address: '::1', port: 8000 },
+      { address: '2001:db8::5', port: 8000 },
+      { address: '10.0.0.1', port: 8000 },
+      { address: '10.0.0.1', port: 8001 },
+    ]);
   });
 
   it('caps resources and shares', () => {

@@ -1,5 +1,5 @@
-import { isIP } from 'node:net';
 import type { Endpoint, Share } from '@bitween/messages';
+import { canonicalIp } from '@bitween/net-policy';
 import { NO_NAME, cleanName, hasHiddenCharacters, revealHidden } from '@bitween/safe-text';
 import xml, { type Element } from '@xmpp/xml';
 import { NS_SHARES } from './namespaces.js';
@@ -11,6 +11,10 @@ import { NS_SHARES } from './namespaces.js';
  * Share names are stored cleaned (@bitween/safe-text: no bidi controls, no invisible
  * characters; "(no name)" when nothing is left); a resource name is an identifier (matched
  * with the contact's presence), so one with hidden characters is refused, not changed.
+ * An original whose resource name is empty publishes `<resource/>` without the attribute
+ * (SleekXMPP drops empty attributes); like the original, that entry is stored under "".
+ * Addresses are stored in canonical form (`0:0:0:0:0:0:0:1` is `::1`, `::ffff:10.0.0.1` is
+ * `10.0.0.1`), so one endpoint written two ways is one endpoint.
  */
 
 export interface ResourceEntry {
@@ -97,10 +101,10 @@ function decodeShare(el: Element, limits: Limits): Share | string {
 }
 
 function decodeEndpoint(el: Element): Endpoint | string {
-  const address = attr(el, 'address');
+  const raw = attr(el, 'address');
+  const address = raw ? canonicalIp(raw) : null;
+  if (!raw || !address) return `ip_address: ${JSON.stringify(raw ?? null)} is not an IP address`;
   const port = attr(el, 'port');
-  if (!address || isIP(address) === 0)
-    return `ip_address: ${JSON.stringify(address ?? null)} is not an IP address`;
   if (!port || !/^[0-9]{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535) {
     return `ip_address ${address}: port ${JSON.stringify(port ?? null)} is not 1-65535`;
   }
@@ -135,14 +139,16 @@ export function decodeUserShares(root: Element, limits: Limits = DEFAULT_LIMITS)
       problems.push(`ignored <${child.name}> in user_shares`);
       continue;
     }
-    const name = attr(child, 'resource');
-    if (!name || name.length > MAX_RESOURCE_LENGTH || CONTROL.test(name) || hasHiddenCharacters(name)) {
-      const shown = name === undefined ? null : revealHidden(name.slice(0, 100));
+    // No attribute: the original's empty resource name (see above).
+    const name = attr(child, 'resource') ?? '';
+    if (name.length > MAX_RESOURCE_LENGTH || CONTROL.test(name) || hasHiddenCharacters(name)) {
+      const shown = revealHidden(name.slice(0, 100));
       problems.push(`resource ${JSON.stringify(shown)}: not a valid resource name`);
       continue;
     }
+    const label = name === '' ? '""' : name;
     if (resources.has(name)) {
-      problems.push(`resource ${name}: listed twice, first kept`);
+      problems.push(`resource ${label}: listed twice, first kept`);
       continue;
     }
     if (resources.size >= limits.maxResources) {
@@ -165,25 +171,25 @@ export function decodeUserShares(root: Element, limits: Limits = DEFAULT_LIMITS)
       if (item.name === 'share_item') {
         if (shares.size >= limits.maxSharesPerResource) {
           problems.push(
-            `resource ${name}: more than ${limits.maxSharesPerResource} shares, the rest ignored`,
+            `resource ${label}: more than ${limits.maxSharesPerResource} shares, the rest ignored`,
           );
           break;
         }
         const share = decodeShare(item, limits);
-        if (typeof share === 'string') problems.push(`resource ${name}: ${share}`);
+        if (typeof share === 'string') problems.push(`resource ${label}: ${share}`);
         else if (!shares.has(share.hash)) shares.set(share.hash, share);
       } else if (item.name === 'ip_address') {
         const endpoint = decodeEndpoint(item);
-        if (typeof endpoint === 'string') problems.push(`resource ${name}: ${endpoint}`);
+        if (typeof endpoint === 'string') problems.push(`resource ${label}: ${endpoint}`);
         else if (endpoints.size < limits.maxEndpointsPerResource) {
           // Endpoints are (address × port) pairs; duplicates occur in the original's lists.
           endpoints.set(`${endpoint.address}|${endpoint.port}`, endpoint);
         } else
           problems.push(
-            `resource ${name}: more than ${limits.maxEndpointsPerResource} endpoints, ${endpoint.address} ignored`,
+            `resource ${label}: more than ${limits.maxEndpointsPerResource} endpoints, ${endpoint.address} ignored`,
           );
       } else {
-        problems.push(`resource ${name}: ignored <${item.name}>`);
+        problems.push(`resource ${label}: ignored <${item.name}>`);
       }
     }
     resources.set(name, { resource: name, shares: [...shares.values()], endpoints: [...endpoints.values()] });
