@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { formatBytes, formatEta, formatPercent, formatRate } from '../logic/format.js';
 import { isolate, revealHidden } from '@bitween/safe-text';
 import { shownName } from '../logic/names.js';
@@ -64,12 +64,21 @@ function PlayerDialog({
   url: string;
   onClose: () => void;
 }) {
+  // Play as soon as there is something to play (autoplay would wait until the browser expects to
+  // play through, i.e. until a slow friend's file is nearly downloaded); once only: a pause or a
+  // seek by the user is theirs.
+  const started = useRef(false);
+  const start = (e: Event) => {
+    if (started.current) return;
+    started.current = true;
+    void (e.currentTarget as HTMLMediaElement).play().catch(() => undefined);
+  };
   return (
     <Modal title={`Playing ${isolate(name)}`} onClose={onClose}>
       {kind === 'video' ? (
-        <video class="player" src={url} controls autoplay aria-label={`Video ${name}`} />
+        <video class="player" src={url} controls onCanPlay={start} aria-label={`Video ${name}`} />
       ) : (
-        <audio class="player" src={url} controls autoplay aria-label={`Audio ${name}`} />
+        <audio class="player" src={url} controls onCanPlay={start} aria-label={`Audio ${name}`} />
       )}
       <p class="muted">It streams while it downloads: the parts you watch come first.</p>
       <div class="row gap end">
