@@ -52,9 +52,9 @@ function startServiceIn(
 
 const BRIDGE = `
 const net = require('node:net');
-const [socketPath, port] = process.argv.slice(1);
+const [socketPath, port, host] = process.argv.slice(1);
 net.createServer((c) => {
-  const t = net.connect(Number(port), '127.0.0.1');
+  const t = net.connect(Number(port), host);
   c.pipe(t).pipe(c);
   c.on('error', () => t.destroy());
   t.on('error', () => c.destroy());
@@ -62,11 +62,16 @@ net.createServer((c) => {
 `;
 
 /**
- * A loopback port of the test's own namespace that reaches 127.0.0.1:`port` inside `ns`: a Unix
- * socket (files cross namespaces, addresses do not) served by a small forwarder in the namespace.
- * The lab's namespaces stay unconnected to the host's network.
+ * A loopback port of the test's own namespace that reaches `host`:`port` inside `ns` (default
+ * 127.0.0.1): a Unix socket (files cross namespaces, addresses do not) served by a small forwarder
+ * in the namespace. The lab's namespaces stay unconnected to the host's network.
  */
-export async function bridgeInto(cleanup: Cleanup, ns: string, port: number): Promise<number> {
+export async function bridgeInto(
+  cleanup: Cleanup,
+  ns: string,
+  port: number,
+  host = '127.0.0.1',
+): Promise<number> {
   const dir = await makeTempDir('lab-bridge');
   const socketPath = join(dir, 'bridge.sock');
   const child = await spawnChild(tool('ip'), [
@@ -78,6 +83,7 @@ export async function bridgeInto(cleanup: Cleanup, ns: string, port: number): Pr
     BRIDGE,
     socketPath,
     String(port),
+    host,
   ]);
   await child.output.wait((l) => l === 'bridging', { what: `the bridge into ${ns}`, timeoutMs: 10_000 });
   const open = new Set<Socket>();
@@ -92,7 +98,7 @@ export async function bridgeInto(cleanup: Cleanup, ns: string, port: number): Pr
     t.on('error', () => c.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanup.add(`bridge into ${ns}:${port}`, async () => {
+  cleanup.add(`bridge into ${ns} ${host}:${port}`, async () => {
     // Idle keep-alive connections (the api keeps them 72 s) would hold close() up.
     for (const s of open) s.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));

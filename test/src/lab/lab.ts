@@ -64,12 +64,16 @@ export interface Lab {
     stunAddress: string;
     stunPort: number;
     turn: Turn;
+    /** coturn (its output: `turnserver.output`). */
+    turnserver: Child;
   };
   homes: Record<string, Home>;
   /** A command inside a lab namespace (stdout). */
   exec(ns: string, cmd: string, args: readonly string[]): Promise<string>;
   /** Packets that went through the router's UPnP/NAT-PMP port forwards (DNAT rules miniupnpd added). */
   mappedPackets(home: string): Promise<number>;
+  /** Bytes the router forwarded over IPv6 (both directions: its ip6tables FORWARD rules' counters). */
+  forwardedBytes6(home: string): Promise<number>;
   /** The TCP port forwards miniupnpd holds (external port → internal address:port). */
   upnpRedirects(home: string): Promise<{ externalPort: number; to: string }[]>;
 }
@@ -322,7 +326,7 @@ export async function startLab(
   };
   return {
     prefix,
-    internet,
+    internet: { ...internet, turnserver: stun },
     homes,
     exec: (ns, cmd, args) => runIn(ns, cmd, args),
     async mappedPackets(home) {
@@ -331,6 +335,14 @@ export async function startLab(
         .split('\n')
         .filter((l) => /DNAT/.test(l))
         .reduce((sum, l) => sum + Number(l.trim().split(/\s+/)[0] ?? 0), 0);
+    },
+    async forwardedBytes6(home) {
+      const out = await ip6t(routerOf(home).ns, ['-L', 'FORWARD', '-v', '-n', '-x']);
+      return out
+        .split('\n')
+        .slice(2) // the chain's header and column names
+        .filter((l) => /ACCEPT/.test(l))
+        .reduce((sum, l) => sum + Number(l.trim().split(/\s+/)[1] ?? 0), 0);
     },
     async upnpRedirects(home) {
       // `-S` prints the DNAT target of libiptc's revision as "[unsupported revision]" on some

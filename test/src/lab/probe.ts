@@ -47,3 +47,15 @@ export async function listenIn(cleanup: Cleanup, ns: string, host: string, port:
   });
   return child;
 }
+
+/** A UDP socket inside `ns` that prints `from ADDRESS:PORT` per datagram; stopped by `cleanup`. */
+export async function udpListenIn(cleanup: Cleanup, ns: string, host: string, port: number): Promise<Child> {
+  const script = `const s = require('node:dgram').createSocket(${JSON.stringify(host.includes(':') ? 'udp6' : 'udp4')}); s.on('message', (m, r) => console.log('from ' + r.address + ':' + r.port)); s.bind(${port}, ${JSON.stringify(host)}, () => console.log('listening'))`;
+  const child = await spawnChild(tool('ip'), ['netns', 'exec', ns, process.execPath, '-e', script]);
+  cleanup.add(`udp listener ${ns} ${host}:${port}`, () => child.stop(2_000));
+  await child.output.wait((l) => l === 'listening', {
+    what: `a UDP socket on ${host}:${port} in ${ns}`,
+    timeoutMs: 10_000,
+  });
+  return child;
+}

@@ -40,7 +40,15 @@ async function connectPair(
   const start = async (home: string, role: 'offer' | 'answer'): Promise<Child> => {
     const child = await spawnChild(
       tool('ip'),
-      ['netns', 'exec', lab.homes[home]!.serverNs, process.execPath, peerScript, role, JSON.stringify(config)],
+      [
+        'netns',
+        'exec',
+        lab.homes[home]!.serverNs,
+        process.execPath,
+        peerScript,
+        role,
+        JSON.stringify(config),
+      ],
       { cwd: repoRoot, stdin: true },
     );
     cleanup.add(`webrtc peer ${home}`, () => child.stop(2_000));
@@ -76,66 +84,72 @@ async function connectPair(
  * The lab's ground for issue 19's scenarios b, c and d, without bitween: WebRTC through the
  * lab's NATs and firewalls with the lab's coturn (STUN and TURN).
  */
-describe.skipIf(unavailable !== null)('network lab: WebRTC (ICE) between homes through NATs and coturn', () => {
-  const cleanup = new Cleanup();
-  let lab: Lab;
-  let stun: { urls: string[] };
+describe.skipIf(unavailable !== null)(
+  'network lab: WebRTC (ICE) between homes through NATs and coturn',
+  () => {
+    const cleanup = new Cleanup();
+    let lab: Lab;
+    let stun: { urls: string[] };
 
-  beforeAll(async () => {
-    lab = await startLab(cleanup, {
-      homes: [
-        { name: 'alice' },
-        { name: 'bob' },
-        { name: 'carol', nat: 'symmetric' },
-        { name: 'dave', nat: 'symmetric' },
-      ],
+    beforeAll(async () => {
+      lab = await startLab(cleanup, {
+        homes: [
+          { name: 'alice' },
+          { name: 'bob' },
+          { name: 'carol', nat: 'symmetric' },
+          { name: 'dave', nat: 'symmetric' },
+        ],
+      });
+      stun = { urls: [`stun:${lab.internet.stunAddress}:${lab.internet.stunPort}`] };
     });
-    stun = { urls: [`stun:${lab.internet.stunAddress}:${lab.internet.stunPort}`] };
-  });
-  afterAll(() => cleanup.run());
+    afterAll(() => cleanup.run());
 
-  it('punches a hole through two endpoint-independent NATs (plain MASQUERADE) with STUN', async () => {
-    const { offerer, answerer } = await connectPair(cleanup, lab, 'alice', 'bob', { iceServers: [stun] });
-    console.log('alice ↔ bob', offerer, answerer);
-    // Each reached the other at its router's address, not through a relay.
-    expect(offerer.remoteAddress).toBe(lab.homes.bob!.publicAddress);
-    expect(answerer.remoteAddress).toBe(lab.homes.alice!.publicAddress);
-    expect([offerer.local, offerer.remote, answerer.local, answerer.remote]).not.toContain('relay');
-  });
-
-  it('relays through TURN between two symmetric NATs (MASQUERADE --random-fully)', async () => {
-    const { offerer, answerer } = await connectPair(cleanup, lab, 'carol', 'dave', {
-      iceServers: [stun, turnCredentials(lab.internet.turn)],
+    it('punches a hole through two endpoint-independent NATs (plain MASQUERADE) with STUN', async () => {
+      const { offerer, answerer } = await connectPair(cleanup, lab, 'alice', 'bob', { iceServers: [stun] });
+      console.log('alice ↔ bob', offerer, answerer);
+      // Each reached the other at its router's address, not through a relay.
+      expect(offerer.remoteAddress).toBe(lab.homes.bob!.publicAddress);
+      expect(answerer.remoteAddress).toBe(lab.homes.alice!.publicAddress);
+      expect([offerer.local, offerer.remote, answerer.local, answerer.remote]).not.toContain('relay');
     });
-    console.log('carol ↔ dave', offerer, answerer);
-    expect([offerer.local, offerer.remote]).toContain('relay');
-    expect([offerer.localAddress, offerer.remoteAddress]).toContain(lab.internet.turn.host);
-  });
-});
 
-describe.skipIf(unavailable !== null)('network lab: WebRTC (ICE) over IPv6 through stateful firewalls', () => {
-  const cleanup = new Cleanup();
-  let lab: Lab;
-
-  beforeAll(async () => {
-    // Symmetric IPv4 NATs and no TURN: IPv4 cannot connect, IPv6 must.
-    lab = await startLab(cleanup, {
-      homes: [
-        { name: 'carol', nat: 'symmetric' },
-        { name: 'dave', nat: 'symmetric' },
-      ],
-      ipv6: true,
+    it('relays through TURN between two symmetric NATs (MASQUERADE --random-fully)', async () => {
+      const { offerer, answerer } = await connectPair(cleanup, lab, 'carol', 'dave', {
+        iceServers: [stun, turnCredentials(lab.internet.turn)],
+      });
+      console.log('carol ↔ dave', offerer, answerer);
+      expect([offerer.local, offerer.remote]).toContain('relay');
+      expect([offerer.localAddress, offerer.remoteAddress]).toContain(lab.internet.turn.host);
     });
-  });
-  afterAll(() => cleanup.run());
+  },
+);
 
-  it('connects host to host over IPv6 with no firewall rule added by hand', async () => {
-    const { offerer, answerer } = await connectPair(cleanup, lab, 'carol', 'dave', {
-      iceServers: [{ urls: [`stun:${lab.internet.stunAddress}:${lab.internet.stunPort}`] }],
+describe.skipIf(unavailable !== null)(
+  'network lab: WebRTC (ICE) over IPv6 through stateful firewalls',
+  () => {
+    const cleanup = new Cleanup();
+    let lab: Lab;
+
+    beforeAll(async () => {
+      // Symmetric IPv4 NATs and no TURN: IPv4 cannot connect, IPv6 must.
+      lab = await startLab(cleanup, {
+        homes: [
+          { name: 'carol', nat: 'symmetric' },
+          { name: 'dave', nat: 'symmetric' },
+        ],
+        ipv6: true,
+      });
     });
-    console.log('carol ↔ dave (IPv6)', offerer, answerer);
-    expect(offerer.localAddress).toBe(lab.homes.carol!.serverAddress6);
-    expect(offerer.remoteAddress).toBe(lab.homes.dave!.serverAddress6);
-    expect(answerer.remoteAddress).toBe(lab.homes.carol!.serverAddress6);
-  });
-});
+    afterAll(() => cleanup.run());
+
+    it('connects host to host over IPv6 with no firewall rule added by hand', async () => {
+      const { offerer, answerer } = await connectPair(cleanup, lab, 'carol', 'dave', {
+        iceServers: [{ urls: [`stun:${lab.internet.stunAddress}:${lab.internet.stunPort}`] }],
+      });
+      console.log('carol ↔ dave (IPv6)', offerer, answerer);
+      expect(offerer.localAddress).toBe(lab.homes.carol!.serverAddress6);
+      expect(offerer.remoteAddress).toBe(lab.homes.dave!.serverAddress6);
+      expect(answerer.remoteAddress).toBe(lab.homes.carol!.serverAddress6);
+    });
+  },
+);
