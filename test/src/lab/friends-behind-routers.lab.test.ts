@@ -3,7 +3,14 @@ import { Cleanup } from '../harness/cleanup.js';
 import { waitFor } from '../harness/wait.js';
 import type { ScriptProcess } from '../harness/service.js';
 import { labUnavailable } from './netns.js';
-import { engineStates, MiB, shareAndDownload as transfer, startWorld, type World } from './world.js';
+import {
+  engineStates,
+  MiB,
+  shareAndDownload as transfer,
+  startWorld,
+  waitForConnection,
+  type World,
+} from './world.js';
 import type { HomeStack } from './home-stack.js';
 
 /**
@@ -17,6 +24,8 @@ const unavailable = labUnavailable();
 if (unavailable) console.warn(`skipping the network lab: ${unavailable}`);
 
 const SIZE = 32 * MiB;
+/** An address as logged for an accepted socket (IPv4-mapped on a dual-stack listener) as plain IPv4. */
+const unmapped = (a: unknown) => String(a).replace(/^::ffff:/, '');
 const shareAndDownload = (sharer: HomeStack, downloader: HomeStack) => transfer(sharer, downloader, SIZE);
 
 describe.skipIf(unavailable !== null)(
@@ -144,3 +153,86 @@ describe.skipIf(unavailable !== null)('lab scenario e: one side on a public addr
     expect(w.bob.engine.logs.some((l) => l.msg === 'port mapped on the router')).toBe(false);
   });
 });
+
+describe.skipIf(unavailable !== null)(
+  'lab scenario e2: both behind NAT, only the sharer’s router forwards her port (by hand), no STUN at the downloader → ticket admission',
+  () => {
+    const cleanup = new Cleanup();
+    let w: World;
+
+    beforeAll(async () => {
+      // alice's router forwards TCP 6881 to her server (the user's own router config); her gateway
+      // learns her router's address by STUN. bob: plain NAT, no STUN (Prosody offers none, none
+      // configured), so he announces only his LAN address and connects from his router's address.
+      w = await startWorld(cleanup, {
+        homes: [{ name: 'alice', forwardPorts: [6881] }, { name: 'bob' }],
+        gatewayEnv: { alice: { BITWEEN_STUN_SERVER: '203.0.113.1:3478' } },
+        engineEnv: { alice: { BITWEEN_TORRENT_PORT: '6881' } },
+      });
+    });
+    afterAll(() => cleanup.run());
+
+    it('bob downloads alice’s 32 MiB share through her forwarded port; she admits him by ticket from his router’s address', async () => {
+      const states = { alice: await engineStates(cleanup, w.alice), bob: await engineStates(cleanup, w.bob) };
+      const { offered } = await shareAndDownload(w.alice, w.bob);
+      expect(offered[0]).toEqual([w.alice.home.publicAddress, 6881]);
+      // bob dialled (tcpDirect), alice accepted a wire from 203.0.113.20 (not an announced address)
+      // and admitted it by proof; nothing went over WebRTC (no STUN/TURN anywhere).
+      await waitForConnection(states.bob, 'tcpDirect', 'bob');
+      const alice = await waitFor(
+        async () => {
+          const [s] = await states.alice();
+          return s?.admission && s.admission.admitted > 0 ? s : null;
+        },
+        { what: 'alice to count bob admitted' },
+      );
+      expect(alice.connections?.webrtcDirect ?? 0).toBe(0);
+      expect(alice.connections?.webrtcRelayed ?? 0).toBe(0);
+      expect(
+        w.alice.engine.logs.some(
+          (l) =>
+            l.msg === 'admitted a peer' &&
+            unmapped(l['remote']) === w.bob.home.publicAddress &&
+            l['by'] === 'proof',
+        ),
+      ).toBe(true);
+    });
+  },
+);
+
+describe.skipIf(unavailable !== null)(
+  'lab scenario e2 (mirror): only the downloader’s router forwards his port → connection reversal',
+  () => {
+    const cleanup = new Cleanup();
+    let w: World;
+
+    beforeAll(async () => {
+      // bob's router forwards TCP 6881 to his server and he learns his router's address by STUN;
+      // alice (the sharer) is behind plain NAT, unreachable. No STUN/TURN for WebRTC: the only way
+      // is alice dialling bob back when he asks over XMPP.
+      w = await startWorld(cleanup, {
+        homes: [{ name: 'alice' }, { name: 'bob', forwardPorts: [6881] }],
+        gatewayEnv: { bob: { BITWEEN_STUN_SERVER: '203.0.113.1:3478' } },
+        engineEnv: { bob: { BITWEEN_TORRENT_PORT: '6881' } },
+      });
+    });
+    afterAll(() => cleanup.run());
+
+    it('alice dials bob back when he asks for her 32 MiB share, bytes checked', async () => {
+      const states = { alice: await engineStates(cleanup, w.alice), bob: await engineStates(cleanup, w.bob) };
+      await shareAndDownload(w.alice, w.bob);
+      // alice dialled (tcpDirect) after bob's rendezvous request; bob admitted her by proof.
+      const alice = await waitForConnection(states.alice, 'tcpDirect', 'alice');
+      expect(alice.webrtcDirect + alice.webrtcRelayed).toBe(0);
+      expect(w.bob.engine.logs.some((l) => /^rendezvous: asking a contact/.test(l.msg))).toBe(true);
+      expect(
+        w.bob.engine.logs.some(
+          (l) =>
+            l.msg === 'admitted a peer' &&
+            unmapped(l['remote']) === w.alice.home.publicAddress &&
+            l['by'] === 'proof',
+        ),
+      ).toBe(true);
+    });
+  },
+);
