@@ -1,0 +1,215 @@
+import { Bus, xmpp } from '@bitween/messages';
+import type { Element } from '@xmpp/xml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Cleanup } from '../harness/cleanup.js';
+import { silentLogger } from '../harness/engine-env.js';
+import { waitFor } from '../harness/wait.js';
+import type { Child } from '../harness/child.js';
+import type { ScriptProcess } from '../harness/service.js';
+import { connectClient, xml, type TestClient } from '../e2e/xmpp-client.js';
+import { bridgeInto } from './home-stack.js';
+import { labUnavailable } from './netns.js';
+import { listenIn, udpListenIn } from './probe.js';
+import { download, MiB, share, startWorld, type World } from './world.js';
+
+/**
+ * Issue 19's scenario f: crafted rendezvous signalling against alice's bitween in the lab — a
+ * stranger's <ticket/> and <connect/>, a contact's flood of <connect/>, and a <connect/> whose
+ * endpoints and ICE candidates name alice's own and loopback addresses. All refused or stripped
+ * (XMPP errors, counted in xmpp.status droppedSignalling), nothing dialled to those addresses,
+ * both daemons keep running, and a normal download works afterwards.
+ */
+
+const unavailable = labUnavailable();
+if (unavailable) console.warn(`skipping the network lab: ${unavailable}`);
+
+const NS = 'urn:bitween:rendezvous:0';
+const SIZE = 32 * MiB;
+/** Ports where alice's home server listens only to see whether anything dials them. */
+const TRAP_LOOPBACK = 7301;
+const TRAP_OWN = 7302;
+
+/** A WebRTC offer (as @roamhq/wrtc writes one) whose candidates are `candidates` (address, port). */
+function offer(candidates: [string, number][]): string {
+  return [
+    'v=0',
+    'o=- 4611731400430051336 2 IN IP4 127.0.0.1',
+    's=-',
+    't=0 0',
+    'a=group:BUNDLE 0',
+    'a=msid-semantic: WMS',
+    'm=application 9 UDP/DTLS/SCTP webrtc-datachannel',
+    'c=IN IP4 0.0.0.0',
+    ...candidates.map(
+      ([address, port], i) =>
+        `a=candidate:${i + 1} 1 udp ${2122260223 - i} ${address} ${port} typ host generation 0`,
+    ),
+    'a=ice-ufrag:Wb1P',
+    'a=ice-pwd:2Q5pYxNnq4xN4UJ1Xn3A8x0n',
+    'a=fingerprint:sha-256 8C:1B:7F:2E:D8:1F:06:3A:9B:5E:43:6D:6E:07:3C:2C:92:8E:61:3A:9C:5E:06:2D:48:2A:D4:93:0B:0D:4A:93',
+    'a=setup:actpass',
+    'a=mid:0',
+    'a=sctp-port:5000',
+    'a=max-message-size:262144',
+    '',
+  ].join('\r\n');
+}
+
+/** Sends an IQ set; resolves with the reply stanza (result or error). */
+async function iqSet(client: TestClient, to: string, child: Element): Promise<Element> {
+  const id = `f${Math.random().toString(36).slice(2)}`;
+  const reply = new Promise<Element>((resolve) => {
+    const onStanza = (s: Element) => {
+      if (s.is('iq') && s.attrs.id === id) {
+        client.client.off('stanza', onStanza);
+        resolve(s);
+      }
+    };
+    client.client.on('stanza', onStanza);
+  });
+  await client.send(xml('iq', { type: 'set', to, id }, child));
+  return reply;
+}
+
+/** The defined condition of an IQ error (`not-authorized`, …), undefined for a result. */
+const condition = (reply: Element) =>
+  reply
+    .getChild('error')
+    ?.getChildElements()
+    .find((c) => c.attrs.xmlns === 'urn:ietf:params:xml:ns:xmpp-stanzas' && c.name !== 'text')?.name;
+
+const alive = (p: ScriptProcess) =>
+  Promise.race([p.exited.then(() => false), new Promise<boolean>((r) => setImmediate(() => r(true)))]);
+
+describe.skipIf(unavailable !== null)(
+  'lab scenario f: crafted signalling (a stranger, a flood, endpoints and candidates for our own addresses) → dropped',
+  () => {
+    const cleanup = new Cleanup();
+    let w: World;
+    let aliceBus: Bus;
+    let mallory: TestClient;
+    let bobsOther: TestClient;
+    let traps: Child[];
+    let shared: Awaited<ReturnType<typeof share>>;
+    let to: string;
+
+    const dropped = async () => {
+      const r = await aliceBus.request(xmpp.status, {});
+      if (!r.ok) throw new Error(r.error.message);
+      return r.value.droppedSignalling ?? 0;
+    };
+
+    beforeAll(async () => {
+      // alice on a public address (her own addresses are easy to name); bob behind NAT with STUN.
+      w = await startWorld(cleanup, {
+        homes: [{ name: 'alice', nat: 'none' }, { name: 'bob' }],
+        gatewayEnv: { bob: { BITWEEN_STUN_SERVER: '203.0.113.1:3478' } },
+        strangers: ['mallory'],
+      });
+      to = `${w.alice.jid}/bitween`;
+      aliceBus = new Bus(await w.alice.nats.connect('test', { servers: w.alice.natsUrl }), silentLogger);
+      // Test clients reach Prosody (in the lab's internet) through a bridge.
+      const xmppPort = await bridgeInto(cleanup, w.lab.internet.ns, w.prosody.port, w.lab.internet.address);
+      const server = { ...w.prosody, service: `xmpp://127.0.0.1:${xmppPort}` };
+      mallory = await connectClient(cleanup, server, 'mallory', 'mallory-pw');
+      // A contact's own crafted client: bob's account, another resource.
+      bobsOther = await connectClient(cleanup, server, 'bob', 'bob-pw');
+      const home = w.alice.home;
+      traps = [
+        await listenIn(cleanup, home.serverNs, '127.0.0.1', TRAP_LOOPBACK),
+        await listenIn(cleanup, home.serverNs, home.serverAddress, TRAP_OWN),
+        await udpListenIn(cleanup, home.serverNs, '127.0.0.1', TRAP_LOOPBACK),
+        await udpListenIn(cleanup, home.serverNs, home.serverAddress, TRAP_OWN),
+      ];
+      shared = await share(w.alice, 'shared.bin', SIZE);
+      // alice's engine holds the hash and her gateway answers for it once her list is published.
+      await waitFor(
+        async () => {
+          const r = await aliceBus.request(xmpp.tickets, {});
+          return r.ok && r.value.received.some((t) => t.jid === w.bob.jid);
+        },
+        { what: 'alice to hold bob’s ticket' },
+      );
+    });
+    afterAll(() => cleanup.run());
+
+    it('a stranger’s <ticket/> and <connect/> get not-authorized and are counted', async () => {
+      const before = await dropped();
+      const ticket = await iqSet(mallory, to, xml('ticket', { xmlns: NS, value: 'A'.repeat(43) }));
+      const connect = await iqSet(
+        mallory,
+        to,
+        xml(
+          'connect',
+          { xmlns: NS, hash: shared.hash },
+          xml('endpoint', { address: w.lab.homes.bob!.publicAddress, port: '6881' }),
+          xml('sdp', {}, offer([[w.lab.homes.bob!.publicAddress, 50000]])),
+        ),
+      );
+      expect([ticket.attrs.type, connect.attrs.type]).toEqual(['error', 'error']);
+      expect([condition(ticket), condition(connect)]).toEqual(['not-authorized', 'not-authorized']);
+      expect(await dropped()).toBe(before + 2);
+      const tickets = await aliceBus.request(xmpp.tickets, {});
+      expect(tickets.ok && tickets.value.received.some((t) => t.jid === w.prosody.jid('mallory'))).toBe(
+        false,
+      );
+    });
+
+    it('a contact’s <connect/> naming alice’s own and loopback addresses dials none of them', async () => {
+      const own = w.alice.home.serverAddress;
+      const reply = await iqSet(
+        bobsOther,
+        to,
+        xml(
+          'connect',
+          { xmlns: NS, hash: shared.hash },
+          xml('endpoint', { address: '127.0.0.1', port: String(TRAP_LOOPBACK) }),
+          xml('endpoint', { address: own, port: String(TRAP_OWN) }),
+          xml('endpoint', { address: '::1', port: String(TRAP_LOOPBACK) }),
+          xml(
+            'sdp',
+            {},
+            offer([
+              ['127.0.0.1', TRAP_LOOPBACK],
+              [own, TRAP_OWN],
+            ]),
+          ),
+        ),
+      );
+      // A contact may ask: answered, with the bad endpoints and candidates stripped before they
+      // reach alice's engine (the traps stay silent: checked after the download below, which gives
+      // her engine time to dial anything it was going to).
+      expect(reply.attrs.type).toBe('result');
+      expect(reply.getChild('connect')?.getChildText('sdp')).toMatch(/^v=0/);
+    });
+
+    it('a contact’s flood of <connect/> hits the rate limit (resource-constraint), counted', async () => {
+      const before = await dropped();
+      const replies = await Promise.all(
+        Array.from({ length: 20 }, () =>
+          iqSet(
+            bobsOther,
+            to,
+            xml(
+              'connect',
+              { xmlns: NS, hash: shared.hash },
+              xml('endpoint', { address: '127.0.0.1', port: String(TRAP_LOOPBACK) }),
+            ),
+          ),
+        ),
+      );
+      const limited = replies.filter((r) => condition(r) === 'resource-constraint').length;
+      expect(limited).toBeGreaterThan(0);
+      expect(await dropped()).toBeGreaterThanOrEqual(before + limited);
+    });
+
+    it('both daemons keep running, a normal download works afterwards, and nothing dialled the trap addresses', async () => {
+      for (const p of [w.alice.engine, w.alice.gateway, w.bob.engine, w.bob.gateway])
+        expect(await alive(p)).toBe(true);
+      await download(w.bob, shared, 120_000);
+      for (const trap of traps) expect(trap.output.items.filter((l) => l.startsWith('from '))).toEqual([]);
+      const status = await aliceBus.request(xmpp.status, {});
+      expect(status.ok).toBe(true);
+    });
+  },
+);
