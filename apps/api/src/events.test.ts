@@ -1,4 +1,4 @@
-import { Bus, EngineRegistry, SettingsStore, type NatsConnection } from '@bitween/messages';
+import { Bus, EngineRegistry, SettingsStore, type NatsConnection, type PeersPayload } from '@bitween/messages';
 import { connectNats, createLogger } from '@bitween/runtime';
 import { EventSourceParserStream, type EventSourceMessage } from 'eventsource-parser/stream';
 import type { FastifyInstance } from 'fastify';
@@ -198,6 +198,26 @@ describe('Server-Sent Events', () => {
     }
     expect(got).toEqual(missedWhileAway);
     again.close();
+  });
+
+  it('forwards xmpp.peers only when it changed (the gateway repeats it on every engine heartbeat)', async () => {
+    const stream = await sse();
+    expect((await stream.next()).event).toBe('position');
+    const hash = 'c'.repeat(40);
+    const list = (port: number) =>
+      JSON.stringify({ peers: [{ hash, endpoints: [{ address: '203.0.113.7', port }] }], ownPublic: [] });
+    for (const port of [6881, 6881, 6881, 6882, 6882]) peersNc.publish('bitween.v1.evt.xmpp.peers', list(port));
+    peersNc.publish('bitween.v1.evt.test.marker', JSON.stringify({ end: true }));
+    const ports: number[] = [];
+    for (let m = await stream.next(); m.event !== 'test.marker'; m = await stream.next()) {
+      if (m.event === 'xmpp.peers')
+        ports.push((JSON.parse(m.data) as { data: PeersPayload }).data.peers[0]!.endpoints[0]!.port);
+    }
+    expect(ports).toEqual([6881, 6882]);
+    // Still recorded as they came (a long poll reads them all).
+    const page = await poll('since=0&timeout=0&limit=1000');
+    expect(page.events.filter((e) => e.type === 'xmpp.peers').length).toBeGreaterThanOrEqual(5);
+    stream.close();
   });
 
   it('refuses a malformed Last-Event-ID', async () => {

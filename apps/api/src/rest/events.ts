@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { EventLog, Position, StoredEvent } from '../events/event-log.js';
+import { RepeatFilter } from '../events/repeat-filter.js';
 import { HttpProblem, problemResponses } from '../problem.js';
 import { EventsPage, EventsQuery } from './schemas.js';
 
@@ -65,9 +66,12 @@ async function streamEvents(
   const { after: _after, ...info } = at;
   res.write(`retry: 2000\nevent: position\ndata: ${JSON.stringify(info)}\n\n`);
   const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
+  // The gateway repeats unchanged `xmpp.peers` on every engine heartbeat: this reader gets changes only.
+  const repeats = new RepeatFilter();
   try {
     for await (const e of events.follow(at.after, abort.signal)) {
       const { pending: _pending, ...event } = e;
+      if (repeats.isRepeat(event)) continue;
       if (!res.write(sse(event))) await new Promise((resolve) => res.once('drain', resolve));
       if (abort.signal.aborted) break;
     }
