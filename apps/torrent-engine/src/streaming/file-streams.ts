@@ -216,13 +216,19 @@ export class FileStreams {
     }
   }
 
-  /** Close a stream: its window is dropped, its waiting reads fail. False when there was none. */
-  close(id: string, reason: string): boolean {
+  /**
+   * Close a stream: its window is dropped, its waiting reads fail. False when there was none.
+   * `final` (the api closed it): later reads of it are refused. Otherwise (idle, evicted) a later
+   * read opens it again: a player paused for minutes keeps its HTTP response and goes on.
+   */
+  close(id: string, reason: string, final = true): boolean {
+    if (final) {
+      this.#closed.add(id);
+      if (this.#closed.size > CLOSED_MEMORY) this.#closed.delete(this.#closed.values().next().value!);
+    }
     const s = this.#streams.get(id);
     if (!s) return false;
     this.#streams.delete(id);
-    this.#closed.add(id);
-    if (this.#closed.size > CLOSED_MEMORY) this.#closed.delete(this.#closed.values().next().value!);
     this.counters.closed++;
     const cancelled = s.waiters.size;
     this.counters.cancelledReads += cancelled;
@@ -263,7 +269,7 @@ export class FileStreams {
     if (this.#streams.size >= this.#o.maxStreams) {
       let oldest: Stream | null = null;
       for (const s of this.#streams.values()) if (!oldest || s.lastUsed < oldest.lastUsed) oldest = s;
-      if (oldest) this.close(oldest.id, 'too many streams');
+      if (oldest) this.close(oldest.id, 'too many streams', false);
     }
     const s = new Stream(req.stream, req.hash, req.file);
     this.#streams.set(s.id, s);
@@ -275,7 +281,7 @@ export class FileStreams {
   #closeIdle(): void {
     const before = Date.now() - this.#o.idleMs;
     for (const s of [...this.#streams.values()]) {
-      if (s.lastUsed < before && s.waiters.size === 0) this.close(s.id, 'idle');
+      if (s.lastUsed < before && s.waiters.size === 0) this.close(s.id, 'idle', false);
     }
   }
 
