@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { access, constants, realpath, stat } from 'node:fs/promises';
+import { access, constants, realpath, stat, statfs } from 'node:fs/promises';
 import { isIPv6 } from 'node:net';
 import path from 'node:path';
 import {
@@ -8,6 +8,8 @@ import {
   type EngineSettings,
   type Logger,
   type PeerEndpoint,
+  type PeerInfo,
+  type SeedLimits,
   type TorrentStatus,
 } from '@bitween/messages';
 import parseTorrent from 'parse-torrent';
@@ -16,6 +18,13 @@ import { executeDeletion, planDeletion } from './controls/delete-data.js';
 import type { DialGuard } from './dial-guard.js';
 import { GlobalLimits, TorrentLimits } from './controls/limits.js';
 import { planQueue } from './controls/queue.js';
+import { RateMeter } from './controls/rate-meter.js';
+import {
+  DEFAULT_SEED_LIMITS,
+  idleLimitMinutes,
+  ratioLimit,
+  reachedSeedLimit,
+} from './controls/seed-limits.js';
 import { applyFileChanges, rangesComplete, wantedPieceRanges, wantedTotals } from './controls/selection.js';
 import { mkdirConfined, resolveShareRoots } from './confined-open.js';
 import { FileStore } from './file-store.js';
@@ -28,6 +37,7 @@ import {
 import { shortLivedBuffers } from './gc-tuning.js';
 import { createTorrentFile } from './hashing/create-torrent-file.js';
 import { checkAllowed, filesOutside, isInside } from './paths.js';
+import { clientName } from './peer-client.js';
 import { pieceLengthFor } from './piece-length.js';
 import { FastResume } from './resume/fast-resume.js';
 import { checkInfo } from './sanitize.js';
@@ -73,7 +83,30 @@ interface Entry {
   trackers: TorrentTrackers | null;
   /** The torrent's file paths once the metadata is known (what remove with data deletes). */
   files: string[];
+  readonly acct: Accounting;
 }
+
+/**
+ * Transmission's bookkeeping of a torrent between two folds into its record (`#fold`): payload
+ * bytes (piece data only, from the wires), time in the current mode, payload rates.
+ */
+interface Accounting {
+  mode: 'downloading' | 'seeding' | null;
+  /** When the current mode's time was last folded in. */
+  since: number;
+  down: number;
+  up: number;
+  readonly downRate: RateMeter;
+  readonly upRate: RateMeter;
+  activityAt: number | null;
+  /** When seeding last began (the idle limit counts from there at the earliest). */
+  seedingSince: number | null;
+  /** The record holds folded values not yet written. */
+  unsaved: boolean;
+}
+
+/** How often bookkeeping is folded and seeding limits are checked; records are written every 12th. */
+const TICK_MS = 5_000;
 
 /** Optional parts of an add request. */
 export interface AddOptions {
@@ -149,6 +182,8 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
   #stopped = false;
   /** Real paths of the share roots, resolved once at start: files open only below them. */
   #realRoots: readonly string[] = [];
+  #ticker: NodeJS.Timeout | undefined;
+  #ticks = 0;
 
   private constructor(
     private readonly client: WebTorrent,
@@ -182,6 +217,7 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     if (opts.settings) engine.applySettings(opts.settings);
     await opts.store.init();
     await engine.#restore();
+    engine.#ticker = setInterval(() => engine.#tick(), TICK_MS).unref();
     return engine;
   }
 
@@ -259,6 +295,8 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
       source: 'path',
       savePath: path.dirname(real),
       addedAt: Date.now(),
+      // Our own data: complete from the start.
+      completedAt: Date.now(),
       ...withTrackers(opts),
     };
     // The data was hashed a moment ago: no need to verify it again.
@@ -397,6 +435,7 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
   async pause(hash: string): Promise<TorrentStatus> {
     const entry = this.#get(hash);
     if (!entry.record.paused) {
+      this.#fold(entry);
       await this.#update(entry, { paused: true });
       this.opts.log.info({ hash }, 'paused');
       this.#reschedule();
@@ -408,7 +447,8 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
   async resume(hash: string): Promise<TorrentStatus> {
     const entry = this.#get(hash);
     if (entry.record.paused) {
-      await this.#update(entry, { paused: false });
+      this.#fold(entry);
+      await this.#update(entry, { paused: false, finished: false, ...this.#liftReachedLimit(entry) });
       this.opts.log.info({ hash }, 'resumed');
       this.#reschedule();
       this.#applyRun(entry);
@@ -440,6 +480,104 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     if (entry.torrent) setStrategy(entry.torrent, sequential);
     this.opts.log.info({ hash, sequential }, 'download order set');
     return this.#status(entry);
+  }
+
+  /** Labels and seeding limits (absent = unchanged). Persisted. */
+  async setOptions(
+    hash: string,
+    opts: { labels?: string[] | undefined; seedLimits?: Partial<SeedLimits> | undefined },
+  ): Promise<TorrentStatus> {
+    const entry = this.#get(hash);
+    const patch: Partial<TorrentRecord> = {};
+    if (opts.labels !== undefined) patch.labels = [...new Set(opts.labels)];
+    if (opts.seedLimits !== undefined) {
+      const defined = Object.fromEntries(Object.entries(opts.seedLimits).filter(([, v]) => v !== undefined));
+      patch.seedLimits = { ...(entry.record.seedLimits ?? DEFAULT_SEED_LIMITS), ...defined };
+    }
+    await this.#update(entry, patch);
+    this.opts.log.info({ hash, ...patch }, 'torrent options set');
+    this.emit('changed');
+    return this.#status(entry);
+  }
+
+  /**
+   * Check the data on disk again: the torrent is re-added from its metadata without its saved
+   * bitfield, so webtorrent re-hashes every piece (state `checking` until done).
+   */
+  async verify(hash: string): Promise<TorrentStatus> {
+    const entry = this.#get(hash);
+    const t = entry.torrent;
+    if (!t || t.destroyed || !entry.hasMetadata || !t.torrentFile) {
+      throw new BusError('failed', `${hash} has no metadata (or failed): nothing to verify`);
+    }
+    const torrentFile = new Uint8Array(t.torrentFile);
+    this.#fold(entry);
+    entry.trackers?.stop();
+    this.#entries.delete(hash);
+    await this.client.remove(t, { destroyStore: false });
+    await this.#resume.forget(hash);
+    await this.opts.store.save(entry.record);
+    const fresh = this.#attach(entry.record, torrentFile, false);
+    this.opts.log.info({ hash }, 'verifying the data on disk');
+    return this.#status(fresh);
+  }
+
+  /** Dial every endpoint friends offer the torrent at again (and announce to its trackers). */
+  reannounce(hash: string): number {
+    const entry = this.#get(hash);
+    if (entry.record.paused || entry.queued) return 0;
+    const book = this.#peerBook.get(hash);
+    this.#dialBook(entry);
+    entry.trackers?.stop();
+    entry.trackers?.start();
+    this.opts.log.info({ hash, endpoints: book?.size ?? 0 }, 'reannounce: dialling known peers');
+    return book?.size ?? 0;
+  }
+
+  /** The verified pieces as a BitTorrent bitfield (high bit first), base64. */
+  pieces(hash: string): { pieceCount: number; bitfield: string } {
+    const entry = this.#get(hash);
+    const t = entry.torrent;
+    if (!t || !entry.hasMetadata || !t.bitfield) return { pieceCount: 0, bitfield: '' };
+    const n = t.pieces.length;
+    const bytes = new Uint8Array(Math.ceil(n / 8));
+    bytes.set(t.bitfield.buffer.subarray(0, bytes.length));
+    return { pieceCount: n, bitfield: Buffer.from(bytes).toString('base64') };
+  }
+
+  /** The torrent's connected peers, as Transmission's peer list shows them. */
+  peers(hash: string): PeerInfo[] {
+    const t = this.#get(hash).torrent;
+    if (!t || t.destroyed) return [];
+    const n = t.pieces.length;
+    return t.wires.slice(0, 500).map((w) => {
+      let have = 0;
+      for (let i = 0; i < n; i++) if (w.peerPieces.get(i)) have++;
+      return {
+        address: w.remoteAddress ?? '',
+        port: w.remotePort ?? 0,
+        client: clientName(w.peerId),
+        downloadSpeed: Math.max(0, w.downloadSpeed()),
+        uploadSpeed: Math.max(0, w.uploadSpeed()),
+        progress: n > 0 ? have / n : 0,
+        amChoking: w.amChoking,
+        amInterested: w.amInterested,
+        peerChoking: w.peerChoking,
+        peerInterested: w.peerInterested,
+        incoming: w.type.includes('Incoming'),
+        encrypted: w._cryptoHandshakeDone === true,
+        transport: w.type === 'webrtc' ? 'webrtc' : w.type.startsWith('tcp') ? 'tcp' : 'other',
+      };
+    });
+  }
+
+  /** Free and total bytes of the file system of a folder below the share roots. */
+  async freeSpace(requested: string): Promise<{ path: string; free: number; total: number }> {
+    const abs = path.resolve(requested);
+    const allowed = await checkAllowed(abs, this.opts.shareRoots);
+    if (!allowed.ok) throw new BusError('failed', allowed.reason);
+    const fs = await statfs(allowed.real);
+    return { path: abs, free: fs.bavail * fs.bsize, total: fs.blocks * fs.bsize };
   }
 
   /** Per-torrent limits in bytes/s: undefined = unchanged, null = unlimited. */
@@ -545,6 +683,8 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    clearInterval(this.#ticker);
+    await this.#saveBookkeeping(true);
     this.#hashing.abort(new Error('the engine is stopping'));
     for (const e of this.#entries.values()) e.trackers?.stop();
     // Bitfields as they are now, written once no more data arrives.
@@ -644,6 +784,7 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
   #applyRun(entry: Entry): void {
     const t = entry.torrent;
     if (!t || t.destroyed) return;
+    this.#fold(entry);
     const run = !entry.record.paused && !entry.queued;
     if (!run && !t.paused) {
       t.pause();
@@ -683,7 +824,12 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     );
     const complete = rangesComplete(ranges, (i) => bitfield.get(i));
     if (complete === entry.complete) return;
+    this.#fold(entry);
     entry.complete = complete;
+    if (complete && entry.record.completedAt === undefined) {
+      entry.record = { ...entry.record, completedAt: Date.now() };
+      entry.acct.unsaved = true;
+    }
     if (complete) {
       if (entry.record.source === 'hash') {
         this.opts.log.info({ hash: entry.hash, name: t.name, bytes: t.length }, 'download complete');
@@ -728,6 +874,17 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
       limits: new TorrentLimits(record.downloadLimit ?? null, record.uploadLimit ?? null, this.#globalLimits),
       trackers: null,
       files: [],
+      acct: {
+        mode: null,
+        since: Date.now(),
+        down: 0,
+        up: 0,
+        downRate: new RateMeter(),
+        upRate: new RateMeter(),
+        activityAt: record.activityAt ?? null,
+        seedingSince: null,
+        unsaved: false,
+      },
     };
     this.#entries.set(record.hash, entry);
     this.#resume.track(record.hash, torrent, record.savePath, bitfield);
@@ -757,6 +914,19 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
       // Blocks received and sent are short-lived buffers (see gc-tuning.ts).
       wire.on('download', shortLivedBuffers);
       wire.on('upload', shortLivedBuffers);
+      // Piece payload only (bittorrent-protocol emits these for piece messages): what Transmission
+      // counts and rates; the torrent's own counters include handshakes, metadata and keep-alives.
+      const a = entry.acct;
+      wire.on('download', (bytes: number) => {
+        a.down += bytes;
+        a.downRate.add(bytes);
+        a.activityAt = Date.now();
+      });
+      wire.on('upload', (bytes: number) => {
+        a.up += bytes;
+        a.upRate.add(bytes);
+        a.activityAt = Date.now();
+      });
       entry.limits.attach(wire);
     });
     torrent.once('infoHash', () => this.#dialBook(entry));
@@ -885,14 +1055,149 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     });
   }
 
+  /** The torrent's state as `TorrentStatus.state` names it. */
+  #stateOf(entry: Entry): TorrentStatus['state'] {
+    const t = entry.torrent;
+    if (!t || entry.error) return 'error';
+    const known = entry.hasMetadata;
+    return entry.record.paused
+      ? 'paused'
+      : entry.queued
+        ? 'queued'
+        : !known
+          ? 'metadata'
+          : !t.ready
+            ? 'checking'
+            : known && entry.complete
+              ? 'seeding'
+              : 'downloading';
+  }
+
+  /** Fold the bookkeeping since the last fold into the record (in memory; `#saveBookkeeping` writes). */
+  #fold(entry: Entry, now = Date.now()): void {
+    const a = entry.acct;
+    const r = entry.record;
+    const patch: Partial<TorrentRecord> = {};
+    if (a.mode === 'downloading') patch.downloadingMs = (r.downloadingMs ?? 0) + (now - a.since);
+    if (a.mode === 'seeding') patch.seedingMs = (r.seedingMs ?? 0) + (now - a.since);
+    if (a.down > 0) patch.downloadedEver = (r.downloadedEver ?? 0) + a.down;
+    if (a.up > 0) patch.uploadedEver = (r.uploadedEver ?? 0) + a.up;
+    if (a.activityAt !== null && a.activityAt !== r.activityAt) patch.activityAt = a.activityAt;
+    if (Object.keys(patch).length > 0) {
+      entry.record = { ...r, ...patch };
+      a.unsaved = true;
+    }
+    a.down = 0;
+    a.up = 0;
+    a.since = now;
+    const state = this.#stateOf(entry);
+    const mode =
+      state === 'seeding'
+        ? 'seeding'
+        : state === 'downloading' || state === 'metadata'
+          ? 'downloading'
+          : null;
+    if (mode !== a.mode) {
+      a.mode = mode;
+      a.seedingSince = mode === 'seeding' ? now : null;
+    }
+  }
+
+  /** Write the records whose bookkeeping changed (every minute, and everything at shutdown). */
+  async #saveBookkeeping(all: boolean): Promise<void> {
+    for (const entry of this.#entries.values()) {
+      if (all) this.#fold(entry);
+      if (!entry.acct.unsaved) continue;
+      entry.acct.unsaved = false;
+      await this.opts.store.save(entry.record).catch((err: unknown) => {
+        this.opts.log.warn({ hash: entry.hash, err }, 'could not save the torrent bookkeeping');
+      });
+    }
+  }
+
+  #tick(): void {
+    if (this.#stopped) return;
+    const now = Date.now();
+    for (const entry of this.#entries.values()) {
+      this.#fold(entry, now);
+      if (entry.acct.mode === 'seeding') this.#checkSeedLimit(entry, now);
+    }
+    if (++this.#ticks % 12 === 0) void this.#saveBookkeeping(false);
+  }
+
+  #seedFacts(entry: Entry, now: number) {
+    const r = entry.record;
+    const t = entry.torrent;
+    const a = entry.acct;
+    const limits = r.seedLimits ?? DEFAULT_SEED_LIMITS;
+    const facts = {
+      limits,
+      globalRatio: this.#settings.seedRatioLimit ?? null,
+      globalIdleMinutes: this.#settings.seedIdleMinutes ?? null,
+      uploadedEver: (r.uploadedEver ?? 0) + a.up,
+      downloadedEver: (r.downloadedEver ?? 0) + a.down,
+      sizeWhenDone: 0,
+      idleMs: now - Math.max(a.activityAt ?? 0, a.seedingSince ?? now),
+    };
+    if (facts.downloadedEver === 0 && t && entry.hasMetadata)
+      facts.sizeWhenDone = wantedTotals(t.files, r.unwanted ?? []).size;
+    return facts;
+  }
+
+  /** Stop a seeding torrent that reached its ratio or idle limit, as Transmission does. */
+  #checkSeedLimit(entry: Entry, now: number): void {
+    const limits = entry.record.seedLimits ?? DEFAULT_SEED_LIMITS;
+    const global = {
+      limits,
+      globalRatio: this.#settings.seedRatioLimit ?? null,
+      globalIdleMinutes: this.#settings.seedIdleMinutes ?? null,
+    };
+    if (ratioLimit(global) === null && idleLimitMinutes(global) === null) return;
+    const reached = reachedSeedLimit(this.#seedFacts(entry, now));
+    if (!reached || entry.record.paused) return;
+    this.opts.log.info({ hash: entry.hash, limit: reached }, 'seeding limit reached: stopping the torrent');
+    this.#fold(entry, now);
+    entry.record = { ...entry.record, paused: true, finished: true };
+    entry.acct.unsaved = true;
+    this.#reschedule();
+    this.#applyRun(entry);
+    this.emit('changed');
+    void this.#saveBookkeeping(false);
+  }
+
+  /** Started by hand past its ratio limit: the torrent then seeds without one (Transmission). */
+  #liftReachedLimit(entry: Entry): Partial<TorrentRecord> {
+    const facts = this.#seedFacts(entry, Date.now());
+    if (!entry.record.finished || reachedSeedLimit({ ...facts, idleMs: 0 }) !== 'ratio') return {};
+    const seedLimits: SeedLimits = { ...facts.limits, ratioMode: 'unlimited' };
+    return { seedLimits };
+  }
+
   #status(entry: Entry): TorrentStatus {
     const t = entry.torrent;
+    const now = Date.now();
+    this.#fold(entry, now);
+    const r = entry.record;
+    const a = entry.acct;
     const base = {
       hash: entry.hash,
       engineId: this.opts.engineId,
-      savePath: entry.record.savePath,
-      addedAt: entry.record.addedAt,
+      savePath: r.savePath,
+      addedAt: r.addedAt,
       error: entry.error,
+      downloadLimit: r.downloadLimit ?? null,
+      uploadLimit: r.uploadLimit ?? null,
+      trackers: entry.trackers?.status() ?? [],
+      uploaded: r.uploadedEver ?? 0,
+      downloadedEver: r.downloadedEver ?? 0,
+      uploadedEver: r.uploadedEver ?? 0,
+      secondsDownloading: Math.floor((r.downloadingMs ?? 0) / 1000),
+      secondsSeeding: Math.floor((r.seedingMs ?? 0) / 1000),
+      completedAt: r.completedAt ?? null,
+      activityAt: r.activityAt ?? null,
+      labels: r.labels ?? [],
+      seedLimits: r.seedLimits ?? DEFAULT_SEED_LIMITS,
+      finished: r.finished === true,
     };
     if (!t || entry.error) {
       return {
@@ -903,34 +1208,21 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
         progress: 0,
         done: false,
         downloaded: 0,
-        uploaded: 0,
         downloadSpeed: 0,
         uploadSpeed: 0,
         peers: 0,
         files: [],
         eta: null,
-        downloadLimit: entry.record.downloadLimit ?? null,
-        uploadLimit: entry.record.uploadLimit ?? null,
-        trackers: entry.trackers?.status() ?? [],
       };
     }
     const known = entry.hasMetadata;
-    const unwanted = new Set(entry.record.unwanted ?? []);
-    const wanted = known ? wantedTotals(t.files, entry.record.unwanted ?? []) : null;
+    const unwanted = new Set(r.unwanted ?? []);
+    const wanted = known ? wantedTotals(t.files, r.unwanted ?? []) : null;
     const done = known && entry.complete;
-    const state = entry.record.paused
-      ? 'paused'
-      : entry.queued
-        ? 'queued'
-        : !known
-          ? 'metadata'
-          : !t.ready
-            ? 'checking'
-            : done
-              ? 'seeding'
-              : 'downloading';
+    const state = this.#stateOf(entry);
     const running = state !== 'paused' && state !== 'queued';
-    const downloadSpeed = running ? Math.max(0, t.downloadSpeed) : 0;
+    // Payload rates: 0 once nothing moved for a few seconds, and never while done.
+    const downloadSpeed = running && !done ? a.downRate.rate(now) : 0;
     return {
       ...base,
       name: known ? t.name : null,
@@ -939,9 +1231,8 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
       progress: done ? 1 : wanted && wanted.size > 0 ? Math.min(1, wanted.downloaded / wanted.size) : 0,
       done,
       downloaded: known ? Math.min(t.downloaded, t.length) : 0,
-      uploaded: t.uploaded,
       downloadSpeed,
-      uploadSpeed: running ? Math.max(0, t.uploadSpeed) : 0,
+      uploadSpeed: running ? a.upRate.rate(now) : 0,
       peers: t.numPeers,
       files: known
         ? t.files.map((f, i) => ({
@@ -952,10 +1243,8 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
           }))
         : [],
       eta: done || !wanted || !running ? null : etaSeconds(wanted.size - wanted.downloaded, downloadSpeed),
-      downloadLimit: entry.record.downloadLimit ?? null,
-      uploadLimit: entry.record.uploadLimit ?? null,
-      trackers: entry.trackers?.status() ?? [],
       sequential: isSequential(t),
+      ...(known ? { pieceCount: t.pieces.length, pieceLength: t.pieceLength } : {}),
     };
   }
 }

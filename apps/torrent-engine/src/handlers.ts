@@ -56,6 +56,20 @@ export function serveCommands(host: ServiceHost, engine: TorrentEngine): void {
     async ({ hash, sequential }) => ({ torrent: await engine.setSequential(hash, sequential) }),
     { params },
   );
+  host.serve(
+    contracts.setOptions,
+    async ({ hash, labels, seedLimits }) => ({
+      torrent: await engine.setOptions(hash, { labels, seedLimits }),
+    }),
+    { params },
+  );
+  host.serve(contracts.verify, async ({ hash }) => ({ torrent: await engine.verify(hash) }), { params });
+  host.serve(contracts.reannounce, ({ hash }) => Promise.resolve({ dialled: engine.reannounce(hash) }), {
+    params,
+  });
+  host.serve(contracts.pieces, ({ hash }) => Promise.resolve(engine.pieces(hash)), { params });
+  host.serve(contracts.peers, ({ hash }) => Promise.resolve({ peers: engine.peers(hash) }), { params });
+  host.serve(contracts.freeSpace, ({ path }) => engine.freeSpace(path), { params });
   host.serve(contracts.list, ({ cursor }) => listPage(engine.list(), cursor, host.maxPayload), { params });
   // Any instance may answer: engines of one daemon share their volumes and share roots.
   host.serve(contracts.browse, ({ path }) => browse(path, [...engine.shareRoots]));

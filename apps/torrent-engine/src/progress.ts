@@ -33,9 +33,23 @@ export class ProgressTracker {
         uploadSpeed: s.uploadSpeed,
         peers: s.peers,
         eta: s.eta,
+        ...bookkeeping(s),
       });
     }
     for (const hash of this.#last.keys()) if (!seen.has(hash)) this.#last.delete(hash);
     return out;
   }
+}
+
+/** The optional Transmission bookkeeping fields the status has. */
+function bookkeeping(s: TorrentStatus): Partial<TorrentProgress> {
+  const out: Partial<TorrentProgress> = {};
+  if (s.finished !== undefined) out.finished = s.finished;
+  if (s.downloadedEver !== undefined) out.downloadedEver = s.downloadedEver;
+  if (s.uploadedEver !== undefined) out.uploadedEver = s.uploadedEver;
+  if (s.secondsDownloading !== undefined) out.secondsDownloading = s.secondsDownloading;
+  if (s.secondsSeeding !== undefined) out.secondsSeeding = s.secondsSeeding;
+  if (s.completedAt !== undefined) out.completedAt = s.completedAt;
+  if (s.activityAt !== undefined) out.activityAt = s.activityAt;
+  return out;
 }

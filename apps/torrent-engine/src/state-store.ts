@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { InfoHash, RateLimit, TrackerUrl, type Logger } from '@bitween/messages';
+import { InfoHash, Label, RateLimit, SeedLimits, TrackerUrl, type Logger } from '@bitween/messages';
 import { z } from 'zod';
 import { isLeftoverTempFile, writeFileDurably } from './durable/atomic-file.js';
 
@@ -24,6 +24,19 @@ export const TorrentRecord = z.object({
   /** Piece order: in order unless false (rarest first); first and last pieces of each file first. */
   sequential: z.boolean().optional(),
   firstLastPiecesFirst: z.boolean().optional(),
+  // Transmission's bookkeeping (folded in at state changes, every minute and at shutdown).
+  /** Piece payload received / sent over the torrent's life. */
+  downloadedEver: z.number().nonnegative().optional(),
+  uploadedEver: z.number().nonnegative().optional(),
+  /** ms spent downloading / seeding. */
+  downloadingMs: z.number().nonnegative().optional(),
+  seedingMs: z.number().nonnegative().optional(),
+  completedAt: z.number().int().optional(),
+  activityAt: z.number().int().optional(),
+  labels: z.array(Label).optional(),
+  seedLimits: SeedLimits.optional(),
+  /** Stopped by its seeding limit (with `paused`). */
+  finished: z.boolean().optional(),
 });
 export type TorrentRecord = z.infer<typeof TorrentRecord>;
 

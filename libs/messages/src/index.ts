@@ -17,6 +17,7 @@ export {
   readChunkBytes,
 } from './contracts/streaming.js';
 export { AdmissionCounters, ConnectionCounters, Reachability } from './contracts/reachability.js';
+export { PeerInfo } from './contracts/torrent-controls.js';
 export {
   BrowseEntry,
   DEFAULT_ENGINE_SETTINGS,

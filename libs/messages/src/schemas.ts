@@ -76,6 +76,27 @@ export type TrackerStatus = z.infer<typeof TrackerStatus>;
 /** Bytes per second; null = unlimited. */
 export const RateLimit = z.number().int().positive().nullable();
 
+/** A torrent label (Transmission `labels`): no commas (Transmission's separator), no control characters. */
+export const Label = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[^,\p{Cc}]+$/u, 'must not contain commas or control characters');
+
+/**
+ * When a complete torrent stops seeding, as Transmission: `global` follows the engine settings,
+ * `single` this torrent's value, `unlimited` never. `ratio`: uploaded / downloaded (or size);
+ * `idleMinutes`: minutes without sending anything.
+ */
+const SeedMode = z.enum(['global', 'single', 'unlimited']);
+export const SeedLimits = z.object({
+  ratioMode: SeedMode,
+  ratio: z.number().nonnegative().max(1_000_000),
+  idleMode: SeedMode,
+  idleMinutes: z.number().int().positive().max(1_000_000),
+});
+export type SeedLimits = z.infer<typeof SeedLimits>;
+
 /** Everything the engine knows about one torrent at a moment. */
 export const TorrentStatus = z.object({
   hash: InfoHash,
@@ -107,6 +128,24 @@ export const TorrentStatus = z.object({
    * either way); false: rarest first. Absent from older engines.
    */
   sequential: z.boolean().optional(),
+  // Absent from older engines (issue 22): Transmission's bookkeeping.
+  /** Pieces and their length, once the metadata is known. */
+  pieceCount: z.number().int().nonnegative().optional(),
+  pieceLength: z.number().int().nonnegative().optional(),
+  /** Piece payload received / sent over the torrent's whole life (no protocol overhead). Persisted. */
+  downloadedEver: z.number().nonnegative().optional(),
+  uploadedEver: z.number().nonnegative().optional(),
+  /** Time spent downloading / seeding (running, not paused or queued). Persisted. */
+  secondsDownloading: z.number().int().nonnegative().optional(),
+  secondsSeeding: z.number().int().nonnegative().optional(),
+  /** ms since epoch: when every wanted piece was first verified; null while incomplete. */
+  completedAt: z.number().int().nullable().optional(),
+  /** ms since epoch of the last piece data received or sent; null: none yet. */
+  activityAt: z.number().int().nullable().optional(),
+  labels: z.array(z.string()).optional(),
+  seedLimits: SeedLimits.optional(),
+  /** Stopped because it reached its seeding limit (Transmission's `isFinished`). */
+  finished: z.boolean().optional(),
 });
 export type TorrentStatus = z.infer<typeof TorrentStatus>;
 

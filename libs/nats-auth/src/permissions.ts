@@ -83,6 +83,13 @@ export const commandRules: readonly CommandRule[] = [
   { command: engine.resume, servedBy: 'torrent-engine', askedBy: ['api'] },
   { command: engine.setFiles, servedBy: 'torrent-engine', askedBy: ['api'] },
   { command: engine.setLimits, servedBy: 'torrent-engine', askedBy: ['api'] },
+  // Transmission's controls: labels and seeding limits, verify, reannounce, pieces, free space.
+  { command: engine.setOptions, servedBy: 'torrent-engine', askedBy: ['api'] },
+  { command: engine.verify, servedBy: 'torrent-engine', askedBy: ['api'] },
+  { command: engine.reannounce, servedBy: 'torrent-engine', askedBy: ['api'] },
+  { command: engine.pieces, servedBy: 'torrent-engine', askedBy: ['api'] },
+  { command: engine.peers, servedBy: 'torrent-engine', askedBy: ['api'] },
+  { command: engine.freeSpace, servedBy: 'torrent-engine', askedBy: ['api'] },
   {
     command: engine.list,
     servedBy: 'torrent-engine',

@@ -1,11 +1,12 @@
-import type { TorrentStatus } from '@bitween/messages';
+import type { PeerInfo, TorrentStatus } from '@bitween/messages';
 
 /**
  * bitween's `TorrentStatus` as Transmission RPC torrent objects (the `torrent-get` fields of
  * Transmission 4.0, rpc-version 17). Pure: every value derives from the status, the torrent's
- * numeric id and the current time. Fields bitween has no notion of (pieces, peer lists, seed
- * ratio limits…) get Transmission's neutral value, so a frontend that asks for them gets an
- * answer (Transmission Remote GUI fails on a missing field).
+ * numeric id, the current time and what the engine was asked for the request (the pieces
+ * bitfield and the peer list, only when those fields are wanted). Fields bitween has no notion
+ * of (bandwidth priority, web seeds…) get Transmission's neutral value, so a frontend that asks
+ * for them gets an answer (Transmission Remote GUI fails on a missing field).
  */
 
 /** `status` of Transmission's tr_torrent_activity. */
@@ -34,7 +35,48 @@ export interface FieldContext {
   now: number;
   /** Position in the listing (`queuePosition`). */
   position: number;
+  /** The verified-pieces bitfield (base64), fetched from the engine when `pieces` is asked for. */
+  pieces?: string;
+  /** The connected peers, fetched from the engine when `peers` is asked for. */
+  peers?: PeerInfo[];
 }
+
+/** Transmission's peer object (tr_peer_stat), with its flag string. */
+export function trPeer(p: PeerInfo): Record<string, unknown> {
+  const downloadingFrom = p.amInterested && !p.peerChoking;
+  const uploadingTo = p.peerInterested && !p.amChoking;
+  const flags =
+    (downloadingFrom ? 'D' : p.amInterested ? 'd' : '') +
+    (uploadingTo ? 'U' : p.peerInterested ? 'u' : '') +
+    (!p.amChoking && !p.peerInterested ? '?' : '') +
+    (p.encrypted ? 'E' : '') +
+    (p.incoming ? 'I' : '');
+  return {
+    address: p.address,
+    clientName: p.client,
+    clientIsChoked: p.peerChoking,
+    clientIsInterested: p.amInterested,
+    flagStr: flags,
+    isDownloadingFrom: downloadingFrom,
+    isEncrypted: p.encrypted,
+    isIncoming: p.incoming,
+    isUploadingTo: uploadingTo,
+    isUTP: false,
+    peerIsChoked: p.amChoking,
+    peerIsInterested: p.peerInterested,
+    port: p.port,
+    progress: p.progress,
+    rateToClient: Math.round(p.downloadSpeed),
+    rateToPeer: Math.round(p.uploadSpeed),
+  };
+}
+
+/** Transmission's tr_ratiolimit / tr_idlelimit modes. */
+const SEED_MODE = { global: 0, single: 1, unlimited: 2 } as const;
+const seedLimits = (t: TorrentStatus) =>
+  t.seedLimits ?? { ratioMode: 'global', ratio: 2, idleMode: 'global', idleMinutes: 30 };
+/** Payload received over the torrent's life (older engines: the bytes held). */
+const downloadedEver = (t: TorrentStatus) => Math.round(t.downloadedEver ?? t.downloaded);
 
 export function trStatus(t: TorrentStatus): number {
   switch (t.state) {
@@ -108,7 +150,7 @@ function trackerHost(url: string): string {
 }
 
 const getters: Record<string, Getter> = {
-  activityDate: (t, c) => (isActive(t) ? c.now : seconds(t.addedAt)),
+  activityDate: (t, c) => (isActive(t) ? c.now : t.activityAt ? seconds(t.activityAt) : seconds(t.addedAt)),
   addedDate: (t) => seconds(t.addedAt),
   availability: () => [],
   bandwidthPriority: () => 0,
@@ -117,9 +159,9 @@ const getters: Record<string, Getter> = {
   creator: () => '',
   dateCreated: () => 0,
   desiredAvailable: () => 0,
-  doneDate: () => 0,
+  doneDate: (t) => (t.completedAt ? seconds(t.completedAt) : 0),
   downloadDir: (t) => t.savePath,
-  downloadedEver: (t) => Math.round(t.downloaded),
+  downloadedEver,
   downloadLimit: (t) => kilo(t.downloadLimit),
   downloadLimited: (t) => t.downloadLimit !== null,
   editDate: () => 0,
@@ -136,11 +178,12 @@ const getters: Record<string, Getter> = {
   haveValid: (t) => amounts(t).have,
   honorsSessionLimits: () => true,
   id: (_t, c) => c.id,
-  // Transmission's "finished" is "stopped by its seed ratio/idle limit"; bitween has no such limits.
-  isFinished: () => false,
-  isPrivate: () => false,
+  // Transmission's "finished": stopped by its seed ratio/idle limit.
+  isFinished: (t) => t.finished === true,
+  // Friends only: no DHT, PEX or public trackers, whatever the metainfo says.
+  isPrivate: () => true,
   isStalled: (t) => t.state === 'downloading' && t.downloadSpeed === 0 && t.peers === 0,
-  labels: () => [],
+  labels: (t) => t.labels ?? [],
   leftUntilDone: (t) => amounts(t).left,
   magnetLink,
   manualAnnounceTime: () => -1,
@@ -148,7 +191,7 @@ const getters: Record<string, Getter> = {
   metadataPercentComplete: (t) => (t.state === 'metadata' ? 0 : 1),
   name: (t) => t.name ?? t.hash,
   'peer-limit': () => 50,
-  peers: () => [],
+  peers: (_t, c) => (c.peers ?? []).map(trPeer),
   peersConnected: (t) => t.peers,
   peersFrom: (t) => ({
     fromCache: 0,
@@ -160,26 +203,29 @@ const getters: Record<string, Getter> = {
     // Every peer of a friends-only torrent comes from XMPP: the nearest Transmission bucket.
     fromTracker: t.peers,
   }),
-  // bitween knows the peer count, not who sends or takes: every peer counts while data flows.
-  peersGettingFromUs: (t) => (t.uploadSpeed > 0 ? t.peers : 0),
-  peersSendingToUs: (t) => (t.downloadSpeed > 0 ? t.peers : 0),
+  // With the peer list (asked for with `peers`): the peers data flows with; without it, every
+  // peer counts while data flows that way.
+  peersGettingFromUs: (t, c) =>
+    c.peers ? c.peers.filter((p) => p.uploadSpeed > 0).length : t.uploadSpeed > 0 ? t.peers : 0,
+  peersSendingToUs: (t, c) =>
+    c.peers ? c.peers.filter((p) => p.downloadSpeed > 0).length : t.downloadSpeed > 0 ? t.peers : 0,
   percentComplete: (t) => (t.size ? Math.min(1, amounts(t).have / t.size) : 0),
   percentDone: (t) => t.progress,
-  pieces: () => '',
-  pieceCount: () => 0,
-  pieceSize: () => 0,
+  pieces: (_t, c) => c.pieces ?? '',
+  pieceCount: (t) => t.pieceCount ?? 0,
+  pieceSize: (t) => t.pieceLength ?? 0,
   priorities: (t) => t.files.map(() => 0),
   'primary-mime-type': () => '',
   queuePosition: (_t, c) => c.position,
   rateDownload: (t) => Math.round(t.downloadSpeed),
   rateUpload: (t) => Math.round(t.uploadSpeed),
   recheckProgress: (t) => (t.state === 'checking' ? t.progress : 0),
-  secondsDownloading: () => 0,
-  secondsSeeding: () => 0,
-  seedIdleLimit: () => 30,
-  seedIdleMode: () => 0,
-  seedRatioLimit: () => 2,
-  seedRatioMode: () => 0,
+  secondsDownloading: (t) => t.secondsDownloading ?? 0,
+  secondsSeeding: (t) => t.secondsSeeding ?? 0,
+  seedIdleLimit: (t) => seedLimits(t).idleMinutes,
+  seedIdleMode: (t) => SEED_MODE[seedLimits(t).idleMode],
+  seedRatioLimit: (t) => seedLimits(t).ratio,
+  seedRatioMode: (t) => SEED_MODE[seedLimits(t).ratioMode],
   sequentialDownload: () => false,
   sizeWhenDone: (t) => amounts(t).wanted,
   startDate: (t) => seconds(t.addedAt),
@@ -227,10 +273,13 @@ const getters: Record<string, Getter> = {
     })),
   // Transmission 4.1 (snake_case even in its old protocol): pieces in order.
   sequential_download: (t) => t.sequential ?? true,
-  uploadedEver: (t) => Math.round(t.uploaded),
+  uploadedEver: (t) => Math.round(t.uploadedEver ?? t.uploaded),
   uploadLimit: (t) => kilo(t.uploadLimit),
   uploadLimited: (t) => t.uploadLimit !== null,
-  uploadRatio: (t) => ratio(t.uploaded, t.downloaded > 0 ? t.downloaded : amounts(t).have),
+  uploadRatio: (t) => {
+    const down = downloadedEver(t);
+    return ratio(t.uploadedEver ?? t.uploaded, down > 0 ? down : amounts(t).have);
+  },
   wanted: (t) => t.files.map((f) => (f.wanted ? 1 : 0)),
   webseeds: () => [],
   webseedsSendingToUs: () => 0,

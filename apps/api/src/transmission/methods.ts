@@ -4,6 +4,7 @@ import {
   engine,
   type Bus,
   type EngineSettings,
+  type PeerInfo,
   type RegisteredEngine,
   type Result,
   type SettingsStore,
@@ -19,6 +20,7 @@ import { KILO, TORRENT_FIELDS, isActive, torrentObject } from './fields.js';
 import type { TorrentIds } from './ids.js';
 import { readLocalMetainfo } from './local-metainfo.js';
 import {
+  FreeSpaceArgs,
   PortTestArgs,
   SessionGetArgs,
   SessionSetArgs,
@@ -127,8 +129,24 @@ const torrentGet: TrMethod = async (raw, deps) => {
   const fields = args.fields && args.fields.length > 0 ? args.fields : TORRENT_FIELDS;
   const now = Math.floor(Date.now() / 1000);
   const position = new Map(list.torrents.map((t, i) => [t.hash, i]));
-  const rows = select(args.ids, list).map((t) =>
-    torrentObject(t, fields, { id: list.ids.get(t.hash)!, now, position: position.get(t.hash)! }),
+  const chosen = select(args.ids, list);
+  // The bitfield and the peer list are asked of the engine only when wanted (not in the listing).
+  const [pieces, peers] = await Promise.all([
+    fields.includes('pieces')
+      ? perEngine(deps, chosen, engine.pieces, (v: { bitfield: string }) => v.bitfield)
+      : new Map<string, string>(),
+    fields.includes('peers')
+      ? perEngine(deps, chosen, engine.peers, (v: { peers: PeerInfo[] }) => v.peers)
+      : new Map<string, PeerInfo[]>(),
+  ]);
+  const rows = chosen.map((t) =>
+    torrentObject(t, fields, {
+      id: list.ids.get(t.hash)!,
+      now,
+      position: position.get(t.hash)!,
+      ...(pieces.has(t.hash) ? { pieces: pieces.get(t.hash)! } : {}),
+      ...(peers.has(t.hash) ? { peers: peers.get(t.hash)! } : {}),
+    }),
   );
   const out: Record<string, unknown> =
     args.format === 'table'
@@ -138,9 +156,40 @@ const torrentGet: TrMethod = async (raw, deps) => {
   return out;
 };
 
+/**
+ * One per-torrent engine command for each torrent with metadata (the pieces bitfield, the peer
+ * list); a torrent whose engine does not answer gets nothing (the field's neutral value).
+ */
+async function perEngine<V, T>(
+  deps: TrDeps,
+  torrents: TorrentStatus[],
+  contract: typeof engine.pieces | typeof engine.peers,
+  pick: (value: V) => T,
+): Promise<Map<string, T>> {
+  const out = new Map<string, T>();
+  await Promise.all(
+    torrents
+      .filter((t) => (t.pieceCount ?? 0) > 0)
+      .map(async (t) => {
+        const r = await deps.bus.request(
+          contract as typeof engine.pieces,
+          { hash: t.hash },
+          { params: { engineId: t.engineId }, timeoutMs: deps.timeoutMs },
+        );
+        if (r.ok) out.set(t.hash, pick(r.value as V));
+        else
+          deps.log.debug(
+            { hash: t.hash, error: r.error.message },
+            `torrent-get: no answer to ${contract.name}`,
+          );
+      }),
+  );
+  return out;
+}
+
 /** What `filename` names: a magnet link or bare info-hash, an http(s) URL, or a path. */
 type Source =
-  | { kind: 'hash'; hash: string; trackers: string[] }
+  | { kind: 'hash'; hash: string; trackers: string[]; name?: string }
   | { kind: 'url'; url: URL }
   | { kind: 'path'; path: string };
 
@@ -148,13 +197,16 @@ export function sourceOf(filename: string): Source {
   const s = filename.trim();
   const hash = normaliseHash(s);
   if (/^[0-9a-f]{40}$/.test(hash)) {
-    const trackers = /^magnet:\?/i.test(s)
-      ? new URLSearchParams(s.slice(s.indexOf('?') + 1))
+    const query = /^magnet:\?/i.test(s) ? new URLSearchParams(s.slice(s.indexOf('?') + 1)) : null;
+    const trackers = query
+      ? query
           .getAll('tr')
           .filter((t) => /^(https?|udp):\/\/\S+$/.test(t))
           .slice(0, 32)
       : [];
-    return { kind: 'hash', hash, trackers };
+    // The magnet's display name: what `torrent-added` calls the torrent until the metadata is in.
+    const dn = query?.get('dn')?.trim().slice(0, 1024);
+    return { kind: 'hash', hash, trackers, ...(dn ? { name: dn } : {}) };
   }
   if (/^magnet:/i.test(s))
     throw new TrError('unrecognized info: the magnet link carries no BitTorrent v1 info-hash');
@@ -201,11 +253,13 @@ const torrentAdd: TrMethod = async (raw, deps) => {
   };
 
   let added: { torrent: TorrentStatus; created: boolean };
+  let displayName: string | undefined;
   if (args.metainfo !== undefined) {
     added = await addMetainfo(deps, args.metainfo.replace(/\s+/g, ''), saveTo);
   } else if (args.filename !== undefined) {
     const source = sourceOf(args.filename);
     if (source.kind === 'hash') {
+      displayName = source.name;
       const held = (await listing(deps)).torrents.find((t) => t.hash === source.hash);
       added = held
         ? { torrent: held, created: false }
@@ -239,7 +293,7 @@ const torrentAdd: TrMethod = async (raw, deps) => {
 
   const { torrent, created } = added;
   const id = (await (await deps.ids()).idsOf([torrent.hash])).get(torrent.hash)!;
-  const summary = { id, name: torrent.name ?? torrent.hash, hashString: torrent.hash };
+  const summary = { id, name: torrent.name ?? displayName ?? torrent.hash, hashString: torrent.hash };
   if (created) await applyAddOptions(deps, torrent, args);
   return created ? { 'torrent-added': summary } : { 'torrent-duplicate': summary };
 };
@@ -339,6 +393,8 @@ export function limitOf(
   return kb * KILO;
 }
 
+const SEED_MODES = ['global', 'single', 'unlimited'] as const;
+
 const torrentSet: TrMethod = async (raw, deps) => {
   const args = parseArgs(TorrentSetArgs, raw);
   const all = await listing(deps);
@@ -361,6 +417,26 @@ const torrentSet: TrMethod = async (raw, deps) => {
         await deps.bus.request(
           engine.setSequential,
           { hash: t.hash, sequential: args.sequential_download },
+          params,
+        ),
+        'torrent-set',
+      );
+    }
+    const seedLimits = {
+      ...(args.seedRatioLimit === undefined ? {} : { ratio: args.seedRatioLimit }),
+      ...(args.seedRatioMode === undefined ? {} : { ratioMode: SEED_MODES[args.seedRatioMode] }),
+      ...(args.seedIdleLimit === undefined ? {} : { idleMinutes: args.seedIdleLimit }),
+      ...(args.seedIdleMode === undefined ? {} : { idleMode: SEED_MODES[args.seedIdleMode] }),
+    };
+    if (args.labels !== undefined || Object.keys(seedLimits).length > 0) {
+      must(
+        await deps.bus.request(
+          engine.setOptions,
+          {
+            hash: t.hash,
+            ...(args.labels === undefined ? {} : { labels: args.labels }),
+            ...(Object.keys(seedLimits).length > 0 ? { seedLimits } : {}),
+          },
           params,
         ),
         'torrent-set',
@@ -445,6 +521,16 @@ const sessionGet: TrMethod = async (raw, deps) => {
   return pickFields(await currentSession(deps, await engineSettings(deps)), args.fields);
 };
 
+/**
+ * A global seeding limit from Transmission's pair (value, enabled): `undefined` = unchanged. As
+ * for speed limits, bitween stores only a limit in force (off forgets the value).
+ */
+function seedLimitOf(current: number | null, value: number | undefined, enabled: boolean | undefined) {
+  if (enabled === false) return null;
+  if (enabled === true) return value ?? current ?? 2;
+  return value !== undefined && current !== null ? value : undefined;
+}
+
 const sessionSet: TrMethod = async (raw, deps) => {
   const args = parseArgs(SessionSetArgs, raw);
   const current = await engineSettings(deps);
@@ -465,6 +551,14 @@ const sessionSet: TrMethod = async (raw, deps) => {
     if (size === 0) throw new TrError('download-queue-size must be at least 1');
     patch.maxActiveDownloads = size;
   }
+  const ratio = seedLimitOf(current.seedRatioLimit ?? null, args.seedRatioLimit, args.seedRatioLimited);
+  if (ratio !== undefined) patch.seedRatioLimit = ratio;
+  const idle = seedLimitOf(
+    current.seedIdleMinutes ?? null,
+    args['idle-seeding-limit'],
+    args['idle-seeding-limit-enabled'],
+  );
+  if (idle !== undefined) patch.seedIdleMinutes = idle;
   if (Object.keys(patch).length > 0) {
     try {
       await (await deps.settings()).updateEngine(patch);
@@ -498,6 +592,39 @@ const portTest: TrMethod = async (raw, deps) => {
   return { 'port-is-open': open, ...(args.ip_protocol ? { ip_protocol: args.ip_protocol } : {}) };
 };
 
+/** `torrent-verify` / `torrent-reannounce`: the engine command on every selected torrent. */
+const perTorrent =
+  (name: string, run: (deps: TrDeps, t: TorrentStatus) => Promise<Result<unknown>>): TrMethod =>
+  async (raw, deps) => {
+    const args = parseArgs(TorrentActionArgs, raw);
+    await each(await targets(deps, args.ids), async (t) => {
+      must(await run(deps, t), name);
+    });
+    return {};
+  };
+
+const instance = (deps: TrDeps, t: TorrentStatus) => ({
+  params: { engineId: t.engineId },
+  timeoutMs: deps.timeoutMs,
+});
+
+/** `free-space`: asked of a live engine (engines of one daemon share their volumes). */
+const freeSpace: TrMethod = async (raw, deps) => {
+  const args = parseArgs(FreeSpaceArgs, raw);
+  const engines = await deps.registry.live().catch(() => []);
+  const first = engines[0];
+  if (!first) throw new TrError('free-space: service unavailable: no engine is running');
+  const r = must(
+    await deps.bus.request(
+      engine.freeSpace,
+      { path: args.path },
+      { params: { engineId: first.state.engineId }, timeoutMs: deps.timeoutMs },
+    ),
+    'free-space',
+  );
+  return { path: args.path, 'size-bytes': r.free, total_size: r.total };
+};
+
 const startedAt = Date.now();
 const sessionStatsMethod: TrMethod = async (_raw, deps) =>
   sessionStats((await listing(deps)).torrents, Math.floor((Date.now() - startedAt) / 1000));
@@ -520,16 +647,18 @@ export const trMethods: Record<string, TrMethod> = {
   'torrent-stop': pauseOrResume('pause', 'torrent-stop'),
   'torrent-remove': torrentRemove,
   'torrent-set': torrentSet,
-  'torrent-verify': unsupported(
-    'torrent-verify is not supported by bitween (data is verified as it arrives)',
+  'torrent-verify': perTorrent('torrent-verify', (deps, t) =>
+    deps.bus.request(engine.verify, { hash: t.hash }, instance(deps, t)),
   ),
-  'torrent-reannounce': unsupported('torrent-reannounce is not supported by bitween (peers come from XMPP)'),
+  'torrent-reannounce': perTorrent('torrent-reannounce', (deps, t) =>
+    deps.bus.request(engine.reannounce, { hash: t.hash }, instance(deps, t)),
+  ),
   'torrent-set-location': unsupported('torrent-set-location is not supported by bitween'),
   'torrent-rename-path': unsupported('torrent-rename-path is not supported by bitween'),
   'session-close': unsupported('session-close is not supported: stop bitween with its service manager'),
   'blocklist-update': unsupported('bitween has no blocklist'),
   'port-test': portTest,
-  'free-space': unsupported('free-space is not supported by bitween'),
+  'free-space': freeSpace,
   'queue-move-top': unsupported('queue-move-top is not supported by bitween'),
   'queue-move-up': unsupported('queue-move-up is not supported by bitween'),
   'queue-move-down': unsupported('queue-move-down is not supported by bitween'),

@@ -1,4 +1,4 @@
-import { describeIssues, issuesOf } from '@bitween/messages';
+import { Label, describeIssues, issuesOf } from '@bitween/messages';
 import { z } from 'zod';
 
 /**
@@ -47,6 +47,9 @@ const OneId = z.union([z.number().int(), z.string()]);
 export const Ids = z.union([OneId, z.array(OneId)]).optional();
 export type Ids = z.infer<typeof Ids>;
 
+/** tr_ratiolimit / tr_idlelimit: 0 global, 1 this torrent's, 2 unlimited. */
+const SeedMode = z.union([z.literal(0), z.literal(1), z.literal(2)]);
+
 const FileIndices = z.array(z.number().int().nonnegative()).max(100_000);
 /** kB/s (1000 bytes). */
 const Speed = z.number().int().nonnegative();
@@ -84,7 +87,15 @@ export const TorrentSetArgs = z.object({
   uploadLimit: Speed.optional(),
   uploadLimited: z.boolean().optional(),
   sequential_download: z.boolean().optional(),
+  labels: z.array(Label).max(64).optional(),
+  seedRatioLimit: z.number().nonnegative().max(1_000_000).optional(),
+  seedRatioMode: SeedMode.optional(),
+  seedIdleLimit: z.number().int().positive().max(1_000_000).optional(),
+  seedIdleMode: SeedMode.optional(),
 });
+
+/** `free-space`: a folder on the engines' host. */
+export const FreeSpaceArgs = z.object({ path: z.string().min(1).max(4096) });
 
 /** `port-test` (Transmission 4.1 names the address family; older clients send nothing). */
 export const PortTestArgs = z.object({ ip_protocol: z.enum(['ipv4', 'ipv6']).optional() });
@@ -98,6 +109,10 @@ export const SessionSetArgs = z.object({
   'speed-limit-up-enabled': z.boolean().optional(),
   'download-queue-size': z.number().int().nonnegative().optional(),
   'download-queue-enabled': z.boolean().optional(),
+  seedRatioLimit: z.number().nonnegative().max(1_000_000).optional(),
+  seedRatioLimited: z.boolean().optional(),
+  'idle-seeding-limit': z.number().int().positive().max(1_000_000).optional(),
+  'idle-seeding-limit-enabled': z.boolean().optional(),
 });
 
 /**

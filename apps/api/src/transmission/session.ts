@@ -43,8 +43,8 @@ export function sessionObject(c: SessionContext): Record<string, unknown> {
     'download-queue-enabled': settings.maxActiveDownloads !== null,
     'download-queue-size': settings.maxActiveDownloads ?? 5,
     encryption: 'preferred',
-    'idle-seeding-limit': 30,
-    'idle-seeding-limit-enabled': false,
+    'idle-seeding-limit': settings.seedIdleMinutes ?? 30,
+    'idle-seeding-limit-enabled': (settings.seedIdleMinutes ?? null) !== null,
     'incomplete-dir': '',
     'incomplete-dir-enabled': false,
     'lpd-enabled': false,
@@ -68,8 +68,8 @@ export function sessionObject(c: SessionContext): Record<string, unknown> {
     'script-torrent-done-seeding-filename': '',
     'seed-queue-enabled': false,
     'seed-queue-size': 10,
-    seedRatioLimit: 2,
-    seedRatioLimited: false,
+    seedRatioLimit: settings.seedRatioLimit ?? 2,
+    seedRatioLimited: (settings.seedRatioLimit ?? null) !== null,
     'session-id': c.sessionId,
     'speed-limit-down': settings.downloadLimit === null ? 0 : Math.round(settings.downloadLimit / KILO),
     'speed-limit-down-enabled': settings.downloadLimit !== null,
@@ -113,8 +113,8 @@ export function sessionStats(torrents: readonly TorrentStatus[], secondsActive: 
   for (const t of torrents) {
     downloadSpeed += t.downloadSpeed;
     uploadSpeed += t.uploadSpeed;
-    downloadedBytes += t.downloaded;
-    uploadedBytes += t.uploaded;
+    downloadedBytes += t.downloadedEver ?? t.downloaded;
+    uploadedBytes += t.uploadedEver ?? t.uploaded;
     if (t.state === 'paused' || t.state === 'error') paused++;
     else if (t.downloadSpeed > 0 || t.uploadSpeed > 0) active++;
   }

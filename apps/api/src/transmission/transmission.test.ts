@@ -488,13 +488,13 @@ describe('torrents', () => {
     ]);
   });
 
-  it('torrent-add with a magnet asks an engine for the hash (with its trackers); the same again is a duplicate', async () => {
+  it('torrent-add with a magnet asks an engine for the hash (with its trackers), names it by its dn; the same again is a duplicate', async () => {
     const magnet = `magnet:?xt=urn:btih:${'d'.repeat(40)}&dn=x&tr=udp%3A%2F%2Ftracker.example%3A80`;
     const added = await tr(app, 'torrent-add', { filename: magnet, 'download-dir': '/srv/in' });
     expect(added.result).toBe('success');
     expect(added.arguments['torrent-added']).toEqual({
       id: expect.any(Number) as unknown,
-      name: 'd'.repeat(40),
+      name: 'x',
       hashString: 'd'.repeat(40),
     });
     expect(callsOf('addHash').at(-1)).toEqual({

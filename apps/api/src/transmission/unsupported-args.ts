@@ -48,10 +48,6 @@ export const SESSION_FIXED: Readonly<Record<string, string>> = {
   'alt-speed-time-enabled': 'no alternative speed limits',
   'alt-speed-time-end': 'no alternative speed limits',
   'alt-speed-up': 'no alternative speed limits',
-  'idle-seeding-limit': 'no seeding limits',
-  'idle-seeding-limit-enabled': 'no seeding limits',
-  seedRatioLimit: 'no seeding limits',
-  seedRatioLimited: 'no seeding limits',
 };
 
 /** `torrent-set` arguments bitween does not change; compared with the torrent's `torrent-get` field. */
@@ -61,7 +57,6 @@ export const TORRENT_FIXED: Readonly<
   bandwidthPriority: { why: 'no bandwidth priorities', field: 'bandwidthPriority' },
   group: { why: 'no bandwidth groups', field: 'group' },
   honorsSessionLimits: { why: 'every torrent honours the global limits', field: 'honorsSessionLimits' },
-  labels: { why: 'no labels', field: 'labels' },
   location: { why: 'use torrent-set-location', field: 'downloadDir' },
   'peer-limit': { why: 'not configurable', field: 'peer-limit' },
   'priority-high': { why: 'no file priorities (files are wanted or not)', neutral: isEmptyList },
@@ -69,10 +64,6 @@ export const TORRENT_FIXED: Readonly<
   // Every file is normal priority already.
   'priority-normal': { why: 'no file priorities', neutral: () => true },
   queuePosition: { why: 'no queue moves', field: 'queuePosition' },
-  seedIdleLimit: { why: 'no seeding limits', field: 'seedIdleLimit' },
-  seedIdleMode: { why: 'no seeding limits', field: 'seedIdleMode' },
-  seedRatioLimit: { why: 'no seeding limits', field: 'seedRatioLimit' },
-  seedRatioMode: { why: 'no seeding limits', field: 'seedRatioMode' },
   trackerAdd: { why: 'friends-only torrents have no trackers to edit', neutral: isEmptyList },
   trackerRemove: { why: 'friends-only torrents have no trackers to edit', neutral: isEmptyList },
   trackerReplace: { why: 'friends-only torrents have no trackers to edit', neutral: isEmptyList },

@@ -71,6 +71,22 @@ declare module 'webtorrent' {
     once(event: 'close', listener: () => void): this;
     _write(data: Uint8Array, cb: (err?: Error | null) => void): void;
     piece(index: number, offset: number, buffer: Uint8Array): void;
+    // What Transmission's peer list shows.
+    /** 'tcpIncoming', 'tcpOutgoing', 'webrtc', 'utpIncoming'… */
+    readonly type: string;
+    remoteAddress?: string;
+    remotePort?: number;
+    /** The peer's id, hex; undefined before the handshake. */
+    readonly peerId?: string;
+    readonly amChoking: boolean;
+    readonly amInterested: boolean;
+    readonly peerChoking: boolean;
+    readonly peerInterested: boolean;
+    readonly peerPieces: { get(index: number): boolean };
+    readonly _cryptoHandshakeDone?: boolean;
+    /** Piece payload bytes/s (bittorrent-protocol's meters, fed by piece messages only). */
+    downloadSpeed(): number;
+    uploadSpeed(): number;
   }
 
   /** A connection (or queued connection attempt) of a torrent. */

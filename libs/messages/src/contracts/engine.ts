@@ -188,6 +188,14 @@ export const TorrentProgress = TorrentStatus.pick({
   uploadSpeed: true,
   peers: true,
   eta: true,
+  // Transmission's bookkeeping (optional: older engines send none).
+  finished: true,
+  downloadedEver: true,
+  uploadedEver: true,
+  secondsDownloading: true,
+  secondsSeeding: true,
+  completedAt: true,
+  activityAt: true,
 });
 export type TorrentProgress = z.infer<typeof TorrentProgress>;
 
@@ -223,6 +231,30 @@ export const EngineSettings = z.object({
   uploadLimit: RateLimit,
   /** Downloads running at once on an engine; the rest wait in state `queued`. null = no limit. */
   maxActiveDownloads: z.number().int().positive().nullable(),
+  /** Complete torrents stop seeding at this ratio (per-torrent mode `global`); null/absent: never. */
+  seedRatioLimit: z.number().nonnegative().max(1_000_000).nullable().optional(),
+  /** …or after this many minutes without sending anything; null/absent: never. */
+  seedIdleMinutes: z.number().int().positive().max(1_000_000).nullable().optional(),
+  /**
+   * Alternative speed limits (Transmission's "turtle mode"): used instead of the limits above
+   * while `enabled`, or while the schedule says so (minutes after local midnight, `days` a
+   * bitmask Sunday = 1 … Saturday = 64). Absent: off.
+   */
+  altSpeed: z
+    .object({
+      enabled: z.boolean(),
+      downloadLimit: RateLimit,
+      uploadLimit: RateLimit,
+      schedule: z
+        .object({
+          enabled: z.boolean(),
+          begin: z.number().int().min(0).max(1439),
+          end: z.number().int().min(0).max(1439),
+          days: z.number().int().min(0).max(127),
+        })
+        .optional(),
+    })
+    .optional(),
 });
 export type EngineSettings = z.infer<typeof EngineSettings>;
 export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
@@ -290,7 +322,11 @@ const ConnectRequest = z
     sdp: z.string().min(1).max(16_384).optional(),
   })
   .strict();
-export const connect = command<typeof ConnectRequest, z.ZodObject<{ sdp: z.ZodOptional<z.ZodString> }>, Instance>({
+export const connect = command<
+  typeof ConnectRequest,
+  z.ZodObject<{ sdp: z.ZodOptional<z.ZodString> }>,
+  Instance
+>({
   name: 'engine.connect',
   subject: ({ engineId }) => subjects.engine.instance(engineId, 'connect'),
   request: ConnectRequest,
@@ -299,3 +335,5 @@ export const connect = command<typeof ConnectRequest, z.ZodObject<{ sdp: z.ZodOp
 
 // Streaming a file (HTTP Range in the api): raw-bytes replies, see streaming.ts.
 export { read, setSequential, streamClose } from './streaming.js';
+// Transmission's torrent controls (verify, reannounce, labels, seeding limits, pieces…).
+export { freeSpace, peers, pieces, reannounce, setOptions, verify } from './torrent-controls.js';

@@ -1,0 +1,261 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Transmission } from '@ctrl/transmission';
+import { engine, xmpp, type TorrentStatus } from '@bitween/messages';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  Cleanup,
+  freePort,
+  makeTempDir,
+  removeTempDir,
+  startService,
+  startTestEngine,
+  torrentPort,
+  waitFor,
+  writeRandomFile,
+  type TestEngine,
+} from '../harness/index.js';
+
+/*
+ * What Transmission clients use, for real (issue 22): two nodes (engine + api on their own
+ * nats-server each; the test plays the gateway with xmpp.peers), driven with Debian's
+ * transmission-remote 3.00 and @ctrl/transmission (the library behind the *arr apps' kin).
+ * Alice shares a file; Bob downloads it from her.
+ */
+
+const run = promisify(execFile);
+const TOKEN = 'transmission-features-token';
+const SIZE = 3 * 1024 * 1024 + 12_345;
+
+interface Node extends TestEngine {
+  url: string;
+  client: Transmission;
+}
+
+describe('Transmission features against two bitween nodes', () => {
+  const cleanup = new Cleanup();
+  let root: string;
+  let alice: Node;
+  let bob: Node;
+  let hash: string;
+
+  async function startNode(id: string): Promise<Node> {
+    const e = await startTestEngine(cleanup, { root, id, label: `trf-${id}` });
+    const port = await freePort();
+    await startService(cleanup, {
+      name: 'api',
+      label: `trf-${id}-api`,
+      env: {
+        BITWEEN_NATS_URL: e.env['BITWEEN_NATS_URL']!,
+        BITWEEN_LOG_LEVEL: 'debug',
+        BITWEEN_API_HOST: '127.0.0.1',
+        BITWEEN_API_PORT: String(port),
+        BITWEEN_API_TOKEN: TOKEN,
+      },
+    });
+    return {
+      ...e,
+      url: `127.0.0.1:${port}`,
+      client: new Transmission({ baseUrl: `http://127.0.0.1:${port}/`, username: 'x', password: TOKEN }),
+    };
+  }
+
+  /** transmission-remote against `node`: stdout, or the error with what it printed. */
+  async function remote(node: Node, ...args: string[]): Promise<string> {
+    try {
+      const { stdout } = await run('transmission-remote', [node.url, '--auth', `x:${TOKEN}`, ...args], {
+        timeout: 60_000,
+      });
+      return stdout;
+    } catch (err) {
+      const { stdout, stderr } = err as { stdout?: string; stderr?: string };
+      throw new Error(`transmission-remote ${args.join(' ')}: ${stdout ?? ''}${stderr ?? ''}`, {
+        cause: err,
+      });
+    }
+  }
+
+  /** What transmission-remote prints for a refused call (it exits non-zero). */
+  async function refused(node: Node, ...args: string[]): Promise<string> {
+    const err = await remote(node, ...args).then(
+      (out) => new Error(`expected a refusal, got: ${out}`),
+      (e: Error) => e,
+    );
+    return err.message;
+  }
+
+  async function status(node: Node): Promise<TorrentStatus | undefined> {
+    const r = await node.bus.request(engine.list, {}, { params: { engineId: node.id } });
+    if (!r.ok) throw r.error;
+    return r.value.torrents.find((t) => t.hash === hash);
+  }
+
+  const field = (out: string, name: string) =>
+    new RegExp(`^\\s*${name}:[ \\t]*(.*)$`, 'm').exec(out)?.[1]?.trim();
+
+  beforeAll(async () => {
+    root = await makeTempDir('transmission-features');
+    cleanup.add('temp dir', () => removeTempDir(root));
+    [alice, bob] = await Promise.all([startNode('alice'), startNode('bob')]);
+    await writeRandomFile(join(root, 'alice', 'movie.bin'), SIZE);
+    const r = await alice.bus.request(
+      engine.addPath,
+      { path: join(root, 'alice', 'movie.bin') },
+      { timeoutMs: 60_000 },
+    );
+    if (!r.ok) throw r.error;
+    hash = r.value.torrent.hash;
+  });
+  afterAll(() => cleanup.run());
+
+  it('a share: friends-only (not public), its pieces, done and no bytes moved yet', async () => {
+    const info = await remote(alice, '-t', hash, '-i');
+    expect(field(info, 'Public torrent')).toBe('No');
+    expect(field(info, 'Percent Done')).toBe('100%');
+    const pieces = Number(field(info, 'Piece Count'));
+    expect(pieces).toBeGreaterThan(1);
+    expect(field(info, 'Piece Size')).toMatch(/KiB|MiB/);
+    expect(field(info, 'Date finished')).toBeDefined();
+    // -ic: the bitfield, every piece present.
+    const bits = (await remote(alice, '-t', hash, '-ic')).replace(/[^01]/g, '');
+    expect(bits).toBe('1'.repeat(pieces));
+  });
+
+  it('a seeding limit set per torrent (-sr) stops the share once a friend downloaded it (ratio 1)', async () => {
+    expect(await remote(alice, '-t', hash, '-sr', '1')).toMatch(/success/);
+    const [t] = (await alice.client.getTorrent(hash).then((x) => [x.raw])) as [Record<string, unknown>];
+    expect(t).toMatchObject({ seedRatioMode: 1, seedRatioLimit: 1 });
+
+    // Bob adds the magnet with its display name, then learns Alice's endpoint (the gateway's job).
+    const added = await bob.client.addMagnet(`magnet:?xt=urn:btih:${hash}&dn=movie.bin`, {
+      'download-dir': join(root, 'bob', 'downloads'),
+    });
+    expect(added.result).toBe('success');
+    expect(added.arguments['torrent-added']).toMatchObject({ name: 'movie.bin', hashString: hash });
+    bob.bus.publish(xmpp.peers, {
+      peers: [{ hash, endpoints: [{ address: '127.0.0.1', port: torrentPort(alice) }] }],
+    });
+
+    await waitFor(async () => (await status(bob))?.done === true, {
+      what: "bob's download",
+      timeoutMs: 120_000,
+    });
+    // Alice sent every byte once (ratio 1 of her own data): she stops seeding, "finished".
+    const stopped = await waitFor(
+      async () => {
+        const s = await status(alice);
+        return s?.state === 'paused' && s.finished ? s : null;
+      },
+      { what: 'alice to stop at her ratio limit', timeoutMs: 60_000 },
+    );
+    expect(stopped.uploadedEver).toBeGreaterThanOrEqual(SIZE);
+    // Payload only: no handshakes or metadata counted, no duplicate piece sent twice.
+    expect(stopped.uploadedEver).toBeLessThan(SIZE * 1.1);
+    // The api's listing catches up (it is cached for a moment).
+    await waitFor(
+      async () => {
+        const [t2] = (await alice.client.listTorrents(hash, ['isFinished', 'status'])).arguments.torrents as {
+          isFinished: boolean;
+          status: number;
+        }[];
+        return t2?.isFinished === true && t2.status === 0;
+      },
+      { what: 'alice’s api to report the torrent stopped and finished' },
+    );
+  });
+
+  it("the download's numbers: payload only, nothing uploaded to a pure seed, completion date, 100 %, rates back to 0", async () => {
+    // Idle rates are 0 (no keep-alive counted), and seeding time accrues.
+    const info = await waitFor(
+      async () => {
+        const out = await remote(bob, '-t', hash, '-i');
+        const idle = /^0(\.0+)? kB\/s$/.test(field(out, 'Download Speed') ?? '');
+        return idle && field(out, 'Seeding Time') !== undefined ? out : null;
+      },
+      { what: "bob's download rate back to 0 and seeding time", timeoutMs: 30_000 },
+    );
+    expect(field(info, 'Percent Done')).toBe('100%');
+    expect(field(info, 'Public torrent')).toBe('No');
+    expect(field(info, 'Uploaded')).toMatch(/^None$|^0 /);
+    expect(field(info, 'Date finished')).toBeDefined();
+    const s = (await status(bob))!;
+    expect(s.downloadedEver).toBeGreaterThanOrEqual(SIZE);
+    expect(s.downloadedEver).toBeLessThan(SIZE * 1.1);
+    expect(s.uploadedEver).toBe(0);
+    expect(s.completedAt).toBeGreaterThan(s.addedAt - 1);
+    const [t] = (await bob.client.listTorrents(hash, ['doneDate', 'secondsDownloading', 'isPrivate']))
+      .arguments.torrents as unknown as Record<string, unknown>[];
+    expect(t).toMatchObject({ isPrivate: true });
+    expect(t!['doneDate']).toBeGreaterThan(0);
+  });
+
+  it('labels (-L) are stored and read back', async () => {
+    expect(await remote(bob, '-t', hash, '-L', 'movies,hd')).toMatch(/success/);
+    const t = (await bob.client.listTorrents(hash, ['labels'])).arguments.torrents as unknown as {
+      labels: string[];
+    }[];
+    expect(t[0]!.labels).toEqual(['movies', 'hd']);
+    expect(field(await remote(bob, '-t', hash, '-i'), 'Labels')).toBe('movies, hd');
+  });
+
+  it('verify (-v) re-hashes the data and finds it complete; @ctrl/transmission verify and reannounce', async () => {
+    const checking = bob.process.waitForLog(
+      (l) => l.msg === 'verifying the data on disk' && l.hash === hash,
+      {
+        what: 'the engine to verify',
+      },
+    );
+    expect(await remote(bob, '-t', hash, '-v')).toMatch(/success/);
+    await checking;
+    await waitFor(async () => (await status(bob))?.state === 'seeding', {
+      what: 'seeding again after verify',
+    });
+    expect((await status(bob))!.progress).toBe(1);
+    expect((await bob.client.verifyTorrent(hash)).result).toBe('success');
+    await waitFor(async () => (await status(bob))?.state === 'seeding', {
+      what: 'seeding after the second verify',
+    });
+    expect((await bob.client.reannounceTorrent(hash)).result).toBe('success');
+    await bob.process.waitForLog((l) => l.msg === 'reannounce: dialling known peers' && l.endpoints === 1, {
+      what: 'the reannounce to dial alice',
+    });
+  });
+
+  it('peers (-ip) while connected; free-space; session seeding limits (-gsr) read back', async () => {
+    // Alice stopped at her limit; started by hand, she seeds without it (as Transmission).
+    expect(await remote(alice, '-t', hash, '-s')).toMatch(/success/);
+    bob.bus.publish(xmpp.peers, {
+      peers: [{ hash, endpoints: [{ address: '127.0.0.1', port: torrentPort(alice) }] }],
+    });
+    expect((await bob.client.reannounceTorrent(hash)).result).toBe('success');
+    const peers = await waitFor(
+      async () => {
+        const out = await remote(bob, '-t', hash, '-ip');
+        return /127\.0\.0\.1/.test(out) ? out : null;
+      },
+      { what: 'alice in bob’s peer list' },
+    );
+    expect(peers).toMatch(/WebTorrent/);
+    expect((await status(alice))?.seedLimits?.ratioMode).toBe('unlimited');
+
+    const space = await bob.client.freeSpace(join(root, 'bob', 'downloads'));
+    expect(space.result).toBe('success');
+    expect(space.arguments['size-bytes']).toBeGreaterThan(0);
+    expect((await bob.client.freeSpace('/etc')).result).toMatch(/outside|not below|allowed/);
+
+    expect(await remote(bob, '-gsr', '3')).toMatch(/success/);
+    expect(await remote(bob, '-si')).toMatch(/seed ratio limit: 3/i);
+  });
+
+  it('what bitween cannot do is refused, never a silent success', async () => {
+    expect(await refused(bob, '-as')).toMatch(/Invalid argument: alt-speed-enabled/);
+    expect(await refused(bob, '-p', '1234')).toMatch(/Invalid argument: peer-port/);
+    expect(await refused(bob, '-w', '/elsewhere')).toMatch(/Invalid argument: download-dir/);
+    expect(await refused(bob, '-o')).toMatch(/Invalid argument: dht-enabled/);
+    expect(await refused(bob, '-t', hash, '-Bh')).toMatch(/Invalid argument: bandwidthPriority/);
+    expect(await refused(bob, '-t', hash, '-td', '1')).toMatch(/Invalid argument: tracker/);
+    // What is already so is accepted (nothing changes, nothing is claimed).
+    expect(await remote(bob, '-O')).toMatch(/success/);
+  });
+});
