@@ -71,10 +71,17 @@ export const GatewayConfig = z.object({
   BITWEEN_TURN_USERNAME: z.string().min(1).max(512).optional(),
   BITWEEN_TURN_PASSWORD: z.string().min(1).max(512).optional(),
   /**
-   * The largest stanza the gateway sends; larger share lists go out in chunks. Prosody 0.12
+   * The largest stanza the gateway sends; larger share lists go out in buckets. Prosody 0.12
    * accepts 256 KiB from a client (c2s_stanza_size_limit), ejabberd's shipped config 64 KiB.
    */
   BITWEEN_XMPP_MAX_STANZA_BYTES: z.coerce.number().int().min(16_384).max(16_777_216).default(65_536),
+  /**
+   * The pace of bulk sending to the XMPP server (share-list publishing, fetching friends' list
+   * buckets), in bytes per second, and its burst. Unset: from the server's software (XEP-0092:
+   * Prosody 8000, otherwise 2400, 80 % of Debian's stock limits), burst 16,000.
+   */
+  BITWEEN_XMPP_UPLOAD_BYTES_PER_S: z.coerce.number().int().min(500).max(1_000_000_000).optional(),
+  BITWEEN_XMPP_UPLOAD_BURST_BYTES: z.coerce.number().int().min(4_096).max(1_000_000_000).optional(),
   BITWEEN_STUN_TIMEOUT_MS: env.positiveMs(3_000),
   /** How often the public address is looked up again (STUN). */
   BITWEEN_STUN_INTERVAL_MS: env.positiveMs(600_000),

@@ -25,11 +25,23 @@ import {
   type Limits,
   type ResourceEntry,
 } from './protocol/shares-codec.js';
-import { chunkNode, fullMarker, packList, unpackChunks } from './protocol/full-list.js';
+import {
+  INDEX_NODE,
+  bucketNode,
+  hasIndexMarker,
+  layoutList,
+  mergeBuckets,
+  readBucket,
+  readIndex,
+  MAX_FULL_LIST_BYTES,
+  ENVELOPE_BYTES,
+} from './protocol/buckets.js';
 import type { RejectedNotification } from './protocol/notification.js';
 import type { SharesEvent } from './protocol/pubsub.js';
 import { Rendezvous, type RendezvousOptions } from './rendezvous/rendezvous.js';
+import { Pacer } from './xmpp/pacer.js';
 import type { SubscriptionType, XmppSession } from './xmpp/session.js';
+import xml from '@xmpp/xml';
 
 export interface GatewayOptions {
   session: XmppSession;
@@ -61,9 +73,17 @@ export interface GatewayOptions {
   readBackMs?: number;
   /**
    * The largest stanza we send (servers close the stream on larger ones: Prosody 0.12 takes
-   * 256 KiB from a client, ejabberd's shipped config 64 KiB). Larger lists go out in chunks.
+   * 256 KiB from a client, ejabberd's shipped config 64 KiB). Larger lists go out in buckets.
    */
   maxStanzaBytes?: number;
+  /** A list up to this size goes out whole in `current`; a larger one in buckets (protocol/buckets.ts). */
+  directListBytes?: number;
+  /**
+   * The pace of bulk sending (list publishing, bucket fetches), below the server's read rate
+   * (xmpp/pacer.ts). Unset: chosen from the server's software (XEP-0092), else the strictest
+   * stock limit known (ejabberd's 3000 B/s).
+   */
+  upload?: { bytesPerSecond?: number; burstBytes?: number };
   /**
    * Rendezvous (tickets, `<connect/>`): the ticket secret and options. Absent: the gateway takes
    * no part (unit tests of other behaviour).
@@ -75,6 +95,20 @@ export interface GatewayOptions {
 }
 
 export const DEFAULT_MAX_STANZA_BYTES = 64 * 1024;
+/** A change of a list in buckets costs about a bucket and the index: keep a whole list below that too. */
+export const DEFAULT_DIRECT_LIST_BYTES = 8 * 1024;
+/** Bucket fetches of one friend's list at once. */
+const BUCKET_FETCHES = 8;
+
+/**
+ * What Debian's stock configs let a client send, with 20 % left for other traffic: ejabberd
+ * 23.01 `shaper: normal` 3000 B/s (burst 20,000), Prosody 0.12 mod_limits `c2s = 10kb/s` (10,240
+ * B/s, burst 2 s). Unknown servers get ejabberd's.
+ */
+export function stockUpload(software: string | null): { bytesPerSecond: number; burstBytes: number } {
+  if (software && /prosody/i.test(software)) return { bytesPerSecond: 8_000, burstBytes: 16_000 };
+  return { bytesPerSecond: 2_400, burstBytes: 16_000 };
+}
 /** Contacts' items fetched at once after login (one small IQ each). */
 const REFRESH_CONCURRENCY = 4;
 
@@ -111,8 +145,18 @@ export class Gateway {
   #generation = 0;
   /** Per sender: sequence of notifications (a slow full-list fetch must not undo a newer list). */
   readonly #sequence = new Map<string, number>();
-  /** Per sender: the last full list read from chunks (by id), so an unchanged one is not fetched again. */
-  readonly #fullLists = new Map<string, { id: string; resources: ResourceEntry[] }>();
+  /** Per sender: the buckets read (by bucket index: its id and entries), so an unchanged one is not fetched again. */
+  readonly #buckets = new Map<
+    string,
+    { count: number; byIndex: Map<number, { id: string; entries: ResourceEntry[] }> }
+  >();
+  /** What the server holds for us: bucket ids (by index), the index's id and `current`'s text. */
+  #served: { buckets: Map<number, string>; indexId: string | null; current: string | null } = {
+    buckets: new Map(),
+    indexId: null,
+    current: null,
+  };
+  #pacer: Pacer;
   /** Set by stop(): nothing is published any more (our withdrawal's echo must not undo it). */
   #stopping = false;
   readonly #publisher;
@@ -146,6 +190,7 @@ export class Gateway {
           extraAddresses: () => this.#extraAddresses,
         })
       : null;
+    this.#pacer = this.#makePacer(null);
     this.#publisher = coalesce(
       () => this.#publish(),
       (err) => opts.log.warn({ err }, 'publishing the share list failed (will retry on the next change)'),
@@ -371,6 +416,8 @@ export class Gateway {
     this.#baseKnown = false;
     this.#siblingsSettled = false;
     this.#serverKey = null;
+    this.#served.current = null;
+    void this.#detectServer();
     if (this.#settleTimer) clearTimeout(this.#settleTimer);
     this.#settleTimer = setTimeout(() => {
       this.#siblingsSettled = true;
@@ -403,6 +450,39 @@ export class Gateway {
     this.#baseKnown = true;
     this.#serverKey = null; // after (re)connecting, always publish once (and re-announce)
     this.#publisher.trigger();
+  }
+
+  #makePacer(software: string | null): Pacer {
+    const stock = stockUpload(software);
+    return new Pacer(
+      this.opts.upload?.bytesPerSecond ?? stock.bytesPerSecond,
+      this.opts.upload?.burstBytes ?? stock.burstBytes,
+    );
+  }
+
+  /** Our server's software (XEP-0092), for the pace of bulk sending when none is configured. */
+  async #detectServer(): Promise<void> {
+    const { session, log } = this.opts;
+    if (this.opts.upload?.bytesPerSecond !== undefined) return;
+    try {
+      const query = await session.iq(
+        'get',
+        session.domain,
+        xml('query', { xmlns: 'jabber:iq:version' }),
+        10_000,
+      );
+      const name = query?.getChildText('name') ?? null;
+      this.#pacer = this.#makePacer(name);
+      log.info(
+        { server: name?.slice(0, 100) ?? null, bytesPerSecond: this.#pacer.bytesPerSecond },
+        'pacing bulk sending for our server',
+      );
+    } catch {
+      log.info(
+        { bytesPerSecond: this.#pacer.bytesPerSecond },
+        'server software unknown; pacing bulk sending for the strictest stock limit',
+      );
+    }
   }
 
   #onOffline(): void {
@@ -463,8 +543,13 @@ export class Gateway {
     const sequence = (this.#sequence.get(from) ?? 0) + 1;
     this.#sequence.set(from, sequence);
     const payload = event.kind === 'item' ? event.payload : null;
+    const index = event.kind === 'item' && event.index === true;
     void (async () => {
-      const resources = payload ? await this.#readList(from, payload) : [];
+      const resources = !payload
+        ? []
+        : index
+          ? await this.#readIndexed(from, payload)
+          : await this.#readList(from, payload);
       // A newer notification from this sender arrived while we were reading this one.
       if (resources === null || this.#sequence.get(from) !== sequence) return;
       this.#applyList(from, resources);
@@ -510,7 +595,7 @@ export class Gateway {
    * chunks cannot be had, the partial list in the item itself is used. Null: unreadable.
    */
   async #readList(from: string, payload: Element): Promise<ResourceEntry[] | null> {
-    const { session, log } = this.opts;
+    const { log } = this.opts;
     const limits = this.opts.limits ?? DEFAULT_LIMITS;
     const decode = (el: Element, what: string) => {
       const decoded = decodeUserShares(el, limits);
@@ -537,31 +622,104 @@ export class Gateway {
       }
       return decoded.resources;
     };
-    const marker = fullMarker(payload);
-    if (!marker) return decode(payload, 'item');
-    const cached = this.#fullLists.get(from);
-    if (cached?.id === marker.id) return cached.resources;
-    const started = Date.now();
+    if (!hasIndexMarker(payload)) return decode(payload, 'item');
     try {
-      const chunks = await Promise.all(
-        Array.from({ length: marker.chunks }, (_, i) =>
-          session.fetchItem(chunkNode(i), from === session.bareJid ? undefined : from),
-        ),
-      );
-      const full = unpackChunks(marker, chunks);
-      if (typeof full === 'string') throw new Error(full);
-      const resources = decode(full, 'full list');
-      if (resources) {
-        log.debug(
-          { from, chunks: marker.chunks, ms: Date.now() - started },
-          'read a full list from its chunks',
-        );
-        return resources;
-      }
+      const index = await this.#fetch(INDEX_NODE, from);
+      if (!index) throw new Error('the index named by the item is missing');
+      const resources = await this.#readIndexed(from, index);
+      if (resources) return resources;
     } catch (err) {
       log.warn({ from, err: (err as Error).message }, 'could not read the full list; using the partial one');
     }
     return decode(payload, 'partial item');
+  }
+
+  /** The payload of the item of PEP node `node` of `from` (our own when it is our account), paced. */
+  async #fetch(node: string, from: string): Promise<Element | null> {
+    const { session } = this.opts;
+    await this.#pacer.take(200 + node.length + from.length);
+    return session.fetchItem(node, from === session.bareJid ? undefined : from);
+  }
+
+  /**
+   * Read a list in buckets from its index: the buckets whose id we do not hold are fetched (a
+   * few at a time) and checked, then everything decoded strictly and merged. Null: unreadable.
+   */
+  async #readIndexed(from: string, payload: Element): Promise<ResourceEntry[] | null> {
+    const { session, log } = this.opts;
+    const limits = this.opts.limits ?? DEFAULT_LIMITS;
+    const index = readIndex(payload);
+    const fail = (problems: string[]) => {
+      this.#droppedEntries += 1;
+      log.warn(
+        { from, problems: problems.slice(0, 20), droppedEntries: this.#droppedEntries },
+        'dropped an unreadable share list index',
+      );
+      return null;
+    };
+    if (typeof index === 'string') return fail([index]);
+    const entries = decodeUserShares(index.entries, limits);
+    if (!entries.ok) return fail(entries.problems);
+    const started = Date.now();
+    let cache = this.#buckets.get(from);
+    if (cache?.count !== index.count)
+      this.#buckets.set(from, (cache = { count: index.count, byIndex: new Map() }));
+    const known = cache;
+    const missing = index.ids
+      .map((id, k) => ({ id, k }))
+      .filter(({ id, k }) => known.byIndex.get(k)?.id !== id);
+    const budget = { left: MAX_FULL_LIST_BYTES };
+    const problems = [...entries.problems];
+    const fetched = new Map<number, { id: string; entries: ResourceEntry[] }>();
+    let failed: string | null = null;
+    const queue = [...missing];
+    const worker = async () => {
+      for (let next = queue.shift(); next && failed === null; next = queue.shift()) {
+        const item = await this.#fetch(bucketNode(next.k), from);
+        const doc = readBucket(item, { index: next.k, count: index.count, id: next.id }, budget);
+        if (typeof doc === 'string') {
+          failed = doc;
+          return;
+        }
+        const decoded = decodeUserShares(doc, limits);
+        if (!decoded.ok) {
+          failed = `bucket ${next.k}: ${decoded.problems.join('; ')}`;
+          return;
+        }
+        problems.push(...decoded.problems.map((p) => `bucket ${next.k}: ${p}`));
+        fetched.set(next.k, { id: next.id, entries: decoded.resources });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(BUCKET_FETCHES, missing.length) }, worker));
+    if (failed !== null) throw new Error(failed);
+    for (const [k, b] of fetched) known.byIndex.set(k, b);
+    const merged = mergeBuckets(
+      entries.resources,
+      index.ids.map((_, k) => known.byIndex.get(k)?.entries ?? []),
+      limits.maxSharesPerResource,
+    );
+    problems.push(...merged.problems);
+    if (problems.length > 0) {
+      this.#droppedEntries += problems.length;
+      log.warn(
+        {
+          from,
+          problems: problems.slice(0, 20),
+          count: problems.length,
+          droppedEntries: this.#droppedEntries,
+        },
+        'dropped invalid entries of a shares notification',
+      );
+    }
+    if (from === session.bareJid) {
+      // What the server holds for us: a later publish sends only the buckets that differ.
+      this.#served.buckets = new Map(index.ids.map((id, k) => [k, id]));
+    }
+    log.debug(
+      { from, buckets: index.count, fetched: missing.length, ms: Date.now() - started },
+      'read a list from its buckets',
+    );
+    return merged.resources;
   }
 
   #applyList(from: string, received: ResourceEntry[]): void {
@@ -600,7 +758,7 @@ export class Gateway {
     const { session, log } = this.opts;
     this.rendezvous?.onRoster();
     const dropped = this.index.retain((jid) => session.isTrusted(jid));
-    for (const jid of dropped) this.#fullLists.delete(jid);
+    for (const jid of dropped) this.#buckets.delete(jid);
     for (const jid of jids) {
       if (session.roster.has(jid)) this.#publishContact(jid);
       else if (this.pending.delete(jid)) log.info({ jid }, 'a pending request’s contact left the roster');
@@ -670,18 +828,51 @@ export class Gateway {
     }
   }
 
-  /** Publish `list`: chunks of the full list first (when it does not fit one stanza), then `current`. */
-  async #send(list: ResourceEntry[]): Promise<{ bytes: number; chunks: number; currentBytes: number }> {
-    const { session } = this.opts;
-    const packed = packList(list, this.opts.maxStanzaBytes ?? DEFAULT_MAX_STANZA_BYTES);
-    if (packed.id) {
-      const id = packed.id;
-      this.#fullLists.set(session.bareJid, { id, resources: list });
-      await Promise.all(packed.chunks.map((chunk, i) => session.publish(chunk, chunkNode(i), id)));
+  /**
+   * Publish `list`, one stanza at a time, each waiting for the server's result and paced below
+   * its read rate: the buckets that changed, the index, then `current` if it changed (a list
+   * small enough goes whole in `current`).
+   */
+  async #send(
+    list: ResourceEntry[],
+  ): Promise<{ bytes: number; stanzas: number; buckets: number; currentBytes: number }> {
+    const layout = layoutList(
+      list,
+      this.opts.maxStanzaBytes ?? DEFAULT_MAX_STANZA_BYTES,
+      this.opts.directListBytes ?? DEFAULT_DIRECT_LIST_BYTES,
+    );
+    let bytes = 0;
+    let stanzas = 0;
+    const send = async (payload: Element, node?: string, id?: string) => {
+      const size = Buffer.byteLength(payload.toString()) + ENVELOPE_BYTES / 4;
+      await this.#pacer.take(size);
+      await this.opts.session.publish(payload, node, id);
+      bytes += size;
+      stanzas += 1;
+    };
+    let buckets = 0;
+    if (layout.index && layout.indexId) {
+      for (const b of layout.buckets) {
+        if (this.#served.buckets.get(b.index) === b.id) continue;
+        await send(b.payload, bucketNode(b.index), b.id);
+        this.#served.buckets.set(b.index, b.id);
+        buckets += 1;
+      }
+      // Our own index comes back as a notification: its buckets need not be fetched.
+      this.#buckets.set(this.opts.session.bareJid, {
+        count: layout.buckets.length,
+        byIndex: new Map(layout.buckets.map((b) => [b.index, { id: b.id, entries: b.entries }])),
+      });
+      if (this.#served.indexId !== layout.indexId) {
+        await send(layout.index, INDEX_NODE, layout.indexId);
+        this.#served.indexId = layout.indexId;
+      }
     }
-    await session.publish(packed.current);
-    const chunkBytes = packed.chunks.reduce((n, c) => n + c.toString().length, 0);
-    const currentBytes = packed.current.toString().length;
-    return { bytes: currentBytes + chunkBytes, chunks: packed.chunks.length, currentBytes };
+    const current = layout.current.toString();
+    if (this.#served.current !== current) {
+      await send(layout.current);
+      this.#served.current = current;
+    }
+    return { bytes, stanzas, buckets, currentBytes: Buffer.byteLength(current) };
   }
 }

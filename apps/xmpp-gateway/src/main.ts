@@ -103,6 +103,14 @@ await runService({
         engineCheckMs: config.BITWEEN_ENGINE_CHECK_MS,
         autoApprove: config.BITWEEN_XMPP_AUTO_APPROVE,
         maxStanzaBytes: config.BITWEEN_XMPP_MAX_STANZA_BYTES,
+        upload: {
+          ...(config.BITWEEN_XMPP_UPLOAD_BYTES_PER_S === undefined
+            ? {}
+            : { bytesPerSecond: config.BITWEEN_XMPP_UPLOAD_BYTES_PER_S }),
+          ...(config.BITWEEN_XMPP_UPLOAD_BURST_BYTES === undefined
+            ? {}
+            : { burstBytes: config.BITWEEN_XMPP_UPLOAD_BURST_BYTES }),
+        },
         rendezvous: { secret },
       },
       save: (settings) => accountFile.save(settings),

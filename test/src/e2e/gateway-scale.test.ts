@@ -21,7 +21,7 @@ const PROSODY_LIMIT = 256 * 1024;
 
 /**
  * 10,000 shares through a real Prosody, with the gateway's stanzas at Prosody's actual limit:
- * the friend's gateway gets the whole list (chunks in our own namespace), and a plain reader of
+ * the friend's gateway gets the whole list (buckets in our own namespace), and a plain reader of
  * the original format still finds a valid `current` item. Timing goals are in bench/, not here.
  */
 describe('a list of 10,000 shares', () => {
@@ -43,6 +43,7 @@ describe('a list of 10,000 shares', () => {
         BITWEEN_XMPP_PASSWORD: `${user}-pw`,
         BITWEEN_XMPP_SERVICE: prosody.service,
         BITWEEN_XMPP_MAX_STANZA_BYTES: String(PROSODY_LIMIT),
+        BITWEEN_XMPP_UPLOAD_BYTES_PER_S: '10000000', // this Prosody has no rate limit (bench/ measures the stock ones)
       },
     });
 
@@ -84,7 +85,7 @@ describe('a list of 10,000 shares', () => {
         what: 'alice to publish 10,000 shares',
       },
     );
-    expect(published.chunks).toBeGreaterThan(0);
+    expect(published.buckets).toBeGreaterThan(0);
     const received = await bob.waitForLog(
       (l) => l.msg === 'received a share list' && l.from === prosody.jid('alice') && l.shares === SHARES,
       { what: 'bob to receive all 10,000 shares' },
@@ -125,7 +126,7 @@ describe('a list of 10,000 shares', () => {
     expect(isIP(String(endpoints[0]?.[0]))).toBe(4);
     const partial = items.length;
     console.log(
-      `10,000 shares: ${String(published.bytes)} bytes on the wire in ${Number(published.chunks) + 1} stanzas; ` +
+      `10,000 shares: ${String(published.bytes)} bytes on the wire in ${String(published.stanzas)} stanzas; ` +
         `an original reader sees ${partial} shares in 'current' (${String(published.currentBytes)} bytes)`,
     );
     expect(partial).toBeGreaterThan(1000);

@@ -54,6 +54,7 @@ describe('contacts’ shares beyond one NATS message', () => {
         BITWEEN_XMPP_PASSWORD: 'alice-pw',
         BITWEEN_XMPP_SERVICE: prosody.service,
         BITWEEN_XMPP_MAX_STANZA_BYTES: String(256 * 1024), // Prosody 0.12's limit
+        BITWEEN_XMPP_UPLOAD_BYTES_PER_S: '10000000', // this Prosody has no rate limit (bench/ measures the stock ones)
       },
     });
     bob = await startNode(cleanup, { user: 'bob', password: 'bob-pw', prosody, name: 'paging-bob' });

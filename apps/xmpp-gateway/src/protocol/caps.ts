@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import xml, { type Element } from '@xmpp/xml';
-import { NS_CAPS, NS_DISCO_INFO, NS_RENDEZVOUS, NS_SHARES, NS_SHARES_NOTIFY } from './namespaces.js';
+import {
+  INDEX_NOTIFY,
+  NS_CAPS,
+  NS_DISCO_INFO,
+  NS_RENDEZVOUS,
+  NS_SHARES,
+  NS_SHARES_NOTIFY,
+} from './namespaces.js';
 
 /**
  * Service discovery (XEP-0030) and entity capabilities (XEP-0115). A contact's server sends
@@ -24,8 +31,17 @@ export const CAPS_NODE = 'https://github.com/bitween/bitween';
 
 export const BITWEEN_DISCO: DiscoInfo = {
   identities: [{ category: 'client', type: 'bot', name: 'bitween' }],
-  // NS_RENDEZVOUS: we answer `<ticket/>` and `<connect/>` (friends behind routers)
-  features: [NS_CAPS, NS_DISCO_INFO, NS_SHARES, NS_SHARES_NOTIFY, NS_RENDEZVOUS, 'urn:xmpp:ping'],
+  // NS_RENDEZVOUS: we answer `<ticket/>` and `<connect/>` (friends behind routers).
+  // INDEX_NOTIFY: friends' bucket indexes are pushed to us (large lists, protocol/buckets.ts).
+  features: [
+    NS_CAPS,
+    NS_DISCO_INFO,
+    NS_SHARES,
+    NS_SHARES_NOTIFY,
+    INDEX_NOTIFY,
+    NS_RENDEZVOUS,
+    'urn:xmpp:ping',
+  ],
 };
 
 /** XEP-0115 §5.1 verification string (no extended forms), hashed with SHA-1, base64. */

@@ -3,7 +3,7 @@ import { IceServer } from '@bitween/messages';
 import { describe, expect, it } from 'vitest';
 import { firstStun } from '../discovery/external-services.js';
 import { credentialsQuery, decodeServices, servicesQuery, toIceServers } from './extdisco-codec.js';
-import { parseDocument } from './full-list.js';
+import { parseDocument } from './xml-document.js';
 
 const load = (name: string) => {
   const text = readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')

@@ -4,6 +4,12 @@ export const NS_SHARES_NOTIFY = `${NS_SHARES}+notify`;
 /** Every publish replaces this single item. */
 export const ITEM_ID = 'current';
 
+/** bitween's own share-list namespace (large lists in buckets, protocol/buckets.ts). */
+export const NS_FULL = 'urn:bitween:shares:0';
+/** PEP node of the bucket index; friends subscribe to it (+notify) besides the original node. */
+export const INDEX_NODE = `${NS_FULL}/index`;
+export const INDEX_NOTIFY = `${INDEX_NODE}+notify`;
+
 export const NS_PUBSUB = 'http://jabber.org/protocol/pubsub';
 export const NS_PUBSUB_EVENT = 'http://jabber.org/protocol/pubsub#event';
 export const NS_DISCO_INFO = 'http://jabber.org/protocol/disco#info';

@@ -1,5 +1,5 @@
 import xml, { type Element } from '@xmpp/xml';
-import { ITEM_ID, NS_PUBSUB, NS_PUBSUB_EVENT, NS_SHARES } from './namespaces.js';
+import { INDEX_NODE, ITEM_ID, NS_PUBSUB, NS_PUBSUB_EVENT, NS_SHARES } from './namespaces.js';
 
 /** The `<pubsub/>` child of the IQ that publishes to one of our own PEP nodes (no `to`). */
 export function publishPayload(payload: Element, node = NS_SHARES, id = ITEM_ID): Element {
@@ -11,10 +11,12 @@ export function itemsQuery(node = NS_SHARES): Element {
   return xml('pubsub', { xmlns: NS_PUBSUB }, xml('items', { node, max_items: '1' }));
 }
 
-export type SharesEvent = { kind: 'item'; payload: Element | null } | { kind: 'retract' };
+/** `index`: an item of our bucket index node (protocol/buckets.ts), not of the original node. */
+export type SharesEvent = { kind: 'item'; payload: Element | null; index?: true } | { kind: 'retract' };
 
 /**
- * Find a shares notification in a message: `<event xmlns=pubsub#event><items node=NS>`.
+ * Find a shares notification in a message: `<event xmlns=pubsub#event><items node=NS>` (or
+ * the node of our bucket index).
  * Returns null when the message is about something else. `payload` is the first child of the
  * last `<item/>` (null if the item is empty). A `<retract/>` or `<purge/>` means "no shares".
  */
@@ -24,6 +26,11 @@ export function sharesEvent(message: Element): SharesEvent | null {
   const purge = event.getChild('purge');
   if (purge && purge.attrs.node === NS_SHARES) return { kind: 'retract' };
   const items = event.getChild('items');
+  if (items?.attrs.node === INDEX_NODE) {
+    // (A retracted index means nothing: the original node's item says what the list is.)
+    const payload = items.getChildren('item').at(-1)?.getChildElements()[0];
+    return payload ? { kind: 'item', payload, index: true } : null;
+  }
   if (!items || items.attrs.node !== NS_SHARES) return null;
   const itemElements = items.getChildren('item');
   const last = itemElements[itemElements.length - 1];

@@ -127,7 +127,7 @@ export function decodeUserShares(root: Element, limits: Limits = DEFAULT_LIMITS)
     for (const v of Object.values(el.attrs)) if (typeof v === 'string') payloadBytes += v.length;
     return payloadBytes <= limits.maxPayloadBytes;
   };
-  // Elements of another namespace are extensions (ours: the full-list marker): not problems.
+  // Elements of another namespace are extensions (ours: the marker of a list in buckets): not problems.
   const foreign = (el: Element) => el.attrs.xmlns !== undefined && el.attrs.xmlns !== NS_SHARES;
   outer: for (const child of root.getChildElements()) {
     if (foreign(child)) continue;
