@@ -18,6 +18,7 @@ import { executeDeletion, planDeletion } from './controls/delete-data.js';
 import type { DialGuard } from './dial-guard.js';
 import { GlobalLimits, TorrentLimits } from './controls/limits.js';
 import { planQueue } from './controls/queue.js';
+import { effectiveLimits } from './controls/alt-speed.js';
 import { RateMeter } from './controls/rate-meter.js';
 import {
   DEFAULT_SEED_LIMITS,
@@ -183,6 +184,7 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
   /** Real paths of the share roots, resolved once at start: files open only below them. */
   #realRoots: readonly string[] = [];
   #ticker: NodeJS.Timeout | undefined;
+  #altSpeed = false;
   #ticks = 0;
 
   private constructor(
@@ -598,12 +600,20 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
   /** Apply the daemon-wide settings: global limits, and the download queue. */
   applySettings(settings: EngineSettings): void {
     this.#settings = settings;
-    this.#globalLimits.set({
-      downloadLimit: settings.downloadLimit ?? null,
-      uploadLimit: settings.uploadLimit ?? null,
-    });
+    this.#applyGlobalLimits(true);
     this.opts.log.info({ settings }, 'engine settings applied');
     this.#reschedule();
+  }
+
+  /** The global limits in force (the alternative ones while on or scheduled); logs a switch. */
+  #applyGlobalLimits(force = false): void {
+    const { alt, ...limits } = effectiveLimits(this.#settings, new Date());
+    if (!force && alt === this.#altSpeed) return;
+    if (alt !== this.#altSpeed) {
+      this.opts.log.info({ ...limits }, alt ? 'alternative speed limits on' : 'alternative speed limits off');
+    }
+    this.#altSpeed = alt;
+    this.#globalLimits.set(limits);
   }
 
   has(hash: string): boolean {
@@ -1117,6 +1127,8 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
 
   #tick(): void {
     if (this.#stopped) return;
+    // The alternative limits' schedule.
+    this.#applyGlobalLimits();
     const now = Date.now();
     for (const entry of this.#entries.values()) {
       this.#fold(entry, now);

@@ -33,7 +33,7 @@ import {
   parseArgs,
   type Ids,
 } from './protocol.js';
-import { pickFields, sessionObject, sessionStats } from './session.js';
+import { altSpeedOf, pickFields, sessionObject, sessionStats } from './session.js';
 import { SESSION_FIXED, refuseAddOptions, refuseChanges, refuseTorrentChanges } from './unsupported-args.js';
 
 /** `.torrent` files larger than this are refused (the engine contract caps the base64 at 960 000 chars). */
@@ -531,6 +531,33 @@ function seedLimitOf(current: number | null, value: number | undefined, enabled:
   return value !== undefined && current !== null ? value : undefined;
 }
 
+/** The alternative speed limits after `session-set` (undefined: no alt-speed argument). */
+function altSpeedPatch(
+  current: EngineSettings,
+  args: ReturnType<typeof SessionSetArgs.parse>,
+): EngineSettings['altSpeed'] {
+  const touched = Object.keys(args).some((k) => k.startsWith('alt-speed-'));
+  if (!touched) return undefined;
+  const alt = altSpeedOf(current);
+  const kb = (v: number | undefined, was: number | null) => {
+    if (v === undefined) return was;
+    if (v === 0)
+      throw new TrError('an alternative speed limit of 0 is not supported: stop the torrents instead');
+    return v * KILO;
+  };
+  return {
+    enabled: args['alt-speed-enabled'] ?? alt.enabled,
+    downloadLimit: kb(args['alt-speed-down'], alt.downloadLimit),
+    uploadLimit: kb(args['alt-speed-up'], alt.uploadLimit),
+    schedule: {
+      enabled: args['alt-speed-time-enabled'] ?? alt.schedule.enabled,
+      begin: args['alt-speed-time-begin'] ?? alt.schedule.begin,
+      end: args['alt-speed-time-end'] ?? alt.schedule.end,
+      days: args['alt-speed-time-day'] ?? alt.schedule.days,
+    },
+  };
+}
+
 const sessionSet: TrMethod = async (raw, deps) => {
   const args = parseArgs(SessionSetArgs, raw);
   const current = await engineSettings(deps);
@@ -559,6 +586,8 @@ const sessionSet: TrMethod = async (raw, deps) => {
     args['idle-seeding-limit-enabled'],
   );
   if (idle !== undefined) patch.seedIdleMinutes = idle;
+  const alt = altSpeedPatch(current, args);
+  if (alt !== undefined) patch.altSpeed = alt;
   if (Object.keys(patch).length > 0) {
     try {
       await (await deps.settings()).updateEngine(patch);

@@ -113,6 +113,13 @@ export const SessionSetArgs = z.object({
   seedRatioLimited: z.boolean().optional(),
   'idle-seeding-limit': z.number().int().positive().max(1_000_000).optional(),
   'idle-seeding-limit-enabled': z.boolean().optional(),
+  'alt-speed-enabled': z.boolean().optional(),
+  'alt-speed-down': Speed.optional(),
+  'alt-speed-up': Speed.optional(),
+  'alt-speed-time-enabled': z.boolean().optional(),
+  'alt-speed-time-begin': z.number().int().min(0).max(1439).optional(),
+  'alt-speed-time-end': z.number().int().min(0).max(1439).optional(),
+  'alt-speed-time-day': z.number().int().min(0).max(127).optional(),
 });
 
 /**

@@ -23,14 +23,15 @@ export interface SessionContext {
  */
 export function sessionObject(c: SessionContext): Record<string, unknown> {
   const { settings } = c;
+  const alt = altSpeedOf(settings);
   return {
-    'alt-speed-down': 50,
-    'alt-speed-enabled': false,
-    'alt-speed-time-begin': 540,
-    'alt-speed-time-day': 127,
-    'alt-speed-time-enabled': false,
-    'alt-speed-time-end': 1020,
-    'alt-speed-up': 50,
+    'alt-speed-down': kilo(alt.downloadLimit),
+    'alt-speed-enabled': alt.enabled,
+    'alt-speed-time-begin': alt.schedule.begin,
+    'alt-speed-time-day': alt.schedule.days,
+    'alt-speed-time-enabled': alt.schedule.enabled,
+    'alt-speed-time-end': alt.schedule.end,
+    'alt-speed-up': kilo(alt.uploadLimit),
     'blocklist-enabled': false,
     'blocklist-size': 0,
     'blocklist-url': '',
@@ -89,6 +90,26 @@ export function sessionObject(c: SessionContext): Record<string, unknown> {
     version: `bitween ${c.version}`,
   };
 }
+
+/** Transmission's defaults: 50 kB/s both ways, 09:00–17:00 every day, all off. */
+export const DEFAULT_ALT_SPEED = {
+  enabled: false,
+  downloadLimit: 50 * KILO,
+  uploadLimit: 50 * KILO,
+  schedule: { enabled: false, begin: 540, end: 1020, days: 127 },
+};
+
+export function altSpeedOf(settings: EngineSettings) {
+  const alt = settings.altSpeed;
+  return {
+    enabled: alt?.enabled ?? false,
+    downloadLimit: alt ? alt.downloadLimit : DEFAULT_ALT_SPEED.downloadLimit,
+    uploadLimit: alt ? alt.uploadLimit : DEFAULT_ALT_SPEED.uploadLimit,
+    schedule: alt?.schedule ?? DEFAULT_ALT_SPEED.schedule,
+  };
+}
+
+const kilo = (limit: number | null) => (limit === null ? 0 : Math.round(limit / KILO));
 
 export function pickFields(
   all: Record<string, unknown>,

@@ -41,13 +41,6 @@ export const SESSION_FIXED: Readonly<Record<string, string>> = {
   'start-added-torrents': 'added torrents start (torrent-add `paused` stops one)',
   'trash-original-torrent-files': 'torrent files are never deleted',
   'utp-enabled': 'TCP only',
-  'alt-speed-down': 'no alternative speed limits',
-  'alt-speed-enabled': 'no alternative speed limits',
-  'alt-speed-time-begin': 'no alternative speed limits',
-  'alt-speed-time-day': 'no alternative speed limits',
-  'alt-speed-time-enabled': 'no alternative speed limits',
-  'alt-speed-time-end': 'no alternative speed limits',
-  'alt-speed-up': 'no alternative speed limits',
 };
 
 /** `torrent-set` arguments bitween does not change; compared with the torrent's `torrent-get` field. */
