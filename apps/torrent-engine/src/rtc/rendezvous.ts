@@ -1,4 +1,5 @@
 import { BusError, xmpp, type Bus, type IceServer, type Logger, type PeerEndpoint } from '@bitween/messages';
+import { answerPolicy, failedEarly, offerPolicy } from './relay-fallback.js';
 import { acceptAnswer, answerOffer, createOffer, type RtcPeer } from './rtc-peer.js';
 
 /** What rendezvous needs of the engine. */
@@ -53,6 +54,8 @@ export class Rendezvous {
   readonly #backoff = new Map<string, { next: number; delay: number }>();
   readonly #inflight = new Set<string>();
   readonly #peers = new Set<RtcPeer>();
+  /** (hash, contact) whose last WebRTC attempt failed or died early: next offers relay-only. */
+  readonly #failedEarly = new Set<string>();
   #answering = 0;
   #timer: NodeJS.Timeout | null = null;
   #stopped = false;
@@ -133,6 +136,7 @@ export class Rendezvous {
       this.#offered.delete(hash);
       this.#endpoints.delete(hash);
       for (const key of this.#backoff.keys()) if (key.startsWith(`${hash}|`)) this.#backoff.delete(key);
+      for (const key of this.#failedEarly) if (key.startsWith(`${hash}|`)) this.#failedEarly.delete(key);
     }
   }
 
@@ -142,9 +146,11 @@ export class Rendezvous {
     this.#inflight.add(key);
     let peer: RtcPeer | null = null;
     try {
-      const offer = await createOffer(this.opts.iceServers(), log);
+      const iceServers = this.opts.iceServers();
+      const policy = offerPolicy(this.#failedEarly.has(key), iceServers);
+      const offer = await createOffer(iceServers, log, policy);
       peer = this.#track(offer.peer);
-      log.info({ hash, jid }, 'rendezvous: asking a contact to connect (WebRTC offer, dial back)');
+      log.info({ hash, jid, policy }, 'rendezvous: asking a contact to connect (WebRTC offer, dial back)');
       const reply = await bus.request(
         xmpp.connect,
         { hash, jid, engineId: host.engineId, sdp: offer.sdp },
@@ -155,6 +161,7 @@ export class Rendezvous {
       if (this.#stopped || peer.destroyed) return;
       acceptAnswer(peer, reply.value.sdp);
       if (!host.addWebrtcPeer(hash, peer)) throw new Error('the torrent does not take peers now');
+      this.#watch(key, peer);
       log.debug({ hash, jid, from: reply.value.from }, 'rendezvous: WebRTC answer received');
     } catch (err) {
       peer?.destroy();
@@ -184,7 +191,10 @@ export class Rendezvous {
       throw new BusError('failed', 'too many WebRTC connections under way; try again later');
     this.#answering++;
     try {
-      const { peer, sdp } = await answerOffer(req.sdp, this.opts.iceServers(), log).catch((err: unknown) => {
+      const iceServers = this.opts.iceServers();
+      const policy = answerPolicy(req.sdp, iceServers);
+      if (policy === 'relay') log.info({ hash, jid }, 'rendezvous: answering a relay-only offer relay-only');
+      const { peer, sdp } = await answerOffer(req.sdp, iceServers, log, policy).catch((err: unknown) => {
         throw new BusError('failed', `cannot answer the offer: ${(err as Error).message}`);
       });
       this.#track(peer);
@@ -196,6 +206,28 @@ export class Rendezvous {
     } finally {
       this.#answering--;
     }
+  }
+
+  /** How our peer for `key` ends decides the next offer's ICE policy (relay-fallback.ts). */
+  #watch(key: string, peer: RtcPeer): void {
+    let connectedAt: number | null = null;
+    let iceFailed = false;
+    peer.once('connect', () => (connectedAt = Date.now()));
+    peer.on('error', (err: Error & { code?: string }) => {
+      if (err.code === 'ERR_ICE_CONNECTION_FAILURE') iceFailed = true;
+    });
+    peer.once('close', () => {
+      if (this.#stopped) return;
+      const [hash, jid] = key.split('|');
+      if (failedEarly({ connectedAt, closedAt: Date.now(), iceFailed })) {
+        if (!this.#failedEarly.has(key))
+          this.opts.log.info(
+            { hash, jid, iceFailed, connected: connectedAt !== null },
+            'WebRTC with a contact failed or died early: next attempts through the TURN relay only, if one is known',
+          );
+        this.#failedEarly.add(key);
+      } else this.#failedEarly.delete(key);
+    });
   }
 
   #track(peer: RtcPeer): RtcPeer {

@@ -1,5 +1,6 @@
 import type { IceServer, Logger } from '@bitween/messages';
 import Peer, { type SignalData, type StatsLike } from '@thaunknown/simple-peer';
+import type { IcePolicy } from './relay-fallback.js';
 import { selectedPairRelayed } from './transport-counters.js';
 
 /** Longest SDP the contracts carry. */
@@ -12,11 +13,11 @@ export type RtcPeer = Peer;
  * @roamhq/wrtc), without trickle: one offer and one answer, each carrying every ICE candidate
  * gathered (host, STUN server-reflexive, TURN relay), so one XMPP round trip suffices.
  */
-function create(initiator: boolean, iceServers: IceServer[], log: Logger): Peer {
+function create(initiator: boolean, iceServers: IceServer[], log: Logger, policy: IcePolicy): Peer {
   const peer = new Peer({
     initiator,
     trickle: false,
-    config: { iceServers: iceServers.map((s) => ({ ...s })) },
+    config: { iceServers: iceServers.map((s) => ({ ...s })), iceTransportPolicy: policy },
     iceCompleteTimeout: 5_000,
   });
   // simple-peer reports failures as 'error' (an unhandled one would end the process).
@@ -48,13 +49,14 @@ function localDescription(peer: Peer, timeoutMs: number): Promise<string> {
   });
 }
 
-/** An initiating peer and its offer. */
+/** An initiating peer and its offer (`policy` 'relay': TURN relay candidates only). */
 export async function createOffer(
   iceServers: IceServer[],
   log: Logger,
+  policy: IcePolicy = 'all',
   timeoutMs = 15_000,
 ): Promise<{ peer: Peer; sdp: string }> {
-  const peer = create(true, iceServers, log);
+  const peer = create(true, iceServers, log, policy);
   return { peer, sdp: await localDescription(peer, timeoutMs) };
 }
 
@@ -63,9 +65,10 @@ export async function answerOffer(
   offer: string,
   iceServers: IceServer[],
   log: Logger,
+  policy: IcePolicy = 'all',
   timeoutMs = 15_000,
 ): Promise<{ peer: Peer; sdp: string }> {
-  const peer = create(false, iceServers, log);
+  const peer = create(false, iceServers, log, policy);
   const answer = localDescription(peer, timeoutMs);
   try {
     peer.signal({ type: 'offer', sdp: offer });

@@ -16,7 +16,10 @@ declare module '@thaunknown/simple-peer' {
   export interface PeerOptions {
     initiator?: boolean;
     trickle?: boolean;
-    config?: { iceServers?: { urls: string | string[]; username?: string; credential?: string }[] };
+    config?: {
+      iceServers?: { urls: string | string[]; username?: string; credential?: string }[];
+      iceTransportPolicy?: 'all' | 'relay';
+    };
     /** How long to wait for ICE gathering before signalling anyway (ms, default 5000). */
     iceCompleteTimeout?: number;
   }
