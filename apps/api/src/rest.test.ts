@@ -301,6 +301,24 @@ describe('/v1/torrents', () => {
     expect(one.json()).toMatchObject({ hash: HELD, name: 'holiday', engineId: 'e1' });
   });
 
+  it('filters, sorts and pages on request, with the same shape as the whole list', async () => {
+    const whole = (await get('/v1/torrents')).json<{ torrents: { hash: string; name: string | null }[]; total: number }>();
+    expect(whole.total).toBe(whole.torrents.length);
+    const named = (await get('/v1/torrents?q=HOLI&sort=name&order=asc&offset=0&limit=5')).json<{
+      torrents: { hash: string }[];
+      total: number;
+    }>();
+    expect(named.torrents.map((t) => t.hash)).toContain(HELD);
+    expect(named.total).toBe(named.torrents.length);
+    const page = (await get('/v1/torrents?limit=1')).json<{ torrents: unknown[]; total: number }>();
+    expect(page.torrents).toHaveLength(Math.min(1, whole.total));
+    expect(page.total).toBe(whole.total);
+    expect((await get('/v1/torrents?state=error')).json()).toEqual({ torrents: [], total: 0 });
+    const bad = expectProblem(await get('/v1/torrents?sort=colour'), 400);
+    expect(bad.detail).toMatch(/querystring\.sort/);
+    expectProblem(await get('/v1/torrents?limit=0'), 400);
+  });
+
   it('404s a hash no engine holds, 400s a malformed one naming the field', async () => {
     expect(expectProblem(await get(`/v1/torrents/${'0'.repeat(40)}`), 404).code).toBe('not_found');
     const bad = expectProblem(await get('/v1/torrents/xyz'), 400);
@@ -632,7 +650,7 @@ describe('when nobody answers on NATS', () => {
   });
 
   it('lists no torrents when no engine is live, and 404s one', async () => {
-    expect((await get('/v1/torrents')).json()).toEqual({ torrents: [] });
+    expect((await get('/v1/torrents')).json()).toEqual({ torrents: [], total: 0 });
     expectProblem(await req('POST', `/v1/torrents/${HELD}/pause`), 404);
   });
 

@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { HttpProblem, problemResponses } from '../problem.js';
 import type { Added, TorrentService } from '../services/torrents.js';
+import { queryTorrents, TorrentsQuery } from './torrent-query.js';
 import {
   AddTorrentBody,
   AddTorrentQuery,
@@ -72,16 +73,25 @@ export const torrentRoutes =
       {
         schema: {
           tags,
-          summary: 'List own torrents (shared and downloading) of every engine',
-          response: { 200: z.object({ torrents: z.array(TorrentSchema) }), ...problemResponses },
+          summary: 'List own torrents (shared and downloading) of every engine: filtered, sorted and paged on request',
+          querystring: TorrentsQuery,
+          response: {
+            200: z.object({
+              torrents: z.array(TorrentSchema),
+              total: z.number().int().nonnegative().describe('torrents matching the filters (before offset/limit)'),
+            }),
+            ...problemResponses,
+          },
         },
       },
-      async (_request, reply) => {
+      async (request, reply) => {
+        if (request.url.includes('?')) return queryTorrents(await torrents.list(), request.query);
         // The cached listing, serialised once per change (a Buffer is sent as is, not re-serialised).
         const json = await torrents.listJson();
         // (`never`: the reply is typed for the schema's object; fastify sends a Buffer unchanged.)
         if (json !== null) return reply.type('application/json; charset=utf-8').send(json as never);
-        return { torrents: await torrents.list() };
+        const list = await torrents.list();
+        return { torrents: list, total: list.length };
       },
     );
 

@@ -91,7 +91,9 @@ export class TorrentService {
     if (!this.view) return null;
     const view = this.view;
     try {
-      return await view.memo('v1.torrents', (s) => Buffer.from(JSON.stringify({ torrents: s.torrents })));
+      return await view.memo('v1.torrents', (s) =>
+        Buffer.from(JSON.stringify({ torrents: s.torrents, total: s.torrents.length })),
+      );
     } catch (err) {
       this.log.warn({ err }, 'engine registry unreadable');
       throw new HttpProblem(
