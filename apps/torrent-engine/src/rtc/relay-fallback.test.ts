@@ -15,11 +15,11 @@ const sdp = (...types: string[]) =>
   ].join('\r\n');
 
 describe('relay fallback: which ICE policy the next WebRTC attempt uses', () => {
-  it('an attempt failed early when ICE failed, it never connected, or it closed within a minute', () => {
-    expect(failedEarly({ connectedAt: 1_000, closedAt: 500_000, iceFailed: true })).toBe(true);
-    expect(failedEarly({ connectedAt: null, closedAt: 25_000, iceFailed: false })).toBe(true);
-    expect(failedEarly({ connectedAt: 1_000, closedAt: 1_000 + EARLY_MS - 1, iceFailed: false })).toBe(true);
-    expect(failedEarly({ connectedAt: 1_000, closedAt: 1_000 + EARLY_MS, iceFailed: false })).toBe(false);
+  it('an attempt failed early when it failed (ICE, connection), it never connected, or it closed within a minute', () => {
+    expect(failedEarly({ connectedAt: 1_000, closedAt: 500_000, failed: true })).toBe(true);
+    expect(failedEarly({ connectedAt: null, closedAt: 25_000, failed: false })).toBe(true);
+    expect(failedEarly({ connectedAt: 1_000, closedAt: 1_000 + EARLY_MS - 1, failed: false })).toBe(true);
+    expect(failedEarly({ connectedAt: 1_000, closedAt: 1_000 + EARLY_MS, failed: false })).toBe(false);
   });
 
   it('a TURN server is one with turn:/turns: URLs and credentials', () => {

@@ -16,16 +16,16 @@ export interface AttemptEnd {
   /** When the data channel opened; null: never. */
   connectedAt: number | null;
   closedAt: number;
-  /** libwebrtc reported "ICE connection failed". */
-  iceFailed: boolean;
+  /** It ended with an error (ICE or the connection failed, a data channel error). */
+  failed: boolean;
 }
 
 /** A wire open at least this long counts as having worked. */
 export const EARLY_MS = 60_000;
 
-/** Did the attempt fail or die early (never connected, ICE failed, or closed within `earlyMs`)? */
+/** Did the attempt fail or die early (never connected, failed, or closed within `earlyMs`)? */
 export function failedEarly(end: AttemptEnd, earlyMs = EARLY_MS): boolean {
-  if (end.iceFailed || end.connectedAt === null) return true;
+  if (end.failed || end.connectedAt === null) return true;
   return end.closedAt - end.connectedAt < earlyMs;
 }
 

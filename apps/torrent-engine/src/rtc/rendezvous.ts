@@ -211,18 +211,14 @@ export class Rendezvous {
   /** How our peer for `key` ends decides the next offer's ICE policy (relay-fallback.ts). */
   #watch(key: string, peer: RtcPeer): void {
     let connectedAt: number | null = null;
-    let iceFailed = false;
     peer.once('connect', () => (connectedAt = Date.now()));
-    peer.on('error', (err: Error & { code?: string }) => {
-      if (err.code === 'ERR_ICE_CONNECTION_FAILURE') iceFailed = true;
-    });
-    peer.once('close', () => {
+    onEnd(peer, (err) => {
       if (this.#stopped) return;
       const [hash, jid] = key.split('|');
-      if (failedEarly({ connectedAt, closedAt: Date.now(), iceFailed })) {
+      if (failedEarly({ connectedAt, closedAt: Date.now(), failed: err !== null })) {
         if (!this.#failedEarly.has(key))
           this.opts.log.info(
-            { hash, jid, iceFailed, connected: connectedAt !== null },
+            { hash, jid, err: err?.message, connected: connectedAt !== null },
             'WebRTC with a contact failed or died early: next attempts through the TURN relay only, if one is known',
           );
         this.#failedEarly.add(key);
@@ -232,14 +228,29 @@ export class Rendezvous {
 
   #track(peer: RtcPeer): RtcPeer {
     this.#peers.add(peer);
-    peer.once('close', () => this.#peers.delete(peer));
+    onEnd(peer, () => this.#peers.delete(peer));
     // A peer that never connects: webtorrent closes it after its connect timeout (25 s); one we
     // never handed over is closed here.
     const timer = setTimeout(() => {
       if (!peer.connected) peer.destroy();
     }, 60_000);
     timer.unref();
-    peer.once('close', () => clearTimeout(timer));
+    onEnd(peer, () => clearTimeout(timer));
     return peer;
   }
+}
+
+/**
+ * Call `cb` once when the peer ends: simple-peer emits 'error' and no 'close' when it fails by
+ * itself (ICE or the connection failed), 'close' when destroyed without an error.
+ */
+function onEnd(peer: RtcPeer, cb: (err: Error | null) => void): void {
+  let done = false;
+  const end = (err: Error | null) => {
+    if (done) return;
+    done = true;
+    cb(err);
+  };
+  peer.once('error', (err: Error) => end(err));
+  peer.once('close', () => end(null));
 }
