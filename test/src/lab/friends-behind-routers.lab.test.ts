@@ -8,6 +8,7 @@ import {
   MiB,
   shareAndDownload as transfer,
   startWorld,
+  sumConnections,
   waitForConnection,
   type World,
 } from './world.js';
@@ -87,6 +88,16 @@ describe.skipIf(unavailable !== null)(
       // The bytes crossed a port forward miniupnpd made (nothing else lets a connection in).
       const packets = (await w.lab.mappedPackets('alice')) + (await w.lab.mappedPackets('bob'));
       expect(packets).toBeGreaterThan(0);
+      // One side accepted the other's wire on its mapped port: counted as tcpMapped there.
+      const readers = [await engineStates(cleanup, w.alice), await engineStates(cleanup, w.bob)];
+      const mapped = await waitFor(
+        async () => {
+          const sum = sumConnections((await Promise.all(readers.map((r) => r()))).flat());
+          return sum.tcpMapped > 0 ? sum : null;
+        },
+        { what: 'an engine to count a tcpMapped connection', timeoutMs: 60_000, intervalMs: 500 },
+      );
+      expect(mapped.webrtcDirect + mapped.webrtcRelayed).toBe(0);
     });
 
     let second: ScriptProcess;
@@ -151,6 +162,9 @@ describe.skipIf(unavailable !== null)('lab scenario e: one side on a public addr
     const { offered } = await shareAndDownload(w.alice, w.bob);
     expect(offered[0]?.[0]).toBe(w.alice.home.publicAddress);
     expect(w.bob.engine.logs.some((l) => l.msg === 'port mapped on the router')).toBe(false);
+    // bob dialled, alice (public, nothing mapped) accepted: TCP direct on both sides.
+    await waitForConnection(await engineStates(cleanup, w.bob), 'tcpDirect', 'bob');
+    await waitForConnection(await engineStates(cleanup, w.alice), 'tcpDirect', 'alice');
   });
 });
 
