@@ -1,4 +1,10 @@
-import { Bus, EngineRegistry, SettingsStore, type NatsConnection, type PeersPayload } from '@bitween/messages';
+import {
+  Bus,
+  EngineRegistry,
+  SettingsStore,
+  type NatsConnection,
+  type PeersPayload,
+} from '@bitween/messages';
 import { connectNats, createLogger } from '@bitween/runtime';
 import { EventSourceParserStream, type EventSourceMessage } from 'eventsource-parser/stream';
 import type { FastifyInstance } from 'fastify';
@@ -206,7 +212,8 @@ describe('Server-Sent Events', () => {
     const hash = 'c'.repeat(40);
     const list = (port: number) =>
       JSON.stringify({ peers: [{ hash, endpoints: [{ address: '203.0.113.7', port }] }], ownPublic: [] });
-    for (const port of [6881, 6881, 6881, 6882, 6882]) peersNc.publish('bitween.v1.evt.xmpp.peers', list(port));
+    for (const port of [6881, 6881, 6881, 6882, 6882])
+      peersNc.publish('bitween.v1.evt.xmpp.peers', list(port));
     peersNc.publish('bitween.v1.evt.test.marker', JSON.stringify({ end: true }));
     const ports: number[] = [];
     for (let m = await stream.next(); m.event !== 'test.marker'; m = await stream.next()) {

@@ -302,7 +302,10 @@ describe('/v1/torrents', () => {
   });
 
   it('filters, sorts and pages on request, with the same shape as the whole list', async () => {
-    const whole = (await get('/v1/torrents')).json<{ torrents: { hash: string; name: string | null }[]; total: number }>();
+    const whole = (await get('/v1/torrents')).json<{
+      torrents: { hash: string; name: string | null }[];
+      total: number;
+    }>();
     expect(whole.total).toBe(whole.torrents.length);
     const named = (await get('/v1/torrents?q=HOLI&sort=name&order=asc&offset=0&limit=5')).json<{
       torrents: { hash: string }[];

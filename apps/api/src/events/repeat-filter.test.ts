@@ -4,7 +4,10 @@ import { RepeatFilter } from './repeat-filter.js';
 const h = (c: string) => c.repeat(40);
 const peers = (entries: [string, number][], ownPublic: string[] = []) => ({
   type: 'xmpp.peers',
-  data: { peers: entries.map(([hash, port]) => ({ hash, endpoints: [{ address: '203.0.113.5', port }] })), ownPublic },
+  data: {
+    peers: entries.map(([hash, port]) => ({ hash, endpoints: [{ address: '203.0.113.5', port }] })),
+    ownPublic,
+  },
 });
 
 describe('RepeatFilter', () => {

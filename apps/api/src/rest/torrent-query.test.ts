@@ -56,13 +56,22 @@ describe('GET /v1/torrents query', () => {
     ];
     expect(names(queryTorrents(mixed, q({ state: 'paused' })))).toEqual(['item 1.txt']);
     expect(names(queryTorrents(mixed, q({ state: 'active' })))).toEqual(['item 2.txt']);
-    expect(names(queryTorrents(mixed, q({ label: 'films', sort: 'name' })))).toEqual(['item 1.txt', 'item 2.txt']);
+    expect(names(queryTorrents(mixed, q({ label: 'films', sort: 'name' })))).toEqual([
+      'item 1.txt',
+      'item 2.txt',
+    ]);
     expect(names(queryTorrents(mixed, q({ q: 'ITEM 3' })))).toEqual(['item 3.txt']);
     expect(names(queryTorrents(mixed, q({ q: '0000000000000000' })))).toHaveLength(3);
   });
 
   it('refuses what it does not know', () => {
-    for (const bad of [{ state: 'sleeping' }, { sort: 'peers' }, { order: 'up' }, { limit: '0' }, { offset: '-1' }])
+    for (const bad of [
+      { state: 'sleeping' },
+      { sort: 'peers' },
+      { order: 'up' },
+      { limit: '0' },
+      { offset: '-1' },
+    ])
       expect(TorrentsQuery.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
   });
 });

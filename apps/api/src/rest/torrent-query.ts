@@ -21,7 +21,13 @@ export const TorrentsQuery = z.object({
     .describe('words that must all occur in the name (any case), or an info-hash prefix'),
   sort: z.enum(SORT_KEYS).optional().describe('order by this field (default: addedAt)'),
   order: z.enum(['asc', 'desc']).optional().describe('default: asc for name, desc for the others'),
-  offset: z.coerce.number().int().min(0).max(10_000_000).default(0).describe('skip this many (after filtering)'),
+  offset: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(10_000_000)
+    .default(0)
+    .describe('skip this many (after filtering)'),
   limit: z.coerce.number().int().min(1).max(10_000).optional().describe('at most this many (default: all)'),
 });
 export type TorrentsQuery = z.output<typeof TorrentsQuery>;

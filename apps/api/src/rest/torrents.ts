@@ -73,12 +73,17 @@ export const torrentRoutes =
       {
         schema: {
           tags,
-          summary: 'List own torrents (shared and downloading) of every engine: filtered, sorted and paged on request',
+          summary:
+            'List own torrents (shared and downloading) of every engine: filtered, sorted and paged on request',
           querystring: TorrentsQuery,
           response: {
             200: z.object({
               torrents: z.array(TorrentSchema),
-              total: z.number().int().nonnegative().describe('torrents matching the filters (before offset/limit)'),
+              total: z
+                .number()
+                .int()
+                .nonnegative()
+                .describe('torrents matching the filters (before offset/limit)'),
             }),
             ...problemResponses,
           },
