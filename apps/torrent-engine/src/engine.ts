@@ -17,7 +17,7 @@ import WebTorrent, { type ClientOptions, type Torrent, type Wire } from 'webtorr
 import { executeDeletion, planDeletion } from './controls/delete-data.js';
 import type { DialGuard } from './dial-guard.js';
 import { GlobalLimits, TorrentLimits } from './controls/limits.js';
-import { planQueue } from './controls/queue.js';
+import { planQueue, queueMove } from './controls/queue.js';
 import { effectiveLimits } from './controls/alt-speed.js';
 import { RateMeter } from './controls/rate-meter.js';
 import {
@@ -573,6 +573,24 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     });
   }
 
+  /** Move a torrent in the download queue (Transmission's queue-move-*); persisted. */
+  async queueMove(hash: string, to: 'top' | 'up' | 'down' | 'bottom'): Promise<TorrentStatus> {
+    const entry = this.#get(hash);
+    const items = [...this.#entries.values()].map((e) => ({
+      hash: e.hash,
+      addedAt: e.record.addedAt,
+      order: e.record.queueOrder,
+    }));
+    for (const [h, order] of queueMove(items, hash, to)) {
+      const e = this.#entries.get(h);
+      if (e) await this.#update(e, { queueOrder: order });
+    }
+    this.opts.log.info({ hash, to }, 'moved in the queue');
+    this.#reschedule();
+    this.emit('changed');
+    return this.#status(entry);
+  }
+
   /** Free and total bytes of the file system of a folder below the share roots. */
   async freeSpace(requested: string): Promise<{ path: string; free: number; total: number }> {
     const abs = path.resolve(requested);
@@ -772,6 +790,7 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     const candidates = [...this.#entries.values()].map((e) => ({
       hash: e.hash,
       addedAt: e.record.addedAt,
+      order: e.record.queueOrder,
       incomplete: e.record.source === 'hash' && !e.complete,
       paused: e.record.paused === true,
       failed: e.error !== null,
@@ -1210,6 +1229,7 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
       labels: r.labels ?? [],
       seedLimits: r.seedLimits ?? DEFAULT_SEED_LIMITS,
       finished: r.finished === true,
+      ...(r.queueOrder === undefined ? {} : { queueOrder: r.queueOrder }),
     };
     if (!t || entry.error) {
       return {

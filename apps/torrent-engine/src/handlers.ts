@@ -69,6 +69,9 @@ export function serveCommands(host: ServiceHost, engine: TorrentEngine): void {
   });
   host.serve(contracts.pieces, ({ hash }) => Promise.resolve(engine.pieces(hash)), { params });
   host.serve(contracts.peers, ({ hash }) => Promise.resolve({ peers: engine.peers(hash) }), { params });
+  host.serve(contracts.queueMove, async ({ hash, to }) => ({ torrent: await engine.queueMove(hash, to) }), {
+    params,
+  });
   host.serve(contracts.freeSpace, ({ path }) => engine.freeSpace(path), { params });
   host.serve(contracts.list, ({ cursor }) => listPage(engine.list(), cursor, host.maxPayload), { params });
   // Any instance may answer: engines of one daemon share their volumes and share roots.

@@ -37,6 +37,8 @@ export const TorrentRecord = z.object({
   seedLimits: SeedLimits.optional(),
   /** Stopped by its seeding limit (with `paused`). */
   finished: z.boolean().optional(),
+  /** Queue order after a queue move (the time added otherwise). */
+  queueOrder: z.number().optional(),
 });
 export type TorrentRecord = z.infer<typeof TorrentRecord>;
 

@@ -146,6 +146,8 @@ export const TorrentStatus = z.object({
   seedLimits: SeedLimits.optional(),
   /** Stopped because it reached its seeding limit (Transmission's `isFinished`). */
   finished: z.boolean().optional(),
+  /** The download queue's sort key on its engine (the time added unless moved). */
+  queueOrder: z.number().optional(),
 });
 export type TorrentStatus = z.infer<typeof TorrentStatus>;
 

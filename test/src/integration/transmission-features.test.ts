@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Transmission } from '@ctrl/transmission';
@@ -287,6 +288,51 @@ describe('Transmission features against two bitween nodes', () => {
     });
     // A limit of 0 is refused (bitween has no "stop everything" limit).
     expect(await refused(bob, '-asd', '0')).toMatch(/alternative speed limit of 0/);
+  });
+
+  it('queue moves (@ctrl/transmission queueTop/queueBottom/queueUp) reorder the download queue', async () => {
+    expect(
+      (await bob.client.setSession({ 'download-queue-enabled': true, 'download-queue-size': 1 })).result,
+    ).toBe('success');
+    const magnets = [0, 1, 2].map(() => randomBytes(20).toString('hex'));
+    for (const h of magnets) {
+      const r = await bob.client.addMagnet(`magnet:?xt=urn:btih:${h}`, {
+        'download-dir': join(root, 'bob', 'downloads'),
+      });
+      expect(r.result).toBe('success');
+    }
+    const states = async () => {
+      const r = await bob.bus.request(engine.list, {}, { params: { engineId: bob.id } });
+      if (!r.ok) throw r.error;
+      return magnets.map((h) => r.value.torrents.find((t) => t.hash === h)?.state).join(',');
+    };
+    // One download slot: the first added runs (fetching metadata), the others wait.
+    await waitFor(async () => (await states()) === 'metadata,queued,queued', {
+      what: 'the queue in added order',
+    });
+    expect((await bob.client.queueTop(magnets[2]!)).result).toBe('success');
+    await waitFor(async () => (await states()) === 'queued,queued,metadata', { what: 'the last one on top' });
+    expect((await bob.client.queueBottom(magnets[2]!)).result).toBe('success');
+    await waitFor(async () => (await states()) === 'metadata,queued,queued', {
+      what: 'the last one at the bottom',
+    });
+    // Up one: past the second (the queue holds every torrent, as Transmission's).
+    expect((await bob.client.queueUp(magnets[2]!)).result).toBe('success');
+    const positions = async () => {
+      const got = (await bob.client.listTorrents(undefined, ['queuePosition', 'hashString'])).arguments
+        .torrents as unknown as { hashString: string; queuePosition: number }[];
+      const at = new Map(got.map((t) => [t.hashString, t.queuePosition]));
+      return magnets.map((h) => at.get(h)!);
+    };
+    await waitFor(
+      async () => {
+        const [a, b, c] = await positions();
+        return a! < c! && c! < b!;
+      },
+      { what: 'queuePosition in the new order' },
+    );
+    expect(await remote(bob, '-t', magnets.join(','), '-r')).toMatch(/success/);
+    expect((await bob.client.setSession({ 'download-queue-enabled': false })).result).toBe('success');
   });
 
   it('what bitween cannot do is refused, never a silent success', async () => {

@@ -128,7 +128,11 @@ const torrentGet: TrMethod = async (raw, deps) => {
   const list = await listing(deps);
   const fields = args.fields && args.fields.length > 0 ? args.fields : TORRENT_FIELDS;
   const now = Math.floor(Date.now() / 1000);
-  const position = new Map(list.torrents.map((t, i) => [t.hash, i]));
+  // Queue order: the time added unless moved (queue-move-*).
+  const queue = [...list.torrents].sort(
+    (a, b) => (a.queueOrder ?? a.addedAt) - (b.queueOrder ?? b.addedAt) || a.hash.localeCompare(b.hash),
+  );
+  const position = new Map(queue.map((t, i) => [t.hash, i]));
   const chosen = select(args.ids, list);
   // The bitfield and the peer list are asked of the engine only when wanted (not in the listing).
   const [pieces, peers] = await Promise.all([
@@ -654,6 +658,25 @@ const freeSpace: TrMethod = async (raw, deps) => {
   return { path: args.path, 'size-bytes': r.free, total_size: r.total };
 };
 
+/**
+ * `queue-move-*`: each engine keeps its own download queue; the torrents move in listing order
+ * (`top` and `down` move the last one first, so a block of torrents keeps its order).
+ */
+const queueMoves =
+  (to: 'top' | 'up' | 'down' | 'bottom'): TrMethod =>
+  async (raw, deps) => {
+    const args = parseArgs(TorrentActionArgs, raw);
+    const list = await targets(deps, args.ids);
+    const ordered = to === 'top' || to === 'down' ? [...list].reverse() : list;
+    for (const t of ordered) {
+      must(
+        await deps.bus.request(engine.queueMove, { hash: t.hash, to }, instance(deps, t)),
+        `queue-move-${to}`,
+      );
+    }
+    return {};
+  };
+
 const startedAt = Date.now();
 const sessionStatsMethod: TrMethod = async (_raw, deps) =>
   sessionStats((await listing(deps)).torrents, Math.floor((Date.now() - startedAt) / 1000));
@@ -688,8 +711,8 @@ export const trMethods: Record<string, TrMethod> = {
   'blocklist-update': unsupported('bitween has no blocklist'),
   'port-test': portTest,
   'free-space': freeSpace,
-  'queue-move-top': unsupported('queue-move-top is not supported by bitween'),
-  'queue-move-up': unsupported('queue-move-up is not supported by bitween'),
-  'queue-move-down': unsupported('queue-move-down is not supported by bitween'),
-  'queue-move-bottom': unsupported('queue-move-bottom is not supported by bitween'),
+  'queue-move-top': queueMoves('top'),
+  'queue-move-up': queueMoves('up'),
+  'queue-move-down': queueMoves('down'),
+  'queue-move-bottom': queueMoves('bottom'),
 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planQueue, type QueueCandidate } from './queue.js';
+import { planQueue, queueCompare, queueMove, type QueueCandidate } from './queue.js';
 
 const t = (hash: string, addedAt: number, more: Partial<QueueCandidate> = {}): QueueCandidate => ({
   hash,
@@ -47,5 +47,43 @@ describe('planQueue', () => {
 
   it('breaks ties by hash so the plan does not flap', () => {
     expect([...planQueue([t('b', 1), t('a', 1)], 1).active]).toEqual(['a']);
+  });
+});
+
+describe('queue moves', () => {
+  const items = [
+    { hash: 'a', addedAt: 1 },
+    { hash: 'b', addedAt: 2 },
+    { hash: 'c', addedAt: 3 },
+  ];
+  const after = (hash: string, to: 'top' | 'up' | 'down' | 'bottom') => {
+    const moved = queueMove(items, hash, to);
+    return [...items]
+      .map((c) => ({ ...c, order: moved.get(c.hash) }))
+      .sort(queueCompare)
+      .map((c) => c.hash)
+      .join('');
+  };
+
+  it('top, up, down, bottom', () => {
+    expect(after('c', 'top')).toBe('cab');
+    expect(after('c', 'up')).toBe('acb');
+    expect(after('a', 'down')).toBe('bac');
+    expect(after('a', 'bottom')).toBe('bca');
+    expect(after('a', 'up')).toBe('abc');
+    expect(after('c', 'bottom')).toBe('abc');
+    expect(queueMove(items, 'x', 'top').size).toBe(0);
+  });
+
+  it('the download slots follow the queue order', () => {
+    const c = (hash: string, addedAt: number, order?: number) => ({
+      hash,
+      addedAt,
+      order,
+      incomplete: true,
+      paused: false,
+      failed: false,
+    });
+    expect([...planQueue([c('a', 1), c('b', 2, 0)], 1).active]).toEqual(['b']);
   });
 });

@@ -84,6 +84,15 @@ export const peers = command<typeof Hash, z.ZodObject<{ peers: z.ZodArray<typeof
   response: z.object({ peers: z.array(PeerInfo).max(500) }),
 });
 
+/** Move a torrent in its engine's download queue (maxActiveDownloads). Persisted. */
+const QueueMoveRequest = z.object({ hash: InfoHash, to: z.enum(['top', 'up', 'down', 'bottom']) });
+export const queueMove = command<typeof QueueMoveRequest, typeof WithTorrent, Instance>({
+  name: 'engine.queue-move',
+  subject: at('queue-move'),
+  request: QueueMoveRequest,
+  response: WithTorrent,
+});
+
 /** Free space where the engine may save (a folder below its share roots). */
 const FreeSpaceRequest = z.object({
   path: z
