@@ -73,6 +73,28 @@ export class Api {
       hash,
       ...(savePath ? { savePath } : {}),
     });
+  addMagnet = (magnet: string) =>
+    this.#call<{ torrent: Torrent; created: boolean }>('POST', '/v1/torrents', { magnet });
+  /** A .torrent file, sent as it is (`application/x-bittorrent`). */
+  addTorrentFile = async (file: Blob): Promise<{ torrent: Torrent; created: boolean }> => {
+    let res: Response;
+    try {
+      res = await fetch(`${this.base}/v1/torrents/upload`, {
+        method: 'POST',
+        headers: {
+          'x-api-key': this.key,
+          accept: 'application/json',
+          'content-type': 'application/x-bittorrent',
+        },
+        body: file,
+        cache: 'no-store',
+      });
+    } catch (err) {
+      throw new ApiError(0, 'network', `the daemon cannot be reached (${(err as Error).message})`);
+    }
+    if (!res.ok) throw await problemOf(res);
+    return (await res.json()) as { torrent: Torrent; created: boolean };
+  };
   pause = async (hash: string) =>
     (await this.#call<{ torrent: Torrent }>('POST', `/v1/torrents/${hash}/pause`)).torrent;
   resume = async (hash: string) =>
@@ -81,6 +103,8 @@ export class Api {
     this.#call<undefined>('DELETE', `/v1/torrents/${hash}${deleteData ? '?deleteData=true' : ''}`);
   setFiles = async (hash: string, files: { index: number; wanted: boolean }[]) =>
     (await this.#call<{ torrent: Torrent }>('PATCH', `/v1/torrents/${hash}/files`, { files })).torrent;
+  setLimits = async (hash: string, limits: { downloadLimit?: number | null; uploadLimit?: number | null }) =>
+    (await this.#call<{ torrent: Torrent }>('PATCH', `/v1/torrents/${hash}/limits`, limits)).torrent;
   /** A signed, expiring URL (path and query) of one file's content: for `<video>` and VLC, which cannot send the key. */
   streamLink = (hash: string, index: number) =>
     this.#call<{ url: string; token: string; expiresAt: string }>(

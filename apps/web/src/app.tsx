@@ -2,12 +2,14 @@ import { useEffect } from 'preact/hooks';
 import { route, type View } from './router.js';
 import { account, api, notice, stream } from './store.js';
 import { Link } from './views/common.js';
+import { PageDrop } from './views/add-torrent.js';
 import { ContactsView } from './views/contacts.js';
 import { LoginView } from './views/login.js';
 import { SettingsView } from './views/settings.js';
 import { SetupView } from './views/setup.js';
 import { ShareView } from './views/share.js';
 import { SharesView } from './views/shares.js';
+import { OfflineBanner, StatusBar } from './views/status-bar.js';
 import { TorrentsView } from './views/torrents.js';
 
 const NAV: [View, string][] = [
@@ -86,10 +88,13 @@ export function App() {
           </span>
         )}
       </header>
+      <OfflineBanner />
       <ConnectionBanner />
       <main id="main">
         <Current />
       </main>
+      <StatusBar />
+      <PageDrop />
       <Notice />
     </>
   );

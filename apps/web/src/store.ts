@@ -1,7 +1,9 @@
 import { batch, signal } from '@preact/signals';
 import { Api, ApiError } from './api.js';
 import { followEvents } from './events.js';
-import { applyProgress, fromList, upsert, without, type TorrentMap } from './logic/torrents.js';
+import { newShares } from './logic/new-shares.js';
+import { pushSample, totalSpeeds, type Totals } from './logic/speeds.js';
+import { applyProgressBatch, fromList, upsert, without, type TorrentMap } from './logic/torrents.js';
 import type {
   Account,
   BitweenEvent,
@@ -39,6 +41,13 @@ export const contacts = signal<Loadable<Contact[]>>({ state: 'loading' });
 export const pending = signal<Loadable<PendingSubscription[]>>({ state: 'loading' });
 export const account = signal<Loadable<Account>>({ state: 'loading' });
 export const stream = signal<'connecting' | 'live' | 'reconnecting'>('connecting');
+/** Total rates sampled every SAMPLE_MS from the torrents (which the events keep current), oldest first. */
+export const speedHistory = signal<Totals[]>([]);
+export const SAMPLE_MS = 2000;
+/** Samples kept: five minutes. */
+export const SAMPLES = 150;
+/** When the stream went down (ms since epoch), for the offline banner; null while live. */
+export const offlineSince = signal<number | null>(null);
 /** Why the user was sent back to the login (e.g. the key was changed on the daemon). */
 export const loginMessage = signal<string | null>(null);
 /** The last thing done or failed, announced to screen readers (role=status). */
@@ -52,7 +61,44 @@ export const errorText = (err: unknown): string =>
   err instanceof ApiError ? err.detail : err instanceof Error ? err.message : String(err);
 
 let stopEvents: (() => void) | null = null;
+let sampler: ReturnType<typeof setInterval> | null = null;
 const timers = new Map<string, ReturnType<typeof setTimeout>>();
+
+/**
+ * Progress events are merged in bursts (every 250 ms at most): with thousands of torrents one
+ * Map copy and one render per event would not keep up. Any other event flushes them first, so
+ * the order of events is kept.
+ */
+let queued: TorrentProgress[] = [];
+let flushTimer: ReturnType<typeof setTimeout> | null = null;
+
+function flushProgress(): void {
+  if (flushTimer) clearTimeout(flushTimer);
+  flushTimer = null;
+  const list = queued;
+  queued = [];
+  const r = applyProgressBatch(torrents.value, list);
+  torrents.value = r.map;
+  if (r.unknown.length > 0) reloadSoon('torrents');
+  // Progress events carry no file list: fetch the torrent when its metadata arrives or it completes.
+  for (const { before, after } of r.changed) {
+    const completed = !before.done && after.done;
+    if ((before.name === null && after.name !== null) || completed) void refreshTorrent(after.hash);
+    if (completed) onCompleted?.(after);
+  }
+}
+
+/** Called with shares friends newly offer (for notifications). */
+let onNewShares: ((s: FriendShare[]) => void) | null = null;
+export function onSharesAdded(handler: ((s: FriendShare[]) => void) | null): void {
+  onNewShares = handler;
+}
+
+/** Called when a torrent being downloaded completes (for notifications). */
+let onCompleted: ((t: Torrent) => void) | null = null;
+export function onTorrentCompleted(handler: ((t: Torrent) => void) | null): void {
+  onCompleted = handler;
+}
 
 async function load<T>(target: { value: Loadable<T> }, read: () => Promise<T>): Promise<void> {
   try {
@@ -92,7 +138,16 @@ export async function refreshTorrent(hash: string): Promise<void> {
 
 export const reloaders = {
   torrents: reloadTorrents,
-  shares: () => (api.value ? load(shares, api.value.shares) : Promise.resolve()),
+  shares: async () => {
+    if (!api.value) return;
+    const before = shares.value.state === 'ok' ? shares.value.value : null;
+    await load(shares, api.value.shares);
+    const after = shares.value;
+    if (after.state === 'ok' && onNewShares) {
+      const fresh = newShares(before, after.value);
+      if (fresh.length > 0) onNewShares(fresh);
+    }
+  },
   contacts: () => (api.value ? load(contacts, api.value.contacts) : Promise.resolve()),
   pending: () => (api.value ? load(pending, api.value.pending) : Promise.resolve()),
   account: () => (api.value ? load(account, api.value.account) : Promise.resolve()),
@@ -113,19 +168,12 @@ export function reloadAll(): Promise<unknown> {
 }
 
 function onEvent(e: BitweenEvent): void {
+  if (e.type !== 'torrent.progress' && queued.length > 0) flushProgress();
   switch (e.type) {
-    case 'torrent.progress': {
-      const p = e.data as TorrentProgress;
-      const before = torrents.value.get(p.hash);
-      if (!before) {
-        reloadSoon('torrents');
-        break;
-      }
-      torrents.value = applyProgress(torrents.value, p);
-      // Progress events carry no file list: fetch the torrent when its metadata arrives or it completes.
-      if ((before.name === null && p.name !== null) || (!before.done && p.done)) void refreshTorrent(p.hash);
-      break;
-    }
+    case 'torrent.progress':
+      queued.push(e.data as TorrentProgress);
+      flushTimer ??= setTimeout(flushProgress, 250);
+      return;
     case 'torrent.added':
       torrents.value = upsert(torrents.value, (e.data as { torrent: Torrent }).torrent);
       break;
@@ -155,6 +203,9 @@ function onEvent(e: BitweenEvent): void {
 /** Start a session with a key that the api accepted: follow events, load everything. */
 function start(a: Api): void {
   api.value = a;
+  sampler = setInterval(() => {
+    speedHistory.value = pushSample(speedHistory.value, totalSpeeds(torrents.value.values()), SAMPLES);
+  }, SAMPLE_MS);
   let first = true;
   stopEvents = followEvents(a.key, {
     onPosition: (p) => {
@@ -166,7 +217,11 @@ function start(a: Api): void {
     },
     onEvent,
     onState: (s) => {
-      stream.value = s;
+      batch(() => {
+        stream.value = s;
+        if (s === 'live') offlineSince.value = null;
+        else offlineSince.value ??= Date.now();
+      });
     },
     onUnauthorized: () => logout('The API key was refused: log in again.'),
   });
@@ -197,6 +252,11 @@ export async function login(key: string, remember: boolean): Promise<string | nu
 export function logout(message: string | null = null): void {
   stopEvents?.();
   stopEvents = null;
+  if (sampler) clearInterval(sampler);
+  sampler = null;
+  if (flushTimer) clearTimeout(flushTimer);
+  flushTimer = null;
+  queued = [];
   for (const t of timers.values()) clearTimeout(t);
   timers.clear();
   try {
@@ -213,6 +273,8 @@ export function logout(message: string | null = null): void {
     pending.value = { state: 'loading' };
     account.value = { state: 'loading' };
     stream.value = 'connecting';
+    offlineSince.value = null;
+    speedHistory.value = [];
     loginMessage.value = message;
   });
 }

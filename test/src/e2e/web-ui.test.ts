@@ -152,7 +152,7 @@ describe('web UI in a real browser, two friends', () => {
     await page.keyboard.press('Enter');
 
     // Hashed, then the UI shows it in the torrents view, seeding.
-    const card = page.locator('li.torrent', { hasText: name });
+    const card = page.locator('.trow.torrent', { hasText: name });
     await card.waitFor();
     await expect.poll(() => card.locator('.badge').textContent(), { timeout: UI_TIMEOUT }).toBe('seeding');
     await shot(page, '03-alice-seeding');
@@ -196,7 +196,7 @@ describe('web UI in a real browser, two friends', () => {
     await expect
       .poll(() => progress.evaluate((el) => (el as HTMLProgressElement).value), { timeout: 120_000 })
       .toBe(1);
-    const row = page.locator('li.torrent', { hasText: name });
+    const row = page.locator('.trow.torrent', { hasText: name });
     expect(await row.locator('.pct').textContent()).toBe('100 %');
     await shot(page, '05-bob-downloaded');
 
@@ -207,23 +207,32 @@ describe('web UI in a real browser, two friends', () => {
 
   it('pauses, resumes and removes from the torrents view', async () => {
     const page = bobPage;
-    const row = page.locator('li.torrent', { hasText: name });
+    const row = page.locator('.trow.torrent', { hasText: name });
     const badge = row.locator('.badge');
     await page.getByRole('button', { name: `Pause ${name}` }).click();
     await expect.poll(() => badge.textContent()).toBe('paused');
     await page.getByRole('button', { name: `Resume ${name}` }).click();
     await expect.poll(() => badge.textContent()).toBe('seeding');
 
+    // Files opens the details panel below the list, with the files and their progress.
     await page.getByRole('button', { name: `Files of ${name}` }).click();
-    await expect.poll(() => row.getByRole('checkbox').count()).toBe(1);
-    expect(await row.getByRole('checkbox').isChecked()).toBe(true);
+    const details = page.getByRole('region', { name });
+    await expect.poll(() => details.getByRole('checkbox').count()).toBe(1);
+    expect(await details.getByRole('checkbox').isChecked()).toBe(true);
+    expect(
+      await details.getByRole('progressbar', { name: `Progress of file ${name}` }).evaluate((el) => {
+        const p = el as HTMLProgressElement;
+        return p.value / p.max;
+      }),
+    ).toBe(1);
+    await shot(page, '06a-details');
 
     await page.getByRole('button', { name: `Remove ${name}` }).click();
     const dialog = page.getByRole('dialog');
     await dialog.waitFor();
     await shot(page, '06-remove-dialog');
     await dialog.getByRole('button', { name: 'Remove' }).click();
-    await expect.poll(() => page.locator('li.torrent').count()).toBe(0);
+    await expect.poll(() => page.locator('.trow.torrent').count()).toBe(0);
     const after = await bob.rest.get<{ torrents: unknown[] }>('/v1/torrents');
     expect(after.torrents).toEqual([]);
     // Removed without "delete its files": the data stays.
@@ -298,7 +307,7 @@ describe('web UI in a real browser, two friends', () => {
     // A torrent card at 375 px (alice's: bob removed his).
     await alicePage.setViewportSize({ width: 375, height: 812 });
     await alicePage.getByRole('link', { name: 'Torrents', exact: true }).click();
-    await alicePage.locator('li.torrent').first().waitFor();
+    await alicePage.locator('.trow.torrent').first().waitFor();
     const alice375 = await alicePage.evaluate(() => document.documentElement.scrollWidth);
     expect(alice375).toBeLessThanOrEqual(375);
     await shot(alicePage, '08b-375-torrent-card');
@@ -311,7 +320,7 @@ describe('web UI in a real browser, two friends', () => {
     const hash = torrents.find((t) => t.name === name)?.hash;
     expect(hash).toMatch(/^[0-9a-f]{40}$/);
     await page.getByRole('link', { name: 'Torrents', exact: true }).click();
-    const badge = page.locator('li.torrent', { hasText: name }).locator('.badge');
+    const badge = page.locator('.trow.torrent', { hasText: name }).locator('.badge');
     await expect.poll(() => badge.textContent()).toBe('seeding');
 
     await alice.api.stop();

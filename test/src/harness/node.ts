@@ -41,8 +41,11 @@ export interface BitweenNode {
     gatewayData: string;
   };
   services(): ServiceProcess[];
-  /** Start a service again with the same environment (after stopping it); updates the field. */
-  restart(name: 'engine' | 'gateway' | 'api'): Promise<ServiceProcess>;
+  /**
+   * Start a service again with the same environment (after stopping it); updates the field.
+   * `readyTimeoutMs`: how long it may take to be ready (default 60 s; e.g. an engine loading thousands of torrents).
+   */
+  restart(name: 'engine' | 'gateway' | 'api', opts?: { readyTimeoutMs?: number }): Promise<ServiceProcess>;
 }
 
 export interface NodeOptions {
@@ -137,8 +140,8 @@ export async function startNode(cleanup: Cleanup, opts: NodeOptions): Promise<Bi
     rest: new RestClient(apiUrl, apiKey),
     dirs,
     services: () => [node.engine, node.gateway, node.api],
-    restart: async (name) => {
-      const started = await startService(cleanup, specs[name]);
+    restart: async (name, opts) => {
+      const started = await startService(cleanup, { ...specs[name], ...opts });
       node[name] = started;
       return started;
     },

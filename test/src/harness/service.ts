@@ -52,7 +52,7 @@ export const logDir = join(repoRoot, 'reports', 'logs');
  */
 export async function startService(
   cleanup: Cleanup,
-  opts: { name: ServiceName; label: string; env: Record<string, string> },
+  opts: { name: ServiceName; label: string; env: Record<string, string>; readyTimeoutMs?: number },
 ): Promise<ServiceProcess> {
   const script = join(repoRoot, 'apps', opts.name, 'dist', 'main.js');
   if (!existsSync(script))

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FriendShare } from '../types.js';
-import { groupShares, offersOf, shareMatcher } from './shares.js';
+import { byFriend, groupShares, offersOf, shareMatcher } from './shares.js';
 
 const H = (c: string) => c.repeat(40);
 const share = (hash: string, name: string, sources: FriendShare['sources'], size = 100): FriendShare => ({
@@ -82,5 +82,31 @@ describe('groupShares', () => {
     const { groups, matches } = groupShares(many, 'file', 10);
     expect(matches).toBe(30);
     expect(groups.map((g) => g.share.name)).toEqual(many.slice(0, 10).map((s) => s.name));
+  });
+});
+
+describe('byFriend', () => {
+  it('lists each friend with the shares they offer, online friends first', () => {
+    const share = (hash: string, sources: { jid: string; online: boolean }[]) => ({
+      hash: hash.repeat(40),
+      name: hash,
+      size: 1,
+      sources: sources.map((x) => ({ ...x, resource: 'r' })),
+    });
+    const { groups } = groupShares(
+      [
+        share('a', [
+          { jid: 'zoe@x', online: true },
+          { jid: 'bob@x', online: false },
+        ]),
+        share('b', [{ jid: 'bob@x', online: false }]),
+      ],
+      '',
+    );
+    const friends = byFriend(groups);
+    expect(friends.map((f) => [f.jid, f.online, f.groups.map((g) => g.share.name)])).toEqual([
+      ['zoe@x', true, ['a']],
+      ['bob@x', false, ['a', 'b']],
+    ]);
   });
 });

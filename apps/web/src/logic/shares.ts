@@ -78,3 +78,29 @@ export function groupShares(
   );
   return { groups: groups.slice(0, limit), matches: groups.length };
 }
+
+/** One friend and the shares they offer (for the "by friend" view). */
+export interface FriendGroup {
+  jid: string;
+  online: boolean;
+  groups: ShareGroup[];
+}
+
+/**
+ * The shares grouped by the friend offering them (a share offered by two friends is under
+ * both), online friends first, then by JID; each friend's shares keep their order.
+ */
+export function byFriend(groups: readonly ShareGroup[]): FriendGroup[] {
+  const friends = new Map<string, FriendGroup>();
+  for (const g of groups) {
+    for (const o of g.offers) {
+      const f = friends.get(o.jid) ?? { jid: o.jid, online: false, groups: [] };
+      f.online ||= o.online;
+      f.groups.push(g);
+      friends.set(o.jid, f);
+    }
+  }
+  return [...friends.values()].sort(
+    (a, b) => Number(b.online) - Number(a.online) || a.jid.localeCompare(b.jid),
+  );
+}

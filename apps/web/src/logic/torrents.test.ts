@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Torrent } from '../types.js';
 import {
   applyProgress,
+  applyProgressBatch,
   canPause,
   displayName,
   fromList,
@@ -53,6 +54,24 @@ describe('torrent map updates', () => {
   it('ignores progress of a torrent it does not hold', () => {
     const map = fromList([t(a)]);
     expect(applyProgress(map, t(b))).toBe(map);
+  });
+
+  it('merges a burst of progress events into one new map, naming unknown hashes and what changed', () => {
+    const map = fromList([t(a), t(b)]);
+    const c = 'c'.repeat(40);
+    const r = applyProgressBatch(map, [
+      { ...t(a), progress: 0.2 },
+      { ...t(a), progress: 1, done: true },
+      { ...t(c), progress: 0.1 },
+    ]);
+    expect(r.map.get(a)).toMatchObject({ progress: 1, done: true, files: t(a).files });
+    expect(r.map.get(b)).toBe(map.get(b));
+    expect(r.unknown).toEqual([c]);
+    expect(r.changed.map((x) => [x.before.progress, x.after.progress])).toEqual([
+      [0, 0.2],
+      [0.2, 1],
+    ]);
+    expect(applyProgressBatch(map, [t(c)]).map).toBe(map);
   });
 
   it('adds, replaces and removes', () => {

@@ -17,6 +17,31 @@ export function applyProgress(map: TorrentMap, p: TorrentProgress): TorrentMap {
   return next;
 }
 
+/**
+ * Several progress events merged at once (one new Map for a burst, not one per event: with
+ * thousands of torrents a copy per event is what costs). `unknown` lists hashes not held.
+ */
+export function applyProgressBatch(
+  map: TorrentMap,
+  list: readonly TorrentProgress[],
+): { map: TorrentMap; unknown: string[]; changed: { before: Torrent; after: Torrent }[] } {
+  const unknown: string[] = [];
+  const changed: { before: Torrent; after: Torrent }[] = [];
+  if (list.length === 0) return { map, unknown, changed };
+  const next = new Map(map);
+  for (const p of list) {
+    const before = next.get(p.hash);
+    if (!before) {
+      unknown.push(p.hash);
+      continue;
+    }
+    const after = { ...before, ...p };
+    next.set(p.hash, after);
+    changed.push({ before, after });
+  }
+  return { map: changed.length > 0 ? next : map, unknown, changed };
+}
+
 export function upsert(map: TorrentMap, t: Torrent): TorrentMap {
   const next = new Map(map);
   next.set(t.hash, t);

@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'preact/hooks';
 import { formatBytes, formatPercent } from '../logic/format.js';
 import { inlineName, shownId, shownName } from '../logic/names.js';
-import { groupShares, type ShareGroup } from '../logic/shares.js';
+import { byFriend, groupShares, type ShareGroup } from '../logic/shares.js';
 import { navigate } from '../router.js';
 import { account, api, errorText, say, shares, torrents } from '../store.js';
 import { ErrorText, Modal, Online, ViewTitle } from './common.js';
@@ -78,6 +78,7 @@ export function SharesView() {
   const [query, setQuery] = useState('');
   const [saveTo, setSaveTo] = useState<string | null>(null);
   const [picking, setPicking] = useState(false);
+  const [grouped, setGrouped] = useState(false);
   const loaded = shares.value;
   const ownJid = account.value.state === 'ok' ? account.value.value.jid : null;
   // Filtering as you type: recomputed only when the list or the query changes.
@@ -128,11 +129,30 @@ export function SharesView() {
           {matches > groups.length ? ` (showing the first ${groups.length})` : ''}
         </p>
       )}
-      <ul class="cards" aria-label="Shares">
-        {groups.map((g) => (
-          <ShareItem key={g.share.hash} group={g} saveTo={saveTo} ownJid={ownJid} />
-        ))}
-      </ul>
+      <label class="check">
+        <input type="checkbox" checked={grouped} onChange={(e) => setGrouped(e.currentTarget.checked)} />
+        Group by friend
+      </label>
+      {grouped ? (
+        byFriend(groups).map((f) => (
+          <section key={f.jid} aria-label={`Shares of ${f.jid}`}>
+            <h2 class="row gap">
+              <bdi>{f.jid}</bdi> <Online online={f.online} />
+            </h2>
+            <ul class="cards">
+              {f.groups.map((g) => (
+                <ShareItem key={g.share.hash} group={g} saveTo={saveTo} ownJid={ownJid} />
+              ))}
+            </ul>
+          </section>
+        ))
+      ) : (
+        <ul class="cards" aria-label="Shares">
+          {groups.map((g) => (
+            <ShareItem key={g.share.hash} group={g} saveTo={saveTo} ownJid={ownJid} />
+          ))}
+        </ul>
+      )}
       {picking && (
         <Modal title="Save downloads to" onClose={() => setPicking(false)}>
           <FolderBrowser
