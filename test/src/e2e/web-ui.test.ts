@@ -169,6 +169,19 @@ describe('web UI in a real browser, two friends', () => {
     expect(listed).toMatchObject([{ name, state: 'seeding' }]);
   });
 
+  it('asks before sharing a whole share root', async () => {
+    const page = alicePage;
+    await page.getByRole('link', { name: 'Share', exact: true }).click();
+    await page.getByRole('button', { name: `Share ${alice.dirs.shares}`, exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Share a whole share root?' });
+    await dialog.waitFor();
+    await shot(page, '02b-share-root-confirm');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    const { torrents } = await alice.rest.get<{ torrents: { name: string }[] }>('/v1/torrents');
+    expect(torrents.map((t) => t.name)).toEqual([name]);
+  });
+
   it('bob finds it by typing in the search box, downloads it, and sees 100 %', async () => {
     const page = bobPage;
     await page.goto(`${bob.apiUrl}/shares`);
@@ -188,6 +201,12 @@ describe('web UI in a real browser, two friends', () => {
     await page.getByLabel('Search').fill('CONCERT');
     await download.waitFor();
     await shot(page, '04-bob-search');
+    // Grouped by friend: alice's section holds it.
+    await page.getByLabel('Group by friend').check();
+    const aliceSection = page.getByRole('region', { name: `Shares of ${alice.jid}` });
+    await aliceSection.getByRole('button', { name: `Download ${name}` }).waitFor();
+    await shot(page, '04b-bob-by-friend');
+    await page.getByLabel('Group by friend').uncheck();
     await download.click();
 
     await page.getByRole('link', { name: 'Torrents', exact: true }).click();
