@@ -31,6 +31,7 @@ import {
   hasIndexMarker,
   layoutList,
   mergeBuckets,
+  type Layout,
   readBucket,
   readIndex,
   MAX_FULL_LIST_BYTES,
@@ -157,6 +158,8 @@ export class Gateway {
     current: null,
   };
   #pacer: Pacer;
+  /** The last list layout: its unchanged buckets are reused by the next. */
+  #lastLayout: Layout | null = null;
   /** Set by stop(): nothing is published any more (our withdrawal's echo must not undo it). */
   #stopping = false;
   readonly #publisher;
@@ -840,7 +843,9 @@ export class Gateway {
       list,
       this.opts.maxStanzaBytes ?? DEFAULT_MAX_STANZA_BYTES,
       this.opts.directListBytes ?? DEFAULT_DIRECT_LIST_BYTES,
+      this.#lastLayout ?? undefined,
     );
+    this.#lastLayout = layout;
     let bytes = 0;
     let stanzas = 0;
     const send = async (payload: Element, node?: string, id?: string) => {

@@ -29,6 +29,12 @@ export interface EjabberdOptions {
   tls: { certFile: string; keyFile: string };
   /** ejabberd's max_stanza_size for c2s (its shipped config: 65536). */
   maxStanzaSize?: number;
+  /**
+   * The rate limits of Debian's stock /etc/ejabberd/ejabberd.yml (23.01): every client shaped
+   * to 3000 B/s with a 20,000-byte burst (`shaper: normal`, `c2s_shaper: normal: all`),
+   * max_stanza_size 262144, and mod_version (which the stock config loads). Default: none.
+   */
+  stockLimits?: boolean;
 }
 
 /**
@@ -75,7 +81,19 @@ export async function startEjabberd(cleanup: Cleanup, opts: EjabberdOptions): Pr
     );
     await copyFile('/etc/ejabberd/inetrc', join(dir, 'inetrc'));
     await writeFile(join(dir, 'ejabberdctl.cfg'), '');
-    const max = opts.maxStanzaSize ?? 65536;
+    const max = opts.maxStanzaSize ?? (opts.stockLimits ? 262144 : 65536);
+    const shaper = opts.stockLimits ? '\n    shaper: c2s_shaper' : '';
+    const stock = opts.stockLimits
+      ? `shaper:
+  normal:
+    rate: 3000
+    burst_size: 20000
+  fast: 200000
+shaper_rules:
+  c2s_shaper:
+    normal: all
+`
+      : '';
     await writeFile(
       join(dir, 'ejabberd.yml'),
       `# Written by the bitween test harness.
@@ -87,13 +105,13 @@ listen:
     ip: "127.0.0.1"
     module: ejabberd_c2s
     starttls_required: true
-    max_stanza_size: ${max}
+    max_stanza_size: ${max}${shaper}
   - port: ${tlsPort}
     ip: "127.0.0.1"
     module: ejabberd_c2s
     tls: true
-    max_stanza_size: ${max}
-auth_method: internal
+    max_stanza_size: ${max}${shaper}
+${stock}auth_method: internal
 auth_password_format: scram
 auth_scram_hash: sha256
 acl:
@@ -110,7 +128,7 @@ modules:
   mod_pubsub:
     plugins: ["flat", "pep"]
   mod_roster: {}
-`,
+${opts.stockLimits ? '  mod_version: {}\n' : ''}`,
     );
     if (userInfo().uid === 0) {
       // ejabberdctl runs the server as the ejabberd user when started by root.

@@ -38,6 +38,8 @@ export const ENVELOPE_BYTES = 1024;
 export const MAX_FULL_LIST_BYTES = 8 * 1024 * 1024;
 
 const ID = /^[0-9a-f]{16}$/;
+/** `<share_item hash="…40…" name="x" size="0"/>`: no share takes fewer bytes. */
+const MIN_SHARE_BYTES = 60;
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 const contentId = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
@@ -76,23 +78,36 @@ export interface Layout {
  * Lay `list` out: whole in `current` when it has at most `directBytes`, otherwise in buckets
  * with an index, and a `current` of at most `maxStanzaBytes` (with its envelope).
  */
-export function layoutList(list: ResourceEntry[], maxStanzaBytes: number, directBytes: number): Layout {
-  const full = encodeUserShares(list);
-  const fullBytes = bytes(full.toString());
-  if (fullBytes <= Math.min(directBytes, maxStanzaBytes - ENVELOPE_BYTES))
-    return { current: full, index: null, indexId: null, buckets: [], fullBytes };
-
+export function layoutList(
+  list: ResourceEntry[],
+  maxStanzaBytes: number,
+  directBytes: number,
+  /** The previous layout: buckets whose content did not change are reused, not deflated again. */
+  previous?: Layout,
+): Layout {
   const total = list.reduce((n, r) => n + r.shares.length, 0);
+  const direct = Math.min(directBytes, maxStanzaBytes - ENVELOPE_BYTES);
+  // A share_item takes at least MIN_SHARE_BYTES: a longer list cannot fit, skip encoding it whole.
+  if (total * MIN_SHARE_BYTES <= direct) {
+    const full = encodeUserShares(list);
+    const fullBytes = bytes(full.toString());
+    if (fullBytes <= direct) return { current: full, index: null, indexId: null, buckets: [], fullBytes };
+  }
+  const reusable = new Map((previous?.buckets ?? []).map((b) => [`${b.index}/${b.id}`, b]));
   const count = bucketCount(total);
   const parts: ResourceEntry[][] = Array.from({ length: count }, () =>
     list.map((r) => ({ resource: r.resource, shares: [], endpoints: [] })),
   );
   for (const [i, r] of list.entries())
     for (const s of r.shares) parts[bucketOf(s.hash, count)]![i]!.shares.push(s);
+  const texts: string[] = [];
   const buckets = parts.map((part, k): Bucket => {
     const entries = part.filter((e) => e.shares.length > 0);
     const text = encodeUserShares(entries).toString();
+    texts.push(text);
     const id = contentId(text);
+    const known = reusable.get(`${k}/${id}`);
+    if (known && known.payload.attrs.of === String(count)) return known;
     const data = deflateRawSync(Buffer.from(text, 'utf8'), { level: 9 }).toString('base64');
     return {
       index: k,
@@ -113,8 +128,9 @@ export function layoutList(list: ResourceEntry[], maxStanzaBytes: number, direct
     encodeUserShares(entries),
   );
   const indexId = contentId(index.toString());
+  const fullBytes = texts.reduce((n, t) => n + bytes(t), 0);
   return {
-    current: leading(list, parts, maxStanzaBytes - ENVELOPE_BYTES),
+    current: leading(list, parts, texts, maxStanzaBytes - ENVELOPE_BYTES),
     index,
     indexId,
     buckets,
@@ -127,15 +143,14 @@ export function layoutList(list: ResourceEntry[], maxStanzaBytes: number, direct
  * 0, 1, … as long as they fit `budget` whole (so a change in a later bucket leaves it as it
  * is), then the marker.
  */
-function leading(list: ResourceEntry[], parts: ResourceEntry[][], budget: number): Element {
+function leading(list: ResourceEntry[], parts: ResourceEntry[][], texts: string[], budget: number): Element {
   const marker = xml('full', { xmlns: NS_FULL, v: '2' });
   const shell = encodeUserShares(list.map((r) => ({ ...r, shares: [] })));
   let size = bytes(shell.toString()) + bytes(marker.toString());
   const taken: ResourceEntry[] = list.map((r) => ({ ...r, shares: [] }));
-  for (const part of parts) {
-    const partBytes =
-      bytes(encodeUserShares(part).toString()) -
-      bytes(encodeUserShares(part.map((e) => ({ ...e, shares: [] }))).toString());
+  for (const [k, part] of parts.entries()) {
+    // (Its bucket's XML: its shares and their entries' tags, a little more than it adds.)
+    const partBytes = bytes(texts[k]!);
     if (size + partBytes > budget) break;
     size += partBytes;
     for (const [i, e] of part.entries()) taken[i]!.shares.push(...e.shares);
