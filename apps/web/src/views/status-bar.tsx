@@ -63,7 +63,8 @@ export function StatusBar() {
         />
       </svg>
       <span class="muted">
-        {all.size} torrents{stream.value === 'live' ? '' : ' · offline'}
+        {all.size} torrent{all.size === 1 ? '' : 's'}
+        {stream.value === 'live' ? '' : ' · offline'}
       </span>
       <NotificationsButton />
     </footer>

@@ -460,6 +460,8 @@ function LimitsForm({ t }: { t: Torrent }) {
   );
 }
 
+const plural = (n: number) => `${n} torrent${n === 1 ? '' : 's'}`;
+
 /** The list's filters and order survive switching views (not reloads). */
 const listQuery = signal<ListQuery>(DEFAULT_QUERY);
 const selection = signal<{ hash: string | null; open: boolean; files: boolean }>({
@@ -519,7 +521,7 @@ function Toolbar({ shown, total, labels }: { shown: number; total: number; label
         {q.descending ? 'Descending' : 'Ascending'}
       </button>
       <p class="count muted" aria-live="polite">
-        {shown === total ? `${total} torrents` : `${shown} of ${total} torrents`}
+        {shown === total ? plural(total) : `${shown} of ${plural(total)}`}
       </p>
     </div>
   );
