@@ -1120,12 +1120,9 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     a.up = 0;
     a.since = now;
     const state = this.#stateOf(entry);
-    const mode =
-      state === 'seeding'
-        ? 'seeding'
-        : state === 'downloading' || state === 'metadata'
-          ? 'downloading'
-          : null;
+    // Fetching metadata counts as downloading, unless it is a complete torrent being restored.
+    const fetching = state === 'metadata' && r.completedAt === undefined;
+    const mode = state === 'seeding' ? 'seeding' : state === 'downloading' || fetching ? 'downloading' : null;
     if (mode !== a.mode) {
       a.mode = mode;
       a.seedingSince = mode === 'seeding' ? now : null;

@@ -331,8 +331,34 @@ describe('Transmission features against two bitween nodes', () => {
       },
       { what: 'queuePosition in the new order' },
     );
-    expect(await remote(bob, '-t', magnets.join(','), '-r')).toMatch(/success/);
+    // (Not transmission-remote -t h1,h2: it reads a hash that starts with digits as an id.)
+    expect((await bob.client.removeTorrent(magnets, false)).result).toBe('success');
     expect((await bob.client.setSession({ 'download-queue-enabled': false })).result).toBe('success');
+  });
+
+  it('the bookkeeping survives an engine restart (byte counts, times, completion date, labels)', async () => {
+    const before = (await status(bob))!;
+    expect(await bob.process.stop()).toBe(0);
+    bob.process = await startService(cleanup, {
+      name: 'torrent-engine',
+      label: 'trf-bob-again',
+      env: bob.env,
+    });
+    const after = await waitFor(
+      async () => {
+        const s = await status(bob);
+        return s?.state === 'seeding' ? s : null;
+      },
+      { what: 'bob seeding again after the restart' },
+    );
+    expect(after).toMatchObject({
+      downloadedEver: before.downloadedEver,
+      uploadedEver: before.uploadedEver,
+      completedAt: before.completedAt,
+      labels: ['movies', 'hd'],
+    });
+    expect(after.secondsSeeding).toBeGreaterThanOrEqual(before.secondsSeeding!);
+    expect(after.secondsDownloading).toBe(before.secondsDownloading);
   });
 
   it('what bitween cannot do is refused, never a silent success', async () => {
