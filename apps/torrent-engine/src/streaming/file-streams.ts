@@ -211,7 +211,8 @@ export class FileStreams {
       this.counters.bytes += length;
       return { bytes, fileSize: file.length };
     } finally {
-      // The caller sends the bytes synchronously (the NATS client copies them into its buffer).
+      // The caller hands the bytes to the NATS client synchronously (its socket holds them until
+      // the kernel takes them; the budget bounds reads not yet answered).
       queueMicrotask(release);
     }
   }
