@@ -9,6 +9,9 @@
 //
 //   node bench/streaming.mjs [--size-mib 1024] [--runs 3] [--keep] [--max-payload-mib N]
 //
+// Rows: api (curl), a static server (curl), engine.read from this process, and NATS alone (an
+// echo child answering with ready buffers: the transport's ceiling).
+//
 // --max-payload-mib sets our nats-server's max_payload (default 1 MiB): chunks are that size
 // less room for headers.
 //
@@ -134,6 +137,27 @@ async function startStatic(file) {
   return { child, port };
 }
 
+/**
+ * The transport's own ceiling: a child process (same Node, same NATS client) answering every
+ * request on one subject with a preallocated buffer of `chunk` bytes; no disk, no bitween code.
+ */
+async function startNatsEcho(url, chunk) {
+  const code = `
+    import { connect } from '@nats-io/transport-node';
+    const nc = await connect({ servers: ${JSON.stringify(url)} });
+    const data = new Uint8Array(${chunk}).fill(7);
+    nc.subscribe('bench.echo', { callback: (_err, msg) => msg.respond(data) });
+    await nc.flush();
+    console.log('ready');`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  process.on('exit', () => child.kill('SIGKILL'));
+  await new Promise((resolve) => child.stdout.once('data', resolve));
+  return child;
+}
+
 // ---- set-up --------------------------------------------------------------------------------
 
 const root = await mkdtemp(join(tmpdir(), 'bench-streaming-'));
@@ -213,6 +237,23 @@ await own.waitFor((l) => l.msg === 'download complete' && l.hash === hash, 'down
 
 const ownFile = join(root, 'own', 'downloads', 'film.mp4');
 const server = await startStatic(ownFile);
+const echo = await startNatsEcho(natsOwn.url, readChunkBytes(natsOwn.bus.nc.info?.max_payload));
+/** The same number of bytes from the echo child, as raw NATS requests, 8 in flight. */
+async function readEcho() {
+  const t0 = performance.now();
+  const chunk = readChunkBytes(natsOwn.bus.nc.info?.max_payload);
+  let next = 0;
+  let got = 0;
+  const one = async () => {
+    while (next < size) {
+      next += chunk;
+      const msg = await natsOwn.bus.nc.request('bench.echo', new Uint8Array(0), { timeout: 60_000 });
+      got += Math.min(msg.data.length, size - got);
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, one));
+  return { bytes: got, secs: (performance.now() - t0) / 1000 };
+}
 /** The whole file with engine.read straight from this process (no api, no HTTP), 8 reads in flight. */
 async function readDirect() {
   const t0 = performance.now();
@@ -244,10 +285,16 @@ async function readDirect() {
   return { bytes: got, secs: (performance.now() - t0) / 1000 };
 }
 
-const rows = { api: [], static: [], direct: [] };
+const rows = { api: [], static: [], direct: [], nats: [] };
+const pidsOf = {
+  api: [api.pid, own.pid, natsOwn.pid],
+  direct: [own.pid, natsOwn.pid],
+  nats: [echo.pid, natsOwn.pid],
+  static: [server.child.pid],
+};
 for (let run = 0; run < runs; run++) {
-  for (const kind of ['static', 'api', 'direct']) {
-    const pids = kind === 'api' ? [api.pid, own.pid] : kind === 'direct' ? [own.pid] : [server.child.pid];
+  for (const kind of ['static', 'api', 'direct', 'nats']) {
+    const pids = pidsOf[kind];
     const cpu0 = pids.map(cpuSeconds);
     const rss = sampleRss(pids);
     const r =
@@ -255,7 +302,9 @@ for (let run = 0; run < runs; run++) {
         ? await curl(`http://127.0.0.1:${apiPort}${content}`, [`x-api-key: ${KEY}`])
         : kind === 'direct'
           ? await readDirect()
-          : await curl(`http://127.0.0.1:${server.port}/film.mp4`);
+          : kind === 'nats'
+            ? await readEcho()
+            : await curl(`http://127.0.0.1:${server.port}/film.mp4`);
     const peaks = rss.stop();
     const cpu = pids.map((pid, i) => cpuSeconds(pid) - cpu0[i]);
     if (r.bytes !== size) throw new Error(`${kind}: ${r.bytes} bytes instead of ${size}`);
@@ -292,6 +341,9 @@ console.log(
   )}, engine ${fmt(
     med(rows.api, (r) => r.cpu[1]),
     2,
+  )}, nats-server ${fmt(
+    med(rows.api, (r) => r.cpu[2]),
+    2,
   )} | api ${MiB(med(rows.api, (r) => r.peaks[0]))}, engine ${MiB(med(rows.api, (r) => r.peaks[1]))} |`,
 );
 console.log(
@@ -304,11 +356,24 @@ console.log(
   `| engine → NATS → this process (engine.read, 8 in flight, no HTTP) | ${fmt(med(rows.direct, (r) => r.mbs))} | engine ${fmt(
     med(rows.direct, (r) => r.cpu[0]),
     2,
+  )}, nats-server ${fmt(
+    med(rows.direct, (r) => r.cpu[1]),
+    2,
   )} | engine ${MiB(med(rows.direct, (r) => r.peaks[0]))} |`,
+);
+console.log(
+  `| NATS alone: echo child → NATS → this process (same chunks, 8 in flight, no disk, no bitween code) | ${fmt(med(rows.nats, (r) => r.mbs))} | echo ${fmt(
+    med(rows.nats, (r) => r.cpu[0]),
+    2,
+  )}, nats-server ${fmt(
+    med(rows.nats, (r) => r.cpu[1]),
+    2,
+  )} | echo ${MiB(med(rows.nats, (r) => r.peaks[0]))} |`,
 );
 console.log(`\napi / static: ${(apiMbs / staticMbs).toFixed(2)}× (goal ≥ 0.8× and ≥ 400 MB/s)`);
 
 server.child.kill();
+echo.kill();
 api.kill('SIGTERM');
 await new Promise((resolve) => (api.exitCode === null ? api.once('exit', resolve) : resolve()));
 await Promise.all([friend.stop(), own.stop()]);

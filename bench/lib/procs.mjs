@@ -145,6 +145,7 @@ export async function startNats({ maxPayload } = {}) {
   const nc = await connect({ servers: url });
   return {
     url,
+    pid: child.pid,
     bus: new Bus(nc, silent),
     registry: await EngineRegistry.open(nc, silent),
     async stop() {
