@@ -201,6 +201,30 @@ describe('Transmission features against two bitween nodes', () => {
     expect(field(await remote(bob, '-t', hash, '-i'), 'Labels')).toBe('movies, hd');
   });
 
+  it('REST: labels and seeding limits (PATCH options), verify and reannounce', async () => {
+    const rest = (method: string, path: string, body?: unknown) =>
+      fetch(`http://${bob.url}/v1/torrents/${hash}${path}`, {
+        method,
+        headers: { 'x-api-key': TOKEN, ...(body ? { 'content-type': 'application/json' } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+    const patched = await rest('PATCH', '/options', {
+      labels: ['tv'],
+      seedLimits: { idleMode: 'single', idleMinutes: 90 },
+    });
+    expect(patched.status).toBe(200);
+    const { torrent } = (await patched.json()) as { torrent: TorrentStatus };
+    expect(torrent).toMatchObject({ labels: ['tv'], seedLimits: { idleMode: 'single', idleMinutes: 90 } });
+    expect((await rest('PATCH', '/options', { labels: ['a,b'] })).status).toBe(400);
+    expect((await rest('POST', '/verify')).status).toBe(200);
+    await waitFor(async () => (await status(bob))?.state === 'seeding', {
+      what: 'seeding after the REST verify',
+    });
+    expect(await (await rest('POST', '/reannounce')).json()).toEqual({ dialled: 1 });
+    // Back to what the Transmission tests below expect.
+    expect((await rest('PATCH', '/options', { labels: ['movies', 'hd'] })).status).toBe(200);
+  });
+
   it('verify (-v) re-hashes the data and finds it complete; @ctrl/transmission verify and reannounce', async () => {
     const checking = bob.process.waitForLog(
       (l) => l.msg === 'verifying the data on disk' && l.hash === hash,

@@ -7,10 +7,12 @@ import {
   Contact,
   ContactResource,
   EngineSettings,
+  Label,
   PendingSubscription,
   PortMappingStatus,
   RateLimit,
   Reachability,
+  SeedLimits,
   TorrentStatus,
   TrackerUrl,
 } from '@bitween/messages';
@@ -153,6 +155,15 @@ export const SetFilesBody = z.strictObject({
     .max(100_000)
     .describe('by index into `files` of the torrent; files not named keep their setting'),
 });
+
+export const SetOptionsBody = z
+  .strictObject({
+    labels: z.array(Label).max(64).optional().describe("the torrent's labels (replaces them)"),
+    seedLimits: SeedLimits.partial()
+      .optional()
+      .describe('when seeding stops: mode global (the settings), single (these values) or unlimited'),
+  })
+  .refine((b) => b.labels !== undefined || b.seedLimits !== undefined, 'name labels and/or seedLimits');
 
 export const SetLimitsBody = z
   .strictObject({

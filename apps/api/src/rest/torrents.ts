@@ -14,6 +14,7 @@ import {
   RemoveQuery,
   SetFilesBody,
   SetLimitsBody,
+  SetOptionsBody,
   TorrentSchema,
 } from './schemas.js';
 
@@ -243,6 +244,46 @@ export const torrentRoutes =
       async (request) => ({
         torrent: await torrents.setSequential(request.params.hash, request.body.sequentialDownload),
       }),
+    );
+
+    app.patch(
+      '/torrents/:hash/options',
+      {
+        schema: {
+          tags,
+          summary: "Set a torrent's labels and seeding limits",
+          params: HashParams,
+          body: SetOptionsBody,
+          response: { 200: WithTorrent, ...problemResponses },
+        },
+      },
+      async (request) => ({ torrent: await torrents.setOptions(request.params.hash, request.body) }),
+    );
+
+    app.post(
+      '/torrents/:hash/verify',
+      {
+        schema: {
+          tags,
+          summary: 'Check the data on disk again (every piece re-hashed; state checking meanwhile)',
+          params: HashParams,
+          response: { 200: WithTorrent, ...problemResponses },
+        },
+      },
+      async (request) => ({ torrent: await torrents.verify(request.params.hash) }),
+    );
+
+    app.post(
+      '/torrents/:hash/reannounce',
+      {
+        schema: {
+          tags,
+          summary: 'Dial the friends who share it again',
+          params: HashParams,
+          response: { 200: z.object({ dialled: z.number().int() }), ...problemResponses },
+        },
+      },
+      async (request) => ({ dialled: await torrents.reannounce(request.params.hash) }),
     );
 
     app.patch(

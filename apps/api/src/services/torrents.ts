@@ -4,6 +4,7 @@ import {
   type Bus,
   type EngineRegistry,
   type RegisteredEngine,
+  type SeedLimits,
   type TorrentStatus,
 } from '@bitween/messages';
 import type { Logger } from '@bitween/runtime';
@@ -223,6 +224,49 @@ export class TorrentService {
         await this.bus.request(engine.resume, { hash }, { params: { engineId }, timeoutMs: this.timeoutMs }),
       ).torrent;
     });
+  }
+
+  /** Labels and seeding limits (engine.set-options). */
+  async setOptions(
+    hash: string,
+    options: { labels?: string[] | undefined; seedLimits?: Partial<SeedLimits> | undefined },
+  ): Promise<TorrentStatus> {
+    return this.#change(async () => {
+      const engineId = await this.#owner(hash);
+      const request = {
+        hash,
+        ...(options.labels !== undefined ? { labels: options.labels } : {}),
+        ...(options.seedLimits !== undefined ? { seedLimits: options.seedLimits } : {}),
+      };
+      return unwrapOrProblem(
+        await this.bus.request(engine.setOptions, request, {
+          params: { engineId },
+          timeoutMs: this.timeoutMs,
+        }),
+      ).torrent;
+    });
+  }
+
+  /** Re-hash the data on disk (engine.verify). */
+  async verify(hash: string): Promise<TorrentStatus> {
+    return this.#change(async () => {
+      const engineId = await this.#owner(hash);
+      return unwrapOrProblem(
+        await this.bus.request(engine.verify, { hash }, { params: { engineId }, timeoutMs: this.timeoutMs }),
+      ).torrent;
+    });
+  }
+
+  /** Dial the friends who share it again (engine.reannounce): how many endpoints were dialled. */
+  async reannounce(hash: string): Promise<number> {
+    const engineId = await this.#owner(hash);
+    return unwrapOrProblem(
+      await this.bus.request(
+        engine.reannounce,
+        { hash },
+        { params: { engineId }, timeoutMs: this.timeoutMs },
+      ),
+    ).dialled;
   }
 
   async setFiles(hash: string, files: { index: number; wanted: boolean }[]): Promise<TorrentStatus> {
