@@ -10,7 +10,10 @@ const sdp = (...types: string[]) =>
     'o=- 1 2 IN IP4 127.0.0.1',
     's=-',
     'm=application 9 UDP/DTLS/SCTP webrtc-datachannel',
-    ...types.map((t, i) => `a=candidate:${i} 1 udp 100 203.0.113.${i + 1} ${50_000 + i} typ ${t}${t === 'host' ? '' : ' raddr 0.0.0.0 rport 0'}`),
+    ...types.map(
+      (t, i) =>
+        `a=candidate:${i} 1 udp 100 203.0.113.${i + 1} ${50_000 + i} typ ${t}${t === 'host' ? '' : ' raddr 0.0.0.0 rport 0'}`,
+    ),
     'a=end-of-candidates',
   ].join('\r\n');
 

@@ -255,7 +255,10 @@ export const ticketsChanged = event({
 /** One STUN or TURN server, in the shape of WebRTC's RTCIceServer. */
 export const IceServer = z.object({
   /** `stun:host:port`, `turn:host:port?transport=udp|tcp`, `turns:host:port`. */
-  urls: z.array(z.string().regex(/^(stun|stuns|turn|turns):[^\s]{1,250}$/)).min(1).max(8),
+  urls: z
+    .array(z.string().regex(/^(stun|stuns|turn|turns):[^\s]{1,250}$/))
+    .min(1)
+    .max(8),
   username: z.string().max(512).optional(),
   credential: z.string().max(512).optional(),
 });
