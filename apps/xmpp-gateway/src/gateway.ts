@@ -743,7 +743,11 @@ export class Gateway {
           this.#vouched.add(res);
       }
       this.#ownBase = resources;
-      this.#serverKey = listKey(resources);
+      const key = listKey(resources);
+      // The server holds something other than what we sent (a sibling or a stale client
+      // published over it): our `current` must go out again even if our own view is unchanged.
+      if (key !== this.#serverKey) this.#served.current = null;
+      this.#serverKey = key;
       resources = resources.filter((r) => xmppResourceOf(r.resource) !== session.resource);
       // If a sibling published over our entries (a race), this publishes them again.
       this.#publisher.trigger();
@@ -825,6 +829,7 @@ export class Gateway {
       );
       this.#ownBase = resources;
       this.#serverKey = key;
+      this.#served.current = null;
       this.#publisher.trigger();
     } catch (err) {
       log.warn({ err }, 'could not read our own item back');
