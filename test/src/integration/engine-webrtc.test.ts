@@ -89,26 +89,34 @@ describe('rendezvous between two engines: WebRTC, connection reversal (component
   });
   afterAll(() => cleanup.run());
 
-  it('bob downloads alice’s share over a WebRTC data channel, bytes equal', async () => {
-    const file = join(root, 'alice', 'over-webrtc.bin');
-    const sum = await writeRandomFile(file, 2 * 1024 * 1024 + 333);
+  /**
+   * alice shares a new file of `bytes`; bob adds its hash and is told alice's endpoint is one
+   * where nothing listens (no TCP wire, so bob asks for a rendezvous); resolves with the hash once
+   * bob's copy is complete and equal.
+   */
+  const downloadWithoutTcp = async (name: string, bytes: number, how: string): Promise<string> => {
+    const file = join(root, 'alice', name);
+    const sum = await writeRandomFile(file, bytes);
     const shared = await alice.bus.request(engine.addPath, { path: file });
     if (!shared.ok) throw shared.error;
     const hash = shared.value.torrent.hash;
-
     const complete = bob.process.waitForLog((l) => l.msg === 'download complete' && l.hash === hash, {
-      what: 'bob to download over WebRTC',
+      what: `bob to download ${how}`,
       timeoutMs: 120_000,
     });
     const added = await bob.bus.request(engine.addHash, { hash });
     if (!added.ok) throw added.error;
-    // Nothing listens there: no TCP wire, so bob asks for a rendezvous.
     const nowhere = await freePort();
     bob.bus.publish(xmpp.peers, {
       peers: [{ hash, endpoints: [{ address: '127.0.0.1', port: nowhere, jid: ALICE }] }],
     });
     await complete;
-    expect(await sha256File(join(root, 'bob', 'downloads', 'over-webrtc.bin'))).toBe(sum);
+    expect(await sha256File(join(root, 'bob', 'downloads', name))).toBe(sum);
+    return hash;
+  };
+
+  it('bob downloads alice’s share over a WebRTC data channel, bytes equal', async () => {
+    const hash = await downloadWithoutTcp('over-webrtc.bin', 2 * 1024 * 1024 + 333, 'over WebRTC');
     expect(connects.some((c) => c.hash === hash && c.jid === ALICE && c.sdp?.startsWith('v=0'))).toBe(true);
     // Each side admitted the other's WebRTC wire by proof and counted it as WebRTC (no TURN here).
     for (const [side, peer] of [
@@ -132,23 +140,11 @@ describe('rendezvous between two engines: WebRTC, connection reversal (component
 
   it('connection reversal: alice dials bob back at the endpoint the rendezvous carries', async () => {
     relay = 'dial back';
-    const file = join(root, 'alice', 'dialled-back.bin');
-    const sum = await writeRandomFile(file, 1024 * 1024 + 5);
-    const shared = await alice.bus.request(engine.addPath, { path: file });
-    if (!shared.ok) throw shared.error;
-    const hash = shared.value.torrent.hash;
-    const complete = bob.process.waitForLog((l) => l.msg === 'download complete' && l.hash === hash, {
-      what: 'bob to download over the connection alice dialled',
-      timeoutMs: 120_000,
-    });
-    const added = await bob.bus.request(engine.addHash, { hash });
-    if (!added.ok) throw added.error;
-    const nowhere = await freePort();
-    bob.bus.publish(xmpp.peers, {
-      peers: [{ hash, endpoints: [{ address: '127.0.0.1', port: nowhere, jid: ALICE }] }],
-    });
-    await complete;
-    expect(await sha256File(join(root, 'bob', 'downloads', 'dialled-back.bin'))).toBe(sum);
+    const hash = await downloadWithoutTcp(
+      'dialled-back.bin',
+      1024 * 1024 + 5,
+      'over the connection alice dialled',
+    );
     // bob accepted alice's connection from an address nobody announced and admitted it by proof.
     expect(
       bob.process.logs.some(
