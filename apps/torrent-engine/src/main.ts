@@ -16,13 +16,13 @@ import {
 import { connectNats, createLogger, packageVersion, runService } from '@bitween/runtime';
 import WebTorrent from 'webtorrent';
 import { announceAddresses, announcedEndpoints, detectAddresses } from './addresses.js';
-import { Announcer } from './announcer.js';
+import { RegistryHeartbeat } from './registry-heartbeat.js';
 import { loadEngineConfig, shareRoots } from './config.js';
 import { TorrentEngine } from './engine.js';
 import { DialGuard } from './dial-guard.js';
 import { tuneGarbageCollector } from './gc-tuning.js';
 import { IceServersWatch } from './ice-servers.js';
-import { followContacts, followPeers, publishLifecycle, serveCommands } from './handlers.js';
+import { followContacts, followPeers, publishLifecycle, serveCommands } from './nats-adapter.js';
 import { isInside } from './paths.js';
 import { PeerAccess } from './peer-access.js';
 import { PeerFilter } from './peer-filter.js';
@@ -156,11 +156,11 @@ await runService({
         Date.now(),
       ),
     });
-    const announcer = new Announcer(lease, state, log);
-    engine.on('changed', () => announcer.changed());
-    portMapping?.on('changed', () => announcer.changed());
-    ice.on('changed', () => announcer.changed());
-    announcer.start(config.BITWEEN_HEARTBEAT_MS);
+    const heartbeat = new RegistryHeartbeat(lease, state, log);
+    engine.on('changed', () => heartbeat.changed());
+    portMapping?.on('changed', () => heartbeat.changed());
+    ice.on('changed', () => heartbeat.changed());
+    heartbeat.start(config.BITWEEN_HEARTBEAT_MS);
     ice.start();
 
     const host = await ServiceHost.start(bus, {
@@ -226,7 +226,7 @@ await runService({
         await host.stop();
         ice.stop();
         await portMapping?.stop(); // the router forgets our port before we withdraw
-        await announcer.stop();
+        await heartbeat.stop();
         await engine.stop();
         await nc.drain();
       })());

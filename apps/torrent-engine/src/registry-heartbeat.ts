@@ -6,7 +6,7 @@ import { coalesce } from '@bitween/runtime';
  * refreshed by a heartbeat (a silent engine is dropped by readers after three missed beats),
  * deleted on clean shutdown.
  */
-export class Announcer {
+export class RegistryHeartbeat {
   readonly #write;
   #timer: NodeJS.Timeout | null = null;
 
