@@ -41,7 +41,7 @@ import { checkAllowed, filesOutside, isInside } from './paths.js';
 import { clientName } from './peer-client.js';
 import { pieceLengthFor } from './piece-length.js';
 import { FastResume } from './resume/fast-resume.js';
-import { checkInfo } from './sanitize.js';
+import { checkInfo } from './torrent-name-policy.js';
 import type { StateStore, TorrentRecord } from './state-store.js';
 import { TorrentTrackers } from './trackers.js';
 

@@ -91,7 +91,7 @@ class StoreFile {
  * - Names are exact: every file is stored at `<save path>/<file path>`. fs-chunk-store 5 drops
  *   `<>:"/\|?*` and control characters from names, so a shared `Live: best?.flac` would serve
  *   nothing and a download would land under a name other clients do not use. (File names are
- *   checked in sanitize.ts before any file is opened: files open lazily, on first use.)
+ *   checked in torrent-name-policy.ts before any file is opened: files open lazily, on first use.)
  * - Positional I/O without copies: a piece (or a block of it) is read with one `pread` per file
  *   it spans straight into one Buffer, and written from the caller's buffer. fs-chunk-store
  *   copied every read once more (`concat`) and returned a Uint8Array, on which webtorrent's piece

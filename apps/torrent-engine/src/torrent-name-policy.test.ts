@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import bencode from 'bencode';
 import parseTorrent from 'parse-torrent';
 import { describe, expect, it } from 'vitest';
-import { badComponent, checkInfo, checkTorrentPaths, rawPaths } from './sanitize.js';
+import { badComponent, checkInfo, checkTorrentPaths, rawPaths } from './torrent-name-policy.js';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 
