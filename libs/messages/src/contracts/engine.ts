@@ -38,17 +38,22 @@ export const addHash = command({
   response: z.object({ torrent: TorrentStatus, created: z.boolean() }),
 });
 
+/** The largest `.torrent` file (bytes, decoded) anyone takes: base64 of it fits one 1 MiB NATS message. */
+export const MAX_METAINFO_BYTES = 700 * 1024;
+/** `MAX_METAINFO_BYTES` as base64 characters. */
+export const MAX_METAINFO_BASE64 = Math.ceil(MAX_METAINFO_BYTES / 3) * 4;
+
 /** Add a torrent from its metainfo (a `.torrent` file, base64), e.g. an upload or Transmission's torrent-add. */
 export const addTorrentFile = command({
   name: 'engine.add-torrent-file',
   subject: subjects.engine.addTorrentFile,
   queue: queues.engine,
   request: z.object({
-    /** The bencoded metainfo, base64; at most 700 KiB decoded (NATS max payload is 1 MiB). */
+    /** The bencoded metainfo, base64; at most MAX_METAINFO_BYTES decoded. */
     metainfo: z
       .string()
       .min(1)
-      .max(960_000)
+      .max(MAX_METAINFO_BASE64)
       .regex(/^[A-Za-z0-9+/]+=*$/, 'must be base64'),
     savePath: z.string().min(1).optional(),
     trackers: z.array(TrackerUrl).max(32).optional(),
