@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import xml, { type Element } from '@xmpp/xml';
 import { describe, expect, it } from 'vitest';
-import { parseDocument } from '../protocol/full-list.js';
+import { parseDocument } from '../protocol/xml-document.js';
 import {
   connectElement,
   connectResultElement,
