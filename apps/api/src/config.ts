@@ -28,60 +28,83 @@ const AddressOrCidr = z.string().refine((entry) => {
 
 export const ApiConfigSchema = z.object({
   BITWEEN_NATS_URL: env.natsUrl(),
-  /** This service's NKEY seed file (its NATS user); unset: no NATS authentication. */
   BITWEEN_NATS_NKEY_SEED_FILE: env.natsSeedFile(),
   BITWEEN_LOG_LEVEL: env.logLevel(),
-  /** Loopback by default: the original bound 0.0.0.0 without any authentication. */
-  BITWEEN_API_HOST: z.string().min(1).default('127.0.0.1'),
-  BITWEEN_API_PORT: env.port(5000),
-  /** Where the api keeps its API key (`<dir>/api-key`, generated on first start). */
-  BITWEEN_DATA_DIR: z.string().min(1).default('./data'),
-  /**
-   * Overrides the generated API key (then no key file is written). Every request except the
-   * health endpoints needs the key: `X-API-Key: <key>` or `Authorization: Bearer <key>` (Basic
-   * only on /transmission/rpc).
-   */
-  BITWEEN_API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-  /** Browser origins allowed to call the api (CORS), comma-separated; none by default. `*` = any. */
+  BITWEEN_API_HOST: z
+    .string()
+    .min(1)
+    .default('127.0.0.1')
+    .describe('listen address (loopback by default: the original bound 0.0.0.0 with no authentication)'),
+  BITWEEN_API_PORT: env.port(5000).describe('listen port'),
+  BITWEEN_DATA_DIR: z
+    .string()
+    .min(1)
+    .default('./data')
+    .describe('holds the API key (`api-key`, generated on first start and logged once)'),
+  BITWEEN_API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional().meta({
+    description:
+      'use this API key (≥ 16 characters) instead of the generated one (then no key file is written). Every request but the health endpoints needs the key: `X-API-Key: <key>` or `Authorization: Bearer <key>` (Basic only on /transmission/rpc)',
+    defaultText: 'generated',
+  }),
   BITWEEN_API_CORS_ORIGINS: env
     .list(z.string().regex(/^(\*|https?:\/\/[^/\s]+)$/, 'must be * or http(s)://host[:port]'))
-    .default([]),
-  /**
-   * Wrong keys an address may send per window before its further wrong keys are answered 429
-   * instead of 401 (a valid key always passes).
-   */
-  BITWEEN_AUTH_MAX_FAILURES: z.coerce.number().int().positive().default(10),
-  BITWEEN_AUTH_WINDOW_MS: env.positiveMs(60_000),
-  /** Limits of the events stream (JetStream `BITWEEN_EVENTS`): age, count, bytes. */
-  BITWEEN_EVENTS_MAX_AGE_MS: env.positiveMs(24 * 60 * 60 * 1000),
-  BITWEEN_EVENTS_MAX_COUNT: z.coerce.number().int().positive().default(100_000),
+    .default([])
+    .describe(
+      'browser origins allowed to call the api (CORS), comma-separated `http(s)://host[:port]`, or `*` (any); none: CORS off',
+    ),
+  BITWEEN_AUTH_MAX_FAILURES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(10)
+    .describe(
+      'wrong keys an address may send per window; after that its wrong keys get 429 instead of 401 (a valid key always passes)',
+    ),
+  BITWEEN_AUTH_WINDOW_MS: env.positiveMs(60_000).describe('that window (ms)'),
+  BITWEEN_EVENTS_MAX_AGE_MS: env
+    .positiveMs(24 * 60 * 60 * 1000)
+    .describe(
+      'events stream (JetStream `BITWEEN_EVENTS`, behind `GET /v1/events`): maximum age (ms); the oldest go first',
+    ),
+  BITWEEN_EVENTS_MAX_COUNT: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(100_000)
+    .describe('events stream: maximum number of events'),
   BITWEEN_EVENTS_MAX_BYTES: z.coerce
     .number()
     .int()
     .positive()
-    .default(64 * 1024 * 1024),
-  /** How long a NATS request may take (lists, status, remove, add-hash). */
-  BITWEEN_DEFAULT_TIMEOUT_MS: env.positiveMs(5000),
-  /** `bt.add_path` hashes the whole file or folder before it answers: allow it a long time. */
-  BITWEEN_ADD_PATH_TIMEOUT_MS: env.positiveMs(600_000),
-  /**
-   * Listings (torrents, friends' shares) are served from a cache kept current by NATS events;
-   * older than this, one is refreshed in the background (a backstop for missed events).
-   * 0 = no cache: every read asks NATS.
-   */
-  BITWEEN_API_CACHE_MS: z.coerce.number().int().min(0, 'must be 0 or more').default(60_000),
-  /**
-   * The built web UI served at `/` (no key needed for its files; it logs in with the key).
-   * `off` serves no UI. A folder without index.html is reported at start and not served.
-   */
-  BITWEEN_WEB_DIR: z.string().min(1).default(DEFAULT_WEB_DIR),
-  /**
-   * Addresses or CIDR blocks (comma-separated) Transmission's `torrent-add` may fetch a URL from
-   * beyond the dial policy (which allows only addresses anyone on the internet could reach: no
-   * loopback, LAN, link-local, multicast or reserved space). Empty by default; e.g. `127.0.0.1`
-   * for a local web server.
-   */
-  BITWEEN_FETCH_ALLOW: env.list(AddressOrCidr).default([]),
+    .default(64 * 1024 * 1024)
+    .describe('events stream: maximum size (bytes)'),
+  BITWEEN_DEFAULT_TIMEOUT_MS: env
+    .positiveMs(5000)
+    .describe('how long a NATS request may take (lists, status, remove, add-hash; ms)'),
+  BITWEEN_ADD_PATH_TIMEOUT_MS: env
+    .positiveMs(600_000)
+    .describe(
+      'timeout of adding a path (`bt.add_path` hashes the whole file or folder before it answers; ms)',
+    ),
+  BITWEEN_API_CACHE_MS: z.coerce
+    .number()
+    .int()
+    .min(0, 'must be 0 or more')
+    .default(60_000)
+    .describe(
+      'listings (torrents, friends’ shares) are served from a cache kept current by NATS events; older than this (ms), one is refreshed in the background (a backstop for missed events); `0` = no cache, every read asks NATS',
+    ),
+  BITWEEN_WEB_DIR: z.string().min(1).default(DEFAULT_WEB_DIR).meta({
+    description:
+      'the built web UI served at `/` (no key needed for its files; it logs in with the key); `off` = no UI. A folder without index.html is reported at start and not served',
+    defaultText: '`apps/web/dist` beside the api (also in the image)',
+  }),
+  BITWEEN_FETCH_ALLOW: env
+    .list(AddressOrCidr)
+    .default([])
+    .describe(
+      'addresses or CIDR blocks (comma-separated) Transmission’s `torrent-add` may fetch a `.torrent` URL from beyond the dial policy (which allows only addresses anyone on the internet could reach: no loopback, LAN, link-local, multicast or reserved space); e.g. `127.0.0.1` for a local web server',
+    ),
 });
 export type ApiConfig = z.output<typeof ApiConfigSchema>;
 

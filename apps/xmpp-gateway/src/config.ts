@@ -14,49 +14,64 @@ const BareJid = z
 
 export const GatewayConfig = z.object({
   BITWEEN_NATS_URL: env.natsUrl(),
-  /** This service's NKEY seed file (its NATS user); unset: no NATS authentication. */
   BITWEEN_NATS_NKEY_SEED_FILE: env.natsSeedFile(),
   BITWEEN_LOG_LEVEL: env.logLevel(),
-  /**
-   * The account, from the environment. Both unset: the gateway starts without an account and
-   * takes one at run time (`xmpp.account.set`, the web UI's onboarding), stored in BITWEEN_DATA_DIR.
-   */
-  BITWEEN_XMPP_JID: BareJid.optional(),
-  BITWEEN_XMPP_PASSWORD: z.string().min(1, 'must be set').optional(),
-  /** Holds `xmpp-account.json`, the account set at run time (mode 0600). */
-  BITWEEN_DATA_DIR: z.string().min(1).default('./data'),
-  /** Each running instance of one account needs its own resource. */
+  BITWEEN_XMPP_JID: BareJid.optional().describe(
+    'bare JID of your account; unset (with the password): the gateway starts without an account and takes one at run time (web UI onboarding, `PUT /v1/account`), kept in its `BITWEEN_DATA_DIR`',
+  ),
+  BITWEEN_XMPP_PASSWORD: z
+    .string()
+    .min(1, 'must be set')
+    .optional()
+    .describe('its password (required with `BITWEEN_XMPP_JID`)'),
+  BITWEEN_DATA_DIR: z
+    .string()
+    .min(1)
+    .default('./data')
+    .describe(
+      'holds `xmpp-account.json`, the account set at run time (mode 0600), and `rendezvous-secret`, the key of the tickets it gives contacts (mode 0600; keep it: a new one revokes them)',
+    ),
   BITWEEN_XMPP_RESOURCE: z
     .string()
     .regex(/^[^\s/]{1,64}$/, 'must be 1-64 characters without spaces or "/"')
-    .default('bitween'),
-  /** `xmpp://host:5222`, `xmpps://host:5223`; when unset, the JID's domain is resolved by DNS SRV. */
+    .default('bitween')
+    .describe('XMPP resource; one per running instance of the account'),
   BITWEEN_XMPP_SERVICE: z
     .string()
     .regex(/^xmpps?:\/\/[^/\s]+$/, 'must look like xmpp://host:port')
-    .optional(),
-  BITWEEN_ENGINE_CHECK_MS: env.positiveMs(5_000),
-  /** A PEM file of certificates to trust besides the system's (a home server's self-signed one). */
-  BITWEEN_XMPP_TLS_CA_FILE: z.string().min(1).optional(),
-  /** Approve every subscription request automatically (the original's behaviour). Off: the user decides. */
-  BITWEEN_XMPP_AUTO_APPROVE: env.bool(false),
-  /** Public addresses (e.g. the router's IPv4 with forwarded ports) added to every engine's endpoints. */
+    .optional()
+    .meta({
+      description: '`xmpp://host:5222` or `xmpps://host:5223`',
+      defaultText: 'DNS SRV of the JID’s domain',
+    }),
+  BITWEEN_ENGINE_CHECK_MS: env.positiveMs(5_000).describe('how often engine liveness is re-checked (ms)'),
+  BITWEEN_XMPP_TLS_CA_FILE: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'a PEM file to trust besides the system CAs (a home server’s self-signed certificate); still verified against the domain',
+    ),
+  BITWEEN_XMPP_AUTO_APPROVE: env
+    .bool(false)
+    .describe(
+      'approve subscription requests automatically (the original’s behaviour); default: held for approve/deny over the API',
+    ),
   BITWEEN_PUBLIC_ADDRESSES: env
     .list(z.string().refine((s) => isIP(s) !== 0, 'must be IPv4 or IPv6 addresses'))
-    .default([]),
-  /**
-   * `host:port` of a STUN server to learn the public IPv4 from (in the background); `off`: never
-   * ask one; unset: the STUN server our XMPP server offers (XEP-0215), else the first `stun:` of
-   * BITWEEN_ICE_SERVERS.
-   */
+    .default([])
+    .describe(
+      'public addresses (comma-separated) added to every engine’s endpoints with its ports, e.g. the router’s IPv4 with forwarded ports',
+    ),
   BITWEEN_STUN_SERVER: z
     .string()
     .regex(/^off$|^[^\s:]+:[0-9]{1,5}$|^\[[0-9a-fA-F:]+\]:[0-9]{1,5}$/, 'must be host:port or off')
-    .optional(),
-  /**
-   * STUN/TURN servers for WebRTC when our XMPP server offers none (XEP-0215): `stun:host:port`,
-   * `turn:host:port?transport=udp`, `turns:host:port`, comma-separated.
-   */
+    .optional()
+    .meta({
+      description:
+        '`host:port` of a STUN server to learn the public IPv4 from, in the background. Unset: the STUN server our XMPP server offers (XEP-0215), else the first `stun:` of `BITWEEN_ICE_SERVERS`; `off`: never',
+      defaultText: 'the XMPP server’s (XEP-0215)',
+    }),
   BITWEEN_ICE_SERVERS: env
     .list(
       z
@@ -66,25 +81,47 @@ export const GatewayConfig = z.object({
           'must be stun:host:port, turn:host:port?transport=udp|tcp or turns:host:port',
         ),
     )
-    .default([]),
-  /** Credentials for the turn:/turns: servers of BITWEEN_ICE_SERVERS (required with them). */
-  BITWEEN_TURN_USERNAME: z.string().min(1).max(512).optional(),
-  BITWEEN_TURN_PASSWORD: z.string().min(1).max(512).optional(),
-  /**
-   * The largest stanza the gateway sends; larger share lists go out in buckets. Prosody 0.12
-   * accepts 256 KiB from a client (c2s_stanza_size_limit), ejabberd's shipped config 64 KiB.
-   */
-  BITWEEN_XMPP_MAX_STANZA_BYTES: z.coerce.number().int().min(16_384).max(16_777_216).default(65_536),
-  /**
-   * The pace of bulk sending to the XMPP server (share-list publishing, fetching friends' list
-   * buckets), in bytes per second, and its burst. Unset: from the server's software (XEP-0092:
-   * Prosody 8000, otherwise 2400, 80 % of Debian's stock limits), burst 16,000.
-   */
-  BITWEEN_XMPP_UPLOAD_BYTES_PER_S: z.coerce.number().int().min(500).max(1_000_000_000).optional(),
-  BITWEEN_XMPP_UPLOAD_BURST_BYTES: z.coerce.number().int().min(4_096).max(1_000_000_000).optional(),
-  BITWEEN_STUN_TIMEOUT_MS: env.positiveMs(3_000),
-  /** How often the public address is looked up again (STUN). */
-  BITWEEN_STUN_INTERVAL_MS: env.positiveMs(600_000),
+    .default([])
+    .describe(
+      'STUN/TURN servers for WebRTC (`stun:host:port`, `turn:host:port?transport=udp|tcp`, `turns:host:port`, comma-separated), used when our XMPP server offers none through XEP-0215 (Prosody `mod_turn_external`, ejabberd `mod_stun_disco`)',
+    ),
+  BITWEEN_TURN_USERNAME: z
+    .string()
+    .min(1)
+    .max(512)
+    .optional()
+    .describe('user name for the `turn:`/`turns:` servers of `BITWEEN_ICE_SERVERS` (required with them)'),
+  BITWEEN_TURN_PASSWORD: z
+    .string()
+    .min(1)
+    .max(512)
+    .optional()
+    .describe('password for the `turn:`/`turns:` servers of `BITWEEN_ICE_SERVERS` (required with them)'),
+  BITWEEN_XMPP_MAX_STANZA_BYTES: z.coerce
+    .number()
+    .int()
+    .min(16_384)
+    .max(16_777_216)
+    .default(65_536)
+    .describe(
+      'largest stanza sent (Prosody 0.12 accepts 256 KiB from a client, ejabberd’s shipped config 64 KiB); share lists over 8 KiB go out in buckets, `current` holds what fits',
+    ),
+  BITWEEN_XMPP_UPLOAD_BYTES_PER_S: z.coerce.number().int().min(500).max(1_000_000_000).optional().meta({
+    description:
+      'pace of bulk sending (share-list publishing, friends’ list bucket fetches) in bytes/s, below the server’s c2s rate limit so presence and subscriptions are not queued behind it; unset: from the server’s software (XEP-0092), 80 % of Debian’s stock limits',
+    defaultText: 'Prosody 8000, others 2400',
+  }),
+  BITWEEN_XMPP_UPLOAD_BURST_BYTES: z.coerce
+    .number()
+    .int()
+    .min(4_096)
+    .max(1_000_000_000)
+    .optional()
+    .meta({ description: 'burst of that pace (bytes)', defaultText: '16000' }),
+  BITWEEN_STUN_TIMEOUT_MS: env.positiveMs(3_000).describe('STUN lookup timeout (ms)'),
+  BITWEEN_STUN_INTERVAL_MS: env
+    .positiveMs(600_000)
+    .describe('how often the public address is looked up again (STUN, ms)'),
 });
 export type GatewayConfig = z.output<typeof GatewayConfig>;
 

@@ -53,8 +53,19 @@ export const env = {
           .filter(Boolean),
       )
       .pipe(z.array(item)),
-  logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  natsUrl: () => z.string().min(1).default('nats://127.0.0.1:4222'),
+  logLevel: () =>
+    z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info')
+      .describe('pino log level: `fatal` … `trace`, `silent`'),
+  natsUrl: () =>
+    z
+      .string()
+      .min(1)
+      .default('nats://127.0.0.1:4222')
+      .describe(
+        'NATS server(s), comma-separated (with `npm start`, unset: it starts nats-server from PATH on `BITWEEN_NATS_PORT`)',
+      ),
   /**
    * BITWEEN_NATS_NKEY_SEED_FILE: the path of the service's NKEY seed file, read and checked
    * here (missing, unreadable, readable by other users or not a user seed: a ConfigError naming
@@ -72,6 +83,9 @@ export const env = {
           ctx.issues.push({ code: 'custom', message: (err as Error).message, input: file });
           return z.NEVER;
         }
-      }),
+      })
+      .describe(
+        'this service’s NATS key (an NKEY seed file, one line `SU…`); a file others can read is refused. `npm start` and compose generate one per service (`<data dir>/nats-auth`, the `nats-seed-*` volumes); set it yourself only with `BITWEEN_NATS_URL` pointing at a NATS of your own (`node libs/nats-auth/dist/cli.js init DIR` writes seeds and its authorization block); unset: connects without credentials and warns',
+      ),
   positiveMs: (dflt: number) => z.coerce.number().int().positive().default(dflt),
 };
