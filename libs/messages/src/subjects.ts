@@ -74,6 +74,8 @@ export const buckets = {
   torrentOwners: 'bitween_torrent_owners',
   /** Transmission's numeric torrent ids (the api's `/transmission/rpc`): `seq`, `h.<hash>`, `i.<id>`. */
   transmissionIds: 'bitween_transmission_ids',
+  /** key `current` → FriendAddresses (xmpp contracts): the gateway writes it, engines watch it. */
+  friendAddresses: 'bitween_friend_addresses',
 } as const;
 
 /** JetStream streams other than KV buckets. */

@@ -165,6 +165,14 @@ describe('least privilege', () => {
     expect(publishers(`$KV.${buckets.settings}.engine`)).toEqual(['api']);
     expect(publishers(`$KV.${buckets.engines}.engine-1`)).toEqual(['torrent-engine']);
     expect(publishers(`$KV.${buckets.torrentOwners}.${'a'.repeat(40)}`)).toEqual(['torrent-engine']);
+    expect(publishers(`$KV.${buckets.friendAddresses}.current`)).toEqual(['xmpp-gateway']);
+    expect(
+      canPublish(
+        'torrent-engine',
+        `$JS.API.DIRECT.GET.KV_${buckets.friendAddresses}.$KV.${buckets.friendAddresses}.current`,
+      ),
+    ).toBe(true);
+    expect(canPublish('api', `$JS.API.DIRECT.GET.KV_${buckets.friendAddresses}`)).toBe(false);
     expect(canPublish('xmpp-gateway', `$JS.API.DIRECT.GET.KV_${buckets.settings}`)).toBe(false);
     // Nobody may delete or purge a stream, nor list the others.
     for (const role of ROLES) {

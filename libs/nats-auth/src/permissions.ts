@@ -162,6 +162,12 @@ export const kvRules: readonly KvRule[] = [
   { bucket: buckets.torrentOwners, writers: ['torrent-engine'], readers: [] },
   { bucket: buckets.settings, writers: ['api'], readers: ['torrent-engine'] },
   { bucket: buckets.transmissionIds, writers: ['api'], readers: [] },
+  {
+    bucket: buckets.friendAddresses,
+    writers: ['xmpp-gateway'],
+    readers: ['torrent-engine'],
+    why: "the friends' address allowlist: the gateway keeps it from the lists, engines admit by it",
+  },
 ];
 
 export const streamRules: readonly StreamRule[] = [

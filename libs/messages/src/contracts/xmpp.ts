@@ -120,6 +120,20 @@ export const contactShares = event({
   payload: ContactShares,
 });
 
+/**
+ * The friends' address allowlist, KV `buckets.friendAddresses` key `FRIEND_ADDRESSES_KEY`: every
+ * IP address each contact's list announces (all its resources, online or not), as the gateway
+ * holds the lists now. The gateway rewrites it whenever a list arrives or a contact is dropped;
+ * engines read it at start and watch it (admission: who may connect by address alone).
+ */
+export const FriendAddresses = z.object({
+  friends: z.array(z.object({ jid: BareJid, addresses: z.array(IpAddress).max(256) })).max(10_000),
+  /** ms since epoch: when the gateway wrote this version. */
+  updatedAt: z.number().int(),
+});
+export type FriendAddresses = z.infer<typeof FriendAddresses>;
+export const FRIEND_ADDRESSES_KEY = 'current';
+
 /** A roster entry with its presence. */
 export const Contact = z.object({
   jid: BareJid,
