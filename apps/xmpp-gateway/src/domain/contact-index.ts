@@ -51,12 +51,20 @@ interface Stored {
 export class ContactIndex {
   readonly #contacts = new Map<string, Stored>();
   readonly #epoch = randomUUID();
+  readonly #listeners = new Set<() => void>();
   #versions = 0;
 
   constructor(private readonly isOnline: OnlineCheck = () => true) {}
 
+  /** Call `listener` after every change of the stored lists (one replaced, contacts dropped); returns how to stop. */
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
   replace(jid: string, resources: ResourceEntry[], receivedAt: number): void {
     this.#contacts.set(jid, { resources, receivedAt, version: ++this.#versions });
+    this.#changed();
   }
 
   has(jid: string): boolean {
@@ -77,7 +85,12 @@ export class ContactIndex {
   retain(keep: (jid: string) => boolean): string[] {
     const dropped = [...this.#contacts.keys()].filter((jid) => !keep(jid));
     for (const jid of dropped) this.#contacts.delete(jid);
+    if (dropped.length > 0) this.#changed();
     return dropped;
+  }
+
+  #changed(): void {
+    for (const listener of this.#listeners) listener();
   }
 
   snapshot(): ContactShares[] {
