@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import tls from 'node:tls';
-import { Bus, EngineRegistry, xmpp, type EngineState } from '@bitween/messages';
+import { xmpp, type EngineState } from '@bitween/messages';
+import { Bus, EngineRegistry } from '@bitween/bus';
 import { client, xml } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
 import { it } from 'vitest';

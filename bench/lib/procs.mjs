@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { Bus, EngineRegistry } from '@bitween/messages';
+import { Bus, EngineRegistry } from '@bitween/bus';
 import { readLaunch } from '@bitween/runtime';
 import { connect } from '@nats-io/transport-node';
 

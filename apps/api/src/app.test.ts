@@ -1,23 +1,20 @@
 import {
-  Bus,
   BusError,
-  EngineRegistry,
-  ServiceHost,
-  SettingsStore,
   engine,
   serviceNames,
   xmpp,
   type ContactShares,
-  type NatsConnection,
   type EngineState,
   type TorrentStatus,
 } from '@bitween/messages';
+import { Bus, EngineRegistry, ServiceHost, SettingsStore, type NatsConnection } from '@bitween/bus';
 import { connectNats, createLogger } from '@bitween/runtime';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from './app.js';
+import { overNats } from './testing/app-deps.js';
 import { loadApiConfig } from './config.js';
-import { EventLog } from './events/event-log.js';
+import { EventLog } from './core/event-log.js';
 import { startNatsServer, type NatsServer } from './testing/nats-server.js';
 
 /*
@@ -172,7 +169,7 @@ beforeAll(async () => {
 
   const bus = new Bus(apiNc, log);
   const registry = await EngineRegistry.open(apiNc, log);
-  // No listing cache here (every call asks the stand-ins); the cache is tested in cluster/views.test.ts.
+  // No listing cache here (every call asks the stand-ins); the cache is tested in core/cache/views.test.ts.
   const config = loadApiConfig({
     BITWEEN_DEFAULT_TIMEOUT_MS: '2000',
     BITWEEN_ADD_PATH_TIMEOUT_MS: '300',
@@ -181,8 +178,8 @@ beforeAll(async () => {
   const settings = await SettingsStore.open(apiNc, log);
   const events = await EventLog.open(apiNc, log, { maxAgeMs: 60_000, maxEvents: 1000, maxBytes: 1 << 20 });
   const deps = { bus, registry, settings, events, log, config, version: '9.9.9', apiKey: TOKEN };
-  app = await buildApp(deps);
-  authApp = await buildApp(deps);
+  app = await buildApp(overNats(deps));
+  authApp = await buildApp(overNats(deps));
 });
 
 afterAll(async () => {

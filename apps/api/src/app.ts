@@ -2,7 +2,6 @@ import { resolve } from 'node:path';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { Bus } from '@bitween/messages';
 import { DialPolicy } from '@bitween/net-policy';
 import type { Logger } from '@bitween/runtime';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -15,32 +14,23 @@ import {
 import { apiKeyVerifier } from './auth/api-key.js';
 import { FailureLimiter } from './auth/failure-limiter.js';
 import auth from './auth/plugin.js';
-import { SharesView, TorrentsView } from './cluster/views.js';
 import type { ApiConfig } from './config.js';
-import type { EventLog } from './events/event-log.js';
+import type { Core } from './core/index.js';
+import health from './health/routes.js';
+import metrics from './metrics/plugin.js';
 import { notFoundHandler, problemErrorHandler } from './rest/errors.js';
-import type { Settings } from './rest/daemon.js';
 import { restApi } from './rest/plugin.js';
-import { NatsConnectionState } from './health/nats-state.js';
-import health from './routes/health.js';
-import rpcRoutes from './routes/rpc.js';
-import type { Registry } from './rpc/method.js';
+import rpcRoutes from './rpc/http.js';
 import { allMethods } from './rpc/methods.js';
 import { RpcHandler } from './rpc/server.js';
-import metrics from './metrics/plugin.js';
-import { AccountService } from './services/account.js';
-import { FriendService } from './services/friends.js';
-import { TorrentService } from './services/torrents.js';
-import { LinkSigner } from './streaming/link-token.js';
-import { streamingRoutes } from './streaming/routes.js';
+import { LinkSigner } from './rest/streaming/link-token.js';
+import { streamingRoutes } from './rest/streaming/routes.js';
 import transmission from './transmission/plugin.js';
 import { hasWebBuild, webUi } from './web/plugin.js';
 
 export interface AppDeps {
-  bus: Bus;
-  registry: Registry;
-  settings: Settings;
-  events: EventLog;
+  /** The domain services every front-end calls (core/index.ts): over NATS in `main`, a fake in unit tests. */
+  core: Core;
   log: Logger;
   config: ApiConfig;
   /** bitween's version, reported by `Api.versions` and `/v1/status`. */
@@ -54,7 +44,7 @@ const PUBLIC_PREFIXES = ['/docs', '/openapi.json'];
 
 /** The HTTP app, not listening: `main` listens, tests use `app.inject()`. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const { bus, registry, log, config, version } = deps;
+  const { core, log, config, version } = deps;
   // Typed as fastify's base logger so the instance (and its plugins) keep fastify's default types.
   const loggerInstance: FastifyBaseLogger = log;
   const app = Fastify({
@@ -90,21 +80,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   // Before the routes: its onResponse hook counts every request.
-  await app.register(metrics, { bus, registry, log, timeoutMs: config.BITWEEN_DEFAULT_TIMEOUT_MS });
-
-  // Cached listings kept current over NATS (see cluster/views.ts).
-  const viewDeps = {
-    bus,
-    log,
-    timeoutMs: config.BITWEEN_DEFAULT_TIMEOUT_MS,
-    maxAgeMs: config.BITWEEN_API_CACHE_MS,
-  };
-  const nats = new NatsConnectionState(bus.nc);
-  const views = { torrents: new TorrentsView({ ...viewDeps, registry }), shares: new SharesView(viewDeps) };
-  app.addHook('onClose', () => {
-    views.torrents.stop();
-    views.shares.stop();
-  });
+  await app.register(metrics, { daemon: core.daemon });
 
   await app.register(swagger, {
     openapi: {
@@ -139,44 +115,27 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
-  const torrents = new TorrentService(
-    bus,
-    registry,
-    log,
-    config.BITWEEN_DEFAULT_TIMEOUT_MS,
-    config.BITWEEN_ADD_PATH_TIMEOUT_MS,
-    views.torrents,
-  );
-  const friends = new FriendService(bus, config.BITWEEN_DEFAULT_TIMEOUT_MS, views.shares);
+  await app.register(restApi({ ...core, version }), { prefix: '/v1' });
   await app.register(
-    restApi({
-      torrents,
-      friends,
-      account: new AccountService(bus, config.BITWEEN_DEFAULT_TIMEOUT_MS),
-      settings: deps.settings,
-      events: deps.events,
-      version,
-      natsState: () => nats.state,
+    streamingRoutes({
+      torrents: core.torrents,
+      daemon: core.daemon,
+      log,
+      signer: new LinkSigner(deps.apiKey),
     }),
     { prefix: '/v1' },
   );
-  await app.register(streamingRoutes({ torrents, bus, log, signer: new LinkSigner(deps.apiKey) }), {
-    prefix: '/v1',
-  });
 
-  const rpc = new RpcHandler(allMethods({ bus, registry, log, config, version, views }), log);
-  await app.register(health, { bus, registry, nats, timeoutMs: config.BITWEEN_DEFAULT_TIMEOUT_MS });
+  const rpc = new RpcHandler(allMethods({ ...core, log, version }), log);
+  await app.register(health, { daemon: core.daemon, timeoutMs: config.BITWEEN_DEFAULT_TIMEOUT_MS });
   await app.register(rpcRoutes, { rpc });
   // Authenticated by the app-wide API-key hook (Basic with the key as password, as Transmission
   // frontends send it); the 409 session handshake is the plugin's own.
   await app.register(transmission, {
-    bus,
-    registry,
+    core,
     log,
-    timeoutMs: config.BITWEEN_DEFAULT_TIMEOUT_MS,
     addTimeoutMs: config.BITWEEN_DEFAULT_TIMEOUT_MS,
     version,
-    torrents: views.torrents,
     fetchPolicy: new DialPolicy(config.BITWEEN_FETCH_ALLOW),
   });
 

@@ -1,17 +1,13 @@
-import {
-  Bus,
-  EngineRegistry,
-  SettingsStore,
-  type NatsConnection,
-  type PeersPayload,
-} from '@bitween/messages';
+import { type PeersPayload } from '@bitween/messages';
+import { Bus, EngineRegistry, SettingsStore, type NatsConnection } from '@bitween/bus';
 import { connectNats, createLogger } from '@bitween/runtime';
 import { EventSourceParserStream, type EventSourceMessage } from 'eventsource-parser/stream';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, type AppDeps } from './app.js';
+import { buildApp } from './app.js';
+import { overNats, type NatsAppDeps } from './testing/app-deps.js';
 import { loadApiConfig } from './config.js';
-import { EventLog, typeOfSubject } from './events/event-log.js';
+import { EventLog, typeOfSubject } from './core/event-log.js';
 import { startNatsServer, type NatsServer } from './testing/nats-server.js';
 import { startPeers, type Peers } from './testing/peers.js';
 
@@ -28,13 +24,13 @@ let nats: NatsServer;
 let nc: NatsConnection;
 let peersNc: NatsConnection;
 let peers: Peers;
-let deps: AppDeps;
+let deps: NatsAppDeps;
 let app: FastifyInstance;
 let base: string;
 
 async function start(): Promise<void> {
   deps = { ...deps, events: await EventLog.open(nc, log, limits) };
-  app = await buildApp(deps);
+  app = await buildApp(overNats(deps));
   base = await app.listen({ host: '127.0.0.1', port: 0 });
 }
 

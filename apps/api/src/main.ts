@@ -1,9 +1,10 @@
-import { Bus, EngineRegistry, SettingsStore } from '@bitween/messages';
+import { Bus, EngineRegistry, SettingsStore } from '@bitween/bus';
 import { connectNats, createLogger, packageVersion, runService } from '@bitween/runtime';
 import { buildApp } from './app.js';
 import { loadOrCreateApiKey } from './auth/api-key.js';
 import { isLoopback, loadApiConfig, logLevelFrom } from './config.js';
-import { EventLog } from './events/event-log.js';
+import { EventLog } from './core/event-log.js';
+import { createCore } from './core/index.js';
 
 await runService({
   name: 'api',
@@ -46,11 +47,18 @@ await runService({
         maxEvents: config.BITWEEN_EVENTS_MAX_COUNT,
         maxBytes: config.BITWEEN_EVENTS_MAX_BYTES,
       });
-      const app = await buildApp({
+      const core = createCore({
         bus,
         registry,
         settings,
         events,
+        log,
+        timeoutMs: config.BITWEEN_DEFAULT_TIMEOUT_MS,
+        addPathTimeoutMs: config.BITWEEN_ADD_PATH_TIMEOUT_MS,
+        cacheMs: config.BITWEEN_API_CACHE_MS,
+      });
+      const app = await buildApp({
+        core,
         log,
         config,
         version: packageVersion(import.meta.url),
@@ -60,6 +68,7 @@ await runService({
       log.info({ address, cors: config.BITWEEN_API_CORS_ORIGINS }, 'api listening');
       return async () => {
         await app.close();
+        core.stop();
         await nc.drain();
       };
     } catch (err) {

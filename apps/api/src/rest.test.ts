@@ -1,10 +1,11 @@
-import { Bus, EngineRegistry, SettingsStore, type NatsConnection } from '@bitween/messages';
+import { Bus, EngineRegistry, SettingsStore, type NatsConnection } from '@bitween/bus';
 import { connectNats, createLogger } from '@bitween/runtime';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, type AppDeps } from './app.js';
+import { buildApp } from './app.js';
+import { overNats, type NatsAppDeps } from './testing/app-deps.js';
 import { loadApiConfig } from './config.js';
-import { EventLog } from './events/event-log.js';
+import { EventLog } from './core/event-log.js';
 import { startNatsServer, type NatsServer } from './testing/nats-server.js';
 import { HELD, OFFERED, startPeers, type Peers } from './testing/peers.js';
 
@@ -21,7 +22,7 @@ let nats: NatsServer;
 let nc: NatsConnection;
 let peersNc: NatsConnection;
 let peers: Peers;
-let deps: AppDeps;
+let deps: NatsAppDeps;
 let app: FastifyInstance;
 
 beforeAll(async () => {
@@ -35,7 +36,7 @@ beforeAll(async () => {
     settings: await SettingsStore.open(nc, log),
     events: await EventLog.open(nc, log, limits),
     log,
-    // No listing cache: every call asks the stand-ins (the cache is tested in cluster/views.test.ts).
+    // No listing cache: every call asks the stand-ins (the cache is tested in core/cache/views.test.ts).
     config: loadApiConfig({
       BITWEEN_DEFAULT_TIMEOUT_MS: '3000',
       BITWEEN_AUTH_MAX_FAILURES: '5',
@@ -44,7 +45,7 @@ beforeAll(async () => {
     version: '9.9.9',
     apiKey: KEY,
   };
-  app = await buildApp(deps);
+  app = await buildApp(overNats(deps));
 });
 
 afterAll(async () => {
@@ -144,10 +145,12 @@ describe('CORS', () => {
   });
 
   it('allows the configured origins', async () => {
-    const cors = await buildApp({
-      ...deps,
-      config: { ...deps.config, BITWEEN_API_CORS_ORIGINS: ['https://ui.example'] },
-    });
+    const cors = await buildApp(
+      overNats({
+        ...deps,
+        config: { ...deps.config, BITWEEN_API_CORS_ORIGINS: ['https://ui.example'] },
+      }),
+    );
     try {
       const pre = await cors.inject({
         method: 'OPTIONS',
@@ -256,7 +259,9 @@ describe('requests a web page on another origin could make the browser send', ()
   });
 
   it('CORS, even open to any origin, grants neither credentials nor the Transmission session header', async () => {
-    const open = await buildApp({ ...deps, config: { ...deps.config, BITWEEN_API_CORS_ORIGINS: ['*'] } });
+    const open = await buildApp(
+      overNats({ ...deps, config: { ...deps.config, BITWEEN_API_CORS_ORIGINS: ['*'] } }),
+    );
     try {
       const pre = await open.inject({
         method: 'OPTIONS',

@@ -1,5 +1,6 @@
 import { networkInterfaces } from 'node:os';
-import type { Logger, PeerEndpoint } from '@bitween/messages';
+import type { PeerEndpoint } from '@bitween/messages';
+import type { Logger } from '@bitween/bus';
 import { DialPolicy, type DialRefusal, type LanEvidence, type OwnInterface } from '@bitween/net-policy';
 
 /** What the engine knows about an address it is about to dial. */

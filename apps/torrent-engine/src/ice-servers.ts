@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import type { IceServer, Logger, Result } from '@bitween/messages';
+import type { IceServer, Result } from '@bitween/messages';
+import type { Logger } from '@bitween/bus';
 import { iceKinds, type IceKinds } from './reachability.js';
 
 /** The gateway's `xmpp.ice-servers` answer. */

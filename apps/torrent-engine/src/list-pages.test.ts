@@ -1,4 +1,5 @@
-import { engine, mergeTorrentPieces, type TorrentStatus } from '@bitween/messages';
+import { engine, type TorrentStatus } from '@bitween/messages';
+import { mergeTorrentPieces } from '@bitween/bus';
 import { describe, expect, it } from 'vitest';
 import { listPage } from './list-pages.js';
 

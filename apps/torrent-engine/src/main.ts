@@ -1,18 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
 import path from 'node:path';
-import {
-  Bus,
-  EngineLease,
-  EngineRegistry,
-  ServiceHost,
-  SettingsStore,
-  TorrentClaims,
-  engine as contracts,
-  serviceNames,
-  xmpp,
-  type EngineState,
-} from '@bitween/messages';
+import { engine as contracts, serviceNames, xmpp, type EngineState } from '@bitween/messages';
+import { Bus, EngineLease, EngineRegistry, ServiceHost, SettingsStore, TorrentClaims } from '@bitween/bus';
 import { connectNats, createLogger, packageVersion, runService } from '@bitween/runtime';
 import WebTorrent from 'webtorrent';
 import { announceAddresses, announcedEndpoints, detectAddresses } from './addresses.js';

@@ -1,12 +1,5 @@
-import {
-  engine as contracts,
-  fetchAllShares,
-  xmpp,
-  type Bus,
-  type Logger,
-  type ServiceHost,
-  type Subscription,
-} from '@bitween/messages';
+import { engine as contracts, xmpp } from '@bitween/messages';
+import { fetchAllShares, type Bus, type Logger, type ServiceHost, type Subscription } from '@bitween/bus';
 import { browse } from './browse.js';
 import type { TorrentEngine } from './engine.js';
 import { listPage } from './list-pages.js';

@@ -2,13 +2,10 @@ import {
   engine as contracts,
   xmpp,
   type AdmissionCounters,
-  type Bus,
   type ConnectionCounters,
   type IceServer,
-  type Logger,
-  type ServiceHost,
-  type Subscription,
 } from '@bitween/messages';
+import type { Bus, Logger, ServiceHost, Subscription } from '@bitween/bus';
 import type WebTorrent from 'webtorrent';
 import type { Torrent } from 'webtorrent';
 import { AdmissionGate, type Admission, type GatedWire } from './admission/gate.js';

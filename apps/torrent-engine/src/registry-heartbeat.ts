@@ -1,4 +1,5 @@
-import type { EngineRegistry, EngineState, Logger } from '@bitween/messages';
+import type { EngineState } from '@bitween/messages';
+import type { EngineRegistry, Logger } from '@bitween/bus';
 import { coalesce } from '@bitween/runtime';
 
 /**

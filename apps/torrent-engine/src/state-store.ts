@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { InfoHash, Label, RateLimit, SeedLimits, TrackerUrl, type Logger } from '@bitween/messages';
+import { InfoHash, Label, RateLimit, SeedLimits, TrackerUrl } from '@bitween/messages';
+import type { Logger } from '@bitween/bus';
 import { z } from 'zod';
 import { isLeftoverTempFile, writeFileDurably } from './durable/atomic-file.js';
 

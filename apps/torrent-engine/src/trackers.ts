@@ -1,4 +1,5 @@
-import type { Logger, TrackerStatus } from '@bitween/messages';
+import type { TrackerStatus } from '@bitween/messages';
+import type { Logger } from '@bitween/bus';
 import TrackerClient from 'bittorrent-tracker';
 
 export interface TrackerContext {

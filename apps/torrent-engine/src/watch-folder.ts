@@ -1,6 +1,6 @@
 import { lstat, readFile, readdir, realpath, writeFile, rename } from 'node:fs/promises';
 import path from 'node:path';
-import type { Logger } from '@bitween/messages';
+import type { Logger } from '@bitween/bus';
 import { watch, type FSWatcher } from 'chokidar';
 import { z } from 'zod';
 import { readFileConfined } from './confined-open.js';

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Bus, EngineRegistry, Logger } from '@bitween/messages';
+import type { Bus, EngineRegistry, Logger } from '@bitween/bus';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Gateway } from './gateway.js';
 import type { RejectedNotification } from './protocol/notification.js';

@@ -1,13 +1,5 @@
-import {
-  BusError,
-  chunkByBytes,
-  pageBudget,
-  xmpp as contracts,
-  type Bus,
-  type Contact,
-  type EngineRegistry,
-  type Logger,
-} from '@bitween/messages';
+import { BusError, chunkByBytes, pageBudget, xmpp as contracts, type Contact } from '@bitween/messages';
+import type { Bus, EngineRegistry, Logger } from '@bitween/bus';
 import { classifyAddress } from '@bitween/net-policy';
 import { coalesce } from '@bitween/runtime';
 import { cleanName } from '@bitween/safe-text';

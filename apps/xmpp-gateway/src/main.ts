@@ -2,14 +2,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import tls from 'node:tls';
 import { pathToFileURL } from 'node:url';
-import {
-  Bus,
-  BusError,
-  EngineRegistry,
-  ServiceHost,
-  serviceNames,
-  xmpp as contracts,
-} from '@bitween/messages';
+import { BusError, serviceNames, xmpp as contracts } from '@bitween/messages';
+import { Bus, EngineRegistry, ServiceHost } from '@bitween/bus';
 import { connectNats, createLogger, packageVersion, runService } from '@bitween/runtime';
 import { configuredIceServers, loadGatewayConfig } from './config.js';
 import { AccountFile } from './account/account-file.js';

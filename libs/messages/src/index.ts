@@ -3,9 +3,6 @@ export * from './errors.js';
 export * from './contract.js';
 export * from './subjects.js';
 export * from './codec.js';
-export * from './bus.js';
-export * from './registry.js';
-export * from './placement.js';
 export * as engine from './contracts/engine.js';
 export * as xmpp from './contracts/xmpp.js';
 export { PortMappingStatus } from './contracts/port-mapping.js';
@@ -42,8 +39,4 @@ export {
   TicketTable,
   MAX_TICKET_CONTACTS,
 } from './contracts/xmpp.js';
-export type { NatsConnection, Subscription } from '@nats-io/transport-node';
-export * from './settings.js';
-export { fetchAllShares, mergeSharePieces, type FetchSharesOptions } from './shares.js';
-export { fetchAllTorrents, mergeTorrentPieces } from './torrents.js';
 export { chunkByBytes, collectPages, decodeCursor, encodeCursor, jsonBytes, pageBudget } from './pages.js';

@@ -1,5 +1,6 @@
 import { createSocket } from 'node:dgram';
-import { Bus, EngineRegistry, xmpp, type PeersPayload } from '@bitween/messages';
+import { xmpp, type PeersPayload } from '@bitween/messages';
+import { Bus, EngineRegistry } from '@bitween/bus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
@@ -11,7 +12,7 @@ import {
   Feed,
   type Prosody,
 } from '../harness/index.js';
-import { connectClient, NS_SHARES, xml } from './xmpp-client.js';
+import { connectClient, NS_SHARES, xml } from '../harness/xmpp-client.js';
 
 /**
  * Start-up never waits for the network: with a STUN server that never answers, the gateway is

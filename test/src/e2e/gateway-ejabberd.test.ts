@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { EngineRegistry } from '@bitween/messages';
+import { EngineRegistry } from '@bitween/bus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,

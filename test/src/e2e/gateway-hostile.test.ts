@@ -1,5 +1,6 @@
 import { connect as tcpConnect } from 'node:net';
-import { Bus, xmpp } from '@bitween/messages';
+import { xmpp } from '@bitween/messages';
+import { Bus } from '@bitween/bus';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -12,7 +13,7 @@ import {
   type Prosody,
   type ServiceProcess,
 } from '../harness/index.js';
-import { connectClient, NS_SHARES, xml, type TestClient } from './xmpp-client.js';
+import { connectClient, NS_SHARES, xml, type TestClient } from '../harness/xmpp-client.js';
 
 const GOOD = '1'.repeat(40);
 

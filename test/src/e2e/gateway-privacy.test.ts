@@ -1,4 +1,5 @@
-import { Bus, subjects, xmpp, type Contact, type PendingSubscription } from '@bitween/messages';
+import { subjects, xmpp, type Contact, type PendingSubscription } from '@bitween/messages';
+import { Bus } from '@bitween/bus';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -13,7 +14,7 @@ import {
   type Prosody,
   type ServiceProcess,
 } from '../harness/index.js';
-import { connectClient, NS_SHARES, presences, xml } from './xmpp-client.js';
+import { connectClient, NS_SHARES, presences, xml } from '../harness/xmpp-client.js';
 
 const H1 = 'a'.repeat(40);
 

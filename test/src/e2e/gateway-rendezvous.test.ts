@@ -1,52 +1,35 @@
 import { createHmac } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Bus, xmpp, type TicketTable } from '@bitween/messages';
+import { xmpp, type TicketTable } from '@bitween/messages';
+import { Bus } from '@bitween/bus';
 import type { Element } from '@xmpp/xml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
+  droppedSignalling,
   makeTempDir,
   removeTempDir,
   silentLogger,
+  startFriends,
+  startGateway,
   startNats,
-  startNode,
-  startProsody,
-  startService,
   waitFor,
   type BitweenNode,
   type Prosody,
   type TorrentsResult,
 } from '../harness/index.js';
-import { connectClient, xml, type TestClient } from './xmpp-client.js';
+import { connectClient, errorCondition, sdpOffer, xml, type TestClient } from '../harness/xmpp-client.js';
 
 const NS = 'urn:bitween:rendezvous:0';
 const TURN_SECRET = 'turn-shared-secret';
 const UNKNOWN_HASH = 'e'.repeat(40);
 
-/** A WebRTC offer as @roamhq/wrtc writes one, with a loopback and a public host candidate. */
-const OFFER = [
-  'v=0',
-  'o=- 4611731400430051336 2 IN IP4 127.0.0.1',
-  's=-',
-  't=0 0',
-  'a=group:BUNDLE 0',
-  'a=extmap-allow-mixed',
-  'a=msid-semantic: WMS',
-  'm=application 9 UDP/DTLS/SCTP webrtc-datachannel',
-  'c=IN IP4 0.0.0.0',
-  'a=candidate:1 1 udp 2122260223 127.0.0.1 50001 typ host generation 0',
-  'a=candidate:2 1 udp 2122194687 203.0.113.10 50000 typ host generation 0',
-  'a=ice-ufrag:Wb1P',
-  'a=ice-pwd:2Q5pYxNnq4xN4UJ1Xn3A8x0n',
-  'a=ice-options:trickle',
-  'a=fingerprint:sha-256 8C:1B:7F:2E:D8:1F:06:3A:9B:5E:43:6D:6E:07:3C:2C:92:8E:61:3A:9C:5E:06:2D:48:2A:D4:93:0B:0D:4A:93',
-  'a=setup:actpass',
-  'a=mid:0',
-  'a=sctp-port:5000',
-  'a=max-message-size:262144',
-  '',
-].join('\r\n');
+/** A WebRTC offer with a loopback and a public host candidate. */
+const OFFER = sdpOffer([
+  ['127.0.0.1', 50001],
+  ['203.0.113.10', 50000],
+]);
 
 /**
  * The gateway side of rendezvous (issue 19) through a real Prosody (with mod_turn_external for
@@ -69,43 +52,20 @@ describe('rendezvous between two friends’ gateways', () => {
     if (!r.ok) throw new Error(r.error.message);
     return r.value;
   };
-  const dropped = async (bus: Bus) => {
-    const r = await bus.request(xmpp.status, {});
-    if (!r.ok) throw new Error(r.error.message);
-    return r.value.droppedSignalling ?? 0;
-  };
-  /** Send an IQ set; resolves with the reply stanza (result or error). */
-  const iqSet = async (client: TestClient, to: string, child: Element): Promise<Element> => {
-    const id = `t${Math.random().toString(36).slice(2)}`;
-    const reply = new Promise<Element>((resolve) => {
-      const onStanza = (s: Element) => {
-        if (s.is('iq') && s.attrs.id === id) {
-          client.client.off('stanza', onStanza);
-          resolve(s);
-        }
-      };
-      client.client.on('stanza', onStanza);
-    });
-    await client.send(xml('iq', { type: 'set', to, id }, child));
-    return reply;
-  };
-  const condition = (reply: Element) =>
-    reply
-      .getChild('error')
-      ?.getChildElements()
-      .find((c) => c.attrs.xmlns === 'urn:ietf:params:xml:ns:xmpp-stanzas' && c.name !== 'text')?.name;
 
   beforeAll(async () => {
-    prosody = await startProsody(cleanup, {
-      accounts: ['alice', 'bob', 'carol', 'mallory'].map((user) => ({ user, password: `${user}-pw` })),
-      friends: ['alice', 'bob', 'carol'],
-      modules: ['turn_external'],
-      // (no TURN server runs: discovery only needs the server to name one)
-      extraConfig: `turn_external_secret = "${TURN_SECRET}"\nturn_external_host = "127.0.0.1"\nturn_external_port = 3478\n`,
-    });
-    [alice, bob] = (await Promise.all(
-      ['alice', 'bob'].map((user) => startNode(cleanup, { user, password: `${user}-pw`, prosody })),
-    )) as [BitweenNode, BitweenNode];
+    ({
+      prosody,
+      nodes: [alice, bob],
+    } = await startFriends(cleanup, ['alice', 'bob'], {
+      accounts: ['carol', 'mallory'],
+      friends: ['carol'],
+      prosody: {
+        modules: ['turn_external'],
+        // (no TURN server runs: discovery only needs the server to name one)
+        extraConfig: `turn_external_secret = "${TURN_SECRET}"\nturn_external_host = "127.0.0.1"\nturn_external_port = 3478\n`,
+      },
+    }));
     aliceBus = new Bus(await alice.nats.connect(), silentLogger);
     bobBus = new Bus(await bob.nats.connect(), silentLogger);
     mallory = await connectClient(cleanup, prosody, 'mallory', 'mallory-pw');
@@ -166,17 +126,13 @@ describe('rendezvous between two friends’ gateways', () => {
     const nats = await startNats(cleanup);
     const dataDir = await makeTempDir('alice-second');
     cleanup.add('alice-second data', () => removeTempDir(dataDir));
-    const second = await startService(cleanup, {
-      name: 'xmpp-gateway',
+    const second = await startGateway(cleanup, {
       label: 'alice-second-gateway',
-      env: {
-        BITWEEN_NATS_URL: nats.url,
-        BITWEEN_DATA_DIR: dataDir, // its own secret
-        BITWEEN_XMPP_JID: alice.jid,
-        BITWEEN_XMPP_PASSWORD: 'alice-pw',
-        BITWEEN_XMPP_SERVICE: prosody.service,
-        BITWEEN_XMPP_RESOURCE: 'second',
-      },
+      nats,
+      server: prosody,
+      user: 'alice',
+      resource: 'second',
+      env: { BITWEEN_DATA_DIR: dataDir }, // its own secret
     });
     const secondBus = new Bus(await nats.connect(), silentLogger);
     const selfTicket = (t: TicketTable, list: 'issued' | 'received') =>
@@ -302,21 +258,19 @@ describe('rendezvous between two friends’ gateways', () => {
   });
 
   it('a stranger’s <ticket/> and <connect/> are refused (not-authorized) and counted', async () => {
-    const before = await dropped(aliceBus);
-    const ticket = await iqSet(
-      mallory,
+    const before = await droppedSignalling(aliceBus);
+    const ticket = await mallory.iqSet(
       `${alice.jid}/bitween`,
       xml('ticket', { xmlns: NS, value: 'A'.repeat(43) }),
     );
     expect(ticket.attrs.type).toBe('error');
-    expect(condition(ticket)).toBe('not-authorized');
-    const connect = await iqSet(
-      mallory,
+    expect(errorCondition(ticket)).toBe('not-authorized');
+    const connect = await mallory.iqSet(
       `${alice.jid}/bitween`,
       xml('connect', { xmlns: NS, hash }, xml('endpoint', { address: '203.0.113.66', port: '6881' })),
     );
-    expect(condition(connect)).toBe('not-authorized');
-    expect(await dropped(aliceBus)).toBe(before + 2);
+    expect(errorCondition(connect)).toBe('not-authorized');
+    expect(await droppedSignalling(aliceBus)).toBe(before + 2);
     expect((await tickets(aliceBus)).received.some((r) => r.jid === prosody.jid('mallory'))).toBe(false);
   });
 
@@ -324,19 +278,19 @@ describe('rendezvous between two friends’ gateways', () => {
     // carol: a mutual contact whose bucket is still full (bob's was used by the tests above)
     const carol = await connectClient(cleanup, prosody, 'carol', 'carol-pw');
     const to = `${alice.jid}/bitween`;
-    const before = await dropped(aliceBus);
+    const before = await droppedSignalling(aliceBus);
     const replies: Element[] = [];
-    replies.push(await iqSet(carol, to, xml('connect', { xmlns: NS, hash: 'not-a-hash' })));
+    replies.push(await carol.iqSet(to, xml('connect', { xmlns: NS, hash: 'not-a-hash' })));
     for (let i = 0; i < 12; i++)
-      replies.push(await iqSet(carol, to, xml('connect', { xmlns: NS, hash: UNKNOWN_HASH })));
-    const conditions = replies.map(condition);
+      replies.push(await carol.iqSet(to, xml('connect', { xmlns: NS, hash: UNKNOWN_HASH })));
+    const conditions = replies.map(errorCondition);
     expect(conditions[0]).toBe('bad-request');
     expect(conditions.slice(1, 5)).toEqual(Array(4).fill('item-not-found'));
     expect(conditions).toContain('resource-constraint');
     expect(
       conditions.every((c) => c === 'bad-request' || c === 'item-not-found' || c === 'resource-constraint'),
     ).toBe(true);
-    expect(await dropped(aliceBus)).toBe(before + replies.length);
+    expect(await droppedSignalling(aliceBus)).toBe(before + replies.length);
     // still serving
     expect((await aliceBus.request(xmpp.status, {})).ok).toBe(true);
   });

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { Bus, xmpp } from '@bitween/messages';
+import { xmpp } from '@bitween/messages';
+import { Bus } from '@bitween/bus';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

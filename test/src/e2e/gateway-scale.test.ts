@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { EngineRegistry, type EngineState } from '@bitween/messages';
+import { type EngineState } from '@bitween/messages';
+import { EngineRegistry } from '@bitween/bus';
 import { isIP } from 'node:net';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +14,7 @@ import {
   type Prosody,
   type ServiceProcess,
 } from '../harness/index.js';
-import { connectClient, NS_SHARES, xml } from './xmpp-client.js';
+import { connectClient, NS_SHARES, xml } from '../harness/xmpp-client.js';
 
 const SHARES = 10_000;
 /** Prosody 0.12's c2s_stanza_size_limit default: 256 KiB. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { EngineRegistry } from '@bitween/messages';
+import { EngineRegistry } from '@bitween/bus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
@@ -12,7 +12,7 @@ import {
   type Prosody,
   type ServiceProcess,
 } from '../harness/index.js';
-import { connectClient, NS_SHARES, xml, type TestClient } from './xmpp-client.js';
+import { connectClient, NS_SHARES, xml, type TestClient } from '../harness/xmpp-client.js';
 
 const hash = (s: string) => createHash('sha1').update(s).digest('hex');
 

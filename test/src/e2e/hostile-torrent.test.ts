@@ -2,7 +2,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Bus, engine, xmpp, type TorrentStatus } from '@bitween/messages';
+import { engine, xmpp, type TorrentStatus } from '@bitween/messages';
+import { Bus } from '@bitween/bus';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { Bus, engine, xmpp } from '@bitween/messages';
+import { engine, xmpp } from '@bitween/messages';
+import { Bus } from '@bitween/bus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
@@ -15,7 +16,7 @@ import {
   type SharesResult,
   type TorrentsResult,
 } from '../harness/index.js';
-import { connectClient, NS_SHARES, xml } from './xmpp-client.js';
+import { connectClient, NS_SHARES, xml } from '../harness/xmpp-client.js';
 
 /**
  * A friend on the original Bitween (a plain XMPP client that publishes an original-format list and

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { Bus, EngineRegistry, fetchAllShares, xmpp, type ContactShares } from '@bitween/messages';
+import { xmpp, type ContactShares } from '@bitween/messages';
+import { Bus, EngineRegistry, fetchAllShares } from '@bitween/bus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
@@ -17,7 +18,7 @@ import {
   type Prosody,
   type ServiceProcess,
 } from '../harness/index.js';
-import { connectClient, NS_SHARES, xml } from './xmpp-client.js';
+import { connectClient, NS_SHARES, xml } from '../harness/xmpp-client.js';
 
 const hashOf = (s: string) => createHash('sha1').update(s).digest('hex');
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { Bus, EngineRegistry, fetchAllShares, xmpp, type EngineState } from '@bitween/messages';
+import { xmpp, type EngineState } from '@bitween/messages';
+import { Bus, EngineRegistry, fetchAllShares } from '@bitween/bus';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

@@ -1,7 +1,8 @@
 /// <reference lib="dom" />
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Bus, engine, xmpp } from '@bitween/messages';
+import { engine, xmpp } from '@bitween/messages';
+import { Bus } from '@bitween/bus';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

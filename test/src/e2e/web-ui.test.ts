@@ -1,7 +1,8 @@
 /// <reference lib="dom" />
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Bus, engine } from '@bitween/messages';
+import { engine } from '@bitween/messages';
+import { Bus } from '@bitween/bus';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -16,7 +17,7 @@ import {
   type BitweenNode,
   type Prosody,
 } from '../harness/index.js';
-import { connectClient, xml } from './xmpp-client.js';
+import { connectClient, xml } from '../harness/xmpp-client.js';
 
 /*
  * The web UI (apps/web, served by the api at /) in Debian's Chromium driven by playwright-core,

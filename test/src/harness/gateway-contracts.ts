@@ -1,4 +1,5 @@
-import { ServiceHost, serviceNames, xmpp, type Bus, type TicketTable } from '@bitween/messages';
+import { serviceNames, xmpp, type TicketTable } from '@bitween/messages';
+import { ServiceHost, type Bus } from '@bitween/bus';
 import type { z } from 'zod';
 import type { Cleanup } from './cleanup.js';
 

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { Bus, EngineRegistry, engine, xmpp } from '@bitween/messages';
+import { engine, xmpp } from '@bitween/messages';
+import { Bus, EngineRegistry } from '@bitween/bus';
 import type { Cleanup } from './cleanup.js';
 import { engineEnv, silentLogger } from './engine-env.js';
 import { startNats } from './nats.js';

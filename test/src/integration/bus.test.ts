@@ -1,4 +1,5 @@
-import { Bus, BusError, ServiceHost, command, event, type Logger } from '@bitween/messages';
+import { BusError, command, event } from '@bitween/messages';
+import { Bus, ServiceHost, type Logger } from '@bitween/bus';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';

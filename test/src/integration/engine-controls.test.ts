@@ -1,6 +1,7 @@
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SettingsStore, engine, xmpp, type Endpoint, type TorrentStatus } from '@bitween/messages';
+import { engine, xmpp, type Endpoint, type TorrentStatus } from '@bitween/messages';
+import { SettingsStore } from '@bitween/bus';
 import { Server as TrackerServer } from 'bittorrent-tracker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Bus, EngineRegistry, engine, xmpp } from '@bitween/messages';
+import { engine, xmpp } from '@bitween/messages';
+import { Bus, EngineRegistry } from '@bitween/bus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,

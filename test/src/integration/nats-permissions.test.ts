@@ -7,20 +7,8 @@
  */
 import { chmodSync, copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  Bus,
-  EngineRegistry,
-  ServiceHost,
-  SettingsStore,
-  TorrentClaims,
-  buckets,
-  engine,
-  serviceNames,
-  streams,
-  subjects,
-  xmpp,
-  type EngineState,
-} from '@bitween/messages';
+import { buckets, engine, serviceNames, streams, subjects, xmpp, type EngineState } from '@bitween/messages';
+import { Bus, EngineRegistry, ServiceHost, SettingsStore, TorrentClaims } from '@bitween/bus';
 import { ROLES, commandPattern, commandRules, eventRules, kvRules, type Role } from '@bitween/nats-auth';
 import { natsAuthOptions, natsInboxPrefix, readNatsSeedFile } from '@bitween/runtime';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';

@@ -1,10 +1,5 @@
-import {
-  EngineLease,
-  EngineRegistry,
-  TorrentClaims,
-  type EngineState,
-  type TorrentClaim,
-} from '@bitween/messages';
+import { type EngineState } from '@bitween/messages';
+import { EngineLease, EngineRegistry, TorrentClaims, type TorrentClaim } from '@bitween/bus';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cleanup, silentLogger, startNats, waitFor } from '../harness/index.js';

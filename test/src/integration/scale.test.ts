@@ -1,14 +1,7 @@
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  Bus,
-  EngineRegistry,
-  TorrentClaims,
-  engine,
-  xmpp,
-  type RegisteredEngine,
-  type TorrentStatus,
-} from '@bitween/messages';
+import { engine, xmpp, type TorrentStatus } from '@bitween/messages';
+import { Bus, EngineRegistry, TorrentClaims, type RegisteredEngine } from '@bitween/bus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,

@@ -1,4 +1,5 @@
-import { BusError, DEFAULT_ENGINE_SETTINGS, SettingsStore, type EngineSettings } from '@bitween/messages';
+import { BusError, DEFAULT_ENGINE_SETTINGS, type EngineSettings } from '@bitween/messages';
+import { SettingsStore } from '@bitween/bus';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cleanup, silentLogger, startNats, waitFor } from '../harness/index.js';

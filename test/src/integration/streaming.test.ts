@@ -1,7 +1,8 @@
 import { request as httpRequest } from 'node:http';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Bus, engine, xmpp } from '@bitween/messages';
+import { engine, xmpp } from '@bitween/messages';
+import { Bus } from '@bitween/bus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,

@@ -1,4 +1,5 @@
-import { Bus, xmpp } from '@bitween/messages';
+import { xmpp } from '@bitween/messages';
+import { Bus } from '@bitween/bus';
 import type { Element } from '@xmpp/xml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cleanup } from '../harness/cleanup.js';
@@ -6,7 +7,8 @@ import { silentLogger } from '../harness/engine-env.js';
 import { waitFor } from '../harness/wait.js';
 import type { Child } from '../harness/child.js';
 import type { ScriptProcess } from '../harness/service.js';
-import { connectClient, xml, type TestClient } from '../e2e/xmpp-client.js';
+import { connectClient, errorCondition, sdpOffer, xml, type TestClient } from '../harness/xmpp-client.js';
+import { droppedSignalling } from '../harness/gateway.js';
 import { bridgeInto } from './home-stack.js';
 import { labUnavailable } from './netns.js';
 import { listenIn, udpListenIn } from './probe.js';
@@ -29,55 +31,6 @@ const SIZE = 32 * MiB;
 const TRAP_LOOPBACK = 7301;
 const TRAP_OWN = 7302;
 
-/** A WebRTC offer (as @roamhq/wrtc writes one) whose candidates are `candidates` (address, port). */
-function offer(candidates: [string, number][]): string {
-  return [
-    'v=0',
-    'o=- 4611731400430051336 2 IN IP4 127.0.0.1',
-    's=-',
-    't=0 0',
-    'a=group:BUNDLE 0',
-    'a=msid-semantic: WMS',
-    'm=application 9 UDP/DTLS/SCTP webrtc-datachannel',
-    'c=IN IP4 0.0.0.0',
-    ...candidates.map(
-      ([address, port], i) =>
-        `a=candidate:${i + 1} 1 udp ${2122260223 - i} ${address} ${port} typ host generation 0`,
-    ),
-    'a=ice-ufrag:Wb1P',
-    'a=ice-pwd:2Q5pYxNnq4xN4UJ1Xn3A8x0n',
-    'a=fingerprint:sha-256 8C:1B:7F:2E:D8:1F:06:3A:9B:5E:43:6D:6E:07:3C:2C:92:8E:61:3A:9C:5E:06:2D:48:2A:D4:93:0B:0D:4A:93',
-    'a=setup:actpass',
-    'a=mid:0',
-    'a=sctp-port:5000',
-    'a=max-message-size:262144',
-    '',
-  ].join('\r\n');
-}
-
-/** Sends an IQ set; resolves with the reply stanza (result or error). */
-async function iqSet(client: TestClient, to: string, child: Element): Promise<Element> {
-  const id = `f${Math.random().toString(36).slice(2)}`;
-  const reply = new Promise<Element>((resolve) => {
-    const onStanza = (s: Element) => {
-      if (s.is('iq') && s.attrs.id === id) {
-        client.client.off('stanza', onStanza);
-        resolve(s);
-      }
-    };
-    client.client.on('stanza', onStanza);
-  });
-  await client.send(xml('iq', { type: 'set', to, id }, child));
-  return reply;
-}
-
-/** The defined condition of an IQ error (`not-authorized`, …), undefined for a result. */
-const condition = (reply: Element) =>
-  reply
-    .getChild('error')
-    ?.getChildElements()
-    .find((c) => c.attrs.xmlns === 'urn:ietf:params:xml:ns:xmpp-stanzas' && c.name !== 'text')?.name;
-
 const alive = (p: ScriptProcess) =>
   Promise.race([p.exited.then(() => false), new Promise<boolean>((r) => setImmediate(() => r(true)))]);
 
@@ -92,12 +45,6 @@ describe.skipIf(unavailable !== null)(
     let traps: Child[];
     let shared: Awaited<ReturnType<typeof share>>;
     let to: string;
-
-    const dropped = async () => {
-      const r = await aliceBus.request(xmpp.status, {});
-      if (!r.ok) throw new Error(r.error.message);
-      return r.value.droppedSignalling ?? 0;
-    };
 
     beforeAll(async () => {
       // alice on a public address (her own addresses are easy to name); bob behind NAT with STUN.
@@ -134,21 +81,20 @@ describe.skipIf(unavailable !== null)(
     afterAll(() => cleanup.run());
 
     it('a stranger’s <ticket/> and <connect/> get not-authorized and are counted', async () => {
-      const before = await dropped();
-      const ticket = await iqSet(mallory, to, xml('ticket', { xmlns: NS, value: 'A'.repeat(43) }));
-      const connect = await iqSet(
-        mallory,
+      const before = await droppedSignalling(aliceBus);
+      const ticket = await mallory.iqSet(to, xml('ticket', { xmlns: NS, value: 'A'.repeat(43) }));
+      const connect = await mallory.iqSet(
         to,
         xml(
           'connect',
           { xmlns: NS, hash: shared.hash },
           xml('endpoint', { address: w.lab.homes.bob!.publicAddress, port: '6881' }),
-          xml('sdp', {}, offer([[w.lab.homes.bob!.publicAddress, 50000]])),
+          xml('sdp', {}, sdpOffer([[w.lab.homes.bob!.publicAddress, 50000]])),
         ),
       );
       expect([ticket.attrs.type, connect.attrs.type]).toEqual(['error', 'error']);
-      expect([condition(ticket), condition(connect)]).toEqual(['not-authorized', 'not-authorized']);
-      expect(await dropped()).toBe(before + 2);
+      expect([errorCondition(ticket), errorCondition(connect)]).toEqual(['not-authorized', 'not-authorized']);
+      expect(await droppedSignalling(aliceBus)).toBe(before + 2);
       const tickets = await aliceBus.request(xmpp.tickets, {});
       expect(tickets.ok && tickets.value.received.some((t) => t.jid === w.prosody.jid('mallory'))).toBe(
         false,
@@ -157,8 +103,7 @@ describe.skipIf(unavailable !== null)(
 
     it('a contact’s <connect/> naming alice’s own and loopback addresses dials none of them', async () => {
       const own = w.alice.home.serverAddress;
-      const reply = await iqSet(
-        bobsOther,
+      const reply = await bobsOther.iqSet(
         to,
         xml(
           'connect',
@@ -169,7 +114,7 @@ describe.skipIf(unavailable !== null)(
           xml(
             'sdp',
             {},
-            offer([
+            sdpOffer([
               ['127.0.0.1', TRAP_LOOPBACK],
               [own, TRAP_OWN],
             ]),
@@ -184,11 +129,10 @@ describe.skipIf(unavailable !== null)(
     });
 
     it('a contact’s flood of <connect/> hits the rate limit (resource-constraint), counted', async () => {
-      const before = await dropped();
+      const before = await droppedSignalling(aliceBus);
       const replies = await Promise.all(
         Array.from({ length: 20 }, () =>
-          iqSet(
-            bobsOther,
+          bobsOther.iqSet(
             to,
             xml(
               'connect',
@@ -198,9 +142,9 @@ describe.skipIf(unavailable !== null)(
           ),
         ),
       );
-      const limited = replies.filter((r) => condition(r) === 'resource-constraint').length;
+      const limited = replies.filter((r) => errorCondition(r) === 'resource-constraint').length;
       expect(limited).toBeGreaterThan(0);
-      expect(await dropped()).toBeGreaterThanOrEqual(before + limited);
+      expect(await droppedSignalling(aliceBus)).toBeGreaterThanOrEqual(before + limited);
     });
 
     it('both daemons keep running, a normal download works afterwards, and nothing dialled the trap addresses', async () => {

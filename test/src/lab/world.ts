@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EngineRegistry, type ConnectionCounters, type EngineState } from '@bitween/messages';
+import { type ConnectionCounters, type EngineState } from '@bitween/messages';
+import { EngineRegistry } from '@bitween/bus';
 import { expect } from 'vitest';
 import type { SharesResult, TorrentsResult } from '../harness/api-results.js';
 import type { Cleanup } from '../harness/cleanup.js';

@@ -1,18 +1,15 @@
 import {
-  Bus,
   BusError,
-  EngineRegistry,
-  ServiceHost,
   engine,
   serviceNames,
   xmpp,
   type Contact,
   type ContactShares,
   type EngineState,
-  type NatsConnection,
   type PendingSubscription,
   type TorrentStatus,
 } from '@bitween/messages';
+import { Bus, EngineRegistry, ServiceHost, type NatsConnection } from '@bitween/bus';
 import type { Logger } from '@bitween/runtime';
 
 /**

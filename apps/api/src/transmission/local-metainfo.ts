@@ -1,14 +1,14 @@
 import { constants } from 'node:fs';
 import { open, readlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { engine, type Bus } from '@bitween/messages';
 import type { Logger } from '@bitween/runtime';
+import { CoreError } from '../core/errors.js';
+import type { Core } from '../core/index.js';
 import { TrError } from './protocol.js';
 
 export interface LocalMetainfoDeps {
-  bus: Bus;
+  torrents: Pick<Core['torrents'], 'browse'>;
   log: Logger;
-  timeoutMs: number;
   maxBytes: number;
 }
 
@@ -18,12 +18,16 @@ export interface LocalMetainfoDeps {
  * false, or a TrError when no engine answers.
  */
 async function insideShareRoots(deps: LocalMetainfoDeps, folder: string): Promise<boolean> {
-  const r = await deps.bus.request(engine.browse, { path: folder }, { timeoutMs: deps.timeoutMs });
-  if (r.ok) return true;
-  if (r.error.code === 'unavailable' || r.error.code === 'timeout') {
-    throw new TrError(`torrent-add: service unavailable: ${r.error.message}`);
+  try {
+    await deps.torrents.browse(folder);
+    return true;
+  } catch (err) {
+    if (!(err instanceof CoreError)) throw err;
+    if (err.code === 'unavailable' || err.code === 'timeout') {
+      throw new TrError(`torrent-add: service unavailable: ${err.message}`);
+    }
+    return false;
   }
-  return false;
 }
 
 /**

@@ -1,23 +1,15 @@
 import { isIPv4 } from 'node:net';
 import { posix } from 'node:path';
-import {
-  engine,
-  type Bus,
-  type EngineSettings,
-  type PeerInfo,
-  type RegisteredEngine,
-  type Result,
-  type SettingsStore,
-  type TorrentStatus,
-} from '@bitween/messages';
+import type { EngineSettings, PeerInfo, TorrentStatus } from '@bitween/messages';
+import type { RegisteredEngine } from '@bitween/bus';
 import type { DialPolicy } from '@bitween/net-policy';
 import type { Logger } from '@bitween/runtime';
-import type { TorrentsView } from '../cluster/views.js';
-import type { Registry } from '../rpc/method.js';
-import { normaliseHash } from '../rpc/params.js';
+import { CoreError } from '../core/errors.js';
+import { normaliseHash } from '../core/hash.js';
+import type { Core } from '../core/index.js';
+import { MAX_METAINFO_BYTES, type AddOptions, type Added } from '../core/torrents.js';
 import { FetchError, fetchUnderPolicy } from '../net/fetch-under-policy.js';
 import { KILO, TORRENT_FIELDS, isActive, torrentObject } from './fields.js';
-import type { TorrentIds } from './ids.js';
 import { readLocalMetainfo } from './local-metainfo.js';
 import {
   FreeSpaceArgs,
@@ -31,29 +23,27 @@ import {
   TorrentSetArgs,
   TrError,
   parseArgs,
+  trErrorOf,
   type Ids,
 } from './protocol.js';
 import { altSpeedOf, pickFields, sessionObject, sessionStats } from './session.js';
 import { SESSION_FIXED, refuseAddOptions, refuseChanges, refuseTorrentChanges } from './unsupported-args.js';
 
-/** `.torrent` files larger than this are refused (the engine contract caps the base64 at 960 000 chars). */
-export const MAX_METAINFO_BYTES = 720_000;
 /** How long `recently-active` keeps reporting a removed torrent in `removed`. */
 const RECENT_MS = 60_000;
 
+/** What the methods reach bitween through: the core, and this front-end's own session state. */
 export interface TrDeps {
-  bus: Bus;
-  registry: Registry;
+  torrents: Core['torrents'];
+  settings: Core['settings'];
+  /** Transmission's numeric torrent ids. */
+  ids: Core['torrentIds'];
   log: Logger;
-  timeoutMs: number;
-  /** Timeout of adding a torrent from a file or URL (fetching and parsing it). */
+  /** Timeout of fetching a .torrent from a URL. */
   addTimeoutMs: number;
   version: string;
   sessionId: string;
-  ids: () => Promise<TorrentIds>;
-  settings: () => Promise<SettingsStore>;
   removed: RecentlyRemoved;
-  torrents: TorrentsView;
   /** Where `torrent-add` may fetch a URL from (the dial policy with BITWEEN_FETCH_ALLOW). */
   fetchPolicy: DialPolicy;
 }
@@ -74,11 +64,13 @@ export class RecentlyRemoved {
   }
 }
 
-/** The bus result's value, or a `TrError` with its message (Transmission's `result` text). */
-function must<T>(r: Result<T>, what: string): T {
-  if (r.ok) return r.value;
-  const prefix = r.error.code === 'unavailable' ? 'service unavailable: ' : '';
-  throw new TrError(`${what}: ${prefix}${r.error.message}`);
+/** Run a core call; its error becomes a `TrError` saying `what` failed. */
+async function as<T>(what: string, run: Promise<T>): Promise<T> {
+  try {
+    return await run;
+  } catch (err) {
+    throw trErrorOf(err, what);
+  }
 }
 
 interface Listing {
@@ -90,15 +82,16 @@ interface Listing {
 async function listing(deps: TrDeps): Promise<Listing> {
   let snapshot;
   try {
-    snapshot = await deps.torrents.get();
+    snapshot = await deps.torrents.snapshot();
   } catch (err) {
-    throw new TrError(`service unavailable: engine registry: ${(err as Error).message}`);
+    // Without the method's name: the listing failed, whatever the method.
+    throw trErrorOf(err);
   }
   // A sorted copy: the snapshot is shared with other readers.
   const torrents = [...snapshot.torrents].sort(
     (a, b) => a.addedAt - b.addedAt || a.hash.localeCompare(b.hash),
   );
-  const ids = await (await deps.ids()).idsOf(torrents.map((t) => t.hash));
+  const ids = await deps.ids.idsOf(torrents.map((t) => t.hash));
   return { torrents, ids };
 }
 
@@ -137,10 +130,10 @@ const torrentGet: TrMethod = async (raw, deps) => {
   // The bitfield and the peer list are asked of the engine only when wanted (not in the listing).
   const [pieces, peers] = await Promise.all([
     fields.includes('pieces')
-      ? perEngine(deps, chosen, engine.pieces, (v: { bitfield: string }) => v.bitfield)
+      ? perEngine(deps, chosen, 'engine.pieces', (t) => deps.torrents.pieces(t))
       : new Map<string, string>(),
     fields.includes('peers')
-      ? perEngine(deps, chosen, engine.peers, (v: { peers: PeerInfo[] }) => v.peers)
+      ? perEngine(deps, chosen, 'engine.peers', (t) => deps.torrents.peers(t))
       : new Map<string, PeerInfo[]>(),
   ]);
   const rows = chosen.map((t) =>
@@ -164,28 +157,23 @@ const torrentGet: TrMethod = async (raw, deps) => {
  * One per-torrent engine command for each torrent with metadata (the pieces bitfield, the peer
  * list); a torrent whose engine does not answer gets nothing (the field's neutral value).
  */
-async function perEngine<V, T>(
+async function perEngine<T>(
   deps: TrDeps,
   torrents: TorrentStatus[],
-  contract: typeof engine.pieces | typeof engine.peers,
-  pick: (value: V) => T,
+  what: string,
+  ask: (t: TorrentStatus) => Promise<T>,
 ): Promise<Map<string, T>> {
   const out = new Map<string, T>();
   await Promise.all(
     torrents
       .filter((t) => (t.pieceCount ?? 0) > 0)
       .map(async (t) => {
-        const r = await deps.bus.request(
-          contract as typeof engine.pieces,
-          { hash: t.hash },
-          { params: { engineId: t.engineId }, timeoutMs: deps.timeoutMs },
-        );
-        if (r.ok) out.set(t.hash, pick(r.value as V));
-        else
-          deps.log.debug(
-            { hash: t.hash, error: r.error.message },
-            `torrent-get: no answer to ${contract.name}`,
-          );
+        try {
+          out.set(t.hash, await ask(t));
+        } catch (err) {
+          if (!(err instanceof CoreError)) throw err;
+          deps.log.debug({ hash: t.hash, error: err.message }, `torrent-get: no answer to ${what}`);
+        }
       }),
   );
   return out;
@@ -251,52 +239,37 @@ const torrentAdd: TrMethod = async (raw, deps) => {
   if (dir !== undefined && (!posix.isAbsolute(dir) || dir.includes('\0'))) {
     throw new TrError("download-dir must be an absolute path on the daemon's host");
   }
-  const saveTo = {
-    ...(dir === undefined ? {} : { savePath: dir }),
-    ...(args.sequential_download === undefined ? {} : { sequential: args.sequential_download }),
-  };
+  const saveTo: AddOptions = { savePath: dir, sequentialDownload: args.sequential_download };
 
-  let added: { torrent: TorrentStatus; created: boolean };
+  let added: Added;
   let displayName: string | undefined;
   if (args.metainfo !== undefined) {
-    added = await addMetainfo(deps, args.metainfo.replace(/\s+/g, ''), saveTo);
+    const base64 = args.metainfo.replace(/\s+/g, '');
+    if (!/^[A-Za-z0-9+/]*=*$/.test(base64)) throw new TrError('invalid or corrupt torrent file: not base64');
+    added = await addMetainfo(deps, Buffer.from(base64, 'base64'), saveTo);
   } else if (args.filename !== undefined) {
     const source = sourceOf(args.filename);
     if (source.kind === 'hash') {
       displayName = source.name;
-      const held = (await listing(deps)).torrents.find((t) => t.hash === source.hash);
-      added = held
-        ? { torrent: held, created: false }
-        : must(
-            await deps.bus.request(
-              engine.addHash,
-              {
-                hash: source.hash,
-                ...saveTo,
-                ...(source.trackers.length ? { trackers: source.trackers } : {}),
-              },
-              { timeoutMs: deps.timeoutMs },
-            ),
-            'torrent-add',
-          );
+      // Idempotent in the core: a hash any engine holds is answered as it is (torrent-duplicate).
+      added = await deps.torrents.addHash(source.hash, { ...saveTo, trackers: source.trackers });
     } else {
       const bytes =
         source.kind === 'url'
           ? await fetchMetainfo(source.url, deps)
           : await readLocalMetainfo(source.path, {
-              bus: deps.bus,
+              torrents: deps.torrents,
               log: deps.log,
-              timeoutMs: deps.timeoutMs,
               maxBytes: MAX_METAINFO_BYTES,
             });
-      added = await addMetainfo(deps, bytes.toString('base64'), saveTo, { quoteParseErrors: false });
+      added = await addMetainfo(deps, bytes, saveTo, { quoteParseErrors: false });
     }
   } else {
     throw new TrError('no filename or metainfo specified');
   }
 
   const { torrent, created } = added;
-  const id = (await (await deps.ids()).idsOf([torrent.hash])).get(torrent.hash)!;
+  const id = (await deps.ids.idsOf([torrent.hash])).get(torrent.hash)!;
   const summary = { id, name: torrent.name ?? displayName ?? torrent.hash, hashString: torrent.hash };
   if (created) await applyAddOptions(deps, torrent, args);
   return created ? { 'torrent-added': summary } : { 'torrent-duplicate': summary };
@@ -309,21 +282,20 @@ const torrentAdd: TrMethod = async (raw, deps) => {
  */
 async function addMetainfo(
   deps: TrDeps,
-  metainfo: string,
-  saveTo: { savePath?: string; sequential?: boolean },
+  metainfo: Buffer,
+  saveTo: AddOptions,
   { quoteParseErrors = true } = {},
-) {
+): Promise<Added> {
   if (metainfo.length === 0) throw new TrError('invalid or corrupt torrent file');
-  const r = await deps.bus.request(
-    engine.addTorrentFile,
-    { metainfo, ...saveTo },
-    { timeoutMs: deps.addTimeoutMs },
-  );
-  if (!r.ok && r.error.code === 'invalid_request') {
-    const quote = quoteParseErrors || r.error.message.startsWith('refused');
-    throw new TrError(`invalid or corrupt torrent file${quote ? `: ${r.error.message}` : ''}`);
+  try {
+    return await deps.torrents.addMetainfo(metainfo, saveTo);
+  } catch (err) {
+    if (err instanceof CoreError && (err.code === 'invalid_request' || err.code === 'too_large')) {
+      const quote = quoteParseErrors || err.message.startsWith('refused') || err.code === 'too_large';
+      throw new TrError(`invalid or corrupt torrent file${quote ? `: ${err.message}` : ''}`);
+    }
+    throw err;
   }
-  return must(r, 'torrent-add');
 }
 
 /** `paused` and file selection of a torrent just added; a failure is reported (the torrent stays added). */
@@ -332,7 +304,6 @@ async function applyAddOptions(
   torrent: TorrentStatus,
   args: ReturnType<typeof TorrentAddArgs.parse>,
 ): Promise<void> {
-  const params = { params: { engineId: torrent.engineId }, timeoutMs: deps.timeoutMs };
   const unwanted = args['files-unwanted'] ?? [];
   if (unwanted.length > 0 || (args['files-wanted'] ?? []).length > 0) {
     if (torrent.files.length === 0) {
@@ -342,17 +313,11 @@ async function applyAddOptions(
       );
     } else {
       const files = fileSelection(torrent, args['files-wanted'], args['files-unwanted']);
-      must(
-        await deps.bus.request(engine.setFiles, { hash: torrent.hash, files }, params),
-        'torrent added, but selecting files failed',
-      );
+      await as('torrent added, but selecting files failed', deps.torrents.setFiles(torrent, files));
     }
   }
   if (args.paused === true) {
-    must(
-      await deps.bus.request(engine.pause, { hash: torrent.hash }, params),
-      'torrent added, but pausing it failed',
-    );
+    await as('torrent added, but pausing it failed', deps.torrents.pause(torrent));
   }
 }
 
@@ -410,21 +375,12 @@ const torrentSet: TrMethod = async (raw, deps) => {
     refuseTorrentChanges(raw as Record<string, unknown>, (f) => torrentObject(t, [f], ctx)[f]);
   }
   await each(list, async (t) => {
-    const params = { params: { engineId: t.engineId }, timeoutMs: deps.timeoutMs };
     if (args['files-wanted'] !== undefined || args['files-unwanted'] !== undefined) {
       const files = fileSelection(t, args['files-wanted'], args['files-unwanted']);
-      if (files.length > 0)
-        must(await deps.bus.request(engine.setFiles, { hash: t.hash, files }, params), 'torrent-set');
+      if (files.length > 0) await deps.torrents.setFiles(t, files);
     }
     if (args.sequential_download !== undefined) {
-      must(
-        await deps.bus.request(
-          engine.setSequential,
-          { hash: t.hash, sequential: args.sequential_download },
-          params,
-        ),
-        'torrent-set',
-      );
+      await deps.torrents.setSequential(t, args.sequential_download);
     }
     const seedLimits = {
       ...(args.seedRatioLimit === undefined ? {} : { ratio: args.seedRatioLimit }),
@@ -433,69 +389,45 @@ const torrentSet: TrMethod = async (raw, deps) => {
       ...(args.seedIdleMode === undefined ? {} : { idleMode: SEED_MODES[args.seedIdleMode] }),
     };
     if (args.labels !== undefined || Object.keys(seedLimits).length > 0) {
-      must(
-        await deps.bus.request(
-          engine.setOptions,
-          {
-            hash: t.hash,
-            ...(args.labels === undefined ? {} : { labels: args.labels }),
-            ...(Object.keys(seedLimits).length > 0 ? { seedLimits } : {}),
-          },
-          params,
-        ),
-        'torrent-set',
-      );
+      await deps.torrents.setOptions(t, {
+        labels: args.labels,
+        ...(Object.keys(seedLimits).length > 0 ? { seedLimits } : {}),
+      });
     }
     const downloadLimit = limitOf(t.downloadLimit, args.downloadLimit, args.downloadLimited);
     const uploadLimit = limitOf(t.uploadLimit, args.uploadLimit, args.uploadLimited);
     if (downloadLimit !== undefined || uploadLimit !== undefined) {
-      must(
-        await deps.bus.request(
-          engine.setLimits,
-          {
-            hash: t.hash,
-            ...(downloadLimit === undefined ? {} : { downloadLimit }),
-            ...(uploadLimit === undefined ? {} : { uploadLimit }),
-          },
-          params,
-        ),
-        'torrent-set',
-      );
+      await deps.torrents.setLimits(t, { downloadLimit, uploadLimit });
     }
   });
   return {};
 };
 
 const pauseOrResume =
-  (action: 'pause' | 'resume', name: string): TrMethod =>
+  (action: 'pause' | 'resume'): TrMethod =>
   async (raw, deps) => {
     const args = parseArgs(TorrentActionArgs, raw);
-    const contract = action === 'pause' ? engine.pause : engine.resume;
     await each(await targets(deps, args.ids), async (t) => {
-      must(
-        await deps.bus.request(
-          contract,
-          { hash: t.hash },
-          { params: { engineId: t.engineId }, timeoutMs: deps.timeoutMs },
-        ),
-        name,
-      );
+      await (action === 'pause' ? deps.torrents.pause(t) : deps.torrents.resume(t));
     });
     return {};
   };
 
+/**
+ * Remove every torrent named, through the core (the same removal as REST and JSON-RPC); one
+ * that is gone already (removed meanwhile: the listing is a moment old) is skipped, as
+ * Transmission skips unknown ids.
+ */
 const torrentRemove: TrMethod = async (raw, deps) => {
   const args = parseArgs(TorrentRemoveArgs, raw);
   const list = await listing(deps);
   const deleteData = args['delete-local-data'] ?? false;
   await each(select(args.ids, list), async (t) => {
-    const r = await deps.bus.request(
-      engine.remove,
-      { hash: t.hash, deleteData },
-      { params: { engineId: t.engineId }, timeoutMs: deps.timeoutMs },
-    );
-    // not_found: the engine dropped it already (the listing is a moment old).
-    if (!r.ok && r.error.code !== 'not_found') must(r, 'torrent-remove');
+    try {
+      await deps.torrents.remove(t.hash, deleteData);
+    } catch (err) {
+      if (!(err instanceof CoreError && err.code === 'not_found')) throw err;
+    }
     deps.removed.add(list.ids.get(t.hash)!);
   });
   return {};
@@ -503,14 +435,14 @@ const torrentRemove: TrMethod = async (raw, deps) => {
 
 async function engineSettings(deps: TrDeps): Promise<EngineSettings> {
   try {
-    return await (await deps.settings()).engine();
+    return await deps.settings.engine();
   } catch (err) {
-    throw new TrError(`service unavailable: settings: ${(err as Error).message}`);
+    throw trErrorOf(err);
   }
 }
 
 async function currentSession(deps: TrDeps, settings: EngineSettings): Promise<Record<string, unknown>> {
-  const engines = await deps.registry.live().catch(() => []);
+  const engines = await deps.torrents.engines().catch(() => []);
   return sessionObject({
     sessionId: deps.sessionId,
     version: deps.version,
@@ -594,9 +526,9 @@ const sessionSet: TrMethod = async (raw, deps) => {
   if (alt !== undefined) patch.altSpeed = alt;
   if (Object.keys(patch).length > 0) {
     try {
-      await (await deps.settings()).updateEngine(patch);
+      await deps.settings.update(patch);
     } catch (err) {
-      throw new TrError(`session-set: ${(err as Error).message}`);
+      throw trErrorOf(err, 'session-set');
     }
   }
   return {};
@@ -611,12 +543,7 @@ const sessionSet: TrMethod = async (raw, deps) => {
  */
 const portTest: TrMethod = async (raw, deps) => {
   const args = parseArgs(PortTestArgs, raw);
-  let engines: RegisteredEngine[];
-  try {
-    engines = await deps.registry.live();
-  } catch (err) {
-    throw new TrError(`port-test: service unavailable: engine registry: ${(err as Error).message}`);
-  }
+  const engines: RegisteredEngine[] = await as('port-test', deps.torrents.engines());
   const family = (a: string) => (isIPv4(a) ? 'ipv4' : 'ipv6');
   const open = engines.some(({ state: { reachability: r } }) => {
     if (!r || (r.verdict !== 'direct' && r.verdict !== 'mapped')) return false;
@@ -627,34 +554,19 @@ const portTest: TrMethod = async (raw, deps) => {
 
 /** `torrent-verify` / `torrent-reannounce`: the engine command on every selected torrent. */
 const perTorrent =
-  (name: string, run: (deps: TrDeps, t: TorrentStatus) => Promise<Result<unknown>>): TrMethod =>
+  (run: (deps: TrDeps, t: TorrentStatus) => Promise<unknown>): TrMethod =>
   async (raw, deps) => {
     const args = parseArgs(TorrentActionArgs, raw);
     await each(await targets(deps, args.ids), async (t) => {
-      must(await run(deps, t), name);
+      await run(deps, t);
     });
     return {};
   };
 
-const instance = (deps: TrDeps, t: TorrentStatus) => ({
-  params: { engineId: t.engineId },
-  timeoutMs: deps.timeoutMs,
-});
-
 /** `free-space`: asked of a live engine (engines of one daemon share their volumes). */
 const freeSpace: TrMethod = async (raw, deps) => {
   const args = parseArgs(FreeSpaceArgs, raw);
-  const engines = await deps.registry.live().catch(() => []);
-  const first = engines[0];
-  if (!first) throw new TrError('free-space: service unavailable: no engine is running');
-  const r = must(
-    await deps.bus.request(
-      engine.freeSpace,
-      { path: args.path },
-      { params: { engineId: first.state.engineId }, timeoutMs: deps.timeoutMs },
-    ),
-    'free-space',
-  );
+  const r = await deps.torrents.freeSpace(args.path);
   return { path: args.path, 'size-bytes': r.free, total_size: r.total };
 };
 
@@ -669,10 +581,7 @@ const queueMoves =
     const list = await targets(deps, args.ids);
     const ordered = to === 'top' || to === 'down' ? [...list].reverse() : list;
     for (const t of ordered) {
-      must(
-        await deps.bus.request(engine.queueMove, { hash: t.hash, to }, instance(deps, t)),
-        `queue-move-${to}`,
-      );
+      await deps.torrents.queueMove(t, to);
     }
     return {};
   };
@@ -694,17 +603,13 @@ export const trMethods: Record<string, TrMethod> = {
   'session-stats': sessionStatsMethod,
   'torrent-get': torrentGet,
   'torrent-add': torrentAdd,
-  'torrent-start': pauseOrResume('resume', 'torrent-start'),
-  'torrent-start-now': pauseOrResume('resume', 'torrent-start-now'),
-  'torrent-stop': pauseOrResume('pause', 'torrent-stop'),
+  'torrent-start': pauseOrResume('resume'),
+  'torrent-start-now': pauseOrResume('resume'),
+  'torrent-stop': pauseOrResume('pause'),
   'torrent-remove': torrentRemove,
   'torrent-set': torrentSet,
-  'torrent-verify': perTorrent('torrent-verify', (deps, t) =>
-    deps.bus.request(engine.verify, { hash: t.hash }, instance(deps, t)),
-  ),
-  'torrent-reannounce': perTorrent('torrent-reannounce', (deps, t) =>
-    deps.bus.request(engine.reannounce, { hash: t.hash }, instance(deps, t)),
-  ),
+  'torrent-verify': perTorrent((deps, t) => deps.torrents.verify(t)),
+  'torrent-reannounce': perTorrent((deps, t) => deps.torrents.reannounce(t)),
   'torrent-set-location': unsupported('torrent-set-location is not supported by bitween'),
   'torrent-rename-path': unsupported('torrent-rename-path is not supported by bitween'),
   'session-close': unsupported('session-close is not supported: stop bitween with its service manager'),

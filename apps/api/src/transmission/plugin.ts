@@ -1,42 +1,25 @@
 import { randomBytes } from 'node:crypto';
-import { SettingsStore, engine, type Bus } from '@bitween/messages';
 import type { DialPolicy } from '@bitween/net-policy';
 import type { Logger } from '@bitween/runtime';
 import type { FastifyError, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
-import type { TorrentsView } from '../cluster/views.js';
-import type { Registry } from '../rpc/method.js';
-import { TorrentIds } from './ids.js';
-import { MAX_METAINFO_BYTES, RecentlyRemoved, trMethods, type TrDeps } from './methods.js';
+import type { Core } from '../core/index.js';
+import { MAX_METAINFO_BYTES } from '../core/torrents.js';
 import { PROBLEM_TYPE, problem, type ProblemCode } from '../problem.js';
-import { TrError, TrRequest, failure, success } from './protocol.js';
+import { RecentlyRemoved, trMethods, type TrDeps } from './methods.js';
+import { TrError, TrRequest, failure, success, trErrorOf } from './protocol.js';
 
 export const TRANSMISSION_PATH = '/transmission/rpc';
 export const SESSION_HEADER = 'x-transmission-session-id';
 const READ_ONLY = new Set(['torrent-get', 'session-get', 'session-stats']);
 
 export interface TransmissionOptions {
-  bus: Bus;
-  registry: Registry;
+  core: Pick<Core, 'torrents' | 'settings' | 'torrentIds'>;
   log: Logger;
-  timeoutMs: number;
+  /** Timeout of fetching a .torrent from a URL. */
   addTimeoutMs: number;
   version: string;
-  /** The cached torrent listing; every action here invalidates it. */
-  torrents: TorrentsView;
   /** Where `torrent-add` may fetch URLs from. */
   fetchPolicy: DialPolicy;
-}
-
-/** Open a NATS-backed resource on first use; a failed open is retried on the next call. */
-function lazy<T>(open: () => Promise<T>): () => Promise<T> {
-  let pending: Promise<T> | undefined;
-  return () => {
-    pending ??= open().catch((err: unknown) => {
-      pending = undefined;
-      throw err;
-    });
-    return pending;
-  };
 }
 
 /**
@@ -55,28 +38,30 @@ function lazy<T>(open: () => Promise<T>): () => Promise<T> {
 const transmission: FastifyPluginCallback<TransmissionOptions> = (app, opts, done) => {
   const sessionId = randomBytes(24).toString('base64url');
   const removed = new RecentlyRemoved();
-  const ids = lazy(() => TorrentIds.open(opts.bus.nc));
+  const { torrents, settings, torrentIds: ids } = opts.core;
   const deps: TrDeps = {
-    bus: opts.bus,
-    registry: opts.registry,
+    torrents,
+    settings,
+    ids,
     log: opts.log,
-    timeoutMs: opts.timeoutMs,
     addTimeoutMs: opts.addTimeoutMs,
     version: opts.version,
     sessionId,
-    ids,
-    settings: lazy(() => SettingsStore.open(opts.bus.nc, opts.log)),
     removed,
-    torrents: opts.torrents,
     fetchPolicy: opts.fetchPolicy,
   };
 
   // Removals by anyone (another frontend, the REST api, the JSON-RPC) for `recently-active`.
-  const sub = opts.bus.subscribe(engine.removed, async ({ hash }) => {
-    const id = (await (await ids()).idsOf([hash])).get(hash);
-    if (id !== undefined) removed.add(id);
+  const unsubscribe = torrents.onRemoved((hash) => {
+    ids.idsOf([hash]).then(
+      (known) => {
+        const id = known.get(hash);
+        if (id !== undefined) removed.add(id);
+      },
+      (err: unknown) => opts.log.debug({ err, hash }, 'transmission: no id for a removed torrent'),
+    );
   });
-  app.addHook('onClose', () => sub.unsubscribe());
+  app.addHook('onClose', unsubscribe);
 
   app.removeAllContentTypeParsers();
   // Frontends send JSON with all sorts of Content-Types (curl's form default, text/plain…).
@@ -141,14 +126,16 @@ const transmission: FastifyPluginCallback<TransmissionOptions> = (app, opts, don
     try {
       const result = await run(args ?? {}, deps).finally(() => {
         // Whatever a mutation did (also a partial failure), the cached listing may be wrong now.
-        if (!READ_ONLY.has(method)) opts.torrents.invalidate();
+        if (!READ_ONLY.has(method)) torrents.invalidate();
       });
       request.log.debug(
         { transmission: method, ms: Math.round(performance.now() - started) },
         'transmission call',
       );
       return reply.send(success(result, tag));
-    } catch (err) {
+    } catch (thrown) {
+      // The core's errors are mapped in one place (protocol.ts `trErrorOf`).
+      const err = trErrorOf(thrown, method);
       if (err instanceof TrError) {
         request.log.debug({ transmission: method, error: err.message }, 'transmission call failed');
         return reply.send(failure(err.message, tag));

@@ -3,23 +3,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import {
-  Bus,
-  BusError,
-  EngineRegistry,
-  ServiceHost,
-  SettingsStore,
-  engine,
-  serviceNames,
-  type NatsConnection,
-  type TorrentStatus,
-} from '@bitween/messages';
+import { BusError, engine, serviceNames, type TorrentStatus } from '@bitween/messages';
+import { Bus, EngineRegistry, ServiceHost, SettingsStore, type NatsConnection } from '@bitween/bus';
 import { connectNats, createLogger } from '@bitween/runtime';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../app.js';
+import { overNats } from '../testing/app-deps.js';
 import { loadApiConfig } from '../config.js';
-import { EventLog } from '../events/event-log.js';
+import { EventLog } from '../core/event-log.js';
 import { torrent as baseTorrent } from '../testing/peers.js';
 import { startNatsServer } from '../testing/nats-server.js';
 
@@ -182,16 +174,18 @@ afterAll(async () => {
 /** The real app on the test's NATS, its API key TOKEN. */
 async function newApp(env: Record<string, string> = {}): Promise<FastifyInstance> {
   const config = loadApiConfig({ BITWEEN_DEFAULT_TIMEOUT_MS: '3000', ...env });
-  return buildApp({
-    bus: new Bus(apiNc, log),
-    registry: await EngineRegistry.open(apiNc, log),
-    settings: await SettingsStore.open(apiNc, log),
-    events: await EventLog.open(apiNc, log, { maxAgeMs: 60_000, maxEvents: 1000, maxBytes: 1 << 20 }),
-    log,
-    config,
-    version: '9.9.9',
-    apiKey: TOKEN,
-  });
+  return buildApp(
+    overNats({
+      bus: new Bus(apiNc, log),
+      registry: await EngineRegistry.open(apiNc, log),
+      settings: await SettingsStore.open(apiNc, log),
+      events: await EventLog.open(apiNc, log, { maxAgeMs: 60_000, maxEvents: 1000, maxBytes: 1 << 20 }),
+      log,
+      config,
+      version: '9.9.9',
+      apiKey: TOKEN,
+    }),
+  );
 }
 
 const basic = (password: string) => `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`;

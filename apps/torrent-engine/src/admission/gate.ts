@@ -1,4 +1,5 @@
-import type { AdmissionCounters, Logger } from '@bitween/messages';
+import type { AdmissionCounters } from '@bitween/messages';
+import type { Logger } from '@bitween/bus';
 import {
   authExtension,
   decodeProofMessage,

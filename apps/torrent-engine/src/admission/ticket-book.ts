@@ -1,4 +1,5 @@
-import { xmpp, type Bus, type Logger, type Subscription, type TicketTable } from '@bitween/messages';
+import { xmpp, type TicketTable } from '@bitween/messages';
+import type { Bus, Logger, Subscription } from '@bitween/bus';
 import { ticketKey } from './proof.js';
 
 interface Book {

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { Logger } from '@bitween/messages';
+import type { Logger } from '@bitween/bus';
 import { normaliseIp } from '../peer-filter.js';
 
 interface ConnPool {

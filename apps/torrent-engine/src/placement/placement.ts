@@ -1,10 +1,5 @@
-import {
-  fetchAllTorrents,
-  type Bus,
-  type EngineRegistry,
-  type TorrentClaims,
-  type TorrentStatus,
-} from '@bitween/messages';
+import { type TorrentStatus } from '@bitween/messages';
+import { fetchAllTorrents, type Bus, type EngineRegistry, type TorrentClaims } from '@bitween/bus';
 import type { Placement } from '../engine.js';
 
 /**

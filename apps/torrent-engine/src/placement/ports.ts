@@ -1,4 +1,4 @@
-import { slotOf } from '@bitween/messages';
+import { slotOf } from '@bitween/bus';
 
 /**
  * The port an engine in slot `engine-N` prefers: the N-th of the configured range, so every

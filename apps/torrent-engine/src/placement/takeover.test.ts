@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { RegisteredEngine } from '@bitween/messages';
+import type { RegisteredEngine } from '@bitween/bus';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StateStore } from '../state-store.js';
 import { Takeover, preferredEngine } from './takeover.js';

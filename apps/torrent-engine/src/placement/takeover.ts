@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { EngineId, type EngineRegistry, type Logger, type TorrentClaims } from '@bitween/messages';
+import { EngineId } from '@bitween/messages';
+import type { EngineRegistry, Logger, TorrentClaims } from '@bitween/bus';
 import type { TorrentEngine } from '../engine.js';
 import { StateStore } from '../state-store.js';
 

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import type { Endpoint, Logger, PortMappingStatus } from '@bitween/messages';
+import type { Endpoint, PortMappingStatus } from '@bitween/messages';
+import type { Logger } from '@bitween/bus';
 import { classifyAddress } from '@bitween/net-policy';
 import {
   afterAttempt,

@@ -1,4 +1,5 @@
-import type { Logger, PortMappingStatus } from '@bitween/messages';
+import type { PortMappingStatus } from '@bitween/messages';
+import type { Logger } from '@bitween/bus';
 import { natPortMapper } from './mapper-client.js';
 import { PortMapping } from './port-mapping.js';
 

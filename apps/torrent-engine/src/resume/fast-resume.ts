@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Logger } from '@bitween/messages';
+import type { Logger } from '@bitween/bus';
 import type { Torrent } from 'webtorrent';
 import { writeFileDurably } from '../durable/atomic-file.js';
 import { firstChanged, stampFiles } from './file-stamps.js';

@@ -1,4 +1,4 @@
-import type { Bus } from '@bitween/messages';
+import type { Bus } from '@bitween/bus';
 import { describe, expect, it, vi } from 'vitest';
 import { Rendezvous } from './rendezvous.js';
 

@@ -1,4 +1,5 @@
-import { BusError, xmpp, type Bus, type IceServer, type Logger, type PeerEndpoint } from '@bitween/messages';
+import { BusError, xmpp, type IceServer, type PeerEndpoint } from '@bitween/messages';
+import type { Bus, Logger } from '@bitween/bus';
 import { answerPolicy, failedEarly, offerPolicy } from './relay-fallback.js';
 import { acceptAnswer, answerOffer, createOffer, type RtcPeer } from './rtc-peer.js';
 

@@ -1,4 +1,5 @@
-import type { IceServer, Logger } from '@bitween/messages';
+import type { IceServer } from '@bitween/messages';
+import type { Logger } from '@bitween/bus';
 import Peer, { type SignalData, type StatsLike } from '@thaunknown/simple-peer';
 import type { IcePolicy } from './relay-fallback.js';
 import { selectedPairRelayed } from './transport-counters.js';

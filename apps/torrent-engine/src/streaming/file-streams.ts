@@ -1,6 +1,7 @@
 import { read as fsRead } from 'node:fs';
 import path from 'node:path';
-import { BusError, type Logger } from '@bitween/messages';
+import { BusError } from '@bitween/messages';
+import type { Logger } from '@bitween/bus';
 import type { Torrent } from 'webtorrent';
 import { closeFd, openConfined } from '../confined-open.js';
 import { ByteBudget } from './budget.js';

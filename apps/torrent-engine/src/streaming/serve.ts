@@ -1,4 +1,5 @@
-import { engine as contracts, READ_HEADER_ROOM, READ_HEADERS, type ServiceHost } from '@bitween/messages';
+import { engine as contracts, READ_HEADER_ROOM, READ_HEADERS } from '@bitween/messages';
+import type { ServiceHost } from '@bitween/bus';
 import { BusError } from '@bitween/messages';
 import type { TorrentEngine } from '../engine.js';
 import { FileStreams, type FileStreamsOptions } from './file-streams.js';

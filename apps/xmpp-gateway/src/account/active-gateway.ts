@@ -1,11 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import {
-  BusError,
-  type AccountSettings,
-  type Bus,
-  type EngineRegistry,
-  type Logger,
-} from '@bitween/messages';
+import { BusError, type AccountSettings } from '@bitween/messages';
+import type { Bus, EngineRegistry, Logger } from '@bitween/bus';
 import { Gateway, type GatewayOptions } from '../gateway.js';
 import { BITWEEN_DISCO } from '../protocol/caps.js';
 import { XmppSession } from '../xmpp/session.js';

@@ -1,4 +1,5 @@
-import type { IceServer, Logger } from '@bitween/messages';
+import type { IceServer } from '@bitween/messages';
+import type { Logger } from '@bitween/bus';
 import {
   credentialsQuery,
   decodeServices,

@@ -1,7 +1,7 @@
 import { createSocket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
-import type { Logger } from '@bitween/messages';
+import type { Logger } from '@bitween/bus';
 import { bindingRequest, parseBindingResponse, type Mapped } from './stun-codec.js';
 
 /**

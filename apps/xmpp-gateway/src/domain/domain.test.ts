@@ -1,4 +1,4 @@
-import type { RegisteredEngine } from '@bitween/messages';
+import type { RegisteredEngine } from '@bitween/bus';
 import { describe, expect, it } from 'vitest';
 import { ContactIndex } from './contact-index.js';
 import { EngineView } from './engine-view.js';

@@ -1,4 +1,5 @@
-import { isAlive, sharesOf, type Endpoint, type RegisteredEngine } from '@bitween/messages';
+import { sharesOf, type Endpoint } from '@bitween/messages';
+import { isAlive, type RegisteredEngine } from '@bitween/bus';
 import { byReach } from '@bitween/net-policy';
 import type { ResourceEntry } from '../protocol/shares-codec.js';
 import { entryName } from './entry-names.js';

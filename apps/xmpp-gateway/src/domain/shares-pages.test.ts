@@ -1,4 +1,5 @@
-import { BusError, mergeSharePieces, pageBudget, xmpp, type ContactShares } from '@bitween/messages';
+import { BusError, pageBudget, xmpp, type ContactShares } from '@bitween/messages';
+import { mergeSharePieces } from '@bitween/bus';
 import { describe, expect, it } from 'vitest';
 import type { ResourceEntry } from '../protocol/shares-codec.js';
 import { ContactIndex, type PagePosition } from './contact-index.js';

@@ -2,11 +2,10 @@ import {
   BusError,
   engine as engineContracts,
   xmpp as contracts,
-  type Bus,
   type Endpoint,
-  type Logger,
   type TicketTable,
 } from '@bitween/messages';
+import type { Bus, Logger } from '@bitween/bus';
 import type { Element } from '@xmpp/xml';
 import type { ContactIndex } from '../domain/contact-index.js';
 import type { EngineView } from '../domain/engine-view.js';

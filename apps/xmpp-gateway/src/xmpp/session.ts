@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
-import type { Logger } from '@bitween/messages';
+import type { Logger } from '@bitween/bus';
 import { client, jid as parseJid, xml, type Client } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
 import { capsElement, discoInfoQuery, type DiscoInfo } from '../protocol/caps.js';

@@ -9,9 +9,22 @@ import {
 } from '@nats-io/transport-node';
 import { Svcm, type Service, type ServiceMsg } from '@nats-io/services';
 import type { z } from 'zod';
-import type { AnyCommand, AnyEvent, ParamsOf, PayloadOf, RequestOf, ResponseOf } from './contract.js';
-import { decode, decodeReply, encodeError, encodeJson, validate } from './codec.js';
-import { BusError, fail, type Result } from './errors.js';
+import {
+  BusError,
+  decode,
+  decodeReply,
+  encodeError,
+  encodeJson,
+  fail,
+  validate,
+  type AnyCommand,
+  type AnyEvent,
+  type ParamsOf,
+  type PayloadOf,
+  type RequestOf,
+  type ResponseOf,
+  type Result,
+} from '@bitween/messages';
 
 /** The subset of pino's logger the bus needs (pino's `Logger` satisfies it). */
 export interface Logger {

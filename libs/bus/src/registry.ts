@@ -2,9 +2,7 @@ import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from './bus.js';
-import { decode, encodeJson, validate } from './codec.js';
-import { EngineState } from './contracts/engine.js';
-import { buckets } from './subjects.js';
+import { buckets, decode, encodeJson, EngineState, validate } from '@bitween/messages';
 
 /** An engine that misses this many heartbeats is considered gone. */
 export const MISSED_HEARTBEATS = 3;

@@ -2,12 +2,9 @@ import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { Kvm, KvWatchInclude, type KV, type KvWatchEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
+import { buckets, decode, encodeJson, EngineId, type EngineState } from '@bitween/messages';
 import type { Logger } from './bus.js';
-import { decode, encodeJson } from './codec.js';
-import type { EngineState } from './contracts/engine.js';
 import { isAlive, type EngineRegistry } from './registry.js';
-import { EngineId } from './schemas.js';
-import { buckets } from './subjects.js';
 
 /** A compare-and-swap write lost: someone else wrote the key since we last read it. */
 export function isCasConflict(err: unknown): boolean {

@@ -1,14 +1,7 @@
-import {
-  engine,
-  fetchAllShares,
-  xmpp,
-  type Bus,
-  type ContactShares,
-  type EngineRegistry,
-  type Subscription,
-} from '@bitween/messages';
+import { engine, xmpp, type ContactShares } from '@bitween/messages';
+import { fetchAllShares, type Bus, type EngineRegistry, type Subscription } from '@bitween/bus';
 import type { Logger } from '@bitween/runtime';
-import { listTorrents, type TorrentsSnapshot } from './torrents.js';
+import { listTorrents, type TorrentsSnapshot } from './list-torrents.js';
 
 /**
  * Read caches of what the other services hold, so that a listing does not cost a round of NATS

@@ -1,18 +1,20 @@
-import { readChunkBytes, type Bus, type TorrentStatus } from '@bitween/messages';
+import type { TorrentStatus } from '@bitween/messages';
 import type { Logger } from '@bitween/runtime';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { HttpProblem, problem, problemOfBusError, problemResponses, sendProblem } from '../problem.js';
-import { HashParams } from '../rest/schemas.js';
-import type { TorrentService } from '../services/torrents.js';
-import { EngineStream, ReadSlots } from './engine-stream.js';
+import { CoreError, coreErrorOf, torrentNotFound } from '../../core/errors.js';
+import type { Daemon } from '../../core/daemon.js';
+import { ReadSlots } from '../../core/engine-stream.js';
+import type { Torrents } from '../../core/torrents.js';
+import { problem, problemResponses, sendProblem } from '../../problem.js';
+import { HashParams } from '../schemas.js';
 import { contentTypeOf, parseRange } from './http-range.js';
 import type { LinkSigner } from './link-token.js';
 
 export interface StreamingDeps {
-  torrents: TorrentService;
-  bus: Bus;
+  torrents: Pick<Torrents, 'list' | 'find'>;
+  daemon: Pick<Daemon, 'openStream'>;
   log: Logger;
   signer: LinkSigner;
   /** `engine.read`s in flight per response. */
@@ -57,17 +59,13 @@ const SAFE_HEADERS = {
 } as const;
 
 /** The torrent and the file, from the cached listing first (Range requests come often). */
-async function locate(torrents: TorrentService, hash: string, index: number) {
+async function locate(torrents: StreamingDeps['torrents'], hash: string, index: number) {
   let t: TorrentStatus | undefined = (await torrents.list()).find((x) => x.hash === hash);
   t ??= await torrents.find(hash);
-  if (!t) throw new HttpProblem(404, 'not_found', `no torrent with hash ${hash}`);
+  if (!t) throw torrentNotFound(hash);
   const file = t.files[index];
   if (!file)
-    throw new HttpProblem(
-      404,
-      'not_found',
-      `torrent ${hash} has no file ${index} (it has ${t.files.length})`,
-    );
+    throw new CoreError('not_found', `torrent ${hash} has no file ${index} (it has ${t.files.length})`);
   return { torrent: t, file };
 }
 
@@ -134,15 +132,12 @@ export const streamingRoutes =
       reply.header('content-length', String(end - start));
       if (request.method === 'HEAD' || end === start) return reply.send();
 
-      const stream = new EngineStream({
-        bus: deps.bus,
-        log: deps.log,
+      const stream = deps.daemon.openStream({
         engineId: torrent.engineId,
         hash,
         file: index,
         start,
         end,
-        chunkBytes: readChunkBytes(deps.bus.nc.info?.max_payload),
         window,
         slots,
         waitMs,
@@ -155,7 +150,7 @@ export const streamingRoutes =
       const first = await stream.first();
       if (!first.ok) {
         stream.destroy();
-        throw problemOfBusError(first.error);
+        throw coreErrorOf(first.error);
       }
       if (stream.destroyed) return reply;
       stream.once('error', (err) =>

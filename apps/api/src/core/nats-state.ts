@@ -1,4 +1,4 @@
-import type { NatsConnection } from '@bitween/messages';
+import type { NatsConnection } from '@bitween/bus';
 import { z } from 'zod';
 
 /** The api's NATS connection as it really is, not as it was at start. */

@@ -1,4 +1,5 @@
-import { streams, subjects, type NatsConnection } from '@bitween/messages';
+import { streams, subjects } from '@bitween/messages';
+import type { NatsConnection } from '@bitween/bus';
 import type { Logger } from '@bitween/runtime';
 import {
   DeliverPolicy,

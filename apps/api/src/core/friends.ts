@@ -1,17 +1,17 @@
 import {
-  BusError,
-  fetchAllShares,
   xmpp,
-  type Bus,
   type Contact,
   type ContactShares,
   type PendingSubscription,
   type Result,
 } from '@bitween/messages';
-import type { SharesView } from '../cluster/views.js';
-import { HttpProblem, problemOfBusError, unwrapOrProblem } from '../problem.js';
-import type { FriendShare } from '../rest/schemas.js';
-import { hashPrefixOf, queryWords, ShareIndex } from './share-index.js';
+import type { Bus } from '@bitween/bus';
+import type { SharesView } from './cache/views.js';
+import { CoreError, reading, unwrap } from './errors.js';
+import { hashPrefixOf, queryWords, ShareIndex, type FriendShare } from './share-index.js';
+import type { Surface } from './surface.js';
+
+export type { FriendShare };
 
 /**
  * Every share of every contact, one entry per hash with everyone who offers it (a hash offered
@@ -53,27 +53,24 @@ export function loweredMatcher(query: string): (hash: string, lowerName: string)
   };
 }
 
-/** What friends share and who they are, from the gateway over NATS. */
+/**
+ * What friends share and who they are, from the gateway over NATS (the contacts' lists through
+ * the cache, see cache/views.ts). Throws `CoreError`s.
+ */
 export class FriendService {
   constructor(
     private readonly bus: Bus,
     private readonly timeoutMs: number,
-    /** The cached contacts' lists (see cluster/views.ts); asked over NATS each time without it. */
-    private readonly view?: SharesView,
+    private readonly view: SharesView,
   ) {}
 
   async contactShares(): Promise<ContactShares[]> {
-    if (this.view) return this.#cached(() => this.view!.get());
-    return unwrapOrProblem(await fetchAllShares(this.bus, { timeoutMs: this.timeoutMs }));
+    return reading('shares', () => this.view.get());
   }
 
-  async #cached<T>(read: () => Promise<T>): Promise<T> {
-    try {
-      return await read();
-    } catch (err) {
-      if (err instanceof BusError) throw problemOfBusError(err);
-      throw err;
-    }
+  /** `derive(contacts)` computed once per change of the contacts' lists (a front-end's serialised answer). */
+  async derived<R>(key: string, derive: (contacts: ContactShares[]) => R): Promise<R> {
+    return reading('shares', () => this.view.memo(key, derive));
   }
 
   /**
@@ -81,14 +78,12 @@ export class FriendService {
    * computed once per change of the lists (the sort alone takes ~0.7 s for 50,000).
    */
   async #index(): Promise<ShareIndex> {
-    const build = (contacts: ContactShares[]) => new ShareIndex(friendShares(contacts));
-    if (this.view) return this.#cached(() => this.view!.memo('friendSharesIndex', build));
-    return build(await this.contactShares());
+    return this.derived('friendSharesIndex', (contacts) => new ShareIndex(friendShares(contacts)));
   }
 
   async sharesOf(jid: string): Promise<ContactShares> {
     const found = (await this.contactShares()).find((c) => c.jid === jid);
-    if (!found) throw new HttpProblem(404, 'not_found', `no share list received from ${jid}`);
+    if (!found) throw new CoreError('not_found', `no share list received from ${jid}`);
     return found;
   }
 
@@ -105,7 +100,7 @@ export class FriendService {
   async contacts(): Promise<(Contact & { shares: number })[]> {
     const pendingLists = this.contactShares();
     pendingLists.catch(() => undefined); // awaited below, after the roster (whose error comes first)
-    const contacts = unwrapOrProblem(
+    const contacts = unwrap(
       await this.bus.request(xmpp.contacts, {}, { timeoutMs: this.timeoutMs }),
     ).contacts;
     const lists = await pendingLists;
@@ -117,19 +112,21 @@ export class FriendService {
   }
 
   async pending(): Promise<PendingSubscription[]> {
-    return unwrapOrProblem(await this.bus.request(xmpp.subscriptions, {}, { timeoutMs: this.timeoutMs }))
-      .pending;
+    return unwrap(await this.bus.request(xmpp.subscriptions, {}, { timeoutMs: this.timeoutMs })).pending;
   }
 
   async approve(jid: string): Promise<void> {
-    unwrapOrProblem(await this.bus.request(xmpp.approve, { jid }, { timeoutMs: this.timeoutMs }));
+    unwrap(await this.bus.request(xmpp.approve, { jid }, { timeoutMs: this.timeoutMs }));
   }
 
   async deny(jid: string): Promise<void> {
-    unwrapOrProblem(await this.bus.request(xmpp.deny, { jid }, { timeoutMs: this.timeoutMs }));
+    unwrap(await this.bus.request(xmpp.deny, { jid }, { timeoutMs: this.timeoutMs }));
   }
 
   async status(): Promise<Result<{ jid: string; online: boolean; contacts: number }>> {
     return this.bus.request(xmpp.status, {}, { timeoutMs: this.timeoutMs });
   }
 }
+
+/** What the adapters see of the friends (see surface.ts). */
+export type Friends = Surface<FriendService>;

@@ -1,13 +1,10 @@
-import { xmpp, type Bus } from '@bitween/messages';
 import type { FastifyPluginCallback } from 'fastify';
 import { z } from 'zod';
-import { NatsStateSchema, type NatsConnectionState, type NatsState } from '../health/nats-state.js';
-import type { Registry } from '../rpc/method.js';
+import type { Daemon } from '../core/daemon.js';
+import { NatsStateSchema, type NatsState } from '../core/nats-state.js';
 
 export interface HealthOptions {
-  bus: Bus;
-  registry: Registry;
-  nats: NatsConnectionState;
+  daemon: Pick<Daemon, 'gateway' | 'engines' | 'probeNats'>;
   timeoutMs: number;
 }
 
@@ -51,14 +48,14 @@ type Ready = z.infer<typeof Ready>;
  *   without an XMPP account, 503 degraded), with `nats` now the real state of the connection:
  *   `connected` only after a PING round-trip, else `disconnected` or `closed` (and 503).
  */
-const health: FastifyPluginCallback<HealthOptions> = (app, { bus, registry, nats, timeoutMs }, done) => {
+const health: FastifyPluginCallback<HealthOptions> = (app, { daemon, timeoutMs }, done) => {
   const probeMs = Math.min(timeoutMs, NATS_PROBE_MS);
 
   /** The gateway's status and the live engines, asked only when NATS is up (else they would wait). */
   const peers = () =>
     Promise.all([
-      bus.request(xmpp.status, {}, { timeoutMs }),
-      registry.live().then(
+      daemon.gateway(timeoutMs),
+      daemon.engines().then(
         (list) => ({ ok: true as const, list }),
         (err: unknown) => ({ ok: false as const, error: (err as Error).message }),
       ),
@@ -91,7 +88,7 @@ const health: FastifyPluginCallback<HealthOptions> = (app, { bus, registry, nats
       },
     },
     async (_request, reply) => {
-      const probe = await nats.probe(probeMs);
+      const probe = await daemon.probeNats(probeMs);
       const report: Ready = {
         status: 'ready',
         nats: { state: probe.state, ...(probe.rttMs === undefined ? {} : { rttMs: probe.rttMs }) },
@@ -128,7 +125,7 @@ const health: FastifyPluginCallback<HealthOptions> = (app, { bus, registry, nats
       },
     },
     async (_request, reply) => {
-      const probe = await nats.probe(probeMs);
+      const probe = await daemon.probeNats(probeMs);
       if (probe.state !== 'connected') {
         const error = probe.reason ?? `NATS ${probe.state}`;
         const report: HealthReport = {

@@ -1,8 +1,9 @@
-import { xmpp, type Bus, type RegisteredEngine, type TorrentStatus } from '@bitween/messages';
+import { xmpp, type TorrentStatus } from '@bitween/messages';
+import type { Bus, RegisteredEngine } from '@bitween/bus';
 import type { Logger } from '@bitween/runtime';
 import { Svcm, type ServiceStats } from '@nats-io/services';
-import { listTorrents } from '../cluster/torrents.js';
-import type { Registry } from '../rpc/method.js';
+import { listTorrents } from './cache/list-torrents.js';
+import type { Registry } from './registry.js';
 
 /** What one scrape learns over NATS; each source may fail on its own (its error is kept). */
 export interface ClusterSample {

@@ -1,6 +1,7 @@
-import { fetchAllTorrents, type Bus, type RegisteredEngine, type TorrentStatus } from '@bitween/messages';
+import { type TorrentStatus } from '@bitween/messages';
+import { fetchAllTorrents, type Bus, type RegisteredEngine } from '@bitween/bus';
 import type { Logger } from '@bitween/runtime';
-import type { Registry } from '../rpc/method.js';
+import type { Registry } from '../registry.js';
 
 export interface TorrentsSnapshot {
   /** The engines the registry lists as live. */

@@ -1,9 +1,14 @@
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from './bus.js';
-import { decode, encodeJson, validate } from './codec.js';
-import { DEFAULT_ENGINE_SETTINGS, EngineSettings } from './contracts/engine.js';
-import { buckets } from './subjects.js';
+import {
+  buckets,
+  decode,
+  DEFAULT_ENGINE_SETTINGS,
+  encodeJson,
+  EngineSettings,
+  validate,
+} from '@bitween/messages';
 
 const ENGINE_KEY = 'engine';
 

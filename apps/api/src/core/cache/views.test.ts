@@ -1,19 +1,16 @@
 import {
-  Bus,
-  EngineRegistry,
-  ServiceHost,
   engine,
   serviceNames,
   xmpp,
   type ContactShares,
   type EngineState,
-  type NatsConnection,
   type TorrentStatus,
 } from '@bitween/messages';
+import { Bus, EngineRegistry, ServiceHost, type NatsConnection } from '@bitween/bus';
 import { connectNats, createLogger } from '@bitween/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SharesView, TorrentsView } from './views.js';
-import { startNatsServer } from '../testing/nats-server.js';
+import { startNatsServer } from '../../testing/nats-server.js';
 
 /*
  * The listing caches against a real nats-server: stand-ins built from the real contracts count

@@ -1,8 +1,5 @@
 import type { Bus } from './bus.js';
-import { list } from './contracts/engine.js';
-import type { Result } from './errors.js';
-import { collectPages } from './pages.js';
-import type { TorrentStatus } from './schemas.js';
+import { collectPages, engine, type Result, type TorrentStatus } from '@bitween/messages';
 
 /** Put `engine.list` pieces back together: one status per hash, its files from all pieces in order. */
 export function mergeTorrentPieces(pieces: Iterable<TorrentStatus>): TorrentStatus[] {
@@ -22,7 +19,7 @@ export async function fetchAllTorrents(
   opts: { timeoutMs?: number } = {},
 ): Promise<Result<TorrentStatus[]>> {
   const pieces = await collectPages(`engine.list (${engineId})`, async (cursor) => {
-    const r = await bus.request(list, cursor === null ? {} : { cursor }, {
+    const r = await bus.request(engine.list, cursor === null ? {} : { cursor }, {
       params: { engineId },
       ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
     });

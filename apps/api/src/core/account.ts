@@ -1,5 +1,7 @@
-import { xmpp, type AccountSettings, type Bus } from '@bitween/messages';
-import { unwrapOrProblem } from '../problem.js';
+import { xmpp, type AccountSettings } from '@bitween/messages';
+import type { Bus } from '@bitween/bus';
+import { unwrap } from './errors.js';
+import type { Surface } from './surface.js';
 
 export interface AccountView {
   configured: boolean;
@@ -18,7 +20,7 @@ export class AccountService {
   ) {}
 
   async get(): Promise<AccountView> {
-    const status = unwrapOrProblem(await this.bus.request(xmpp.status, {}, { timeoutMs: this.timeoutMs }));
+    const status = unwrap(await this.bus.request(xmpp.status, {}, { timeoutMs: this.timeoutMs }));
     // Gateways from before onboarding always had an account from the environment.
     const configured = status.configured ?? true;
     return {
@@ -30,8 +32,9 @@ export class AccountService {
   }
 
   async set(settings: AccountSettings): Promise<{ jid: string; online: boolean }> {
-    return unwrapOrProblem(
-      await this.bus.request(xmpp.setAccount, settings, { timeoutMs: this.setTimeoutMs }),
-    );
+    return unwrap(await this.bus.request(xmpp.setAccount, settings, { timeoutMs: this.setTimeoutMs }));
   }
 }
+
+/** What the adapters see of the account (see surface.ts). */
+export type Account = Surface<AccountService>;

@@ -1,7 +1,5 @@
 import type { Bus } from './bus.js';
-import { shares, type ContactResource, type ContactShares } from './contracts/xmpp.js';
-import type { Result } from './errors.js';
-import { collectPages } from './pages.js';
+import { collectPages, xmpp, type ContactResource, type ContactShares, type Result } from '@bitween/messages';
 
 /**
  * Put the pieces of `xmpp.shares` pages back together: one entry per jid (in order of first
@@ -52,7 +50,7 @@ export async function fetchAllShares(
   const maxRestarts = opts.maxRestarts ?? 3;
   for (let attempt = 0; ; attempt++) {
     const pieces = await collectPages('xmpp.shares', async (cursor) => {
-      const r = await bus.request(shares, cursor === null ? {} : { cursor }, callOpts);
+      const r = await bus.request(xmpp.shares, cursor === null ? {} : { cursor }, callOpts);
       return r.ok ? { ok: true, value: { items: r.value.contacts, next: r.value.next ?? null } } : r;
     });
     if (pieces.ok) return { ok: true, value: mergeSharePieces(pieces.value) };

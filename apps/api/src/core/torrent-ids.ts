@@ -1,5 +1,6 @@
 import { Kvm, type KV } from '@nats-io/kv';
-import { buckets, type NatsConnection } from '@bitween/messages';
+import { buckets } from '@bitween/messages';
+import type { NatsConnection } from '@bitween/bus';
 
 /** The JetStream KV bucket that maps info-hashes to Transmission's numeric torrent ids. */
 export const TRANSMISSION_IDS_BUCKET = buckets.transmissionIds;

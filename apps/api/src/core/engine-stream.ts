@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { engine, fail, READ_HEADERS, type Bus, type RawReply, type Result } from '@bitween/messages';
+import { engine, fail, READ_HEADERS, type Result } from '@bitween/messages';
+import type { Bus, RawReply } from '@bitween/bus';
 import type { Logger } from '@bitween/runtime';
 
 /**

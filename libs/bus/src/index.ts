@@ -1,0 +1,34 @@
+// The bitween services' NATS runtime over the @bitween/messages contracts.
+
+// Typed request/reply, events and NATS services (micro).
+export {
+  Bus,
+  ServiceHost,
+  type CallOptions,
+  type CommandHandler,
+  type EndpointCounters,
+  type Logger,
+  type RawHandler,
+  type RawReply,
+} from './bus.js';
+export type { NatsConnection, Subscription } from '@nats-io/transport-node';
+
+// KV stores: the engine registry (heartbeats) and the shared engine settings.
+export { EngineRegistry, isAlive, MISSED_HEARTBEATS, type RegisteredEngine } from './registry.js';
+export { SettingsStore } from './settings.js';
+
+// Placement: engine slot leases and first-writer-wins torrent claims.
+export {
+  EngineLease,
+  isCasConflict,
+  MAX_SLOTS,
+  slotId,
+  slotOf,
+  TorrentClaim,
+  TorrentClaims,
+  type ClaimResult,
+} from './placement.js';
+
+// Paged reads over the bus, merged back into whole lists.
+export { fetchAllShares, mergeSharePieces, type FetchSharesOptions } from './shares.js';
+export { fetchAllTorrents, mergeTorrentPieces } from './torrents.js';
