@@ -32,9 +32,8 @@ import {
 import type { RejectedNotification } from './protocol/notification.js';
 import type { SharesEvent } from './protocol/pubsub.js';
 import { Rendezvous, type RendezvousOptions } from './rendezvous/rendezvous.js';
-import { Pacer } from './xmpp/pacer.js';
 import type { SubscriptionType, XmppSession } from './xmpp/session.js';
-import xml from '@xmpp/xml';
+import { UploadPace, type UploadSettings } from './xmpp/upload-pace.js';
 
 export interface GatewayOptions {
   session: XmppSession;
@@ -76,7 +75,7 @@ export interface GatewayOptions {
    * (xmpp/pacer.ts). Unset: chosen from the server's software (XEP-0092), else the strictest
    * stock limit known (ejabberd's 3000 B/s).
    */
-  upload?: { bytesPerSecond?: number; burstBytes?: number };
+  upload?: UploadSettings;
   /**
    * Rendezvous (tickets, `<connect/>`): the ticket secret and options. Absent: the gateway takes
    * no part (unit tests of other behaviour).
@@ -93,15 +92,6 @@ export const DEFAULT_DIRECT_LIST_BYTES = 8 * 1024;
 /** Bucket fetches of one friend's list at once. */
 const BUCKET_FETCHES = 8;
 
-/**
- * What Debian's stock configs let a client send, with 20 % left for other traffic: ejabberd
- * 23.01 `shaper: normal` 3000 B/s (burst 20,000), Prosody 0.12 mod_limits `c2s = 10kb/s` (10,240
- * B/s, burst 2 s). Unknown servers get ejabberd's.
- */
-export function stockUpload(software: string | null): { bytesPerSecond: number; burstBytes: number } {
-  if (software && /prosody/i.test(software)) return { bytesPerSecond: 8_000, burstBytes: 16_000 };
-  return { bytesPerSecond: 2_400, burstBytes: 16_000 };
-}
 /** Contacts' items fetched at once after login (one small IQ each). */
 const REFRESH_CONCURRENCY = 4;
 
@@ -149,7 +139,7 @@ export class Gateway {
     indexId: null,
     current: null,
   };
-  #pacer: Pacer;
+  readonly #pace: UploadPace;
   /** The last list layout: its unchanged buckets are reused by the next. */
   #lastLayout: Layout | null = null;
   /** Set by stop(): nothing is published any more (our withdrawal's echo must not undo it). */
@@ -185,7 +175,7 @@ export class Gateway {
           extraAddresses: () => this.#extraAddresses,
         })
       : null;
-    this.#pacer = this.#makePacer(null);
+    this.#pace = new UploadPace(opts.upload, opts.log);
     this.#publisher = coalesce(
       () => this.#publish(),
       (err) => opts.log.warn({ err }, 'publishing the share list failed (will retry on the next change)'),
@@ -412,7 +402,7 @@ export class Gateway {
     this.#siblingsSettled = false;
     this.#serverKey = null;
     this.#served.current = null;
-    void this.#detectServer();
+    void this.#pace.detect(session);
     if (this.#settleTimer) clearTimeout(this.#settleTimer);
     this.#settleTimer = setTimeout(() => {
       this.#siblingsSettled = true;
@@ -445,39 +435,6 @@ export class Gateway {
     this.#baseKnown = true;
     this.#serverKey = null; // after (re)connecting, always publish once (and re-announce)
     this.#publisher.trigger();
-  }
-
-  #makePacer(software: string | null): Pacer {
-    const stock = stockUpload(software);
-    return new Pacer(
-      this.opts.upload?.bytesPerSecond ?? stock.bytesPerSecond,
-      this.opts.upload?.burstBytes ?? stock.burstBytes,
-    );
-  }
-
-  /** Our server's software (XEP-0092), for the pace of bulk sending when none is configured. */
-  async #detectServer(): Promise<void> {
-    const { session, log } = this.opts;
-    if (this.opts.upload?.bytesPerSecond !== undefined) return;
-    try {
-      const query = await session.iq(
-        'get',
-        session.domain,
-        xml('query', { xmlns: 'jabber:iq:version' }),
-        10_000,
-      );
-      const name = query?.getChildText('name') ?? null;
-      this.#pacer = this.#makePacer(name);
-      log.info(
-        { server: name?.slice(0, 100) ?? null, bytesPerSecond: this.#pacer.bytesPerSecond },
-        'pacing bulk sending for our server',
-      );
-    } catch {
-      log.info(
-        { bytesPerSecond: this.#pacer.bytesPerSecond },
-        'server software unknown; pacing bulk sending for the strictest stock limit',
-      );
-    }
   }
 
   #onOffline(): void {
@@ -632,7 +589,7 @@ export class Gateway {
   /** The payload of the item of PEP node `node` of `from` (our own when it is our account), paced. */
   async #fetch(node: string, from: string): Promise<Element | null> {
     const { session } = this.opts;
-    await this.#pacer.take(200 + node.length + from.length);
+    await this.#pace.take(200 + node.length + from.length);
     return session.fetchItem(node, from === session.bareJid ? undefined : from);
   }
 
@@ -847,7 +804,7 @@ export class Gateway {
     let stanzas = 0;
     const send = async (payload: Element, node?: string, id?: string) => {
       const size = Buffer.byteLength(payload.toString()) + ENVELOPE_BYTES / 4;
-      await this.#pacer.take(size);
+      await this.#pace.take(size);
       await this.opts.session.publish(payload, node, id);
       bytes += size;
       stanzas += 1;

@@ -1,0 +1,73 @@
+import type { Logger } from '@bitween/bus';
+import xml from '@xmpp/xml';
+import { Pacer } from './pacer.js';
+import type { XmppSession } from './session.js';
+
+/**
+ * What Debian's stock configs let a client send, with 20 % left for other traffic: ejabberd
+ * 23.01 `shaper: normal` 3000 B/s (burst 20,000), Prosody 0.12 mod_limits `c2s = 10kb/s` (10,240
+ * B/s, burst 2 s). Unknown servers get ejabberd's.
+ */
+export function stockUpload(software: string | null): { bytesPerSecond: number; burstBytes: number } {
+  if (software && /prosody/i.test(software)) return { bytesPerSecond: 8_000, burstBytes: 16_000 };
+  return { bytesPerSecond: 2_400, burstBytes: 16_000 };
+}
+
+/** A configured pace of bulk sending; unset parts come from the server's software. */
+export interface UploadSettings {
+  bytesPerSecond?: number;
+  burstBytes?: number;
+}
+
+/**
+ * The pace of bulk sending (list publishing, bucket fetches) for our server: the configured one,
+ * else chosen from the server's software (XEP-0092) once it is known, else the strictest stock
+ * limit known. Every bulk sender shares one pace.
+ */
+export class UploadPace {
+  #pacer: Pacer;
+
+  constructor(
+    private readonly configured: UploadSettings | undefined,
+    private readonly log: Logger,
+  ) {
+    this.#pacer = this.#make(null);
+  }
+
+  /** Resolves when a stanza of `bytes` may be sent. */
+  take(bytes: number): Promise<void> {
+    return this.#pacer.take(bytes);
+  }
+
+  /** Ask our server's software (XEP-0092) and pace for it, unless a rate is configured. */
+  async detect(session: XmppSession): Promise<void> {
+    if (this.configured?.bytesPerSecond !== undefined) return;
+    try {
+      const query = await session.iq(
+        'get',
+        session.domain,
+        xml('query', { xmlns: 'jabber:iq:version' }),
+        10_000,
+      );
+      const name = query?.getChildText('name') ?? null;
+      this.#pacer = this.#make(name);
+      this.log.info(
+        { server: name?.slice(0, 100) ?? null, bytesPerSecond: this.#pacer.bytesPerSecond },
+        'pacing bulk sending for our server',
+      );
+    } catch {
+      this.log.info(
+        { bytesPerSecond: this.#pacer.bytesPerSecond },
+        'server software unknown; pacing bulk sending for the strictest stock limit',
+      );
+    }
+  }
+
+  #make(software: string | null): Pacer {
+    const stock = stockUpload(software);
+    return new Pacer(
+      this.configured?.bytesPerSecond ?? stock.bytesPerSecond,
+      this.configured?.burstBytes ?? stock.burstBytes,
+    );
+  }
+}
