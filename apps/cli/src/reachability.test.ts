@@ -22,6 +22,7 @@ const mapped: PortMapping = {
 };
 const engine = (over: Partial<EngineStatus>): EngineStatus => ({
   engineId: 'engine-1',
+  version: '0.1.0',
   endpoints: [{ address: '192.168.1.20', port: 51413 }],
   torrents: 0,
   reachability: null,

@@ -21,6 +21,7 @@ const t = (over: Partial<Torrent> & { hash: string }): Torrent => ({
   eta: null,
   downloadLimit: null,
   uploadLimit: null,
+  trackers: [],
   ...over,
 });
 

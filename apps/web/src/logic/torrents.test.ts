@@ -31,6 +31,7 @@ const t = (hash: string, over: Partial<Torrent> = {}): Torrent => ({
   eta: null,
   downloadLimit: null,
   uploadLimit: null,
+  trackers: [],
   ...over,
 });
 
