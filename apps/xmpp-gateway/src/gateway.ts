@@ -11,24 +11,9 @@ import { listKey, mergeOwnList } from './domain/own-list.js';
 import { PendingSubscriptions } from './domain/pending-subscriptions.js';
 import { PresenceBook } from './domain/presence-book.js';
 import { RefreshQueue } from './domain/refresh-queue.js';
-import {
-  DEFAULT_LIMITS,
-  decodeUserShares,
-  type Limits,
-  type ResourceEntry,
-} from './protocol/shares-codec.js';
-import {
-  INDEX_NODE,
-  bucketNode,
-  hasIndexMarker,
-  layoutList,
-  mergeBuckets,
-  type Layout,
-  readBucket,
-  readIndex,
-  MAX_FULL_LIST_BYTES,
-  ENVELOPE_BYTES,
-} from './protocol/buckets.js';
+import { type Limits, type ResourceEntry } from './protocol/shares-codec.js';
+import { INDEX_NODE, bucketNode, layoutList, type Layout, ENVELOPE_BYTES } from './protocol/buckets.js';
+import { ListReader } from './lists/list-reader.js';
 import type { RejectedNotification } from './protocol/notification.js';
 import type { SharesEvent } from './protocol/pubsub.js';
 import { Rendezvous, type RendezvousOptions } from './rendezvous/rendezvous.js';
@@ -89,8 +74,6 @@ export interface GatewayOptions {
 export const DEFAULT_MAX_STANZA_BYTES = 64 * 1024;
 /** A change of a list in buckets costs about a bucket and the index: keep a whole list below that too. */
 export const DEFAULT_DIRECT_LIST_BYTES = 8 * 1024;
-/** Bucket fetches of one friend's list at once. */
-const BUCKET_FETCHES = 8;
 
 /** Contacts' items fetched at once after login (one small IQ each). */
 const REFRESH_CONCURRENCY = 4;
@@ -117,7 +100,6 @@ export class Gateway {
   /** Siblings whose entry came back after we dropped it: they are alive although we saw no presence. */
   readonly #vouched = new Set<string>();
   #lastPublishedList: ResourceEntry[] = [];
-  #droppedEntries = 0;
   /** Shares events that were not PEP notifications from a contact (spoofed lists), since start. */
   #droppedEvents = 0;
   #liveFingerprint = '';
@@ -128,11 +110,6 @@ export class Gateway {
   #generation = 0;
   /** Per sender: sequence of notifications (a slow full-list fetch must not undo a newer list). */
   readonly #sequence = new Map<string, number>();
-  /** Per sender: the buckets read (by bucket index: its id and entries), so an unchanged one is not fetched again. */
-  readonly #buckets = new Map<
-    string,
-    { count: number; byIndex: Map<number, { id: string; entries: ResourceEntry[] }> }
-  >();
   /** What the server holds for us: bucket ids (by index), the index's id and `current`'s text. */
   #served: { buckets: Map<number, string>; indexId: string | null; current: string | null } = {
     buckets: new Map(),
@@ -140,6 +117,7 @@ export class Gateway {
     current: null,
   };
   readonly #pace: UploadPace;
+  readonly #reader: ListReader;
   /** The last list layout: its unchanged buckets are reused by the next. */
   #lastLayout: Layout | null = null;
   /** Set by stop(): nothing is published any more (our withdrawal's echo must not undo it). */
@@ -176,6 +154,16 @@ export class Gateway {
         })
       : null;
     this.#pace = new UploadPace(opts.upload, opts.log);
+    this.#reader = new ListReader({
+      session: opts.session,
+      log: opts.log,
+      pace: this.#pace,
+      limits: opts.limits,
+      onOwnBuckets: (ids) => {
+        // What the server holds for us: a later publish sends only the buckets that differ.
+        this.#served.buckets = new Map(ids.map((id, k) => [k, id]));
+      },
+    });
     this.#publisher = coalesce(
       () => this.#publish(),
       (err) => opts.log.warn({ err }, 'publishing the share list failed (will retry on the next change)'),
@@ -236,7 +224,7 @@ export class Gateway {
       jid: session.bareJid,
       online: session.online,
       contacts,
-      droppedEntries: this.#droppedEntries,
+      droppedEntries: this.#reader.droppedEntries,
       ...(this.rendezvous ? { droppedSignalling: this.rendezvous.dropped } : {}),
     };
   }
@@ -417,7 +405,7 @@ export class Gateway {
         log.warn({ waitedMs: wait }, 'our own published item did not arrive in time; publishing without it');
       } else if (item) {
         // (A full list in chunks is read as well: the sibling entries beyond `current` matter.)
-        const resources = await this.#readList(session.bareJid, item);
+        const resources = await this.#reader.read(session.bareJid, item);
         if (resources) {
           this.#ownBase = resources;
           this.#serverKey = listKey(resources);
@@ -500,8 +488,8 @@ export class Gateway {
       const resources = !payload
         ? []
         : index
-          ? await this.#readIndexed(from, payload)
-          : await this.#readList(from, payload);
+          ? await this.#reader.readIndexed(from, payload)
+          : await this.#reader.read(from, payload);
       // A newer notification from this sender arrived while we were reading this one.
       if (resources === null || this.#sequence.get(from) !== sequence) return;
       this.#applyList(from, resources);
@@ -530,7 +518,7 @@ export class Gateway {
     if (!item && !this.index.has(jid)) return; // nothing published, nothing known
     const sequence = before + 1;
     this.#sequence.set(jid, sequence);
-    const resources = item ? await this.#readList(jid, item) : [];
+    const resources = item ? await this.#reader.read(jid, item) : [];
     if (resources === null || this.#sequence.get(jid) !== sequence) return;
     const known = this.index.get(jid)?.resources.map(({ resource, shares, endpoints }) => ({
       resource,
@@ -539,139 +527,6 @@ export class Gateway {
     }));
     const same = known !== undefined && listKey(known) === listKey(resources);
     if (!same) this.#applyList(jid, resources);
-  }
-
-  /**
-   * Decode a `<user_shares/>` (strictly; invalid entries dropped and counted). When it names a
-   * full list in chunks (a list too large for one stanza), fetch and read that instead; if the
-   * chunks cannot be had, the partial list in the item itself is used. Null: unreadable.
-   */
-  async #readList(from: string, payload: Element): Promise<ResourceEntry[] | null> {
-    const { log } = this.opts;
-    const limits = this.opts.limits ?? DEFAULT_LIMITS;
-    const decode = (el: Element, what: string) => {
-      const decoded = decodeUserShares(el, limits);
-      if (!decoded.ok) {
-        this.#droppedEntries += 1;
-        log.warn(
-          { from, what, problems: decoded.problems, droppedEntries: this.#droppedEntries },
-          'dropped a malformed shares notification',
-        );
-        return null;
-      }
-      if (decoded.problems.length > 0) {
-        this.#droppedEntries += decoded.problems.length;
-        log.warn(
-          {
-            from,
-            what,
-            problems: decoded.problems.slice(0, 20),
-            count: decoded.problems.length,
-            droppedEntries: this.#droppedEntries,
-          },
-          'dropped invalid entries of a shares notification',
-        );
-      }
-      return decoded.resources;
-    };
-    if (!hasIndexMarker(payload)) return decode(payload, 'item');
-    try {
-      const index = await this.#fetch(INDEX_NODE, from);
-      if (!index) throw new Error('the index named by the item is missing');
-      const resources = await this.#readIndexed(from, index);
-      if (resources) return resources;
-    } catch (err) {
-      log.warn({ from, err: (err as Error).message }, 'could not read the full list; using the partial one');
-    }
-    return decode(payload, 'partial item');
-  }
-
-  /** The payload of the item of PEP node `node` of `from` (our own when it is our account), paced. */
-  async #fetch(node: string, from: string): Promise<Element | null> {
-    const { session } = this.opts;
-    await this.#pace.take(200 + node.length + from.length);
-    return session.fetchItem(node, from === session.bareJid ? undefined : from);
-  }
-
-  /**
-   * Read a list in buckets from its index: the buckets whose id we do not hold are fetched (a
-   * few at a time) and checked, then everything decoded strictly and merged. Null: unreadable.
-   */
-  async #readIndexed(from: string, payload: Element): Promise<ResourceEntry[] | null> {
-    const { session, log } = this.opts;
-    const limits = this.opts.limits ?? DEFAULT_LIMITS;
-    const index = readIndex(payload);
-    const fail = (problems: string[]) => {
-      this.#droppedEntries += 1;
-      log.warn(
-        { from, problems: problems.slice(0, 20), droppedEntries: this.#droppedEntries },
-        'dropped an unreadable share list index',
-      );
-      return null;
-    };
-    if (typeof index === 'string') return fail([index]);
-    const entries = decodeUserShares(index.entries, limits);
-    if (!entries.ok) return fail(entries.problems);
-    const started = Date.now();
-    let cache = this.#buckets.get(from);
-    if (cache?.count !== index.count)
-      this.#buckets.set(from, (cache = { count: index.count, byIndex: new Map() }));
-    const known = cache;
-    const missing = index.ids
-      .map((id, k) => ({ id, k }))
-      .filter(({ id, k }) => known.byIndex.get(k)?.id !== id);
-    const budget = { left: MAX_FULL_LIST_BYTES };
-    const problems = [...entries.problems];
-    const fetched = new Map<number, { id: string; entries: ResourceEntry[] }>();
-    let failed: string | null = null;
-    const queue = [...missing];
-    const worker = async () => {
-      for (let next = queue.shift(); next && failed === null; next = queue.shift()) {
-        const item = await this.#fetch(bucketNode(next.k), from);
-        const doc = readBucket(item, { index: next.k, count: index.count, id: next.id }, budget);
-        if (typeof doc === 'string') {
-          failed = doc;
-          return;
-        }
-        const decoded = decodeUserShares(doc, limits);
-        if (!decoded.ok) {
-          failed = `bucket ${next.k}: ${decoded.problems.join('; ')}`;
-          return;
-        }
-        problems.push(...decoded.problems.map((p) => `bucket ${next.k}: ${p}`));
-        fetched.set(next.k, { id: next.id, entries: decoded.resources });
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(BUCKET_FETCHES, missing.length) }, worker));
-    if (failed !== null) throw new Error(failed);
-    for (const [k, b] of fetched) known.byIndex.set(k, b);
-    const merged = mergeBuckets(
-      entries.resources,
-      index.ids.map((_, k) => known.byIndex.get(k)?.entries ?? []),
-      limits.maxSharesPerResource,
-    );
-    problems.push(...merged.problems);
-    if (problems.length > 0) {
-      this.#droppedEntries += problems.length;
-      log.warn(
-        {
-          from,
-          problems: problems.slice(0, 20),
-          count: problems.length,
-          droppedEntries: this.#droppedEntries,
-        },
-        'dropped invalid entries of a shares notification',
-      );
-    }
-    if (from === session.bareJid) {
-      // What the server holds for us: a later publish sends only the buckets that differ.
-      this.#served.buckets = new Map(index.ids.map((id, k) => [k, id]));
-    }
-    log.debug(
-      { from, buckets: index.count, fetched: missing.length, ms: Date.now() - started },
-      'read a list from its buckets',
-    );
-    return merged.resources;
   }
 
   #applyList(from: string, received: ResourceEntry[]): void {
@@ -714,7 +569,7 @@ export class Gateway {
     const { session, log } = this.opts;
     this.rendezvous?.onRoster();
     const dropped = this.index.retain((jid) => session.isTrusted(jid));
-    for (const jid of dropped) this.#buckets.delete(jid);
+    for (const jid of dropped) this.#reader.forget(jid);
     for (const jid of jids) {
       if (session.roster.has(jid)) this.#publishContact(jid);
       else if (this.pending.delete(jid)) log.info({ jid }, 'a pending request’s contact left the roster');
@@ -768,7 +623,7 @@ export class Gateway {
     if (!session.online || this.#stopping) return;
     try {
       const item = await session.fetchOwnItem();
-      const resources = item ? await this.#readList(session.bareJid, item) : [];
+      const resources = item ? await this.#reader.read(session.bareJid, item) : [];
       if (!resources || this.#stopping) return;
       const key = listKey(resources);
       if (key === this.#serverKey) return;
@@ -818,10 +673,7 @@ export class Gateway {
         buckets += 1;
       }
       // Our own index comes back as a notification: its buckets need not be fetched.
-      this.#buckets.set(this.opts.session.bareJid, {
-        count: layout.buckets.length,
-        byIndex: new Map(layout.buckets.map((b) => [b.index, { id: b.id, entries: b.entries }])),
-      });
+      this.#reader.remember(this.opts.session.bareJid, layout.buckets);
       if (this.#served.indexId !== layout.indexId) {
         await send(layout.index, INDEX_NODE, layout.indexId);
         this.#served.indexId = layout.indexId;
