@@ -1,0 +1,46 @@
+/**
+ * The torrents saved in the state dir, running again at start: those taken over by another
+ * engine meanwhile are dropped, those whose files are unchanged since their bitfield was saved
+ * skip verification (fast resume), the others are verified.
+ */
+import type { EngineCore, Entry } from './core.js';
+import { attach, settled } from './attach.js';
+import { reschedule } from './run-control.js';
+
+export async function restore(core: EngineCore): Promise<void> {
+  const started = Date.now();
+  const stored = await core.opts.store.load();
+  // Torrents whose files are unchanged since their bitfield was saved skip verification.
+  const decisions = await Promise.all(
+    stored.map(({ record, torrentFile }) =>
+      torrentFile ? core.resume.startup(record.hash, record.savePath) : Promise.resolve(null),
+    ),
+  );
+  const checking: Entry[] = [];
+  let restored = 0;
+  let resumed = 0;
+  for (const [i, { record, torrentFile }] of stored.entries()) {
+    const claim = await core.opts.placement?.claim(record.hash);
+    if (claim && !claim.won) {
+      // Taken over by another engine while we were away: it has its own copy of the record.
+      core.log.info({ hash: record.hash, owner: claim.owner }, 'torrent now runs elsewhere');
+      await core.opts.store.remove(record.hash);
+      continue;
+    }
+    const decision = decisions[i];
+    const bitfield = decision?.kind === 'resume' ? decision.bitfield : undefined;
+    if (bitfield) resumed++;
+    const entry = attach(core, record, torrentFile, false, bitfield);
+    restored++;
+    if (torrentFile) checking.push(entry);
+  }
+  reschedule(core);
+  if (restored === 0) return;
+  core.log.info({ torrents: restored, resumed }, 'restored torrents');
+  void Promise.all(checking.map((e) => settled(e))).then(() =>
+    core.log.info(
+      { torrents: checking.length, resumed, verified: checking.length - resumed, ms: Date.now() - started },
+      'restored torrents ready',
+    ),
+  );
+}
