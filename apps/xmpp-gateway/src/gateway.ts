@@ -1,26 +1,25 @@
 import { BusError, chunkByBytes, pageBudget, xmpp as contracts, type Contact } from '@bitween/messages';
 import type { Bus, EngineRegistry, Logger } from '@bitween/bus';
 import { classifyAddress } from '@bitween/net-policy';
-import { coalesce } from '@bitween/runtime';
 import { cleanName } from '@bitween/safe-text';
 import type { Element } from '@xmpp/xml';
 import { ContactIndex } from './domain/contact-index.js';
 import { EngineView } from './domain/engine-view.js';
 import { xmppResourceOf } from './domain/entry-names.js';
-import { listKey, mergeOwnList } from './domain/own-list.js';
+import { listKey } from './domain/own-list.js';
 import { PendingSubscriptions } from './domain/pending-subscriptions.js';
 import { PresenceBook } from './domain/presence-book.js';
 import { RefreshQueue } from './domain/refresh-queue.js';
 import { type Limits, type ResourceEntry } from './protocol/shares-codec.js';
-import { INDEX_NODE, bucketNode, layoutList, type Layout, ENVELOPE_BYTES } from './protocol/buckets.js';
 import { ListReader } from './lists/list-reader.js';
+import { OwnListPublisher, type OwnListTiming } from './lists/own-list-publisher.js';
 import type { RejectedNotification } from './protocol/notification.js';
 import type { SharesEvent } from './protocol/pubsub.js';
 import { Rendezvous, type RendezvousOptions } from './rendezvous/rendezvous.js';
 import type { SubscriptionType, XmppSession } from './xmpp/session.js';
 import { UploadPace, type UploadSettings } from './xmpp/upload-pace.js';
 
-export interface GatewayOptions {
+export interface GatewayOptions extends OwnListTiming {
   session: XmppSession;
   bus: Bus;
   registry: EngineRegistry;
@@ -30,31 +29,6 @@ export interface GatewayOptions {
   limits?: Limits;
   /** Approve every subscription request at once (off by default: the user decides). */
   autoApprove?: boolean;
-  /**
-   * After login, how long to wait for our own account's last item before publishing anyway
-   * (publishing without it could erase a sibling instance's entry).
-   */
-  ownItemWaitMs?: number;
-  /**
-   * After login, how long a sibling instance listed in our account's item may go without
-   * presence before its entry is dropped (presence of our other resources arrives just after
-   * login).
-   */
-  siblingGraceMs?: number;
-  /**
-   * After each publish, read our item back after this long (plus up to 50 % jitter) and merge
-   * again if the server holds something else: PEP has no compare-and-swap, and the notification
-   * that would tell us a sibling overwrote our entry is not guaranteed (Prosody sometimes sends
-   * none when two resources publish at the same moment).
-   */
-  readBackMs?: number;
-  /**
-   * The largest stanza we send (servers close the stream on larger ones: Prosody 0.12 takes
-   * 256 KiB from a client, ejabberd's shipped config 64 KiB). Larger lists go out in buckets.
-   */
-  maxStanzaBytes?: number;
-  /** A list up to this size goes out whole in `current`; a larger one in buckets (protocol/buckets.ts). */
-  directListBytes?: number;
   /**
    * The pace of bulk sending (list publishing, bucket fetches), below the server's read rate
    * (xmpp/pacer.ts). Unset: chosen from the server's software (XEP-0092), else the strictest
@@ -71,10 +45,6 @@ export interface GatewayOptions {
   >;
 }
 
-export const DEFAULT_MAX_STANZA_BYTES = 64 * 1024;
-/** A change of a list in buckets costs about a bucket and the index: keep a whole list below that too. */
-export const DEFAULT_DIRECT_LIST_BYTES = 8 * 1024;
-
 /** Contacts' items fetched at once after login (one small IQ each). */
 const REFRESH_CONCURRENCY = 4;
 
@@ -90,39 +60,16 @@ export class Gateway {
   readonly pending = new PendingSubscriptions();
   /** Site-wide addresses (configured or discovered public address) added to every engine's entry. */
   #extraAddresses: string[] = [];
-  /** The last item of our account's node as we know it (from the server or our last publish). */
-  #ownBase: ResourceEntry[] = [];
-  /** listKey of what the server holds now; null = unknown (publish). */
-  #serverKey: string | null = null;
-  /** Our own item is known (or we stopped waiting for it): publishing may start. */
-  #baseKnown = false;
-  #siblingsSettled = false;
-  /** Siblings whose entry came back after we dropped it: they are alive although we saw no presence. */
-  readonly #vouched = new Set<string>();
-  #lastPublishedList: ResourceEntry[] = [];
   /** Shares events that were not PEP notifications from a contact (spoofed lists), since start. */
   #droppedEvents = 0;
   #liveFingerprint = '';
   #timer: NodeJS.Timeout | null = null;
-  #settleTimer: NodeJS.Timeout | null = null;
-  #readBackTimer: NodeJS.Timeout | null = null;
   #stopWatch: (() => void) | null = null;
-  #generation = 0;
   /** Per sender: sequence of notifications (a slow full-list fetch must not undo a newer list). */
   readonly #sequence = new Map<string, number>();
-  /** What the server holds for us: bucket ids (by index), the index's id and `current`'s text. */
-  #served: { buckets: Map<number, string>; indexId: string | null; current: string | null } = {
-    buckets: new Map(),
-    indexId: null,
-    current: null,
-  };
   readonly #pace: UploadPace;
   readonly #reader: ListReader;
-  /** The last list layout: its unchanged buckets are reused by the next. */
-  #lastLayout: Layout | null = null;
-  /** Set by stop(): nothing is published any more (our withdrawal's echo must not undo it). */
-  #stopping = false;
-  readonly #publisher;
+  readonly #publisher: OwnListPublisher;
   /**
    * Contacts whose current item is fetched once when they come online (also just after our
    * login): ejabberd does not always push an item published before it learnt our caps.
@@ -159,20 +106,20 @@ export class Gateway {
       log: opts.log,
       pace: this.#pace,
       limits: opts.limits,
-      onOwnBuckets: (ids) => {
-        // What the server holds for us: a later publish sends only the buckets that differ.
-        this.#served.buckets = new Map(ids.map((id, k) => [k, id]));
-      },
+      onOwnBuckets: (ids) => this.#publisher.serverHoldsBuckets(ids),
     });
-    this.#publisher = coalesce(
-      () => this.#publish(),
-      (err) => opts.log.warn({ err }, 'publishing the share list failed (will retry on the next change)'),
-    );
+    this.#publisher = new OwnListPublisher({
+      ...opts,
+      pace: this.#pace,
+      reader: this.#reader,
+      presence: this.presence,
+      ownEntries: () => this.engines.entries(Date.now(), opts.session.resource, this.#extraAddresses),
+    });
   }
 
   async start(): Promise<void> {
     const { session } = this.opts;
-    session.on('online', () => void this.#onOnline());
+    session.on('online', () => this.#onOnline());
     session.on('offline', () => this.#onOffline());
     session.on('notification', (from, event) => this.#onNotification(from, event));
     session.on('rejectedNotification', (rejected) => this.#onRejected(rejected));
@@ -192,29 +139,10 @@ export class Gateway {
 
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
-    if (this.#settleTimer) clearTimeout(this.#settleTimer);
-    if (this.#readBackTimer) clearTimeout(this.#readBackTimer);
     this.#stopWatch?.();
     this.rendezvous?.stop();
-    this.#stopping = true;
-    await this.#publisher.idle();
-    const { session, log } = this.opts;
-    if (session.online) {
-      // Withdraw our entries; the last instance of the account leaves an empty <user_shares/>.
-      const rest = mergeOwnList({
-        base: this.#ownBase,
-        own: null,
-        ownResource: session.resource,
-        keepSibling: (r) => this.#keepSibling(r),
-      });
-      try {
-        await this.#send(rest);
-        log.info({ remainingResources: rest.length }, 'withdrew our shares');
-      } catch (err) {
-        log.warn({ err }, 'could not withdraw our shares');
-      }
-    }
-    await session.stop();
+    await this.#publisher.stop(); // withdraws our shares
+    await this.opts.session.stop();
   }
 
   status() {
@@ -382,53 +310,15 @@ export class Gateway {
 
   // ---- XMPP -----------------------------------------------------------------------------
 
-  async #onOnline(): Promise<void> {
-    const { session, log } = this.opts;
-    const generation = ++this.#generation;
+  #onOnline(): void {
     this.rendezvous?.onOnline();
-    this.#baseKnown = false;
-    this.#siblingsSettled = false;
-    this.#serverKey = null;
-    this.#served.current = null;
-    void this.#pace.detect(session);
-    if (this.#settleTimer) clearTimeout(this.#settleTimer);
-    this.#settleTimer = setTimeout(() => {
-      this.#siblingsSettled = true;
-      this.#publisher.trigger();
-    }, this.opts.siblingGraceMs ?? 10_000);
-    const wait = this.opts.ownItemWaitMs ?? 5_000;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(resolve, wait, 'timeout')));
-    try {
-      const item = await Promise.race([session.fetchOwnItem(), timeout]);
-      if (item === 'timeout') {
-        log.warn({ waitedMs: wait }, 'our own published item did not arrive in time; publishing without it');
-      } else if (item) {
-        // (A full list in chunks is read as well: the sibling entries beyond `current` matter.)
-        const resources = await this.#reader.read(session.bareJid, item);
-        if (resources) {
-          this.#ownBase = resources;
-          this.#serverKey = listKey(resources);
-        } else log.warn({}, 'our own published item is unreadable; starting afresh');
-      } else {
-        this.#ownBase = [];
-        this.#serverKey = listKey([]);
-      }
-    } catch (err) {
-      log.warn({ err }, 'could not fetch our own published item');
-    } finally {
-      clearTimeout(timer);
-    }
-    if (generation !== this.#generation || !session.online) return;
-    this.#baseKnown = true;
-    this.#serverKey = null; // after (re)connecting, always publish once (and re-announce)
-    this.#publisher.trigger();
+    void this.#pace.detect(this.opts.session);
+    void this.#publisher.onOnline();
   }
 
   #onOffline(): void {
-    this.#baseKnown = false;
+    this.#publisher.onOffline();
     this.#refresh.clear();
-    if (this.#settleTimer) clearTimeout(this.#settleTimer);
     // We know nobody's presence while disconnected: every contact is offline until the server
     // sends their presence again. Their lists are kept.
     this.rendezvous?.onOffline();
@@ -437,28 +327,16 @@ export class Gateway {
     this.#publishPeers();
   }
 
-  #keepSibling(resource: string): boolean {
-    if (!this.#siblingsSettled) return true;
-    return this.#vouched.has(resource) || this.presence.isOnline(this.opts.session.bareJid, resource);
-  }
-
   #onPresence(bare: string, resource: string, available: boolean): void {
-    const { session, log } = this.opts;
+    const { session } = this.opts;
     const wasOnline = this.presence.resources(bare).length > 0;
     if (!this.presence.set(bare, resource, available)) return;
     this.rendezvous?.onPresence(bare, resource, available);
     // A contact came online (also: everyone online, just after our login): read its item once.
     if (available && !wasOnline && bare !== session.bareJid && session.isTrusted(bare))
       this.#refresh.add(bare);
-    if (bare === session.bareJid) {
-      if (!available) {
-        this.#vouched.delete(resource);
-        log.info({ resource }, 'a sibling instance went offline: its entry is no longer republished');
-      }
-      this.#publisher.trigger();
-    } else {
-      this.#publishContact(bare);
-    }
+    if (bare === session.bareJid) this.#publisher.onSiblingPresence(resource, available);
+    else this.#publishContact(bare);
     // Entries of this resource went on- or offline: engines get the endpoints of online ones.
     if (this.index.has(bare)) this.#publishPeers();
   }
@@ -531,31 +409,8 @@ export class Gateway {
 
   #applyList(from: string, received: ResourceEntry[]): void {
     const { session, log, bus } = this.opts;
-    let resources = received;
-    if (from === session.bareJid) {
-      // Our own node: what the server holds now, and how we learn about sibling instances.
-      const published = new Set(this.#lastPublishedList.map((r) => xmppResourceOf(r.resource)));
-      for (const r of resources) {
-        const res = xmppResourceOf(r.resource);
-        // A sibling entry we had dropped came back: that sibling is alive and re-merged.
-        if (
-          res !== session.resource &&
-          !published.has(res) &&
-          this.#siblingsSettled &&
-          !this.#keepSibling(res)
-        )
-          this.#vouched.add(res);
-      }
-      this.#ownBase = resources;
-      const key = listKey(resources);
-      // The server holds something other than what we sent (a sibling or a stale client
-      // published over it): our `current` must go out again even if our own view is unchanged.
-      if (key !== this.#serverKey) this.#served.current = null;
-      this.#serverKey = key;
-      resources = resources.filter((r) => xmppResourceOf(r.resource) !== session.resource);
-      // If a sibling published over our entries (a race), this publishes them again.
-      this.#publisher.trigger();
-    }
+    // Our own node: what the server holds now, and how we learn about sibling instances.
+    const resources = from === session.bareJid ? this.#publisher.onOwnList(received) : received;
     this.index.replace(from, resources, Date.now());
     const shares = resources.reduce((n, r) => n + r.shares.length, 0);
     log.info({ from, resources: resources.length, shares }, 'received a share list');
@@ -578,112 +433,5 @@ export class Gateway {
       log.info({ dropped }, 'forgot the lists of contacts no longer followed');
       this.#publishPeers();
     }
-  }
-
-  async #publish(): Promise<void> {
-    const { session, log } = this.opts;
-    if (!session.online || !this.#baseKnown || this.#stopping) return;
-    const own = this.engines.entries(Date.now(), session.resource, this.#extraAddresses);
-    const list = mergeOwnList({
-      base: this.#ownBase,
-      own,
-      ownResource: session.resource,
-      keepSibling: (r) => this.#keepSibling(r),
-    });
-    const key = listKey(list);
-    if (key === this.#serverKey) return;
-    const started = Date.now();
-    const sent = await this.#send(list);
-    this.#serverKey = key;
-    this.#ownBase = list;
-    this.#lastPublishedList = list;
-    log.info(
-      {
-        shares: own.reduce((n, r) => n + r.shares.length, 0),
-        engines: own.length,
-        resources: list.length,
-        ...sent,
-        ms: Date.now() - started,
-      },
-      'published our share list',
-    );
-    this.#scheduleReadBack();
-  }
-
-  #scheduleReadBack(): void {
-    if (this.#readBackTimer) clearTimeout(this.#readBackTimer);
-    const base = this.opts.readBackMs ?? 2_000;
-    this.#readBackTimer = setTimeout(() => void this.#readBack(), base + Math.random() * base * 0.5);
-  }
-
-  /** Compare the server's item with what we believe it holds; merge and publish again if not. */
-  async #readBack(): Promise<void> {
-    const { session, log } = this.opts;
-    this.#readBackTimer = null;
-    if (!session.online || this.#stopping) return;
-    try {
-      const item = await session.fetchOwnItem();
-      const resources = item ? await this.#reader.read(session.bareJid, item) : [];
-      if (!resources || this.#stopping) return;
-      const key = listKey(resources);
-      if (key === this.#serverKey) return;
-      log.info(
-        { entries: resources.map((r) => r.resource) },
-        'our item on the server is not what we published (a sibling published at the same time); merging again',
-      );
-      this.#ownBase = resources;
-      this.#serverKey = key;
-      this.#served.current = null;
-      this.#publisher.trigger();
-    } catch (err) {
-      log.warn({ err }, 'could not read our own item back');
-    }
-  }
-
-  /**
-   * Publish `list`, one stanza at a time, each waiting for the server's result and paced below
-   * its read rate: the buckets that changed, the index, then `current` if it changed (a list
-   * small enough goes whole in `current`).
-   */
-  async #send(
-    list: ResourceEntry[],
-  ): Promise<{ bytes: number; stanzas: number; buckets: number; currentBytes: number }> {
-    const layout = layoutList(
-      list,
-      this.opts.maxStanzaBytes ?? DEFAULT_MAX_STANZA_BYTES,
-      this.opts.directListBytes ?? DEFAULT_DIRECT_LIST_BYTES,
-      this.#lastLayout ?? undefined,
-    );
-    this.#lastLayout = layout;
-    let bytes = 0;
-    let stanzas = 0;
-    const send = async (payload: Element, node?: string, id?: string) => {
-      const size = Buffer.byteLength(payload.toString()) + ENVELOPE_BYTES / 4;
-      await this.#pace.take(size);
-      await this.opts.session.publish(payload, node, id);
-      bytes += size;
-      stanzas += 1;
-    };
-    let buckets = 0;
-    if (layout.index && layout.indexId) {
-      for (const b of layout.buckets) {
-        if (this.#served.buckets.get(b.index) === b.id) continue;
-        await send(b.payload, bucketNode(b.index), b.id);
-        this.#served.buckets.set(b.index, b.id);
-        buckets += 1;
-      }
-      // Our own index comes back as a notification: its buckets need not be fetched.
-      this.#reader.remember(this.opts.session.bareJid, layout.buckets);
-      if (this.#served.indexId !== layout.indexId) {
-        await send(layout.index, INDEX_NODE, layout.indexId);
-        this.#served.indexId = layout.indexId;
-      }
-    }
-    const current = layout.current.toString();
-    if (this.#served.current !== current) {
-      await send(layout.current);
-      this.#served.current = current;
-    }
-    return { bytes, stanzas, buckets, currentBytes: Buffer.byteLength(current) };
   }
 }

@@ -1,0 +1,320 @@
+import type { Logger } from '@bitween/bus';
+import { coalesce } from '@bitween/runtime';
+import type { Element } from '@xmpp/xml';
+import { xmppResourceOf } from '../domain/entry-names.js';
+import { listKey, mergeOwnList } from '../domain/own-list.js';
+import type { PresenceBook } from '../domain/presence-book.js';
+import { ENVELOPE_BYTES, INDEX_NODE, bucketNode, layoutList, type Layout } from '../protocol/buckets.js';
+import type { ResourceEntry } from '../protocol/shares-codec.js';
+import type { XmppSession } from '../xmpp/session.js';
+import type { UploadPace } from '../xmpp/upload-pace.js';
+import type { ListReader } from './list-reader.js';
+
+export const DEFAULT_MAX_STANZA_BYTES = 64 * 1024;
+/** A change of a list in buckets costs about a bucket and the index: keep a whole list below that too. */
+export const DEFAULT_DIRECT_LIST_BYTES = 8 * 1024;
+
+export interface OwnListTiming {
+  /**
+   * After login, how long to wait for our own account's last item before publishing anyway
+   * (publishing without it could erase a sibling instance's entry).
+   */
+  ownItemWaitMs?: number | undefined;
+  /**
+   * After login, how long a sibling instance listed in our account's item may go without
+   * presence before its entry is dropped (presence of our other resources arrives just after
+   * login).
+   */
+  siblingGraceMs?: number | undefined;
+  /**
+   * After each publish, read our item back after this long (plus up to 50 % jitter) and merge
+   * again if the server holds something else: PEP has no compare-and-swap, and the notification
+   * that would tell us a sibling overwrote our entry is not guaranteed (Prosody sometimes sends
+   * none when two resources publish at the same moment).
+   */
+  readBackMs?: number | undefined;
+  /**
+   * The largest stanza we send (servers close the stream on larger ones: Prosody 0.12 takes
+   * 256 KiB from a client, ejabberd's shipped config 64 KiB). Larger lists go out in buckets.
+   */
+  maxStanzaBytes?: number | undefined;
+  /** A list up to this size goes out whole in `current`; a larger one in buckets (protocol/buckets.ts). */
+  directListBytes?: number | undefined;
+}
+
+export interface OwnListPublisherOptions extends OwnListTiming {
+  session: XmppSession;
+  log: Logger;
+  pace: UploadPace;
+  reader: ListReader;
+  presence: PresenceBook;
+  /** Our own entries as they are now (one per live engine, with our addresses). */
+  ownEntries(): ResourceEntry[];
+}
+
+/**
+ * Publishes our account's share list to PEP: our own entries (one per engine) merged into the
+ * account's last item (which holds our sibling instances'), sent in buckets when large (only
+ * what changed), read back after each publish and merged again when a sibling published over it;
+ * withdraws our entries on stop.
+ */
+export class OwnListPublisher {
+  /** The last item of our account's node as we know it (from the server or our last publish). */
+  #ownBase: ResourceEntry[] = [];
+  /** listKey of what the server holds now; null = unknown (publish). */
+  #serverKey: string | null = null;
+  /** Our own item is known (or we stopped waiting for it): publishing may start. */
+  #baseKnown = false;
+  #siblingsSettled = false;
+  /** Siblings whose entry came back after we dropped it: they are alive although we saw no presence. */
+  readonly #vouched = new Set<string>();
+  #lastPublishedList: ResourceEntry[] = [];
+  #settleTimer: NodeJS.Timeout | null = null;
+  #readBackTimer: NodeJS.Timeout | null = null;
+  #generation = 0;
+  /** What the server holds for us: bucket ids (by index), the index's id and `current`'s text. */
+  #served: { buckets: Map<number, string>; indexId: string | null; current: string | null } = {
+    buckets: new Map(),
+    indexId: null,
+    current: null,
+  };
+  /** The last list layout: its unchanged buckets are reused by the next. */
+  #lastLayout: Layout | null = null;
+  /** Set by stop(): nothing is published any more (our withdrawal's echo must not undo it). */
+  #stopping = false;
+  readonly #publisher;
+
+  constructor(private readonly opts: OwnListPublisherOptions) {
+    this.#publisher = coalesce(
+      () => this.#publish(),
+      (err) => opts.log.warn({ err }, 'publishing the share list failed (will retry on the next change)'),
+    );
+  }
+
+  /** Something we publish may have changed: publish if the list differs from the server's. */
+  trigger(): void {
+    this.#publisher.trigger();
+  }
+
+  /** The bucket ids (by index) the server holds for us, read from our own index. */
+  serverHoldsBuckets(ids: string[]): void {
+    this.#served.buckets = new Map(ids.map((id, k) => [k, id]));
+  }
+
+  /** We logged in: learn what the server holds for us (siblings' entries), then publish once. */
+  async onOnline(): Promise<void> {
+    const { session, log } = this.opts;
+    const generation = ++this.#generation;
+    this.#baseKnown = false;
+    this.#siblingsSettled = false;
+    this.#serverKey = null;
+    this.#served.current = null;
+    if (this.#settleTimer) clearTimeout(this.#settleTimer);
+    this.#settleTimer = setTimeout(() => {
+      this.#siblingsSettled = true;
+      this.#publisher.trigger();
+    }, this.opts.siblingGraceMs ?? 10_000);
+    const wait = this.opts.ownItemWaitMs ?? 5_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(resolve, wait, 'timeout')));
+    try {
+      const item = await Promise.race([session.fetchOwnItem(), timeout]);
+      if (item === 'timeout') {
+        log.warn({ waitedMs: wait }, 'our own published item did not arrive in time; publishing without it');
+      } else if (item) {
+        // (A full list in buckets is read as well: the sibling entries beyond `current` matter.)
+        const resources = await this.opts.reader.read(session.bareJid, item);
+        if (resources) {
+          this.#ownBase = resources;
+          this.#serverKey = listKey(resources);
+        } else log.warn({}, 'our own published item is unreadable; starting afresh');
+      } else {
+        this.#ownBase = [];
+        this.#serverKey = listKey([]);
+      }
+    } catch (err) {
+      log.warn({ err }, 'could not fetch our own published item');
+    } finally {
+      clearTimeout(timer);
+    }
+    if (generation !== this.#generation || !session.online) return;
+    this.#baseKnown = true;
+    this.#serverKey = null; // after (re)connecting, always publish once (and re-announce)
+    this.#publisher.trigger();
+  }
+
+  onOffline(): void {
+    this.#baseKnown = false;
+    if (this.#settleTimer) clearTimeout(this.#settleTimer);
+  }
+
+  /** A sibling instance (another resource of our account) went on- or offline. */
+  onSiblingPresence(resource: string, available: boolean): void {
+    if (!available) {
+      this.#vouched.delete(resource);
+      this.opts.log.info({ resource }, 'a sibling instance went offline: its entry is no longer republished');
+    }
+    this.#publisher.trigger();
+  }
+
+  /**
+   * Our own node's list arrived (notification or refresh): what the server holds now, and how we
+   * learn about sibling instances. Returns the siblings' entries (what contacts' lists hold for
+   * our account).
+   */
+  onOwnList(resources: ResourceEntry[]): ResourceEntry[] {
+    const { session } = this.opts;
+    const published = new Set(this.#lastPublishedList.map((r) => xmppResourceOf(r.resource)));
+    for (const r of resources) {
+      const res = xmppResourceOf(r.resource);
+      // A sibling entry we had dropped came back: that sibling is alive and re-merged.
+      if (res !== session.resource && !published.has(res) && this.#siblingsSettled && !this.#keepSibling(res))
+        this.#vouched.add(res);
+    }
+    this.#ownBase = resources;
+    const key = listKey(resources);
+    // The server holds something other than what we sent (a sibling or a stale client
+    // published over it): our `current` must go out again even if our own view is unchanged.
+    if (key !== this.#serverKey) this.#served.current = null;
+    this.#serverKey = key;
+    // If a sibling published over our entries (a race), this publishes them again.
+    this.#publisher.trigger();
+    return resources.filter((r) => xmppResourceOf(r.resource) !== session.resource);
+  }
+
+  /** Stop publishing; withdraw our entries (the last instance of the account leaves an empty list). */
+  async stop(): Promise<void> {
+    if (this.#settleTimer) clearTimeout(this.#settleTimer);
+    if (this.#readBackTimer) clearTimeout(this.#readBackTimer);
+    this.#stopping = true;
+    await this.#publisher.idle();
+    const { session, log } = this.opts;
+    if (!session.online) return;
+    const rest = mergeOwnList({
+      base: this.#ownBase,
+      own: null,
+      ownResource: session.resource,
+      keepSibling: (r) => this.#keepSibling(r),
+    });
+    try {
+      await this.#send(rest);
+      log.info({ remainingResources: rest.length }, 'withdrew our shares');
+    } catch (err) {
+      log.warn({ err }, 'could not withdraw our shares');
+    }
+  }
+
+  #keepSibling(resource: string): boolean {
+    if (!this.#siblingsSettled) return true;
+    const { presence, session } = this.opts;
+    return this.#vouched.has(resource) || presence.isOnline(session.bareJid, resource);
+  }
+
+  async #publish(): Promise<void> {
+    const { session, log } = this.opts;
+    if (!session.online || !this.#baseKnown || this.#stopping) return;
+    const own = this.opts.ownEntries();
+    const list = mergeOwnList({
+      base: this.#ownBase,
+      own,
+      ownResource: session.resource,
+      keepSibling: (r) => this.#keepSibling(r),
+    });
+    const key = listKey(list);
+    if (key === this.#serverKey) return;
+    const started = Date.now();
+    const sent = await this.#send(list);
+    this.#serverKey = key;
+    this.#ownBase = list;
+    this.#lastPublishedList = list;
+    log.info(
+      {
+        shares: own.reduce((n, r) => n + r.shares.length, 0),
+        engines: own.length,
+        resources: list.length,
+        ...sent,
+        ms: Date.now() - started,
+      },
+      'published our share list',
+    );
+    this.#scheduleReadBack();
+  }
+
+  #scheduleReadBack(): void {
+    if (this.#readBackTimer) clearTimeout(this.#readBackTimer);
+    const base = this.opts.readBackMs ?? 2_000;
+    this.#readBackTimer = setTimeout(() => void this.#readBack(), base + Math.random() * base * 0.5);
+  }
+
+  /** Compare the server's item with what we believe it holds; merge and publish again if not. */
+  async #readBack(): Promise<void> {
+    const { session, log } = this.opts;
+    this.#readBackTimer = null;
+    if (!session.online || this.#stopping) return;
+    try {
+      const item = await session.fetchOwnItem();
+      const resources = item ? await this.opts.reader.read(session.bareJid, item) : [];
+      if (!resources || this.#stopping) return;
+      const key = listKey(resources);
+      if (key === this.#serverKey) return;
+      log.info(
+        { entries: resources.map((r) => r.resource) },
+        'our item on the server is not what we published (a sibling published at the same time); merging again',
+      );
+      this.#ownBase = resources;
+      this.#serverKey = key;
+      this.#served.current = null;
+      this.#publisher.trigger();
+    } catch (err) {
+      log.warn({ err }, 'could not read our own item back');
+    }
+  }
+
+  /**
+   * Publish `list`, one stanza at a time, each waiting for the server's result and paced below
+   * its read rate: the buckets that changed, the index, then `current` if it changed (a list
+   * small enough goes whole in `current`).
+   */
+  async #send(
+    list: ResourceEntry[],
+  ): Promise<{ bytes: number; stanzas: number; buckets: number; currentBytes: number }> {
+    const { session, pace } = this.opts;
+    const layout = layoutList(
+      list,
+      this.opts.maxStanzaBytes ?? DEFAULT_MAX_STANZA_BYTES,
+      this.opts.directListBytes ?? DEFAULT_DIRECT_LIST_BYTES,
+      this.#lastLayout ?? undefined,
+    );
+    this.#lastLayout = layout;
+    let bytes = 0;
+    let stanzas = 0;
+    const send = async (payload: Element, node?: string, id?: string) => {
+      const size = Buffer.byteLength(payload.toString()) + ENVELOPE_BYTES / 4;
+      await pace.take(size);
+      await session.publish(payload, node, id);
+      bytes += size;
+      stanzas += 1;
+    };
+    let buckets = 0;
+    if (layout.index && layout.indexId) {
+      for (const b of layout.buckets) {
+        if (this.#served.buckets.get(b.index) === b.id) continue;
+        await send(b.payload, bucketNode(b.index), b.id);
+        this.#served.buckets.set(b.index, b.id);
+        buckets += 1;
+      }
+      // Our own index comes back as a notification: its buckets need not be fetched.
+      this.opts.reader.remember(session.bareJid, layout.buckets);
+      if (this.#served.indexId !== layout.indexId) {
+        await send(layout.index, INDEX_NODE, layout.indexId);
+        this.#served.indexId = layout.indexId;
+      }
+    }
+    const current = layout.current.toString();
+    if (this.#served.current !== current) {
+      await send(layout.current);
+      this.#served.current = current;
+    }
+    return { bytes, stanzas, buckets, currentBytes: Buffer.byteLength(current) };
+  }
+}
