@@ -13,9 +13,10 @@ export {
 } from './bus.js';
 export type { NatsConnection, Subscription } from '@nats-io/transport-node';
 
-// KV stores: the engine registry (heartbeats) and the shared engine settings.
+// KV stores: the engine registry (heartbeats), the shared engine settings, the friends' address allowlist.
 export { EngineRegistry, isAlive, MISSED_HEARTBEATS, type RegisteredEngine } from './registry.js';
 export { SettingsStore } from './settings.js';
+export { FriendAddressesStore } from './friend-addresses.js';
 
 // Placement: engine slot leases and first-writer-wins torrent claims.
 export {
