@@ -1,15 +1,8 @@
 import { JSONRPCErrorException } from 'json-rpc-2.0';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import {
-  absolutePath,
-  infoHash,
-  noParams,
-  normaliseHash,
-  optionalAbsolutePath,
-  params,
-  parseParams,
-} from './params.js';
+import { normaliseHash } from '../core/hash.js';
+import { absolutePath, infoHash, noParams, optionalAbsolutePath, params, parseParams } from './params.js';
 
 const H = '3f786850e387550fdab836ed7e6dc881de23001b';
 

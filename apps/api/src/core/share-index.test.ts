@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { FriendShare } from '../rest/schemas.js';
+import type { FriendShare } from './share-index.js';
 import { loweredMatcher } from './friends.js';
 import { ShareIndex } from './share-index.js';
 

@@ -1,4 +1,10 @@
-import type { FriendShare } from '../rest/schemas.js';
+/** A friend's share as listed: one entry per hash with everyone who offers it. */
+export interface FriendShare {
+  hash: string;
+  name: string;
+  size: number;
+  sources: { jid: string; resource: string; online: boolean }[];
+}
 
 /** Words of a query: lowercased, split on whitespace. */
 export function queryWords(query: string): string[] {

@@ -1,0 +1,103 @@
+import type { Readable } from 'node:stream';
+import { readChunkBytes, xmpp, type Result } from '@bitween/messages';
+import type { Bus, RegisteredEngine } from '@bitween/bus';
+import type { Logger } from '@bitween/runtime';
+import { Svcm } from '@nats-io/services';
+import type { z } from 'zod';
+import { collectCluster, type ClusterSample } from './cluster-sample.js';
+import { EngineStream, type EngineStreamOptions } from './engine-stream.js';
+import type { NatsConnectionState, NatsProbe, NatsState } from './nats-state.js';
+import type { Registry } from './registry.js';
+import type { Surface } from './surface.js';
+
+export interface ServiceSummary {
+  name: string;
+  id: string;
+  version: string;
+  metadata: Record<string, string>;
+}
+
+export type GatewayStatus = Result<z.output<typeof xmpp.status.response>>;
+
+/** A file range's bytes (see engine-stream.ts): `first()` says whether the engine serves it. */
+export type FileStream = Readable & Pick<EngineStream, 'first'>;
+
+export interface DaemonDeps {
+  bus: Bus;
+  registry: Registry;
+  log: Logger;
+  nats: NatsConnectionState;
+  timeoutMs: number;
+}
+
+/**
+ * The daemon as a whole, for health, status, metrics and streaming: the NATS connection's state,
+ * the gateway's status, the engines of the registry, the NATS micro services, a file's bytes.
+ */
+export class DaemonService {
+  constructor(private readonly deps: DaemonDeps) {}
+
+  /** From the connection's status events alone (cheap). */
+  natsState(): NatsState {
+    return this.deps.nats.state;
+  }
+
+  /** `connected` only when the server answered a PING within `timeoutMs`. */
+  probeNats(timeoutMs: number): Promise<NatsProbe> {
+    return this.deps.nats.probe(timeoutMs);
+  }
+
+  /** The gateway's status (a failure is the answer, not thrown). */
+  gateway(timeoutMs = this.deps.timeoutMs): Promise<GatewayStatus> {
+    return this.deps.bus.request(xmpp.status, {}, { timeoutMs });
+  }
+
+  /** The live engines of the registry (throws what the registry throws). */
+  engines(): Promise<RegisteredEngine[]> {
+    return this.deps.registry.live();
+  }
+
+  /**
+   * Every NATS micro service that answers `$SRV.INFO` (engines, gateway): gathered until no new
+   * answer came for `stallMs`, at most `maxWaitMs` when nobody answers. Never throws.
+   */
+  async services({ maxWaitMs = 500, stallMs = 100 } = {}): Promise<ServiceSummary[]> {
+    const out: ServiceSummary[] = [];
+    try {
+      const infos = await new Svcm(this.deps.bus.nc)
+        .client({ strategy: 'stall', maxWait: maxWaitMs, stall: stallMs })
+        .info();
+      for await (const i of infos) {
+        out.push({ name: i.name, id: i.id, version: i.version, metadata: i.metadata ?? {} });
+      }
+    } catch (err) {
+      // No responders just means no service runs; anything else is worth a line.
+      this.deps.log.debug({ err }, 'service discovery ended early');
+    }
+    return out.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+  }
+
+  /** One scrape of the cluster for /metrics (see cluster-sample.ts); never throws. */
+  sample(discovery?: { maxWaitMs: number; stallMs: number }): Promise<ClusterSample> {
+    const { bus, registry, log, timeoutMs } = this.deps;
+    return collectCluster({ bus, registry, log, timeoutMs, ...(discovery ? { discovery } : {}) });
+  }
+
+  /** Bytes per `engine.read` (what fits the server's max payload). */
+  readChunkBytes(): number {
+    return readChunkBytes(this.deps.bus.nc.info?.max_payload);
+  }
+
+  /** A file range of a torrent, read from its engine (see engine-stream.ts). */
+  openStream(options: Omit<EngineStreamOptions, 'bus' | 'log' | 'chunkBytes'>): FileStream {
+    return new EngineStream({
+      ...options,
+      bus: this.deps.bus,
+      log: this.deps.log,
+      chunkBytes: this.readChunkBytes(),
+    });
+  }
+}
+
+/** What the adapters see of the daemon (see surface.ts). */
+export type Daemon = Surface<DaemonService>;
