@@ -1,7 +1,8 @@
 import { STATUS_CODES } from 'node:http';
-import { httpStatusOf, Issue, type BusError, type ErrorCode, type Result } from '@bitween/messages';
+import { Issue } from '@bitween/messages';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
+import type { CoreError, CoreErrorCode } from './core/errors.js';
 
 /**
  * RFC 9457 problem details: every error of the REST api (and of auth outside `/api`) is
@@ -74,36 +75,25 @@ export function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {
   return reply.code(p.status).type(PROBLEM_TYPE).send(p);
 }
 
-const busCode: Record<ErrorCode, ProblemCode> = {
-  invalid_request: 'bad_request',
-  not_found: 'not_found',
-  conflict: 'conflict',
-  failed: 'failed',
-  internal: 'internal',
-  unavailable: 'unavailable',
-  timeout: 'timeout',
-  invalid_reply: 'invalid_reply',
+const coreCode: Record<CoreErrorCode, { status: number; code: ProblemCode; prefix?: string }> = {
+  invalid_request: { status: 400, code: 'bad_request' },
+  not_found: { status: 404, code: 'not_found' },
+  conflict: { status: 409, code: 'conflict' },
+  too_large: { status: 413, code: 'payload_too_large' },
+  failed: { status: 422, code: 'failed' },
+  internal: { status: 500, code: 'internal' },
+  invalid_reply: { status: 502, code: 'invalid_reply' },
+  unavailable: { status: 503, code: 'unavailable', prefix: 'service unavailable: ' },
+  timeout: { status: 504, code: 'timeout', prefix: 'timeout: ' },
 };
 
-const busPrefix: Partial<Record<ErrorCode, string>> = {
-  unavailable: 'service unavailable: ',
-  timeout: 'timeout: ',
-};
-
-/** The value of a bus result, or its error thrown as a problem (for the REST services). */
-export function unwrapOrProblem<T>(r: Result<T>): T {
-  if (!r.ok) throw problemOfBusError(r.error);
-  return r.value;
-}
-
-/** A bus error as a problem: `unavailable` (nobody answers on NATS) is 503, `timeout` 504, … */
-export function problemOfBusError(error: BusError): HttpProblem {
-  return new HttpProblem(
-    httpStatusOf[error.code],
-    busCode[error.code],
-    `${busPrefix[error.code] ?? ''}${error.message}`,
-    error.issues,
-  );
+/**
+ * The core's error as a problem, the one mapping of REST (and of every route answering
+ * problem+json): `unavailable` (nobody answers on NATS) is 503, `timeout` 504, …
+ */
+export function problemOfCoreError(error: CoreError): HttpProblem {
+  const { status, code, prefix = '' } = coreCode[error.code];
+  return new HttpProblem(status, code, `${prefix}${error.message}`, error.issues);
 }
 
 /** The error responses every route may give, for the OpenAPI document. */

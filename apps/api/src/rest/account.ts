@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { Problem, problemResponses } from '../problem.js';
-import type { AccountService } from '../services/account.js';
+import type { Account } from '../core/account.js';
 
 export const AccountSchema = z
   .object({
@@ -25,7 +25,7 @@ const AccountBody = AccountSettings.extend({
 
 /** `/v1/account`: the XMPP account bitween logs into (first-run onboarding, account change). */
 export const accountRoutes =
-  (account: AccountService): FastifyPluginAsync =>
+  (account: Account): FastifyPluginAsync =>
   // eslint-disable-next-line @typescript-eslint/require-await
   async (base) => {
     const app = base.withTypeProvider<ZodTypeProvider>();

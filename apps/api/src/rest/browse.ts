@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { problemResponses } from '../problem.js';
-import type { TorrentService } from '../services/torrents.js';
+import type { Torrents } from '../core/torrents.js';
 import { BrowseQuery, BrowseSchema } from './schemas.js';
 
 /**
@@ -11,7 +11,7 @@ import { BrowseQuery, BrowseSchema } from './schemas.js';
  * symlinks, and refuses anything outside the roots.
  */
 export const browseRoutes =
-  (torrents: TorrentService): FastifyPluginAsync =>
+  (torrents: Torrents): FastifyPluginAsync =>
   // eslint-disable-next-line @typescript-eslint/require-await
   async (base) => {
     const app = base.withTypeProvider<ZodTypeProvider>();

@@ -1,41 +1,17 @@
-import { BusError, type EngineSettings } from '@bitween/messages';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
-import { HttpProblem, problemOfBusError, problemResponses } from '../problem.js';
-import type { EventLog } from '../events/event-log.js';
-import type { NatsState } from '../health/nats-state.js';
-import type { FriendService } from '../services/friends.js';
-import type { TorrentService } from '../services/torrents.js';
+import type { Core } from '../core/index.js';
+import { problemResponses } from '../problem.js';
 import { EngineSettingsSchema, SettingsPatch, StatusSchema } from './schemas.js';
 
-/** The settings bucket as the api uses it (`SettingsStore` from libs/messages). */
-export interface Settings {
-  engine(): Promise<EngineSettings>;
-  updateEngine(patch: Partial<EngineSettings>): Promise<EngineSettings>;
-}
-
-export interface DaemonDeps {
-  settings: Settings;
-  torrents: TorrentService;
-  friends: FriendService;
-  events: EventLog;
+export type DaemonDeps = Pick<Core, 'settings' | 'torrents' | 'friends' | 'events' | 'daemon'> & {
   version: string;
-  natsState: () => NatsState;
-}
-
-async function kv<T>(what: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    if (err instanceof BusError) throw problemOfBusError(err);
-    throw new HttpProblem(503, 'unavailable', `service unavailable: ${what}: ${(err as Error).message}`);
-  }
-}
+};
 
 /** `/v1/settings` (engine settings in the KV bucket) and `/v1/status` (the whole daemon). */
 export const daemonRoutes =
-  ({ settings, torrents, friends, events, version, natsState }: DaemonDeps): FastifyPluginAsync =>
+  ({ settings, torrents, friends, events, daemon, version }: DaemonDeps): FastifyPluginAsync =>
   // eslint-disable-next-line @typescript-eslint/require-await
   async (base) => {
     const app = base.withTypeProvider<ZodTypeProvider>();
@@ -49,7 +25,7 @@ export const daemonRoutes =
           response: { 200: EngineSettingsSchema, ...problemResponses },
         },
       },
-      async () => kv('settings bucket', () => settings.engine()),
+      async () => settings.engine(),
     );
 
     app.patch(
@@ -62,7 +38,7 @@ export const daemonRoutes =
           response: { 200: EngineSettingsSchema, ...problemResponses },
         },
       },
-      async (request) => kv('settings bucket', () => settings.updateEngine(request.body)),
+      async (request) => settings.update(request.body),
     );
 
     app.get(
@@ -86,7 +62,7 @@ export const daemonRoutes =
         return {
           version,
           node: process.version,
-          nats: natsState(),
+          nats: daemon.natsState(),
           xmpp: xmpp.ok ? xmpp.value : { error: xmpp.error.message },
           engines: engines.ok
             ? engines.list.map(({ state }) => ({

@@ -1,7 +1,8 @@
 import type { Issue } from '@bitween/messages';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
-import { HttpProblem, problem, sendProblem, type ProblemCode } from '../problem.js';
+import { CoreError } from '../core/errors.js';
+import { HttpProblem, problem, problemOfCoreError, sendProblem, type ProblemCode } from '../problem.js';
 
 const codeOfStatus: Record<number, ProblemCode> = {
   400: 'bad_request',
@@ -21,14 +22,16 @@ function pathOf(context: string | undefined, instancePath: string): string {
 
 /**
  * Every error of a REST route as problem+json: bad input (zod, fastify's parsers) is 4xx naming
- * what is wrong; a route's `HttpProblem` keeps its status; anything else is a bug: logged, 500.
+ * what is wrong; the core's errors are mapped (see problemOfCoreError); a route's `HttpProblem`
+ * keeps its status; anything else is a bug: logged, 500.
  */
 export function problemErrorHandler(
-  error: FastifyError | HttpProblem,
+  thrown: FastifyError | HttpProblem | CoreError,
   request: FastifyRequest,
   reply: FastifyReply,
 ) {
   const instance = request.url.split('?')[0] ?? '';
+  const error = thrown instanceof CoreError ? problemOfCoreError(thrown) : thrown;
   if (error instanceof HttpProblem) {
     return sendProblem(
       reply,

@@ -1,8 +1,11 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { EventLog, Position, StoredEvent } from '../events/event-log.js';
-import { RepeatFilter } from '../events/repeat-filter.js';
+import type { Position, StoredEvent } from '../core/event-log.js';
+import type { Core } from '../core/index.js';
+
+type EventLog = Core['events'];
+import { RepeatFilter } from './repeat-filter.js';
 import { HttpProblem, problemResponses } from '../problem.js';
 import { EventsPage, EventsQuery } from './schemas.js';
 

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { problemResponses } from '../problem.js';
-import type { FriendService } from '../services/friends.js';
+import type { Friends } from '../core/friends.js';
 import {
   ContactSchema,
   ContactSharesSchema,
@@ -17,7 +17,7 @@ const Shares = z.object({ shares: z.array(FriendShare) });
 
 /** Contacts, their shares, search, and pending subscription requests (all from the gateway). */
 export const friendRoutes =
-  (friends: FriendService): FastifyPluginAsync =>
+  (friends: Friends): FastifyPluginAsync =>
   // eslint-disable-next-line @typescript-eslint/require-await
   async (base) => {
     const app = base.withTypeProvider<ZodTypeProvider>();

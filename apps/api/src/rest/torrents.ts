@@ -2,8 +2,8 @@ import multipart from '@fastify/multipart';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { MAX_METAINFO_BYTES, type Added, type Torrents } from '../core/torrents.js';
 import { HttpProblem, problemResponses } from '../problem.js';
-import type { Added, TorrentService } from '../services/torrents.js';
 import { queryTorrents, TorrentsQuery } from './torrent-query.js';
 import {
   AddTorrentBody,
@@ -17,9 +17,6 @@ import {
   SetOptionsBody,
   TorrentSchema,
 } from './schemas.js';
-
-/** A .torrent file is at most this large (what fits base64-encoded into one NATS message). */
-export const MAX_METAINFO_BYTES = 700 * 1024;
 
 const tags = ['torrents'];
 const WithTorrent = z.object({ torrent: TorrentSchema });
@@ -50,7 +47,7 @@ async function uploadedMetainfo(request: FastifyRequest): Promise<Buffer | null>
 
 /** `/v1/torrents`: the torrents of every engine of this daemon. */
 export const torrentRoutes =
-  (torrents: TorrentService): FastifyPluginAsync =>
+  (torrents: Torrents): FastifyPluginAsync =>
   async (base) => {
     // Browsers upload files as multipart/form-data; only the upload route reads such a body.
     await base.register(multipart, {
@@ -92,12 +89,12 @@ export const torrentRoutes =
       },
       async (request, reply) => {
         if (request.url.includes('?')) return queryTorrents(await torrents.list(), request.query);
-        // The cached listing, serialised once per change (a Buffer is sent as is, not re-serialised).
-        const json = await torrents.listJson();
-        // (`never`: the reply is typed for the schema's object; fastify sends a Buffer unchanged.)
-        if (json !== null) return reply.type('application/json; charset=utf-8').send(json as never);
-        const list = await torrents.list();
-        return { torrents: list, total: list.length };
+        // The cached listing, serialised once per change (a Buffer is sent as is, not re-serialised;
+        // `never`: the reply is typed for the schema's object, fastify sends a Buffer unchanged).
+        const json = await torrents.derived('v1.torrents', (s) =>
+          Buffer.from(JSON.stringify({ torrents: s.torrents, total: s.torrents.length })),
+        );
+        return reply.type('application/json; charset=utf-8').send(json as never);
       },
     );
 

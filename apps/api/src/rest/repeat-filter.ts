@@ -1,4 +1,4 @@
-import type { StoredEvent } from './event-log.js';
+import type { StoredEvent } from '../core/event-log.js';
 
 /** How many distinct `xmpp.peers` chunks (by their set of hashes) a stream remembers. */
 const MAX_KEYS = 256;
