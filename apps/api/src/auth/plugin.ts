@@ -1,6 +1,5 @@
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import { problem, sendProblem, type ProblemCode } from '../problem.js';
-import { RpcCode } from '../rpc/errors.js';
 import { crossOriginRisk } from './cross-origin.js';
 import { presentedCredential } from './credentials.js';
 import type { FailureLimiter } from './failure-limiter.js';
@@ -9,8 +8,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Reachable without the API key (only `GET /health…` and the documentation). */
     public?: boolean;
-    /** Errors from this route are JSON-RPC envelopes. */
-    jsonRpc?: boolean;
+    /**
+     * The body of a refusal on this route, when it is not problem+json (the JSON-RPC route
+     * answers with its own envelope): given the HTTP status and the reason.
+     */
+    refusalBody?: (status: 401 | 415 | 429, detail: string) => unknown;
     /**
      * The Transmission endpoint: the only one that takes the key as a Basic password (and asks for
      * Basic in a 401), and takes any body type. Its CSRF guard is its own session-id handshake.
@@ -48,10 +50,7 @@ function refuse(
   } else if (retryAfter !== undefined) {
     reply.header('retry-after', String(retryAfter));
   }
-  if (config.jsonRpc) {
-    const code = status === 415 ? RpcCode.InvalidRequest : RpcCode.Unauthorized;
-    return reply.code(status).send({ jsonrpc: '2.0', id: null, error: { code, message: detail } });
-  }
+  if (config.refusalBody) return reply.code(status).send(config.refusalBody(status, detail));
   const codes: Record<typeof status, ProblemCode> = {
     401: 'unauthorized',
     415: 'unsupported_media_type',

@@ -1,13 +1,7 @@
-import {
-  describeIssues,
-  issuesOf,
-  type BusError,
-  type ErrorCode,
-  type Issue,
-  type Result,
-} from '@bitween/messages';
+import { describeIssues, issuesOf, type Issue } from '@bitween/messages';
 import { JSONRPCErrorCode, JSONRPCErrorException } from 'json-rpc-2.0';
 import type { z } from 'zod';
+import type { CoreError, CoreErrorCode } from '../core/errors.js';
 
 /**
  * JSON-RPC error codes. -32700..-32600 are the spec's; the server errors (-32000..-32099) mirror
@@ -40,7 +34,7 @@ export function invalidParamsOf(error: z.ZodError): JSONRPCErrorException {
   return invalidParams(issuesOf(error));
 }
 
-const busToRpc: Record<ErrorCode, { code: number; prefix: string }> = {
+const coreToRpc: Record<CoreErrorCode, { code: number; prefix: string }> = {
   unavailable: { code: RpcCode.Unavailable, prefix: 'service unavailable: ' },
   timeout: { code: RpcCode.Timeout, prefix: 'timeout: ' },
   not_found: { code: RpcCode.NotFound, prefix: '' },
@@ -50,17 +44,15 @@ const busToRpc: Record<ErrorCode, { code: number; prefix: string }> = {
   invalid_request: { code: RpcCode.InvalidParams, prefix: 'invalid params: ' },
   internal: { code: RpcCode.InternalError, prefix: 'internal error: ' },
   invalid_reply: { code: RpcCode.InternalError, prefix: 'internal error: ' },
+  too_large: { code: RpcCode.InvalidParams, prefix: 'invalid params: ' },
 };
 
-/** A bus error as a JSON-RPC error; `data` keeps the bus code (and issues) for frontends. */
-export function fromBusError(error: BusError): JSONRPCErrorException {
-  const { code, prefix } = busToRpc[error.code];
+/**
+ * The core's error as a JSON-RPC error, the one mapping of this front-end; `data` keeps the
+ * core's code (and issues) for frontends.
+ */
+export function fromCoreError(error: CoreError): JSONRPCErrorException {
+  const { code, prefix } = coreToRpc[error.code];
   const data = error.issues ? { code: error.code, issues: error.issues } : { code: error.code };
   return rpcError(code, `${prefix}${error.message}`, data);
-}
-
-/** The value of a bus result, or the mapped JSON-RPC error thrown. */
-export function unwrap<T>(result: Result<T>): T {
-  if (!result.ok) throw fromBusError(result.error);
-  return result.value;
 }

@@ -9,7 +9,8 @@ import {
 } from 'json-rpc-2.0';
 import { z } from 'zod';
 import { issuesOf, describeIssues } from '@bitween/messages';
-import { RpcCode } from './errors.js';
+import { CoreError } from '../core/errors.js';
+import { fromCoreError, RpcCode } from './errors.js';
 import type { RpcMethod } from './method.js';
 
 /** More calls than this in one batch are refused (each may fan out to every engine). */
@@ -82,8 +83,10 @@ export class RpcHandler {
     });
   }
 
-  #errorOf(request: JSONRPCRequest, err: unknown): JSONRPCResponse | null {
+  #errorOf(request: JSONRPCRequest, thrown: unknown): JSONRPCResponse | null {
     if (request.id === undefined) return null; // notifications get no answer, not even an error
+    // The core's errors are mapped here, in one place (see errors.ts).
+    const err = thrown instanceof CoreError ? fromCoreError(thrown) : thrown;
     if (err instanceof JSONRPCErrorException)
       return errorResponse(request.id, err.code, err.message, err.data);
     this.log.error({ err, rpc: request.method }, 'rpc method failed (bug)');

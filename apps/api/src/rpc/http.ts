@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyPluginCallback } from 'fastify';
-import { RpcCode } from '../rpc/errors.js';
-import { serializeOutcome } from '../rpc/raw.js';
-import type { RpcHandler } from '../rpc/server.js';
+import { RpcCode } from './errors.js';
+import { serializeOutcome } from './raw.js';
+import type { RpcHandler } from './server.js';
 
 export interface RpcRouteOptions {
   rpc: RpcHandler;
@@ -40,7 +40,14 @@ const rpcRoutes: FastifyPluginCallback<RpcRouteOptions> = (app, { rpc }, done) =
   app.post(
     '/api',
     {
-      config: { jsonRpc: true },
+      // An authentication refusal is a JSON-RPC envelope too (see auth/plugin.ts).
+      config: {
+        refusalBody: (status: number, message: string) => ({
+          jsonrpc: '2.0',
+          id: null,
+          error: { code: status === 415 ? RpcCode.InvalidRequest : RpcCode.Unauthorized, message },
+        }),
+      },
       schema: {
         tags: ['compat'],
         summary: 'The original Bitween JSON-RPC 2.0 API (methods: apps/api/README.md)',
