@@ -1,5 +1,6 @@
 import { Label, describeIssues, issuesOf } from '@bitween/messages';
 import { z } from 'zod';
+import { CoreError } from '../core/errors.js';
 
 /**
  * Transmission RPC framing (rpc-spec.md of Transmission 4.0): a request is
@@ -10,6 +11,17 @@ import { z } from 'zod';
 /** Thrown by a method: becomes `result: <message>` (HTTP 200), as Transmission answers errors. */
 export class TrError extends Error {
   override readonly name = 'TrError';
+}
+
+/**
+ * The core's error as Transmission's `result` text, the one mapping of this front-end:
+ * `<what>: <reason>` (`what`: the method, or what failed), `service unavailable: ` before the
+ * reason when nobody answers on NATS. Anything else is returned as it is.
+ */
+export function trErrorOf(err: unknown, what?: string): unknown {
+  if (!(err instanceof CoreError)) return err;
+  const reason = `${err.code === 'unavailable' ? 'service unavailable: ' : ''}${err.message}`;
+  return new TrError(what ? `${what}: ${reason}` : reason);
 }
 
 export const TrRequest = z.object({
