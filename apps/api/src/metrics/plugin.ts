@@ -2,7 +2,8 @@ import { PortMappingStatus, Reachability, type EngineState } from '@bitween/mess
 import type { FastifyPluginCallback } from 'fastify';
 import { Counter, Gauge, Histogram, Registry as PromRegistry, collectDefaultMetrics } from 'prom-client';
 import { z } from 'zod';
-import { collectCluster, type ClusterSample, type CollectDeps } from './collect.js';
+import type { ClusterSample } from '../core/cluster-sample.js';
+import type { Daemon } from '../core/daemon.js';
 
 /** `ServiceHost`'s own endpoint counters in `$SRV.STATS` `data` (see libs/messages `EndpointCounters`). */
 const EndpointData = z.object({
@@ -11,7 +12,9 @@ const EndpointData = z.object({
   processing_ns: z.number().nonnegative(),
 });
 
-export type MetricsOptions = CollectDeps;
+export interface MetricsOptions {
+  daemon: Pick<Daemon, 'sample'>;
+}
 
 const NS_PER_S = 1e9;
 const VERDICTS = Reachability.shape.verdict.options;
@@ -321,7 +324,7 @@ const metricsPlugin: FastifyPluginCallback<MetricsOptions> = (app, opts, done) =
   const refresh = () =>
     (inflight ??= (async () => {
       const started = performance.now();
-      const sample = await collectCluster(opts);
+      const sample = await opts.daemon.sample();
       apply(sample, (performance.now() - started) / 1000);
     })().finally(() => (inflight = undefined)));
 
