@@ -2,19 +2,15 @@ import { BusError, chunkByBytes, pageBudget, xmpp as contracts, type Contact } f
 import type { Bus, EngineRegistry, Logger } from '@bitween/bus';
 import { classifyAddress } from '@bitween/net-policy';
 import { cleanName } from '@bitween/safe-text';
-import type { Element } from '@xmpp/xml';
 import { ContactIndex } from './domain/contact-index.js';
 import { EngineView } from './domain/engine-view.js';
 import { xmppResourceOf } from './domain/entry-names.js';
-import { listKey } from './domain/own-list.js';
 import { PendingSubscriptions } from './domain/pending-subscriptions.js';
 import { PresenceBook } from './domain/presence-book.js';
-import { RefreshQueue } from './domain/refresh-queue.js';
-import { type Limits, type ResourceEntry } from './protocol/shares-codec.js';
+import type { Limits } from './protocol/shares-codec.js';
+import { FriendsLists } from './lists/friends-lists.js';
 import { ListReader } from './lists/list-reader.js';
 import { OwnListPublisher, type OwnListTiming } from './lists/own-list-publisher.js';
-import type { RejectedNotification } from './protocol/notification.js';
-import type { SharesEvent } from './protocol/pubsub.js';
 import { Rendezvous, type RendezvousOptions } from './rendezvous/rendezvous.js';
 import type { SubscriptionType, XmppSession } from './xmpp/session.js';
 import { UploadPace, type UploadSettings } from './xmpp/upload-pace.js';
@@ -45,9 +41,6 @@ export interface GatewayOptions extends OwnListTiming {
   >;
 }
 
-/** Contacts' items fetched at once after login (one small IQ each). */
-const REFRESH_CONCURRENCY = 4;
-
 /**
  * The behaviour between XMPP and NATS: publishes what the engines share (one `<resource/>`
  * entry per engine), keeps friends' lists with their presence, holds subscription requests for
@@ -60,21 +53,13 @@ export class Gateway {
   readonly pending = new PendingSubscriptions();
   /** Site-wide addresses (configured or discovered public address) added to every engine's entry. */
   #extraAddresses: string[] = [];
-  /** Shares events that were not PEP notifications from a contact (spoofed lists), since start. */
-  #droppedEvents = 0;
   #liveFingerprint = '';
   #timer: NodeJS.Timeout | null = null;
   #stopWatch: (() => void) | null = null;
-  /** Per sender: sequence of notifications (a slow full-list fetch must not undo a newer list). */
-  readonly #sequence = new Map<string, number>();
   readonly #pace: UploadPace;
   readonly #reader: ListReader;
   readonly #publisher: OwnListPublisher;
-  /**
-   * Contacts whose current item is fetched once when they come online (also just after our
-   * login): ejabberd does not always push an item published before it learnt our caps.
-   */
-  readonly #refresh = new RefreshQueue(REFRESH_CONCURRENCY, (jid) => this.#refreshContact(jid));
+  readonly #lists: FriendsLists;
   /** Tickets and `<connect/>` (null without `rendezvous` options). */
   readonly rendezvous: Rendezvous | null;
 
@@ -115,14 +100,22 @@ export class Gateway {
       presence: this.presence,
       ownEntries: () => this.engines.entries(Date.now(), opts.session.resource, this.#extraAddresses),
     });
+    this.#lists = new FriendsLists({
+      session: opts.session,
+      log: opts.log,
+      reader: this.#reader,
+      index: this.index,
+      ownList: (resources) => this.#publisher.onOwnList(resources),
+      onList: (jid) => this.#listChanged(jid),
+    });
   }
 
   async start(): Promise<void> {
     const { session } = this.opts;
     session.on('online', () => this.#onOnline());
     session.on('offline', () => this.#onOffline());
-    session.on('notification', (from, event) => this.#onNotification(from, event));
-    session.on('rejectedNotification', (rejected) => this.#onRejected(rejected));
+    session.on('notification', (from, event) => this.#lists.onNotification(from, event));
+    session.on('rejectedNotification', (rejected) => this.#lists.onRejected(rejected));
     session.on('presence', (bare, resource, available) => this.#onPresence(bare, resource, available));
     session.on('subscription', (bare, type) => void this.#onSubscription(bare, type));
     session.on('roster', (jids) => this.#onRoster(jids));
@@ -318,7 +311,7 @@ export class Gateway {
 
   #onOffline(): void {
     this.#publisher.onOffline();
-    this.#refresh.clear();
+    this.#lists.onOffline();
     // We know nobody's presence while disconnected: every contact is offline until the server
     // sends their presence again. Their lists are kept.
     this.rendezvous?.onOffline();
@@ -334,97 +327,25 @@ export class Gateway {
     this.rendezvous?.onPresence(bare, resource, available);
     // A contact came online (also: everyone online, just after our login): read its item once.
     if (available && !wasOnline && bare !== session.bareJid && session.isTrusted(bare))
-      this.#refresh.add(bare);
+      this.#lists.contactOnline(bare);
     if (bare === session.bareJid) this.#publisher.onSiblingPresence(resource, available);
     else this.#publishContact(bare);
     // Entries of this resource went on- or offline: engines get the endpoints of online ones.
     if (this.index.has(bare)) this.#publishPeers();
   }
 
-  /** A spoofed list (an event not sent by a contact's PEP service): counted, logged at debug only (anyone can send them). */
-  #onRejected(rejected: RejectedNotification): void {
-    this.#droppedEvents += 1;
-    const { from, type, reason } = rejected;
-    this.opts.log.debug(
-      { from, type, reason, droppedEvents: this.#droppedEvents },
-      'dropped a shares event that is not a PEP notification from a contact',
-    );
-  }
-
-  #onNotification(from: string, event: SharesEvent): void {
-    const { session, log } = this.opts;
-    // (The session passes PEP notifications of our own account and of contacts only.)
-    if (!session.isTrusted(from)) {
-      this.#onRejected({ ok: false, from, type: null, reason: 'not a contact' });
-      return;
-    }
-    const sequence = (this.#sequence.get(from) ?? 0) + 1;
-    this.#sequence.set(from, sequence);
-    const payload = event.kind === 'item' ? event.payload : null;
-    const index = event.kind === 'item' && event.index === true;
-    void (async () => {
-      const resources = !payload
-        ? []
-        : index
-          ? await this.#reader.readIndexed(from, payload)
-          : await this.#reader.read(from, payload);
-      // A newer notification from this sender arrived while we were reading this one.
-      if (resources === null || this.#sequence.get(from) !== sequence) return;
-      this.#applyList(from, resources);
-    })().catch((err: unknown) => log.warn({ err, from }, 'could not handle a shares notification'));
-  }
-
-  /**
-   * Fetch `jid`'s current item and apply it like a notification, unless a notification from
-   * `jid` arrives meanwhile (it is at least as new).
-   */
-  async #refreshContact(jid: string): Promise<void> {
-    const { session, log } = this.opts;
-    if (!session.online || !session.isTrusted(jid)) return;
-    const before = this.#sequence.get(jid) ?? 0;
-    let item: Element | null;
-    try {
-      item = await session.fetchItem(undefined, jid);
-    } catch (err) {
-      log.debug({ jid, err: (err as Error).message }, 'could not fetch a contact’s current item');
-      return;
-    }
-    // A notification that arrived meanwhile is at least as new as what we fetched.
-    const superseded = (this.#sequence.get(jid) ?? 0) !== before;
-    log.debug({ jid, published: item !== null, superseded }, 'fetched a contact’s current item');
-    if (superseded || !session.isTrusted(jid)) return;
-    if (!item && !this.index.has(jid)) return; // nothing published, nothing known
-    const sequence = before + 1;
-    this.#sequence.set(jid, sequence);
-    const resources = item ? await this.#reader.read(jid, item) : [];
-    if (resources === null || this.#sequence.get(jid) !== sequence) return;
-    const known = this.index.get(jid)?.resources.map(({ resource, shares, endpoints }) => ({
-      resource,
-      shares,
-      endpoints,
-    }));
-    const same = known !== undefined && listKey(known) === listKey(resources);
-    if (!same) this.#applyList(jid, resources);
-  }
-
-  #applyList(from: string, received: ResourceEntry[]): void {
-    const { session, log, bus } = this.opts;
-    // Our own node: what the server holds now, and how we learn about sibling instances.
-    const resources = from === session.bareJid ? this.#publisher.onOwnList(received) : received;
-    this.index.replace(from, resources, Date.now());
-    const shares = resources.reduce((n, r) => n + r.shares.length, 0);
-    log.info({ from, resources: resources.length, shares }, 'received a share list');
-    const contact = this.index.get(from);
+  /** `jid`'s list in the index changed: tell the bus's readers and the engines. */
+  #listChanged(jid: string): void {
+    const contact = this.index.get(jid);
     // Too large for one NATS message: `xmpp.contact` tells readers to fetch the lists (paged) again.
-    if (contact && !bus.publish(contracts.contactShares, contact)) this.#publishContact(from);
+    if (contact && !this.opts.bus.publish(contracts.contactShares, contact)) this.#publishContact(jid);
     this.#publishPeers();
   }
 
   #onRoster(jids: string[]): void {
     const { session, log } = this.opts;
     this.rendezvous?.onRoster();
-    const dropped = this.index.retain((jid) => session.isTrusted(jid));
-    for (const jid of dropped) this.#reader.forget(jid);
+    const dropped = this.#lists.forgetUntrusted();
     for (const jid of jids) {
       if (session.roster.has(jid)) this.#publishContact(jid);
       else if (this.pending.delete(jid)) log.info({ jid }, 'a pending request’s contact left the roster');

@@ -1,0 +1,137 @@
+import type { Logger } from '@bitween/bus';
+import type { Element } from '@xmpp/xml';
+import type { ContactIndex } from '../domain/contact-index.js';
+import { listKey } from '../domain/own-list.js';
+import { RefreshQueue } from '../domain/refresh-queue.js';
+import type { RejectedNotification } from '../protocol/notification.js';
+import type { SharesEvent } from '../protocol/pubsub.js';
+import type { ResourceEntry } from '../protocol/shares-codec.js';
+import type { XmppSession } from '../xmpp/session.js';
+import type { ListReader } from './list-reader.js';
+
+/** Contacts' items fetched at once after login (one small IQ each). */
+const REFRESH_CONCURRENCY = 4;
+
+export interface FriendsListsOptions {
+  session: XmppSession;
+  log: Logger;
+  reader: ListReader;
+  index: ContactIndex;
+  /** Our own account's list arrived: returns the entries to keep in the index (our siblings'). */
+  ownList(resources: ResourceEntry[]): ResourceEntry[];
+  /** `jid`'s list in the index was replaced. */
+  onList(jid: string): void;
+}
+
+/**
+ * Keeps friends' share lists (and our own account's, for sibling instances) in the contact
+ * index: from PEP notifications, and from one fetch of a contact's item when it comes online;
+ * a newer notification always wins over a slower read. Spoofed events are counted and dropped.
+ */
+export class FriendsLists {
+  /** Per sender: sequence of notifications (a slow full-list fetch must not undo a newer list). */
+  readonly #sequence = new Map<string, number>();
+  /** Shares events that were not PEP notifications from a contact (spoofed lists), since start. */
+  #droppedEvents = 0;
+  /**
+   * Contacts whose current item is fetched once when they come online (also just after our
+   * login): ejabberd does not always push an item published before it learnt our caps.
+   */
+  readonly #refresh = new RefreshQueue(REFRESH_CONCURRENCY, (jid) => this.#refreshContact(jid));
+
+  constructor(private readonly opts: FriendsListsOptions) {}
+
+  /** A contact came online (also: everyone online, just after our login): read its item once. */
+  contactOnline(jid: string): void {
+    this.#refresh.add(jid);
+  }
+
+  /** Our connection dropped: no item is fetched until we are back. */
+  onOffline(): void {
+    this.#refresh.clear();
+  }
+
+  /** Forget the lists of contacts no longer followed; returns their JIDs. */
+  forgetUntrusted(): string[] {
+    const { index, reader, session } = this.opts;
+    const dropped = index.retain((jid) => session.isTrusted(jid));
+    for (const jid of dropped) reader.forget(jid);
+    return dropped;
+  }
+
+  /** A spoofed list (an event not sent by a contact's PEP service): counted, logged at debug only (anyone can send them). */
+  onRejected(rejected: RejectedNotification): void {
+    this.#droppedEvents += 1;
+    const { from, type, reason } = rejected;
+    this.opts.log.debug(
+      { from, type, reason, droppedEvents: this.#droppedEvents },
+      'dropped a shares event that is not a PEP notification from a contact',
+    );
+  }
+
+  onNotification(from: string, event: SharesEvent): void {
+    const { session, log, reader } = this.opts;
+    // (The session passes PEP notifications of our own account and of contacts only.)
+    if (!session.isTrusted(from)) {
+      this.onRejected({ ok: false, from, type: null, reason: 'not a contact' });
+      return;
+    }
+    const sequence = (this.#sequence.get(from) ?? 0) + 1;
+    this.#sequence.set(from, sequence);
+    const payload = event.kind === 'item' ? event.payload : null;
+    const index = event.kind === 'item' && event.index === true;
+    void (async () => {
+      const resources = !payload
+        ? []
+        : index
+          ? await reader.readIndexed(from, payload)
+          : await reader.read(from, payload);
+      // A newer notification from this sender arrived while we were reading this one.
+      if (resources === null || this.#sequence.get(from) !== sequence) return;
+      this.#apply(from, resources);
+    })().catch((err: unknown) => log.warn({ err, from }, 'could not handle a shares notification'));
+  }
+
+  /**
+   * Fetch `jid`'s current item and apply it like a notification, unless a notification from
+   * `jid` arrives meanwhile (it is at least as new).
+   */
+  async #refreshContact(jid: string): Promise<void> {
+    const { session, log, index } = this.opts;
+    if (!session.online || !session.isTrusted(jid)) return;
+    const before = this.#sequence.get(jid) ?? 0;
+    let item: Element | null;
+    try {
+      item = await session.fetchItem(undefined, jid);
+    } catch (err) {
+      log.debug({ jid, err: (err as Error).message }, 'could not fetch a contact’s current item');
+      return;
+    }
+    // A notification that arrived meanwhile is at least as new as what we fetched.
+    const superseded = (this.#sequence.get(jid) ?? 0) !== before;
+    log.debug({ jid, published: item !== null, superseded }, 'fetched a contact’s current item');
+    if (superseded || !session.isTrusted(jid)) return;
+    if (!item && !index.has(jid)) return; // nothing published, nothing known
+    const sequence = before + 1;
+    this.#sequence.set(jid, sequence);
+    const resources = item ? await this.opts.reader.read(jid, item) : [];
+    if (resources === null || this.#sequence.get(jid) !== sequence) return;
+    const known = index.get(jid)?.resources.map(({ resource, shares, endpoints }) => ({
+      resource,
+      shares,
+      endpoints,
+    }));
+    const same = known !== undefined && listKey(known) === listKey(resources);
+    if (!same) this.#apply(jid, resources);
+  }
+
+  #apply(from: string, received: ResourceEntry[]): void {
+    const { session, log, index } = this.opts;
+    // Our own node: what the server holds now, and how we learn about sibling instances.
+    const resources = from === session.bareJid ? this.opts.ownList(received) : received;
+    index.replace(from, resources, Date.now());
+    const shares = resources.reduce((n, r) => n + r.shares.length, 0);
+    log.info({ from, resources: resources.length, shares }, 'received a share list');
+    this.opts.onList(from);
+  }
+}
