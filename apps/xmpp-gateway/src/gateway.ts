@@ -1,18 +1,19 @@
-import { BusError, chunkByBytes, pageBudget, xmpp as contracts, type Contact } from '@bitween/messages';
+import { chunkByBytes, pageBudget, xmpp as contracts, type Contact } from '@bitween/messages';
 import type { Bus, EngineRegistry, Logger } from '@bitween/bus';
 import { classifyAddress } from '@bitween/net-policy';
-import { cleanName } from '@bitween/safe-text';
+import { RosterContacts } from './contacts/roster-contacts.js';
+import { SubscriptionRequests } from './contacts/subscription-requests.js';
 import { ContactIndex } from './domain/contact-index.js';
 import { EngineView } from './domain/engine-view.js';
 import { xmppResourceOf } from './domain/entry-names.js';
-import { PendingSubscriptions } from './domain/pending-subscriptions.js';
+import type { PendingSubscriptions } from './domain/pending-subscriptions.js';
 import { PresenceBook } from './domain/presence-book.js';
 import type { Limits } from './protocol/shares-codec.js';
 import { FriendsLists } from './lists/friends-lists.js';
 import { ListReader } from './lists/list-reader.js';
 import { OwnListPublisher, type OwnListTiming } from './lists/own-list-publisher.js';
 import { Rendezvous, type RendezvousOptions } from './rendezvous/rendezvous.js';
-import type { SubscriptionType, XmppSession } from './xmpp/session.js';
+import type { XmppSession } from './xmpp/session.js';
 import { UploadPace, type UploadSettings } from './xmpp/upload-pace.js';
 
 export interface GatewayOptions extends OwnListTiming {
@@ -50,12 +51,13 @@ export class Gateway {
   readonly presence = new PresenceBook();
   readonly index: ContactIndex;
   readonly engines = new EngineView();
-  readonly pending = new PendingSubscriptions();
   /** Site-wide addresses (configured or discovered public address) added to every engine's entry. */
   #extraAddresses: string[] = [];
   #liveFingerprint = '';
   #timer: NodeJS.Timeout | null = null;
   #stopWatch: (() => void) | null = null;
+  readonly #contacts: RosterContacts;
+  readonly #subscriptions: SubscriptionRequests;
   readonly #pace: UploadPace;
   readonly #reader: ListReader;
   readonly #publisher: OwnListPublisher;
@@ -85,6 +87,13 @@ export class Gateway {
           extraAddresses: () => this.#extraAddresses,
         })
       : null;
+    this.#contacts = new RosterContacts(opts.session, this.presence);
+    this.#subscriptions = new SubscriptionRequests({
+      session: opts.session,
+      log: opts.log,
+      autoApprove: opts.autoApprove,
+      onRequest: (jid, receivedAt) => opts.bus.publish(contracts.subscriptionRequest, { jid, receivedAt }),
+    });
     this.#pace = new UploadPace(opts.upload, opts.log);
     this.#reader = new ListReader({
       session: opts.session,
@@ -117,7 +126,7 @@ export class Gateway {
     session.on('notification', (from, event) => this.#lists.onNotification(from, event));
     session.on('rejectedNotification', (rejected) => this.#lists.onRejected(rejected));
     session.on('presence', (bare, resource, available) => this.#onPresence(bare, resource, available));
-    session.on('subscription', (bare, type) => void this.#onSubscription(bare, type));
+    session.on('subscription', (bare, type) => void this.#subscriptions.onSubscription(bare, type));
     session.on('roster', (jids) => this.#onRoster(jids));
     this.rendezvous?.start();
     this.#stopWatch = await this.opts.registry.watch((engineId, engine) => {
@@ -140,11 +149,10 @@ export class Gateway {
 
   status() {
     const { session } = this.opts;
-    const contacts = [...session.roster.keys()].filter((jid) => session.isTrusted(jid)).length;
     return {
       jid: session.bareJid,
       online: session.online,
-      contacts,
+      contacts: this.#contacts.followed(),
       droppedEntries: this.#reader.droppedEntries,
       ...(this.rendezvous ? { droppedSignalling: this.rendezvous.dropped } : {}),
     };
@@ -160,91 +168,25 @@ export class Gateway {
 
   // ---- contacts and subscriptions (NATS commands) ---------------------------------------
 
+  get pending(): PendingSubscriptions {
+    return this.#subscriptions.pending;
+  }
+
   contacts(): Contact[] {
-    return [...this.opts.session.roster.keys()].sort().map((jid) => this.#contact(jid));
+    return this.#contacts.list();
   }
 
-  async approve(jid: string): Promise<{ jid: string; approved: true }> {
-    const bare = jid.toLowerCase();
-    this.#requireOnline();
-    if (!this.pending.has(bare))
-      throw new BusError('not_found', `no pending subscription request from ${bare}`);
-    await this.#approve(bare);
-    return { jid: bare, approved: true };
+  approve(jid: string): Promise<{ jid: string; approved: true }> {
+    return this.#subscriptions.approve(jid);
   }
 
-  async deny(jid: string): Promise<{ jid: string; approved: false }> {
-    const bare = jid.toLowerCase();
-    this.#requireOnline();
-    if (!this.pending.has(bare))
-      throw new BusError('not_found', `no pending subscription request from ${bare}`);
-    await this.opts.session.sendPresence(bare, 'unsubscribed');
-    this.pending.delete(bare);
-    this.opts.log.info({ jid: bare }, 'denied a subscription request');
-    return { jid: bare, approved: false };
-  }
-
-  #requireOnline(): void {
-    if (!this.opts.session.online)
-      throw new BusError('failed', 'not connected to the XMPP server; try again later');
-  }
-
-  async #approve(bare: string): Promise<void> {
-    const { session, log } = this.opts;
-    await session.sendPresence(bare, 'subscribed');
-    const subscription = session.roster.get(bare)?.subscription ?? 'none';
-    // Subscribe back, so the contact becomes a friend both ways (we receive their list too).
-    if (subscription !== 'to' && subscription !== 'both') await session.sendPresence(bare, 'subscribe');
-    this.pending.delete(bare);
-    log.info({ jid: bare }, 'approved a subscription request');
-  }
-
-  async #onSubscription(bare: string, type: SubscriptionType): Promise<void> {
-    const { session, log, bus } = this.opts;
-    if (bare === session.bareJid) return;
-    try {
-      if (type === 'subscribe') {
-        const subscription = session.roster.get(bare)?.subscription ?? 'none';
-        if (subscription === 'from' || subscription === 'both') {
-          await session.sendPresence(bare, 'subscribed'); // already approved earlier
-        } else if (this.opts.autoApprove) {
-          log.info({ jid: bare }, 'subscription request approved automatically (auto-approve is on)');
-          await this.#approve(bare);
-        } else {
-          const receivedAt = Date.now();
-          if (this.pending.add(bare, receivedAt)) {
-            log.info({ jid: bare }, 'subscription request held for the user to approve or deny');
-            bus.publish(contracts.subscriptionRequest, { jid: bare, receivedAt });
-          }
-        }
-      } else if (type === 'unsubscribe') {
-        if (this.pending.delete(bare))
-          log.info({ jid: bare }, 'a pending subscription request was withdrawn');
-      }
-    } catch (err) {
-      log.warn({ err, jid: bare, type }, 'could not handle a subscription stanza');
-    }
-  }
-
-  #contact(jid: string): Contact {
-    const item = this.opts.session.roster.get(jid);
-    const resources = this.presence.resources(jid);
-    // (A roster name may come from the contact: shown cleaned, like every name we did not choose.)
-    const name = item?.name ? cleanName(item.name) : '';
-    return {
-      jid,
-      name: name === '' ? null : name,
-      subscription: item?.subscription ?? 'none',
-      online: resources.length > 0,
-      resources,
-    };
+  deny(jid: string): Promise<{ jid: string; approved: false }> {
+    return this.#subscriptions.deny(jid);
   }
 
   #publishContact(jid: string): void {
-    if (!this.opts.session.roster.has(jid)) return;
-    const contact = this.#contact(jid);
     // A JID that fails the contract (odd roster entry) is logged by the bus and not sent.
-    this.opts.bus.publish(contracts.contactChanged, contact);
+    if (this.#contacts.has(jid)) this.opts.bus.publish(contracts.contactChanged, this.#contacts.get(jid));
   }
 
   // ---- engines ---------------------------------------------------------------------------
@@ -343,12 +285,12 @@ export class Gateway {
   }
 
   #onRoster(jids: string[]): void {
-    const { session, log } = this.opts;
+    const { log } = this.opts;
     this.rendezvous?.onRoster();
     const dropped = this.#lists.forgetUntrusted();
     for (const jid of jids) {
-      if (session.roster.has(jid)) this.#publishContact(jid);
-      else if (this.pending.delete(jid)) log.info({ jid }, 'a pending request’s contact left the roster');
+      if (this.#contacts.has(jid)) this.#publishContact(jid);
+      else this.#subscriptions.onRosterLeft(jid);
     }
     if (dropped.length > 0) {
       log.info({ dropped }, 'forgot the lists of contacts no longer followed');
