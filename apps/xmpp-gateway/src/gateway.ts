@@ -1,4 +1,4 @@
-import { chunkByBytes, pageBudget, xmpp as contracts, type Contact } from '@bitween/messages';
+import type { Contact } from '@bitween/messages';
 import type { Bus, EngineRegistry, Logger } from '@bitween/bus';
 import { classifyAddress } from '@bitween/net-policy';
 import { RosterContacts } from './contacts/roster-contacts.js';
@@ -12,6 +12,7 @@ import type { Limits } from './protocol/shares-codec.js';
 import { FriendsLists } from './lists/friends-lists.js';
 import { ListReader } from './lists/list-reader.js';
 import { OwnListPublisher, type OwnListTiming } from './lists/own-list-publisher.js';
+import { GatewayEvents } from './nats-adapter.js';
 import { Rendezvous, type RendezvousOptions } from './rendezvous/rendezvous.js';
 import type { XmppSession } from './xmpp/session.js';
 import { UploadPace, type UploadSettings } from './xmpp/upload-pace.js';
@@ -56,6 +57,7 @@ export class Gateway {
   #liveFingerprint = '';
   #timer: NodeJS.Timeout | null = null;
   #stopWatch: (() => void) | null = null;
+  readonly #events: GatewayEvents;
   readonly #contacts: RosterContacts;
   readonly #subscriptions: SubscriptionRequests;
   readonly #pace: UploadPace;
@@ -87,12 +89,13 @@ export class Gateway {
           extraAddresses: () => this.#extraAddresses,
         })
       : null;
+    this.#events = new GatewayEvents(opts.bus);
     this.#contacts = new RosterContacts(opts.session, this.presence);
     this.#subscriptions = new SubscriptionRequests({
       session: opts.session,
       log: opts.log,
       autoApprove: opts.autoApprove,
-      onRequest: (jid, receivedAt) => opts.bus.publish(contracts.subscriptionRequest, { jid, receivedAt }),
+      onRequest: (jid, receivedAt) => this.#events.subscriptionRequest(jid, receivedAt),
     });
     this.#pace = new UploadPace(opts.upload, opts.log);
     this.#reader = new ListReader({
@@ -185,8 +188,7 @@ export class Gateway {
   }
 
   #publishContact(jid: string): void {
-    // A JID that fails the contract (odd roster entry) is logged by the bus and not sent.
-    if (this.#contacts.has(jid)) this.opts.bus.publish(contracts.contactChanged, this.#contacts.get(jid));
+    if (this.#contacts.has(jid)) this.#events.contactChanged(this.#contacts.get(jid));
   }
 
   // ---- engines ---------------------------------------------------------------------------
@@ -236,11 +238,7 @@ export class Gateway {
       .filter((a) => classifyAddress(a) === 'public')
       .slice(0, 64);
     // Published on every change (also unchanged): an engine that restarted needs them again.
-    // Each hash's entry stands alone, so a long list goes out as several events of one message each.
-    const { bus } = this.opts;
-    for (const chunk of chunkByBytes(peers, pageBudget(bus.nc.info?.max_payload))) {
-      bus.publish(contracts.peers, { peers: chunk, ownPublic });
-    }
+    this.#events.peers(peers, ownPublic);
   }
 
   // ---- XMPP -----------------------------------------------------------------------------
@@ -280,7 +278,7 @@ export class Gateway {
   #listChanged(jid: string): void {
     const contact = this.index.get(jid);
     // Too large for one NATS message: `xmpp.contact` tells readers to fetch the lists (paged) again.
-    if (contact && !this.opts.bus.publish(contracts.contactShares, contact)) this.#publishContact(jid);
+    if (contact && !this.#events.contactShares(contact)) this.#publishContact(jid);
     this.#publishPeers();
   }
 

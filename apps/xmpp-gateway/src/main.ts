@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import tls from 'node:tls';
 import { pathToFileURL } from 'node:url';
-import { BusError, serviceNames, xmpp as contracts } from '@bitween/messages';
+import { serviceNames } from '@bitween/messages';
 import { Bus, EngineRegistry, ServiceHost } from '@bitween/bus';
 import { connectNats, createLogger, packageVersion, runService } from '@bitween/runtime';
 import { configuredIceServers, loadGatewayConfig } from './config.js';
@@ -11,7 +11,7 @@ import { ActiveGateway, type ActiveAccount } from './account/active-gateway.js';
 import { IceServerSource } from './discovery/external-services.js';
 import { AddressDiscovery } from './discovery/public-address.js';
 import { loadOrCreateSecret } from './rendezvous/ticket-secret.js';
-import { sharesPage } from './domain/shares-pages.js';
+import { serveGatewaySubjects } from './nats-adapter.js';
 
 const version = packageVersion(import.meta.url);
 /** For Api.versions: the XMPP library's version, from its package.json. */
@@ -122,40 +122,7 @@ await runService({
         node: process.version,
       },
     });
-    const gatewayOrFail = () => {
-      const gateway = active.gateway;
-      if (!gateway) throw new BusError('failed', 'no XMPP account is configured yet');
-      return gateway;
-    };
-    host.serve(contracts.shares, ({ cursor }) =>
-      active.gateway
-        ? sharesPage(active.gateway.index, cursor, host.maxPayload)
-        : { contacts: [], next: null },
-    );
-    host.serve(contracts.status, () => active.status());
-    host.serve(contracts.contacts, () => ({ contacts: active.gateway?.contacts() ?? [] }));
-    host.serve(contracts.subscriptions, () => ({ pending: active.gateway?.pending.list() ?? [] }));
-    host.serve(contracts.approve, ({ jid }) => gatewayOrFail().approve(jid));
-    host.serve(contracts.deny, ({ jid }) => gatewayOrFail().deny(jid));
-    host.serve(contracts.setAccount, (settings) => active.setAccount(settings));
-    // Friends behind routers: admission tickets, STUN/TURN servers, rendezvous.
-    host.serve(
-      contracts.tickets,
-      () =>
-        active.gateway?.rendezvous?.table() ?? {
-          self: '',
-          issued: [],
-          received: [],
-          legacy: [],
-          revision: 0,
-        },
-    );
-    host.serve(contracts.iceServers, () => iceServers.current());
-    host.serve(contracts.connect, (req) => {
-      const rendezvous = gatewayOrFail().rendezvous;
-      if (!rendezvous) throw new BusError('failed', 'rendezvous is not available');
-      return rendezvous.connect(req);
-    });
+    serveGatewaySubjects(host, active, iceServers);
 
     if (account) await active.activate(account);
     discovery.start(); // in the background: start-up never waits for the network
