@@ -1,6 +1,5 @@
 import type { Contact } from '@bitween/messages';
 import type { Bus, EngineRegistry, Logger } from '@bitween/bus';
-import { classifyAddress } from '@bitween/net-policy';
 import { RosterContacts } from './contacts/roster-contacts.js';
 import { SubscriptionRequests } from './contacts/subscription-requests.js';
 import { ContactIndex } from './domain/contact-index.js';
@@ -8,11 +7,13 @@ import { EngineView } from './domain/engine-view.js';
 import { xmppResourceOf } from './domain/entry-names.js';
 import type { PendingSubscriptions } from './domain/pending-subscriptions.js';
 import { PresenceBook } from './domain/presence-book.js';
-import type { Limits } from './protocol/shares-codec.js';
+import { EngineWatch } from './engines/engine-watch.js';
+import { PeersPublisher } from './engines/peers-publisher.js';
 import { FriendsLists } from './lists/friends-lists.js';
 import { ListReader } from './lists/list-reader.js';
 import { OwnListPublisher, type OwnListTiming } from './lists/own-list-publisher.js';
 import { GatewayEvents } from './nats-adapter.js';
+import type { Limits } from './protocol/shares-codec.js';
 import { Rendezvous, type RendezvousOptions } from './rendezvous/rendezvous.js';
 import type { XmppSession } from './xmpp/session.js';
 import { UploadPace, type UploadSettings } from './xmpp/upload-pace.js';
@@ -44,19 +45,19 @@ export interface GatewayOptions extends OwnListTiming {
 }
 
 /**
- * The behaviour between XMPP and NATS: publishes what the engines share (one `<resource/>`
- * entry per engine), keeps friends' lists with their presence, holds subscription requests for
- * the user, and hands the engines the endpoints of online friends for the hashes they hold.
+ * The gateway of one XMPP account, composed: publishes what the engines share (one
+ * `<resource/>` entry per engine), keeps friends' lists with their presence, holds subscription
+ * requests for the user, and hands the engines the endpoints of online friends for the hashes
+ * they hold. This module builds the parts and routes the session's events to them.
  */
 export class Gateway {
   readonly presence = new PresenceBook();
   readonly index: ContactIndex;
   readonly engines = new EngineView();
+  /** Tickets and `<connect/>` (null without `rendezvous` options). */
+  readonly rendezvous: Rendezvous | null;
   /** Site-wide addresses (configured or discovered public address) added to every engine's entry. */
   #extraAddresses: string[] = [];
-  #liveFingerprint = '';
-  #timer: NodeJS.Timeout | null = null;
-  #stopWatch: (() => void) | null = null;
   readonly #events: GatewayEvents;
   readonly #contacts: RosterContacts;
   readonly #subscriptions: SubscriptionRequests;
@@ -64,14 +65,15 @@ export class Gateway {
   readonly #reader: ListReader;
   readonly #publisher: OwnListPublisher;
   readonly #lists: FriendsLists;
-  /** Tickets and `<connect/>` (null without `rendezvous` options). */
-  readonly rendezvous: Rendezvous | null;
+  readonly #peers: PeersPublisher;
+  readonly #engineWatch: EngineWatch;
 
   constructor(private readonly opts: GatewayOptions) {
-    const own = opts.session.bareJid;
+    const { session, bus, log } = opts;
+    const own = session.bareJid;
     this.index = new ContactIndex((jid, entry) => {
       const resource = xmppResourceOf(entry);
-      if (jid === own && resource === opts.session.resource) return true;
+      if (jid === own && resource === session.resource) return true;
       // An original with an empty resource name: its entry "" cannot be matched with one XMPP
       // resource; it is online while the contact has any resource online.
       if (resource === '') return this.presence.resources(jid).length > 0;
@@ -80,27 +82,27 @@ export class Gateway {
     this.rendezvous = opts.rendezvous
       ? new Rendezvous({
           ...opts.rendezvous,
-          session: opts.session,
-          bus: opts.bus,
-          log: opts.log,
+          session,
+          bus,
+          log,
           presence: this.presence,
           index: this.index,
           engines: this.engines,
           extraAddresses: () => this.#extraAddresses,
         })
       : null;
-    this.#events = new GatewayEvents(opts.bus);
-    this.#contacts = new RosterContacts(opts.session, this.presence);
+    this.#events = new GatewayEvents(bus);
+    this.#contacts = new RosterContacts(session, this.presence);
     this.#subscriptions = new SubscriptionRequests({
-      session: opts.session,
-      log: opts.log,
+      session,
+      log,
       autoApprove: opts.autoApprove,
       onRequest: (jid, receivedAt) => this.#events.subscriptionRequest(jid, receivedAt),
     });
-    this.#pace = new UploadPace(opts.upload, opts.log);
+    this.#pace = new UploadPace(opts.upload, log);
     this.#reader = new ListReader({
-      session: opts.session,
-      log: opts.log,
+      session,
+      log,
       pace: this.#pace,
       limits: opts.limits,
       onOwnBuckets: (ids) => this.#publisher.serverHoldsBuckets(ids),
@@ -110,15 +112,28 @@ export class Gateway {
       pace: this.#pace,
       reader: this.#reader,
       presence: this.presence,
-      ownEntries: () => this.engines.entries(Date.now(), opts.session.resource, this.#extraAddresses),
+      ownEntries: () => this.engines.entries(Date.now(), session.resource, this.#extraAddresses),
     });
     this.#lists = new FriendsLists({
-      session: opts.session,
-      log: opts.log,
+      session,
+      log,
       reader: this.#reader,
       index: this.index,
       ownList: (resources) => this.#publisher.onOwnList(resources),
       onList: (jid) => this.#listChanged(jid),
+    });
+    this.#peers = new PeersPublisher(this.index, this.engines, this.#events, () => this.#extraAddresses);
+    this.#engineWatch = new EngineWatch({
+      registry: opts.registry,
+      engines: this.engines,
+      log,
+      engineCheckMs: opts.engineCheckMs,
+      onChange: () => {
+        this.#publisher.trigger();
+        this.#peers.publish();
+      },
+      // Cheap: publishes only if the list differs from the server's.
+      onUnchanged: () => this.#publisher.trigger(),
     });
   }
 
@@ -132,19 +147,12 @@ export class Gateway {
     session.on('subscription', (bare, type) => void this.#subscriptions.onSubscription(bare, type));
     session.on('roster', (jids) => this.#onRoster(jids));
     this.rendezvous?.start();
-    this.#stopWatch = await this.opts.registry.watch((engineId, engine) => {
-      this.engines.update(engineId, engine);
-      this.#enginesChanged();
-    });
-    // The watch gives changes at once; this periodic full read makes the view right even if a
-    // change was missed, and notices engines that fell silent.
-    this.#timer = setInterval(() => void this.#resync(), this.opts.engineCheckMs);
+    await this.#engineWatch.start();
     session.start();
   }
 
   async stop(): Promise<void> {
-    if (this.#timer) clearInterval(this.#timer);
-    this.#stopWatch?.();
+    this.#engineWatch.stop();
     this.rendezvous?.stop();
     await this.#publisher.stop(); // withdraws our shares
     await this.opts.session.stop();
@@ -166,7 +174,7 @@ export class Gateway {
     this.#extraAddresses = [...addresses];
     this.#publisher.trigger();
     // Our public addresses are the engines' evidence for dialling contacts on our LAN.
-    this.#publishPeers();
+    this.#peers.publish();
   }
 
   // ---- contacts and subscriptions (NATS commands) ---------------------------------------
@@ -187,61 +195,7 @@ export class Gateway {
     return this.#subscriptions.deny(jid);
   }
 
-  #publishContact(jid: string): void {
-    if (this.#contacts.has(jid)) this.#events.contactChanged(this.#contacts.get(jid));
-  }
-
-  // ---- engines ---------------------------------------------------------------------------
-
-  /** Which engines are alive and what they hold: when it changes, publish again. */
-  #fingerprint(): string {
-    return this.engines
-      .live(Date.now())
-      .map(
-        (e) =>
-          `${e.state.engineId}:${e.state.endpoints.map((p) => `${p.address}|${p.port}`).join(',')}:${e.state.torrents.map((t) => `${t.hash}${t.name === null ? '?' : ''}`).join(',')}`,
-      )
-      .join(';');
-  }
-
-  async #resync(): Promise<void> {
-    try {
-      this.engines.replaceAll(await this.opts.registry.live());
-    } catch (err) {
-      this.opts.log.warn({ err }, 'could not read the engine registry');
-    }
-    const fingerprint = this.#fingerprint();
-    if (fingerprint !== this.#liveFingerprint) this.#enginesChanged();
-    else this.#publisher.trigger(); // cheap: publishes only if the list differs from the server's
-  }
-
-  #enginesChanged(): void {
-    this.#liveFingerprint = this.#fingerprint();
-    this.#publisher.trigger();
-    this.#publishPeers();
-  }
-
-  /**
-   * Every hash our engines hold, with the endpoints online friends offer it at (never our own),
-   * and our own public addresses (configured or discovered, and the engines' public endpoints):
-   * with a LAN endpoint's `publicAddresses`, the evidence an engine needs before it dials a LAN
-   * address (it decides; libs/net-policy `sharesLan`).
-   */
-  #publishPeers(): void {
-    const now = Date.now();
-    const ownEndpoints = this.engines.endpoints(now);
-    const found = this.index.endpointsFor(this.engines.hashes(now), ownEndpoints);
-    const peers = [...found]
-      .filter(([, endpoints]) => endpoints.length > 0)
-      .map(([hash, endpoints]) => ({ hash, endpoints }));
-    const ownPublic = [...new Set([...this.#extraAddresses, ...ownEndpoints.map((e) => e.address)])]
-      .filter((a) => classifyAddress(a) === 'public')
-      .slice(0, 64);
-    // Published on every change (also unchanged): an engine that restarted needs them again.
-    this.#events.peers(peers, ownPublic);
-  }
-
-  // ---- XMPP -----------------------------------------------------------------------------
+  // ---- session events ---------------------------------------------------------------------
 
   #onOnline(): void {
     this.rendezvous?.onOnline();
@@ -257,7 +211,7 @@ export class Gateway {
     this.rendezvous?.onOffline();
     const was = this.presence.clear();
     for (const jid of was) this.#publishContact(jid);
-    this.#publishPeers();
+    this.#peers.publish();
   }
 
   #onPresence(bare: string, resource: string, available: boolean): void {
@@ -271,19 +225,10 @@ export class Gateway {
     if (bare === session.bareJid) this.#publisher.onSiblingPresence(resource, available);
     else this.#publishContact(bare);
     // Entries of this resource went on- or offline: engines get the endpoints of online ones.
-    if (this.index.has(bare)) this.#publishPeers();
-  }
-
-  /** `jid`'s list in the index changed: tell the bus's readers and the engines. */
-  #listChanged(jid: string): void {
-    const contact = this.index.get(jid);
-    // Too large for one NATS message: `xmpp.contact` tells readers to fetch the lists (paged) again.
-    if (contact && !this.#events.contactShares(contact)) this.#publishContact(jid);
-    this.#publishPeers();
+    if (this.index.has(bare)) this.#peers.publish();
   }
 
   #onRoster(jids: string[]): void {
-    const { log } = this.opts;
     this.rendezvous?.onRoster();
     const dropped = this.#lists.forgetUntrusted();
     for (const jid of jids) {
@@ -291,8 +236,20 @@ export class Gateway {
       else this.#subscriptions.onRosterLeft(jid);
     }
     if (dropped.length > 0) {
-      log.info({ dropped }, 'forgot the lists of contacts no longer followed');
-      this.#publishPeers();
+      this.opts.log.info({ dropped }, 'forgot the lists of contacts no longer followed');
+      this.#peers.publish();
     }
+  }
+
+  /** `jid`'s list in the index changed: tell the bus's readers and the engines. */
+  #listChanged(jid: string): void {
+    const contact = this.index.get(jid);
+    // Too large for one NATS message: `xmpp.contact` tells readers to fetch the lists (paged) again.
+    if (contact && !this.#events.contactShares(contact)) this.#publishContact(jid);
+    this.#peers.publish();
+  }
+
+  #publishContact(jid: string): void {
+    if (this.#contacts.has(jid)) this.#events.contactChanged(this.#contacts.get(jid));
   }
 }
