@@ -70,7 +70,7 @@ export const buckets = {
   engines: 'bitween_engines',
   /** key `engine` → EngineSettings. */
   settings: 'bitween_settings',
-  /** key: info-hash → TorrentClaim (which engine runs it); see placement.ts. */
+  /** key: info-hash → TorrentClaim (which engine runs it); see libs/bus placement.ts. */
   torrentOwners: 'bitween_torrent_owners',
   /** Transmission's numeric torrent ids (the api's `/transmission/rpc`): `seq`, `h.<hash>`, `i.<id>`. */
   transmissionIds: 'bitween_transmission_ids',
