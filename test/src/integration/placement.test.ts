@@ -4,7 +4,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cleanup, silentLogger, startNats, waitFor } from '../harness/index.js';
 
-/** Engine id leases and torrent claims (libs/messages placement.ts) against a real nats-server. */
+/** Engine id leases and torrent claims (libs/bus placement.ts) against a real nats-server. */
 describe('placement primitives in JetStream KV', () => {
   const cleanup = new Cleanup();
   let nc: NatsConnection;

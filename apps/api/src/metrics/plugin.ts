@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { ClusterSample } from '../core/cluster-sample.js';
 import type { Daemon } from '../core/daemon.js';
 
-/** `ServiceHost`'s own endpoint counters in `$SRV.STATS` `data` (see libs/messages `EndpointCounters`). */
+/** `ServiceHost`'s own endpoint counters in `$SRV.STATS` `data` (see libs/bus `EndpointCounters`). */
 const EndpointData = z.object({
   requests: z.number().nonnegative(),
   errors: z.number().nonnegative(),
