@@ -8,7 +8,14 @@
 import { chmodSync, copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buckets, engine, serviceNames, streams, subjects, xmpp, type EngineState } from '@bitween/messages';
-import { Bus, EngineRegistry, ServiceHost, SettingsStore, TorrentClaims } from '@bitween/bus';
+import {
+  Bus,
+  EngineRegistry,
+  FriendAddressesStore,
+  ServiceHost,
+  SettingsStore,
+  TorrentClaims,
+} from '@bitween/bus';
 import { ROLES, commandPattern, commandRules, eventRules, kvRules, type Role } from '@bitween/nats-auth';
 import { natsAuthOptions, natsInboxPrefix, readNatsSeedFile } from '@bitween/runtime';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -308,8 +315,35 @@ describe('NATS authorization: one user per service, each limited to its rows of 
       }
       // Every row is exercised somewhere in this file.
       expect(kvRules.map((r) => r.bucket).sort()).toEqual(
-        [buckets.engines, buckets.settings, buckets.torrentOwners, buckets.transmissionIds].sort(),
+        [
+          buckets.engines,
+          buckets.settings,
+          buckets.torrentOwners,
+          buckets.transmissionIds,
+          buckets.friendAddresses,
+        ].sort(),
       );
+    });
+
+    it("lets only the gateway write the friends' address allowlist, and the engines follow it", async () => {
+      const forEngine = await FriendAddressesStore.open(nc['torrent-engine'], silentLogger);
+      const seen: string[][] = [];
+      const stop = await forEngine.watch(({ friends }) => seen.push(friends.map((f) => f.jid)));
+      cleanup.add('friend addresses watch', stop);
+      const forGateway = await FriendAddressesStore.open(nc['xmpp-gateway'], silentLogger);
+      const value = {
+        friends: [{ jid: 'bob@example.org', addresses: ['203.0.113.5'] }],
+        updatedAt: Date.now(),
+      };
+      await forGateway.put(value);
+      await waitFor(() => seen.some((jids) => jids.includes('bob@example.org')), {
+        what: 'the engine to see the allowlist',
+      });
+      await expect(forEngine.put({ friends: [], updatedAt: Date.now() })).rejects.toThrow(
+        /Permissions Violation/,
+      );
+      // The api has no business with it.
+      await expect(FriendAddressesStore.open(nc.api, silentLogger)).rejects.toThrow(/Permissions Violation/);
     });
 
     it('lets only the api keep and read the events stream (every event, in order)', async () => {
