@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
 import path from 'node:path';
 import { engine as contracts, serviceNames, xmpp, type EngineState } from '@bitween/messages';
-import { Bus, EngineLease, EngineRegistry, ServiceHost, SettingsStore, TorrentClaims } from '@bitween/bus';
+import {
+  Bus,
+  EngineLease,
+  EngineRegistry,
+  FriendAddressesStore,
+  ServiceHost,
+  SettingsStore,
+  TorrentClaims,
+} from '@bitween/bus';
 import { connectNats, createLogger, packageVersion, runService } from '@bitween/runtime';
 import WebTorrent from 'webtorrent';
 import { announceAddresses, announcedEndpoints, detectAddresses } from './addresses.js';
@@ -12,7 +20,8 @@ import { TorrentEngine } from './engine.js';
 import { DialGuard } from './dial-guard.js';
 import { tuneGarbageCollector } from './gc-tuning.js';
 import { IceServersWatch } from './ice-servers.js';
-import { followContacts, followPeers, publishLifecycle, serveCommands } from './nats-adapter.js';
+import { followFriendAddresses, followPeers, publishLifecycle, serveCommands } from './nats-adapter.js';
+import { assertPatchesApplied } from './patches-applied.js';
 import { isInside } from './paths.js';
 import { PeerAccess } from './peer-access.js';
 import { PeerFilter } from './peer-filter.js';
@@ -34,6 +43,8 @@ await runService({
   name: 'torrent-engine',
   log: () => createLogger('torrent-engine', process.env.BITWEEN_LOG_LEVEL ?? 'info'),
   start: async (log) => {
+    // Refuse to run without the dependency patches (patches/README.md), naming the fix.
+    assertPatchesApplied();
     const config = loadEngineConfig();
     if (!config.BITWEEN_SHARE_ROOTS && config.BITWEEN_ALLOWED_PATHS)
       log.warn('BITWEEN_ALLOWED_PATHS is deprecated: rename it to BITWEEN_SHARE_ROOTS');
@@ -164,7 +175,11 @@ await runService({
     publishLifecycle(bus, engine);
     engine.announceRestored();
     const peers = followPeers(bus, engine, filter);
-    const contacts = followContacts(bus, filter, log);
+    const stopFriendAddresses = await followFriendAddresses(
+      await FriendAddressesStore.open(nc, log),
+      filter,
+      log,
+    );
 
     // Torrents of engines that stop sending heartbeats move to the survivors; a torrent of ours
     // that a survivor took (we looked dead) stops here.
@@ -212,7 +227,7 @@ await runService({
         stopSettings();
         peers.unsubscribe();
         access.stop();
-        contacts.stop();
+        stopFriendAddresses();
         await host.stop();
         ice.stop();
         await portMapping?.stop(); // the router forgets our port before we withdraw

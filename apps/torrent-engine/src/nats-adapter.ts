@@ -1,5 +1,5 @@
 import { engine as contracts, xmpp } from '@bitween/messages';
-import { fetchAllShares, type Bus, type Logger, type ServiceHost, type Subscription } from '@bitween/bus';
+import type { Bus, FriendAddressesStore, Logger, ServiceHost, Subscription } from '@bitween/bus';
 import { browse } from './browse.js';
 import type { TorrentEngine } from './engine.js';
 import { listPage } from './list-pages.js';
@@ -89,42 +89,21 @@ export function followPeers(bus: Bus, engine: TorrentEngine, filter?: PeerFilter
 }
 
 /**
- * Contacts' advertised endpoints for the peer filter: every list as it arrives, and the
- * gateway's whole view (`xmpp.shares`, all pages) at start, every `refreshMs` (events sent
- * before we started are lost) and `settleMs` after a contact changed (a list too large for one
- * event arrives as `xmpp.contact` only; several changes in a row cost one fetch).
+ * The friends' address allowlist for the peer filter: the gateway keeps it in KV whenever its
+ * friends' lists change; read at start, then every change (no paging of the lists).
  */
-export function followContacts(
-  bus: Bus,
+export async function followFriendAddresses(
+  store: Pick<FriendAddressesStore, 'watch'>,
   filter: PeerFilter,
   log: Logger,
-  refreshMs = 60_000,
-  settleMs = 3_000,
-): { stop: () => void } {
-  let soon: NodeJS.Timeout | undefined;
-  const refresh = async () => {
-    const r = await fetchAllShares(bus);
-    if (r.ok) filter.replaceContacts(r.value);
-    else log.debug({ code: r.error.code }, 'could not fetch the contacts’ lists (gateway not up yet?)');
-  };
-  const subs = [
-    bus.subscribe(xmpp.contactShares, (contact) => filter.setContact(contact)),
-    bus.subscribe(xmpp.contactChanged, () => {
-      soon ??= setTimeout(() => {
-        soon = undefined;
-        void refresh();
-      }, settleMs);
-    }),
-  ];
-  void refresh();
-  const timer = setInterval(() => void refresh(), refreshMs);
-  return {
-    stop: () => {
-      clearInterval(timer);
-      clearTimeout(soon);
-      for (const sub of subs) sub.unsubscribe();
-    },
-  };
+): Promise<() => void> {
+  return store.watch(({ friends }) => {
+    filter.replaceFriends(friends);
+    log.info(
+      { friends: friends.length, addresses: friends.reduce((n, f) => n + f.addresses.length, 0) },
+      'friend addresses updated',
+    );
+  });
 }
 
 /** torrent.added / torrent.removed events on the bus. */

@@ -2,11 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PeerFilter, normaliseIp } from './peer-filter.js';
 
 const ep = (address: string) => ({ address, port: 6881 });
-const contact = (jid: string, ...addresses: string[]) => ({
-  jid,
-  receivedAt: 0,
-  resources: [{ resource: 'r', online: true, endpoints: addresses.map(ep), shares: [] }],
-});
+const friend = (jid: string, ...addresses: string[]) => ({ jid, addresses });
 
 describe('normaliseIp', () => {
   it('unwraps IPv4-mapped IPv6 and lower-cases', () => {
@@ -23,7 +19,7 @@ describe('PeerFilter', () => {
   it('accepts contacts’ addresses (any port), hash peers and configured blocks; nobody else', () => {
     const f = new PeerFilter(true, ['127.0.0.1', '10.9.0.0/16', 'fd00::/8']);
     f.setHashPeers('a'.repeat(40), [ep('198.51.100.7')]);
-    f.setContact(contact('bob@x', '203.0.113.5', '2001:db8::5'));
+    f.replaceFriends([friend('bob@x', '203.0.113.5', '2001:db8::5')]);
     for (const ip of [
       '198.51.100.7',
       '203.0.113.5',
@@ -38,20 +34,22 @@ describe('PeerFilter', () => {
       expect(f.allows(ip), ip).toBe(false);
   });
 
-  it('forgets an address a contact no longer advertises', () => {
+  it('forgets an address a contact no longer advertises, and a friend no longer listed', () => {
     const f = new PeerFilter(true);
-    f.setContact(contact('bob@x', '203.0.113.5'));
-    f.setContact(contact('bob@x', '203.0.113.8'));
+    f.replaceFriends([friend('bob@x', '203.0.113.5')]);
+    f.replaceFriends([friend('bob@x', '203.0.113.8')]);
     expect(f.allows('203.0.113.5')).toBe(false);
-    f.replaceContacts([contact('carol@x', '203.0.113.5')]);
+    f.replaceFriends([friend('carol@x', '203.0.113.5')]);
     expect([f.allows('203.0.113.5'), f.allows('203.0.113.8')]).toEqual([true, false]);
+    f.replaceFriends([]);
+    expect(f.allows('203.0.113.5')).toBe(false);
   });
 });
 
 describe('PeerFilter.announcedBy (admission by address)', () => {
   it('tells which contact announces an address, from lists and hash endpoints', () => {
     const f = new PeerFilter(true, ['10.9.0.0/16']);
-    f.setContact(contact('Legacy@x', '203.0.113.5'));
+    f.replaceFriends([friend('Legacy@x', '203.0.113.5')]);
     f.setHashPeers('a'.repeat(40), [
       { ...ep('198.51.100.7'), jid: 'new@y' },
       { ...ep('198.51.100.8') }, // an older gateway names no contact

@@ -1,5 +1,5 @@
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
-import type { ContactShares, PeerEndpoint } from '@bitween/messages';
+import type { PeerEndpoint } from '@bitween/messages';
 
 /** `::ffff:10.0.0.1` (an IPv4 peer on a dual-stack socket) → `10.0.0.1`; others unchanged, lower case. */
 export function normaliseIp(ip: string): string {
@@ -10,8 +10,9 @@ export function normaliseIp(ip: string): string {
 
 /**
  * Who announced which address: the endpoints contacts advertise — for a hash we hold
- * (`xmpp.peers`, each endpoint naming its contact's JID) or for anything in their lists
- * (`xmpp.contact-shares`, `xmpp.shares`) — and the configured extra addresses/blocks. Admission
+ * (`xmpp.peers`, each endpoint naming its contact's JID) or anywhere in their lists (the friends'
+ * address allowlist the gateway keeps in KV, `FriendAddresses`) — and the configured extra
+ * addresses/blocks. Admission
  * (admission/gate.ts) asks it whether a peer that gives no ticket proof may in by its address:
  * only when the address is in the extra allow list or announced by a `legacy` contact (the
  * original Bitween, which has no tickets). Matching is by IP only: the source port of an
@@ -47,17 +48,10 @@ export class PeerFilter {
     this.#byHash.set(hash, ips);
   }
 
-  /** One contact's whole list arrived (replaces what was known for that JID). */
-  setContact(contact: ContactShares): void {
-    const ips = new Set<string>();
-    for (const r of contact.resources) for (const e of r.endpoints) ips.add(normaliseIp(e.address));
-    this.#byContact.set(contact.jid.toLowerCase(), ips);
-  }
-
-  /** Every contact's list, as the gateway holds it now (replaces all per-contact knowledge). */
-  replaceContacts(contacts: ContactShares[]): void {
+  /** The friends' address allowlist as the gateway now holds it (replaces all per-friend knowledge). */
+  replaceFriends(friends: readonly { jid: string; addresses: readonly string[] }[]): void {
     this.#byContact.clear();
-    for (const c of contacts) this.setContact(c);
+    for (const f of friends) this.#byContact.set(f.jid.toLowerCase(), new Set(f.addresses.map(normaliseIp)));
   }
 
   /** Is `remoteAddress` in the configured extra allow list? */

@@ -166,6 +166,9 @@ describe('least privilege', () => {
     expect(publishers(`$KV.${buckets.engines}.engine-1`)).toEqual(['torrent-engine']);
     expect(publishers(`$KV.${buckets.torrentOwners}.${'a'.repeat(40)}`)).toEqual(['torrent-engine']);
     expect(publishers(`$KV.${buckets.friendAddresses}.current`)).toEqual(['xmpp-gateway']);
+    // The engines learn friends' addresses from that allowlist, not from the lists themselves.
+    expect(canPublish('torrent-engine', subjects.xmpp.shares)).toBe(false);
+    expect(canSubscribe('torrent-engine', xmpp.contactShares.pattern)).toBe(false);
     expect(
       canPublish(
         'torrent-engine',

@@ -102,12 +102,7 @@ export const commandRules: readonly CommandRule[] = [
   { command: engine.streamClose, servedBy: 'torrent-engine', askedBy: ['api'] },
   { command: engine.setSequential, servedBy: 'torrent-engine', askedBy: ['api'] },
   // The gateway.
-  {
-    command: xmpp.shares,
-    servedBy: 'xmpp-gateway',
-    askedBy: ['api', 'torrent-engine'],
-    why: "the engine's peer filter accepts the addresses in contacts' lists",
-  },
+  { command: xmpp.shares, servedBy: 'xmpp-gateway', askedBy: ['api'] },
   { command: xmpp.status, servedBy: 'xmpp-gateway', askedBy: ['api'] },
   { command: xmpp.contacts, servedBy: 'xmpp-gateway', askedBy: ['api'] },
   { command: xmpp.subscriptions, servedBy: 'xmpp-gateway', askedBy: ['api'] },
@@ -136,8 +131,8 @@ export const eventRules: readonly EventRule[] = [
   { event: engine.added, publishedBy: 'torrent-engine', heardBy: ['api'] },
   { event: engine.removed, publishedBy: 'torrent-engine', heardBy: ['api'] },
   { event: xmpp.peers, publishedBy: 'xmpp-gateway', heardBy: ['torrent-engine'] },
-  { event: xmpp.contactShares, publishedBy: 'xmpp-gateway', heardBy: ['torrent-engine', 'api'] },
-  { event: xmpp.contactChanged, publishedBy: 'xmpp-gateway', heardBy: ['torrent-engine', 'api'] },
+  { event: xmpp.contactShares, publishedBy: 'xmpp-gateway', heardBy: ['api'] },
+  { event: xmpp.contactChanged, publishedBy: 'xmpp-gateway', heardBy: ['api'] },
   { event: xmpp.ticketsChanged, publishedBy: 'xmpp-gateway', heardBy: ['torrent-engine'] },
   {
     event: xmpp.subscriptionRequest,

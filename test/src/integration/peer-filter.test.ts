@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { engine, xmpp } from '@bitween/messages';
-import { Bus, EngineRegistry } from '@bitween/bus';
+import { Bus, EngineRegistry, FriendAddressesStore } from '@bitween/bus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
@@ -103,16 +103,16 @@ describe('friend-to-friend peer filter', () => {
     await stranger.stop();
   });
 
-  it('lets a contact in: an address from a contact’s list (any source port)', async () => {
-    await settled();
-    bus.publish(xmpp.contactShares, {
-      jid: 'friend@example.org',
-      receivedAt: Date.now(),
-      resources: [
-        { resource: 'home', online: true, endpoints: [{ address: '127.0.0.3', port: 6881 }], shares: [] },
-      ],
+  it('lets a contact in: an address from the friends’ allowlist (any source port)', async () => {
+    // As the gateway writes it from the friends' lists.
+    const friends = await FriendAddressesStore.open(bus.nc, silentLogger);
+    await friends.put({
+      friends: [{ jid: 'friend@example.org', addresses: ['127.0.0.3'] }],
+      updatedAt: Date.now(),
     });
-    await settled();
+    await proc.waitForLog((l) => l.msg === 'friend addresses updated' && l.friends === 1, {
+      what: 'the engine to follow the allowlist',
+    });
     const friend = await leech('filter-friend', '127.0.0.3');
     await friend.waitForLog((l) => l.msg === 'download complete', { what: 'the friend to download' });
     expect(await sha256File(join(root, 'filter-friend', 'private.bin'))).toBe(sum);
