@@ -3,13 +3,14 @@ import { createRequire } from 'node:module';
 import tls from 'node:tls';
 import { pathToFileURL } from 'node:url';
 import { serviceNames } from '@bitween/messages';
-import { Bus, EngineRegistry, ServiceHost } from '@bitween/bus';
+import { Bus, EngineRegistry, FriendAddressesStore, ServiceHost } from '@bitween/bus';
 import { connectNats, createLogger, packageVersion, runService } from '@bitween/runtime';
 import { configuredIceServers, loadGatewayConfig } from './config.js';
 import { AccountFile } from './account/account-file.js';
 import { ActiveGateway, type ActiveAccount } from './account/active-gateway.js';
 import { IceServerSource } from './discovery/external-services.js';
 import { AddressDiscovery } from './discovery/public-address.js';
+import { FriendAddressAllowlist } from './friends/address-allowlist.js';
 import { loadOrCreateSecret } from './rendezvous/ticket-secret.js';
 import { serveGatewaySubjects } from './nats-adapter.js';
 
@@ -74,6 +75,8 @@ await runService({
     if (created)
       log.info({ dir: config.BITWEEN_DATA_DIR }, 'made a new rendezvous secret (contacts get new tickets)');
     const registry = await EngineRegistry.open(nc, log);
+    // The addresses friends' lists announce, for the engines' admission (friends/address-allowlist.ts).
+    const allowlist = new FriendAddressAllowlist({ store: await FriendAddressesStore.open(nc, log), log });
 
     const discovery = new AddressDiscovery({
       configured: config.BITWEEN_PUBLIC_ADDRESSES,
@@ -108,7 +111,10 @@ await runService({
         rendezvous: { secret },
       },
       save: (settings) => accountFile.save(settings),
-      onSession: (session) => iceServers.attach(session),
+      onSession: (session) => {
+        iceServers.attach(session);
+        allowlist.follow(active.gateway?.index ?? null);
+      },
     });
 
     const host = await ServiceHost.start(bus, {
@@ -132,6 +138,7 @@ await runService({
       iceServers.stop();
       await host.stop();
       await active.stop();
+      await allowlist.stop();
       await nc.drain();
     };
   },
