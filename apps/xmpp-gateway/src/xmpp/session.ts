@@ -8,6 +8,7 @@ import { NS_DISCO_INFO, NS_ROSTER } from '../protocol/namespaces.js';
 import { checkNotification, type RejectedNotification } from '../protocol/notification.js';
 import { itemsQuery, itemsResultPayload, publishPayload, type SharesEvent } from '../protocol/pubsub.js';
 import { chooseMechanism, ScramSha1, ScramSha256 } from './scram.js';
+import { connectBySrv } from './srv-service.js';
 
 export interface SessionOptions {
   /** `xmpp://host:port`, `xmpps://host:port`, or a domain to resolve by DNS SRV. */
@@ -134,6 +135,8 @@ export class XmppSession extends EventEmitter<SessionEvents> {
     ];
     this.#iq = { caller: iqCaller, callee: iqCallee };
     reconnect.stop();
+    // A bare domain as service: SRV first (xmpp.js gives up when the domain has no address of its own).
+    connectBySrv(this.#client);
     this.#wire();
   }
 
