@@ -7,6 +7,7 @@ import { capsElement, discoInfoQuery, type DiscoInfo } from '../protocol/caps.js
 import { NS_DISCO_INFO, NS_ROSTER } from '../protocol/namespaces.js';
 import { checkNotification, type RejectedNotification } from '../protocol/notification.js';
 import { itemsQuery, itemsResultPayload, publishPayload, type SharesEvent } from '../protocol/pubsub.js';
+import { contactApprovedUs } from './presence-after-approval.js';
 import { chooseMechanism, ScramSha1, ScramSha256 } from './scram.js';
 import { connectBySrv } from './srv-service.js';
 
@@ -312,7 +313,20 @@ export class XmppSession extends EventEmitter<SessionEvents> {
         log.warn({ from }, 'ignored a roster push from a stranger');
         return xml('error', { type: 'cancel' }, xml('forbidden', 'urn:ietf:params:xml:ns:xmpp-stanzas'));
       }
-      this.emit('roster', this.#applyRoster(ctx.element));
+      const before = new Map(
+        ctx.element.getChildren('item').map((i) => {
+          const bare = String(i.attrs.jid ?? '').toLowerCase();
+          return [bare, this.roster.get(bare)?.subscription] as const;
+        }),
+      );
+      const changed = this.#applyRoster(ctx.element);
+      // A contact who just approved us gets our presence again (presence-after-approval.ts).
+      for (const bare of changed)
+        if (this.#online && contactApprovedUs(before.get(bare), this.roster.get(bare)?.subscription))
+          void this.#client
+            .send(xml('presence', { to: bare }, capsElement(this.opts.disco)))
+            .catch((err: unknown) => log.debug({ err, to: bare }, 'presence after approval not sent'));
+      this.emit('roster', changed);
       return true;
     });
 
