@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { Core } from '../core/index.js';
 import { problemResponses } from '../problem.js';
 import { EngineSettingsSchema, SettingsPatch, StatusSchema } from './schemas.js';
+import { publicEngineSettings, publicEngineSummary } from './to-public.js';
 
 export type DaemonDeps = Pick<Core, 'settings' | 'torrents' | 'friends' | 'events' | 'daemon'> & {
   version: string;
@@ -25,7 +26,7 @@ export const daemonRoutes =
           response: { 200: EngineSettingsSchema, ...problemResponses },
         },
       },
-      async () => settings.engine(),
+      async () => publicEngineSettings(await settings.engine()),
     );
 
     app.patch(
@@ -38,7 +39,7 @@ export const daemonRoutes =
           response: { 200: EngineSettingsSchema, ...problemResponses },
         },
       },
-      async (request) => settings.update(request.body),
+      async (request) => publicEngineSettings(await settings.update(request.body)),
     );
 
     app.get(
@@ -65,16 +66,7 @@ export const daemonRoutes =
           nats: daemon.natsState(),
           xmpp: xmpp.ok ? xmpp.value : { error: xmpp.error.message },
           engines: engines.ok
-            ? engines.list.map(({ state }) => ({
-                engineId: state.engineId,
-                version: state.version,
-                endpoints: state.endpoints,
-                torrents: state.torrents.length,
-                reachability: state.reachability ?? null,
-                portMapping: state.portMapping ?? null,
-                connections: state.connections ?? null,
-                admission: state.admission ?? null,
-              }))
+            ? engines.list.map(({ state }) => publicEngineSummary(state))
             : { error: engines.error },
           torrents: { total: engines.ok ? engines.list.reduce((n, e) => n + e.state.torrents.length, 0) : 0 },
           events: position ? { firstId: position.firstId, lastId: position.lastId } : null,

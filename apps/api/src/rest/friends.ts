@@ -12,6 +12,7 @@ import {
   SearchQuery,
   SharesQuery,
 } from './schemas.js';
+import { publicContact, publicContactResource, publicPendingSubscription } from './to-public.js';
 
 const Shares = z.object({ shares: z.array(FriendShare) });
 
@@ -31,7 +32,7 @@ export const friendRoutes =
           response: { 200: z.object({ contacts: z.array(ContactSchema) }), ...problemResponses },
         },
       },
-      async () => ({ contacts: await friends.contacts() }),
+      async () => ({ contacts: (await friends.contacts()).map(publicContact) }),
     );
 
     app.get(
@@ -44,7 +45,10 @@ export const friendRoutes =
           response: { 200: ContactSharesSchema, ...problemResponses },
         },
       },
-      async (request) => friends.sharesOf(request.params.jid),
+      async (request) => {
+        const list = await friends.sharesOf(request.params.jid);
+        return { ...list, resources: list.resources.map(publicContactResource) };
+      },
     );
 
     app.get(
@@ -87,7 +91,7 @@ export const friendRoutes =
           response: { 200: z.object({ pending: z.array(PendingSubscriptionSchema) }), ...problemResponses },
         },
       },
-      async () => ({ pending: await friends.pending() }),
+      async () => ({ pending: (await friends.pending()).map(publicPendingSubscription) }),
     );
 
     for (const verb of ['approve', 'deny'] as const) {

@@ -58,7 +58,10 @@ export const SeedLimits = SeedLimitsFields.describe(
 
 export const Torrent = z
   .object({
-    hash: z.string().describe('the info-hash: 40 lowercase hex characters'),
+    hash: z
+      .string()
+      .regex(/^[0-9a-f]{40}$/)
+      .describe('the info-hash: 40 lowercase hex characters'),
     engineId: z.string().describe('the engine of this daemon that holds the torrent'),
     name: z.string().nullable().describe('null until the metadata is known'),
     size: z.number().int().nonnegative().nullable().describe('total bytes; null until the metadata is known'),

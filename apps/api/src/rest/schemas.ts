@@ -1,40 +1,32 @@
 import { posix } from 'node:path';
+import { BareJid, Label, TrackerUrl } from '@bitween/messages';
+import { z } from 'zod';
+import { NatsStateSchema } from '../core/nats-state.js';
+import { normaliseHash } from '../core/hash.js';
 import {
-  AdmissionCounters,
-  BareJid,
-  BrowseEntry,
-  ConnectionCounters,
   Contact,
   ContactResource,
   EngineSettings,
-  Label,
+  EngineSettingsFields,
+  EngineSummary,
+  FolderEntry,
   PendingSubscription,
-  PortMappingStatus,
   RateLimit,
-  Reachability,
-  SeedLimits,
-  TorrentStatus,
-  TrackerUrl,
-} from '@bitween/messages';
-import { z } from 'zod';
-import { NatsStateSchema } from '../health/nats-state.js';
-import { normaliseHash } from '../rpc/params.js';
+  SeedLimitsFields,
+  Torrent,
+} from './resources.js';
 
 /**
- * The REST resources' zod schemas: request validation, response serialisation and the OpenAPI
- * document all come from these. Contract schemas from `libs/messages` are reused as they are.
+ * The REST requests' zod schemas and the responses composed of the public resources
+ * (resources.ts): request validation, response serialisation and the OpenAPI document all come
+ * from these. Nothing here is a bus contract: inputs reuse only the contracts' value formats
+ * (bare JID, tracker URL, label) so the API refuses what the engines would.
  */
 
-export const TorrentSchema = TorrentStatus.meta({ id: 'Torrent' });
-export const ContactSchema = Contact.extend({
-  shares: z
-    .number()
-    .int()
-    .nonnegative()
-    .describe('distinct shares in the last list received from this contact'),
-}).meta({ id: 'Contact' });
-export const PendingSubscriptionSchema = PendingSubscription.meta({ id: 'PendingSubscription' });
-export const EngineSettingsSchema = EngineSettings.meta({ id: 'EngineSettings' });
+export const TorrentSchema = Torrent;
+export const ContactSchema = Contact;
+export const PendingSubscriptionSchema = PendingSubscription;
+export const EngineSettingsSchema = EngineSettings;
 
 /** An info-hash in a path or body: 40 hex, any case, or a magnet link carrying one. */
 export const HashInput = z
@@ -135,10 +127,12 @@ export const AddTorrentQuery = z.object({
   savePath: SavePath,
 });
 
-export const AddedSchema = z.object({
-  torrent: TorrentSchema,
-  created: z.boolean().describe('false when an engine already held it'),
-});
+export const AddedSchema = z
+  .object({
+    torrent: TorrentSchema,
+    created: z.boolean().describe('false when an engine already held it'),
+  })
+  .meta({ id: 'Added' });
 
 export const BoolString = z
   .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
@@ -159,7 +153,7 @@ export const SetFilesBody = z.strictObject({
 export const SetOptionsBody = z
   .strictObject({
     labels: z.array(Label).max(64).optional().describe("the torrent's labels (replaces them)"),
-    seedLimits: SeedLimits.partial()
+    seedLimits: SeedLimitsFields.partial()
       .optional()
       .describe('when seeding stops: mode global (the settings), single (these values) or unlimited'),
   })
@@ -175,7 +169,7 @@ export const SetLimitsBody = z
     'name downloadLimit and/or uploadLimit',
   );
 
-export const SettingsPatch = EngineSettings.partial()
+export const SettingsPatch = EngineSettingsFields.partial()
   .strict()
   .refine((b) => Object.keys(b).length > 0, 'name at least one setting');
 
@@ -190,13 +184,15 @@ export const BrowseSchema = z
     path: z.string().nullable().describe('the folder listed; null for the list of roots'),
     parent: z.string().nullable().describe('the folder above while inside a root; null at a root'),
     roots: z.array(z.string()).describe('the share roots (the download dir included)'),
-    entries: z.array(BrowseEntry).describe('folders first; a file or folder path is `path` + `/` + `name`'),
+    entries: z.array(FolderEntry).describe('folders first; a file or folder path is `path` + `/` + `name`'),
     truncated: z.boolean().describe('more entries than the 1,000 listed'),
   })
   .meta({ id: 'Folder' });
 
 /** One source of a friend's share: who offers it, from which instance, and whether it is online. */
-export const ShareSource = z.object({ jid: z.string(), resource: z.string(), online: z.boolean() });
+export const ShareSource = z
+  .object({ jid: z.string(), resource: z.string(), online: z.boolean() })
+  .meta({ id: 'ShareSource' });
 
 export const FriendShare = z
   .object({
@@ -223,48 +219,33 @@ export const SharesQuery = z.object({
   jid: BareJid.optional().describe("only this contact's shares"),
 });
 
-export const ContactSharesSchema = z.object({
-  jid: z.string(),
-  receivedAt: z.number().int().describe('when the list arrived (ms since epoch)'),
-  resources: z.array(ContactResource),
-});
+export const ContactSharesSchema = z
+  .object({
+    jid: z.string(),
+    receivedAt: z.number().int().describe('when the list arrived (ms since epoch)'),
+    resources: z.array(ContactResource),
+  })
+  .meta({ id: 'ContactShares' });
 
-export const EngineSummary = z.object({
-  engineId: z.string(),
-  version: z.string(),
-  endpoints: z.array(z.object({ address: z.string(), port: z.number().int() })),
-  torrents: z.number().int(),
-  reachability: Reachability.meta({ id: 'Reachability' })
-    .nullable()
-    .describe('can friends reach this engine ("Can my friends reach me?"); null from older engines'),
-  portMapping: PortMappingStatus.meta({ id: 'PortMapping' })
-    .nullable()
-    .describe("the engine's port mapping on the home router (UPnP-IGD / NAT-PMP); null from older engines"),
-  connections: ConnectionCounters.meta({ id: 'ConnectionCounters' })
-    .nullable()
-    .describe('peer connections since the engine started, by transport; null from older engines'),
-  admission: AdmissionCounters.meta({ id: 'AdmissionCounters' })
-    .nullable()
-    .describe('peers admitted or refused by ticket since the engine started; null from older engines'),
-});
-
-export const StatusSchema = z.object({
-  version: z.string().describe("bitween's version"),
-  node: z.string(),
-  nats: NatsStateSchema,
-  xmpp: z.union([
-    z.object({
-      online: z.boolean(),
-      jid: z.string(),
-      contacts: z.number().int(),
-      configured: z.boolean().optional().describe('false: no XMPP account yet (see /v1/account)'),
-    }),
-    z.object({ error: z.string() }),
-  ]),
-  engines: z.union([z.array(EngineSummary), z.object({ error: z.string() })]),
-  torrents: z.object({ total: z.number().int() }),
-  events: z.object({ firstId: z.number().int(), lastId: z.number().int() }).nullable(),
-});
+export const StatusSchema = z
+  .object({
+    version: z.string().describe("bitween's version"),
+    node: z.string(),
+    nats: NatsStateSchema,
+    xmpp: z.union([
+      z.object({
+        online: z.boolean(),
+        jid: z.string(),
+        contacts: z.number().int(),
+        configured: z.boolean().optional().describe('false: no XMPP account yet (see /v1/account)'),
+      }),
+      z.object({ error: z.string() }),
+    ]),
+    engines: z.union([z.array(EngineSummary), z.object({ error: z.string() })]),
+    torrents: z.object({ total: z.number().int() }),
+    events: z.object({ firstId: z.number().int(), lastId: z.number().int() }).nullable(),
+  })
+  .meta({ id: 'Status' });
 
 export const EventSchema = z
   .object({
@@ -301,17 +282,17 @@ export const EventsQuery = z.object({
     .describe('long poll: at most this many events'),
 });
 
-export const EventsPage = z.object({
-  firstId: z.number().int().describe('the oldest id still kept'),
-  lastId: z.number().int().describe('the newest id'),
-  missed: z
-    .number()
-    .int()
-    .describe('events after `since` dropped by the retention limits before they were read'),
-  reset: z
-    .boolean()
-    .describe('`since` was beyond the newest id: the stream was recreated, ids started again'),
-  events: z.array(EventSchema),
-});
-
-export { BareJid, ContactResource };
+export const EventsPage = z
+  .object({
+    firstId: z.number().int().describe('the oldest id still kept'),
+    lastId: z.number().int().describe('the newest id'),
+    missed: z
+      .number()
+      .int()
+      .describe('events after `since` dropped by the retention limits before they were read'),
+    reset: z
+      .boolean()
+      .describe('`since` was beyond the newest id: the stream was recreated, ids started again'),
+    events: z.array(EventSchema),
+  })
+  .meta({ id: 'EventsPage' });

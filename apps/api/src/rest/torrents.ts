@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { MAX_METAINFO_BYTES, type Added, type Torrents } from '../core/torrents.js';
 import { HttpProblem, problemResponses } from '../problem.js';
 import { queryTorrents, TorrentsQuery } from './torrent-query.js';
+import { publicTorrent, publicTorrentListJson } from './to-public.js';
 import {
   AddTorrentBody,
   AddTorrentQuery,
@@ -57,7 +58,7 @@ export const torrentRoutes =
     const app = base.withTypeProvider<ZodTypeProvider>();
     const added = (reply: { code(n: number): unknown }, a: Added) => {
       reply.code(a.created ? 201 : 200);
-      return a;
+      return { torrent: publicTorrent(a.torrent), created: a.created };
     };
 
     app.addContentTypeParser(
@@ -88,12 +89,13 @@ export const torrentRoutes =
         },
       },
       async (request, reply) => {
-        if (request.url.includes('?')) return queryTorrents(await torrents.list(), request.query);
+        if (request.url.includes('?')) {
+          const page = queryTorrents(await torrents.list(), request.query);
+          return { torrents: page.torrents.map(publicTorrent), total: page.total };
+        }
         // The cached listing, serialised once per change (a Buffer is sent as is, not re-serialised;
         // `never`: the reply is typed for the schema's object, fastify sends a Buffer unchanged).
-        const json = await torrents.derived('v1.torrents', (s) =>
-          Buffer.from(JSON.stringify({ torrents: s.torrents, total: s.torrents.length })),
-        );
+        const json = await torrents.derived('v1.torrents', (s) => publicTorrentListJson(s.torrents));
         return reply.type('application/json; charset=utf-8').send(json as never);
       },
     );
@@ -167,7 +169,7 @@ export const torrentRoutes =
           response: { 200: TorrentSchema, ...problemResponses },
         },
       },
-      async (request) => torrents.get(request.params.hash),
+      async (request) => publicTorrent(await torrents.get(request.params.hash)),
     );
 
     app.delete(
@@ -197,7 +199,7 @@ export const torrentRoutes =
           response: { 200: WithTorrent, ...problemResponses },
         },
       },
-      async (request) => ({ torrent: await torrents.pause(request.params.hash) }),
+      async (request) => ({ torrent: publicTorrent(await torrents.pause(request.params.hash)) }),
     );
 
     app.post(
@@ -210,7 +212,7 @@ export const torrentRoutes =
           response: { 200: WithTorrent, ...problemResponses },
         },
       },
-      async (request) => ({ torrent: await torrents.resume(request.params.hash) }),
+      async (request) => ({ torrent: publicTorrent(await torrents.resume(request.params.hash)) }),
     );
 
     app.patch(
@@ -224,7 +226,9 @@ export const torrentRoutes =
           response: { 200: WithTorrent, ...problemResponses },
         },
       },
-      async (request) => ({ torrent: await torrents.setFiles(request.params.hash, request.body.files) }),
+      async (request) => ({
+        torrent: publicTorrent(await torrents.setFiles(request.params.hash, request.body.files)),
+      }),
     );
 
     app.patch(
@@ -239,7 +243,9 @@ export const torrentRoutes =
         },
       },
       async (request) => ({
-        torrent: await torrents.setSequential(request.params.hash, request.body.sequentialDownload),
+        torrent: publicTorrent(
+          await torrents.setSequential(request.params.hash, request.body.sequentialDownload),
+        ),
       }),
     );
 
@@ -254,7 +260,9 @@ export const torrentRoutes =
           response: { 200: WithTorrent, ...problemResponses },
         },
       },
-      async (request) => ({ torrent: await torrents.setOptions(request.params.hash, request.body) }),
+      async (request) => ({
+        torrent: publicTorrent(await torrents.setOptions(request.params.hash, request.body)),
+      }),
     );
 
     app.post(
@@ -267,7 +275,7 @@ export const torrentRoutes =
           response: { 200: WithTorrent, ...problemResponses },
         },
       },
-      async (request) => ({ torrent: await torrents.verify(request.params.hash) }),
+      async (request) => ({ torrent: publicTorrent(await torrents.verify(request.params.hash)) }),
     );
 
     app.post(
@@ -294,6 +302,8 @@ export const torrentRoutes =
           response: { 200: WithTorrent, ...problemResponses },
         },
       },
-      async (request) => ({ torrent: await torrents.setLimits(request.params.hash, request.body) }),
+      async (request) => ({
+        torrent: publicTorrent(await torrents.setLimits(request.params.hash, request.body)),
+      }),
     );
   };
