@@ -8,7 +8,7 @@ import { connectNats, createLogger, packageVersion, runService } from '@bitween/
 import { configuredIceServers, loadGatewayConfig } from './config.js';
 import { AccountFile } from './account/account-file.js';
 import { ActiveGateway, type ActiveAccount } from './account/active-gateway.js';
-import { IceServerSource } from './discovery/external-services.js';
+import { IceServerSource } from './discovery/ice-servers.js';
 import { AddressDiscovery } from './discovery/public-address.js';
 import { FriendAddressAllowlist } from './friends/address-allowlist.js';
 import { loadOrCreateSecret } from './rendezvous/ticket-secret.js';

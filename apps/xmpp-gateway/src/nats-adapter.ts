@@ -9,7 +9,7 @@ import {
 } from '@bitween/messages';
 import type { Bus, ServiceHost } from '@bitween/bus';
 import type { ActiveGateway } from './account/active-gateway.js';
-import type { IceServerSource } from './discovery/external-services.js';
+import type { IceServerSource } from './discovery/ice-servers.js';
 import { sharesPage } from './domain/shares-pages.js';
 
 /**

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { IceServer } from '@bitween/messages';
 import { describe, expect, it } from 'vitest';
-import { firstStun } from '../discovery/external-services.js';
+import { firstStun } from '../discovery/ice-servers.js';
 import { credentialsQuery, decodeServices, servicesQuery, toIceServers } from './extdisco-codec.js';
 import { parseDocument } from './xml-document.js';
 
