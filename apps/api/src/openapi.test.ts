@@ -1,39 +1,26 @@
-import { Bus, EngineRegistry, SettingsStore, type NatsConnection } from '@bitween/bus';
-import { connectNats, createLogger } from '@bitween/runtime';
+import { createLogger } from '@bitween/runtime';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from './app.js';
-import { overNats } from './testing/app-deps.js';
 import { loadApiConfig } from './config.js';
-import { EventLog } from './core/event-log.js';
-import { startNatsServer, type NatsServer } from './testing/nats-server.js';
+import { fakeCore } from './testing/fake-core.js';
 
+// The document depends on the routes and their schemas only: the app over a fake core, no NATS.
 const log = createLogger('api-openapi-test', 'silent');
-let nats: NatsServer;
-let nc: NatsConnection;
 let app: FastifyInstance;
 
 beforeAll(async () => {
-  nats = await startNatsServer();
-  nc = await connectNats(nats.url, 'test-api', log);
-  app = await buildApp(
-    overNats({
-      bus: new Bus(nc, log),
-      registry: await EngineRegistry.open(nc, log),
-      settings: await SettingsStore.open(nc, log),
-      events: await EventLog.open(nc, log, { maxAgeMs: 60_000, maxEvents: 100, maxBytes: 1 << 20 }),
-      log,
-      config: loadApiConfig({}),
-      version: '1.2.3',
-      apiKey: 'k'.repeat(20),
-    }),
-  );
+  app = await buildApp({
+    core: fakeCore(),
+    log,
+    config: loadApiConfig({}),
+    version: '1.2.3',
+    apiKey: 'k'.repeat(20),
+  });
 });
 
 afterAll(async () => {
   await app?.close();
-  await nc?.close();
-  await nats?.stop();
 });
 
 interface OpenApiDoc {
