@@ -6,7 +6,7 @@ import { spawnChild } from '../harness/child.js';
 import { makeTempDir, removeTempDir, type Cleanup } from '../harness/cleanup.js';
 import { JsonRpcClient } from '../harness/jsonrpc.js';
 import { startNats, type NatsServer } from '../harness/nats.js';
-import type { Prosody } from '../harness/prosody.js';
+import { RestClient } from '../harness/rest.js';
 import { repoRoot, startScript, type ScriptProcess, type ServiceName } from '../harness/service.js';
 import type { Home } from './lab.js';
 import { tool } from './netns.js';
@@ -21,6 +21,8 @@ export interface HomeStack {
   api: ScriptProcess;
   /** JSON-RPC of the api, reached from the test through a bridge (see `bridgeInto`). */
   rpc: JsonRpcClient;
+  /** The api's REST resources, through the same bridge. */
+  rest: RestClient;
   /** The home's NATS, with authorization as `npm start` runs it (one NKEY user per service). */
   nats: NatsServer;
   /** Where the test reaches that NATS (a bridge): `nats.connect('test', { servers: natsUrl })`. */
@@ -31,6 +33,13 @@ export interface HomeStack {
    */
   addEngine(engineId: string): Promise<ScriptProcess>;
   dirs: { root: string; shares: string; downloads: string; state: string };
+}
+
+/** The XMPP server a home's gateway logs into: the lab's Prosody, or a federation server. */
+export interface XmppService {
+  jid(user: string): string;
+  /** `xmpp://host:port`; absent: the gateway finds the server by DNS SRV (the federation lab). */
+  service?: string;
 }
 
 /** A built app started as production does (launch.json), inside the namespace `ns`. */
@@ -112,8 +121,8 @@ export async function bridgeInto(
 
 /**
  * Starts a whole bitween for `user` in `home`'s server namespace: NATS, engine (port mapping on,
- * addresses detected from the namespace's interfaces), gateway (logged in to `prosody` in the
- * lab's internet) and api. `env` adds to every service; `engineEnv`/`gatewayEnv` to one.
+ * addresses detected from the namespace's interfaces), gateway (logged in to `xmpp`, the
+ * lab's XMPP server) and api. `env` adds to every service; `engineEnv`/`gatewayEnv` to one.
  */
 export async function startHomeStack(
   cleanup: Cleanup,
@@ -121,7 +130,8 @@ export async function startHomeStack(
     home: Home;
     user: string;
     password: string;
-    prosody: Prosody;
+    /** The XMPP server the gateway logs into. */
+    xmpp: XmppService;
     engineEnv?: Record<string, string>;
     gatewayEnv?: Record<string, string>;
   },
@@ -165,9 +175,9 @@ export async function startHomeStack(
       ...nats.env('xmpp-gateway'),
       ...common,
       BITWEEN_DATA_DIR: join(root, 'gateway-data'),
-      BITWEEN_XMPP_JID: opts.prosody.jid(user),
+      BITWEEN_XMPP_JID: opts.xmpp.jid(user),
       BITWEEN_XMPP_PASSWORD: opts.password,
-      BITWEEN_XMPP_SERVICE: opts.prosody.service,
+      ...(opts.xmpp.service ? { BITWEEN_XMPP_SERVICE: opts.xmpp.service } : {}),
       ...opts.gatewayEnv,
     },
   });
@@ -188,12 +198,13 @@ export async function startHomeStack(
   const natsHostPort = await bridgeInto(cleanup, ns, nats.port);
   return {
     user,
-    jid: opts.prosody.jid(user),
+    jid: opts.xmpp.jid(user),
     home,
     engine,
     gateway,
     api,
     rpc: new JsonRpcClient(`http://127.0.0.1:${hostPort}`, { token: apiKey }),
+    rest: new RestClient(`http://127.0.0.1:${hostPort}`, apiKey),
     nats,
     natsUrl: `nats://127.0.0.1:${natsHostPort}`,
     addEngine: startEngine,

@@ -76,6 +76,11 @@ export interface Lab {
   forwardedBytes6(home: string): Promise<number>;
   /** The TCP port forwards miniupnpd holds (external port → internal address:port). */
   upnpRedirects(home: string): Promise<{ externalPort: number; to: string }[]>;
+  /**
+   * One more host in a namespace of its own on the internet, at 203.0.113.`octet` (e.g. an XMPP
+   * server of the federation lab); deleted with the lab.
+   */
+  addPublicHost(role: string, octet: number): Promise<{ ns: string; address: string }>;
 }
 
 const INTERNET_NET = '203.0.113';
@@ -329,6 +334,13 @@ export async function startLab(
     internet: { ...internet, turnserver: stun },
     homes,
     exec: (ns, cmd, args) => runIn(ns, cmd, args),
+    async addPublicHost(role, octet) {
+      const ns = await addNs(role);
+      const address = `${INTERNET_NET}.${octet}`;
+      await plugIntoInternet(ns, `h${octet}`, address);
+      await ipIn(ns, ['route', 'add', 'default', 'via', internet.address]);
+      return { ns, address };
+    },
     async mappedPackets(home) {
       const out = await ipt(routerOf(home).ns, ['-t', 'nat', '-L', 'MINIUPNPD', '-v', '-n', '-x']);
       return out

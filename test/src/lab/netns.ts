@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
 
 const execFileP = promisify(execFile);
@@ -120,5 +121,12 @@ export async function removeStaleLabs(): Promise<string[]> {
     return m !== null && Number(m[1]) !== process.pid && !alive(Number(m[1]));
   });
   for (const ns of stale) await deleteNamespace(ns);
+  // Their per-namespace resolver files (/etc/netns/<ns>/resolv.conf: the federation lab's DNS).
+  const etc = await readdir('/etc/netns').catch(() => [] as string[]);
+  for (const name of etc) {
+    const m = NAME.exec(name);
+    if (m !== null && Number(m[1]) !== process.pid && !alive(Number(m[1])))
+      await rm(`/etc/netns/${name}`, { recursive: true, force: true });
+  }
   return stale;
 }

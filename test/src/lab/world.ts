@@ -90,7 +90,7 @@ export async function startWorld(cleanup: Cleanup, opts: WorldOptions): Promise<
         home: lab.homes[user]!,
         user,
         password: `${user}-pw`,
-        prosody,
+        xmpp: prosody,
         gatewayEnv: opts.gatewayEnv?.[user] ?? {},
         engineEnv: opts.engineEnv?.[user] ?? {},
       }),
