@@ -1,4 +1,4 @@
-import { createLogger } from '@bitween/runtime';
+import { createLogger, packageVersion } from '@bitween/runtime';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from './app.js';
@@ -7,14 +7,15 @@ import { fakeCore } from './testing/fake-core.js';
 
 // The document depends on the routes and their schemas only: the app over a fake core, no NATS.
 const log = createLogger('api-openapi-test', 'silent');
+const version = packageVersion(import.meta.url);
 let app: FastifyInstance;
 
 beforeAll(async () => {
   app = await buildApp({
     core: fakeCore(),
     log,
-    config: loadApiConfig({}),
-    version: '1.2.3',
+    config: loadApiConfig({ BITWEEN_WEB_DIR: 'off' }),
+    version,
     apiKey: 'k'.repeat(20),
   });
 });
@@ -36,7 +37,7 @@ describe('OpenAPI', () => {
     expect(res.statusCode).toBe(200);
     const doc = res.json<OpenApiDoc>();
     expect(doc.openapi).toBe('3.1.0');
-    expect(doc.info.version).toBe('1.2.3');
+    expect(doc.info.version).toBe(version);
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining([
         '/v1/contacts',
@@ -69,8 +70,6 @@ describe('OpenAPI', () => {
     expect(doc.components.securitySchemes).toHaveProperty('apiKey');
     expect(doc.paths['/v1/torrents']?.['post']?.requestBody).toBeDefined();
     expect(doc.paths['/v1/torrents']?.['get']?.responses).toHaveProperty('503');
-    if (process.env['DUMP_OPENAPI'])
-      (await import('node:fs')).writeFileSync(process.env['DUMP_OPENAPI'], JSON.stringify(doc, null, 2));
   });
 
   it('is written to reports for review', async () => {
@@ -80,6 +79,17 @@ describe('OpenAPI', () => {
       (m) => m[1],
     );
     for (const ref of new Set(refs)) expect(doc.components.schemas).toHaveProperty([ref as string]);
+  });
+
+  // Committed, so a change of the public API shows in review as a diff of apps/api/openapi.json;
+  // the web UI's and the CLI's types are generated from that file (their own tests check them).
+  it('is the committed apps/api/openapi.json', async () => {
+    const res = await app.inject({ method: 'GET', url: '/openapi.json' });
+    await expect(
+      `${JSON.stringify(res.json(), null, 2)}\n`,
+      'apps/api/openapi.json differs from the code: run `npm run openapi` at the repository root, ' +
+        'review the diff (a breaking change of /v1 needs /v2) and commit it',
+    ).toMatchFileSnapshot('../openapi.json');
   });
 
   it('renders it at /docs from local assets', async () => {
