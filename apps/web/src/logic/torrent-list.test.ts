@@ -89,7 +89,7 @@ describe('queryTorrents', () => {
       { ...list[0]!, labels: ['films', 'hd'] },
       { ...list[1]!, labels: ['books'] },
       list[2]!,
-    ] as Torrent[];
+    ];
     expect(allLabels(labelled)).toEqual(['books', 'films', 'hd']);
     expect(names(queryTorrents(labelled, { ...DEFAULT_QUERY, label: 'hd' }))).toEqual(['Item 10.txt']);
   });

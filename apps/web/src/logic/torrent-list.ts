@@ -44,8 +44,7 @@ export const DEFAULT_QUERY: ListQuery = {
 
 /** Labels, where the daemon reports them (Transmission-style `labels`); absent on older daemons. */
 export function labelsOf(t: Torrent): readonly string[] {
-  const labels = (t as Torrent & { labels?: unknown }).labels;
-  return Array.isArray(labels) ? labels.filter((l): l is string => typeof l === 'string') : [];
+  return t.labels ?? [];
 }
 
 export function matchesState(t: Torrent, f: StateFilter): boolean {
