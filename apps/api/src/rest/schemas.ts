@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { BareJid, Label, TrackerUrl } from '@bitween/messages';
+import { BareJid, Label, TrackerUrl, engine } from '@bitween/messages';
 import { z } from 'zod';
 import { NatsStateSchema } from '../core/nats-state.js';
 import { normaliseHash } from '../core/hash.js';
@@ -83,7 +83,7 @@ export const AddTorrentBody = z
     metainfo: z
       .string()
       .min(1)
-      .max(960_000)
+      .max(engine.MAX_METAINFO_BASE64)
       .regex(/^[A-Za-z0-9+/]+=*$/, 'must be base64')
       .optional()
       .describe('a .torrent file, base64 (or POST the file itself to /v1/torrents/upload)'),
