@@ -2,7 +2,7 @@
 # The one command that tests bitween on a fresh machine (Debian 12, root or sudo):
 # installs what the tests need (apt: nats-server, prosody, ejabberd, openssl, docker-compose, docker.io,
 # debootstrap, python3-libtorrent, transmission-cli, chromium; for the network lab: iptables,
-# miniupnpd, miniupnpc, coturn; npm ci, which also
+# miniupnpd, miniupnpc, coturn, dnsmasq-base; npm ci, which also
 # brings Node 24), then formats/lints/typechecks/builds every project and runs every test tier
 # against real nats-server, Prosody and BitTorrent transfers. Ends with one line
 # "N passed, N failed, N skipped".
@@ -43,6 +43,8 @@ lab_missing=()
 [ -x /usr/sbin/miniupnpd ] || lab_missing+=(miniupnpd-iptables miniupnpd)
 command -v upnpc >/dev/null || lab_missing+=(miniupnpc)
 command -v turnserver >/dev/null || lab_missing+=(coturn)
+# The federation lab's DNS server (dnsmasq-base: the binary only, no system service).
+[ -x /usr/sbin/dnsmasq ] || lab_missing+=(dnsmasq-base)
 if [ ${#lab_missing[@]} -gt 0 ]; then
   echo "miniupnpd miniupnpd/start_daemon boolean false" | as_root debconf-set-selections
   guard=""
