@@ -1,8 +1,8 @@
-import type { TorrentStatus } from '@bitween/messages';
+import type { Torrent } from './resources.js';
 import { describe, expect, it } from 'vitest';
 import { queryTorrents, TorrentsQuery } from './torrent-query.js';
 
-const t = (n: number, over: Partial<TorrentStatus> = {}): TorrentStatus =>
+const t = (n: number, over: Partial<Torrent> = {}): Torrent =>
   ({
     hash: n.toString(16).padStart(40, '0'),
     engineId: 'e1',
@@ -24,11 +24,11 @@ const t = (n: number, over: Partial<TorrentStatus> = {}): TorrentStatus =>
     downloadLimit: null,
     uploadLimit: null,
     ...over,
-  }) as TorrentStatus;
+  }) as Torrent;
 
 const all = Array.from({ length: 25 }, (_, i) => t(i + 1));
 const q = (raw: Record<string, string>) => TorrentsQuery.parse(raw);
-const names = (r: { torrents: TorrentStatus[] }) => r.torrents.map((x) => x.name);
+const names = (r: { torrents: Torrent[] }) => r.torrents.map((x) => x.name);
 
 describe('GET /v1/torrents query', () => {
   it('newest first by default; pages with offset and limit; total counts every match', () => {

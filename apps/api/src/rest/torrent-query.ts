@@ -1,5 +1,5 @@
-import { TorrentState, type TorrentStatus } from '@bitween/messages';
 import { z } from 'zod';
+import { TorrentState, type Torrent } from './resources.js';
 
 /**
  * `GET /v1/torrents` filters, order and paging. Without any of them the whole list is sent as
@@ -9,7 +9,7 @@ export const SORT_KEYS = ['name', 'size', 'progress', 'downloadSpeed', 'uploadSp
 
 export const TorrentsQuery = z.object({
   state: z
-    .union([TorrentState, z.literal('active')])
+    .union([z.enum(TorrentState.options), z.literal('active')])
     .optional()
     .describe('only torrents in this state; `active`: moving data (down or up rate above 0)'),
   label: z.string().min(1).max(256).optional().describe('only torrents carrying this label'),
@@ -39,7 +39,7 @@ export function isPlainListing(raw: Record<string, unknown>): boolean {
 
 const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
 
-function compare(a: TorrentStatus, b: TorrentStatus, key: (typeof SORT_KEYS)[number]): number {
+function compare(a: Torrent, b: Torrent, key: (typeof SORT_KEYS)[number]): number {
   switch (key) {
     case 'name':
       return collator.compare(a.name ?? '', b.name ?? '');
@@ -52,9 +52,9 @@ function compare(a: TorrentStatus, b: TorrentStatus, key: (typeof SORT_KEYS)[num
 
 /** The page of torrents the query asks for, and how many match it in all. */
 export function queryTorrents(
-  all: readonly TorrentStatus[],
+  all: readonly Torrent[],
   q: TorrentsQuery,
-): { torrents: TorrentStatus[]; total: number } {
+): { torrents: Torrent[]; total: number } {
   const words = (q.q ?? '').toLowerCase().split(/\s+/).filter(Boolean);
   const matching = all.filter((t) => {
     if (q.state === 'active' ? t.downloadSpeed <= 0 && t.uploadSpeed <= 0 : q.state && t.state !== q.state)

@@ -90,8 +90,7 @@ export const torrentRoutes =
       },
       async (request, reply) => {
         if (request.url.includes('?')) {
-          const page = queryTorrents(await torrents.list(), request.query);
-          return { torrents: page.torrents.map(publicTorrent), total: page.total };
+          return queryTorrents((await torrents.list()).map(publicTorrent), request.query);
         }
         // The cached listing, serialised once per change (a Buffer is sent as is, not re-serialised;
         // `never`: the reply is typed for the schema's object, fastify sends a Buffer unchanged).
