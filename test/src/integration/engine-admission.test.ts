@@ -1,12 +1,14 @@
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { engine, xmpp, type TicketTable } from '@bitween/messages';
+import { FriendAddressesStore } from '@bitween/bus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
   makeTempDir,
   playGatewayContracts,
   sha256File,
+  silentLogger,
   startLibtorrent,
   startTestEngine,
   testTicket,
@@ -142,21 +144,23 @@ describe('admission by tickets (engine component test)', () => {
       label,
       env: { MODE: 'leech', HASH: hash, PEER: `127.0.0.1:${port}`, SAVE: join(root, label), BIND: bind },
     });
-  const announce = (jid: string, address: string) =>
-    alice.bus.publish(xmpp.contactShares, {
-      jid,
-      receivedAt: Date.now(),
-      resources: [{ resource: 'home', online: true, endpoints: [{ address, port: 6881 }], shares: [] }],
-    });
-  /** A request/reply round trip: alice handled every event published before it. */
-  const settled = async () => {
-    const r = await alice.bus.request(engine.list, {}, { params: { engineId: 'alice' } });
-    if (!r.ok) throw r.error;
+  const announced = new Map<string, string[]>();
+  /** `jid`'s list announces `address`: the friends' address allowlist as alice's gateway rewrites it, followed by alice. */
+  const announce = async (jid: string, address: string) => {
+    announced.set(jid, [address]);
+    const store = await FriendAddressesStore.open(alice.bus.nc, silentLogger);
+    const friends = [...announced].map(([j, addresses]) => ({ jid: j, addresses }));
+    await store.put({ friends, updatedAt: Date.now() });
+    await alice.process.waitForLog(
+      (l) => l.msg === 'friend addresses updated' && l.friends === friends.length,
+      {
+        what: 'alice to follow the allowlist',
+      },
+    );
   };
 
   it('closes a peer without proof even from an address a (ticket-holding) contact announces', async () => {
-    announce(BOB, '127.0.0.3');
-    await settled();
+    await announce(BOB, '127.0.0.3');
     const before = (await aliceState()).admission?.refused.stranger ?? 0;
     const stranger = await leech('lt-stranger', '127.0.0.3');
     await waitFor(async () => ((await aliceState()).admission?.refused.stranger ?? 0) > before, {
@@ -173,8 +177,7 @@ describe('admission by tickets (engine component test)', () => {
   });
 
   it('admits a legacy contact (original Bitween, libtorrent) by the address it announces', async () => {
-    announce(OLD, '127.0.0.4');
-    await settled();
+    await announce(OLD, '127.0.0.4');
     const legacy = await leech('lt-legacy', '127.0.0.4');
     await legacy.waitForLog((l) => l.msg === 'download complete', { what: 'the legacy peer to download' });
     expect(await sha256File(join(root, 'lt-legacy', 'private.bin'))).toBe(sum);
