@@ -3169,6 +3169,7 @@ export interface components {
             jid: string;
             /** @description sent to the gateway only; never returned */
             password: string;
+            /** @description xmpp://host:port or xmpps://host:port; absent: the JID's domain (DNS SRV) */
             service?: string;
         };
         /**
@@ -3512,6 +3513,7 @@ export interface components {
             jid: string;
             /** @description sent to the gateway only; never returned */
             password: string;
+            /** @description xmpp://host:port or xmpps://host:port; absent: the JID's domain (DNS SRV) */
             service?: string;
         };
         /**

@@ -1,4 +1,4 @@
-import { AccountSettings } from '@bitween/messages';
+import { BareJid } from '@bitween/messages';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -19,9 +19,18 @@ export const AccountSchema = z
   })
   .meta({ id: 'Account' });
 
-const AccountBody = AccountSettings.extend({
-  password: AccountSettings.shape.password.describe('sent to the gateway only; never returned'),
-}).meta({ id: 'AccountSettings' });
+// The public request, not the bus contract (only the JID's format is the contract's).
+const AccountBody = z
+  .object({
+    jid: BareJid,
+    password: z.string().min(1).max(1024).describe('sent to the gateway only; never returned'),
+    service: z
+      .string()
+      .regex(/^xmpps?:\/\/[^/\s]+$/, 'must look like xmpp://host:port')
+      .optional()
+      .describe("xmpp://host:port or xmpps://host:port; absent: the JID's domain (DNS SRV)"),
+  })
+  .meta({ id: 'AccountSettings' });
 
 /** `/v1/account`: the XMPP account bitween logs into (first-run onboarding, account change). */
 export const accountRoutes =
