@@ -11,7 +11,8 @@ import { deleteNamespace, ipIn, labPrefix, removeStaleLabs, run, runIn, tool } f
  *
  *   internet (203.0.113.1 and .2: STUN/TURN, XMPP; a bridge "br0" joining everyone on 203.0.113.0/24)
  *     ├── router-<home> (wan 203.0.113.<10·n>, lan 192.168.<n>.1) ── server-<home> (192.168.<n>.2)
- *     └── server-<home> without NAT (203.0.113.<100+n>, "a public address")
+ *     ├── server-<home> without NAT (203.0.113.<100+n>, "a public address")
+ *     └── more public hosts in namespaces of their own (`addPublicHost`: the federation's XMPP servers)
  *
  * Routers: IPv4 forwarding, MASQUERADE (or `--random-fully`: a symmetric NAT), a stateful FORWARD
  * chain that drops unsolicited inbound traffic, optional port forward, optional miniupnpd
