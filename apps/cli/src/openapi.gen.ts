@@ -1302,6 +1302,101 @@ export interface paths {
         };
         trace?: never;
     };
+    "/v1/torrents/{hash}/peers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A torrent's connected peers: address, client, payload rates, choke/interest flags, transport */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description info-hash: 40 hex characters (any case) */
+                    hash: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            peers: components["schemas"]["Peer"][];
+                        };
+                    };
+                };
+                /** @description bad input: `detail` and `issues` name the failing fields */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description missing or wrong API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description no such resource */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description too many failed authentications from this address */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the service that would answer is not running (nobody answers on NATS) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the service did not answer in time */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/browse": {
         parameters: {
             query?: never;
@@ -3195,6 +3290,29 @@ export interface components {
             /** @description ms since epoch of the last successful announce */
             lastAnnounceAt: number | null;
         };
+        /** @description one connected peer of a torrent */
+        PeerInput: {
+            /** @description IP address (or the transport's remote address) */
+            address: string;
+            port: number;
+            /** @description from the peer id (e.g. "WebTorrent 3.0.2"); empty when unknown */
+            client: string;
+            /** @description payload bytes/s received from this peer */
+            downloadSpeed: number;
+            /** @description payload bytes/s sent to this peer */
+            uploadSpeed: number;
+            /** @description 0..1: the share of pieces the peer has */
+            progress: number;
+            amChoking: boolean;
+            amInterested: boolean;
+            peerChoking: boolean;
+            peerInterested: boolean;
+            /** @description the peer dialled us */
+            incoming: boolean;
+            encrypted: boolean;
+            /** @enum {string} */
+            transport: "tcp" | "webrtc" | "other";
+        };
         /** @description when a complete torrent stops seeding: mode global follows the settings, single these values, unlimited never; ratio: uploaded / downloaded (or size); idleMinutes: without sending anything */
         SeedLimitsInput: {
             /** @enum {string} */
@@ -3538,6 +3656,29 @@ export interface components {
             message: string | null;
             /** @description ms since epoch of the last successful announce */
             lastAnnounceAt: number | null;
+        };
+        /** @description one connected peer of a torrent */
+        Peer: {
+            /** @description IP address (or the transport's remote address) */
+            address: string;
+            port: number;
+            /** @description from the peer id (e.g. "WebTorrent 3.0.2"); empty when unknown */
+            client: string;
+            /** @description payload bytes/s received from this peer */
+            downloadSpeed: number;
+            /** @description payload bytes/s sent to this peer */
+            uploadSpeed: number;
+            /** @description 0..1: the share of pieces the peer has */
+            progress: number;
+            amChoking: boolean;
+            amInterested: boolean;
+            peerChoking: boolean;
+            peerInterested: boolean;
+            /** @description the peer dialled us */
+            incoming: boolean;
+            encrypted: boolean;
+            /** @enum {string} */
+            transport: "tcp" | "webrtc" | "other";
         };
         /** @description when a complete torrent stops seeding: mode global follows the settings, single these values, unlimited never; ratio: uploaded / downloaded (or size); idleMinutes: without sending anything */
         SeedLimits: {

@@ -6,6 +6,7 @@ import { daemonRoutes } from './daemon.js';
 import { problemErrorHandler } from './errors.js';
 import { eventRoutes } from './events.js';
 import { friendRoutes } from './friends.js';
+import { peerRoutes } from './peers.js';
 import { torrentRoutes } from './torrents.js';
 
 export type RestDeps = Pick<Core, 'torrents' | 'friends' | 'account' | 'settings' | 'events' | 'daemon'> & {
@@ -18,6 +19,7 @@ export const restApi =
   async (app) => {
     app.setErrorHandler(problemErrorHandler);
     await app.register(torrentRoutes(deps.torrents));
+    await app.register(peerRoutes(deps.torrents));
     await app.register(browseRoutes(deps.torrents));
     await app.register(friendRoutes(deps.friends));
     await app.register(daemonRoutes(deps));

@@ -43,6 +43,26 @@ export const Tracker = z
   })
   .meta({ id: 'Tracker' });
 
+export const Peer = z
+  .object({
+    address: z.string().describe('IP address (or the transport\'s remote address)'),
+    port: z.number().int().nonnegative(),
+    client: z.string().describe('from the peer id (e.g. "WebTorrent 3.0.2"); empty when unknown'),
+    downloadSpeed: z.number().nonnegative().describe('payload bytes/s received from this peer'),
+    uploadSpeed: z.number().nonnegative().describe('payload bytes/s sent to this peer'),
+    progress: z.number().min(0).max(1).describe('0..1: the share of pieces the peer has'),
+    amChoking: z.boolean(),
+    amInterested: z.boolean(),
+    peerChoking: z.boolean(),
+    peerInterested: z.boolean(),
+    incoming: z.boolean().describe('the peer dialled us'),
+    encrypted: z.boolean(),
+    transport: z.enum(['tcp', 'webrtc', 'other']),
+  })
+  .describe('one connected peer of a torrent')
+  .meta({ id: 'Peer' });
+export type Peer = z.infer<typeof Peer>;
+
 const SeedMode = z.enum(['global', 'single', 'unlimited']);
 /** The members of `SeedLimits` (for a request's partial copy, which is a schema of its own). */
 export const SeedLimitsFields = z.object({

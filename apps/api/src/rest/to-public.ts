@@ -3,6 +3,7 @@ import type {
   ContactResource as BusContactResource,
   EngineSettings as BusEngineSettings,
   EngineState,
+  PeerInfo,
   PendingSubscription as BusPendingSubscription,
   TorrentStatus,
 } from '@bitween/messages';
@@ -11,6 +12,7 @@ import type {
   ContactResource,
   EngineSettings,
   EngineSummary,
+  Peer,
   PendingSubscription,
   Torrent,
 } from './resources.js';
@@ -74,6 +76,24 @@ export function publicTorrent(t: TorrentStatus): Torrent {
 /** `{"torrents": [...], "total": n}` of `GET /v1/torrents` as UTF-8 JSON (sent as is, not re-checked). */
 export function publicTorrentListJson(list: readonly TorrentStatus[]): Buffer {
   return Buffer.from(JSON.stringify({ torrents: list.map(publicTorrent), total: list.length }));
+}
+
+export function publicPeer(p: PeerInfo): Peer {
+  return {
+    address: p.address,
+    port: p.port,
+    client: p.client,
+    downloadSpeed: p.downloadSpeed,
+    uploadSpeed: p.uploadSpeed,
+    progress: p.progress,
+    amChoking: p.amChoking,
+    amInterested: p.amInterested,
+    peerChoking: p.peerChoking,
+    peerInterested: p.peerInterested,
+    incoming: p.incoming,
+    encrypted: p.encrypted,
+    transport: p.transport,
+  };
 }
 
 export function publicContact(c: BusContact & { shares: number }): Contact {
