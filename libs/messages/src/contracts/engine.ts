@@ -341,4 +341,13 @@ export const connect = command<
 // Streaming a file (HTTP Range in the api): raw-bytes replies, see streaming.ts.
 export { read, setSequential, streamClose } from './streaming.js';
 // Transmission's torrent controls (verify, reannounce, labels, seeding limits, pieces…).
-export { freeSpace, peers, pieces, queueMove, reannounce, setOptions, verify } from './torrent-controls.js';
+export {
+  freeSpace,
+  peers,
+  pieces,
+  queueMove,
+  reannounce,
+  setLocation,
+  setOptions,
+  verify,
+} from './torrent-controls.js';

@@ -36,6 +36,28 @@ export const verify = command<typeof Hash, typeof WithTorrent, Instance>({
   response: WithTorrent,
 });
 
+/**
+ * Move a torrent's data to another save folder below the share roots (`move: true`: the files
+ * are moved, the torrent paused meanwhile and verified at the new place; `false`: only the
+ * location changes and the data is looked for there). Answers once the move is done, or, when it
+ * takes longer, while it goes on (the torrent is `paused` until then, its `savePath` the old one).
+ */
+const SetLocationRequest = z.object({
+  hash: InfoHash,
+  location: z
+    .string()
+    .min(1)
+    .max(4096)
+    .refine((p) => !p.includes('\0'), 'must not contain NUL'),
+  move: z.boolean(),
+});
+export const setLocation = command<typeof SetLocationRequest, typeof WithTorrent, Instance>({
+  name: 'engine.set-location',
+  subject: at('set-location'),
+  request: SetLocationRequest,
+  response: WithTorrent,
+});
+
 /** Dial the friends who share the torrent again (and announce to its trackers, if any). */
 export const reannounce = command<typeof Hash, z.ZodObject<{ dialled: z.ZodNumber }>, Instance>({
   name: 'engine.reannounce',
