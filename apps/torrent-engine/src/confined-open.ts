@@ -25,6 +25,7 @@ import {
   read,
   readlink,
   realpath,
+  rename,
   rmdir,
   unlink,
 } from 'node:fs';
@@ -249,6 +250,26 @@ async function removeAt(
     throw err;
   } finally {
     await closeFd(parent.dirFd);
+  }
+}
+
+/**
+ * Rename `from` to `to` (both below the roots; `to`'s missing folders are created), each side
+ * reached one folder at a time without following links (a link in `from`'s place is moved as
+ * the link, never followed). Rejects with the system's error, e.g. EXDEV when the two lie on
+ * different file systems, ENOENT when `from` is not there.
+ */
+export async function renameConfined(roots: readonly string[], from: string, to: string): Promise<void> {
+  const src = await walkToParent(roots, from, false);
+  try {
+    const dst = await walkToParent(roots, to, true);
+    try {
+      await promised<void>((cb) => rename(at(src.dirFd, src.name), at(dst.dirFd, dst.name), cb));
+    } finally {
+      await closeFd(dst.dirFd);
+    }
+  } finally {
+    await closeFd(src.dirFd);
   }
 }
 

@@ -25,6 +25,7 @@ import {
 import { adopt, drop } from './engine/ownership.js';
 import { dial, dialBook, mayDial, PeerBook } from './engine/peer-book.js';
 import { restore } from './engine/restore.js';
+import { setLocation } from './engine/set-location.js';
 import { tick, TICK_MS } from './engine/run-control.js';
 import { freeSpace } from './engine/share-roots.js';
 import { peerList, pieceBitfield, torrentStatus, torrentSummary } from './engine/status.js';
@@ -181,6 +182,11 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
 
   verify(hash: string): Promise<TorrentStatus> {
     return controls.verify(this.#core, hash);
+  }
+
+  /** Move the data to another save folder below the share roots, or (`move` false) only look there. */
+  setLocation(hash: string, location: string, move: boolean): Promise<TorrentStatus> {
+    return setLocation(this.#core, hash, location, move);
   }
 
   reannounce(hash: string): number {

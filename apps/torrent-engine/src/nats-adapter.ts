@@ -56,6 +56,11 @@ export function serveCommands(host: ServiceHost, engine: TorrentEngine): void {
     }),
     { params },
   );
+  host.serve(
+    contracts.setLocation,
+    async ({ hash, location, move }) => ({ torrent: await engine.setLocation(hash, location, move) }),
+    { params },
+  );
   host.serve(contracts.verify, async ({ hash }) => ({ torrent: await engine.verify(hash) }), { params });
   host.serve(contracts.reannounce, ({ hash }) => Promise.resolve({ dialled: engine.reannounce(hash) }), {
     params,

@@ -40,6 +40,12 @@ export const TorrentRecord = z.object({
   finished: z.boolean().optional(),
   /** Queue order after a queue move (the time added otherwise). */
   queueOrder: z.number().optional(),
+  /**
+   * A move of its data under way (set-location): where to, and whether it was paused before.
+   * Written before the first file moves; `savePath` becomes `to` (and this goes) only once every
+   * file is there, so a start finds an unfinished move here and finishes it.
+   */
+  moving: z.object({ to: z.string().min(1), paused: z.boolean() }).optional(),
 });
 export type TorrentRecord = z.infer<typeof TorrentRecord>;
 

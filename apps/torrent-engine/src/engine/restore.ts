@@ -6,10 +6,12 @@
 import type { EngineCore, Entry } from './core.js';
 import { attach, settled } from './attach.js';
 import { reschedule } from './run-control.js';
+import { finishMoves } from './set-location.js';
 
 export async function restore(core: EngineCore): Promise<void> {
   const started = Date.now();
-  const stored = await core.opts.store.load();
+  // Moves of data a stop or crash interrupted are finished first (engine/set-location.ts).
+  const stored = await finishMoves(core, await core.opts.store.load());
   // Torrents whose files are unchanged since their bitfield was saved skip verification.
   const decisions = await Promise.all(
     stored.map(({ record, torrentFile }) =>
