@@ -1,0 +1,144 @@
+import type { Endpoint, Share } from '@bitween/messages';
+import { canonicalIp, classifyAddress } from '@bitween/net-policy';
+import xml, { type Element } from '@xmpp/xml';
+import { lookup as mediaTypeLookup } from 'mime-types';
+import { NS_PUBSUB } from './namespaces.js';
+import { storedName } from './shares-codec.js';
+
+/**
+ * Standard share items (issue 20 item 3): each share is one item of the XEP-0498 (Pubsub File
+ * Sharing, 0.1.1) well-known node, its payload an XEP-0447 (Stateless file sharing, 0.3.1)
+ * `<file-sharing/>` (no `disposition`, XEP-0498 §4) with XEP-0446 `<file/>` metadata and one
+ * XEP-0103 `<url-data/>` source holding a magnet URI (BEP 9: `xt`, `dn`, `xl`, `x.pe`), which any
+ * BitTorrent client understands. Encoding only: bitween reads its friends' original node.
+ *
+ * Deviation from XEP-0498: the item id is the info-hash, not the file name (names are not unique
+ * and may change; one share = one item, so adding or removing a share touches one item).
+ * A multi-file torrent is one `<file/>` with the torrent's name and total size.
+ */
+
+/** XEP-0498's well-known (root) node. */
+export const NS_PUBSUB_FILE_SHARING = 'urn:xmpp:pubsub-file-sharing:0';
+export const NS_SFS = 'urn:xmpp:sfs:0';
+export const NS_FILE_METADATA = 'urn:xmpp:file:metadata:0';
+export const NS_URL_DATA = 'http://jabber.org/protocol/url-data';
+export const NS_HASHES = 'urn:xmpp:hashes:2';
+const NS_DATA = 'jabber:x:data';
+
+/** At most this many `x.pe` addresses in one magnet (a share's item stays small). */
+export const MAX_MAGNET_PEERS = 8;
+/** Names longer than this are cut (a stanza, and a magnet URI, stay bounded). */
+export const MAX_NAME_LENGTH = 1024;
+
+/**
+ * Node configuration sent with every publish (XEP-0060 §7.1.5, preconditions): what friends see
+ * is what they see of the original node (access model `presence`); `max` keeps as many items as
+ * the server allows (Prosody 0.12: `pep_max_items`, 256 by default; ejabberd 23.01: `max_items_node`,
+ * 1000 by default), so on stock servers only the newest shares past that are listed.
+ */
+export const NODE_OPTIONS: Readonly<Record<string, string>> = {
+  'pubsub#access_model': 'presence',
+  'pubsub#max_items': 'max',
+  'pubsub#persist_items': 'true',
+};
+
+/** The addresses a magnet may carry: public ones, and LAN ones (a friend on the same network). */
+export function magnetPeers(endpoints: readonly Endpoint[]): string[] {
+  const out = new Set<string>();
+  for (const e of endpoints) {
+    const ip = canonicalIp(e.address);
+    if (!ip || !Number.isInteger(e.port) || e.port < 1 || e.port > 65535) continue;
+    const cls = classifyAddress(ip);
+    if (cls !== 'public' && cls !== 'lan') continue;
+    out.add(ip.includes(':') ? `[${ip}]:${e.port}` : `${ip}:${e.port}`);
+    if (out.size >= MAX_MAGNET_PEERS) break;
+  }
+  return [...out];
+}
+
+/** A BEP 9 magnet URI: info-hash, display name, exact length, direct peers (`x.pe`). */
+export function magnetUri(share: Share, peers: readonly string[]): string {
+  const parts = [
+    `xt=urn:btih:${share.hash.toLowerCase()}`,
+    `dn=${encodeURIComponent(share.name)}`,
+    `xl=${share.size}`,
+    ...peers.map((p) => `x.pe=${p}`),
+  ];
+  return `magnet:?${parts.join('&')}`;
+}
+
+/** The media type a name's extension says, if any (multi-file torrents have none). */
+export function mediaTypeOf(name: string): string | undefined {
+  const type = mediaTypeLookup(name);
+  return type === false ? undefined : type;
+}
+
+export interface FileShareItem {
+  share: Share;
+  endpoints: readonly Endpoint[];
+  /** A whole-file SHA-256 (base64), when known. */
+  sha256?: string | undefined;
+}
+
+/** The item's payload: `<file-sharing><file/><sources><url-data target=magnet/></sources></file-sharing>`. */
+export function encodeFileSharing({ share, endpoints, sha256 }: FileShareItem): Element {
+  const name = cleanItemName(share.name);
+  // (A folder's name rarely has an extension; when it has one, the type it names is shown.)
+  const mediaType = mediaTypeOf(name);
+  const file = xml(
+    'file',
+    { xmlns: NS_FILE_METADATA },
+    ...(mediaType ? [xml('media-type', {}, mediaType)] : []),
+    xml('name', {}, name),
+    xml('size', {}, String(share.size)),
+    ...(sha256 ? [xml('hash', { xmlns: NS_HASHES, algo: 'sha-256' }, sha256)] : []),
+  );
+  const target = magnetUri({ ...share, name }, magnetPeers(endpoints));
+  return xml(
+    'file-sharing',
+    { xmlns: NS_SFS },
+    file,
+    xml('sources', {}, xml('url-data', { xmlns: NS_URL_DATA, target })),
+  );
+}
+
+function cleanItemName(name: string): string {
+  return [...storedName(name)].slice(0, MAX_NAME_LENGTH).join('');
+}
+
+/** `<publish-options/>` (XEP-0060 §7.1.5) carrying NODE_OPTIONS. */
+function publishOptions(): Element {
+  return xml(
+    'publish-options',
+    {},
+    xml(
+      'x',
+      { xmlns: NS_DATA, type: 'submit' },
+      xml('field', { var: 'FORM_TYPE', type: 'hidden' }, xml('value', {}, `${NS_PUBSUB}#publish-options`)),
+      ...Object.entries(NODE_OPTIONS).map(([k, v]) => xml('field', { var: k }, xml('value', {}, v))),
+    ),
+  );
+}
+
+/** The `<pubsub/>` child of the IQ that publishes one share's item (id = its info-hash). */
+export function publishFileItem(item: FileShareItem): Element {
+  return xml(
+    'pubsub',
+    { xmlns: NS_PUBSUB },
+    xml(
+      'publish',
+      { node: NS_PUBSUB_FILE_SHARING },
+      xml('item', { id: item.share.hash.toLowerCase() }, encodeFileSharing(item)),
+    ),
+    publishOptions(),
+  );
+}
+
+/** The `<pubsub/>` child of the IQ that retracts one share's item, notifying subscribers. */
+export function retractFileItem(hash: string): Element {
+  return xml(
+    'pubsub',
+    { xmlns: NS_PUBSUB },
+    xml('retract', { node: NS_PUBSUB_FILE_SHARING, notify: 'true' }, xml('item', { id: hash.toLowerCase() })),
+  );
+}
