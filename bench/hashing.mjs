@@ -62,10 +62,15 @@ const contenders = {
     return { seconds, infoHash: (await parseTorrent(torrent)).infoHash };
   },
   'libtorrent 2.0 (v1)': async () => {
-    const lt = startLibtorrent(['create', file, String(pieceLength), join(root, 'lt.torrent')]);
-    const line = await lt.waitFor((l) => l.event === 'created', 'libtorrent create_torrent');
+    const lt = startLibtorrent({
+      MODE: 'create',
+      FILE: file,
+      PIECE_LENGTH: String(pieceLength),
+      OUT: join(root, 'lt.torrent'),
+    });
+    const line = await lt.waitFor((l) => l.msg === 'created', 'libtorrent create_torrent');
     await lt.exited;
-    return { seconds: line.seconds, infoHash: line.infoHash };
+    return { seconds: line.seconds, infoHash: line.hash };
   },
 };
 

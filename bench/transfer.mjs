@@ -88,12 +88,16 @@ const shared = ok(await natsA.bus.request(engine.addPath, { path: payload }, { t
 const hash = shared.torrent.hash;
 const pieceLength = pieceLengthFor(size);
 const ltTorrent = join(root, 'payload.lt.torrent');
-const created = startLibtorrent(['create', payload, String(pieceLength), ltTorrent]);
-const ltCreated = await created.waitFor((l) => l.event === 'created', 'libtorrent to create the torrent');
+const created = startLibtorrent({
+  MODE: 'create',
+  FILE: payload,
+  PIECE_LENGTH: String(pieceLength),
+  OUT: ltTorrent,
+});
+const ltCreated = await created.waitFor((l) => l.msg === 'created', 'libtorrent to create the torrent');
 await created.exited;
-if (ltCreated.infoHash !== hash)
-  throw new Error(`info-hash differs: engine ${hash}, libtorrent ${ltCreated.infoHash}`);
-const magnet = `magnet:?xt=urn:btih:${hash}`;
+if (ltCreated.hash !== hash)
+  throw new Error(`info-hash differs: engine ${hash}, libtorrent ${ltCreated.hash}`);
 
 /** Bob (engine) downloads from `seeder` (listening at `port`); returns seconds, CPU and RSS. */
 async function engineLeech(port, seeder) {
@@ -124,11 +128,14 @@ async function engineLeech(port, seeder) {
 async function libtorrentLeech(port, seeder) {
   const seederCpu = seeder.cpu;
   const dir = join(root, 'lt-download');
-  const leecher = startLibtorrent(['leech', magnet, dir, String(port)], 'libtorrent leecher');
-  await leecher.waitFor((l) => l.event === 'started', 'libtorrent leecher to start');
+  const leecher = startLibtorrent(
+    { MODE: 'leech', HASH: hash, PEER: `127.0.0.1:${port}`, SAVE: dir },
+    'libtorrent leecher',
+  );
+  await leecher.waitFor((l) => l.msg === 'ready', 'libtorrent leecher to start');
   const rss = sampleRss([seeder.pid, leecher.pid]);
   const cpu0 = [seederCpu(), leecher.cpu()];
-  const done = await leecher.waitFor((l) => l.event === 'done', 'libtorrent download');
+  const done = await leecher.waitFor((l) => l.msg === 'download complete', 'libtorrent download');
   const cpu1 = [seederCpu(), leecher.cpu()];
   const [seederRss, leecherRss] = rss.stop();
   await leecher.stop();
@@ -155,8 +162,8 @@ for (let run = 1; run <= runs; run++) {
   if (only.has('ee')) results['engine -> engine'].push(await engineLeech(alice.port, alice));
   if (only.has('el')) results['engine -> libtorrent'].push(await libtorrentLeech(alice.port, alice));
   if (!only.has('le') && !only.has('ll')) continue;
-  const seeder = startLibtorrent(['seed', ltTorrent, srcDir], 'libtorrent seeder');
-  const { port } = await seeder.waitFor((l) => l.event === 'listening', 'libtorrent seeder');
+  const seeder = startLibtorrent({ MODE: 'seed', FILE: payload, TORRENT: ltTorrent }, 'libtorrent seeder');
+  const { port } = await seeder.waitFor((l) => l.msg === 'ready', 'libtorrent seeder');
   if (only.has('le')) results['libtorrent -> engine'].push(await engineLeech(port, seeder));
   if (only.has('ll')) results['libtorrent -> libtorrent'].push(await libtorrentLeech(port, seeder));
   await seeder.stop();

@@ -1,5 +1,6 @@
 // Processes for the benchmarks: nats-server, torrent engines (apps/torrent-engine/dist) and the
-// libtorrent helper (lt_peer.py), with their output as JSON lines and their CPU time from /proc.
+// libtorrent peer the tests use too (test/src/fixtures/lt-peer.py), with their output as JSON lines
+// and their CPU time from /proc.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -13,7 +14,7 @@ import { connect } from '@nats-io/transport-node';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const engineMain = join(repoRoot, 'apps/torrent-engine/dist/main.js');
-const ltPeer = join(repoRoot, 'bench/lib/lt_peer.py');
+const ltPeer = join(repoRoot, 'test/src/fixtures/lt-peer.py');
 const CLK_TCK = 100; // Linux USER_HZ
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
@@ -214,15 +215,22 @@ export async function startEngine({ id, nats, dir, extraEnv = {}, nodeArgs = [] 
   return { ...engine, readyAt: ready.receivedAt, port: announcing.port };
 }
 
-/** lt_peer.py with the given command; see that file. */
-export function startLibtorrent(args, label = `libtorrent ${args[0]}`) {
-  const child = spawn('/usr/bin/python3', [ltPeer, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+/**
+ * The libtorrent peer (test/src/fixtures/lt-peer.py) with `env` (MODE=create|seed|leech and what
+ * that mode takes; see that file): it prints JSON lines with `msg` ("ready", "created",
+ * "download complete").
+ */
+export function startLibtorrent(env, label = `libtorrent ${env.MODE}`) {
+  const child = spawn('/usr/bin/python3', [ltPeer], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const peer = track(child, label);
   return {
     ...peer,
-    /** Close stdin: the helper exits. */
+    /** SIGTERM: the peer stops. */
     async stop() {
-      child.stdin.end();
+      child.kill('SIGTERM');
       return peer.exited;
     },
   };

@@ -6,14 +6,15 @@ const script = fileURLToPath(new URL('../fixtures/lt-peer.py', import.meta.url))
 
 /**
  * A real libtorrent peer (Debian python3-libtorrent, /usr/bin/python3): `seed` a file or
- * `leech` a bare magnet from one peer. See fixtures/lt-peer.py for the environment it takes.
+ * `leech` a bare magnet from one peer. See fixtures/lt-peer.py for the environment it takes (the
+ * benchmarks start the same script: bench/lib/procs.mjs).
  */
 export function startLibtorrent(
   cleanup: Cleanup,
   opts: {
     label: string;
     env:
-      | { MODE: 'seed'; FILE: string; BIND?: string }
+      | { MODE: 'seed'; FILE: string; PIECE_LENGTH?: string; TORRENT?: string; BIND?: string }
       | { MODE: 'leech'; HASH: string; PEER: string; SAVE: string; BIND?: string };
   },
 ): Promise<ScriptProcess> {
