@@ -287,6 +287,22 @@ export class TorrentService {
     ).torrent;
   }
 
+  /**
+   * Move its data to another folder below the share roots (`move`), or only look for it there
+   * (engine.set-location). A long move goes on after the answer (the torrent paused meanwhile).
+   */
+  async setLocation(target: Target, location: string, move: boolean): Promise<TorrentStatus> {
+    return (
+      await this.#command(target, (t) =>
+        this.deps.bus.request(
+          engine.setLocation,
+          { hash: t.hash, location, move },
+          { ...this.#at(t.engineId), timeoutMs: Math.max(this.deps.timeoutMs, 10_000) },
+        ),
+      )
+    ).torrent;
+  }
+
   /** Dial the friends who share it again (engine.reannounce): how many endpoints were dialled. */
   async reannounce(target: Target): Promise<number> {
     const t = await this.#owner(target);

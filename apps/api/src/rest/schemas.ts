@@ -159,6 +159,14 @@ export const SetOptionsBody = z
   })
   .refine((b) => b.labels !== undefined || b.seedLimits !== undefined, 'name labels and/or seedLimits');
 
+export const MoveBody = z.strictObject({
+  location: AbsolutePath.describe('the new save folder: below the share roots (created if missing)'),
+  moveData: z
+    .boolean()
+    .default(true)
+    .describe('true (default): move the files there; false: only look for them there (verified)'),
+});
+
 export const SetLimitsBody = z
   .strictObject({
     downloadLimit: RateLimit.optional().describe('bytes/s, null = unlimited, absent = unchanged'),

@@ -15,6 +15,7 @@ import {
   RemoveQuery,
   SetFilesBody,
   SetLimitsBody,
+  MoveBody,
   SetOptionsBody,
   TorrentSchema,
 } from './schemas.js';
@@ -275,6 +276,28 @@ export const torrentRoutes =
         },
       },
       async (request) => ({ torrent: publicTorrent(await torrents.verify(request.params.hash)) }),
+    );
+
+    app.post(
+      '/torrents/:hash/move',
+      {
+        schema: {
+          tags,
+          summary: "Move a torrent's data to another folder below the share roots",
+          description:
+            'Paused while its files move (renamed on one file system, else copied, checked and deleted), then ' +
+            'verified and run as before at the new place. A long move goes on after the answer ' +
+            '(`savePath` changes when it is done). A folder outside the share roots is a 422.',
+          params: HashParams,
+          body: MoveBody,
+          response: { 200: WithTorrent, ...problemResponses },
+        },
+      },
+      async (request) => ({
+        torrent: publicTorrent(
+          await torrents.setLocation(request.params.hash, request.body.location, request.body.moveData),
+        ),
+      }),
     );
 
     app.post(

@@ -101,6 +101,7 @@ export function fakeCore(initial: TorrentStatus[] = [torrent()]): FakeCore {
       resume: async (t) => change({ ...must(hashOf(t)), state: 'seeding' }),
       setOptions: async (t, { labels }) => change({ ...must(hashOf(t)), ...(labels ? { labels } : {}) }),
       verify: async (t) => must(hashOf(t)),
+      setLocation: async (t, location) => change({ ...must(hashOf(t)), savePath: location }),
       reannounce: async (t) => (must(hashOf(t)), 0),
       setFiles: async (t) => must(hashOf(t)),
       setLimits: async (t, limits) =>

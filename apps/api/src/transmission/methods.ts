@@ -16,6 +16,7 @@ import {
   PortTestArgs,
   SessionGetArgs,
   SessionSetArgs,
+  SetLocationArgs,
   TorrentActionArgs,
   TorrentAddArgs,
   TorrentGetArgs,
@@ -563,6 +564,18 @@ const perTorrent =
     return {};
   };
 
+/**
+ * `torrent-set-location`: each selected torrent's data moves (`move`) to the folder, or only its
+ * location changes; below the share roots only (the engine refuses any other folder).
+ */
+const setLocation: TrMethod = async (raw, deps) => {
+  const args = parseArgs(SetLocationArgs, raw);
+  await each(await targets(deps, args.ids), async (t) => {
+    await deps.torrents.setLocation(t, args.location, args.move === true);
+  });
+  return {};
+};
+
 /** `free-space`: asked of a live engine (engines of one daemon share their volumes). */
 const freeSpace: TrMethod = async (raw, deps) => {
   const args = parseArgs(FreeSpaceArgs, raw);
@@ -610,7 +623,7 @@ export const trMethods: Record<string, TrMethod> = {
   'torrent-set': torrentSet,
   'torrent-verify': perTorrent((deps, t) => deps.torrents.verify(t)),
   'torrent-reannounce': perTorrent((deps, t) => deps.torrents.reannounce(t)),
-  'torrent-set-location': unsupported('torrent-set-location is not supported by bitween'),
+  'torrent-set-location': setLocation,
   'torrent-rename-path': unsupported('torrent-rename-path is not supported by bitween'),
   'session-close': unsupported('session-close is not supported: stop bitween with its service manager'),
   'blocklist-update': unsupported('bitween has no blocklist'),

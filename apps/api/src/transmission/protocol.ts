@@ -107,6 +107,13 @@ export const TorrentSetArgs = z.object({
 });
 
 /** `free-space`: a folder on the engines' host. */
+/** `torrent-set-location`: `move` false (Transmission's default) only looks for the data there. */
+export const SetLocationArgs = z.object({
+  ids: Ids,
+  location: z.string().min(1).max(4096),
+  move: z.boolean().optional(),
+});
+
 export const FreeSpaceArgs = z.object({ path: z.string().min(1).max(4096) });
 
 /** `port-test` (Transmission 4.1 names the address family; older clients send nothing). */
