@@ -61,9 +61,17 @@ describe.skipIf(unavailable !== null)(
       }, 180_000);
       afterAll(() => home.run(), 120_000);
 
-      it('the gateways found their servers by DNS SRV and became mutual friends', () => {
+      it('the gateways found their servers by DNS SRV and became mutual friends', async () => {
         expect(alice.jid).toBe(`alice@${DOMAINS[c.alice]}`);
         expect(bob.jid).toBe(`bob@${DOMAINS[c.bob]}`);
+        // Mutual presence subscription (over s2s when the servers differ), each seen online.
+        for (const [n, friend] of [
+          [alice, bob],
+          [bob, alice],
+        ] as const)
+          expect((await n.rest.get<{ contacts: unknown[] }>('/v1/contacts')).contacts).toContainEqual(
+            expect.objectContaining({ jid: friend.jid, subscription: 'both', online: true }),
+          );
         const queries = fed.dns.queries();
         for (const n of [alice, bob])
           expect(queries).toContainEqual({
