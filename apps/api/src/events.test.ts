@@ -1,12 +1,11 @@
 import { type PeersPayload } from '@bitween/messages';
-import { Bus, EngineRegistry, SettingsStore, type NatsConnection } from '@bitween/bus';
+import { type NatsConnection } from '@bitween/bus';
 import { connectNats, createLogger } from '@bitween/runtime';
 import { EventSourceParserStream, type EventSourceMessage } from 'eventsource-parser/stream';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from './app.js';
-import { overNats, type NatsAppDeps } from './testing/app-deps.js';
-import { loadApiConfig } from './config.js';
+import { natsAppDeps, overNats, type NatsAppDeps } from './testing/app-deps.js';
 import { EventLog, typeOfSubject } from './core/event-log.js';
 import { startNatsServer, type NatsServer } from './testing/nats-server.js';
 import { startPeers, type Peers } from './testing/peers.js';
@@ -39,16 +38,7 @@ beforeAll(async () => {
   nc = await connectNats(nats.url, 'test-api', log);
   peersNc = await connectNats(nats.url, 'test-peers', log);
   peers = await startPeers(peersNc, log);
-  deps = {
-    bus: new Bus(nc, log),
-    registry: await EngineRegistry.open(nc, log),
-    settings: await SettingsStore.open(nc, log),
-    events: await EventLog.open(nc, log, limits),
-    log,
-    config: loadApiConfig({}),
-    version: '9.9.9',
-    apiKey: KEY,
-  };
+  deps = await natsAppDeps(nc, { log, apiKey: KEY, eventLimits: limits });
   await start();
 });
 

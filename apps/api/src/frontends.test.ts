@@ -1,11 +1,9 @@
-import { Bus, EngineRegistry, SettingsStore, type NatsConnection } from '@bitween/bus';
+import { type NatsConnection } from '@bitween/bus';
 import { connectNats, createLogger } from '@bitween/runtime';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from './app.js';
-import { loadApiConfig } from './config.js';
-import { EventLog } from './core/event-log.js';
-import { overNats } from './testing/app-deps.js';
+import { natsAppDeps, overNats } from './testing/app-deps.js';
 import { startNatsServer, type NatsServer } from './testing/nats-server.js';
 import { HELD, startPeers, torrent, type Peers } from './testing/peers.js';
 
@@ -33,18 +31,8 @@ beforeAll(async () => {
   nc = await connectNats(nats.url, 'test-api', log);
   peersNc = await connectNats(nats.url, 'test-peers', log);
   peers = await startPeers(peersNc, log);
-  app = await buildApp(
-    overNats({
-      bus: new Bus(nc, log),
-      registry: await EngineRegistry.open(nc, log),
-      settings: await SettingsStore.open(nc, log),
-      events: await EventLog.open(nc, log, { maxAgeMs: 60_000, maxEvents: 100, maxBytes: 1 << 20 }),
-      log,
-      config: loadApiConfig({ BITWEEN_DEFAULT_TIMEOUT_MS: '3000', BITWEEN_API_CACHE_MS: '0' }),
-      version: '9.9.9',
-      apiKey: KEY,
-    }),
-  );
+  const env = { BITWEEN_DEFAULT_TIMEOUT_MS: '3000', BITWEEN_API_CACHE_MS: '0' };
+  app = await buildApp(overNats(await natsAppDeps(nc, { log, apiKey: KEY, env })));
 });
 
 afterAll(async () => {

@@ -1,12 +1,10 @@
-import { Bus, EngineRegistry, SettingsStore, type NatsConnection } from '@bitween/bus';
+import { type NatsConnection } from '@bitween/bus';
 import { connectNats, createLogger } from '@bitween/runtime';
 import fc from 'fast-check';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from './app.js';
-import { overNats } from './testing/app-deps.js';
-import { loadApiConfig } from './config.js';
-import { EventLog } from './core/event-log.js';
+import { natsAppDeps, overNats } from './testing/app-deps.js';
 import { startNatsServer, type NatsServer } from './testing/nats-server.js';
 import { startPeers, type Peers } from './testing/peers.js';
 
@@ -31,19 +29,9 @@ beforeAll(async () => {
   nc = await connectNats(nats.url, 'test-api', log);
   peersNc = await connectNats(nats.url, 'test-peers', log);
   peers = await startPeers(peersNc, log);
-  app = await buildApp(
-    overNats({
-      bus: new Bus(nc, log),
-      registry: await EngineRegistry.open(nc, log),
-      settings: await SettingsStore.open(nc, log),
-      events: await EventLog.open(nc, log, { maxAgeMs: 60_000, maxEvents: 1000, maxBytes: 1 << 20 }),
-      log,
-      // Many failed keys come from the same (injected) address: do not let the limiter answer 429 for all.
-      config: loadApiConfig({ BITWEEN_AUTH_MAX_FAILURES: '1000000', BITWEEN_DEFAULT_TIMEOUT_MS: '3000' }),
-      version: '0.0.0',
-      apiKey: KEY,
-    }),
-  );
+  // Many failed keys come from the same (injected) address: do not let the limiter answer 429 for all.
+  const env = { BITWEEN_AUTH_MAX_FAILURES: '1000000', BITWEEN_DEFAULT_TIMEOUT_MS: '3000' };
+  app = await buildApp(overNats(await natsAppDeps(nc, { log, apiKey: KEY, env, version: '0.0.0' })));
   const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json<{
     paths: Record<string, Record<string, unknown>>;
   }>();

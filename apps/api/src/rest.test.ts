@@ -1,11 +1,9 @@
-import { Bus, EngineRegistry, SettingsStore, type NatsConnection } from '@bitween/bus';
+import { EngineRegistry, SettingsStore, type NatsConnection } from '@bitween/bus';
 import { connectNats, createLogger } from '@bitween/runtime';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from './app.js';
-import { overNats, type NatsAppDeps } from './testing/app-deps.js';
-import { loadApiConfig } from './config.js';
-import { EventLog } from './core/event-log.js';
+import { natsAppDeps, overNats, type NatsAppDeps } from './testing/app-deps.js';
 import { startNatsServer, type NatsServer } from './testing/nats-server.js';
 import { HELD, OFFERED, startPeers, type Peers } from './testing/peers.js';
 
@@ -30,21 +28,13 @@ beforeAll(async () => {
   nc = await connectNats(nats.url, 'test-api', log);
   peersNc = await connectNats(nats.url, 'test-peers', log);
   peers = await startPeers(peersNc, log);
-  deps = {
-    bus: new Bus(nc, log),
-    registry: await EngineRegistry.open(nc, log),
-    settings: await SettingsStore.open(nc, log),
-    events: await EventLog.open(nc, log, limits),
+  deps = await natsAppDeps(nc, {
     log,
-    // No listing cache: every call asks the stand-ins (the cache is tested in core/cache/views.test.ts).
-    config: loadApiConfig({
-      BITWEEN_DEFAULT_TIMEOUT_MS: '3000',
-      BITWEEN_AUTH_MAX_FAILURES: '5',
-      BITWEEN_API_CACHE_MS: '0',
-    }),
-    version: '9.9.9',
     apiKey: KEY,
-  };
+    eventLimits: limits,
+    // No listing cache: every call asks the stand-ins (the cache is tested in core/cache/views.test.ts).
+    env: { BITWEEN_DEFAULT_TIMEOUT_MS: '3000', BITWEEN_AUTH_MAX_FAILURES: '5', BITWEEN_API_CACHE_MS: '0' },
+  });
   app = await buildApp(overNats(deps));
 });
 

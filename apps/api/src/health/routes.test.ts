@@ -1,12 +1,10 @@
 import { serviceNames, xmpp } from '@bitween/messages';
-import { Bus, EngineRegistry, ServiceHost, SettingsStore, type NatsConnection } from '@bitween/bus';
+import { Bus, EngineRegistry, ServiceHost, type NatsConnection } from '@bitween/bus';
 import { connectNats, createLogger } from '@bitween/runtime';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../app.js';
-import { overNats } from '../testing/app-deps.js';
-import { loadApiConfig } from '../config.js';
-import { EventLog } from '../core/event-log.js';
+import { natsAppDeps, overNats } from '../testing/app-deps.js';
 import { startNatsServer, type NatsServer } from '../testing/nats-server.js';
 
 /*
@@ -46,17 +44,9 @@ beforeAll(async () => {
   });
   gateway = await ServiceHost.start(new Bus(peerNc, log), { name: serviceNames.gateway, version: '0.1.0' });
   gateway.serve(xmpp.status, () => ({ jid: 'me@example.org/bitween', online: true, contacts: 0 }));
+  const env = { BITWEEN_DEFAULT_TIMEOUT_MS: '2000', BITWEEN_API_CACHE_MS: '0' };
   app = await buildApp(
-    overNats({
-      bus: new Bus(apiNc, log),
-      registry: await EngineRegistry.open(apiNc, log),
-      settings: await SettingsStore.open(apiNc, log),
-      events: await EventLog.open(apiNc, log, { maxAgeMs: 60_000, maxEvents: 100, maxBytes: 1 << 20 }),
-      log,
-      config: loadApiConfig({ BITWEEN_DEFAULT_TIMEOUT_MS: '2000', BITWEEN_API_CACHE_MS: '0' }),
-      version: '9.9.9',
-      apiKey: 'health-test-key-0123456789',
-    }),
+    overNats(await natsAppDeps(apiNc, { log, apiKey: 'health-test-key-0123456789', env })),
   );
 });
 

@@ -1,14 +1,12 @@
 import { BusError, engine, serviceNames, xmpp, type TorrentStatus } from '@bitween/messages';
-import { Bus, EngineRegistry, ServiceHost, SettingsStore, type NatsConnection } from '@bitween/bus';
+import { Bus, EngineRegistry, ServiceHost, type NatsConnection } from '@bitween/bus';
 import { connectNats, createLogger } from '@bitween/runtime';
 import type { FastifyInstance } from 'fastify';
 import parse, { type Family } from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../app.js';
-import { overNats } from '../testing/app-deps.js';
+import { natsAppDeps, overNats } from '../testing/app-deps.js';
 import { createMetrics } from './plugin.js';
-import { loadApiConfig } from '../config.js';
-import { EventLog } from '../core/event-log.js';
 import { startNatsServer } from '../testing/nats-server.js';
 import { torrent as fixture } from '../testing/peers.js';
 
@@ -92,19 +90,8 @@ beforeAll(async () => {
     droppedSignalling: 7,
   }));
 
-  const config = loadApiConfig({ BITWEEN_DEFAULT_TIMEOUT_MS: '3000' });
-  app = await buildApp(
-    overNats({
-      bus: new Bus(apiNc, log),
-      registry: await EngineRegistry.open(apiNc, log),
-      settings: await SettingsStore.open(apiNc, log),
-      events: await EventLog.open(apiNc, log, { maxAgeMs: 60_000, maxEvents: 1000, maxBytes: 1 << 20 }),
-      log,
-      config,
-      version: '9.9.9',
-      apiKey: KEY,
-    }),
-  );
+  const env = { BITWEEN_DEFAULT_TIMEOUT_MS: '3000' };
+  app = await buildApp(overNats(await natsAppDeps(apiNc, { log, apiKey: KEY, env })));
 });
 
 afterAll(async () => {

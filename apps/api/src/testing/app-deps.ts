@@ -1,8 +1,8 @@
-import type { Bus } from '@bitween/bus';
+import { Bus, EngineRegistry, SettingsStore, type NatsConnection } from '@bitween/bus';
 import type { Logger } from '@bitween/runtime';
 import type { AppDeps } from '../app.js';
-import type { ApiConfig } from '../config.js';
-import type { EventLog } from '../core/event-log.js';
+import { loadApiConfig, type ApiConfig } from '../config.js';
+import { EventLog, type EventLimits } from '../core/event-log.js';
 import { createCore, type CoreDeps } from '../core/index.js';
 
 /** What the real-NATS tests hold: the NATS side of `main` (bus, registry, stores) and the app's settings. */
@@ -31,4 +31,35 @@ export function overNats(deps: NatsAppDeps): AppDeps {
     cacheMs: config.BITWEEN_API_CACHE_MS,
   });
   return { core, log, config, version, apiKey };
+}
+
+/**
+ * The NATS side as `main` opens it, on a test's connection: the bus, the engines registry, the
+ * settings bucket and the events stream (small limits unless given); the config from `env`.
+ */
+export async function natsAppDeps(
+  nc: NatsConnection,
+  opts: {
+    log: Logger;
+    apiKey: string;
+    env?: Record<string, string>;
+    version?: string;
+    eventLimits?: EventLimits;
+  },
+): Promise<NatsAppDeps> {
+  const { log } = opts;
+  return {
+    bus: new Bus(nc, log),
+    registry: await EngineRegistry.open(nc, log),
+    settings: await SettingsStore.open(nc, log),
+    events: await EventLog.open(
+      nc,
+      log,
+      opts.eventLimits ?? { maxAgeMs: 60_000, maxEvents: 1000, maxBytes: 1 << 20 },
+    ),
+    log,
+    config: loadApiConfig(opts.env ?? {}),
+    version: opts.version ?? '9.9.9',
+    apiKey: opts.apiKey,
+  };
 }

@@ -9,9 +9,7 @@ import { connectNats, createLogger } from '@bitween/runtime';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../app.js';
-import { overNats } from '../testing/app-deps.js';
-import { loadApiConfig } from '../config.js';
-import { EventLog } from '../core/event-log.js';
+import { natsAppDeps, overNats } from '../testing/app-deps.js';
 import { torrent as baseTorrent } from '../testing/peers.js';
 import { startNatsServer } from '../testing/nats-server.js';
 
@@ -173,19 +171,8 @@ afterAll(async () => {
 
 /** The real app on the test's NATS, its API key TOKEN. */
 async function newApp(env: Record<string, string> = {}): Promise<FastifyInstance> {
-  const config = loadApiConfig({ BITWEEN_DEFAULT_TIMEOUT_MS: '3000', ...env });
-  return buildApp(
-    overNats({
-      bus: new Bus(apiNc, log),
-      registry: await EngineRegistry.open(apiNc, log),
-      settings: await SettingsStore.open(apiNc, log),
-      events: await EventLog.open(apiNc, log, { maxAgeMs: 60_000, maxEvents: 1000, maxBytes: 1 << 20 }),
-      log,
-      config,
-      version: '9.9.9',
-      apiKey: TOKEN,
-    }),
-  );
+  const withTimeout = { BITWEEN_DEFAULT_TIMEOUT_MS: '3000', ...env };
+  return buildApp(overNats(await natsAppDeps(apiNc, { log, apiKey: TOKEN, env: withTimeout })));
 }
 
 const basic = (password: string) => `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`;
