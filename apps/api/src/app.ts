@@ -15,7 +15,7 @@ import { apiKeyVerifier } from './auth/api-key.js';
 import { FailureLimiter } from './auth/failure-limiter.js';
 import auth from './auth/plugin.js';
 import type { ApiConfig } from './config.js';
-import type { Core } from './core/index.js';
+import type { Core, CoreDeps } from './core/index.js';
 import health from './health/routes.js';
 import metrics from './metrics/plugin.js';
 import { notFoundHandler, problemErrorHandler } from './rest/errors.js';
@@ -37,6 +37,15 @@ export interface AppDeps {
   version: string;
   /** The API key every request but `/health` (and the docs) must carry. */
   apiKey: string;
+}
+
+/** The core's timeouts and cache age from the api's configuration (for `createCore`). */
+export function coreTimings(config: ApiConfig): Pick<CoreDeps, 'timeoutMs' | 'addPathTimeoutMs' | 'cacheMs'> {
+  return {
+    timeoutMs: config.BITWEEN_DEFAULT_TIMEOUT_MS,
+    addPathTimeoutMs: config.BITWEEN_ADD_PATH_TIMEOUT_MS,
+    cacheMs: config.BITWEEN_API_CACHE_MS,
+  };
 }
 
 /** Routes reachable without the key: the documentation (the same schema as in the repository). */

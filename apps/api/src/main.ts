@@ -1,6 +1,6 @@
 import { Bus, EngineRegistry, SettingsStore } from '@bitween/bus';
 import { connectNats, createLogger, packageVersion, runService } from '@bitween/runtime';
-import { buildApp } from './app.js';
+import { buildApp, coreTimings } from './app.js';
 import { loadOrCreateApiKey } from './auth/api-key.js';
 import { isLoopback, loadApiConfig, logLevelFrom } from './config.js';
 import { EventLog } from './core/event-log.js';
@@ -47,16 +47,7 @@ await runService({
         maxEvents: config.BITWEEN_EVENTS_MAX_COUNT,
         maxBytes: config.BITWEEN_EVENTS_MAX_BYTES,
       });
-      const core = createCore({
-        bus,
-        registry,
-        settings,
-        events,
-        log,
-        timeoutMs: config.BITWEEN_DEFAULT_TIMEOUT_MS,
-        addPathTimeoutMs: config.BITWEEN_ADD_PATH_TIMEOUT_MS,
-        cacheMs: config.BITWEEN_API_CACHE_MS,
-      });
+      const core = createCore({ bus, registry, settings, events, log, ...coreTimings(config) });
       const app = await buildApp({
         core,
         log,

@@ -1,6 +1,6 @@
 import { Bus, EngineRegistry, SettingsStore, type NatsConnection } from '@bitween/bus';
 import type { Logger } from '@bitween/runtime';
-import type { AppDeps } from '../app.js';
+import { coreTimings, type AppDeps } from '../app.js';
 import { loadApiConfig, type ApiConfig } from '../config.js';
 import { EventLog, type EventLimits } from '../core/event-log.js';
 import { createCore, type CoreDeps } from '../core/index.js';
@@ -20,16 +20,7 @@ export interface NatsAppDeps {
 /** `buildApp`'s deps with the real core over NATS, wired as `main` wires it. */
 export function overNats(deps: NatsAppDeps): AppDeps {
   const { bus, registry, settings, events, log, config, version, apiKey } = deps;
-  const core = createCore({
-    bus,
-    registry,
-    settings,
-    events,
-    log,
-    timeoutMs: config.BITWEEN_DEFAULT_TIMEOUT_MS,
-    addPathTimeoutMs: config.BITWEEN_ADD_PATH_TIMEOUT_MS,
-    cacheMs: config.BITWEEN_API_CACHE_MS,
-  });
+  const core = createCore({ bus, registry, settings, events, log, ...coreTimings(config) });
   return { core, log, config, version, apiKey };
 }
 
