@@ -4,7 +4,9 @@ import type {
   EngineSettings,
   Folder,
   FriendShare,
+  Peer,
   PendingSubscription,
+  SeedLimits,
   Status,
   Torrent,
 } from './types.js';
@@ -105,6 +107,12 @@ export class Api {
     (await this.#call<{ torrent: Torrent }>('PATCH', `/v1/torrents/${hash}/files`, { files })).torrent;
   setLimits = async (hash: string, limits: { downloadLimit?: number | null; uploadLimit?: number | null }) =>
     (await this.#call<{ torrent: Torrent }>('PATCH', `/v1/torrents/${hash}/limits`, limits)).torrent;
+  /** Labels (replacing them) and/or seeding limits of one torrent. */
+  setOptions = async (hash: string, options: { labels?: string[]; seedLimits?: Partial<SeedLimits> }) =>
+    (await this.#call<{ torrent: Torrent }>('PATCH', `/v1/torrents/${hash}/options`, options)).torrent;
+  /** The torrent's connected peers now. */
+  peers = async (hash: string) =>
+    (await this.#call<{ peers: Peer[] }>('GET', `/v1/torrents/${hash}/peers`)).peers;
   /** A signed, expiring URL (path and query) of one file's content: for `<video>` and VLC, which cannot send the key. */
   streamLink = (hash: string, index: number) =>
     this.#call<{ url: string; token: string; expiresAt: string }>(

@@ -11,6 +11,9 @@ type Schemas = components['schemas'];
 export type TorrentState = Schemas['TorrentState'];
 export type TorrentFile = Schemas['TorrentFile'];
 export type Torrent = Schemas['Torrent'];
+/** One connected peer of a torrent (`GET /v1/torrents/{hash}/peers`). */
+export type Peer = Schemas['Peer'];
+export type SeedLimits = Schemas['SeedLimits'];
 export type ShareSource = Schemas['ShareSource'];
 /** One friends' share: one entry per info-hash with every friend (and instance) offering it. */
 export type FriendShare = Schemas['FriendShare'];

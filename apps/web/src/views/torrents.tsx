@@ -27,6 +27,8 @@ import type { Torrent } from '../types.js';
 import { ErrorText, Link, Modal, ViewTitle } from './common.js';
 import { AddTorrentForm } from './add-torrent.js';
 import { TorrentGrid } from './torrent-grid.js';
+import { LabelsEditor, SeedLimitsForm } from './torrent-options.js';
+import { PeersList } from './torrent-peers.js';
 
 function RemoveDialog({ torrent, onClose }: { torrent: Torrent; onClose: () => void }) {
   const [deleteData, setDeleteData] = useState(false);
@@ -392,9 +394,12 @@ function TorrentDetails({
         </button>
       </div>
       <LimitsForm t={t} />
+      <SeedLimitsForm t={t} />
+      <LabelsEditor t={t} />
       <div ref={filesRef}>
         <Files torrent={t} />
       </div>
+      <PeersList t={t} />
     </section>
   );
 }
