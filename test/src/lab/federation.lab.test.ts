@@ -90,6 +90,13 @@ describe.skipIf(unavailable !== null)(
               name: `_xmpp-server._tcp.${to.domain}`,
               from: from.address,
             });
+          // Each accepted the other's incoming s2s stream by its lab-CA certificate (SASL EXTERNAL), not dialback.
+          const logged = (server: StockXmpp, text: string) =>
+            server.child.output.items.some((l) => l.includes(text));
+          expect(logged(fed.prosody, 'Accepting SASL EXTERNAL identity from b.example')).toBe(true);
+          expect(
+            logged(fed.ejabberd, 'Accepted inbound s2s EXTERNAL authentication a.example -> b.example'),
+          ).toBe(true);
         }
       });
 
