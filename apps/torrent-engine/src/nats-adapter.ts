@@ -10,8 +10,8 @@ import { serveStreaming } from './streaming/serve.js';
 export function serveCommands(host: ServiceHost, engine: TorrentEngine): void {
   const params = { engineId: engine.engineId };
   host.serve(contracts.addPath, ({ path, trackers }) => engine.addPath(path, { trackers }));
-  host.serve(contracts.addHash, ({ hash, savePath, trackers, sequential, firstLastPiecesFirst }) =>
-    engine.addHash(hash, savePath, { trackers, sequential, firstLastPiecesFirst }),
+  host.serve(contracts.addHash, ({ hash, savePath, trackers, sequential, firstLastPiecesFirst, friends }) =>
+    engine.addHash(hash, savePath, { trackers, sequential, firstLastPiecesFirst, friends }),
   );
   host.serve(contracts.addTorrentFile, ({ metainfo, savePath, trackers, sequential, firstLastPiecesFirst }) =>
     engine.addTorrentFile(new Uint8Array(Buffer.from(metainfo, 'base64')), savePath, {

@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { InfoHash, Label, RateLimit, SeedLimits, TrackerUrl } from '@bitween/messages';
+import { BareJid, InfoHash, Label, RateLimit, SeedLimits, TrackerUrl } from '@bitween/messages';
 import type { Logger } from '@bitween/bus';
 import { z } from 'zod';
 import { isLeftoverTempFile, writeFileDurably } from './durable/atomic-file.js';
@@ -35,6 +35,8 @@ export const TorrentRecord = z.object({
   completedAt: z.number().int().optional(),
   activityAt: z.number().int().optional(),
   labels: z.array(Label).optional(),
+  /** The friends whose share it was downloaded from (bare JIDs, when it was added). */
+  friends: z.array(BareJid).optional(),
   seedLimits: SeedLimits.optional(),
   /** Stopped by its seeding limit (with `paused`). */
   finished: z.boolean().optional(),

@@ -19,6 +19,8 @@ export interface paths {
                     state?: ("metadata" | "checking" | "queued" | "paused" | "downloading" | "seeding" | "error") | "active";
                     /** @description only torrents carrying this label */
                     label?: string;
+                    /** @description only downloads of this friend's shares (a bare JID, any case) */
+                    friend?: string;
                     /** @description words that must all occur in the name (any case), or an info-hash prefix */
                     q?: string;
                     /** @description order by this field (default: addedAt) */
@@ -3481,6 +3483,8 @@ export interface components {
             /** @description the last piece data received or sent; null: none yet */
             activityAt?: number | null;
             labels?: string[];
+            /** @description the friends (bare JIDs) whose share it was downloaded from; empty for our own shares */
+            friends?: string[];
             seedLimits?: components["schemas"]["SeedLimitsInput"];
             /** @description stopped because it reached its seeding limit */
             finished?: boolean;
@@ -3848,6 +3852,8 @@ export interface components {
             /** @description the last piece data received or sent; null: none yet */
             activityAt?: number | null;
             labels?: string[];
+            /** @description the friends (bare JIDs) whose share it was downloaded from; empty for our own shares */
+            friends?: string[];
             seedLimits?: components["schemas"]["SeedLimits"];
             /** @description stopped because it reached its seeding limit */
             finished?: boolean;

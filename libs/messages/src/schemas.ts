@@ -143,6 +143,11 @@ export const TorrentStatus = z.object({
   /** ms since epoch of the last piece data received or sent; null: none yet. */
   activityAt: z.number().int().nullable().optional(),
   labels: z.array(z.string()).optional(),
+  /**
+   * The friends (bare JIDs) whose share it was downloaded from, as their lists offered it when it
+   * was added; empty for our own shares and other downloads. Persisted. Absent from older engines.
+   */
+  friends: z.array(z.string()).optional(),
   seedLimits: SeedLimits.optional(),
   /** Stopped because it reached its seeding limit (Transmission's `isFinished`). */
   finished: z.boolean().optional(),

@@ -178,6 +178,14 @@ describe('moving data (set-location)', () => {
   it('finishes a move that a stop interrupted when the engine starts again', async () => {
     const from = join(root, 'alice', 'copy');
     const to = join(root, 'alice', 'after-restart');
+    // (Also: a friend's share added by hash keeps whose it is across the restart.)
+    const friendsShare = 'f'.repeat(40);
+    const added = await alice.bus.request(engine.addHash, {
+      hash: friendsShare,
+      friends: ['carol@example.org'],
+    });
+    if (!added.ok) throw added.error;
+    expect(added.value.torrent.friends).toEqual(['carol@example.org']);
     await alice.process.stop();
     // As a crash leaves it: the move recorded, no file moved yet.
     const recordFile = join(root, 'alice', 'state', alice.id, `${hash}.json`);
@@ -194,5 +202,9 @@ describe('moving data (set-location)', () => {
     const after = JSON.parse(await readFile(recordFile, 'utf8')) as Record<string, unknown>;
     expect(after).toMatchObject({ savePath: to });
     expect(after['moving']).toBeUndefined();
+    const list = await alice.bus.request(engine.list, {}, { params: { engineId: alice.id } });
+    if (!list.ok) throw list.error;
+    expect(list.value.torrents.find((t) => t.hash === friendsShare)?.friends).toEqual(['carol@example.org']);
+    expect((await status())?.friends).toEqual([]);
   });
 });

@@ -34,6 +34,14 @@ export function friendShares(contacts: readonly ContactShares[]): FriendShare[] 
   return [...byHash.values()].sort((a, b) => a.name.localeCompare(b.name) || a.hash.localeCompare(b.hash));
 }
 
+/** The friends (bare JIDs, sorted) whose lists offer `hash`: where a download by hash comes from. */
+export function sourcesOf(contacts: readonly ContactShares[], hash: string): string[] {
+  const jids = contacts
+    .filter((c) => c.resources.some((r) => r.shares.some((s) => s.hash === hash)))
+    .map((c) => c.jid.toLowerCase());
+  return [...new Set(jids)].sort();
+}
+
 /**
  * A name matcher for a search query: every whitespace-separated word must occur in the name
  * (any case); a query that is one word of 6-40 hex characters also matches hashes starting so.

@@ -4,7 +4,7 @@ import { AccountService, type Account } from './account.js';
 import { SharesView, TorrentsView } from './cache/views.js';
 import { DaemonService, type Daemon } from './daemon.js';
 import type { EventLog } from './event-log.js';
-import { FriendService, type Friends } from './friends.js';
+import { FriendService, sourcesOf, type Friends } from './friends.js';
 import { NatsConnectionState } from './nats-state.js';
 import type { Registry } from './registry.js';
 import { SettingsService, type Settings, type SettingsStoreLike } from './settings.js';
@@ -70,6 +70,8 @@ export function createCore(deps: CoreDeps): Core {
     timeoutMs,
     addPathTimeoutMs: deps.addPathTimeoutMs,
     view: views.torrents,
+    // A download of a friend's share records whose it is (GET /v1/torrents?friend=).
+    friendsOf: async (hash) => sourcesOf(await views.shares.get(), hash),
   });
   const ids = lazy(() => TorrentIds.open(bus.nc));
   return {

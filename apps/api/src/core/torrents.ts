@@ -51,6 +51,8 @@ export interface TorrentsDeps {
   addPathTimeoutMs: number;
   /** The cached listing (see cache/views.ts): listings read it, every change invalidates it. */
   view: TorrentsView;
+  /** The friends whose lists offer a hash (recorded with a download of it); none when unknown. */
+  friendsOf?: (hash: string) => Promise<string[]>;
 }
 
 /**
@@ -189,6 +191,7 @@ export class TorrentService {
     return this.#change(async () => {
       const held = await this.find(hash);
       if (held) return { torrent: held, created: false };
+      const friends = await this.#friendsOf(hash);
       return unwrap(
         await this.deps.bus.request(
           engine.addHash,
@@ -197,6 +200,7 @@ export class TorrentService {
             ...(opts.savePath ? { savePath: opts.savePath } : {}),
             ...(opts.trackers?.length ? { trackers: opts.trackers } : {}),
             ...orderOf(opts),
+            ...(friends.length > 0 ? { friends } : {}),
           },
           { timeoutMs: this.deps.timeoutMs },
         ),
@@ -224,6 +228,16 @@ export class TorrentService {
         ),
       ),
     );
+  }
+
+  /** Whose share it is; a download goes on without it when the friends' lists cannot be read. */
+  async #friendsOf(hash: string): Promise<string[]> {
+    try {
+      return (await this.deps.friendsOf?.(hash)) ?? [];
+    } catch (err) {
+      this.deps.log.warn({ hash, err }, "friends' lists unreadable: the download records no friend");
+      return [];
+    }
   }
 
   async #owner(target: Target): Promise<{ hash: string; engineId: string }> {

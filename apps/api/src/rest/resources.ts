@@ -45,7 +45,7 @@ export const Tracker = z
 
 export const Peer = z
   .object({
-    address: z.string().describe('IP address (or the transport\'s remote address)'),
+    address: z.string().describe("IP address (or the transport's remote address)"),
     port: z.number().int().nonnegative(),
     client: z.string().describe('from the peer id (e.g. "WebTorrent 3.0.2"); empty when unknown'),
     downloadSpeed: z.number().nonnegative().describe('payload bytes/s received from this peer'),
@@ -131,6 +131,10 @@ export const Torrent = z
       .optional()
       .describe('the last piece data received or sent; null: none yet'),
     labels: z.array(z.string()).optional(),
+    friends: z
+      .array(z.string())
+      .optional()
+      .describe('the friends (bare JIDs) whose share it was downloaded from; empty for our own shares'),
     seedLimits: SeedLimits.optional(),
     finished: z.boolean().optional().describe('stopped because it reached its seeding limit'),
   })

@@ -52,6 +52,7 @@ describe('public resources and the bus contracts', () => {
       completedAt: 11,
       activityAt: 12,
       labels: ['films'],
+      friends: ['alice@example.org'],
       seedLimits: { ratioMode: 'single', ratio: 2, idleMode: 'global', idleMinutes: 30 },
       finished: false,
       queueOrder: 3.5,

@@ -61,6 +61,7 @@ export function publicTorrent(t: TorrentStatus): Torrent {
     completedAt: t.completedAt,
     activityAt: t.activityAt,
     labels: t.labels,
+    friends: t.friends,
     seedLimits: t.seedLimits && {
       ratioMode: t.seedLimits.ratioMode,
       ratio: t.seedLimits.ratio,

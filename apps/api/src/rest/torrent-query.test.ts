@@ -48,6 +48,21 @@ describe('GET /v1/torrents query', () => {
     expect(names(queryTorrents(all, q({ sort: 'size', order: 'asc', limit: '1' })))).toEqual(['item 1.txt']);
   });
 
+  it("filters by friend (any case): downloads of that friend's shares only", () => {
+    const mixed = [
+      t(1, { friends: ['alice@example.org'] }),
+      t(2, { friends: ['alice@example.org', 'carol@example.org'] }),
+      t(3, { friends: [] }),
+      t(4),
+    ];
+    expect(names(queryTorrents(mixed, q({ friend: 'carol@example.org' })))).toEqual(['item 2.txt']);
+    const r = queryTorrents(mixed, q({ friend: 'Alice@Example.org', sort: 'name', limit: '1' }));
+    expect(names(r)).toEqual(['item 1.txt']);
+    expect(r.total).toBe(2);
+    expect(queryTorrents(mixed, q({ friend: 'bob@example.org' }))).toEqual({ torrents: [], total: 0 });
+    expect(() => q({ friend: 'not a jid' })).toThrow();
+  });
+
   it('filters by state, label and words of the name or a hash prefix', () => {
     const mixed = [
       t(1, { state: 'paused', labels: ['films'] }),

@@ -1,3 +1,4 @@
+import { BareJid } from '@bitween/messages';
 import { z } from 'zod';
 import { TorrentState, type Torrent } from './resources.js';
 
@@ -13,6 +14,7 @@ export const TorrentsQuery = z.object({
     .optional()
     .describe('only torrents in this state; `active`: moving data (down or up rate above 0)'),
   label: z.string().min(1).max(256).optional().describe('only torrents carrying this label'),
+  friend: BareJid.optional().describe("only downloads of this friend's shares (a bare JID, any case)"),
   q: z
     .string()
     .trim()
@@ -56,10 +58,12 @@ export function queryTorrents(
   q: TorrentsQuery,
 ): { torrents: Torrent[]; total: number } {
   const words = (q.q ?? '').toLowerCase().split(/\s+/).filter(Boolean);
+  const friend = q.friend?.toLowerCase();
   const matching = all.filter((t) => {
     if (q.state === 'active' ? t.downloadSpeed <= 0 && t.uploadSpeed <= 0 : q.state && t.state !== q.state)
       return false;
     if (q.label !== undefined && !(t.labels ?? []).includes(q.label)) return false;
+    if (friend !== undefined && !(t.friends ?? []).includes(friend)) return false;
     if (words.length === 0) return true;
     const name = (t.name ?? '').toLowerCase();
     return words.every((w) => name.includes(w) || t.hash.startsWith(w));

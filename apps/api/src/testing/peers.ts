@@ -169,10 +169,11 @@ export async function startPeers(nc: NatsConnection, log: Logger): Promise<Peers
       truncated: false,
     };
   });
-  eng.serve(engine.addHash, async ({ hash, savePath }) => {
+  eng.serve(engine.addHash, async ({ hash, savePath, friends }) => {
     const t = await put(
       torrent({
         hash,
+        friends: friends ?? [],
         name: null,
         size: null,
         files: [],

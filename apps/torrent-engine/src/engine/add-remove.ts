@@ -142,6 +142,7 @@ export async function addDownload(
     ...withTrackers(opts),
     ...(opts.sequential !== undefined ? { sequential: opts.sequential } : {}),
     ...(opts.firstLastPiecesFirst ? { firstLastPiecesFirst: true } : {}),
+    ...(opts.friends && opts.friends.length > 0 ? { friends: [...new Set(opts.friends)] } : {}),
   };
   const entry = attach(core, record, torrentFile, false);
   core.log.info({ hash, savePath: record.savePath, metainfo: torrentFile !== null }, 'downloading');

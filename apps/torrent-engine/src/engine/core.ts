@@ -60,6 +60,8 @@ export interface AddOptions {
   /** Piece order of a download (streaming/download-order.ts). */
   sequential?: boolean | undefined;
   firstLastPiecesFirst?: boolean | undefined;
+  /** The friends whose share it is (a friend's share added by hash). */
+  friends?: string[] | undefined;
 }
 
 /**

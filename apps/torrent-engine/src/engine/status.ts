@@ -41,6 +41,7 @@ export function torrentStatus(entry: Entry, engineId: string): TorrentStatus {
     completedAt: r.completedAt ?? null,
     activityAt: r.activityAt ?? null,
     labels: r.labels ?? [],
+    friends: r.friends ?? [],
     seedLimits: r.seedLimits ?? DEFAULT_SEED_LIMITS,
     finished: r.finished === true,
     ...(r.queueOrder === undefined ? {} : { queueOrder: r.queueOrder }),

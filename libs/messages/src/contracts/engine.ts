@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { command, event } from '../contract.js';
 import type { Share } from '../schemas.js';
-import { Endpoint, EngineId, InfoHash, RateLimit, TorrentStatus, TrackerUrl } from '../schemas.js';
+import { BareJid, Endpoint, EngineId, InfoHash, RateLimit, TorrentStatus, TrackerUrl } from '../schemas.js';
 import { PortMappingStatus } from './port-mapping.js';
 import { AdmissionCounters, ConnectionCounters, Reachability } from './reachability.js';
 import { queues, subjects } from '../subjects.js';
@@ -34,6 +34,8 @@ export const addHash = command({
     savePath: z.string().min(1).optional(),
     trackers: z.array(TrackerUrl).max(32).optional(),
     ...DownloadOrder.shape,
+    /** The friends whose lists offer it (a friend's share added): recorded with the torrent. */
+    friends: z.array(BareJid).max(256).optional(),
   }),
   response: z.object({ torrent: TorrentStatus, created: z.boolean() }),
 });
