@@ -320,7 +320,12 @@ describe('bt.*', () => {
     expect((await call('bt.add_torrent_by_hash', [`magnet:?xt=urn:btih:${H2}&dn=backup.tar`])).result).toBe(
       true,
     );
-    expect(calls.addHash.slice(before)).toEqual([{ hash: H2, savePath: '/srv/in' }, { hash: H2 }]);
+    // H2 is offered by alice (the gateway's lists): the download records whose share it is.
+    const friends = ['alice@example.org'];
+    expect(calls.addHash.slice(before)).toEqual([
+      { hash: H2, savePath: '/srv/in', friends },
+      { hash: H2, friends },
+    ]);
   });
 
   it('bt.add_torrent_by_hash is idempotent: a hash an engine holds is not sent again', async () => {
@@ -435,7 +440,7 @@ describe('JSON-RPC framing', () => {
       [null, -32600],
     ]);
     // The notification was executed.
-    expect(calls.addHash.slice(before)).toEqual([{ hash: H2 }]);
+    expect(calls.addHash.slice(before)).toEqual([{ hash: H2, friends: ['alice@example.org'] }]);
   });
 
   it('answers a single-call batch with an array and an all-notification body with 204', async () => {
