@@ -11,6 +11,7 @@ import { EngineWatch } from './engines/engine-watch.js';
 import { PeersPublisher } from './engines/peers-publisher.js';
 import { FriendsLists } from './lists/friends-lists.js';
 import { ListReader } from './lists/list-reader.js';
+import { FileSharingPublisher } from './lists/file-sharing-publisher.js';
 import { OwnListPublisher, type OwnListTiming } from './lists/own-list-publisher.js';
 import { GatewayEvents } from './nats-adapter.js';
 import type { Limits } from './protocol/shares-codec.js';
@@ -64,6 +65,8 @@ export class Gateway {
   readonly #pace: UploadPace;
   readonly #reader: ListReader;
   readonly #publisher: OwnListPublisher;
+  /** Our shares as XEP-0498 items (standard clients), besides the original node. */
+  readonly #fileSharing: FileSharingPublisher;
   readonly #lists: FriendsLists;
   readonly #peers: PeersPublisher;
   readonly #engineWatch: EngineWatch;
@@ -114,6 +117,13 @@ export class Gateway {
       presence: this.presence,
       ownEntries: () => this.engines.entries(Date.now(), session.resource, this.#extraAddresses),
     });
+    this.#fileSharing = new FileSharingPublisher({
+      session,
+      log,
+      pace: this.#pace,
+      ownEntries: () => this.engines.entries(Date.now(), session.resource, this.#extraAddresses),
+      siblingHashes: () => this.#publisher.siblingHashes(),
+    });
     this.#lists = new FriendsLists({
       session,
       log,
@@ -130,6 +140,7 @@ export class Gateway {
       engineCheckMs: opts.engineCheckMs,
       onChange: () => {
         this.#publisher.trigger();
+        this.#fileSharing.trigger();
         this.#peers.publish();
       },
       // Cheap: publishes only if the list differs from the server's.
@@ -173,6 +184,7 @@ export class Gateway {
   setExtraAddresses(addresses: string[]): void {
     this.#extraAddresses = [...addresses];
     this.#publisher.trigger();
+    this.#fileSharing.trigger();
     // Our public addresses are the engines' evidence for dialling contacts on our LAN.
     this.#peers.publish();
   }
@@ -201,10 +213,12 @@ export class Gateway {
     this.rendezvous?.onOnline();
     void this.#pace.detect(this.opts.session);
     void this.#publisher.onOnline();
+    void this.#fileSharing.onOnline();
   }
 
   #onOffline(): void {
     this.#publisher.onOffline();
+    this.#fileSharing.onOffline();
     this.#lists.onOffline();
     // We know nobody's presence while disconnected: every contact is offline until the server
     // sends their presence again. Their lists are kept.

@@ -96,6 +96,16 @@ export class OwnListPublisher {
     this.#publisher.trigger();
   }
 
+  /** Every hash our sibling instances (other resources of our account) list, as we know it. */
+  siblingHashes(): Set<string> {
+    const ours = this.opts.session.resource;
+    return new Set(
+      this.#ownBase
+        .filter((r) => xmppResourceOf(r.resource) !== ours)
+        .flatMap((r) => r.shares.map((s) => s.hash.toLowerCase())),
+    );
+  }
+
   /** The bucket ids (by index) the server holds for us, read from our own index. */
   serverHoldsBuckets(ids: string[]): void {
     this.#served.buckets = new Map(ids.map((id, k) => [k, id]));

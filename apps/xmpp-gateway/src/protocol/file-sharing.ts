@@ -31,16 +31,21 @@ export const MAX_MAGNET_PEERS = 8;
 export const MAX_NAME_LENGTH = 1024;
 
 /**
- * Node configuration sent with every publish (XEP-0060 §7.1.5, preconditions): what friends see
- * is what they see of the original node (access model `presence`); `max` keeps as many items as
- * the server allows (Prosody 0.12: `pep_max_items`, 256 by default; ejabberd 23.01: `max_items_node`,
- * 1000 by default), so on stock servers only the newest shares past that are listed.
+ * Preconditions sent with every publish (XEP-0060 §7.1.5): what friends see is what they see of
+ * the original node (access model `presence`). (ejabberd 23.01 refuses `pubsub#max_items` here:
+ * "Unknown field"; it is configured once per login instead, NODE_MAX_ITEMS.)
  */
 export const NODE_OPTIONS: Readonly<Record<string, string>> = {
   'pubsub#access_model': 'presence',
-  'pubsub#max_items': 'max',
-  'pubsub#persist_items': 'true',
 };
+
+/**
+ * `pubsub#max_items` values tried in turn when configuring the node (XEP-0060 §8.2): `max` (Prosody
+ * 0.12 takes it: `pep_max_items`, 256 by default), else the largest number the server accepts
+ * (ejabberd 23.01: `max_items_node`, 1000 by default). A list longer than the server keeps shows
+ * its newest items only.
+ */
+export const NODE_MAX_ITEMS = ['max', '10000', '1000', '256'] as const;
 
 /** The addresses a magnet may carry: public ones, and LAN ones (a friend on the same network). */
 export function magnetPeers(endpoints: readonly Endpoint[]): string[] {
@@ -116,6 +121,24 @@ function publishOptions(): Element {
       { xmlns: NS_DATA, type: 'submit' },
       xml('field', { var: 'FORM_TYPE', type: 'hidden' }, xml('value', {}, `${NS_PUBSUB}#publish-options`)),
       ...Object.entries(NODE_OPTIONS).map(([k, v]) => xml('field', { var: k }, xml('value', {}, v))),
+    ),
+  );
+}
+
+/** The `<pubsub xmlns=…#owner/>` child of the IQ that sets the node's `pubsub#max_items`. */
+export function configureMaxItems(maxItems: string): Element {
+  return xml(
+    'pubsub',
+    { xmlns: `${NS_PUBSUB}#owner` },
+    xml(
+      'configure',
+      { node: NS_PUBSUB_FILE_SHARING },
+      xml(
+        'x',
+        { xmlns: NS_DATA, type: 'submit' },
+        xml('field', { var: 'FORM_TYPE', type: 'hidden' }, xml('value', {}, `${NS_PUBSUB}#node_config`)),
+        xml('field', { var: 'pubsub#max_items' }, xml('value', {}, maxItems)),
+      ),
     ),
   );
 }

@@ -34,6 +34,11 @@ export class UploadPace {
     this.#pacer = this.#make(null);
   }
 
+  /** The pace now (bytes per second). */
+  get bytesPerSecond(): number {
+    return this.#pacer.bytesPerSecond;
+  }
+
   /** Resolves when a stanza of `bytes` may be sent. */
   take(bytes: number): Promise<void> {
     return this.#pacer.take(bytes);

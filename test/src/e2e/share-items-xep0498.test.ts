@@ -1,0 +1,164 @@
+import { createHash } from 'node:crypto';
+import tls from 'node:tls';
+import { readFile } from 'node:fs/promises';
+import { EngineRegistry } from '@bitween/bus';
+import type { Element } from '@xmpp/xml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  Cleanup,
+  makeTempDir,
+  removeTempDir,
+  selfSignedCert,
+  silentLogger,
+  startEjabberd,
+  startGateway,
+  startNats,
+  startProsody,
+  waitFor,
+  xmppOnline,
+  type Prosody,
+} from '../harness/index.js';
+import { connectClient, xml, type TestClient } from '../harness/xmpp-client.js';
+
+const NODE = 'urn:xmpp:pubsub-file-sharing:0';
+const hashOf = (s: string) => createHash('sha1').update(s).digest('hex');
+const PLAIN = { hash: hashOf('plain'), name: 'holiday.mkv', size: 734_003_200 };
+/** A name with a bidi override and a zero-width space: published cleaned. */
+const HOSTILE = { hash: hashOf('hostile'), name: 'evil\u202Egpj.exe\u200B', size: 42 };
+
+interface Server {
+  service: string;
+  domain: string;
+  jid(user: string): string;
+}
+
+/**
+ * Our shares as XEP-0498 items, read by a plain pubsub client (no bitween code): one item per
+ * share (id = info-hash), an XEP-0447 payload with XEP-0446 metadata and a magnet source that names
+ * the public address only (never the engine's loopback endpoint); a removed share's item is
+ * retracted; a stranger cannot read the node (access model presence). On Prosody and ejabberd.
+ */
+describe.each([
+  ['Prosody', 'prosody'],
+  ['ejabberd', 'ejabberd'],
+] as const)('XEP-0498 share items on %s', (_label, kind) => {
+  const cleanup = new Cleanup();
+  let server: Server;
+  let registry: EngineRegistry;
+  let bob: TestClient;
+  let mallory: TestClient;
+
+  const announce = (torrents: { hash: string; name: string; size: number }[]) =>
+    registry.announce({
+      engineId: 'e1',
+      version: 'test',
+      endpoints: [
+        { address: '127.0.0.1', port: 7000 },
+        { address: 'fe80::1', port: 7000 },
+      ],
+      torrents,
+      heartbeatMs: 600_000,
+    });
+
+  /** alice's node as bob's plain client reads it: item id → payload. */
+  const items = async (who: TestClient): Promise<Map<string, Element> | string> => {
+    const iq = (who.client as unknown as { iqCaller: { request(el: Element): Promise<Element> } }).iqCaller;
+    let reply: Element;
+    try {
+      reply = await iq.request(
+        xml(
+          'iq',
+          { type: 'get', to: server.jid('alice') },
+          xml('pubsub', { xmlns: 'http://jabber.org/protocol/pubsub' }, xml('items', { node: NODE })),
+        ),
+      );
+    } catch (err) {
+      const condition = (err as { condition?: unknown }).condition;
+      if (typeof condition === 'string') return condition;
+      throw err;
+    }
+    const list = reply.getChild('pubsub')?.getChild('items')?.getChildren('item') ?? [];
+    return new Map(list.map((i) => [String(i.attrs.id), i.getChildElements()[0]!]));
+  };
+
+  beforeAll(async () => {
+    const accounts = ['alice', 'bob', 'mallory'].map((user) => ({ user, password: `${user}-pw` }));
+    const env: Record<string, string> = {
+      BITWEEN_PUBLIC_ADDRESSES: '198.51.100.1',
+      BITWEEN_XMPP_UPLOAD_BYTES_PER_S: '1000000', // these test servers have no rate limit
+    };
+    if (kind === 'prosody') {
+      server = await startProsody(cleanup, { accounts, friends: ['alice', 'bob'] });
+    } else {
+      const dir = await makeTempDir('ejabberd-cert');
+      cleanup.add('cert dir', () => removeTempDir(dir));
+      const cert = await selfSignedCert(dir, 'localhost');
+      server = await startEjabberd(cleanup, { accounts, friends: ['alice', 'bob'], tls: cert });
+      env.BITWEEN_XMPP_TLS_CA_FILE = cert.certFile;
+      // The plain clients of this test trust the self-signed certificate too.
+      tls.setDefaultCACertificates([...tls.getCACertificates('default'), await readFile(cert.certFile, 'utf8')]);
+    }
+    const nats = await startNats(cleanup);
+    registry = await EngineRegistry.open(await nats.connect(), silentLogger);
+    await announce([PLAIN, HOSTILE]);
+    const alice = await startGateway(cleanup, {
+      label: `xep0498-${kind}-alice`,
+      nats,
+      server,
+      user: 'alice',
+      env,
+    });
+    await xmppOnline(alice);
+    // (connectClient reads only `service` and `domain`.)
+    bob = await connectClient(cleanup, server as Prosody, 'bob', 'bob-pw');
+    mallory = await connectClient(cleanup, server as Prosody, 'mallory', 'mallory-pw');
+  });
+  afterAll(() => cleanup.run());
+
+  it('a plain pubsub client reads one XEP-0447 item per share, with a magnet naming only public addresses', async () => {
+    const got = await waitFor(
+      async () => {
+        const m = await items(bob);
+        return typeof m !== 'string' && m.size === 2 ? m : null;
+      },
+      { what: 'both items on alice’s XEP-0498 node', timeoutMs: 60_000, intervalMs: 200 },
+    );
+    const plain = got.get(PLAIN.hash);
+    expect(plain?.is('file-sharing', 'urn:xmpp:sfs:0')).toBe(true);
+    expect(plain?.attrs.disposition).toBeUndefined();
+    const file = plain?.getChild('file', 'urn:xmpp:file:metadata:0');
+    expect(file?.getChildText('name')).toBe('holiday.mkv');
+    expect(file?.getChildText('size')).toBe('734003200');
+    expect(file?.getChildText('media-type')).toBe('video/x-matroska');
+    const target = String(
+      plain?.getChild('sources')?.getChild('url-data', 'http://jabber.org/protocol/url-data')?.attrs.target,
+    );
+    const magnet = new URL(target);
+    expect(magnet.protocol).toBe('magnet:');
+    expect(magnet.searchParams.get('xt')).toBe(`urn:btih:${PLAIN.hash}`);
+    expect(magnet.searchParams.get('dn')).toBe('holiday.mkv');
+    expect(magnet.searchParams.get('xl')).toBe('734003200');
+    // The engine's loopback and link-local endpoints are never published.
+    expect(magnet.searchParams.getAll('x.pe')).toEqual(['198.51.100.1:7000']);
+
+    const hostile = got.get(HOSTILE.hash)?.getChild('file')?.getChildText('name');
+    expect(hostile).toBe('evilgpj.exe');
+  });
+
+  it('a stranger cannot read the node', async () => {
+    const answer = await items(mallory);
+    expect(typeof answer).toBe('string');
+  });
+
+  it('a removed share’s item is retracted, the other stays', async () => {
+    await announce([PLAIN]);
+    const got = await waitFor(
+      async () => {
+        const m = await items(bob);
+        return typeof m !== 'string' && m.size === 1 ? m : null;
+      },
+      { what: 'the removed share’s item retracted', timeoutMs: 60_000, intervalMs: 200 },
+    );
+    expect([...got.keys()]).toEqual([PLAIN.hash]);
+  });
+});
