@@ -231,6 +231,41 @@ export interface EndpointCounters {
   last_error: string | null;
 }
 
+/**
+ * The process a service instance runs in, for per-service process metrics: NATS micro has no
+ * per-service data in `$SRV.STATS`, so each `ServiceHost` endpoint's `data` carries it as
+ * `process` (the api's `/metrics` exports it labelled by service and instance).
+ */
+export interface ProcessSample {
+  /** CPU time since the process started (user, system), seconds. */
+  cpu_user_seconds: number;
+  cpu_system_seconds: number;
+  /** Resident set size and V8 heap in use, bytes. */
+  resident_bytes: number;
+  heap_used_bytes: number;
+  /** When the process started, seconds since the epoch. */
+  start_time_seconds: number;
+}
+
+const startedAt = Date.now() / 1000 - process.uptime();
+
+/** This process now (one sample serves every endpoint of a `$SRV.STATS` answer: cached 1 s). */
+let lastSample: { at: number; sample: ProcessSample } | undefined;
+export function processSample(now = Date.now()): ProcessSample {
+  if (lastSample && now - lastSample.at < 1000) return lastSample.sample;
+  const cpu = process.cpuUsage();
+  const mem = process.memoryUsage();
+  const sample: ProcessSample = {
+    cpu_user_seconds: cpu.user / 1e6,
+    cpu_system_seconds: cpu.system / 1e6,
+    resident_bytes: mem.rss,
+    heap_used_bytes: mem.heapUsed,
+    start_time_seconds: startedAt,
+  };
+  lastSample = { at: now, sample };
+  return sample;
+}
+
 /** Endpoint names in NATS micro allow letters, digits, `-` and `_`. */
 const endpointName = (name: string) => name.replace(/[^A-Za-z0-9_-]/g, '_');
 
@@ -260,7 +295,11 @@ export class ServiceHost {
       ...(config.metadata ? { metadata: config.metadata } : {}),
       // NATS micro times only the synchronous part of a handler and counts only thrown errors;
       // our handlers are async and answer errors: the real figures travel in each endpoint's `data`.
-      statsHandler: (endpoint) => Promise.resolve(stats.get(endpoint.subject) ?? null),
+      // Each endpoint's data also carries the process (per-service process metrics).
+      statsHandler: (endpoint) => {
+        const counters = stats.get(endpoint.subject);
+        return Promise.resolve(counters ? { ...counters, process: processSample() } : null);
+      },
     });
     return new ServiceHost(bus, service, stats);
   }

@@ -4,10 +4,12 @@
 export {
   Bus,
   ServiceHost,
+  processSample,
   type CallOptions,
   type CommandHandler,
   type EndpointCounters,
   type Logger,
+  type ProcessSample,
   type RawHandler,
   type RawReply,
 } from './bus.js';

@@ -175,6 +175,19 @@ describe('moving data (set-location)', () => {
     expect(await gone(join(home, 'movie.bin'))).toBe(false);
   });
 
+  it("the api's /metrics has the engine process's own CPU and memory (per-service process metrics)", async () => {
+    const text = await (await fetch(`${api.url}/metrics`, { headers: { 'x-api-key': TOKEN } })).text();
+    const rss =
+      /^bitween_process_resident_memory_bytes\{service="bitween-torrent-engine",instance="[^"]+"\} (\d+)/m.exec(
+        text,
+      );
+    expect(Number(rss?.[1])).toBeGreaterThan(20 << 20);
+    expect(text).toMatch(
+      /^bitween_process_cpu_seconds_total\{service="bitween-torrent-engine",[^}]*mode="user"\} [0-9.]+/m,
+    );
+    expect(text).toMatch(/^bitween_process_resident_memory_bytes\{service="api",/m);
+  });
+
   it('finishes a move that a stop interrupted when the engine starts again', async () => {
     const from = join(root, 'alice', 'copy');
     const to = join(root, 'alice', 'after-restart');

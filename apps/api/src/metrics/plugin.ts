@@ -12,6 +12,33 @@ const EndpointData = z.object({
   processing_ns: z.number().nonnegative(),
 });
 
+/** The instance's process, also in each ServiceHost endpoint's `data` (see libs/bus `ProcessSample`). */
+const ProcessData = z.object({
+  process: z.object({
+    cpu_user_seconds: z.number().nonnegative(),
+    cpu_system_seconds: z.number().nonnegative(),
+    resident_bytes: z.number().nonnegative(),
+    heap_used_bytes: z.number().nonnegative(),
+    start_time_seconds: z.number().nonnegative(),
+  }),
+});
+type ProcessData = z.infer<typeof ProcessData>['process'];
+
+/** The api's own process in the same form (it is no NATS micro service). */
+const apiInstance = `api-${process.pid}`;
+const apiStarted = Date.now() / 1000 - process.uptime();
+function apiProcess(): ProcessData {
+  const cpu = process.cpuUsage();
+  const mem = process.memoryUsage();
+  return {
+    cpu_user_seconds: cpu.user / 1e6,
+    cpu_system_seconds: cpu.system / 1e6,
+    resident_bytes: mem.rss,
+    heap_used_bytes: mem.heapUsed,
+    start_time_seconds: apiStarted,
+  };
+}
+
 export interface MetricsOptions {
   daemon: Pick<Daemon, 'sample'>;
 }
@@ -77,6 +104,30 @@ export function createMetrics() {
       name: 'bitween_service_processing_seconds_total',
       help: 'Time an endpoint spent processing requests',
       labelNames: labels,
+      registers,
+    }),
+    processCpu: new Counter({
+      name: 'bitween_process_cpu_seconds_total',
+      help: 'CPU time of each service process (user and system) since it started',
+      labelNames: ['service', 'instance', 'mode'] as const,
+      registers,
+    }),
+    processResident: new Gauge({
+      name: 'bitween_process_resident_memory_bytes',
+      help: 'Resident memory of each service process',
+      labelNames: ['service', 'instance'] as const,
+      registers,
+    }),
+    processHeap: new Gauge({
+      name: 'bitween_process_heap_used_bytes',
+      help: 'V8 heap in use by each service process',
+      labelNames: ['service', 'instance'] as const,
+      registers,
+    }),
+    processStart: new Gauge({
+      name: 'bitween_process_start_time_seconds',
+      help: 'When each service process started (seconds since the epoch)',
+      labelNames: ['service', 'instance'] as const,
       registers,
     }),
     enginesLive: new Gauge({
@@ -214,9 +265,21 @@ export function createMetrics() {
     }
   }
 
+  function applyProcess(service: string, instance: string, p: ProcessData): void {
+    m.processCpu.inc({ service, instance, mode: 'user' }, p.cpu_user_seconds);
+    m.processCpu.inc({ service, instance, mode: 'system' }, p.cpu_system_seconds);
+    m.processResident.set({ service, instance }, p.resident_bytes);
+    m.processHeap.set({ service, instance }, p.heap_used_bytes);
+    m.processStart.set({ service, instance }, p.start_time_seconds);
+  }
+
   /** Set every remote-derived metric from one sample. */
   function apply(sample: ClusterSample, seconds: number): void {
     for (const metric of [
+      m.processCpu,
+      m.processResident,
+      m.processHeap,
+      m.processStart,
       m.enginesLive,
       m.serviceInstances,
       m.serviceRequests,
@@ -248,9 +311,13 @@ export function createMetrics() {
     );
     m.scrapeUp.set({ source: 'xmpp' }, sample.xmpp.ok ? 1 : 0);
 
+    applyProcess('api', apiInstance, apiProcess());
     if (sample.services.ok) {
       for (const s of sample.services.stats) {
         m.serviceInstances.inc({ service: s.name, version: s.version });
+        // Every endpoint carries the same process sample: the first one that has it.
+        const proc = (s.endpoints ?? []).map((e) => ProcessData.safeParse(e.data)).find((r) => r.success);
+        if (proc?.success) applyProcess(s.name, s.id, proc.data.process);
         for (const e of s.endpoints ?? []) {
           const l = { service: s.name, instance: s.id, endpoint: e.name };
           // NATS micro's own figures miss async handlers' time and answered errors; bitween's
