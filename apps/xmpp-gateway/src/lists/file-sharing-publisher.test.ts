@@ -1,0 +1,79 @@
+import type { Element } from '@xmpp/xml';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { ResourceEntry } from '../protocol/shares-codec.js';
+import type { XmppSession } from '../xmpp/session.js';
+import { UploadPace } from '../xmpp/upload-pace.js';
+import { FileSharingPublisher } from './file-sharing-publisher.js';
+
+const h = (c: string) => c.repeat(40);
+
+/**
+ * What the publisher sends after login, against a session stand-in that records IQs and answers
+ * disco#items with the ids the server "holds" (pure logic: which items are published, retracted,
+ * kept).
+ */
+function setUp(serverIds: string[], own: ResourceEntry[], siblings: string[]) {
+  const sent: { kind: string; id: string | undefined }[] = [];
+  const session = {
+    online: true,
+    bareJid: 'alice@example.org',
+    resource: 'home',
+    iq: (_type: string, _to: string, child: Element): Promise<Element | undefined> => {
+      const op = child.getChildElements()[0];
+      if (child.attrs.xmlns === 'http://jabber.org/protocol/disco#items') {
+        return Promise.resolve({
+          getChildren: () => serverIds.map((id) => ({ attrs: { jid: 'alice@example.org', name: id } })),
+        } as unknown as Element);
+      }
+      sent.push({ kind: op?.name ?? '?', id: op?.getChild('item')?.attrs.id as string | undefined });
+      return Promise.resolve(undefined);
+    },
+  } as unknown as XmppSession;
+  const log = pino({ level: 'silent' });
+  const publisher = new FileSharingPublisher({
+    session,
+    log,
+    pace: new UploadPace({ bytesPerSecond: 10_000_000, burstBytes: 10_000_000 }, log),
+    ownEntries: () => own,
+    siblingHashes: () => new Set(siblings),
+  });
+  return { publisher, sent };
+}
+
+const entry = (hashes: string[]): ResourceEntry => ({
+  resource: 'home/e1',
+  shares: hashes.map((hash) => ({ hash, name: `n-${hash.slice(0, 4)}`, size: 1 })),
+  endpoints: [{ address: '198.51.100.1', port: 6881 }],
+});
+
+describe('FileSharingPublisher after login', () => {
+  it('retracts items no instance holds, keeps siblings’, publishes missing ones, refreshes the rest last', async () => {
+    const { publisher, sent } = setUp([h('a'), h('b'), h('c')], [entry([h('a'), h('d')])], [h('c')]);
+    await publisher.onOnline();
+    await publisher.idle();
+    const items = sent.filter((s) => s.kind !== 'configure');
+    expect(items).toEqual([
+      { kind: 'retract', id: h('b') },
+      { kind: 'publish', id: h('d') },
+      { kind: 'publish', id: h('a') },
+    ]);
+    // The node's max_items is set once, after the first publish.
+    expect(sent.filter((s) => s.kind === 'configure')).toHaveLength(1);
+  });
+
+  it('sends nothing more when nothing changed; one publish per added share', async () => {
+    const own = [entry([h('a')])];
+    const { publisher, sent } = setUp([], own, []);
+    await publisher.onOnline();
+    await publisher.idle();
+    const before = sent.length;
+    publisher.trigger();
+    await publisher.idle();
+    expect(sent.length).toBe(before);
+    own[0] = entry([h('a'), h('e')]);
+    publisher.trigger();
+    await publisher.idle();
+    expect(sent.slice(before)).toEqual([{ kind: 'publish', id: h('e') }]);
+  });
+});
