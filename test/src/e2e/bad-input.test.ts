@@ -2,14 +2,14 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
-  startNode,
-  startProsody,
+  startFriends,
   waitFor,
+  xmppOnline,
   type BitweenNode,
   type Prosody,
   type SharesResult,
 } from '../harness/index.js';
-import { connectClient, NS_SHARES, xml, type TestClient } from './xmpp-client.js';
+import { connectClient, NS_SHARES, xml, type TestClient } from '../harness/xmpp-client.js';
 
 const M1 = '1'.repeat(40);
 const M2 = '2'.repeat(40);
@@ -39,23 +39,16 @@ describe('bad input gets a clear error and the daemon keeps serving', () => {
   }
 
   beforeAll(async () => {
-    prosody = await startProsody(cleanup, {
-      accounts: [
-        { user: 'alice', password: 'alice-pw' },
-        { user: 'mallory', password: 'mallory-pw' },
-        { user: 'eve', password: 'eve-pw' },
-      ],
-      // eve is not on alice's roster.
-      friends: ['alice', 'mallory'],
-    });
-    alice = await startNode(cleanup, {
-      user: 'alice',
-      password: 'alice-pw',
+    ({
       prosody,
-      name: 'badinput-alice',
-    });
+      nodes: [alice],
+    } = await startFriends(cleanup, ['alice'], {
+      label: 'badinput',
+      accounts: ['mallory', 'eve'],
+      friends: ['mallory'], // eve is not on alice's roster
+    }));
     for (const s of alice.services()) void s.exited.then(() => exited.push(s.label));
-    await alice.gateway.waitForLog((l) => l.msg === 'XMPP online', { what: 'alice online' });
+    await xmppOnline(alice.gateway);
     [mallory, eve] = await Promise.all([
       connectClient(cleanup, prosody, 'mallory', 'mallory-pw'),
       connectClient(cleanup, prosody, 'eve', 'eve-pw'),

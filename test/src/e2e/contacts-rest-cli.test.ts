@@ -7,15 +7,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Feed } from '../harness/index.js';
 import {
   Cleanup,
-  RestError,
   repoRoot,
+  RestError,
   startNode,
   startProsody,
   waitFor,
+  xmppOnline,
   type BitweenNode,
   type Prosody,
 } from '../harness/index.js';
-import { connectClient, presences, xml, type TestClient } from './xmpp-client.js';
+import { connectClient, presences, xml, type TestClient } from '../harness/xmpp-client.js';
 
 /*
  * Contacts and subscription requests through the REST api, its event stream and the `bitween`
@@ -64,7 +65,7 @@ describe('contacts and subscription requests through REST, events and the CLI', 
       friends: [], // nobody knows anybody: every friendship starts with a request
     });
     bob = await startNode(cleanup, { user: 'bob', password: 'bob-pw', prosody, name: 'contacts-bob' });
-    await bob.gateway.waitForLog((l) => l.msg === 'XMPP online', { what: 'bob online' });
+    await xmppOnline(bob.gateway);
     eventsBefore = (await bob.rest.get<Page>('/v1/events?timeout=0&limit=1')).lastId;
   });
   afterAll(() => cleanup.run());

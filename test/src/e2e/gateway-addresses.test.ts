@@ -4,12 +4,13 @@ import { Bus, EngineRegistry } from '@bitween/bus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
+  Feed,
   silentLogger,
+  startGateway,
   startNats,
   startProsody,
-  startService,
   waitFor,
-  Feed,
+  xmppOnline,
   type Prosody,
 } from '../harness/index.js';
 import { connectClient, NS_SHARES, xml } from '../harness/xmpp-client.js';
@@ -52,21 +53,18 @@ describe('public addresses', () => {
       torrents: [{ hash: 'c'.repeat(40), name: 'x', size: 1 }],
       heartbeatMs: 600_000,
     });
-    const alice = await startService(cleanup, {
-      name: 'xmpp-gateway',
+    const alice = await startGateway(cleanup, {
       label: 'addresses-alice',
+      nats,
+      server: prosody,
+      user: 'alice',
       env: {
-        BITWEEN_NATS_URL: nats.url,
-        BITWEEN_LOG_LEVEL: 'debug',
-        BITWEEN_XMPP_JID: prosody.jid('alice'),
-        BITWEEN_XMPP_PASSWORD: 'alice-pw',
-        BITWEEN_XMPP_SERVICE: prosody.service,
         BITWEEN_PUBLIC_ADDRESSES: '198.51.100.1',
         BITWEEN_STUN_SERVER: `127.0.0.1:${stunPort}`,
         BITWEEN_STUN_TIMEOUT_MS: '30000',
       },
     });
-    await alice.waitForLog((l) => l.msg === 'XMPP online', { what: 'online while STUN is still waiting' });
+    await xmppOnline(alice, 'online while STUN is still waiting');
     expect(alice.logs.some((l) => l.msg === 'STUN lookup got no answer')).toBe(false);
 
     const bob = await connectClient(cleanup, prosody, 'bob', 'bob-pw');

@@ -8,8 +8,9 @@ import {
   selfSignedCert,
   silentLogger,
   startEjabberd,
+  startGateway,
   startNats,
-  startService,
+  xmppOnline,
   type Ejabberd,
   type NatsServer,
   type ServiceProcess,
@@ -40,15 +41,13 @@ describe('against ejabberd', () => {
     });
     nats = await Promise.all([startNats(cleanup), startNats(cleanup)]);
     const gateway = (user: string, i: number, service: string) =>
-      startService(cleanup, {
-        name: 'xmpp-gateway',
+      startGateway(cleanup, {
         label: `ejabberd-${user}`,
+        nats: nats[i]!,
+        server,
+        user,
+        service,
         env: {
-          BITWEEN_NATS_URL: nats[i]!.url,
-          BITWEEN_LOG_LEVEL: 'debug',
-          BITWEEN_XMPP_JID: server.jid(user),
-          BITWEEN_XMPP_PASSWORD: `${user}-pw`,
-          BITWEEN_XMPP_SERVICE: service,
           BITWEEN_XMPP_TLS_CA_FILE: tls.certFile,
           BITWEEN_XMPP_UPLOAD_BYTES_PER_S: '10000000', // this server has no rate limit (bench/ measures the stock ones)
         },
@@ -62,7 +61,7 @@ describe('against ejabberd', () => {
 
   it('logs in over STARTTLS and direct TLS with SCRAM-SHA-256', async () => {
     for (const g of [alice, bob]) {
-      await g.waitForLog((l) => l.msg === 'XMPP online', { what: `${g.label} online` });
+      await xmppOnline(g);
       expect(g.logs.find((l) => l.msg === 'authenticating')).toMatchObject({
         mechanism: 'SCRAM-SHA-256',
         tls: true,

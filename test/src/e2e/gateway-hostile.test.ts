@@ -6,10 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
   silentLogger,
+  startGateway,
   startNats,
   startProsody,
-  startService,
   waitFor,
+  xmppOnline,
   type Prosody,
   type ServiceProcess,
 } from '../harness/index.js';
@@ -48,18 +49,8 @@ describe('hostile share lists', () => {
       extraConfig: 'c2s_stanza_size_limit = 8 * 1024 * 1024',
     });
     const nats = await startNats(cleanup);
-    alice = await startService(cleanup, {
-      name: 'xmpp-gateway',
-      label: 'hostile-alice',
-      env: {
-        BITWEEN_NATS_URL: nats.url,
-        BITWEEN_LOG_LEVEL: 'debug',
-        BITWEEN_XMPP_JID: prosody.jid('alice'),
-        BITWEEN_XMPP_PASSWORD: 'alice-pw',
-        BITWEEN_XMPP_SERVICE: prosody.service,
-      },
-    });
-    await alice.waitForLog((l) => l.msg === 'XMPP online', { what: 'alice online' });
+    alice = await startGateway(cleanup, { label: 'hostile-alice', nats, server: prosody, user: 'alice' });
+    await xmppOnline(alice);
     const nc: NatsConnection = await nats.connect();
     bus = new Bus(nc, silentLogger);
     mallory = await connectClient(cleanup, prosody, 'mallory', 'mallory-pw');

@@ -8,16 +8,16 @@ import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
-  RestError,
   repoRoot,
-  startNode,
-  startProsody,
+  RestError,
+  startFriends,
   waitFor,
+  xmppOnline,
   type BitweenNode,
   type LogLine,
   type Prosody,
 } from '../harness/index.js';
-import { connectClient, NS_SHARES, xml, type TestClient } from './xmpp-client.js';
+import { connectClient, NS_SHARES, xml, type TestClient } from '../harness/xmpp-client.js';
 
 /*
  * Issue 18, points 8 and 9: names from a contact's list are stored and shown without bidi
@@ -79,12 +79,15 @@ describe('names from contacts and lists only from PEP', () => {
     alice.gateway.waitForLog((l) => l.msg === DROPPED && match(l), { what, timeoutMs: 20_000 });
 
   beforeAll(async () => {
-    prosody = await startProsody(cleanup, {
-      accounts: ['alice', 'mallory', 'trudy'].map((user) => ({ user, password: `${user}-pw` })),
-      friends: ['alice', 'mallory'], // trudy is nobody's contact
-    });
-    alice = await startNode(cleanup, { user: 'alice', password: 'alice-pw', prosody, name: 'names-alice' });
-    await alice.gateway.waitForLog((l) => l.msg === 'XMPP online', { what: 'alice online' });
+    ({
+      prosody,
+      nodes: [alice],
+    } = await startFriends(cleanup, ['alice'], {
+      label: 'names',
+      accounts: ['mallory', 'trudy'],
+      friends: ['mallory'], // trudy is nobody's contact
+    }));
+    await xmppOnline(alice.gateway);
     [mallory, trudy] = await Promise.all([
       connectClient(cleanup, prosody, 'mallory', 'mallory-pw'),
       connectClient(cleanup, prosody, 'trudy', 'trudy-pw'),

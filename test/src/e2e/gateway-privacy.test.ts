@@ -6,10 +6,11 @@ import {
   Cleanup,
   Feed,
   silentLogger,
+  startGateway,
   startNats,
   startProsody,
-  startService,
   waitFor,
+  xmppOnline,
   type NatsServer,
   type Prosody,
   type ServiceProcess,
@@ -33,19 +34,8 @@ describe('subscriptions, contacts and presence over NATS', () => {
   const contactEvents = new Feed<Contact>((c) => JSON.stringify(c));
   const requestEvents = new Feed<PendingSubscription>((c) => JSON.stringify(c));
 
-  const gateway = (label: string, user: string, natsServer: NatsServer, extra: Record<string, string> = {}) =>
-    startService(cleanup, {
-      name: 'xmpp-gateway',
-      label,
-      env: {
-        BITWEEN_NATS_URL: natsServer.url,
-        BITWEEN_LOG_LEVEL: 'debug',
-        BITWEEN_XMPP_JID: prosody.jid(user),
-        BITWEEN_XMPP_PASSWORD: `${user}-pw`,
-        BITWEEN_XMPP_SERVICE: prosody.service,
-        ...extra,
-      },
-    });
+  const gateway = (label: string, user: string, nats: NatsServer, env: Record<string, string> = {}) =>
+    startGateway(cleanup, { label, nats, server: prosody, user, env });
 
   beforeAll(async () => {
     prosody = await startProsody(cleanup, {
@@ -61,7 +51,7 @@ describe('subscriptions, contacts and presence over NATS', () => {
     bus.subscribe(xmpp.contactChanged, (c) => contactEvents.push(c));
     bus.subscribe(xmpp.subscriptionRequest, (r) => requestEvents.push(r));
     alice = await gateway('privacy-alice', 'alice', nats);
-    await alice.waitForLog((l) => l.msg === 'XMPP online', { what: 'alice online' });
+    await xmppOnline(alice);
   });
   afterAll(() => cleanup.run());
 
@@ -172,7 +162,7 @@ describe('subscriptions, contacts and presence over NATS', () => {
   it('approves automatically only when configured', async () => {
     const erinNats = await startNats(cleanup);
     const erin = await gateway('privacy-erin', 'erin', erinNats, { BITWEEN_XMPP_AUTO_APPROVE: 'true' });
-    await erin.waitForLog((l) => l.msg === 'XMPP online', { what: 'erin online' });
+    await xmppOnline(erin);
     const frank = await connectClient(cleanup, prosody, 'frank', 'frank-pw');
     const frankSees = await presences(frank);
     await frank.send(xml('presence', { to: prosody.jid('erin'), type: 'subscribe' }));

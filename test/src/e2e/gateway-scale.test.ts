@@ -7,9 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
   silentLogger,
+  startGateway,
   startNats,
   startProsody,
-  startService,
+  xmppOnline,
   type NatsServer,
   type Prosody,
   type ServiceProcess,
@@ -34,15 +35,12 @@ describe('a list of 10,000 shares', () => {
   let nc: NatsConnection;
 
   const gateway = (label: string, user: string, nats: NatsServer) =>
-    startService(cleanup, {
-      name: 'xmpp-gateway',
+    startGateway(cleanup, {
       label,
+      nats,
+      server: prosody,
+      user,
       env: {
-        BITWEEN_NATS_URL: nats.url,
-        BITWEEN_LOG_LEVEL: 'debug',
-        BITWEEN_XMPP_JID: prosody.jid(user),
-        BITWEEN_XMPP_PASSWORD: `${user}-pw`,
-        BITWEEN_XMPP_SERVICE: prosody.service,
         BITWEEN_XMPP_MAX_STANZA_BYTES: String(PROSODY_LIMIT),
         BITWEEN_XMPP_UPLOAD_BYTES_PER_S: '10000000', // this Prosody has no rate limit (bench/ measures the stock ones)
       },
@@ -59,9 +57,7 @@ describe('a list of 10,000 shares', () => {
       gateway('scale-alice', 'alice', aliceNats),
       gateway('scale-bob', 'bob', bobNats),
     ]);
-    await Promise.all(
-      [alice, bob].map((g) => g.waitForLog((l) => l.msg === 'XMPP online', { what: 'online' })),
-    );
+    await Promise.all([alice, bob].map((g) => xmppOnline(g)));
     nc = await aliceNats.connect();
   });
   afterAll(() => cleanup.run());

@@ -4,10 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
   silentLogger,
+  startGateway,
   startNats,
   startProsody,
-  startService,
   waitFor,
+  xmppOnline,
   type NatsServer,
   type Prosody,
   type ServiceProcess,
@@ -47,17 +48,12 @@ describe('two instances of one account racing', () => {
       });
     }
     const gateway = (resource: string, i: number) =>
-      startService(cleanup, {
-        name: 'xmpp-gateway',
+      startGateway(cleanup, {
         label: `race-${resource}`,
-        env: {
-          BITWEEN_NATS_URL: natsServers[i]!.url,
-          BITWEEN_LOG_LEVEL: 'debug',
-          BITWEEN_XMPP_JID: prosody.jid('alice'),
-          BITWEEN_XMPP_PASSWORD: 'alice-pw',
-          BITWEEN_XMPP_SERVICE: prosody.service,
-          BITWEEN_XMPP_RESOURCE: resource,
-        },
+        nats: natsServers[i]!,
+        server: prosody,
+        user: 'alice',
+        resource,
       });
     [laptop, server] = await Promise.all([gateway('laptop', 0), gateway('server', 1)]);
   });
@@ -84,9 +80,7 @@ describe('two instances of one account racing', () => {
   }
 
   it('both instances end up in the item', async () => {
-    await Promise.all(
-      [laptop, server].map((g) => g.waitForLog((l) => l.msg === 'XMPP online', { what: 'online' })),
-    );
+    await Promise.all([laptop, server].map((g) => xmppOnline(g)));
     const both = ['laptop/laptop-engine', 'server/server-engine'];
     expect(
       await waitFor(async () => ((await aliceItem()).join() === both.join() ? aliceItem() : undefined), {

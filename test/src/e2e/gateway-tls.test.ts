@@ -4,9 +4,10 @@ import {
   makeTempDir,
   removeTempDir,
   selfSignedCert,
+  startGateway,
   startNats,
   startProsody,
-  startService,
+  xmppOnline,
   type NatsServer,
   type Prosody,
 } from '../harness/index.js';
@@ -36,24 +37,12 @@ describe('TLS against Prosody with a self-signed certificate', () => {
   });
   afterAll(() => cleanup.run());
 
-  const gateway = (label: string, service: string, extra: Record<string, string> = {}) =>
-    startService(cleanup, {
-      name: 'xmpp-gateway',
-      label,
-      env: {
-        BITWEEN_NATS_URL: nats.url,
-        BITWEEN_LOG_LEVEL: 'debug',
-        BITWEEN_XMPP_JID: prosody.jid('alice'),
-        BITWEEN_XMPP_PASSWORD: 'alice-pw',
-        BITWEEN_XMPP_RESOURCE: label,
-        BITWEEN_XMPP_SERVICE: service,
-        ...extra,
-      },
-    });
+  const gateway = (label: string, service: string, env: Record<string, string> = {}) =>
+    startGateway(cleanup, { label, nats, server: prosody, user: 'alice', resource: label, service, env });
 
   it('STARTTLS, trusting the certificate explicitly; SCRAM, never PLAIN', async () => {
     const gw = await gateway('tls-starttls', prosody.service, { BITWEEN_XMPP_TLS_CA_FILE: certFile });
-    await gw.waitForLog((l) => l.msg === 'XMPP online', { what: 'login over STARTTLS' });
+    await xmppOnline(gw, 'login over STARTTLS');
     const auth = await gw.waitForLog((l) => l.msg === 'authenticating', { what: 'the SASL choice' });
     expect(auth).toMatchObject({ tls: true, mechanism: expect.stringMatching(/^SCRAM-SHA-/) as unknown });
     await gw.stop();
@@ -61,7 +50,7 @@ describe('TLS against Prosody with a self-signed certificate', () => {
 
   it('direct TLS (xmpps://)', async () => {
     const gw = await gateway('tls-direct', prosody.directTlsService!, { BITWEEN_XMPP_TLS_CA_FILE: certFile });
-    await gw.waitForLog((l) => l.msg === 'XMPP online', { what: 'login over direct TLS' });
+    await xmppOnline(gw, 'login over direct TLS');
     await gw.stop();
   });
 

@@ -5,16 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
   sha256File,
+  shareRandomFile,
   silentLogger,
+  startFriends,
   startLibtorrent,
-  startNode,
-  startProsody,
   waitFor,
-  writeRandomFile,
   type BitweenNode,
   type Prosody,
   type SharesResult,
-  type TorrentsResult,
 } from '../harness/index.js';
 import { connectClient, NS_SHARES, xml } from '../harness/xmpp-client.js';
 
@@ -35,27 +33,18 @@ describe('a legacy friend (original Bitween + libtorrent) through the real gatew
   let root = '';
 
   beforeAll(async () => {
-    prosody = await startProsody(cleanup, {
-      accounts: [
-        { user: 'alice', password: 'alice-pw' },
-        { user: 'carol', password: 'carol-pw' },
-      ],
-      friends: ['alice', 'carol'],
-    });
-    alice = await startNode(cleanup, {
-      user: 'alice',
-      password: 'alice-pw',
+    ({
       prosody,
+      nodes: [alice],
+    } = await startFriends(cleanup, ['alice'], {
+      label: 'legacy',
       env: { BITWEEN_PEER_ALLOW: '' },
-      name: 'legacy-alice',
-    });
+      accounts: ['carol'],
+      friends: ['carol'],
+    }));
     bus = new Bus(await alice.nats.connect(), silentLogger);
     root = alice.dirs.shares;
-    const file = join(root, 'for-carol.bin');
-    sum = await writeRandomFile(file, 2 * 1024 * 1024 + 1);
-    expect(await alice.rpc.result('bt.add_path', { path: file })).toBe(true);
-    const { torrents } = await alice.rpc.result<TorrentsResult>('bt.get_torrents');
-    hash = torrents.find((t) => t.name === 'for-carol.bin')!.hash;
+    ({ hash, sha256: sum } = await shareRandomFile(alice, 'for-carol.bin', 2 * 1024 * 1024 + 1));
     const announcing = alice.engine.logs.find((l) => l.msg === 'announcing');
     port = Number(announcing?.port);
   });

@@ -9,10 +9,11 @@ import {
   selfSignedCert,
   silentLogger,
   startEjabberd,
+  startGateway,
   startNats,
   startProsody,
-  startService,
   waitFor,
+  xmppOnline,
   type Ejabberd,
   type NatsServer,
   type Prosody,
@@ -44,18 +45,8 @@ describe('an original-format peer on Prosody', () => {
       friends: ['alice', 'carol'],
     });
     nats = await startNats(cleanup);
-    alice = await startService(cleanup, {
-      name: 'xmpp-gateway',
-      label: 'compat-alice',
-      env: {
-        BITWEEN_NATS_URL: nats.url,
-        BITWEEN_LOG_LEVEL: 'debug',
-        BITWEEN_XMPP_JID: prosody.jid('alice'),
-        BITWEEN_XMPP_PASSWORD: 'alice-pw',
-        BITWEEN_XMPP_SERVICE: prosody.service,
-      },
-    });
-    await alice.waitForLog((l) => l.msg === 'XMPP online', { what: 'alice online' });
+    alice = await startGateway(cleanup, { label: 'compat-alice', nats, server: prosody, user: 'alice' });
+    await xmppOnline(alice);
     bus = new Bus(await nats.connect(), silentLogger);
   });
   afterAll(() => cleanup.run());
@@ -121,17 +112,12 @@ describe('against ejabberd: an item published before our login', () => {
   let certFile = '';
 
   const gateway = (user: string, natsUrl: string, label: string) =>
-    startService(cleanup, {
-      name: 'xmpp-gateway',
+    startGateway(cleanup, {
       label,
-      env: {
-        BITWEEN_NATS_URL: natsUrl,
-        BITWEEN_LOG_LEVEL: 'debug',
-        BITWEEN_XMPP_JID: server.jid(user),
-        BITWEEN_XMPP_PASSWORD: `${user}-pw`,
-        BITWEEN_XMPP_SERVICE: server.service,
-        BITWEEN_XMPP_TLS_CA_FILE: certFile,
-      },
+      nats: { url: natsUrl },
+      server,
+      user,
+      env: { BITWEEN_XMPP_TLS_CA_FILE: certFile },
     });
 
   beforeAll(async () => {

@@ -3,10 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
   sha256File,
-  startNode,
-  startProsody,
+  shareRandomFile,
+  startFriends,
   waitFor,
-  writeRandomFile,
+  waitForShare,
   type BitweenNode,
   type SharesResult,
   type TorrentsResult,
@@ -23,18 +23,12 @@ describe('friends download through the default peer filter', () => {
   let bob: BitweenNode;
 
   beforeAll(async () => {
-    const prosody = await startProsody(cleanup, {
-      accounts: [
-        { user: 'alice', password: 'alice-pw' },
-        { user: 'bob', password: 'bob-pw' },
-      ],
-      friends: ['alice', 'bob'],
-    });
-    const env = { BITWEEN_PEER_ALLOW: '' };
-    [alice, bob] = await Promise.all([
-      startNode(cleanup, { user: 'alice', password: 'alice-pw', prosody, env, name: 'pf-alice' }),
-      startNode(cleanup, { user: 'bob', password: 'bob-pw', prosody, env, name: 'pf-bob' }),
-    ]);
+    ({
+      nodes: [alice, bob],
+    } = await startFriends(cleanup, ['alice', 'bob'], {
+      label: 'pf',
+      env: { BITWEEN_PEER_ALLOW: '' },
+    }));
   });
   afterAll(() => cleanup.run());
 
@@ -51,18 +45,8 @@ describe('friends download through the default peer filter', () => {
   });
 
   it('bob downloads alice’s share, bytes equal', async () => {
-    const path = join(alice.dirs.shares, 'filtered.bin');
-    const sha256 = await writeRandomFile(path, 4 * 1024 * 1024);
-    expect(await alice.rpc.result('bt.add_path', { path })).toBe(true);
-    const { torrents } = await alice.rpc.result<TorrentsResult>('bt.get_torrents');
-    const hash = torrents.find((t) => t.name === 'filtered.bin')!.hash;
-    await waitFor(
-      async () => {
-        const { shares } = await bob.rpc.result<SharesResult>('xmpp.get_shares');
-        return Object.values(shares[alice.jid] ?? {}).some((r) => hash in r.shares);
-      },
-      { what: "alice's share at bob" },
-    );
+    const { hash, sha256 } = await shareRandomFile(alice, 'filtered.bin', 4 * 1024 * 1024);
+    await waitForShare(bob, alice, hash);
     expect(await bob.rpc.result('bt.add_torrent_by_hash', { hash })).toBe(true);
     await waitFor(
       async () => {

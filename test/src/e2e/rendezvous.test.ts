@@ -1,15 +1,5 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  Cleanup,
-  startNode,
-  startProsody,
-  waitFor,
-  writeRandomFile,
-  type BitweenNode,
-  type SharesResult,
-  type TorrentsResult,
-} from '../harness/index.js';
+import { Cleanup, shareRandomFile, startFriends, waitForShare, type BitweenNode } from '../harness/index.js';
 
 /**
  * Rendezvous through the real gateways and Prosody: bob's engine may not dial alice (this host is
@@ -25,45 +15,19 @@ describe('rendezvous over XMPP between two daemons', () => {
   let bob: BitweenNode;
 
   beforeAll(async () => {
-    const prosody = await startProsody(cleanup, {
-      accounts: [
-        { user: 'alice', password: 'alice-pw' },
-        { user: 'bob', password: 'bob-pw' },
-      ],
-      friends: ['alice', 'bob'],
-    });
-    [alice, bob] = await Promise.all([
-      startNode(cleanup, {
-        user: 'alice',
-        password: 'alice-pw',
-        prosody,
-        env: { BITWEEN_PEER_ALLOW: '' },
-        name: 'rdv-alice',
-      }),
-      startNode(cleanup, {
-        user: 'bob',
-        password: 'bob-pw',
-        prosody,
-        env: { BITWEEN_PEER_ALLOW: '', BITWEEN_DIAL_ALLOW: '' },
-        name: 'rdv-bob',
-      }),
-    ]);
+    ({
+      nodes: [alice, bob],
+    } = await startFriends(cleanup, ['alice', 'bob'], {
+      label: 'rdv',
+      env: { BITWEEN_PEER_ALLOW: '' },
+      node: { bob: { env: { BITWEEN_DIAL_ALLOW: '' } } },
+    }));
   });
   afterAll(() => cleanup.run());
 
   it('bob’s offer reaches alice’s engine and her answer comes back', async () => {
-    const path = join(alice.dirs.shares, 'rendezvous.bin');
-    await writeRandomFile(path, 1024 * 1024);
-    expect(await alice.rpc.result('bt.add_path', { path })).toBe(true);
-    const { torrents } = await alice.rpc.result<TorrentsResult>('bt.get_torrents');
-    const hash = torrents.find((t) => t.name === 'rendezvous.bin')!.hash;
-    await waitFor(
-      async () => {
-        const { shares } = await bob.rpc.result<SharesResult>('xmpp.get_shares');
-        return Object.values(shares[alice.jid] ?? {}).some((r) => hash in r.shares);
-      },
-      { what: "alice's share at bob" },
-    );
+    const { hash } = await shareRandomFile(alice, 'rendezvous.bin', 1024 * 1024);
+    await waitForShare(bob, alice, hash);
     expect(await bob.rpc.result('bt.add_torrent_by_hash', { hash })).toBe(true);
     await bob.engine.waitForLog(
       (l) =>

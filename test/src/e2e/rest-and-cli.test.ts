@@ -6,12 +6,13 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
-  RestError,
   repoRoot,
+  RestError,
   sha256File,
   startFriends,
   waitFor,
   writeRandomFile,
+  xmppOnline,
   type BitweenNode,
 } from '../harness/index.js';
 
@@ -88,10 +89,7 @@ describe('REST api, events and the bitween CLI end to end', () => {
     ({
       nodes: [alice, bob],
     } = await startFriends(cleanup, ['alice', 'bob'], { label: 'rest' }));
-    await Promise.all([
-      alice.gateway.waitForLog((l) => l.msg === 'XMPP online', { what: 'alice online' }),
-      bob.gateway.waitForLog((l) => l.msg === 'XMPP online', { what: 'bob online' }),
-    ]);
+    await Promise.all([xmppOnline(alice.gateway), xmppOnline(bob.gateway)]);
   });
 
   afterAll(() => cleanup.run());

@@ -5,10 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
   repoRoot,
+  sha256File,
   startFriends,
   waitFor,
-  sha256File,
   writeRandomFile,
+  xmppOnline,
   type BitweenNode,
   type HashesResult,
   type SharesResult,
@@ -55,10 +56,7 @@ describe('two friends share a file end to end', () => {
     } = await startFriends(cleanup, ['alice', 'bob']));
     bobNats = await bob.nats.connect();
     // Both gateways are logged in before the test starts measuring.
-    await Promise.all([
-      alice.gateway.waitForLog((l) => l.msg === 'XMPP online', { what: 'alice online' }),
-      bob.gateway.waitForLog((l) => l.msg === 'XMPP online', { what: 'bob online' }),
-    ]);
+    await Promise.all([xmppOnline(alice.gateway), xmppOnline(bob.gateway)]);
   });
 
   afterAll(async () => {

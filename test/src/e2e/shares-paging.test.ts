@@ -6,10 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
   silentLogger,
+  startGateway,
   startNats,
   startNode,
   startProsody,
-  startService,
+  xmppOnline,
   type BitweenNode,
   type Prosody,
   type SharesResult,
@@ -45,21 +46,18 @@ describe('contacts’ shares beyond one NATS message', () => {
     });
     // alice: a gateway whose registry holds two engines' entries of 8,000 torrents each.
     const aliceNats = await startNats(cleanup);
-    const alice = await startService(cleanup, {
-      name: 'xmpp-gateway',
+    const alice = await startGateway(cleanup, {
       label: 'paging-alice-gateway',
+      nats: aliceNats,
+      server: prosody,
+      user: 'alice',
       env: {
-        BITWEEN_NATS_URL: aliceNats.url,
-        BITWEEN_LOG_LEVEL: 'debug',
-        BITWEEN_XMPP_JID: prosody.jid('alice'),
-        BITWEEN_XMPP_PASSWORD: 'alice-pw',
-        BITWEEN_XMPP_SERVICE: prosody.service,
         BITWEEN_XMPP_MAX_STANZA_BYTES: String(256 * 1024), // Prosody 0.12's limit
         BITWEEN_XMPP_UPLOAD_BYTES_PER_S: '10000000', // this Prosody has no rate limit (bench/ measures the stock ones)
       },
     });
     bob = await startNode(cleanup, { user: 'bob', password: 'bob-pw', prosody, name: 'paging-bob' });
-    await alice.waitForLog((l) => l.msg === 'XMPP online', { what: 'alice online' });
+    await xmppOnline(alice);
 
     const aliceNc = await aliceNats.connect();
     const registry = await EngineRegistry.open(aliceNc, silentLogger);

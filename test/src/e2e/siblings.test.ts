@@ -6,6 +6,7 @@ import {
   startNode,
   startProsody,
   waitFor,
+  xmppOnline,
   type BitweenNode,
   type Prosody,
   type SharesResult,
@@ -65,11 +66,7 @@ describe('several instances of one account', () => {
       }),
       startNode(cleanup, { user: 'bob', password: 'bob-pw', prosody, name: 'siblings-bob' }),
     ]);
-    await Promise.all(
-      [laptop, server, bob].map((n) =>
-        n.gateway.waitForLog((l) => l.msg === 'XMPP online', { what: 'online' }),
-      ),
-    );
+    await Promise.all([laptop, server, bob].map((n) => xmppOnline(n.gateway)));
   });
   afterAll(() => cleanup.run());
 
@@ -100,7 +97,7 @@ describe('several instances of one account', () => {
 
   it('drops a crashed instance (the original re-published it for ever)', async () => {
     const gateway = await server.restart('gateway');
-    await gateway.waitForLog((l) => l.msg === 'XMPP online', { what: 'server back online' });
+    await xmppOnline(gateway, 'server back online');
     await waitFor(
       async () => {
         const a = await aliceAtBob();

@@ -1,26 +1,9 @@
 /// <reference lib="dom" />
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { engine, xmpp } from '@bitween/messages';
-import { Bus } from '@bitween/bus';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  Cleanup,
-  RestClient,
-  engineEnv,
-  freePort,
-  makeTempDir,
-  removeTempDir,
-  repoRoot,
-  silentLogger,
-  startNats,
-  startService,
-  startTestEngine,
-  startThrottleProxy,
-  torrentPort,
-  waitFor,
-} from '../harness/index.js';
+import { Cleanup, makeTempDir, removeTempDir, repoRoot, startSlowDownload } from '../harness/index.js';
 
 /*
  * The web UI's player (issue 24) in Debian's Chromium (playwright-core): a friend's engine shares
@@ -99,7 +82,6 @@ describe('web UI: play a friend’s video while it downloads', () => {
   let page: Page;
   let base: string;
   let hash: string;
-  let rest: RestClient;
   let size: number;
   const pageErrors: string[] = [];
 
@@ -118,7 +100,6 @@ describe('web UI: play a friend’s video while it downloads', () => {
     page.on('pageerror', (err) => pageErrors.push(err.message));
 
     // The friend shares a video.
-    const friend = await startTestEngine(cleanup, { root, id: 'friend' });
     await mkdir(join(root, 'friend', 'videos'), { recursive: true });
     const video = await recordWebm(page, SECONDS);
     size = video.length;
@@ -126,46 +107,16 @@ describe('web UI: play a friend’s video while it downloads', () => {
     expect(size).toBeGreaterThan(5 * PROXY_BYTES_PER_SECOND);
     const file = join(root, 'friend', 'videos', 'clip.webm');
     await writeFile(file, video);
-    const shared = await friend.bus.request(engine.addPath, { path: file });
-    if (!shared.ok) throw shared.error;
-    hash = shared.value.torrent.hash;
-    const proxy = await startThrottleProxy(cleanup, {
-      targetPort: torrentPort(friend),
+    // Our node (its api serves the web UI, apps/web/dist) downloads it from the friend.
+    const download = await startSlowDownload(cleanup, {
+      root,
+      label: 'web-streaming',
+      file,
+      apiKey: KEY,
       bytesPerSecond: 100_000,
     });
-
-    // Our node; the api serves the web UI (apps/web/dist).
-    const nats = await startNats(cleanup);
-    await startService(cleanup, {
-      name: 'torrent-engine',
-      label: 'web-streaming-engine',
-      env: engineEnv({
-        natsUrl: nats.url,
-        engineId: 'own',
-        downloads: join(root, 'own', 'downloads'),
-        state: join(root, 'own', 'state'),
-      }),
-    });
-    const port = await freePort();
-    await startService(cleanup, {
-      name: 'api',
-      label: 'web-streaming-api',
-      env: {
-        BITWEEN_NATS_URL: nats.url,
-        BITWEEN_API_HOST: '127.0.0.1',
-        BITWEEN_API_PORT: String(port),
-        BITWEEN_API_TOKEN: KEY,
-      },
-    });
-    base = `http://127.0.0.1:${port}`;
-    rest = new RestClient(base, KEY);
-    await rest.post('/v1/torrents', { hash });
-    const bus = new Bus(await nats.connect('test'), silentLogger);
-    bus.publish(xmpp.peers, { peers: [{ hash, endpoints: [{ address: '127.0.0.1', port: proxy.port }] }] });
-    await waitFor(
-      async () => (await rest.get<{ files: unknown[] }>(`/v1/torrents/${hash}`)).files.length === 1,
-      { what: 'the metadata from the friend' },
-    );
+    hash = download.hash;
+    base = download.api.url;
   });
   afterAll(() => cleanup.run());
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import bencode from 'bencode';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cleanup, repoRoot, startNode, startProsody, waitFor, type BitweenNode } from '../harness/index.js';
+import { Cleanup, repoRoot, startFriends, waitFor, type BitweenNode } from '../harness/index.js';
 
 const SHOTS = join(repoRoot, 'reports', 'screenshots', 'web-ui-list');
 const CHROMIUM = process.env['BITWEEN_CHROMIUM'] ?? '/usr/bin/chromium';
@@ -61,11 +61,9 @@ describe('web UI: a list of many torrents', () => {
 
   beforeAll(async () => {
     await mkdir(SHOTS, { recursive: true });
-    const prosody = await startProsody(cleanup, {
-      accounts: [{ user: 'alice', password: 'alice-pw' }],
-      friends: ['alice'],
-    });
-    alice = await startNode(cleanup, { user: 'alice', password: 'alice-pw', prosody, name: 'list-alice' });
+    ({
+      nodes: [alice],
+    } = await startFriends(cleanup, ['alice'], { label: 'list' }));
     const dir = join(alice.dirs.shares, 'many');
     await mkdir(dir);
     const names = Array.from({ length: COUNT }, (_, i) => `item-${String(i + 1).padStart(5, '0')}.txt`);

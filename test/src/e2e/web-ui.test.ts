@@ -10,10 +10,11 @@ import {
   repoRoot,
   sha256File,
   silentLogger,
+  startFriends,
   startNode,
-  startProsody,
   waitFor,
   writeRandomFile,
+  xmppOnline,
   type BitweenNode,
   type Prosody,
 } from '../harness/index.js';
@@ -65,24 +66,12 @@ describe('web UI in a real browser, two friends', () => {
 
   beforeAll(async () => {
     await mkdir(SHOTS, { recursive: true });
-    prosody = await startProsody(cleanup, {
-      accounts: [
-        { user: 'alice', password: 'alice-pw' },
-        { user: 'bob', password: 'bob-pw' },
-        { user: 'carol', password: 'carol-pw' },
-        { user: 'erin', password: 'erin-pw' },
-      ],
-      friends: ['alice', 'bob'],
-    });
-    [alice, bob] = await Promise.all([
-      startNode(cleanup, { user: 'alice', password: 'alice-pw', prosody, name: 'web-alice' }),
-      startNode(cleanup, { user: 'bob', password: 'bob-pw', prosody, name: 'web-bob' }),
-    ]);
+    ({
+      prosody,
+      nodes: [alice, bob],
+    } = await startFriends(cleanup, ['alice', 'bob'], { label: 'web', accounts: ['carol', 'erin'] }));
     sha256 = await writeRandomFile(join(alice.dirs.shares, name), 8 * 1024 * 1024);
-    await Promise.all([
-      alice.gateway.waitForLog((l) => l.msg === 'XMPP online', { what: 'alice online' }),
-      bob.gateway.waitForLog((l) => l.msg === 'XMPP online', { what: 'bob online' }),
-    ]);
+    await Promise.all([xmppOnline(alice.gateway), xmppOnline(bob.gateway)]);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [

@@ -35,3 +35,23 @@ export { startCorruptingProxy, type CorruptingProxy } from './corrupting-proxy.j
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 export { downloadFrom, startTestEngine, torrentPort, type TestEngine } from './test-engine.js';
 export { playGatewayContracts, testTicket } from './gateway-contracts.js';
+export {
+  droppedSignalling,
+  gatewayEnv,
+  startGateway,
+  xmppOnline,
+  type GatewayOptions,
+  type XmppServer,
+} from './gateway.js';
+export { startApi, type Api } from './api.js';
+export { startSlowDownload, type SlowDownload } from './slow-download.js';
+export { shareRandomFile, waitForShare, type SharedFile, type SharingNode } from './shares.js';
+export {
+  NS_SHARES,
+  connectClient,
+  errorCondition,
+  presences,
+  sdpOffer,
+  xml,
+  type TestClient,
+} from './xmpp-client.js';

@@ -6,7 +6,7 @@ import { JsonRpcClient } from './jsonrpc.js';
 import { RestClient } from './rest.js';
 import { startNats, type NatsServer } from './nats.js';
 import { freePort } from './ports.js';
-import { startProsody, type Prosody } from './prosody.js';
+import { startProsody, type Prosody, type ProsodyOptions } from './prosody.js';
 import { startService, type ServiceProcess } from './service.js';
 
 /**
@@ -154,8 +154,14 @@ export interface FriendsOptions {
   label?: string;
   /** Extra environment for every service of every node. */
   env?: Record<string, string>;
-  /** Options for one user's node (e.g. `{ alice: { unconfigured: true } }`). */
+  /** Options for one user's node (e.g. `{ alice: { unconfigured: true } }`); its `env` adds to `env`. */
   node?: Record<string, Partial<NodeOptions>>;
+  /** More accounts (`<user>` / `<user>-pw`) without a node: test clients, strangers. */
+  accounts?: string[];
+  /** Of those, the ones on everybody's roster too (default: none, they are strangers). */
+  friends?: string[];
+  /** Prosody's other options (modules, extra config). */
+  prosody?: Omit<ProsodyOptions, 'accounts' | 'friends'>;
 }
 
 /**
@@ -168,20 +174,23 @@ export async function startFriends<const U extends readonly string[]>(
   opts: FriendsOptions = {},
 ): Promise<{ prosody: Prosody; nodes: { -readonly [K in keyof U]: BitweenNode } }> {
   const prosody = await startProsody(cleanup, {
-    accounts: users.map((user) => ({ user, password: `${user}-pw` })),
-    friends: [...users],
+    ...opts.prosody,
+    accounts: [...users, ...(opts.accounts ?? [])].map((user) => ({ user, password: `${user}-pw` })),
+    friends: [...users, ...(opts.friends ?? [])],
   });
   const nodes = await Promise.all(
-    users.map((user) =>
-      startNode(cleanup, {
+    users.map((user) => {
+      const own = opts.node?.[user];
+      const env = { ...opts.env, ...own?.env };
+      return startNode(cleanup, {
         user,
         password: `${user}-pw`,
         prosody,
         ...(opts.label ? { name: `${opts.label}-${user}` } : {}),
-        ...(opts.env ? { env: opts.env } : {}),
-        ...opts.node?.[user],
-      }),
-    ),
+        ...own,
+        env,
+      });
+    }),
   );
   return { prosody, nodes: nodes as { -readonly [K in keyof U]: BitweenNode } };
 }

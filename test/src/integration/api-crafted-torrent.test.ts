@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
-  RestClient,
-  RestError,
   engineEnv,
-  freePort,
   makeTempDir,
   removeTempDir,
+  type RestClient,
+  RestError,
+  startApi,
   startNats,
   startService,
   type ServiceProcess,
@@ -78,20 +78,14 @@ describe('a crafted .torrent is refused when it is added, through every api fron
         state: join(root, 'state'),
       }),
     });
-    const port = await freePort();
-    await startService(cleanup, {
-      name: 'api',
+    const api = await startApi(cleanup, {
       label: 'crafted-api',
-      env: {
-        BITWEEN_NATS_URL: nats.url,
-        BITWEEN_API_HOST: '127.0.0.1',
-        BITWEEN_API_PORT: String(port),
-        BITWEEN_API_TOKEN: KEY,
-        BITWEEN_DATA_DIR: join(root, 'api'),
-      },
+      natsUrl: nats.url,
+      token: KEY,
+      dataDir: join(root, 'api'),
     });
-    base = `http://127.0.0.1:${port}`;
-    rest = new RestClient(base, KEY);
+    base = api.url;
+    rest = api.rest;
   });
   afterAll(() => cleanup.run());
 

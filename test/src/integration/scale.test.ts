@@ -1,16 +1,16 @@
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { engine, xmpp, type TorrentStatus } from '@bitween/messages';
 import { Bus, EngineRegistry, TorrentClaims, type RegisteredEngine } from '@bitween/bus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
-  JsonRpcClient,
   engineEnv,
-  freePort,
+  type JsonRpcClient,
   makeTempDir,
   sha256File,
   silentLogger,
+  startApi,
   startNats,
   startService,
   waitFor,
@@ -69,20 +69,8 @@ describe('several engine instances on one NATS', () => {
     registry = await EngineRegistry.open(nc, silentLogger);
     claims = await TorrentClaims.open(nc, { engineId: 'test-observer', incarnation: 'test' }, silentLogger);
 
-    const apiPort = await freePort();
-    const apiData = join(root, 'api');
-    await startService(cleanup, {
-      name: 'api',
-      label: 'scale-api',
-      env: {
-        BITWEEN_NATS_URL: nats.url,
-        BITWEEN_API_HOST: '127.0.0.1',
-        BITWEEN_API_PORT: String(apiPort),
-        BITWEEN_DATA_DIR: apiData,
-      },
-    });
-    const apiKey = (await readFile(join(apiData, 'api-key'), 'utf8')).trim();
-    api = new JsonRpcClient(`http://127.0.0.1:${apiPort}`, { token: apiKey });
+    api = (await startApi(cleanup, { label: 'scale-api', natsUrl: nats.url, dataDir: join(root, 'api') }))
+      .rpc;
 
     const friendNats = await startNats(cleanup);
     const fnc = await friendNats.connect();

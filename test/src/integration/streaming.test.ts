@@ -1,24 +1,14 @@
 import { request as httpRequest } from 'node:http';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { engine, xmpp } from '@bitween/messages';
-import { Bus } from '@bitween/bus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
-  RestClient,
-  RestError,
-  engineEnv,
-  freePort,
   makeTempDir,
   removeTempDir,
-  silentLogger,
-  startNats,
-  startService,
-  startTestEngine,
-  startThrottleProxy,
-  torrentPort,
-  waitFor,
+  type RestClient,
+  RestError,
+  startSlowDownload,
   writeRandomFile,
   type ServiceProcess,
 } from '../harness/index.js';
@@ -57,54 +47,22 @@ describe('streaming a file over HTTP Range while it downloads', () => {
   beforeAll(async () => {
     root = await makeTempDir('streaming');
     cleanup.add('temp dir', () => removeTempDir(root));
-    // The friend shares a file.
-    const friend = await startTestEngine(cleanup, { root, id: 'friend' });
+    // The friend shares a file; our node downloads it at 4 MB/s: the whole file takes about 6 s,
+    // the stream must not wait for all of it.
     await mkdir(join(root, 'friend', 'films'), { recursive: true });
     const file = join(root, 'friend', 'films', 'holiday.mp4');
     await writeRandomFile(file, SIZE);
     content = await readFile(file);
-    const shared = await friend.bus.request(engine.addPath, { path: file });
-    if (!shared.ok) throw shared.error;
-    hash = shared.value.torrent.hash;
-    // 4 MB/s: the whole file takes about 6 s, the stream must not wait for all of it.
-    const proxy = await startThrottleProxy(cleanup, {
-      targetPort: torrentPort(friend),
+    const download = await startSlowDownload(cleanup, {
+      root,
+      label: 'streaming',
+      file,
+      apiKey: KEY,
       bytesPerSecond: 4_000_000,
     });
-
-    // Our node: nats-server, engine, api.
-    const nats = await startNats(cleanup);
-    ownEngine = await startService(cleanup, {
-      name: 'torrent-engine',
-      label: 'streaming-own-engine',
-      env: engineEnv({
-        natsUrl: nats.url,
-        engineId: 'own',
-        downloads: join(root, 'own', 'downloads'),
-        state: join(root, 'own', 'state'),
-      }),
-    });
-    const port = await freePort();
-    await startService(cleanup, {
-      name: 'api',
-      label: 'streaming-api',
-      env: {
-        BITWEEN_NATS_URL: nats.url,
-        BITWEEN_LOG_LEVEL: 'debug',
-        BITWEEN_API_HOST: '127.0.0.1',
-        BITWEEN_API_PORT: String(port),
-        BITWEEN_API_TOKEN: KEY,
-      },
-    });
-    base = `http://127.0.0.1:${port}`;
-    rest = new RestClient(base, KEY);
-    await rest.post('/v1/torrents', { hash });
-    // The test plays our gateway: the friend's endpoint (through the proxy) for the hash.
-    const bus = new Bus(await nats.connect('test'), silentLogger);
-    bus.publish(xmpp.peers, { peers: [{ hash, endpoints: [{ address: '127.0.0.1', port: proxy.port }] }] });
-    await waitFor(async () => (await rest.get<Torrent>(`/v1/torrents/${hash}`)).files.length === 1, {
-      what: 'the metadata from the friend',
-    });
+    ({ hash, ownEngine } = download);
+    base = download.api.url;
+    rest = download.api.rest;
   });
   afterAll(() => cleanup.run());
 

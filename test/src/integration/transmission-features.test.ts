@@ -7,9 +7,9 @@ import { engine, xmpp, type TorrentStatus } from '@bitween/messages';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
-  freePort,
   makeTempDir,
   removeTempDir,
+  startApi,
   startService,
   startTestEngine,
   torrentPort,
@@ -43,22 +43,15 @@ describe('Transmission features against two bitween nodes', () => {
 
   async function startNode(id: string): Promise<Node> {
     const e = await startTestEngine(cleanup, { root, id, label: `trf-${id}` });
-    const port = await freePort();
-    await startService(cleanup, {
-      name: 'api',
+    const api = await startApi(cleanup, {
       label: `trf-${id}-api`,
-      env: {
-        BITWEEN_NATS_URL: e.env['BITWEEN_NATS_URL']!,
-        BITWEEN_LOG_LEVEL: 'debug',
-        BITWEEN_API_HOST: '127.0.0.1',
-        BITWEEN_API_PORT: String(port),
-        BITWEEN_API_TOKEN: TOKEN,
-      },
+      natsUrl: e.env['BITWEEN_NATS_URL']!,
+      token: TOKEN,
     });
     return {
       ...e,
-      url: `127.0.0.1:${port}`,
-      client: new Transmission({ baseUrl: `http://127.0.0.1:${port}/`, username: 'x', password: TOKEN }),
+      url: `127.0.0.1:${api.port}`,
+      client: new Transmission({ baseUrl: `${api.url}/`, username: 'x', password: TOKEN }),
     };
   }
 

@@ -6,11 +6,11 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
-  JsonRpcClient,
   engineEnv,
-  freePort,
+  type JsonRpcClient,
   makeTempDir,
   removeTempDir,
+  startApi,
   startNats,
   startService,
   waitFor,
@@ -109,21 +109,10 @@ describe('transmission-remote against bitween', () => {
         extra: { BITWEEN_ALLOWED_PATHS: root },
       }),
     });
-    const port = await freePort();
-    await startService(cleanup, {
-      name: 'api',
-      label: 'tr-remote-api',
-      env: {
-        BITWEEN_NATS_URL: nats.url,
-        BITWEEN_LOG_LEVEL: 'debug',
-        BITWEEN_API_HOST: '127.0.0.1',
-        BITWEEN_API_PORT: String(port),
-        BITWEEN_API_TOKEN: TOKEN,
-      },
-    });
+    const api = await startApi(cleanup, { label: 'tr-remote-api', natsUrl: nats.url, token: TOKEN });
     // HOST:PORT: transmission-remote then posts to /transmission/rpc/ (given a URL, it appends rpc/ itself).
-    url = `127.0.0.1:${port}`;
-    rpc = new JsonRpcClient(`http://127.0.0.1:${port}`, { token: TOKEN });
+    url = `127.0.0.1:${api.port}`;
+    rpc = api.rpc;
   });
   afterAll(() => cleanup.run());
 

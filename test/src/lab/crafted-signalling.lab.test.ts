@@ -1,6 +1,5 @@
 import { xmpp } from '@bitween/messages';
 import { Bus } from '@bitween/bus';
-import type { Element } from '@xmpp/xml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cleanup } from '../harness/cleanup.js';
 import { silentLogger } from '../harness/engine-env.js';

@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { type ConnectionCounters, type EngineState } from '@bitween/messages';
 import { EngineRegistry } from '@bitween/bus';
 import { expect } from 'vitest';
-import type { SharesResult, TorrentsResult } from '../harness/api-results.js';
 import type { Cleanup } from '../harness/cleanup.js';
 import { silentLogger } from '../harness/engine-env.js';
-import { sha256File, writeRandomFile } from '../harness/files.js';
+import { sha256File } from '../harness/files.js';
 import { startProsody, type Prosody } from '../harness/prosody.js';
+import { shareRandomFile, waitForShare } from '../harness/shares.js';
 import { waitFor } from '../harness/wait.js';
 import { startHomeStack, type HomeStack } from './home-stack.js';
 import { startLab, type HomeOptions, type Lab } from './lab.js';
@@ -105,29 +105,8 @@ export async function startWorld(cleanup: Cleanup, opts: WorldOptions): Promise<
   return { lab, prosody, alice: alice!, bob: bob! };
 }
 
-/** Writes `size` random bytes into `sharer`'s shares and shares them; hash and SHA-256. */
-export async function share(sharer: HomeStack, name: string, size: number) {
-  const path = join(sharer.dirs.shares, name);
-  const sha256 = await writeRandomFile(path, size);
-  expect(await sharer.rpc.result('bt.add_path', { path })).toBe(true);
-  const { torrents } = await sharer.rpc.result<TorrentsResult>('bt.get_torrents');
-  const hash = torrents.find((t) => t.name === name)!.hash;
-  return { hash, sha256, name, size };
-}
-
-/** Waits until `hash` is in `sharer`'s list at `viewer`; the endpoints offered with it. */
-export function waitForShare(viewer: HomeStack, sharer: HomeStack, hash: string, timeoutMs = 60_000) {
-  return waitFor(
-    async () => {
-      const { shares } = await viewer.rpc.result<SharesResult>('xmpp.get_shares');
-      const resource = Object.values(shares[sharer.jid] ?? {}).find((r) =>
-        Object.values(r.shares).some((s) => s.hash === hash),
-      );
-      return resource ? { v4: resource.ip_v4, v6: resource.ip_v6 } : null;
-    },
-    { what: `${sharer.user}'s share to appear at ${viewer.user}`, timeoutMs, intervalMs: 100 },
-  );
-}
+// Sharing and seeing a share are the harness's (harness/shares.ts); `share` is their name here.
+export { shareRandomFile as share, waitForShare };
 
 /**
  * `sharer` shares `size` random bytes, `downloader` downloads them by hash, bytes checked;
@@ -140,7 +119,7 @@ export async function shareAndDownload(
   opts: { timeoutMs?: number } = {},
 ) {
   const t0 = Date.now();
-  const shared = await share(sharer, `from-${sharer.user}.bin`, size);
+  const shared = await shareRandomFile(sharer, `from-${sharer.user}.bin`, size);
   const offered = await waitForShare(dl, sharer, shared.hash);
   const visibleMs = Date.now() - t0;
   const t1 = Date.now();
