@@ -15,7 +15,7 @@ import {
 
 /*
  * The web UI's details panel in Debian's Chromium (playwright-core) against two real bitween
- * nodes: bob downloads alice's folder (slowly: a download limit keeps it running) and, with the
+ * nodes: bob downloads alice's folder (slowly: alice's upload limit keeps it running) and, with the
  * keyboard, edits it from the details panel — a file left out, a label added and removed, seeding
  * limits — while the panel lists the connected peer and the files' progress moves. Every edit is
  * checked through the REST api, not only on the page. Screenshots: reports/screenshots/web-ui-details/.
@@ -25,7 +25,7 @@ const SHOTS = join(repoRoot, 'reports', 'screenshots', 'web-ui-details');
 const CHROMIUM = process.env['BITWEEN_CHROMIUM'] ?? '/usr/bin/chromium';
 const UI_TIMEOUT = 60_000;
 const FILE_BYTES = 4 * 1024 * 1024;
-/** Bob's download limit (bytes/s): alice's folder takes ~30 s per file, so the panel sees it move. */
+/** Alice's upload limit of the folder (bytes/s): ~30 s per file, so the panel sees it move. */
 const SLOW = 128 * 1024;
 
 interface RestTorrent {
@@ -86,7 +86,13 @@ describe('web UI details panel: peers, files, labels, seeding limits', () => {
       async () => (await alice.rest.get<RestTorrent>(`/v1/torrents/${hash}`)).state === 'seeding',
       { what: 'alice seeding the folder', timeoutMs: 120_000 },
     );
-    await bob.rest.request('PATCH', '/v1/settings', { downloadLimit: SLOW });
+    // Alice's engine answers with the limit in place, before bob can even see the share.
+    const limited = await alice.rest.request<{ torrent: { uploadLimit: number | null } }>(
+      'PATCH',
+      `/v1/torrents/${hash}/limits`,
+      { uploadLimit: SLOW },
+    );
+    expect(limited.torrent.uploadLimit).toBe(SLOW);
     await waitFor(
       async () =>
         (await bob.rest.get<{ shares: { hash: string }[] }>('/v1/shares')).shares.some(
@@ -153,7 +159,12 @@ describe('web UI details panel: peers, files, labels, seeding limits', () => {
 
   it("leaves a file out with the keyboard; the other file's progress moves until it is complete", async () => {
     const before = await bobTorrent();
-    expect(before.done).toBe(false);
+    const aliceSide = await alice.rest.get<{ uploadLimit: number | null; uploadedEver?: number }>(
+      `/v1/torrents/${hash}`,
+    );
+    expect(before.done, `still downloading under alice's upload limit: ${JSON.stringify(aliceSide)}`).toBe(
+      false,
+    );
     const bIndex = before.files.findIndex((f) => f.path.endsWith('b.bin'));
     const aIndex = before.files.findIndex((f) => f.path.endsWith('a.bin'));
     expect(bIndex).toBeGreaterThanOrEqual(0);
@@ -243,6 +254,17 @@ describe('web UI details panel: peers, files, labels, seeding limits', () => {
     await expect
       .poll(async () => (await bobTorrent()).seedLimits, { timeout: UI_TIMEOUT })
       .toMatchObject({ ratioMode: 'global', idleMode: 'global' });
+  });
+
+  it('fits 375 px with the details open: no horizontal scroll (the peers table scrolls in its box)', async () => {
+    await page.setViewportSize({ width: 375, height: 812 });
+    await details().getByRole('region', { name: 'Peers' }).locator('tbody tr').first().waitFor();
+    const widths = await page.evaluate(() => ({
+      scroll: document.documentElement.scrollWidth,
+      client: document.documentElement.clientWidth,
+    }));
+    expect(widths.scroll).toBeLessThanOrEqual(widths.client);
+    await shot(page, '05-details-375');
   });
 
   it('raised no page errors or CSP violations', () => {
