@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import createTorrent from 'create-torrent';
 import parseTorrent from 'parse-torrent';
-import { median, startLibtorrent } from './lib/procs.mjs';
+import { median, startLibtorrent, writeRandomFile } from './lib/procs.mjs';
 import { createTorrentFile } from '../apps/torrent-engine/dist/hashing/create-torrent-file.js';
 import { pieceLengthFor } from '../apps/torrent-engine/dist/piece-length.js';
 
@@ -29,13 +29,7 @@ if (!file) {
   file = join(root, 'payload.bin');
   const size = Number(args['size-mib']) * 1024 * 1024;
   console.error(`writing ${size} random bytes to ${file}`);
-  const fh = await open(file, 'w');
-  for (let left = size; left > 0;) {
-    const chunk = randomBytes(Math.min(left, 16 * 1024 * 1024));
-    await fh.write(chunk);
-    left -= chunk.length;
-  }
-  await fh.close();
+  await writeRandomFile(file, size);
 }
 // Every contender reads the file from the page cache.
 for await (const _ of createReadStream(file, { highWaterMark: 8 * 1024 * 1024 }));

@@ -21,9 +21,8 @@
 // Real processes: two nats-servers, two torrent engines (the friend's and ours) and our api
 // (apps/*/dist, started with their launch.json as production does), driven over NATS and HTTP.
 import { execFile, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -31,7 +30,16 @@ import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { engine, readChunkBytes, xmpp } from '@bitween/messages';
 import { readLaunch } from '@bitween/runtime';
-import { cpuSeconds, median, ok, repoRoot, sampleRss, startEngine, startNats } from './lib/procs.mjs';
+import {
+  cpuSeconds,
+  median,
+  ok,
+  repoRoot,
+  sampleRss,
+  startEngine,
+  startNats,
+  writeRandomFile,
+} from './lib/procs.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -165,15 +173,7 @@ const srcDir = join(root, 'friend', 'src');
 const payload = join(srcDir, 'film.mp4');
 await mkdir(srcDir, { recursive: true });
 say(`writing ${size} random bytes to ${payload}`);
-{
-  const fh = await open(payload, 'w');
-  for (let left = size; left > 0;) {
-    const chunk = randomBytes(Math.min(left, 16 * 1024 * 1024));
-    await fh.write(chunk);
-    left -= chunk.length;
-  }
-  await fh.close();
-}
+await writeRandomFile(payload, size);
 
 const natsFriend = await startNats();
 // Our node's nats-server: its max_payload sets the chunk size of engine.read (readChunkBytes).

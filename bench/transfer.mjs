@@ -12,13 +12,20 @@
 // (at exit); --node-arg passes extra Node flags to the engines (e.g. --trace-gc); --engine-env
 // sets an environment variable of both engines (e.g. MALLOC_ARENA_MAX=2); --logs writes
 // each engine's output to DIR/<engine>.log.
-import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { engine, xmpp } from '@bitween/messages';
-import { median, ok, sampleRss, startEngine, startLibtorrent, startNats } from './lib/procs.mjs';
+import {
+  median,
+  ok,
+  sampleRss,
+  startEngine,
+  startLibtorrent,
+  startNats,
+  writeRandomFile,
+} from './lib/procs.mjs';
 import { pieceLengthFor } from '../apps/torrent-engine/dist/piece-length.js';
 
 const { values: args } = parseArgs({
@@ -43,15 +50,7 @@ const srcDir = join(root, 'src');
 const payload = join(srcDir, 'payload.bin');
 await mkdir(srcDir, { recursive: true });
 console.error(`writing ${size} random bytes to ${payload}`);
-{
-  const fh = await open(payload, 'w');
-  for (let left = size; left > 0;) {
-    const chunk = randomBytes(Math.min(left, 16 * 1024 * 1024));
-    await fh.write(chunk);
-    left -= chunk.length;
-  }
-  await fh.close();
-}
+await writeRandomFile(payload, size);
 
 const natsA = await startNats();
 const natsB = await startNats();

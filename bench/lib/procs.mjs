@@ -2,8 +2,9 @@
 // libtorrent peer the tests use too (test/src/fixtures/lt-peer.py), with their output as JSON lines
 // and their CPU time from /proc.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -234,6 +235,20 @@ export function startLibtorrent(env, label = `libtorrent ${env.MODE}`) {
       return peer.exited;
     },
   };
+}
+
+/** Writes `size` random bytes to `path` (16 MiB at a time: a large payload never sits in memory). */
+export async function writeRandomFile(path, size) {
+  const fh = await open(path, 'w');
+  try {
+    for (let left = size; left > 0;) {
+      const chunk = randomBytes(Math.min(left, 16 * 1024 * 1024));
+      await fh.write(chunk);
+      left -= chunk.length;
+    }
+  } finally {
+    await fh.close();
+  }
 }
 
 /** Throws the error of a failed command reply. */
