@@ -77,3 +77,15 @@ describe('FileSharingPublisher after login', () => {
     expect(sent.slice(before)).toEqual([{ kind: 'publish', id: h('e') }]);
   });
 });
+
+describe('background pacing (UploadPace.takeSpare)', () => {
+  it('a background stanza waits while the pace lacks the reserve; a foreground one asked later goes first', async () => {
+    const pace = new UploadPace({ bytesPerSecond: 100_000, burstBytes: 16_000 }, pino({ level: 'silent' }));
+    await pace.take(16_000); // the burst spent (a list's first publish)
+    const order: string[] = [];
+    const background = pace.takeSpare(1_000, 8_000).then(() => order.push('background'));
+    const foreground = pace.take(5_000).then(() => order.push('foreground'));
+    await Promise.all([background, foreground]);
+    expect(order).toEqual(['foreground', 'background']);
+  });
+});

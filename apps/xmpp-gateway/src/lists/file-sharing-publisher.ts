@@ -12,14 +12,16 @@ import {
   retractFileItem,
 } from '../protocol/file-sharing.js';
 import type { ResourceEntry } from '../protocol/shares-codec.js';
-import { Pacer } from '../xmpp/pacer.js';
 import type { XmppSession } from '../xmpp/session.js';
 import type { UploadPace } from '../xmpp/upload-pace.js';
 
 const NS_DISCO_ITEMS = 'http://jabber.org/protocol/disco#items';
 
-/** The standard items go out at most at this share of the upload pace: the original node's changes come first. */
-export const FILE_SHARING_PACE_SHARE = 0.5;
+/**
+ * The standard items are background traffic: each goes out only when the upload pace keeps this
+ * much burst for the original node (a one-share change there is ~7 kB: bucket, index, `current`).
+ */
+export const FOREGROUND_RESERVE_BYTES = 8_000;
 
 export interface FileSharingPublisherOptions {
   session: XmppSession;
@@ -35,8 +37,8 @@ export interface FileSharingPublisherOptions {
  * Publishes each of our shares as one item of the XEP-0498 node (protocol/file-sharing.ts), id =
  * info-hash: an added share is one publish, a removed one one retract, a share whose payload
  * changed (name, our addresses) one publish. One stanza at a time, each waiting for its result,
- * paced below half the upload pace, so the original node (the source of truth for bitween peers)
- * and other traffic are not held up. After login it lists the node's item ids (disco#items):
+ * as background traffic of the upload pace (only while it keeps FOREGROUND_RESERVE_BYTES of burst),
+ * so the original node (the source of truth for bitween peers) and other traffic are not held up. After login it lists the node's item ids (disco#items):
  * items for shares no instance of the account holds any more are retracted, missing ones
  * published, and the rest refreshed last (their magnets may name old addresses).
  * Items stay on the server while the gateway is stopped (retracting thousands on shutdown is
@@ -161,15 +163,12 @@ export class FileSharingPublisher {
     for (const id of this.#served.keys()) if (!want.has(id) && !keep.has(id)) retract.push(id);
     const todo = publishNew.length + publishChanged.length + retract.length + refresh.length;
     if (todo === 0) return;
-    // Our own, slower bucket in front of the shared one: the shared one keeps refilling.
-    const own = new Pacer(pace.bytesPerSecond * FILE_SHARING_PACE_SHARE, 4_000);
     const started = Date.now();
     let bytes = 0;
     let stanzas = 0;
     const send = async (child: Element) => {
       const size = Buffer.byteLength(child.toString()) + ENVELOPE_BYTES / 4;
-      await own.take(size);
-      await pace.take(size);
+      await pace.takeSpare(size, FOREGROUND_RESERVE_BYTES);
       if (generation !== this.#generation || !session.online) throw new Offline();
       await session.iq('set', session.bareJid, child, 30_000);
       bytes += size;

@@ -34,14 +34,22 @@ export class UploadPace {
     this.#pacer = this.#make(null);
   }
 
-  /** The pace now (bytes per second). */
-  get bytesPerSecond(): number {
-    return this.#pacer.bytesPerSecond;
-  }
-
   /** Resolves when a stanza of `bytes` may be sent. */
   take(bytes: number): Promise<void> {
     return this.#pacer.take(bytes);
+  }
+
+  /**
+   * Like take(), for background sending: waits until the pace would still have `reserve` bytes
+   * of burst left after this stanza, so foreground bulk sending (a change of the share list) is
+   * never held up by it.
+   */
+  async takeSpare(bytes: number, reserve: number): Promise<void> {
+    for (;;) {
+      const wait = this.#pacer.delayFor(bytes + reserve);
+      if (wait <= 0) return this.take(bytes);
+      await new Promise((resolve) => setTimeout(resolve, Math.max(50, Math.ceil(wait))));
+    }
   }
 
   /** Ask our server's software (XEP-0092) and pace for it, unless a rate is configured. */
