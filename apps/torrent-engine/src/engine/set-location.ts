@@ -88,6 +88,7 @@ export async function setLocation(
   return torrentStatus(now, core.opts.engineId);
 }
 
+/** The move itself, after the command checked and recorded it; never rejects. */
 async function runMove(
   core: EngineCore,
   entry: Entry,
@@ -117,7 +118,12 @@ async function runMove(
     return;
   }
   // The new location is written last; the torrent runs again there (verified) as it ran before.
-  await reattach(core, entry, { ...withoutMove(entry.record), savePath, paused: wasPaused }, torrentFile);
+  // (Never rejects: the command may have answered already.)
+  try {
+    await reattach(core, entry, { ...withoutMove(entry.record), savePath, paused: wasPaused }, torrentFile);
+  } catch (err) {
+    core.log.error({ hash, savePath, err }, 'could not record the new location (finished at the next start)');
+  }
 }
 
 /** Take the torrent out of the client and add it again with `record` (saved first): verified there. */
