@@ -13,7 +13,7 @@ const h = (c: string) => c.repeat(40);
  * disco#items with the ids the server "holds" (pure logic: which items are published, retracted,
  * kept).
  */
-function setUp(serverIds: string[], own: ResourceEntry[], siblings: string[]) {
+function setUp(serverIds: string[], own: ResourceEntry[], siblings: () => string[] | null) {
   const sent: { kind: string; id: string | undefined }[] = [];
   const session = {
     online: true,
@@ -36,7 +36,10 @@ function setUp(serverIds: string[], own: ResourceEntry[], siblings: string[]) {
     log,
     pace: new UploadPace({ bytesPerSecond: 10_000_000, burstBytes: 10_000_000 }, log),
     ownEntries: () => own,
-    siblingHashes: () => new Set(siblings),
+    siblingHashes: () => {
+      const known = siblings();
+      return known && new Set(known);
+    },
   });
   return { publisher, sent };
 }
@@ -49,7 +52,7 @@ const entry = (hashes: string[]): ResourceEntry => ({
 
 describe('FileSharingPublisher after login', () => {
   it('retracts items no instance holds, keeps siblings’, publishes missing ones, refreshes the rest last', async () => {
-    const { publisher, sent } = setUp([h('a'), h('b'), h('c')], [entry([h('a'), h('d')])], [h('c')]);
+    const { publisher, sent } = setUp([h('a'), h('b'), h('c')], [entry([h('a'), h('d')])], () => [h('c')]);
     await publisher.onOnline();
     await publisher.idle();
     const items = sent.filter((s) => s.kind !== 'configure');
@@ -62,9 +65,21 @@ describe('FileSharingPublisher after login', () => {
     expect(sent.filter((s) => s.kind === 'configure')).toHaveLength(1);
   });
 
+  it('retracts nothing until the siblings are known', async () => {
+    let siblings: string[] | null = null;
+    const { publisher, sent } = setUp([h('a'), h('b')], [entry([h('a')])], () => siblings);
+    await publisher.onOnline();
+    await publisher.idle();
+    expect(sent.filter((s) => s.kind === 'retract')).toEqual([]);
+    siblings = [];
+    publisher.trigger();
+    await publisher.idle();
+    expect(sent.filter((s) => s.kind === 'retract')).toEqual([{ kind: 'retract', id: h('b') }]);
+  });
+
   it('sends nothing more when nothing changed; one publish per added share', async () => {
     const own = [entry([h('a')])];
-    const { publisher, sent } = setUp([], own, []);
+    const { publisher, sent } = setUp([], own, () => []);
     await publisher.onOnline();
     await publisher.idle();
     const before = sent.length;

@@ -29,8 +29,11 @@ export interface FileSharingPublisherOptions {
   pace: UploadPace;
   /** Our own entries as they are now (one per live engine, with our addresses). */
   ownEntries(): ResourceEntry[];
-  /** Every hash our sibling instances list (other resources of the account): their items are never retracted. */
-  siblingHashes(): ReadonlySet<string>;
+  /**
+   * Every hash our sibling instances list (other resources of the account): their items are never
+   * retracted. null while not known yet (after login): nothing is retracted then.
+   */
+  siblingHashes(): ReadonlySet<string> | null;
 }
 
 /**
@@ -51,6 +54,7 @@ export class FileSharingPublisher {
   /** The node's max_items was set in this session (after our first publish: the node exists then). */
   #configured = false;
   #generation = 0;
+  #retry: NodeJS.Timeout | null = null;
   readonly #publisher;
 
   constructor(private readonly opts: FileSharingPublisherOptions) {
@@ -124,6 +128,16 @@ export class FileSharingPublisher {
     return want;
   }
 
+  /** Our siblings are not known yet: look again in a while (retractions wait for them). */
+  #retryLater(): void {
+    if (this.#retry) return;
+    this.#retry = setTimeout(() => {
+      this.#retry = null;
+      this.#publisher.trigger();
+    }, 2_000);
+    this.#retry.unref();
+  }
+
   /** Keep as many items as the server allows (its default is one on ejabberd). */
   async #configure(generation: number): Promise<void> {
     const { session, log } = this.opts;
@@ -160,7 +174,9 @@ export class FileSharingPublisher {
       else if (served === null) refresh.push(id);
       else if (served !== text) publishChanged.push(id);
     }
-    for (const id of this.#served.keys()) if (!want.has(id) && !keep.has(id)) retract.push(id);
+    if (keep) {
+      for (const id of this.#served.keys()) if (!want.has(id) && !keep.has(id)) retract.push(id);
+    } else this.#retryLater();
     const todo = publishNew.length + publishChanged.length + retract.length + refresh.length;
     if (todo === 0) return;
     const started = Date.now();

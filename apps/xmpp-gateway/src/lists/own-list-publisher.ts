@@ -96,8 +96,12 @@ export class OwnListPublisher {
     this.#publisher.trigger();
   }
 
-  /** Every hash our sibling instances (other resources of our account) list, as we know it. */
-  siblingHashes(): Set<string> {
+  /**
+   * Every hash our sibling instances (other resources of our account) list, as we know it; null
+   * until our account's item is known after login (siblings unknown yet).
+   */
+  siblingHashes(): Set<string> | null {
+    if (!this.#baseKnown) return null;
     const ours = this.opts.session.resource;
     return new Set(
       this.#ownBase
