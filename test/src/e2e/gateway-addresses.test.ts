@@ -68,24 +68,9 @@ describe('public addresses', () => {
     expect(alice.logs.some((l) => l.msg === 'STUN lookup got no answer')).toBe(false);
 
     const bob = await connectClient(cleanup, prosody, 'bob', 'bob-pw');
-    const iq = (
-      bob.client as unknown as { iqCaller: { request(el: unknown): Promise<ReturnType<typeof xml>> } }
-    ).iqCaller;
     const endpoints = await waitFor(
       async () => {
-        const reply = await iq.request(
-          xml(
-            'iq',
-            { type: 'get', to: prosody.jid('alice') },
-            xml('pubsub', { xmlns: 'http://jabber.org/protocol/pubsub' }, xml('items', { node: NS_SHARES })),
-          ),
-        );
-        const r = reply
-          .getChild('pubsub')
-          ?.getChild('items')
-          ?.getChild('item')
-          ?.getChild('user_shares', NS_SHARES)
-          ?.getChild('resource');
+        const r = (await bob.sharesItem(prosody.jid('alice'))).payload?.getChild('resource');
         const eps = (r?.getChildren('ip_address') ?? []).map(
           (e) => `${String(e.attrs.address)}:${String(e.attrs.port)}`,
         );

@@ -15,7 +15,7 @@ import {
   type Prosody,
   type ServiceProcess,
 } from '../harness/index.js';
-import { connectClient, NS_SHARES, xml } from '../harness/xmpp-client.js';
+import { connectClient } from '../harness/xmpp-client.js';
 
 const SHARES = 10_000;
 /** Prosody 0.12's c2s_stanza_size_limit default: 256 KiB. */
@@ -93,19 +93,8 @@ describe('a list of 10,000 shares', () => {
 
     // A reader of the original format (carol, a plain client) asks for alice's `current` item.
     const carol = await connectClient(cleanup, prosody, 'carol', 'carol-pw');
-    const iq = (
-      carol.client as unknown as { iqCaller: { request(el: unknown): Promise<ReturnType<typeof xml>> } }
-    ).iqCaller;
-    const reply = await iq.request(
-      xml(
-        'iq',
-        { type: 'get', to: prosody.jid('alice') },
-        xml('pubsub', { xmlns: 'http://jabber.org/protocol/pubsub' }, xml('items', { node: NS_SHARES })),
-      ),
-    );
-    const item = reply.getChild('pubsub')?.getChild('items')?.getChild('item');
-    expect(item?.attrs.id).toBe('current');
-    const payload = item?.getChild('user_shares', NS_SHARES);
+    const { id, payload } = await carol.sharesItem(prosody.jid('alice'));
+    expect(id).toBe('current');
     expect(payload).toBeDefined();
     // Read it the way the original does: resource → share_item / ip_address attributes.
     const resources = payload!.getChildren('resource');

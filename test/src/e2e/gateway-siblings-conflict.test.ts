@@ -61,21 +61,7 @@ describe('two instances of one account racing', () => {
 
   /** alice's current item, fetched by bob. */
   async function aliceItem(): Promise<string[]> {
-    const iq = (
-      bob.client as unknown as { iqCaller: { request(el: unknown): Promise<ReturnType<typeof xml>> } }
-    ).iqCaller;
-    const reply = await iq.request(
-      xml(
-        'iq',
-        { type: 'get', to: prosody.jid('alice') },
-        xml('pubsub', { xmlns: 'http://jabber.org/protocol/pubsub' }, xml('items', { node: NS_SHARES })),
-      ),
-    );
-    const shares = reply
-      .getChild('pubsub')
-      ?.getChild('items')
-      ?.getChild('item')
-      ?.getChild('user_shares', NS_SHARES);
+    const { payload: shares } = await bob.sharesItem(prosody.jid('alice'));
     return (shares?.getChildren('resource') ?? []).map((r) => String(r.attrs.resource)).sort();
   }
 

@@ -17,6 +17,11 @@ export interface TestClient {
   requestRoster(): Promise<void>;
   /** Send an IQ set with `child` to `to`; resolves with the reply stanza (result or error: see `errorCondition`). */
   iqSet(to: string, child: Element): Promise<Element>;
+  /**
+   * The item `jid` publishes on the original's shares node, as a contact fetches it (pubsub
+   * items): its id (`current`) and `<user_shares/>` payload; undefined parts when there is none.
+   */
+  sharesItem(jid: string): Promise<{ id: string | undefined; payload: Element | undefined }>;
 }
 
 interface IqCaller {
@@ -59,6 +64,17 @@ export async function connectClient(
     send: (stanza) => c.send(stanza),
     requestRoster: async () => {
       await iq.request(xml('iq', { type: 'get' }, xml('query', { xmlns: 'jabber:iq:roster' })));
+    },
+    sharesItem: async (jid) => {
+      const reply = await iq.request(
+        xml(
+          'iq',
+          { type: 'get', to: jid },
+          xml('pubsub', { xmlns: 'http://jabber.org/protocol/pubsub' }, xml('items', { node: NS_SHARES })),
+        ),
+      );
+      const item = reply.getChild('pubsub')?.getChild('items')?.getChild('item');
+      return { id: item?.attrs.id as string | undefined, payload: item?.getChild('user_shares', NS_SHARES) };
     },
     iqSet: async (to, child) => {
       const id = `t${Math.random().toString(36).slice(2)}`;
