@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { engine, xmpp } from '@bitween/messages';
+import { xmpp } from '@bitween/messages';
 import { Bus } from '@bitween/bus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -77,9 +77,10 @@ describe('a legacy friend (original Bitween + libtorrent) through the real gatew
       },
       { what: "carol's list at alice" },
     );
-    // A round trip to the engine: it has handled the contact-shares event published before.
-    const listed = await bus.request(engine.list, {}, { params: { engineId: 'legacy-alice-engine-1' } });
-    expect(listed.ok).toBe(true);
+    // Alice's engine follows the friends' address allowlist her gateway wrote from carol's list.
+    await alice.engine.waitForLog((l) => l.msg === 'friend addresses updated' && Number(l.friends) >= 1, {
+      what: 'alice’s engine to follow the allowlist with carol’s address',
+    });
 
     const leech = (label: string, bind: string) =>
       startLibtorrent(cleanup, {
