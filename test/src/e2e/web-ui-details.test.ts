@@ -25,8 +25,13 @@ const SHOTS = join(repoRoot, 'reports', 'screenshots', 'web-ui-details');
 const CHROMIUM = process.env['BITWEEN_CHROMIUM'] ?? '/usr/bin/chromium';
 const UI_TIMEOUT = 60_000;
 const FILE_BYTES = 4 * 1024 * 1024;
-/** Alice's upload limit of the folder (bytes/s): ~30 s per file, so the panel sees it move. */
-const SLOW = 128 * 1024;
+/**
+ * Alice's upload limit of the folder (bytes/s): slow enough that the download cannot finish before the
+ * file step (~4 min per file), however long the steps before it take on a busy machine; that step
+ * then lifts it to FAST so the kept file completes.
+ */
+const SLOW = 16 * 1024;
+const FAST = 1024 * 1024;
 
 interface RestTorrent {
   hash: string;
@@ -174,7 +179,8 @@ describe('web UI details panel: peers, files, labels, seeding limits', () => {
     await expect
       .poll(async () => (await bobTorrent()).files[bIndex]?.wanted, { timeout: UI_TIMEOUT })
       .toBe(false);
-    expect(await bBox.isChecked()).toBe(false);
+    // The panel shows it once its next refresh has the engine's answer.
+    await expect.poll(() => bBox.isChecked(), { timeout: UI_TIMEOUT }).toBe(false);
 
     // Live progress of a.bin in the panel: it grows, then is full (the torrent is done without b.bin).
     const aBar = details().getByRole('progressbar', { name: /^Progress of file .*a\.bin$/ });
@@ -182,6 +188,13 @@ describe('web UI details panel: peers, files, labels, seeding limits', () => {
     const first = await value();
     await expect.poll(value, { timeout: 120_000 }).toBeGreaterThan(first);
     await shot(page, '02-details-file-progress');
+    // Now let a.bin finish: alice lifts her limit (b.bin is no longer wanted, so only a.bin completes).
+    const lifted = await alice.rest.request<{ torrent: { uploadLimit: number | null } }>(
+      'PATCH',
+      `/v1/torrents/${hash}/limits`,
+      { uploadLimit: FAST },
+    );
+    expect(lifted.torrent.uploadLimit).toBe(FAST);
     await expect.poll(value, { timeout: 180_000 }).toBe(FILE_BYTES);
     const after = await waitFor(
       async () => {
