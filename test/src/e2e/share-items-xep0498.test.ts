@@ -101,7 +101,10 @@ describe.each([
       server = await startEjabberd(cleanup, { accounts, friends: ['alice', 'bob'], tls: cert });
       env.BITWEEN_XMPP_TLS_CA_FILE = cert.certFile;
       // The plain clients of this test trust the self-signed certificate too.
-      tls.setDefaultCACertificates([...tls.getCACertificates('default'), await readFile(cert.certFile, 'utf8')]);
+      tls.setDefaultCACertificates([
+        ...tls.getCACertificates('default'),
+        await readFile(cert.certFile, 'utf8'),
+      ]);
     }
     const nats = await startNats(cleanup);
     registry = await EngineRegistry.open(await nats.connect(), silentLogger);

@@ -18,7 +18,8 @@ export const peerRoutes =
       {
         schema: {
           tags: ['torrents'],
-          summary: "A torrent's connected peers: address, client, payload rates, choke/interest flags, transport",
+          summary:
+            "A torrent's connected peers: address, client, payload rates, choke/interest flags, transport",
           params: HashParams,
           response: { 200: z.object({ peers: z.array(Peer).max(500) }), ...problemResponses },
         },

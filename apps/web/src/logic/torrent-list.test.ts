@@ -85,11 +85,7 @@ describe('queryTorrents', () => {
   });
 
   it('filters by label where the daemon reports labels', () => {
-    const labelled = [
-      { ...list[0]!, labels: ['films', 'hd'] },
-      { ...list[1]!, labels: ['books'] },
-      list[2]!,
-    ];
+    const labelled = [{ ...list[0]!, labels: ['films', 'hd'] }, { ...list[1]!, labels: ['books'] }, list[2]!];
     expect(allLabels(labelled)).toEqual(['books', 'films', 'hd']);
     expect(names(queryTorrents(labelled, { ...DEFAULT_QUERY, label: 'hd' }))).toEqual(['Item 10.txt']);
   });

@@ -60,7 +60,8 @@ export class FileSharingPublisher {
   constructor(private readonly opts: FileSharingPublisherOptions) {
     this.#publisher = coalesce(
       () => this.#publish(),
-      (err) => opts.log.warn({ err }, 'publishing the XEP-0498 share items failed (will retry on the next change)'),
+      (err) =>
+        opts.log.warn({ err }, 'publishing the XEP-0498 share items failed (will retry on the next change)'),
     );
   }
 
@@ -106,10 +107,12 @@ export class FileSharingPublisher {
         xml('query', { xmlns: NS_DISCO_ITEMS, node: NS_PUBSUB_FILE_SHARING }),
         30_000,
       );
-      return (query?.getChildren('item') ?? [])
-        // (XEP-0060 §5.5: each item's id is the `name` of a disco item.)
-        .map((i): unknown => i.attrs.name)
-        .filter((id): id is string => typeof id === 'string' && /^[0-9a-f]{40}$/.test(id));
+      return (
+        (query?.getChildren('item') ?? [])
+          // (XEP-0060 §5.5: each item's id is the `name` of a disco item.)
+          .map((i): unknown => i.attrs.name)
+          .filter((id): id is string => typeof id === 'string' && /^[0-9a-f]{40}$/.test(id))
+      );
     } catch (err) {
       if ((err as { condition?: string }).condition === 'item-not-found') return [];
       throw err;
@@ -122,7 +125,8 @@ export class FileSharingPublisher {
     for (const { shares, endpoints } of this.opts.ownEntries()) {
       for (const share of shares) {
         const id = share.hash.toLowerCase();
-        if (!want.has(id)) want.set(id, { share, endpoints, text: encodeFileSharing({ share, endpoints }).toString() });
+        if (!want.has(id))
+          want.set(id, { share, endpoints, text: encodeFileSharing({ share, endpoints }).toString() });
       }
     }
     return want;
@@ -155,7 +159,10 @@ export class FileSharingPublisher {
         refusals.push(`${maxItems}: ${condition}`);
       }
     }
-    log.warn({ refused: refusals }, 'our server refused every max_items for the XEP-0498 node: it keeps its default');
+    log.warn(
+      { refused: refusals },
+      'our server refused every max_items for the XEP-0498 node: it keeps its default',
+    );
   }
 
   async #publish(): Promise<void> {
