@@ -4,15 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
   sha256File,
+  shareRandomFile,
   silentLogger,
+  startFriends,
   startLibtorrent,
-  startNode,
-  startProsody,
   waitFor,
-  writeRandomFile,
   type BitweenNode,
   type Prosody,
-  type TorrentsResult,
 } from '../harness/index.js';
 import { connectClient, NS_SHARES, xml, type TestClient } from '../harness/xmpp-client.js';
 
@@ -37,29 +35,20 @@ describe("the friends' address allowlist, from the gateway to the engine's admis
   const CAROL_IP = '127.0.0.8';
 
   beforeAll(async () => {
-    prosody = await startProsody(cleanup, {
-      accounts: [
-        { user: 'alice', password: 'alice-pw' },
-        { user: 'carol', password: 'carol-pw' },
-      ],
-      friends: ['alice', 'carol'],
-    });
-    alice = await startNode(cleanup, {
-      user: 'alice',
-      password: 'alice-pw',
+    ({
       prosody,
+      nodes: [alice],
+    } = await startFriends(cleanup, ['alice'], {
+      label: 'allowlist',
       env: { BITWEEN_PEER_ALLOW: '' },
-      name: 'allowlist-alice',
-    });
+      accounts: ['carol'],
+      friends: ['carol'],
+    }));
     const nc = await alice.nats.connect();
     cleanup.add('nats client', () => nc.close());
     store = await FriendAddressesStore.open(nc, silentLogger);
     root = alice.dirs.shares;
-    const file = join(root, 'allowlisted.bin');
-    sum = await writeRandomFile(file, 2 * 1024 * 1024 + 3);
-    expect(await alice.rpc.result('bt.add_path', { path: file })).toBe(true);
-    const { torrents } = await alice.rpc.result<TorrentsResult>('bt.get_torrents');
-    hash = torrents.find((t) => t.name === 'allowlisted.bin')!.hash;
+    ({ hash, sha256: sum } = await shareRandomFile(alice, 'allowlisted.bin', 2 * 1024 * 1024 + 3));
     port = Number(alice.engine.logs.find((l) => l.msg === 'announcing')?.port);
   });
   afterAll(() => cleanup.run());
