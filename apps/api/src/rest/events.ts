@@ -5,6 +5,7 @@ import type { Position, StoredEvent } from '../core/event-log.js';
 import type { Core } from '../core/index.js';
 
 type EventLog = Core['events'];
+import { publicEvent } from './public-event.js';
 import { RepeatFilter } from './repeat-filter.js';
 import { HttpProblem, problemResponses } from '../problem.js';
 import { EventsPage, EventsQuery } from './schemas.js';
@@ -12,7 +13,7 @@ import { EventsPage, EventsQuery } from './schemas.js';
 /** SSE comment lines keep proxies and clients from timing out an idle stream. */
 export const KEEPALIVE_MS = 15_000;
 
-const sse = (e: StoredEvent) => `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`;
+const sse = (e: StoredEvent) => `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(publicEvent(e))}\n\n`;
 
 function lastEventId(request: FastifyRequest): number | undefined {
   const raw = request.headers['last-event-id'];
@@ -140,7 +141,11 @@ export const eventRoutes =
           signal: abort.signal,
         });
         const { after: _after, ...info } = at;
-        return { ...info, lastId: Math.max(info.lastId, list.at(-1)?.id ?? 0), events: list };
+        return {
+          ...info,
+          lastId: Math.max(info.lastId, list.at(-1)?.id ?? 0),
+          events: list.map(publicEvent),
+        };
       },
     );
   };
