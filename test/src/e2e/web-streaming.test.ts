@@ -19,11 +19,11 @@ const KEY = 'web-streaming-test-api-key';
 const UI_TIMEOUT = 60_000;
 /**
  * Seconds of video. The encoder asked for 300 kbit/s gives ~50-100 KB/s; the proxy forwards
- * 150 KB/s: faster than it plays (Chromium starts when it expects to play through),
+ * 100 KB/s: faster than it plays (Chromium starts when it expects to play through),
  * slower than the whole file takes to arrive.
  */
 const SECONDS = 30;
-const PROXY_BYTES_PER_SECOND = 150_000;
+const PROXY_BYTES_PER_SECOND = 100_000;
 
 /** A WebM (VP8) of a moving square, recorded in the page with MediaRecorder; base64. */
 async function recordWebm(page: Page, seconds: number): Promise<Buffer> {
@@ -113,7 +113,7 @@ describe('web UI: play a friend’s video while it downloads', () => {
       label: 'web-streaming',
       file,
       apiKey: KEY,
-      bytesPerSecond: 100_000,
+      bytesPerSecond: PROXY_BYTES_PER_SECOND,
     });
     hash = download.hash;
     base = download.api.url;
