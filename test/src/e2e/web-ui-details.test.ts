@@ -1,16 +1,17 @@
 /// <reference lib="dom" />
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
-  repoRoot,
   startFriends,
   waitFor,
   writeRandomFile,
   xmppOnline,
   type BitweenNode,
+  screenshots,
+  tabTo,
 } from '../harness/index.js';
 
 /*
@@ -21,7 +22,7 @@ import {
  * checked through the REST api, not only on the page. Screenshots: reports/screenshots/web-ui-details/.
  */
 
-const SHOTS = join(repoRoot, 'reports', 'screenshots', 'web-ui-details');
+const { shot } = screenshots('web-ui-details');
 const CHROMIUM = process.env['BITWEEN_CHROMIUM'] ?? '/usr/bin/chromium';
 const UI_TIMEOUT = 60_000;
 const FILE_BYTES = 4 * 1024 * 1024;
@@ -50,18 +51,6 @@ interface RestPeer {
   transport: string;
 }
 
-async function tabTo(page: Page, target: Locator, max = 80): Promise<void> {
-  for (let i = 0; i < max; i++) {
-    await page.keyboard.press('Tab');
-    if (await target.evaluate((el) => el === document.activeElement)) return;
-  }
-  throw new Error(`Tab never reached ${target.toString()}`);
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-}
-
 describe('web UI details panel: peers, files, labels, seeding limits', () => {
   const cleanup = new Cleanup();
   let alice: BitweenNode;
@@ -75,7 +64,6 @@ describe('web UI details panel: peers, files, labels, seeding limits', () => {
   const bobTorrent = () => bob.rest.get<RestTorrent>(`/v1/torrents/${hash}`);
 
   beforeAll(async () => {
-    await mkdir(SHOTS, { recursive: true });
     ({
       nodes: [alice, bob],
     } = await startFriends(cleanup, ['alice', 'bob'], { label: 'webdetails' }));

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import bencode from 'bencode';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cleanup, repoRoot, startFriends, waitFor, type BitweenNode } from '../harness/index.js';
+import { Cleanup, startFriends, waitFor, type BitweenNode, screenshots } from '../harness/index.js';
 
-const SHOTS = join(repoRoot, 'reports', 'screenshots', 'web-ui-list');
+const { shot } = screenshots('web-ui-list', { fullPage: false });
 const CHROMIUM = process.env['BITWEEN_CHROMIUM'] ?? '/usr/bin/chromium';
 const UI_TIMEOUT = 60_000;
 const ENGINE_ID = 'list-alice-engine-1';
@@ -45,10 +45,6 @@ async function seedTorrents(node: BitweenNode, dir: string, names: string[]): Pr
 /** Torrent rows in the DOM (the grid renders only those in view). */
 const domRows = (page: Page) => page.locator('.tspace .trow').count();
 
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
-}
-
 /** The toolbar's count ("5000 torrents", "1 of 5000 torrents"). */
 const countText = (page: Page) => page.locator('.toolbar .count').textContent();
 
@@ -60,7 +56,6 @@ describe('web UI: a list of many torrents', () => {
   let alice: BitweenNode;
 
   beforeAll(async () => {
-    await mkdir(SHOTS, { recursive: true });
     ({
       nodes: [alice],
     } = await startFriends(cleanup, ['alice'], { label: 'list' }));

@@ -1,13 +1,12 @@
 /// <reference lib="dom" />
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { engine } from '@bitween/messages';
 import { Bus } from '@bitween/bus';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
-  repoRoot,
   sha256File,
   silentLogger,
   startFriends,
@@ -17,6 +16,8 @@ import {
   xmppOnline,
   type BitweenNode,
   type Prosody,
+  screenshots,
+  tabTo,
 } from '../harness/index.js';
 import { connectClient, xml } from '../harness/xmpp-client.js';
 
@@ -27,7 +28,7 @@ import { connectClient, xml } from '../harness/xmpp-client.js';
  * Screenshots go to reports/screenshots/web-ui/.
  */
 
-const SHOTS = join(repoRoot, 'reports', 'screenshots', 'web-ui');
+const { shot } = screenshots('web-ui');
 const CHROMIUM = process.env['BITWEEN_CHROMIUM'] ?? '/usr/bin/chromium';
 const UI_TIMEOUT = 60_000;
 
@@ -36,19 +37,6 @@ async function findFile(dir: string, file: string): Promise<string | undefined> 
   const entries = await readdir(dir, { recursive: true });
   const hit = entries.find((e) => e === file || e.endsWith(`/${file}`));
   return hit === undefined ? undefined : join(dir, hit);
-}
-
-/** Press Tab until `target` has the focus (keyboard-only operation), at most `max` times. */
-async function tabTo(page: Page, target: Locator, max = 60): Promise<void> {
-  for (let i = 0; i < max; i++) {
-    await page.keyboard.press('Tab');
-    if (await target.evaluate((el) => el === document.activeElement)) return;
-  }
-  throw new Error(`Tab never reached ${target.toString()}`);
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 }
 
 describe('web UI in a real browser, two friends', () => {
@@ -65,7 +53,6 @@ describe('web UI in a real browser, two friends', () => {
   let sha256 = '';
 
   beforeAll(async () => {
-    await mkdir(SHOTS, { recursive: true });
     ({
       prosody,
       nodes: [alice, bob],

@@ -44,6 +44,7 @@ export {
   type XmppServer,
 } from './gateway.js';
 export { startApi, type Api } from './api.js';
+export { screenshots, tabTo } from './browser.js';
 export { startSlowDownload, type SlowDownload } from './slow-download.js';
 export { shareRandomFile, waitForShare, type SharedFile, type SharingNode } from './shares.js';
 export {
