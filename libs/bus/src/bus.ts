@@ -314,26 +314,29 @@ export class ServiceHost {
   }
 
   serve<C extends AnyCommand>(cmd: C, handler: CommandHandler<C>, ...[opts]: CallArgs<ParamsOf<C>>): void {
-    const subject = cmd.subject(opts?.params);
-    const counters: EndpointCounters = { requests: 0, errors: 0, processing_ns: 0, last_error: null };
-    this.stats.set(subject, counters);
-    this.service.addEndpoint(endpointName(cmd.name), {
-      subject,
-      ...(cmd.queue ? { queue: cmd.queue } : {}),
-      handler: (err, msg) => {
-        if (err) {
-          this.bus.log.warn({ command: cmd.name, err: err.message }, 'endpoint error');
-          return;
-        }
-        const started = process.hrtime.bigint();
-        counters.requests++;
-        const p = this.#dispatch(cmd, handler, msg, counters);
-        this.#inflight.add(p);
-        void p.finally(() => {
-          counters.processing_ns += Number(process.hrtime.bigint() - started);
-          this.#inflight.delete(p);
-        });
-      },
+    this.#endpoint(cmd, opts?.params, async (req, msg, reply) => {
+      const log = this.bus.log;
+      const result = await handler(req, { subject: msg.subject });
+      const checked = validate(cmd.response, result, 'internal');
+      if (!checked.ok) {
+        log.error(
+          { command: cmd.name, issues: checked.error.issues },
+          'handler result fails its contract (bug)',
+        );
+        return reply(new BusError('internal', `${cmd.name}: the service produced an invalid reply`));
+      }
+      const data = encodeJson(checked.value);
+      const max = this.bus.nc.info?.max_payload;
+      if (max !== undefined && data.length > max) {
+        log.error({ command: cmd.name, bytes: data.length, max }, 'reply larger than the NATS max payload');
+        return reply(
+          new BusError(
+            'failed',
+            `${cmd.name}: the answer (${data.length} bytes) exceeds the NATS max payload (${max})`,
+          ),
+        );
+      }
+      msg.respond(data);
     });
   }
 
@@ -343,7 +346,29 @@ export class ServiceHost {
    * the usual typed error replies.
    */
   serveRaw<C extends AnyCommand>(cmd: C, handler: RawHandler<C>, ...[opts]: CallArgs<ParamsOf<C>>): void {
-    const subject = cmd.subject(opts?.params);
+    this.#endpoint(cmd, opts?.params, async (req, msg) => {
+      const out = await handler(req, { subject: msg.subject });
+      const h = natsHeaders();
+      for (const [k, v] of Object.entries(out.headers)) h.set(k, v);
+      msg.respond(out.data, { headers: h });
+    });
+  }
+
+  /**
+   * One endpoint of a command, shared by `serve` and `serveRaw`: its counters, the request checked
+   * against the contract, `respond` run for a valid request, a BusError thrown or given to `reply`
+   * answered as a typed error, anything else as `internal`; in-flight requests tracked for `stop`.
+   */
+  #endpoint<C extends AnyCommand>(
+    cmd: C,
+    params: ParamsOf<C> | undefined,
+    respond: (
+      req: z.output<C['request']>,
+      msg: ServiceMsg,
+      reply: (error: BusError) => void,
+    ) => Promise<void>,
+  ): void {
+    const subject = cmd.subject(params);
     const counters: EndpointCounters = { requests: 0, errors: 0, processing_ns: 0, last_error: null };
     this.stats.set(subject, counters);
     const log = this.bus.log;
@@ -373,10 +398,7 @@ export class ServiceHost {
             return reply(req.error);
           }
           try {
-            const out = await handler(req.value as z.output<C['request']>, { subject: msg.subject });
-            const h = natsHeaders();
-            for (const [k, v] of Object.entries(out.headers)) h.set(k, v);
-            msg.respond(out.data, { headers: h });
+            await respond(req.value as z.output<C['request']>, msg, reply);
           } catch (e) {
             if (e instanceof BusError) return reply(e);
             log.error({ command: cmd.name, err: e }, 'handler failed');
@@ -391,56 +413,6 @@ export class ServiceHost {
         });
       },
     });
-  }
-
-  async #dispatch<C extends AnyCommand>(
-    cmd: C,
-    handler: CommandHandler<C>,
-    msg: ServiceMsg,
-    counters: EndpointCounters,
-  ): Promise<void> {
-    const log = this.bus.log;
-    const reply = (error: BusError) => {
-      counters.errors++;
-      counters.last_error = `${error.code}: ${error.message}`;
-      const e = encodeError(error);
-      msg.respondError(e.status, e.description, e.body);
-    };
-    const req = decode(cmd.request, msg.data);
-    if (!req.ok) {
-      log.warn(
-        { subject: msg.subject, command: cmd.name, issues: req.error.issues, error: req.error.message },
-        'rejected a request that fails its contract',
-      );
-      return reply(req.error);
-    }
-    try {
-      const result = await handler(req.value as z.output<C['request']>, { subject: msg.subject });
-      const checked = validate(cmd.response, result, 'internal');
-      if (!checked.ok) {
-        log.error(
-          { command: cmd.name, issues: checked.error.issues },
-          'handler result fails its contract (bug)',
-        );
-        return reply(new BusError('internal', `${cmd.name}: the service produced an invalid reply`));
-      }
-      const data = encodeJson(checked.value);
-      const max = this.bus.nc.info?.max_payload;
-      if (max !== undefined && data.length > max) {
-        log.error({ command: cmd.name, bytes: data.length, max }, 'reply larger than the NATS max payload');
-        return reply(
-          new BusError(
-            'failed',
-            `${cmd.name}: the answer (${data.length} bytes) exceeds the NATS max payload (${max})`,
-          ),
-        );
-      }
-      msg.respond(data);
-    } catch (err) {
-      if (err instanceof BusError) return reply(err);
-      log.error({ command: cmd.name, err }, 'handler failed');
-      reply(new BusError('internal', `${cmd.name} failed: ${(err as Error)?.message ?? String(err)}`));
-    }
   }
 
   /** Stop taking requests, then wait for the ones under way. */
