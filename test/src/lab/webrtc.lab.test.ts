@@ -114,9 +114,15 @@ describe.skipIf(unavailable !== null)(
     });
 
     it('relays through TURN between two symmetric NATs (MASQUERADE --random-fully)', async () => {
-      const { offerer, answerer } = await connectPair(cleanup, lab, 'carol', 'dave', {
-        iceServers: [stun, turnCredentials(lab.internet.turn)],
-      });
+      const iceServers = [stun, turnCredentials(lab.internet.turn)];
+      // ICE sometimes fails its first relay pair here (issue 19's open question); the engine then
+      // retries relay-only (apps/torrent-engine/src/rtc/relay-fallback.ts), and so does this test.
+      const { offerer, answerer } = await connectPair(cleanup, lab, 'carol', 'dave', { iceServers }).catch(
+        (err: unknown) => {
+          console.warn('carol ↔ dave: ICE failed, retrying relay-only as the engine does', err);
+          return connectPair(cleanup, lab, 'carol', 'dave', { iceServers, iceTransportPolicy: 'relay' });
+        },
+      );
       console.log('carol ↔ dave', offerer, answerer);
       expect([offerer.local, offerer.remote]).toContain('relay');
       expect([offerer.localAddress, offerer.remoteAddress]).toContain(lab.internet.turn.host);
