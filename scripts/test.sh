@@ -86,6 +86,8 @@ check format prettier --check .
 check build nx run-many -t build --output-style=static
 # README's and the api README's configuration tables and .env.example, from the built config schemas.
 check config-docs node scripts/config-docs.mjs --check
+# One version everywhere (workspaces, lock file, CHANGELOG.md): docs/releasing.md.
+check release node scripts/check-release.mjs
 check lint nx run-many -t lint --output-style=static
 check typecheck nx run-many -t typecheck --output-style=static
 check compose docker-compose --env-file .env.example --profile demo config -q
