@@ -1,9 +1,15 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { packageVersion } from './version.js';
 
+const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
 describe('packageVersion', () => {
   it("reads the version of this module's package", () => {
-    expect(packageVersion(import.meta.url)).toBe('0.1.0');
+    expect(manifest.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(packageVersion(import.meta.url)).toBe(manifest.version);
   });
 
   it('reads a package.json at another relative place, and falls back when there is none', () => {
