@@ -36,6 +36,10 @@ export const subjects = {
     tickets: `${ROOT}.xmpp.tickets`,
     iceServers: `${ROOT}.xmpp.ice-servers`,
     connect: `${ROOT}.xmpp.connect`,
+    sendShare: `${ROOT}.xmpp.send-share`,
+    offers: `${ROOT}.xmpp.offers`,
+    offerAccepted: `${ROOT}.xmpp.offers.accepted`,
+    dismissOffer: `${ROOT}.xmpp.offers.dismiss`,
   },
   events: {
     torrentProgress: (hash: string) => `${ROOT}.evt.torrent.${token(hash, InfoHash, 'info-hash')}.progress`,
@@ -50,6 +54,7 @@ export const subjects = {
     contact: `${ROOT}.evt.xmpp.contact`,
     subscriptionRequest: `${ROOT}.evt.xmpp.subscription-request`,
     ticketsChanged: `${ROOT}.evt.xmpp.tickets-changed`,
+    offerReceived: `${ROOT}.evt.offer.received`,
   },
 } as const;
 

@@ -77,6 +77,7 @@ export const commandRules: readonly CommandRule[] = [
   { command: engine.addHash, servedBy: 'torrent-engine', askedBy: ['api'] },
   { command: engine.addTorrentFile, servedBy: 'torrent-engine', askedBy: ['api'] },
   { command: engine.browse, servedBy: 'torrent-engine', askedBy: ['api'] },
+  { command: engine.shareFiles, servedBy: 'torrent-engine', askedBy: ['api'] },
   // One engine (bitween.v1.engine.instance.<engineId>.<verb>).
   { command: engine.remove, servedBy: 'torrent-engine', askedBy: ['api'] },
   { command: engine.pause, servedBy: 'torrent-engine', askedBy: ['api'] },
@@ -119,6 +120,11 @@ export const commandRules: readonly CommandRule[] = [
   },
   { command: xmpp.iceServers, servedBy: 'xmpp-gateway', askedBy: ['torrent-engine'] },
   { command: xmpp.connect, servedBy: 'xmpp-gateway', askedBy: ['torrent-engine'] },
+  // A share sent to a friend (XEP-0447 message) and the offers friends sent us.
+  { command: xmpp.sendShare, servedBy: 'xmpp-gateway', askedBy: ['api'] },
+  { command: xmpp.offers, servedBy: 'xmpp-gateway', askedBy: ['api'] },
+  { command: xmpp.offerAccepted, servedBy: 'xmpp-gateway', askedBy: ['api'] },
+  { command: xmpp.dismissOffer, servedBy: 'xmpp-gateway', askedBy: ['api'] },
   {
     command: engine.connect,
     servedBy: 'torrent-engine',
@@ -135,6 +141,12 @@ export const eventRules: readonly EventRule[] = [
   { event: xmpp.contactShares, publishedBy: 'xmpp-gateway', heardBy: ['api'] },
   { event: xmpp.contactChanged, publishedBy: 'xmpp-gateway', heardBy: ['api'] },
   { event: xmpp.ticketsChanged, publishedBy: 'xmpp-gateway', heardBy: ['torrent-engine'] },
+  {
+    event: xmpp.offerReceived,
+    publishedBy: 'xmpp-gateway',
+    heardBy: [],
+    why: 'read by the api from the events stream only',
+  },
   {
     event: xmpp.subscriptionRequest,
     publishedBy: 'xmpp-gateway',

@@ -327,3 +327,76 @@ export const connect = command({
     from: z.string().max(3071),
   }),
 });
+
+// --- a share sent to a friend (issue 20 item 4): XEP-0447 messages, offers -------------------
+
+/** The most offers the gateway keeps (the oldest go first); one friend holds at most MAX_OFFERS_PER_FRIEND. */
+export const MAX_OFFERS = 100;
+export const MAX_OFFERS_PER_FRIEND = 20;
+
+/** An offer's id: the first 16 hex digits of SHA-256(info-hash, sender) — one offer per share and friend. */
+export const OfferId = z.string().regex(/^[0-9a-f]{16}$/, 'must be 16 lowercase hex characters');
+
+/**
+ * A share a friend sent us (an XEP-0447 `<file-sharing/>` message from a contact we follow), held
+ * for the user to accept (download it) or dismiss. Names are cleaned (`@bitween/safe-text`).
+ */
+export const Offer = z.object({
+  id: OfferId,
+  /** The sender (bare JID): a contact whose presence we receive. */
+  from: BareJid,
+  hash: InfoHash,
+  name: z.string().min(1).max(1024),
+  size: z.number().int().nonnegative(),
+  mediaType: z.string().max(255).optional(),
+  /** The magnet's `x.pe` addresses; engines dial only those the sender's own list announces. */
+  endpoints: z.array(Endpoint).max(8),
+  /** ms since epoch (a repeated offer refreshes it). */
+  receivedAt: z.number().int(),
+  /** When the user accepted it (the download was started); null: not yet. */
+  acceptedAt: z.number().int().nullable(),
+});
+export type Offer = z.infer<typeof Offer>;
+
+/**
+ * Send one of our shares to a contact: an XMPP chat message with an XEP-0447 `<file-sharing/>`
+ * (XEP-0446 metadata, a magnet as source) and a plain-text body (a sentence and the magnet).
+ * `not_found` when no engine of ours holds the hash or the JID is not in the roster.
+ */
+export const sendShare = command({
+  name: 'xmpp.send-share',
+  subject: subjects.xmpp.sendShare,
+  request: z.object({ jid: BareJid, hash: InfoHash }).strict(),
+  response: z.object({ jid: BareJid, hash: InfoHash, magnet: z.string().max(8192) }),
+});
+
+/** The offers held (newest first). */
+export const offers = command({
+  name: 'xmpp.offers',
+  subject: subjects.xmpp.offers,
+  request: Empty,
+  response: z.object({ offers: z.array(Offer).max(MAX_OFFERS) }),
+});
+
+/** The user accepted an offer (the api started its download): recorded, and kept so engines dial its sender. `not_found` if unknown. */
+export const offerAccepted = command({
+  name: 'xmpp.offers.accepted',
+  subject: subjects.xmpp.offerAccepted,
+  request: z.object({ id: OfferId }).strict(),
+  response: z.object({ offer: Offer }),
+});
+
+/** Forget an offer. `not_found` if unknown. */
+export const dismissOffer = command({
+  name: 'xmpp.offers.dismiss',
+  subject: subjects.xmpp.dismissOffer,
+  request: z.object({ id: OfferId }).strict(),
+  response: z.object({ id: OfferId, dismissed: z.literal(true) }),
+});
+
+/** A friend sent us a share (a new offer; a repeated one is not announced again). */
+export const offerReceived = event({
+  name: 'offer.received',
+  subject: subjects.events.offerReceived,
+  payload: Offer,
+});
