@@ -71,6 +71,12 @@ export {
 export { AdmissionCounters, ConnectionCounters, Reachability } from './contracts/reachability.js';
 export { PeerInfo } from './contracts/torrent-controls.js';
 export {
+export {
+  MAX_SHARE_FILES,
+  MAX_SHARE_FILE_PATH_BYTES,
+  ShareFile,
+  ShareFileList,
+} from './contracts/share-files.js';
   BrowseEntry,
   DEFAULT_ENGINE_SETTINGS,
   EngineSettings,

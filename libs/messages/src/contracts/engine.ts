@@ -353,3 +353,5 @@ export {
   setOptions,
   verify,
 } from './torrent-controls.js';
+// A friend's share's file list, fetched on demand (metadata only), see share-files.ts.
+export { shareFiles } from './share-files.js';
