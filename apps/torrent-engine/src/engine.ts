@@ -6,6 +6,7 @@ import {
   type PeerEndpoint,
   type PeerInfo,
   type SeedLimits,
+  type ShareFileList,
   type TorrentStatus,
 } from '@bitween/messages';
 import type WebTorrent from 'webtorrent';
@@ -31,6 +32,7 @@ import { freeSpace } from './engine/share-roots.js';
 import { peerList, pieceBitfield, torrentStatus, torrentSummary } from './engine/status.js';
 import * as controls from './engine/torrent-controls.js';
 import { FastResume } from './resume/fast-resume.js';
+import { ShareFiles } from './share-files/share-files.js';
 import type { TorrentRecord } from './state-store.js';
 
 export type { AddOptions, EngineEvents, EngineOptions, Placement } from './engine/core.js';
@@ -46,6 +48,7 @@ export type { AddOptions, EngineEvents, EngineOptions, Placement } from './engin
  */
 export class TorrentEngine extends EventEmitter<EngineEvents> {
   readonly #core: EngineCore;
+  readonly #shareFiles: ShareFiles;
   #ticker: NodeJS.Timeout | undefined;
   #ticks = 0;
 
@@ -71,6 +74,7 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
       altSpeed: false,
       stopped: false,
     };
+    this.#shareFiles = new ShareFiles(this.#core);
     client.on('error', (err: Error) => {
       if (this.#core.stopped) return;
       opts.log.error({ err }, 'BitTorrent client failed');
@@ -131,6 +135,7 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
   }
 
   addHash(hash: string, savePath?: string, opts: AddOptions = {}): Promise<AddResult> {
+    this.#shareFiles.cancel(hash);
     return addDownload(this.#core, hash, null, savePath, opts);
   }
 
@@ -224,6 +229,11 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     return peerList(getEntry(this.#core, hash).torrent);
   }
 
+  /** A friend's share's file list without downloading it (share-files/). */
+  shareFiles(hash: string, endpoints: PeerEndpoint[], timeoutMs?: number): Promise<ShareFileList> {
+    return this.#shareFiles.files(hash, endpoints, timeoutMs);
+  }
+
   // ---- placement among engines (engine/ownership.ts) --------------------------------------
 
   adopt(record: TorrentRecord, torrentFile: Uint8Array | null, from: string): Promise<void> {
@@ -273,6 +283,7 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     const core = this.#core;
     core.stopped = true;
     clearInterval(this.#ticker);
+    this.#shareFiles.stop();
     await saveBookkeeping(core, true);
     core.hashing.abort(new Error('the engine is stopping'));
     for (const e of core.entries.values()) e.trackers?.stop();

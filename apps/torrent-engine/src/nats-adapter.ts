@@ -74,6 +74,10 @@ export function serveCommands(host: ServiceHost, engine: TorrentEngine): void {
   host.serve(contracts.list, ({ cursor }) => listPage(engine.list(), cursor, host.maxPayload), { params });
   // Any instance may answer: engines of one daemon share their volumes and share roots.
   host.serve(contracts.browse, ({ path }) => browse(path, [...engine.shareRoots]));
+  // A friend's share's file list, metadata only (share-files/).
+  host.serve(contracts.shareFiles, ({ hash, endpoints, timeoutMs }) =>
+    engine.shareFiles(hash, endpoints, timeoutMs),
+  );
   // HTTP Range streaming of this engine's files (streaming/).
   // (Its idle sweep does not hold the process; torrents close with the engine.)
   serveStreaming(host, engine);

@@ -26,6 +26,11 @@ export class PeerBook {
     return { all, fresh: all.filter((a) => !known.has(a)) };
   }
 
+  /** Forget `hash` (a metadata-only fetch is over and no torrent holds it). */
+  delete(hash: string): void {
+    this.#book.delete(hash);
+  }
+
   addresses(hash: string): Iterable<string> {
     return this.#book.get(hash)?.keys() ?? [];
   }
