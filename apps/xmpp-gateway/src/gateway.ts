@@ -1,4 +1,4 @@
-import type { Contact } from '@bitween/messages';
+import { xmpp, type Contact } from '@bitween/messages';
 import type { Bus, EngineRegistry, Logger } from '@bitween/bus';
 import { RosterContacts } from './contacts/roster-contacts.js';
 import { SubscriptionRequests } from './contacts/subscription-requests.js';
@@ -14,6 +14,8 @@ import { ListReader } from './lists/list-reader.js';
 import { FileSharingPublisher } from './lists/file-sharing-publisher.js';
 import { OwnListPublisher, type OwnListTiming } from './lists/own-list-publisher.js';
 import { GatewayEvents } from './nats-adapter.js';
+import { OfferFile } from './offers/offer-file.js';
+import { ShareOffers } from './offers/share-offers.js';
 import type { Limits } from './protocol/shares-codec.js';
 import { Rendezvous, type RendezvousOptions } from './rendezvous/rendezvous.js';
 import type { XmppSession } from './xmpp/session.js';
@@ -35,6 +37,8 @@ export interface GatewayOptions extends OwnListTiming {
    * stock limit known (ejabberd's 3000 B/s).
    */
   upload?: UploadSettings;
+  /** Where offers (shares friends sent us) are kept across restarts; absent: in memory only. */
+  dataDir?: string;
   /**
    * Rendezvous (tickets, `<connect/>`): the ticket secret and options. Absent: the gateway takes
    * no part (unit tests of other behaviour).
@@ -57,6 +61,8 @@ export class Gateway {
   readonly engines = new EngineView();
   /** Tickets and `<connect/>` (null without `rendezvous` options). */
   readonly rendezvous: Rendezvous | null;
+  /** Shares sent to and from friends (XEP-0447 messages, offers). */
+  readonly offers: ShareOffers;
   /** Site-wide addresses (configured or discovered public address) added to every engine's entry. */
   #extraAddresses: string[] = [];
   readonly #events: GatewayEvents;
@@ -132,7 +138,24 @@ export class Gateway {
       ownList: (resources) => this.#publisher.onOwnList(resources),
       onList: (jid) => this.#listChanged(jid),
     });
-    this.#peers = new PeersPublisher(this.index, this.engines, this.#events, () => this.#extraAddresses);
+    this.offers = new ShareOffers({
+      session,
+      log,
+      engines: this.engines,
+      index: this.index,
+      limits: { max: xmpp.MAX_OFFERS, perSender: xmpp.MAX_OFFERS_PER_FRIEND },
+      file: opts.dataDir ? new OfferFile(opts.dataDir) : null,
+      onOffer: (offer) => this.#events.offerReceived(offer),
+      onChange: () => this.#peers.publish(),
+      extraAddresses: () => this.#extraAddresses,
+    });
+    this.#peers = new PeersPublisher(
+      this.index,
+      this.engines,
+      this.#events,
+      () => this.#extraAddresses,
+      (hashes) => this.offers.endpointsFor(hashes),
+    );
     this.#engineWatch = new EngineWatch({
       registry: opts.registry,
       engines: this.engines,
@@ -157,6 +180,8 @@ export class Gateway {
     session.on('presence', (bare, resource, available) => this.#onPresence(bare, resource, available));
     session.on('subscription', (bare, type) => void this.#subscriptions.onSubscription(bare, type));
     session.on('roster', (jids) => this.#onRoster(jids));
+    session.on('shareMessage', (from, stanza) => this.offers.onMessage(from, stanza));
+    await this.offers.load();
     this.rendezvous?.start();
     await this.#engineWatch.start();
     session.start();
@@ -167,6 +192,7 @@ export class Gateway {
     this.rendezvous?.stop();
     await this.#publisher.stop(); // withdraws our shares
     await this.opts.session.stop();
+    await this.offers.idle();
   }
 
   status() {
@@ -245,6 +271,7 @@ export class Gateway {
   #onRoster(jids: string[]): void {
     this.rendezvous?.onRoster();
     const dropped = this.#lists.forgetUntrusted();
+    this.offers.retainTrusted();
     for (const jid of jids) {
       if (this.#contacts.has(jid)) this.#publishContact(jid);
       else this.#subscriptions.onRosterLeft(jid);

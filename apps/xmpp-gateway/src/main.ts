@@ -109,6 +109,7 @@ await runService({
             : { burstBytes: config.BITWEEN_XMPP_UPLOAD_BURST_BYTES }),
         },
         rendezvous: { secret },
+        dataDir: config.BITWEEN_DATA_DIR,
       },
       save: (settings) => accountFile.save(settings),
       onSession: (session) => {

@@ -48,6 +48,11 @@ export function serveGatewaySubjects(
       },
   );
   host.serve(contracts.iceServers, () => iceServers.current());
+  // Shares sent to friends, and the offers friends sent us.
+  host.serve(contracts.sendShare, ({ jid, hash }) => gatewayOrFail().offers.send(jid, hash));
+  host.serve(contracts.offers, () => ({ offers: active.gateway?.offers.list() ?? [] }));
+  host.serve(contracts.offerAccepted, ({ id }) => gatewayOrFail().offers.accepted(id));
+  host.serve(contracts.dismissOffer, ({ id }) => gatewayOrFail().offers.dismiss(id));
   host.serve(contracts.connect, (req) => {
     const rendezvous = gatewayOrFail().rendezvous;
     if (!rendezvous) throw new BusError('failed', 'rendezvous is not available');
@@ -70,6 +75,11 @@ export class GatewayEvents {
    */
   contactShares(shares: ContactShares): boolean {
     return this.bus.publish(contracts.contactShares, shares);
+  }
+
+  /** A friend sent us a share (a new offer). */
+  offerReceived(offer: contracts.Offer): void {
+    this.bus.publish(contracts.offerReceived, offer);
   }
 
   /** A subscription request is held for the user. */

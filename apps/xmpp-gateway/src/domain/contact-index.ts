@@ -178,6 +178,15 @@ export class ContactIndex {
     return { ok: true, contacts, next: null };
   }
 
+  /** The endpoints of `jid`'s online entries, as `endpointsFor` hands them out (whatever they list). */
+  contactEndpoints(jid: string): PeerEndpoint[] {
+    const stored = this.#contacts.get(jid);
+    if (!stored) return [];
+    return stored.resources
+      .filter((r) => this.isOnline(jid, r.resource))
+      .flatMap((r) => offers(jid, r.endpoints));
+  }
+
   /**
    * Where each of `hashes` is offered: the union of the endpoints of every online entry listing
    * it, without `exclude` (our own endpoints: never dial ourselves). Each endpoint names the

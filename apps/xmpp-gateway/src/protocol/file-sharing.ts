@@ -165,3 +165,107 @@ export function retractFileItem(hash: string): Element {
     xml('retract', { node: NS_PUBSUB_FILE_SHARING, notify: 'true' }, xml('item', { id: hash.toLowerCase() })),
   );
 }
+
+/** What a received `<file-sharing/>` names (decodeFileSharing): cleaned, bounded. */
+export interface SharedFile {
+  hash: string;
+  name: string;
+  size: number;
+  mediaType?: string;
+  /** The magnet's `x.pe` addresses we may dial (public or LAN; canonical form), at most MAX_MAGNET_PEERS. */
+  endpoints: Endpoint[];
+  /** `x.pe` values dropped: malformed, or an address never dialled (loopback, link-local, multicast…). */
+  droppedPeers: number;
+}
+
+const DECIMAL = /^(0|[1-9][0-9]{0,15})$/;
+const MEDIA_TYPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/;
+const BTIH = /^urn:btih:([0-9a-fA-F]{40})$/;
+/** At most this many characters of a magnet URI are read (ours: name ≤ 1,024 characters, percent-encoded, 8 peers). */
+export const MAX_MAGNET_LENGTH = 8192;
+/** At most this many `<url-data/>` sources are looked at. */
+const MAX_SOURCES = 8;
+
+/**
+ * A `<file-sharing xmlns='urn:xmpp:sfs:0'/>` as a contact sent it, read strictly: the XEP-0446
+ * `<file/>` must carry a name and a decimal size, and one `<url-data/>` source must be a magnet
+ * with a v1 info-hash (bitween downloads by BitTorrent only). The name is cleaned
+ * (`@bitween/safe-text`) and cut at MAX_NAME_LENGTH; `x.pe` peers are kept only for addresses
+ * bitween may dial (the rule `magnetPeers` publishes by). Returns the reason as a string when refused.
+ */
+export function decodeFileSharing(el: Element): SharedFile | string {
+  if (!el.is('file-sharing', NS_SFS)) return 'not a <file-sharing xmlns="urn:xmpp:sfs:0"/>';
+  const file = el.getChild('file', NS_FILE_METADATA);
+  if (!file) return '<file-sharing/> without <file xmlns="urn:xmpp:file:metadata:0"/>';
+  const rawName = file.getChildText('name');
+  if (!rawName) return '<file/> without a <name/>';
+  if (rawName.length > MAX_NAME_LENGTH * 4) return `<name/> longer than ${MAX_NAME_LENGTH * 4} characters`;
+  const name = cleanItemName(rawName);
+  const sizeText = file.getChildText('size')?.trim() ?? '';
+  if (!DECIMAL.test(sizeText) || !Number.isSafeInteger(Number(sizeText)))
+    return `<size/> ${JSON.stringify(sizeText.slice(0, 40))} is not a decimal number`;
+  const mediaText = file.getChildText('media-type')?.trim();
+  const mediaType = mediaText && MEDIA_TYPE.test(mediaText) ? mediaText.toLowerCase() : undefined;
+
+  const targets = (el.getChild('sources')?.getChildren('url-data', NS_URL_DATA) ?? [])
+    .slice(0, MAX_SOURCES)
+    .map((u): unknown => u.attrs.target)
+    .filter((t): t is string => typeof t === 'string' && t.startsWith('magnet:?'));
+  if (targets.length === 0) return 'no magnet among the <sources/>';
+  let lastReason = '';
+  for (const target of targets) {
+    const magnet = parseMagnet(target);
+    if (typeof magnet === 'string') {
+      lastReason = magnet;
+      continue;
+    }
+    return {
+      hash: magnet.hash,
+      name,
+      size: Number(sizeText),
+      ...(mediaType ? { mediaType } : {}),
+      endpoints: magnet.endpoints,
+      droppedPeers: magnet.droppedPeers,
+    };
+  }
+  return lastReason;
+}
+
+/** A magnet URI's v1 info-hash and the `x.pe` peers bitween may dial. */
+export function parseMagnet(
+  uri: string,
+): { hash: string; endpoints: Endpoint[]; droppedPeers: number } | string {
+  if (uri.length > MAX_MAGNET_LENGTH) return `magnet longer than ${MAX_MAGNET_LENGTH} characters`;
+  const params = new URLSearchParams(uri.slice('magnet:?'.length));
+  const hashes = params
+    .getAll('xt')
+    .map((xt) => BTIH.exec(xt)?.[1])
+    .filter((h): h is string => h !== undefined);
+  if (hashes.length === 0) return 'magnet without a v1 info-hash (xt=urn:btih:<40 hex>)';
+  const endpoints: Endpoint[] = [];
+  const seen = new Set<string>();
+  let droppedPeers = 0;
+  for (const pe of params.getAll('x.pe')) {
+    const endpoint = parsePeer(pe);
+    const cls = endpoint ? classifyAddress(endpoint.address) : null;
+    if (!endpoint || (cls !== 'public' && cls !== 'lan') || endpoints.length >= MAX_MAGNET_PEERS) {
+      droppedPeers += 1;
+      continue;
+    }
+    const key = `${endpoint.address}|${endpoint.port}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    endpoints.push(endpoint);
+  }
+  return { hash: hashes[0]!.toLowerCase(), endpoints, droppedPeers };
+}
+
+/** `1.2.3.4:6881` or `[2001:db8::1]:6881` → an endpoint (address in canonical form), else null. */
+function parsePeer(value: string): Endpoint | null {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([0-9.]+)):([0-9]{1,5})$/.exec(value);
+  if (!m) return null;
+  const address = canonicalIp(m[1] ?? m[2] ?? '');
+  const port = Number(m[3]);
+  if (!address || port < 1 || port > 65535) return null;
+  return { address, port };
+}

@@ -4,6 +4,7 @@ import type { Logger } from '@bitween/bus';
 import { client, jid as parseJid, xml, type Client } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
 import { capsElement, discoInfoQuery, type DiscoInfo } from '../protocol/caps.js';
+import { NS_SFS } from '../protocol/file-sharing.js';
 import { NS_DISCO_INFO, NS_ROSTER } from '../protocol/namespaces.js';
 import { checkNotification, type RejectedNotification } from '../protocol/notification.js';
 import { itemsQuery, itemsResultPayload, publishPayload, type SharesEvent } from '../protocol/pubsub.js';
@@ -49,6 +50,8 @@ export interface SessionEvents {
   subscription: [bare: string, type: SubscriptionType];
   /** The roster changed (the initial roster, or a push from the server): the JIDs concerned. */
   roster: [jids: string[]];
+  /** A message carrying an XEP-0447 `<file-sharing/>` (a share sent to us; unchecked): the sender's JID as given. */
+  shareMessage: [from: string, stanza: Element];
 }
 
 /** What xmpp.js's iqCallee hands a handler: the IQ and its single child. */
@@ -199,6 +202,11 @@ export class XmppSession extends EventEmitter<SessionEvents> {
     } catch (err) {
       this.opts.log.debug({ err }, 'xmpp stop');
     }
+  }
+
+  /** Send a message stanza (e.g. a share to a friend, protocol/share-message.ts). */
+  async sendMessage(stanza: Element): Promise<void> {
+    await this.#client.send(stanza);
   }
 
   /** Publish `payload` as item `id` of our PEP node `node` (default: the shares node, `current`). */
@@ -386,6 +394,11 @@ export class XmppSession extends EventEmitter<SessionEvents> {
 
   /** Lists are accepted only as PEP notifications from a contact's bare JID (protocol/notification.ts). */
   #onMessage(stanza: Element): void {
+    if (stanza.getChild('file-sharing', NS_SFS)) {
+      const from = stanza.attrs.from as string | undefined;
+      if (from) this.emit('shareMessage', from, stanza);
+      return;
+    }
     const check = checkNotification(stanza, (bare) => this.isTrusted(bare));
     if (!check) return;
     if (check.ok) this.emit('notification', check.from, check.event);
