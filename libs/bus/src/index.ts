@@ -21,6 +21,7 @@ export { SettingsStore } from './settings.js';
 export { FriendAddressesStore } from './friend-addresses.js';
 
 // Placement: engine slot leases and first-writer-wins torrent claims.
+export { ShareVisibilityStore } from './share-visibility.js';
 export {
   EngineLease,
   isCasConflict,

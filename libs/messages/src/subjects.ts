@@ -83,6 +83,8 @@ export const buckets = {
   friendAddresses: 'bitween_friend_addresses',
 } as const;
 
+  /** key: info-hash → ShareVisibility (xmpp contracts): the api writes it, the gateway watches it. */
+  shareVisibility: 'bitween_share_visibility',
 /** JetStream streams other than KV buckets. */
 export const streams = {
   /** Records every event (`subjects.events.all`); the api reads it for `GET /v1/events`. */

@@ -176,6 +176,12 @@ export const kvRules: readonly KvRule[] = [
     readers: ['torrent-engine'],
     why: "the friends' address allowlist: the gateway keeps it from the lists, engines admit by it",
   },
+  {
+    bucket: buckets.shareVisibility,
+    writers: ['api'],
+    readers: ['xmpp-gateway'],
+    why: 'which roster groups see each share: set over the REST api, published by the gateway',
+  },
 ];
 
 export const streamRules: readonly StreamRule[] = [

@@ -144,8 +144,33 @@ export const Contact = z.object({
   online: z.boolean(),
   /** The resources currently available. */
   resources: z.array(z.string()),
+  /** The roster groups the user put this contact in (absent from older gateways: none known). */
+  groups: z.array(z.string()).optional(),
 });
 export type Contact = z.infer<typeof Contact>;
+
+/**
+ * A roster group name, as the user's own roster holds it (XMPP allows any text; control
+ * characters are refused here, and the length capped).
+ */
+export const GroupName = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[^\p{Cc}]+$/u, 'must not contain control characters');
+
+/**
+ * Who sees a share: KV bucket `buckets.shareVisibility`, key = the info-hash, written by the api
+ * (`PUT /v1/torrents/{hash}/visibility`), watched by the gateway. No key: every contact sees the
+ * share (the original node's `current`). A key: only contacts in at least one of these roster
+ * groups, enforced by the XMPP server (a PEP node per group set, access model `whitelist`).
+ */
+export const ShareVisibility = z.object({
+  groups: z.array(GroupName).min(1).max(32),
+  /** ms since epoch: when it was set. */
+  updatedAt: z.number().int(),
+});
+export type ShareVisibility = z.infer<typeof ShareVisibility>;
 
 export const contacts = command({
   name: 'xmpp.contacts',
