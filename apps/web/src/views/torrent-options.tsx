@@ -118,54 +118,64 @@ export function SeedLimitsForm({ t }: { t: Torrent }) {
   return (
     <form class="seed-limits" aria-labelledby="seed-limits-title" onSubmit={(e) => void save(e)}>
       <h3 id="seed-limits-title">Stop seeding</h3>
-      <div class="row gap">
-        <label>
-          <span>By ratio</span>
-          <select value={ratioMode} onChange={(e) => setRatioMode(e.currentTarget.value as SeedMode)}>
-            {MODES.map(([v, l]) => (
-              <option key={v} value={v}>
-                {l}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          <span>Ratio (uploaded ÷ size)</span>
-          <input
-            type="text"
-            inputMode="decimal"
-            value={ratio}
-            disabled={ratioMode !== 'single'}
-            onInput={(e) => setRatio(e.currentTarget.value)}
-          />
-        </label>
-      </div>
-      <div class="row gap">
-        <label>
-          <span>When idle</span>
-          <select value={idleMode} onChange={(e) => setIdleMode(e.currentTarget.value as SeedMode)}>
-            {MODES.map(([v, l]) => (
-              <option key={v} value={v}>
-                {l}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          <span>Idle minutes</span>
-          <input
-            type="text"
-            inputMode="numeric"
-            value={idle}
-            disabled={idleMode !== 'single'}
-            onInput={(e) => setIdle(e.currentTarget.value)}
-          />
-        </label>
-      </div>
+      <SeedLimitField
+        modeLabel="By ratio"
+        mode={ratioMode}
+        onMode={setRatioMode}
+        valueLabel="Ratio (uploaded ÷ size)"
+        inputMode="decimal"
+        value={ratio}
+        onValue={setRatio}
+      />
+      <SeedLimitField
+        modeLabel="When idle"
+        mode={idleMode}
+        onMode={setIdleMode}
+        valueLabel="Idle minutes"
+        inputMode="numeric"
+        value={idle}
+        onValue={setIdle}
+      />
       <button type="submit" disabled={busy}>
         Save seeding limits
       </button>
       <ErrorText error={error} />
     </form>
+  );
+}
+
+/** One seeding limit: its mode (global, unlimited, a value) and the value, editable in mode single. */
+function SeedLimitField(p: {
+  modeLabel: string;
+  mode: SeedMode;
+  onMode: (mode: SeedMode) => void;
+  valueLabel: string;
+  inputMode: 'decimal' | 'numeric';
+  value: string;
+  onValue: (value: string) => void;
+}) {
+  return (
+    <div class="row gap">
+      <label>
+        <span>{p.modeLabel}</span>
+        <select value={p.mode} onChange={(e) => p.onMode(e.currentTarget.value as SeedMode)}>
+          {MODES.map(([v, l]) => (
+            <option key={v} value={v}>
+              {l}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        <span>{p.valueLabel}</span>
+        <input
+          type="text"
+          inputMode={p.inputMode}
+          value={p.value}
+          disabled={p.mode !== 'single'}
+          onInput={(e) => p.onValue(e.currentTarget.value)}
+        />
+      </label>
+    </div>
   );
 }
