@@ -1,5 +1,6 @@
 import { xmpp, type Contact } from '@bitween/messages';
 import type { Bus, EngineRegistry, Logger } from '@bitween/bus';
+import { randomBytes } from 'node:crypto';
 import { RosterContacts } from './contacts/roster-contacts.js';
 import { SubscriptionRequests } from './contacts/subscription-requests.js';
 import { ContactIndex } from './domain/contact-index.js';
@@ -10,6 +11,10 @@ import { PresenceBook } from './domain/presence-book.js';
 import { EngineWatch } from './engines/engine-watch.js';
 import { PeersPublisher } from './engines/peers-publisher.js';
 import { FriendsLists } from './lists/friends-lists.js';
+import { GroupListPublisher } from './lists/group-list-publisher.js';
+import { GroupListReader } from './lists/group-list-reader.js';
+import type { VisibilityView } from './domain/visibility-view.js';
+import { GroupNodeNames } from './protocol/group-nodes.js';
 import { ListReader } from './lists/list-reader.js';
 import { FileSharingPublisher } from './lists/file-sharing-publisher.js';
 import { OwnListPublisher, type OwnListTiming } from './lists/own-list-publisher.js';
@@ -37,6 +42,8 @@ export interface GatewayOptions extends OwnListTiming {
    * stock limit known (ejabberd's 3000 B/s).
    */
   upload?: UploadSettings;
+  /** Which roster groups see each share (absent: every contact sees every share). */
+  visibility?: VisibilityView;
   /** Where offers (shares friends sent us) are kept across restarts; absent: in memory only. */
   dataDir?: string;
   /**
@@ -73,6 +80,9 @@ export class Gateway {
   readonly #publisher: OwnListPublisher;
   /** Our shares as XEP-0498 items (standard clients), besides the original node. */
   readonly #fileSharing: FileSharingPublisher;
+  /** Shares only some roster groups see, on whitelist nodes (per-group visibility). */
+  readonly #groups: GroupListPublisher;
+  #unfollowVisibility: (() => void) | null = null;
   readonly #lists: FriendsLists;
   readonly #peers: PeersPublisher;
   readonly #engineWatch: EngineWatch;
@@ -116,24 +126,43 @@ export class Gateway {
       limits: opts.limits,
       onOwnBuckets: (ids) => this.#publisher.serverHoldsBuckets(ids),
     });
+    const allEntries = () => this.engines.entries(Date.now(), session.resource, this.#extraAddresses);
+    this.#groups = new GroupListPublisher({
+      session,
+      log,
+      pace: this.#pace,
+      names: new GroupNodeNames(opts.rendezvous?.secret ?? randomBytes(32)),
+      ownEntries: allEntries,
+      visibility: () => opts.visibility?.current() ?? new Map(),
+      roster: () =>
+        new Map(
+          [...session.roster].map(([jid, item]) => [
+            jid,
+            { subscription: item.subscription, groups: item.groups ?? [] },
+          ]),
+        ),
+    });
+    // The original node and the XEP-0498 items carry only the shares every contact sees.
+    const everyoneEntries = () => this.#groups.everyone(allEntries());
     this.#publisher = new OwnListPublisher({
       ...opts,
       pace: this.#pace,
       reader: this.#reader,
       presence: this.presence,
-      ownEntries: () => this.engines.entries(Date.now(), session.resource, this.#extraAddresses),
+      ownEntries: everyoneEntries,
     });
     this.#fileSharing = new FileSharingPublisher({
       session,
       log,
       pace: this.#pace,
-      ownEntries: () => this.engines.entries(Date.now(), session.resource, this.#extraAddresses),
+      ownEntries: everyoneEntries,
       siblingHashes: () => this.#publisher.siblingHashes(),
     });
     this.#lists = new FriendsLists({
       session,
       log,
       reader: this.#reader,
+      groupReader: new GroupListReader({ session, log, limits: opts.limits }),
       index: this.index,
       ownList: (resources) => this.#publisher.onOwnList(resources),
       onList: (jid) => this.#listChanged(jid),
@@ -164,6 +193,7 @@ export class Gateway {
       onChange: () => {
         this.#publisher.trigger();
         this.#fileSharing.trigger();
+        this.#groups.trigger();
         this.#peers.publish();
       },
       // Cheap: publishes only if the list differs from the server's.
@@ -183,12 +213,19 @@ export class Gateway {
     session.on('shareMessage', (from, stanza) => this.offers.onMessage(from, stanza));
     await this.offers.load();
     this.rendezvous?.start();
+    this.#unfollowVisibility =
+      this.opts.visibility?.onChange(() => {
+        this.#publisher.trigger();
+        this.#fileSharing.trigger();
+        this.#groups.trigger();
+      }) ?? null;
     await this.#engineWatch.start();
     session.start();
   }
 
   async stop(): Promise<void> {
     this.#engineWatch.stop();
+    this.#unfollowVisibility?.();
     this.rendezvous?.stop();
     await this.#publisher.stop(); // withdraws our shares
     await this.opts.session.stop();
@@ -211,6 +248,7 @@ export class Gateway {
     this.#extraAddresses = [...addresses];
     this.#publisher.trigger();
     this.#fileSharing.trigger();
+    this.#groups.trigger();
     // Our public addresses are the engines' evidence for dialling contacts on our LAN.
     this.#peers.publish();
   }
@@ -240,11 +278,13 @@ export class Gateway {
     void this.#pace.detect(this.opts.session);
     void this.#publisher.onOnline();
     void this.#fileSharing.onOnline();
+    void this.#groups.onOnline();
   }
 
   #onOffline(): void {
     this.#publisher.onOffline();
     this.#fileSharing.onOffline();
+    this.#groups.onOffline();
     this.#lists.onOffline();
     // We know nobody's presence while disconnected: every contact is offline until the server
     // sends their presence again. Their lists are kept.
@@ -271,6 +311,8 @@ export class Gateway {
   #onRoster(jids: string[]): void {
     this.rendezvous?.onRoster();
     const dropped = this.#lists.forgetUntrusted();
+    // Group members follow the roster (groups and subscriptions).
+    this.#groups.trigger();
     this.offers.retainTrusted();
     for (const jid of jids) {
       if (this.#contacts.has(jid)) this.#publishContact(jid);

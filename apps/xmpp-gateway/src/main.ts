@@ -3,13 +3,14 @@ import { createRequire } from 'node:module';
 import tls from 'node:tls';
 import { pathToFileURL } from 'node:url';
 import { serviceNames } from '@bitween/messages';
-import { Bus, EngineRegistry, FriendAddressesStore, ServiceHost } from '@bitween/bus';
+import { Bus, EngineRegistry, FriendAddressesStore, ServiceHost, ShareVisibilityStore } from '@bitween/bus';
 import { connectNats, createLogger, packageVersion, runService } from '@bitween/runtime';
 import { configuredIceServers, loadGatewayConfig } from './config.js';
 import { AccountFile } from './account/account-file.js';
 import { ActiveGateway, type ActiveAccount } from './account/active-gateway.js';
 import { IceServerSource } from './discovery/ice-servers.js';
 import { AddressDiscovery } from './discovery/public-address.js';
+import { VisibilityView } from './domain/visibility-view.js';
 import { FriendAddressAllowlist } from './friends/address-allowlist.js';
 import { loadOrCreateSecret } from './rendezvous/ticket-secret.js';
 import { serveGatewaySubjects } from './nats-adapter.js';
@@ -77,6 +78,11 @@ await runService({
     const registry = await EngineRegistry.open(nc, log);
     // The addresses friends' lists announce, for the engines' admission (friends/address-allowlist.ts).
     const allowlist = new FriendAddressAllowlist({ store: await FriendAddressesStore.open(nc, log), log });
+    // Which roster groups see each share (set over the api), followed from its KV bucket.
+    const visibility = new VisibilityView();
+    const unfollowVisibility = await (
+      await ShareVisibilityStore.open(nc, log)
+    ).watch((v) => visibility.set(v));
 
     const discovery = new AddressDiscovery({
       configured: config.BITWEEN_PUBLIC_ADDRESSES,
@@ -109,6 +115,7 @@ await runService({
             : { burstBytes: config.BITWEEN_XMPP_UPLOAD_BURST_BYTES }),
         },
         rendezvous: { secret },
+        visibility,
         dataDir: config.BITWEEN_DATA_DIR,
       },
       save: (settings) => accountFile.save(settings),
@@ -140,6 +147,7 @@ await runService({
       await host.stop();
       await active.stop();
       await allowlist.stop();
+      unfollowVisibility();
       await nc.drain();
     };
   },

@@ -31,6 +31,7 @@ export class RosterContacts {
       subscription: item?.subscription ?? 'none',
       online: resources.length > 0,
       resources,
+      groups: item?.groups ?? [],
     };
   }
 

@@ -1,12 +1,14 @@
 import type { Logger } from '@bitween/bus';
 import type { Element } from '@xmpp/xml';
 import type { ContactIndex } from '../domain/contact-index.js';
+import { mergeGroupEntries } from '../domain/group-plan.js';
 import { listKey } from '../domain/own-list.js';
 import { RefreshQueue } from '../domain/refresh-queue.js';
 import type { RejectedNotification } from '../protocol/notification.js';
 import type { SharesEvent } from '../protocol/pubsub.js';
 import type { ResourceEntry } from '../protocol/shares-codec.js';
 import type { XmppSession } from '../xmpp/session.js';
+import type { GroupListReader } from './group-list-reader.js';
 import type { ListReader } from './list-reader.js';
 
 /** Contacts' items fetched at once after login (one small IQ each). */
@@ -16,6 +18,8 @@ export interface FriendsListsOptions {
   session: XmppSession;
   log: Logger;
   reader: ListReader;
+  /** Reads the group nodes a contact lets us read (per-group visibility). */
+  groupReader: GroupListReader;
   index: ContactIndex;
   /** Our own account's list arrived: returns the entries to keep in the index (our siblings'). */
   ownList(resources: ResourceEntry[]): ResourceEntry[];
@@ -38,6 +42,11 @@ export class FriendsLists {
    * login): ejabberd does not always push an item published before it learnt our caps.
    */
   readonly #refresh = new RefreshQueue(REFRESH_CONCURRENCY, (jid) => this.#refreshContact(jid));
+  /** Per contact: its list for every contact (the original node) and the group lists it lets us read. */
+  readonly #main = new Map<string, ResourceEntry[]>();
+  readonly #groups = new Map<string, ResourceEntry[][]>();
+  /** Per contact: reads of its group nodes started (a slower older read must not undo a newer one). */
+  readonly #groupReads = new Map<string, number>();
 
   constructor(private readonly opts: FriendsListsOptions) {}
 
@@ -56,6 +65,11 @@ export class FriendsLists {
     const { index, reader, session } = this.opts;
     const dropped = index.retain((jid) => session.isTrusted(jid));
     for (const jid of dropped) reader.forget(jid);
+    for (const jid of [...this.#main.keys(), ...this.#groups.keys()]) {
+      if (session.isTrusted(jid)) continue;
+      this.#main.delete(jid);
+      this.#groups.delete(jid);
+    }
     return dropped;
   }
 
@@ -74,6 +88,10 @@ export class FriendsLists {
     // (The session passes PEP notifications of our own account and of contacts only.)
     if (!session.isTrusted(from)) {
       this.onRejected({ ok: false, from, type: null, reason: 'not a contact' });
+      return;
+    }
+    if (event.kind === 'groups') {
+      if (from !== session.bareJid) void this.#readGroups(from);
       return;
     }
     const sequence = (this.#sequence.get(from) ?? 0) + 1;
@@ -110,17 +128,20 @@ export class FriendsLists {
     // A notification that arrived meanwhile is at least as new as what we fetched.
     const superseded = (this.#sequence.get(jid) ?? 0) !== before;
     log.debug({ jid, published: item !== null, superseded }, 'fetched a contact’s current item');
+    if (session.isTrusted(jid)) void this.#readGroups(jid);
     if (superseded || !session.isTrusted(jid)) return;
     if (!item && !index.has(jid)) return; // nothing published, nothing known
     const sequence = before + 1;
     this.#sequence.set(jid, sequence);
     const resources = item ? await this.opts.reader.read(jid, item) : [];
     if (resources === null || this.#sequence.get(jid) !== sequence) return;
-    const known = index.get(jid)?.resources.map(({ resource, shares, endpoints }) => ({
-      resource,
-      shares,
-      endpoints,
-    }));
+    const known =
+      this.#main.get(jid) ??
+      index.get(jid)?.resources.map(({ resource, shares, endpoints }) => ({
+        resource,
+        shares,
+        endpoints,
+      }));
     const same = known !== undefined && listKey(known) === listKey(resources);
     if (!same) this.#apply(jid, resources);
   }
@@ -128,10 +149,43 @@ export class FriendsLists {
   #apply(from: string, received: ResourceEntry[]): void {
     const { session, log, index } = this.opts;
     // Our own node: what the server holds now, and how we learn about sibling instances.
-    const resources = from === session.bareJid ? this.opts.ownList(received) : received;
+    const own = from === session.bareJid;
+    if (!own) this.#main.set(from, received);
+    const resources = own
+      ? this.opts.ownList(received)
+      : mergeGroupEntries(received, this.#groups.get(from) ?? []);
     index.replace(from, resources, Date.now());
     const shares = resources.reduce((n, r) => n + r.shares.length, 0);
     log.info({ from, resources: resources.length, shares }, 'received a share list');
     this.opts.onList(from);
+  }
+
+  /** Read the group nodes `jid` lets us read, and show its list with them. */
+  async #readGroups(jid: string): Promise<void> {
+    const { session, log, index } = this.opts;
+    const read = (this.#groupReads.get(jid) ?? 0) + 1;
+    this.#groupReads.set(jid, read);
+    try {
+      const lists = await this.opts.groupReader.read(jid);
+      if (!lists || this.#groupReads.get(jid) !== read || !session.isTrusted(jid)) return;
+      const before = this.#groups.get(jid) ?? [];
+      if (JSON.stringify(before) === JSON.stringify(lists)) return;
+      if (lists.length > 0) this.#groups.set(jid, lists);
+      else this.#groups.delete(jid);
+      const main = this.#main.get(jid) ?? [];
+      if (main.length === 0 && lists.length === 0 && !index.has(jid)) return;
+      index.replace(jid, mergeGroupEntries(main, lists), Date.now());
+      log.info(
+        {
+          from: jid,
+          groupLists: lists.length,
+          shares: lists.flat().reduce((n, r) => n + r.shares.length, 0),
+        },
+        'received group share lists',
+      );
+      this.opts.onList(jid);
+    } catch (err) {
+      log.warn({ err, from: jid }, 'could not read a contact’s group lists');
+    }
   }
 }

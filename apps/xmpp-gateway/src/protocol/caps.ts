@@ -8,6 +8,7 @@ import {
   NS_SHARES,
   NS_SHARES_NOTIFY,
 } from './namespaces.js';
+import { GROUPS_SIGNAL_NOTIFY } from './group-nodes.js';
 
 /**
  * Service discovery (XEP-0030) and entity capabilities (XEP-0115). A contact's server sends
@@ -33,12 +34,14 @@ export const BITWEEN_DISCO: DiscoInfo = {
   identities: [{ category: 'client', type: 'bot', name: 'bitween' }],
   // NS_RENDEZVOUS: we answer `<ticket/>` and `<connect/>` (friends behind routers).
   // INDEX_NOTIFY: friends' bucket indexes are pushed to us (large lists, protocol/buckets.ts).
+  // GROUPS_SIGNAL_NOTIFY: friends' group nodes changed (per-group visibility, protocol/group-nodes.ts).
   features: [
     NS_CAPS,
     NS_DISCO_INFO,
     NS_SHARES,
     NS_SHARES_NOTIFY,
     INDEX_NOTIFY,
+    GROUPS_SIGNAL_NOTIFY,
     NS_RENDEZVOUS,
     'urn:xmpp:ping',
   ],

@@ -1,4 +1,5 @@
 import xml, { type Element } from '@xmpp/xml';
+import { GROUPS_SIGNAL_NODE } from './group-nodes.js';
 import { INDEX_NODE, ITEM_ID, NS_PUBSUB, NS_PUBSUB_EVENT, NS_SHARES } from './namespaces.js';
 
 /** The `<pubsub/>` child of the IQ that publishes to one of our own PEP nodes (no `to`). */
@@ -11,8 +12,12 @@ export function itemsQuery(node = NS_SHARES): Element {
   return xml('pubsub', { xmlns: NS_PUBSUB }, xml('items', { node, max_items: '1' }));
 }
 
-/** `index`: an item of our bucket index node (protocol/buckets.ts), not of the original node. */
-export type SharesEvent = { kind: 'item'; payload: Element | null; index?: true } | { kind: 'retract' };
+/**
+ * `index`: an item of our bucket index node (protocol/buckets.ts), not of the original node.
+ * `groups`: the sender's group nodes changed (protocol/group-nodes.ts): read them again.
+ */
+export type SharesEvent =
+  { kind: 'item'; payload: Element | null; index?: true } | { kind: 'retract' } | { kind: 'groups' };
 
 /**
  * Find a shares notification in a message: `<event xmlns=pubsub#event><items node=NS>` (or
@@ -26,6 +31,8 @@ export function sharesEvent(message: Element): SharesEvent | null {
   const purge = event.getChild('purge');
   if (purge && purge.attrs.node === NS_SHARES) return { kind: 'retract' };
   const items = event.getChild('items');
+  // (Any item or retraction: what the group nodes hold is read from them, not from the signal.)
+  if (items?.attrs.node === GROUPS_SIGNAL_NODE) return { kind: 'groups' };
   if (items?.attrs.node === INDEX_NODE) {
     // (A retracted index means nothing: the original node's item says what the list is.)
     const payload = items.getChildren('item').at(-1)?.getChildElements()[0];

@@ -31,6 +31,8 @@ export type RosterSubscription = 'none' | 'to' | 'from' | 'both';
 export interface RosterItem {
   subscription: RosterSubscription;
   name: string | null;
+  /** The roster groups the user put the contact in (absent: none). */
+  groups?: string[];
 }
 
 export type SubscriptionType = 'subscribe' | 'subscribed' | 'unsubscribe' | 'unsubscribed';
@@ -379,6 +381,10 @@ export class XmppSession extends EventEmitter<SessionEvents> {
       const bare = j.toLowerCase();
       const subscription = (item.attrs.subscription as string | undefined) ?? 'none';
       const name = item.attrs.name as string | undefined;
+      // Roster groups (per-group visibility); at most 64 per contact, empty names left out.
+      const groups = [...new Set(item.getChildren('group').map((g) => g.text()))]
+        .filter((g) => g !== '')
+        .slice(0, 64);
       changed.push(bare);
       if (subscription === 'remove') this.roster.delete(bare);
       else
@@ -387,6 +393,7 @@ export class XmppSession extends EventEmitter<SessionEvents> {
             ? subscription
             : 'none') as RosterSubscription,
           name: name ?? null,
+          groups,
         });
     }
     return changed;
