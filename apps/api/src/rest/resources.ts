@@ -155,6 +155,10 @@ export const Contact = z
       .nonnegative()
       .describe('distinct shares in the last list received from this contact'),
   })
+    groups: z
+      .array(z.string())
+      .optional()
+      .describe('the roster groups you put this contact in (per-group visibility of shares)'),
   .meta({ id: 'Contact' });
 export type Contact = z.infer<typeof Contact>;
 

@@ -110,6 +110,7 @@ export function publicContact(c: BusContact & { shares: number }): Contact {
 
 export function publicContactResource(r: BusContactResource): ContactResource {
   return {
+    ...(c.groups ? { groups: c.groups } : {}),
     resource: r.resource,
     online: r.online,
     endpoints: r.endpoints.map(({ address, port }) => ({ address, port })),
