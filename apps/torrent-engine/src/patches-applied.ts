@@ -64,7 +64,7 @@ export const PATCH_MARKERS: readonly PatchMarker[] = [
     pkg: '@nats-io/nats-core',
     via: ['@bitween/runtime', '@nats-io/transport-node'],
     files: [
-      { file: 'lib/parser.js', marker: 'new denobuffer_1.DenoBuffer(new Uint8Array(this.ma.size))' },
+      { file: 'lib/parser.js', marker: 'new denobuffer_1.DenoBuffer(payloadBuffer(this.ma.size))' },
       { file: 'lib/protocol.js', marker: 'const buffers = this.outbound.buffers.splice(0);' },
     ],
   },
