@@ -719,10 +719,11 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description by index into `files` of the torrent; files not named keep their setting */
+                        /** @description by index into `files` of the torrent; files and fields not named keep their setting */
                         files: {
                             index: number;
-                            wanted: boolean;
+                            wanted?: boolean;
+                            priority?: components["schemas"]["FilePriorityInput"];
                         }[];
                     };
                 };
@@ -1786,6 +1787,115 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/friends/{jid}/shares/{hash}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The files inside a friend's share, fetched from the friend on demand (metadata only, nothing downloaded)
+         * @description 404: no list from this friend or no such share in it; 503: the friend is offline; 504: the friend did not answer in time; 422: the share names files unsafely (`..`, a bidi override) and is refused.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    offset?: number;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    jid: string;
+                    /** @description info-hash: 40 hex characters (any case) */
+                    hash: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ShareFiles"];
+                    };
+                };
+                /** @description bad input: `detail` and `issues` name the failing fields */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description missing or wrong API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description no such resource */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description bad input: `detail` and `issues` name the failing fields */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description too many failed authentications from this address */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the service that would answer is not running (nobody answers on NATS) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the service did not answer in time */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/shares": {
         parameters: {
             query?: never;
@@ -2256,6 +2366,656 @@ export interface paths {
             };
         };
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/torrents/{hash}/visibility": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Which roster groups see a share */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description info-hash: 40 hex characters (any case) */
+                    hash: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ShareVisibility"];
+                    };
+                };
+                /** @description bad input: `detail` and `issues` name the failing fields */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description missing or wrong API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description no such resource */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description too many failed authentications from this address */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the service that would answer is not running (nobody answers on NATS) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the service did not answer in time */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        /**
+         * Choose which roster groups see a share
+         * @description Only contacts in at least one of the groups see the share; their XMPP server refuses it to everyone else. `[]` makes it visible to every contact again (the default). Friends running the original Bitween see only shares visible to every contact.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description info-hash: 40 hex characters (any case) */
+                    hash: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description roster group names (1-256 characters, no control characters); [] = every contact */
+                        groups: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ShareVisibility"];
+                    };
+                };
+                /** @description bad input: `detail` and `issues` name the failing fields */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description missing or wrong API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description no such resource */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description too many failed authentications from this address */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the service that would answer is not running (nobody answers on NATS) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the service did not answer in time */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The roster groups to choose from (with their number of contacts) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RosterGroups"];
+                    };
+                };
+                /** @description bad input: `detail` and `issues` name the failing fields */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description missing or wrong API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description no such resource */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description too many failed authentications from this address */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the service that would answer is not running (nobody answers on NATS) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the service did not answer in time */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/contacts/{jid}/send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send one of our shares to a contact (an XEP-0447 message with the magnet in its text) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    jid: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description info-hash: 40 hex characters (any case) */
+                        hash: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            jid: string;
+                            hash: string;
+                            magnet: string;
+                        };
+                    };
+                };
+                /** @description bad input: `detail` and `issues` name the failing fields */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description missing or wrong API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description no such resource */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description too many failed authentications from this address */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the service that would answer is not running (nobody answers on NATS) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the service did not answer in time */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/offers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Shares friends sent us, newest first (at most 100) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            offers: components["schemas"]["Offer"][];
+                        };
+                    };
+                };
+                /** @description bad input: `detail` and `issues` name the failing fields */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description missing or wrong API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description no such resource */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description too many failed authentications from this address */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the service that would answer is not running (nobody answers on NATS) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the service did not answer in time */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/offers/{id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept an offer: its download starts (from the friend who sent it) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            offer: components["schemas"]["Offer"];
+                            added: components["schemas"]["Added"];
+                        };
+                    };
+                };
+                /** @description bad input: `detail` and `issues` name the failing fields */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description missing or wrong API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description no such resource */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description too many failed authentications from this address */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the service that would answer is not running (nobody answers on NATS) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the service did not answer in time */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/offers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Dismiss an offer */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description dismissed */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description bad input: `detail` and `issues` name the failing fields */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description missing or wrong API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description no such resource */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description too many failed authentications from this address */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the service that would answer is not running (nobody answers on NATS) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the service did not answer in time */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -3384,12 +4144,18 @@ export interface components {
          * @enum {string}
          */
         TorrentStateInput: "metadata" | "checking" | "queued" | "paused" | "downloading" | "seeding" | "error";
+        /**
+         * @description download priority: high files' pieces are fetched first, low ones last
+         * @enum {string}
+         */
+        FilePriorityInput: "high" | "normal" | "low";
         TorrentFileInput: {
             /** @description path inside the torrent, '/'-separated, starting with the torrent's name when it has several files */
             path: string;
             size: number;
             /** @description selected for download; unwanted files are not fetched */
             wanted: boolean;
+            priority: components["schemas"]["FilePriorityInput"];
             /** @description verified bytes of this file */
             downloaded: number;
         };
@@ -3500,6 +4266,8 @@ export interface components {
             online: boolean;
             /** @description the resources currently available */
             resources: string[];
+            /** @description the roster groups you put this contact in (per-group visibility of shares) */
+            groups?: string[];
             /** @description distinct shares in the last list received from this contact */
             shares: number;
         };
@@ -3705,6 +4473,54 @@ export interface components {
             reset: boolean;
             events: components["schemas"]["EventInput"][];
         };
+        ShareFilesInput: {
+            hash: string;
+            /** @description the share's name (cleaned for display) */
+            name: string;
+            files: {
+                /** @description inside the share: cleaned names joined by "/" */
+                path: string;
+                size: number;
+            }[];
+            /** @description files listed (before offset/limit) */
+            total: number;
+            /** @description files in the share (more than `total` when truncated) */
+            totalFiles: number;
+            totalBytes: number;
+            /** @description the list stops before the end (at most 5000 files) */
+            truncated: boolean;
+            /**
+             * @description held: from our own copy; friend: its metadata fetched from the friend
+             * @enum {string}
+             */
+            from: "held" | "friend";
+        };
+        OfferInput: {
+            id: string;
+            /** @description the friend (bare JID) who sent it */
+            from: string;
+            hash: string;
+            /** @description the share’s name, cleaned (bidi controls and invisible characters removed) */
+            name: string;
+            size: number;
+            mediaType?: string;
+            /** @description ms since epoch */
+            receivedAt: number;
+            /** @description when it was accepted (its download started); null: not yet */
+            acceptedAt: number | null;
+        };
+        ShareVisibilityInput: {
+            hash: string;
+            /** @description the roster groups that see this share; empty: every contact (the default) */
+            groups: string[];
+        };
+        RosterGroupInput: {
+            name: string;
+            contacts: number;
+        };
+        RosterGroupsInput: {
+            groups: components["schemas"]["RosterGroupInput"][];
+        };
         StreamLinkInput: {
             /** @description path and query of the file content with the token (relative to the API origin) */
             url: string;
@@ -3753,12 +4569,18 @@ export interface components {
          * @enum {string}
          */
         TorrentState: "metadata" | "checking" | "queued" | "paused" | "downloading" | "seeding" | "error";
+        /**
+         * @description download priority: high files' pieces are fetched first, low ones last
+         * @enum {string}
+         */
+        FilePriority: "high" | "normal" | "low";
         TorrentFile: {
             /** @description path inside the torrent, '/'-separated, starting with the torrent's name when it has several files */
             path: string;
             size: number;
             /** @description selected for download; unwanted files are not fetched */
             wanted: boolean;
+            priority: components["schemas"]["FilePriority"];
             /** @description verified bytes of this file */
             downloaded: number;
         };
@@ -3869,6 +4691,8 @@ export interface components {
             online: boolean;
             /** @description the resources currently available */
             resources: string[];
+            /** @description the roster groups you put this contact in (per-group visibility of shares) */
+            groups?: string[];
             /** @description distinct shares in the last list received from this contact */
             shares: number;
         };
@@ -4073,6 +4897,54 @@ export interface components {
             /** @description `since` was beyond the newest id: the stream was recreated, ids started again */
             reset: boolean;
             events: components["schemas"]["Event"][];
+        };
+        ShareFiles: {
+            hash: string;
+            /** @description the share's name (cleaned for display) */
+            name: string;
+            files: {
+                /** @description inside the share: cleaned names joined by "/" */
+                path: string;
+                size: number;
+            }[];
+            /** @description files listed (before offset/limit) */
+            total: number;
+            /** @description files in the share (more than `total` when truncated) */
+            totalFiles: number;
+            totalBytes: number;
+            /** @description the list stops before the end (at most 5000 files) */
+            truncated: boolean;
+            /**
+             * @description held: from our own copy; friend: its metadata fetched from the friend
+             * @enum {string}
+             */
+            from: "held" | "friend";
+        };
+        Offer: {
+            id: string;
+            /** @description the friend (bare JID) who sent it */
+            from: string;
+            hash: string;
+            /** @description the share’s name, cleaned (bidi controls and invisible characters removed) */
+            name: string;
+            size: number;
+            mediaType?: string;
+            /** @description ms since epoch */
+            receivedAt: number;
+            /** @description when it was accepted (its download started); null: not yet */
+            acceptedAt: number | null;
+        };
+        ShareVisibility: {
+            hash: string;
+            /** @description the roster groups that see this share; empty: every contact (the default) */
+            groups: string[];
+        };
+        RosterGroup: {
+            name: string;
+            contacts: number;
+        };
+        RosterGroups: {
+            groups: components["schemas"]["RosterGroup"][];
         };
         StreamLink: {
             /** @description path and query of the file content with the token (relative to the API origin) */

@@ -1,4 +1,5 @@
-import type { Bus } from '@bitween/bus';
+import { ShareVisibilityStore, type Bus } from '@bitween/bus';
+import { xmpp } from '@bitween/messages';
 import type { Logger } from '@bitween/runtime';
 import { AccountService, type Account } from './account.js';
 import { SharesView, TorrentsView } from './cache/views.js';
@@ -11,6 +12,8 @@ import { SettingsService, type Settings, type SettingsStoreLike } from './settin
 import type { Surface } from './surface.js';
 import { TorrentIds } from './torrent-ids.js';
 import { TorrentService, type Torrents } from './torrents.js';
+import { VisibilityService, type Visibility } from './visibility.js';
+import { unwrap } from './errors.js';
 
 /**
  * The api's one core: the domain services every front-end (REST, JSON-RPC, Transmission, the
@@ -23,6 +26,8 @@ export interface Core {
   friends: Friends;
   account: Account;
   settings: Settings;
+  /** Which roster groups see each of our shares (per-group visibility). */
+  visibility: Visibility;
   events: Surface<EventLog>;
   daemon: Daemon;
   /** Transmission's numeric ids of info-hashes (stable, shared by every api instance). */
@@ -79,6 +84,10 @@ export function createCore(deps: CoreDeps): Core {
     friends: new FriendService(bus, timeoutMs, views.shares),
     account: new AccountService(bus, timeoutMs),
     settings: new SettingsService(deps.settings),
+    visibility: new VisibilityService(
+      lazy(() => ShareVisibilityStore.open(bus.nc, log)),
+      async () => unwrap(await bus.request(xmpp.contacts, {}, { timeoutMs })).contacts,
+    ),
     events: deps.events,
     daemon: new DaemonService({ bus, registry, log, timeoutMs, nats: new NatsConnectionState(bus.nc) }),
     torrentIds: { idsOf: async (hashes) => (await ids()).idsOf(hashes) },
@@ -91,4 +100,4 @@ export function createCore(deps: CoreDeps): Core {
 }
 
 export { CoreError, type CoreErrorCode } from './errors.js';
-export type { Account, Daemon, Friends, Settings, Torrents };
+export type { Account, Daemon, Friends, Settings, Torrents, Visibility };

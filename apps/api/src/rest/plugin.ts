@@ -8,8 +8,12 @@ import { eventRoutes } from './events.js';
 import { friendRoutes } from './friends.js';
 import { peerRoutes } from './peers.js';
 import { torrentRoutes } from './torrents.js';
+import { visibilityRoutes } from './visibility.js';
 
-export type RestDeps = Pick<Core, 'torrents' | 'friends' | 'account' | 'settings' | 'events' | 'daemon'> & {
+export type RestDeps = Pick<
+  Core,
+  'torrents' | 'friends' | 'account' | 'settings' | 'visibility' | 'events' | 'daemon'
+> & {
   version: string;
 };
 
@@ -22,6 +26,7 @@ export const restApi =
     await app.register(peerRoutes(deps.torrents));
     await app.register(browseRoutes(deps.torrents));
     await app.register(friendRoutes(deps.friends));
+    await app.register(visibilityRoutes(deps.visibility));
     await app.register(daemonRoutes(deps));
     await app.register(accountRoutes(deps.account));
     await app.register(eventRoutes(deps.events));

@@ -32,6 +32,7 @@ export function fakeCore(initial: TorrentStatus[] = [torrent()]): FakeCore {
   const held = new Map(initial.map((t) => [t.hash, t]));
   const removedListeners = new Set<(hash: string) => void>();
   let settings: EngineSettings = { ...DEFAULT_ENGINE_SETTINGS };
+  const visibility = new Map<string, string[]>();
   let version = 0;
   const memo = new Map<string, { version: number; value: unknown }>();
   const snapshot = (): TorrentsSnapshot => ({
@@ -149,6 +150,19 @@ export function fakeCore(initial: TorrentStatus[] = [torrent()]): FakeCore {
     settings: {
       engine: async () => settings,
       update: async (patch) => (settings = { ...settings, ...patch }),
+    },
+    visibility: {
+      get: async (hash) => ({ hash, groups: visibility.get(hash) ?? [] }),
+      set: async (hash, groups) => {
+        const sorted = [...new Set(groups)].sort();
+        if (sorted.length > 0) visibility.set(hash, sorted);
+        else visibility.delete(hash);
+        return { hash, groups: sorted };
+      },
+      groups: async () => [
+        { name: 'family', contacts: 1 },
+        { name: 'work', contacts: 2 },
+      ],
     },
     events: {
       position: async () => ({ firstId: 0, lastId: 0, missed: 0, reset: false, after: 0 }),
