@@ -2,7 +2,7 @@
 # The one command that tests bitween on a fresh machine (Debian 12, root or sudo):
 # installs what the tests need (apt: nats-server, prosody, ejabberd, openssl, docker-compose, docker.io,
 # debootstrap, python3-libtorrent, transmission-cli, chromium; for the network lab: iptables,
-# miniupnpd, miniupnpc, coturn, dnsmasq-base; npm ci, which also
+# miniupnpd, miniupnpc, coturn, dnsmasq-base; for the benchmarks: transmission-daemon; npm ci, which also
 # brings Node 24), then formats/lints/typechecks/builds every project and runs every test tier
 # against real nats-server, Prosody and BitTorrent transfers. Ends with one line
 # "N passed, N failed, N skipped".
@@ -45,6 +45,9 @@ command -v upnpc >/dev/null || lab_missing+=(miniupnpc)
 command -v turnserver >/dev/null || lab_missing+=(coturn)
 # The federation lab's DNS server (dnsmasq-base: the binary only, no system service).
 [ -x /usr/sbin/dnsmasq ] || lab_missing+=(dnsmasq-base)
+# transmission-daemon 3, the benchmarks' reference (bench:seeds, bench:idle start their own with a
+# temp config dir); its package would start a system-wide daemon: installed with the same guard.
+command -v transmission-daemon >/dev/null || lab_missing+=(transmission-daemon)
 if [ ${#lab_missing[@]} -gt 0 ]; then
   echo "miniupnpd miniupnpd/start_daemon boolean false" | as_root debconf-set-selections
   guard=""
@@ -57,7 +60,9 @@ if [ ${#lab_missing[@]} -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${lab_missing[@]}" \
     || echo "could not install ${lab_missing[*]}: the network lab tests will skip"
   [ -n "$guard" ] && as_root rm -f /usr/sbin/policy-rc.d
-  if [ -d /run/systemd/system ]; then as_root systemctl disable --now coturn miniupnpd 2>/dev/null || true; fi
+  if [ -d /run/systemd/system ]; then
+    as_root systemctl disable --now coturn miniupnpd transmission-daemon 2>/dev/null || true
+  fi
 fi
 # nats-server lives in /usr/sbin, which a non-root PATH may lack.
 export PATH="$PATH:/usr/sbin"
