@@ -216,6 +216,11 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     return [...this.#core.entries.values()].map((e) => torrentStatus(e, this.engineId));
   }
 
+  /** How many torrents this engine holds (the registry entry's `torrentCount`). */
+  get torrentCount(): number {
+    return this.#core.entries.size;
+  }
+
   /** For the registry: every torrent, with name and size once the metadata is known. */
   summary(): { hash: string; name: string | null; size: number | null }[] {
     return [...this.#core.entries.values()].map(torrentSummary);

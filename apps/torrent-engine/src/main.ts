@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
 import path from 'node:path';
-import { engine as contracts, serviceNames, xmpp, type EngineState } from '@bitween/messages';
+import { engine as contracts, serviceNames, xmpp, type EngineEntry } from '@bitween/messages';
 import {
   Bus,
   EngineLease,
@@ -56,7 +56,8 @@ await runService({
       config.BITWEEN_NATS_NKEY_SEED_FILE,
     );
     const bus = new Bus(nc, log);
-    const registry = await EngineRegistry.open(nc, log);
+    // Liveness only: the engine needs no copy of the other engines' torrents.
+    const registry = await EngineRegistry.open(nc, log, { torrents: false });
     const watchDir = config.BITWEEN_WATCH_DIR;
     if (watchDir && !roots.some((r) => isInside(path.resolve(r), path.resolve(watchDir)))) {
       throw new Error('BITWEEN_WATCH_DIR must be inside BITWEEN_SHARE_ROOTS or the download dir');
@@ -137,11 +138,11 @@ await runService({
     });
     const reachability = new ReachabilityTracker();
 
-    const state = (): EngineState => ({
+    const entry = (): EngineEntry => ({
       engineId,
       version,
       endpoints: announcedEndpoints(addresses, engine.port, portMapping?.external() ?? null),
-      torrents: engine.summary(),
+      torrentCount: engine.torrentCount,
       heartbeatMs: config.BITWEEN_HEARTBEAT_MS,
       refusedDials: dialGuard.refused(),
       portMapping: portMapping?.status() ?? mappingOff,
@@ -157,7 +158,7 @@ await runService({
         Date.now(),
       ),
     });
-    const heartbeat = new RegistryHeartbeat(lease, state, log);
+    const heartbeat = new RegistryHeartbeat(lease, entry, () => engine.summary(), log);
     engine.on('changed', () => heartbeat.changed());
     portMapping?.on('changed', () => heartbeat.changed());
     ice.on('changed', () => heartbeat.changed());

@@ -15,13 +15,15 @@ export {
 } from './bus.js';
 export type { NatsConnection, Subscription } from '@nats-io/transport-node';
 
-// KV stores: the engine registry (heartbeats), the shared engine settings, the friends' address allowlist.
+// KV stores: the engine registry (heartbeats and each engine's torrents), the shared engine settings, the friends' address allowlist.
 export { EngineRegistry, isAlive, MISSED_HEARTBEATS, type RegisteredEngine } from './registry.js';
+export { EngineTorrentsMirror, EngineTorrentsWriter, type HeldTorrent } from './engine-torrents.js';
+export { followKv, type KvFollowing } from './kv-follow.js';
 export { SettingsStore } from './settings.js';
 export { FriendAddressesStore } from './friend-addresses.js';
+export { ShareVisibilityStore } from './share-visibility.js';
 
 // Placement: engine slot leases and first-writer-wins torrent claims.
-export { ShareVisibilityStore } from './share-visibility.js';
 export {
   EngineLease,
   isCasConflict,

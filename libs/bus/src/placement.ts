@@ -2,7 +2,7 @@ import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { Kvm, KvWatchInclude, type KV, type KvWatchEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
-import { buckets, decode, encodeJson, EngineId, type EngineState } from '@bitween/messages';
+import { buckets, decode, encodeJson, EngineId, type EngineEntry, type EngineState } from '@bitween/messages';
 import type { Logger } from './bus.js';
 import { isAlive, type EngineRegistry } from './registry.js';
 
@@ -61,7 +61,7 @@ export class EngineLease {
       ? [opts.fixedId]
       : Array.from({ length: MAX_SLOTS }, (_, i) => slotId(i + 1));
     for (const id of candidates) {
-      const value = encodeJson(opts.initial(id));
+      const value = registry.entryOf(opts.initial(id));
       try {
         const entry = await kv.get(id);
         if (!entry || entry.operation !== 'PUT') {
@@ -87,8 +87,26 @@ export class EngineLease {
   /** Same signature as `EngineRegistry.announce`, but fenced by the lease. */
   async announce(state: EngineState): Promise<void> {
     if (this.#lost) return;
+    const { torrents, ...rest } = state;
+    await this.syncTorrents(torrents);
+    await this.beat({ ...rest, torrentCount: torrents.length });
+  }
+
+  /** Our torrents' keys (`EngineRegistry.syncTorrents`), unless the id was lost. */
+  async syncTorrents(torrents: EngineState['torrents']): Promise<void> {
+    if (this.#lost) return;
+    await this.registry.syncTorrents(this.engineId, torrents);
+  }
+
+  /** Our entry alone (liveness, endpoints, counters; the torrents only counted), fenced by the lease. */
+  async beat(entry: EngineEntry): Promise<void> {
+    if (this.#lost) return;
     try {
-      this.#revision = await this.registry.kv.update(this.engineId, encodeJson(state), this.#revision);
+      this.#revision = await this.registry.kv.update(
+        this.engineId,
+        this.registry.encodeEntry(entry),
+        this.#revision,
+      );
     } catch (err) {
       if (!isCasConflict(err)) throw err;
       this.#lost = true;

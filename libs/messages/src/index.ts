@@ -71,16 +71,18 @@ export {
 export { AdmissionCounters, ConnectionCounters, Reachability } from './contracts/reachability.js';
 export { PeerInfo } from './contracts/torrent-controls.js';
 export {
-export {
   MAX_SHARE_FILES,
   MAX_SHARE_FILE_PATH_BYTES,
   ShareFile,
   ShareFileList,
 } from './contracts/share-files.js';
+export {
   BrowseEntry,
   DEFAULT_ENGINE_SETTINGS,
   EngineSettings,
+  EngineEntry,
   EngineState,
+  EngineTorrent,
   ListCursor,
   TorrentProgress,
   sharesOf,

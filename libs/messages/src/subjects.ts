@@ -71,8 +71,10 @@ export const queues = {
 
 /** JetStream KV buckets. */
 export const buckets = {
-  /** key: engine id → EngineState; refreshed by a heartbeat, deleted on clean shutdown. */
+  /** key: engine id → EngineEntry; refreshed by a heartbeat, deleted on clean shutdown. */
   engines: 'bitween_engines',
+  /** key `<engineId>.<info-hash>` → EngineTorrent: the torrents each engine holds. */
+  engineTorrents: 'bitween_engine_torrents',
   /** key `engine` → EngineSettings. */
   settings: 'bitween_settings',
   /** key: info-hash → TorrentClaim (which engine runs it); see libs/bus placement.ts. */
@@ -81,10 +83,10 @@ export const buckets = {
   transmissionIds: 'bitween_transmission_ids',
   /** key `current` → FriendAddresses (xmpp contracts): the gateway writes it, engines watch it. */
   friendAddresses: 'bitween_friend_addresses',
-} as const;
-
   /** key: info-hash → ShareVisibility (xmpp contracts): the api writes it, the gateway watches it. */
   shareVisibility: 'bitween_share_visibility',
+} as const;
+
 /** JetStream streams other than KV buckets. */
 export const streams = {
   /** Records every event (`subjects.events.all`); the api reads it for `GET /v1/events`. */

@@ -164,6 +164,12 @@ describe('least privilege', () => {
     expect(ROLES.filter(readsEvents)).toEqual(['api']);
     expect(publishers(`$KV.${buckets.settings}.engine`)).toEqual(['api']);
     expect(publishers(`$KV.${buckets.engines}.engine-1`)).toEqual(['torrent-engine']);
+    expect(publishers(`$KV.${buckets.engineTorrents}.engine-1.${'a'.repeat(40)}`)).toEqual([
+      'torrent-engine',
+    ]);
+    const readsEngineTorrents = (r: Role) =>
+      canPublish(r, `$JS.API.CONSUMER.CREATE.KV_${buckets.engineTorrents}`);
+    expect(ROLES.filter(readsEngineTorrents).sort()).toEqual(['api', 'torrent-engine', 'xmpp-gateway']);
     expect(publishers(`$KV.${buckets.torrentOwners}.${'a'.repeat(40)}`)).toEqual(['torrent-engine']);
     expect(publishers(`$KV.${buckets.friendAddresses}.current`)).toEqual(['xmpp-gateway']);
     // The engines learn friends' addresses from that allowlist, not from the lists themselves.

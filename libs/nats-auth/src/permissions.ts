@@ -167,6 +167,12 @@ export const kvRules: readonly KvRule[] = [
     readers: ['api', 'xmpp-gateway'],
     why: 'each engine announces itself; the gateway advertises the endpoints, the api finds engines',
   },
+  {
+    bucket: buckets.engineTorrents,
+    writers: ['torrent-engine'],
+    readers: ['api', 'xmpp-gateway'],
+    why: 'the torrents each engine holds: the gateway publishes them, the api finds owners',
+  },
   { bucket: buckets.torrentOwners, writers: ['torrent-engine'], readers: [] },
   { bucket: buckets.settings, writers: ['api'], readers: ['torrent-engine'] },
   { bucket: buckets.transmissionIds, writers: ['api'], readers: [] },

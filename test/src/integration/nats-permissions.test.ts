@@ -255,7 +255,7 @@ describe('NATS authorization: one user per service, each limited to its rows of 
       engineId: ENGINE_ID,
       version: '0.0.0',
       endpoints: [{ address: '127.0.0.1', port: 6881 }],
-      torrents: [],
+      torrents: [{ hash: HASH, name: 'holiday', size: 10 }],
       heartbeatMs: 60_000,
     };
 
@@ -268,6 +268,11 @@ describe('NATS authorization: one user per service, each limited to its rows of 
           (await registry.live()).map((e) => e.state.engineId),
           role,
         ).toEqual([ENGINE_ID]);
+        // Its torrents are keys of their own (bitween_engine_torrents), read back with the entry.
+        expect((await registry.live())[0]?.state.torrents, role).toEqual(state.torrents);
+        await expect(registry.torrentsKv.put(`${ENGINE_ID}.${HASH}`, '{}'), role).rejects.toThrow(
+          /Permissions Violation/,
+        );
         const seen = new Promise<string>((resolve) => {
           void registry.watch((id) => resolve(id)).then((stop) => cleanup.add(`${role} watch`, stop));
         });
@@ -317,6 +322,7 @@ describe('NATS authorization: one user per service, each limited to its rows of 
       expect(kvRules.map((r) => r.bucket).sort()).toEqual(
         [
           buckets.engines,
+          buckets.engineTorrents,
           buckets.settings,
           buckets.torrentOwners,
           buckets.transmissionIds,

@@ -271,22 +271,28 @@ export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
 };
 
 /**
- * What one engine holds and where it listens: the value of its key in the engines KV bucket.
- * The gateway watches the bucket to build the list it publishes; the api reads it to find the
- * engines and which one owns a torrent.
+ * One torrent an engine holds: the value of key `<engineId>.<info-hash>` in the KV bucket
+ * `bitween_engine_torrents` (one key per torrent, so no value grows with the number of torrents;
+ * written when the torrent is added, gets its metadata or is removed, not on heartbeats).
  */
-export const EngineState = z.object({
+export const EngineTorrent = z.object({
+  /** null until metadata is known; only torrents with metadata are shared with friends. */
+  name: z.string().nullable(),
+  size: z.number().int().nonnegative().nullable(),
+});
+export type EngineTorrent = z.infer<typeof EngineTorrent>;
+
+/**
+ * Where one engine listens and that it is alive: the value of its key in the engines KV bucket
+ * (`bitween_engines`), refreshed by its heartbeat. Its torrents are not in it (they are keys of
+ * `bitween_engine_torrents`), only their count, so the entry stays small whatever it holds.
+ */
+export const EngineEntry = z.object({
   engineId: EngineId,
   version: z.string(),
   endpoints: z.array(Endpoint),
-  torrents: z.array(
-    z.object({
-      hash: InfoHash,
-      /** null until metadata is known; only torrents with metadata are shared with friends. */
-      name: z.string().nullable(),
-      size: z.number().int().nonnegative().nullable(),
-    }),
-  ),
+  /** How many torrents the engine holds (its keys in `bitween_engine_torrents`). */
+  torrentCount: z.number().int().nonnegative(),
   /** The engine refreshes its entry at this interval; a silent engine is considered gone after 3. */
   heartbeatMs: z.number().int().positive(),
   /** The engine's port mapping on the home router (UPnP-IGD / NAT-PMP). Absent from older engines. */
@@ -302,6 +308,16 @@ export const EngineState = z.object({
   connections: ConnectionCounters.optional(),
   /** Peers admitted or refused by ticket since start. Absent from older engines. */
   admission: AdmissionCounters.optional(),
+});
+export type EngineEntry = z.infer<typeof EngineEntry>;
+
+/**
+ * What one engine holds and where it listens, as readers see it (not a message): its entry plus
+ * its torrents from `bitween_engine_torrents` (libs/bus `EngineRegistry` puts them together).
+ * The gateway builds the list it publishes from it; the api finds the engines and owners by it.
+ */
+export const EngineState = EngineEntry.omit({ torrentCount: true }).extend({
+  torrents: z.array(EngineTorrent.extend({ hash: InfoHash })),
 });
 export type EngineState = z.infer<typeof EngineState>;
 
