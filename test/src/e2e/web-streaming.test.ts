@@ -1,16 +1,27 @@
 /// <reference lib="dom" />
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type * as MediabunnyApi from 'mediabunny';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cleanup, makeTempDir, removeTempDir, repoRoot, startSlowDownload } from '../harness/index.js';
+import {
+  Cleanup,
+  makeTempDir,
+  removeTempDir,
+  repoRoot,
+  startSlowDownload,
+  type RestClient,
+} from '../harness/index.js';
 
 /*
  * The web UI's player (issue 24) in Debian's Chromium (playwright-core): a friend's engine shares
- * a WebM video (recorded by Chromium itself from a canvas: no encoder needed); our node (nats,
+ * a WebM video (encoded by Chromium itself from a canvas: no encoder needed); our node (nats,
  * engine, api serving the UI) downloads it through a throttling proxy slower than the whole file
  * takes to play, and the page plays it from the start while it downloads: the <video>'s
- * currentTime advances. Screenshots: reports/screenshots/web-streaming/.
+ * currentTime advances; then it seeks to 80 % (bytes not downloaded yet: the api's Range read
+ * raises their pieces) and the current time advances past the seek point.
+ * Screenshots: reports/screenshots/web-streaming/.
  */
 
 const CHROMIUM = process.env['BITWEEN_CHROMIUM'] ?? '/usr/bin/chromium';
@@ -18,26 +29,45 @@ const SHOTS = join(repoRoot, 'reports', 'screenshots', 'web-streaming');
 const KEY = 'web-streaming-test-api-key';
 const UI_TIMEOUT = 60_000;
 /**
- * Seconds of video. The encoder asked for 300 kbit/s gives ~50-100 KB/s; the proxy forwards
- * 100 KB/s: faster than it plays (Chromium starts when it expects to play through),
- * slower than the whole file takes to arrive.
+ * Seconds of video. Asked for 300 kbit/s, the encoder gives ~80 KB/s with the noise (~4.7 MB a
+ * minute); the proxy forwards 100 KB/s: faster than it plays (Chromium starts when it expects to
+ * play through), and the whole file takes ~50 s to arrive: the seek to 80 % comes well before.
  */
-const SECONDS = 30;
+const SECONDS = 60;
 const PROXY_BYTES_PER_SECOND = 100_000;
 
-/** A WebM (VP8) of a moving square, recorded in the page with MediaRecorder; base64. */
-async function recordWebm(page: Page, seconds: number): Promise<Buffer> {
-  const b64 = await page.evaluate(async (ms: number) => {
+/** mediabunny's browser bundle (a global `Mediabunny`), put into the page that encodes the clip. */
+const MEDIABUNNY = join(
+  dirname(createRequire(import.meta.url).resolve('mediabunny')), // …/dist/bundles/mediabunny.node.cjs
+  'mediabunny.min.cjs',
+);
+
+/**
+ * A seekable WebM (VP8, Duration and Cues written: a player seeks with one Range request) of a
+ * moving square over noise, encoded in the page with WebCodecs through mediabunny (no encoder on
+ * the machine needed), faster than real time; a key frame every second.
+ */
+async function encodeWebm(page: Page, seconds: number): Promise<Buffer> {
+  // WebCodecs wants a secure context: a page of http://localhost (answered by playwright, no server).
+  const blank = 'http://localhost/encode';
+  await page.route(blank, (route) =>
+    route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>encode</title>' }),
+  );
+  await page.goto(blank);
+  await page.addScriptTag({ path: MEDIABUNNY });
+  const b64 = await page.evaluate(async (secs: number) => {
+    const { Output, WebMOutputFormat, BufferTarget, CanvasSource } = (
+      globalThis as unknown as { Mediabunny: typeof MediabunnyApi }
+    ).Mediabunny;
     const canvas = document.createElement('canvas');
     canvas.width = 320;
     canvas.height = 240;
     document.body.append(canvas);
     const ctx = canvas.getContext('2d')!;
-    let frame = 0;
     // Noise in a quarter of the picture keeps the encoder busy (a flat picture compresses to
     // almost nothing, noise everywhere overshoots the bitrate asked for).
     const noise = ctx.createImageData(160, 120);
-    const draw = () => {
+    const draw = (frame: number) => {
       const px = noise.data;
       for (let i = 0; i < px.length; i += 4) {
         px[i] = Math.random() * 256;
@@ -50,29 +80,30 @@ async function recordWebm(page: Page, seconds: number): Promise<Buffer> {
       ctx.putImageData(noise, 80, 60);
       ctx.fillStyle = '#fff';
       ctx.fillRect((frame * 4) % 300, 100, 20, 20);
-      frame++;
     };
-    draw();
-    const timer = setInterval(draw, 40);
-    const recorder = new MediaRecorder(canvas.captureStream(25), {
-      mimeType: 'video/webm;codecs=vp8',
-      videoBitsPerSecond: 300_000,
-    });
-    const parts: Blob[] = [];
-    recorder.ondataavailable = (e) => parts.push(e.data);
-    const stopped = new Promise((resolve) => (recorder.onstop = resolve));
-    recorder.start(1000);
-    await new Promise((resolve) => setTimeout(resolve, ms));
-    recorder.stop();
-    await stopped;
-    clearInterval(timer);
-    const bytes = new Uint8Array(await new Blob(parts, { type: 'video/webm' }).arrayBuffer());
+    const target = new BufferTarget();
+    const output = new Output({ format: new WebMOutputFormat(), target });
+    const source = new CanvasSource(canvas, { codec: 'vp8', bitrate: 300_000, keyFrameInterval: 1 });
+    output.addVideoTrack(source, { frameRate: 25 });
+    await output.start();
+    for (let frame = 0; frame < secs * 25; frame++) {
+      draw(frame);
+      await source.add(frame / 25, 1 / 25);
+    }
+    await output.finalize();
+    const bytes = new Uint8Array(target.buffer!);
     let bin = '';
     for (let i = 0; i < bytes.length; i += 0x8000)
       bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
     return btoa(bin);
-  }, seconds * 1000);
+  }, seconds);
   return Buffer.from(b64, 'base64');
+}
+
+interface PlayerState {
+  time: number;
+  seeking: boolean;
+  paused: boolean;
 }
 
 describe('web UI: play a friend’s video while it downloads', () => {
@@ -83,6 +114,7 @@ describe('web UI: play a friend’s video while it downloads', () => {
   let base: string;
   let hash: string;
   let size: number;
+  let rest: RestClient;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
@@ -101,7 +133,7 @@ describe('web UI: play a friend’s video while it downloads', () => {
 
     // The friend shares a video.
     await mkdir(join(root, 'friend', 'videos'), { recursive: true });
-    const video = await recordWebm(page, SECONDS);
+    const video = await encodeWebm(page, SECONDS);
     size = video.length;
     // Large enough that the proxy needs several seconds for it: it plays while it downloads.
     expect(size).toBeGreaterThan(5 * PROXY_BYTES_PER_SECOND);
@@ -117,6 +149,7 @@ describe('web UI: play a friend’s video while it downloads', () => {
     });
     hash = download.hash;
     base = download.api.url;
+    rest = download.api.rest;
   });
   afterAll(() => cleanup.run());
 
@@ -137,13 +170,38 @@ describe('web UI: play a friend’s video while it downloads', () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it('seeks to 80 % while the file still downloads; the current time advances past the seek point', async () => {
+    const player = page.getByLabel('Video clip.webm');
+    const state = (): Promise<PlayerState> =>
+      player.evaluate((v) => {
+        const video = v as HTMLVideoElement;
+        return { time: video.currentTime, seeking: video.seeking, paused: video.paused };
+      });
+    // Duration and Cues are in the file: a finite duration, seekable to its end.
+    const duration = await player.evaluate((v) => (v as HTMLVideoElement).duration);
+    expect(duration).toBeGreaterThan(SECONDS - 1);
+    expect(duration).toBeLessThan(SECONDS + 1);
+    const { progress } = await rest.get<{ progress: number }>(`/v1/torrents/${hash}`);
+    expect(progress).toBeLessThan(1);
+    const target = duration * 0.8;
+    await player.evaluate((v, at) => {
+      (v as HTMLVideoElement).currentTime = at;
+    }, target);
+    await expect
+      .poll(state, { timeout: UI_TIMEOUT, interval: 250 })
+      .toSatisfy((s: PlayerState) => s.time > target + 1 && !s.seeking && !s.paused);
+    await page.screenshot({ path: join(SHOTS, '02-after-seek.png') });
+    expect(await player.evaluate((v) => (v as HTMLVideoElement).error)).toBeNull();
+    expect(pageErrors).toEqual([]);
+  });
+
   it('gives a copyable stream link that opens the file without the key', async () => {
     await page.keyboard.press('Escape');
     await page.getByRole('button', { name: 'Stream link of clip.webm' }).click();
     const field = page.getByRole('textbox', { name: 'Stream link' });
     const url = await field.inputValue();
     expect(url).toMatch(new RegExp(`^${base}/v1/torrents/${hash}/files/0/content\\?token=`));
-    await page.screenshot({ path: join(SHOTS, '02-stream-link.png') });
+    await page.screenshot({ path: join(SHOTS, '03-stream-link.png') });
     const res = await fetch(url, { headers: { range: 'bytes=0-99' } });
     expect(res.status).toBe(206);
     expect(res.headers.get('content-range')).toBe(`bytes 0-99/${size}`);
