@@ -147,6 +147,40 @@ describe('FileStreams', () => {
     s.stop();
   });
 
+  it('holds at most maxStreams: one more closes the least recently used, whose window goes', async () => {
+    const t = new FakeTorrent(roots[0]!, files, 11, false);
+    const s = new FileStreams({
+      source: () => ({ torrent: t as unknown as Torrent, roots }),
+      log: silent,
+      maxStreams: 2,
+      readAheadBytes: 0,
+    });
+    // Two streams wait at pieces 0 and 5 (windows raised), then stream 'a' reads again (used last).
+    const a = s.read({ hash: 'h', file: 0, offset: 0, length: 10, stream: 'a' });
+    const b = s.read({ hash: 'h', file: 0, offset: 5 * PIECE, length: 10, stream: 'b' });
+    await new Promise((r) => setImmediate(r));
+    expect(t.selections).toEqual([
+      [0, 0],
+      [5, 5],
+    ]);
+    t.verify(0);
+    await a;
+    const a2 = s.read({ hash: 'h', file: 0, offset: 10, length: 10, stream: 'a' });
+    // A third stream: 'b' is the least recently used and goes, its waiting read failed.
+    const c = s.read({ hash: 'h', file: 0, offset: 8 * PIECE, length: 10, stream: 'c' });
+    await expect(b).rejects.toMatchObject({ code: 'failed' });
+    await new Promise((r) => setImmediate(r));
+    expect(s.open).toBe(2);
+    // 'a' keeps its window (piece 0), 'b''s (piece 5) is gone, 'c' raised piece 8.
+    expect(t.selections).toEqual([
+      [0, 0],
+      [8, 8],
+    ]);
+    expect((await a2).bytes.equals(content.subarray(10, 20))).toBe(true);
+    s.stop();
+    await expect(c).rejects.toMatchObject({ code: 'failed' });
+  });
+
   it('times out a read whose piece never comes', async () => {
     const t = new FakeTorrent(roots[0]!, files, 11, false);
     const s = streamsOf(t);

@@ -1,0 +1,128 @@
+import { randomBytes } from 'node:crypto';
+import { Bus, ServiceHost, type NatsConnection } from '@bitween/bus';
+import { engine, READ_HEADERS, serviceNames } from '@bitween/messages';
+import { connectNats, createLogger } from '@bitween/runtime';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startNatsServer } from '../testing/nats-server.js';
+import { EngineStream, ReadSlots } from './engine-stream.js';
+
+/*
+ * EngineStream (the api's side of HTTP Range streaming) against a real nats-server; a
+ * ServiceHost plays the engine: engine.read answers from a buffer after a short delay (a disk
+ * read, a piece to wait for), counting the reads in flight; engine.stream-close is recorded.
+ */
+
+const log = createLogger('engine-stream-test', 'silent');
+const content = randomBytes(1024 * 1024 + 321);
+const CHUNK = 64 * 1024;
+
+let nats: { url: string; stop(): Promise<void> };
+let engineNc: NatsConnection;
+let apiNc: NatsConnection;
+let host: ServiceHost;
+let bus: Bus;
+let inFlight = 0;
+let maxInFlight = 0;
+const reads: { stream: string; offset: number }[] = [];
+const closes: { stream: string; reason: string | undefined }[] = [];
+
+beforeAll(async () => {
+  nats = await startNatsServer();
+  engineNc = await connectNats(nats.url, 'test-engine', log);
+  apiNc = await connectNats(nats.url, 'test-api', log);
+  host = await ServiceHost.start(new Bus(engineNc, log), { name: serviceNames.engine, version: '0.1.0' });
+  host.serveRaw(
+    engine.read,
+    async (req) => {
+      reads.push({ stream: req.stream, offset: req.offset });
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      inFlight--;
+      return {
+        data: content.subarray(req.offset, req.offset + req.length),
+        headers: { [READ_HEADERS.fileSize]: String(content.length) },
+      };
+    },
+    { params: { engineId: 'e1' } },
+  );
+  host.serve(
+    engine.streamClose,
+    ({ stream, reason }) => {
+      closes.push({ stream, reason });
+      return { closed: true };
+    },
+    { params: { engineId: 'e1' } },
+  );
+  bus = new Bus(apiNc, log);
+});
+
+afterAll(async () => {
+  await host?.stop();
+  await apiNc?.close();
+  await engineNc?.close();
+  await nats?.stop();
+});
+
+const open = (slots: ReadSlots, start = 0, end = content.length) =>
+  new EngineStream({
+    bus,
+    log,
+    engineId: 'e1',
+    hash: 'ab'.repeat(20),
+    file: 0,
+    start,
+    end,
+    chunkBytes: CHUNK,
+    window: 8,
+    slots,
+    waitMs: 10_000,
+  });
+
+async function drain(stream: EngineStream): Promise<Buffer> {
+  const first = await stream.first();
+  if (!first.ok) throw new Error(first.error.message);
+  const parts: Buffer[] = [];
+  for await (const part of stream) parts.push(Buffer.from(part as Uint8Array));
+  return Buffer.concat(parts);
+}
+
+describe('EngineStream', () => {
+  it('many streams share the api’s read slots: the engine never has more reads in flight; every stream gets its bytes', async () => {
+    maxInFlight = 0;
+    const slots = new ReadSlots(4);
+    const ranges = Array.from({ length: 6 }, (_, i) => [i * 1000, content.length - i * 7000] as const);
+    const bodies = await Promise.all(ranges.map(([start, end]) => drain(open(slots, start, end))));
+    bodies.forEach((body, i) => {
+      const [start, end] = ranges[i]!;
+      expect(body.equals(content.subarray(start, end))).toBe(true);
+    });
+    // Six streams of eight reads each wanted 48 at once: the four slots bound them.
+    expect(maxInFlight).toBeLessThanOrEqual(4);
+    expect(maxInFlight).toBeGreaterThan(1);
+    // Every slot is free again.
+    for (let i = 0; i < 4; i++) expect(slots.tryTake()).toBe(true);
+    expect(slots.tryTake()).toBe(false);
+    await vi.waitFor(() => expect(closes.filter((c) => c.reason === 'finished')).toHaveLength(6));
+  });
+
+  it('destroyed mid-way (the client left), it asks for nothing more, tells the engine, and frees its slots', async () => {
+    const slots = new ReadSlots(16);
+    const stream = open(slots);
+    const first = await stream.first();
+    expect(first.ok).toBe(true);
+    stream.destroy();
+    await vi.waitFor(() => expect(closes).toContainEqual({ stream: stream.id, reason: 'client-gone' }));
+    // The replies of the reads already asked for come in; their slots go back; nothing new is asked.
+    await vi.waitFor(() => {
+      let free = 0;
+      while (slots.tryTake()) free++;
+      for (let i = 0; i < free; i++) slots.release();
+      expect(free).toBe(16);
+    });
+    const asked = reads.filter((r) => r.stream === stream.id).length;
+    // The first read and at most one window after it, never the whole file (17 chunks).
+    expect(asked).toBeLessThanOrEqual(1 + 8);
+    expect(asked).toBeLessThan(Math.ceil(content.length / CHUNK));
+  });
+});
