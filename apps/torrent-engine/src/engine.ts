@@ -18,6 +18,7 @@ import { listen } from './engine/bittorrent-client.js';
 import { saveBookkeeping } from './engine/bookkeeping.js';
 import {
   getEntry,
+  stateOf,
   type AddOptions,
   type EngineCore,
   type EngineEvents,
@@ -29,8 +30,9 @@ import { restore } from './engine/restore.js';
 import { setLocation } from './engine/set-location.js';
 import { tick, TICK_MS } from './engine/run-control.js';
 import { freeSpace } from './engine/share-roots.js';
-import { peerList, pieceBitfield, torrentStatus, torrentSummary } from './engine/status.js';
+import { peerList, pieceBitfield, quietKey, torrentStatus, torrentSummary } from './engine/status.js';
 import * as controls from './engine/torrent-controls.js';
+import type { ProgressSource } from './progress.js';
 import { FastResume } from './resume/fast-resume.js';
 import { ShareFiles } from './share-files/share-files.js';
 import type { TorrentRecord } from './state-store.js';
@@ -214,6 +216,20 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
 
   list(): TorrentStatus[] {
     return [...this.#core.entries.values()].map((e) => torrentStatus(e, this.engineId));
+  }
+
+  /** Hashes of the torrents in one of `states` (no status built: cheap on every tick). */
+  hashesIn(states: readonly TorrentStatus['state'][]): string[] {
+    const out: string[] = [];
+    for (const e of this.#core.entries.values()) if (states.includes(stateOf(e))) out.push(e.hash);
+    return out;
+  }
+
+  /** Every torrent for progress events: a seed at rest by its quiet key, its status built on demand. */
+  *progressSources(): Generator<ProgressSource> {
+    const now = Date.now();
+    for (const e of this.#core.entries.values())
+      yield { hash: e.hash, quietKey: quietKey(e, now), status: () => torrentStatus(e, this.engineId) };
   }
 
   /** How many torrents this engine holds (the registry entry's `torrentCount`). */

@@ -78,11 +78,7 @@ export class PeerAccess {
     const rendezvous = new Rendezvous({
       host: {
         engineId: engine.engineId,
-        wanting: () =>
-          engine
-            .list()
-            .filter((t) => t.state === 'downloading' || t.state === 'metadata')
-            .map((t) => t.hash),
+        wanting: () => engine.hashesIn(['downloading', 'metadata']),
         holds: (hash) => engine.has(hash),
         addWebrtcPeer: (hash, peer) => this.#addWebrtcPeer(hash, peer),
         dialBack: (hash, endpoints) => {

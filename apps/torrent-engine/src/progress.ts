@@ -1,18 +1,39 @@
 import type { TorrentProgress, TorrentStatus } from '@bitween/messages';
 
 /**
+ * A torrent as the tracker sees it: its status, built only when needed. `quietKey` (null while
+ * data moves or the torrent is not complete) covers every field of the event's fingerprint for
+ * a torrent at rest: while it stays the same, the status is not built (an idle seed costs a
+ * string comparison per tick instead of a TorrentStatus with its files).
+ */
+export interface ProgressSource {
+  hash: string;
+  quietKey: string | null;
+  status(): TorrentStatus;
+}
+
+/**
  * Decides which torrents get a progress event this tick: those that move data, and those
  * whose state, peers or progress changed since their last event. Pure, so it is testable;
  * the caller runs it on an interval (core NATS, at most one event per torrent per tick).
  */
 export class ProgressTracker {
   readonly #last = new Map<string, string>();
+  readonly #quiet = new Map<string, string>();
 
   due(statuses: TorrentStatus[]): TorrentProgress[] {
+    return this.dueFrom(statuses.map((s) => ({ hash: s.hash, quietKey: null, status: () => s })));
+  }
+
+  dueFrom(sources: Iterable<ProgressSource>): TorrentProgress[] {
     const out: TorrentProgress[] = [];
     const seen = new Set<string>();
-    for (const s of statuses) {
-      seen.add(s.hash);
+    for (const src of sources) {
+      seen.add(src.hash);
+      if (src.quietKey !== null && this.#quiet.get(src.hash) === src.quietKey) continue;
+      if (src.quietKey === null) this.#quiet.delete(src.hash);
+      else this.#quiet.set(src.hash, src.quietKey);
+      const s = src.status();
       const moving = s.downloadSpeed > 0 || s.uploadSpeed > 0;
       // `moving` is part of it: when data stops, one more event says so (rates 0), else a
       // listener would keep showing the last non-zero rate.
@@ -37,6 +58,7 @@ export class ProgressTracker {
       });
     }
     for (const hash of this.#last.keys()) if (!seen.has(hash)) this.#last.delete(hash);
+    for (const hash of this.#quiet.keys()) if (!seen.has(hash)) this.#quiet.delete(hash);
     return out;
   }
 }

@@ -73,6 +73,7 @@ export function attach(
       activityAt: record.activityAt ?? null,
       seedingSince: null,
       unsaved: false,
+      timeUnsaved: false,
     },
   };
   core.entries.set(record.hash, entry);

@@ -20,12 +20,16 @@ export function fold(entry: Entry, now = Date.now()): void {
   const patch: Partial<TorrentRecord> = {};
   if (a.mode === 'downloading') patch.downloadingMs = (r.downloadingMs ?? 0) + (now - a.since);
   if (a.mode === 'seeding') patch.seedingMs = (r.seedingMs ?? 0) + (now - a.since);
+  const timeOnly = Object.keys(patch).length > 0;
   if (a.down > 0) patch.downloadedEver = (r.downloadedEver ?? 0) + a.down;
   if (a.up > 0) patch.uploadedEver = (r.uploadedEver ?? 0) + a.up;
   if (a.activityAt !== null && a.activityAt !== r.activityAt) patch.activityAt = a.activityAt;
   if (Object.keys(patch).length > 0) {
     entry.record = { ...r, ...patch };
-    a.unsaved = true;
+    // Time alone changes for every running torrent: an idle library would be rewritten every
+    // minute (one durable write per torrent); its time is written at shutdown and hourly.
+    if (timeOnly && Object.keys(patch).length === 1) a.timeUnsaved = true;
+    else a.unsaved = true;
   }
   a.down = 0;
   a.up = 0;
@@ -40,12 +44,18 @@ export function fold(entry: Entry, now = Date.now()): void {
   }
 }
 
-/** Write the records whose bookkeeping changed (every minute, and everything at shutdown). */
-export async function saveBookkeeping(core: EngineCore, all: boolean): Promise<void> {
+/**
+ * Write the records whose counts or activity changed (every minute), with `withTime` also those
+ * whose time downloading or seeding alone changed (hourly), with `all` everything (folded first;
+ * at shutdown).
+ */
+export async function saveBookkeeping(core: EngineCore, all: boolean, withTime = all): Promise<void> {
   for (const entry of core.entries.values()) {
     if (all) fold(entry);
-    if (!entry.acct.unsaved) continue;
-    entry.acct.unsaved = false;
+    const a = entry.acct;
+    if (!a.unsaved && !(withTime && a.timeUnsaved)) continue;
+    a.unsaved = false;
+    a.timeUnsaved = false;
     await core.opts.store.save(entry.record).catch((err: unknown) => {
       core.log.warn({ hash: entry.hash, err }, 'could not save the torrent bookkeeping');
     });

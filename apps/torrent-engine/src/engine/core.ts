@@ -50,8 +50,10 @@ export interface Accounting {
   activityAt: number | null;
   /** When seeding last began (the idle limit counts from there at the earliest). */
   seedingSince: number | null;
-  /** The record holds folded values not yet written. */
+  /** The record holds folded counts or activity not yet written. */
   unsaved: boolean;
+  /** The record holds folded time (downloading, seeding) not yet written: written less often. */
+  timeUnsaved: boolean;
 }
 
 /** Optional parts of an add request. */

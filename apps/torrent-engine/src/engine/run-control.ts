@@ -14,6 +14,8 @@ import { dialBook } from './peer-book.js';
 
 /** How often bookkeeping is folded and seeding limits are checked; records are written every 12th. */
 export const TICK_MS = 5_000;
+/** Time downloading and seeding alone is written hourly (and at shutdown), counts every minute. */
+const TIME_SAVE_TICKS = 720;
 
 /** Recompute which downloads run and which wait (maxActiveDownloads), and apply it. */
 export function reschedule(core: EngineCore): void {
@@ -133,5 +135,5 @@ export function tick(core: EngineCore, n: number): void {
     fold(entry, now);
     if (entry.acct.mode === 'seeding') stopAtSeedLimit(core, entry, now);
   }
-  if (n % 12 === 0) void saveBookkeeping(core, false);
+  if (n % 12 === 0) void saveBookkeeping(core, false, n % TIME_SAVE_TICKS === 0);
 }

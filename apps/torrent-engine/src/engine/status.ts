@@ -95,6 +95,20 @@ export function torrentStatus(entry: Entry, engineId: string): TorrentStatus {
   };
 }
 
+/**
+ * For progress events (progress.ts `ProgressSource`): a complete torrent with nothing moving
+ * and nothing left to fold is described by its state, peers and upload count (what its
+ * event's fingerprint holds then: done, progress 1, no rates); null otherwise. Cheap: no
+ * status, no walk over pieces or files.
+ */
+export function quietKey(entry: Entry, now: number): string | null {
+  const t = entry.torrent;
+  if (!t || entry.error || !entry.hasMetadata || !entry.complete) return null;
+  const a = entry.acct;
+  if (a.up > 0 || a.down > 0 || a.upRate.rate(now) > 0 || a.downRate.rate(now) > 0) return null;
+  return `${stateOf(entry)}|${t.numPeers}|${entry.record.uploadedEver ?? 0}`;
+}
+
 /** For the registry: the torrent's hash, with name and size once the metadata is known. */
 export function torrentSummary(e: Entry): { hash: string; name: string | null; size: number | null } {
   const t = e.torrent;
