@@ -1,17 +1,23 @@
 import {
+  engine,
   xmpp,
   type Contact,
   type ContactShares,
   type PendingSubscription,
   type Result,
+  type ShareFileList,
 } from '@bitween/messages';
 import type { Bus } from '@bitween/bus';
 import type { SharesView } from './cache/views.js';
 import { CoreError, reading, unwrap } from './errors.js';
 import { hashPrefixOf, queryWords, ShareIndex, type FriendShare } from './share-index.js';
+import { offersOf } from './share-files.js';
 import type { Surface } from './surface.js';
 
 export type { FriendShare };
+
+/** How long an engine may try to fetch a share's metadata from the friend (it answers `timeout` after). */
+export const SHARE_FILES_TIMEOUT_MS = 20_000;
 
 /**
  * Every share of every contact, one entry per hash with everyone who offers it (a hash offered
@@ -93,6 +99,23 @@ export class FriendService {
     const found = (await this.contactShares()).find((c) => c.jid === jid);
     if (!found) throw new CoreError('not_found', `no share list received from ${jid}`);
     return found;
+  }
+
+  /**
+   * The file list of `hash` in `jid`'s list, without downloading it: an engine fetches the
+   * metadata from the friend's online instances (or answers from the torrent if it holds it).
+   * `not_found`: no list from `jid` or no `hash` in it; `unavailable`: the friend is offline;
+   * `timeout`: the friend did not answer; `failed`: the friend's names are refused.
+   */
+  async shareFiles(jid: string, hash: string): Promise<ShareFileList> {
+    const endpoints = offersOf(await this.sharesOf(jid), hash);
+    return unwrap(
+      await this.bus.request(
+        engine.shareFiles,
+        { hash, endpoints, timeoutMs: SHARE_FILES_TIMEOUT_MS },
+        { timeoutMs: SHARE_FILES_TIMEOUT_MS + this.timeoutMs },
+      ),
+    );
   }
 
   /** Friends' shares (of one contact with `jid`) whose names match `query`, in name order, at most `limit`. */

@@ -131,6 +131,9 @@ export function fakeCore(initial: TorrentStatus[] = [torrent()]): FakeCore {
         throw new CoreError('not_found', `no share list received from ${jid}`);
       },
       search: async () => [],
+      shareFiles: async (jid) => {
+        throw new CoreError('not_found', `no share list received from ${jid}`);
+      },
       contacts: async () => [],
       pending: async () => [],
       approve: async (jid) => {
@@ -140,6 +143,18 @@ export function fakeCore(initial: TorrentStatus[] = [torrent()]): FakeCore {
         throw new CoreError('not_found', `no pending request from ${jid}`);
       },
       status: async () => ({ ok: true, value: { jid: 'me@example.org', online: true, contacts: 0 } }),
+    },
+    offers: {
+      send: async (jid) => {
+        throw new CoreError('not_found', `${jid} is not one of our contacts`);
+      },
+      list: async () => [],
+      accept: async (id) => {
+        throw new CoreError('not_found', `no offer ${id}`);
+      },
+      dismiss: async (id) => {
+        throw new CoreError('not_found', `no offer ${id}`);
+      },
     },
     account: {
       get: async () => ({ configured: true, source: 'environment', jid: 'me@example.org', online: true }),
