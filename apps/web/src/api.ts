@@ -7,6 +7,7 @@ import type {
   Peer,
   PendingSubscription,
   SeedLimits,
+  ShareFiles,
   Status,
   Torrent,
 } from './types.js';
@@ -122,6 +123,9 @@ export class Api {
     );
 
   shares = async () => (await this.#call<{ shares: FriendShare[] }>('GET', '/v1/shares')).shares;
+  /** The files inside a friend's share, fetched from the friend (metadata only; first 5,000). */
+  shareFiles = (jid: string, hash: string) =>
+    this.#call<ShareFiles>('GET', `/v1/friends/${encodeURIComponent(jid)}/shares/${hash}/files?limit=5000`);
   browse = (path?: string) =>
     this.#call<Folder>('GET', `/v1/browse${path ? `?path=${encodeURIComponent(path)}` : ''}`);
 

@@ -17,6 +17,8 @@ export type SeedLimits = Schemas['SeedLimits'];
 export type ShareSource = Schemas['ShareSource'];
 /** One friends' share: one entry per info-hash with every friend (and instance) offering it. */
 export type FriendShare = Schemas['FriendShare'];
+/** The files inside a friend's share (`GET /v1/friends/{jid}/shares/{hash}/files`). */
+export type ShareFiles = Schemas['ShareFiles'];
 export type Contact = Schemas['Contact'];
 export type PendingSubscription = Schemas['PendingSubscription'];
 /** `GET /v1/account`. */

@@ -1,20 +1,48 @@
 import { useMemo, useState } from 'preact/hooks';
 import { formatBytes, formatPercent } from '../logic/format.js';
 import { inlineName, shownId, shownName } from '../logic/names.js';
+import { searchShares, type SearchResult } from '../logic/share-search.js';
 import { byFriend, groupShares, type ShareGroup } from '../logic/shares.js';
 import { navigate } from '../router.js';
 import { account, api, errorText, say, shares, torrents } from '../store.js';
 import { ErrorText, Modal, Online, ViewTitle } from './common.js';
 import { FolderBrowser } from './folder-browser.js';
+import { fileLists, searching, useFileListSearch } from './share-file-lists.js';
+
+/** What a search found inside a share: the matching paths, or why its files could not be searched. */
+function Inside({ result, name }: { result: SearchResult; name: string }) {
+  return (
+    <>
+      {result.files.length > 0 && (
+        <ul class="inside" aria-label={`Files inside ${name} that match`}>
+          {result.files.map((p) => (
+            <li key={p}>
+              <bdi>{shownName(p)}</bdi>
+            </li>
+          ))}
+          {result.fileMatches > result.files.length && (
+            <li class="muted">and {result.fileMatches - result.files.length} more</li>
+          )}
+        </ul>
+      )}
+      {result.insideError !== null && (
+        <p class="muted inside-error">Its files could not be searched: {result.insideError}</p>
+      )}
+    </>
+  );
+}
 
 function ShareItem({
   group,
   saveTo,
   ownJid,
+  result,
 }: {
   group: ShareGroup;
   saveTo: string | null;
   ownJid: string | null;
+  /** What a search found inside it (while searching). */
+  result?: SearchResult | undefined;
 }) {
   const { share, offers } = group;
   const [busy, setBusy] = useState(false);
@@ -48,6 +76,7 @@ function ShareItem({
           </li>
         ))}
       </ul>
+      {result && <Inside result={result} name={name} />}
       <div class="row gap">
         {held ? (
           <button
@@ -81,11 +110,29 @@ export function SharesView() {
   const [grouped, setGrouped] = useState(false);
   const loaded = shares.value;
   const ownJid = account.value.state === 'ok' ? account.value.value.jid : null;
-  // Filtering as you type: recomputed only when the list or the query changes.
-  const { groups, matches } = useMemo(
-    () => (loaded.state === 'ok' ? groupShares(loaded.value, query) : { groups: [], matches: 0 }),
-    [loaded, query],
+  // Every share (for searching inside), then what matches: recomputed only when the list, the
+  // query or the file lists fetched so far change.
+  const all = useMemo(
+    () => (loaded.state === 'ok' ? groupShares(loaded.value, '', Infinity).groups : []),
+    [loaded],
   );
+  const searchQuery = query.trim();
+  useFileListSearch(all, searchQuery);
+  const lists = fileLists.value;
+  const { groups, matches, unsearched, found } = useMemo(() => {
+    if (!searchQuery) {
+      const named = loaded.state === 'ok' ? groupShares(loaded.value, '') : { groups: [], matches: 0 };
+      return { ...named, unsearched: 0, found: new Map<string, SearchResult>() };
+    }
+    const { results, matches: n, unsearched: u } = searchShares(all, searchQuery, lists);
+    return {
+      groups: results,
+      matches: n,
+      unsearched: u,
+      found: new Map(results.map((r) => [r.share.hash, r])),
+    };
+  }, [loaded, all, searchQuery, lists]);
+  const inFlight = searchQuery ? searching(lists) : 0;
   const total = loaded.state === 'ok' ? loaded.value.length : 0;
   return (
     <section>
@@ -96,7 +143,7 @@ export function SharesView() {
           <input
             type="search"
             value={query}
-            placeholder="name or hash"
+            placeholder="name, hash or a file inside"
             autoComplete="off"
             onInput={(e) => setQuery(e.currentTarget.value)}
           />
@@ -126,7 +173,9 @@ export function SharesView() {
             : total === 0
               ? 'Your friends share nothing yet (or none of them is your contact yet).'
               : `${total} share${total === 1 ? '' : 's'}`}
-          {matches > groups.length ? ` (showing the first ${groups.length})` : ''}
+          {matches + unsearched > groups.length ? ` (showing the first ${groups.length})` : ''}
+          {unsearched > 0 ? ` · ${unsearched} more could not be searched inside` : ''}
+          {inFlight > 0 ? ` · searching inside ${inFlight} share${inFlight === 1 ? '' : 's'}…` : ''}
         </p>
       )}
       <label class="check">
@@ -141,7 +190,13 @@ export function SharesView() {
             </h2>
             <ul class="cards">
               {f.groups.map((g) => (
-                <ShareItem key={g.share.hash} group={g} saveTo={saveTo} ownJid={ownJid} />
+                <ShareItem
+                  key={g.share.hash}
+                  group={g}
+                  saveTo={saveTo}
+                  ownJid={ownJid}
+                  result={found.get(g.share.hash)}
+                />
               ))}
             </ul>
           </section>
@@ -149,7 +204,13 @@ export function SharesView() {
       ) : (
         <ul class="cards" aria-label="Shares">
           {groups.map((g) => (
-            <ShareItem key={g.share.hash} group={g} saveTo={saveTo} ownJid={ownJid} />
+            <ShareItem
+              key={g.share.hash}
+              group={g}
+              saveTo={saveTo}
+              ownJid={ownJid}
+              result={found.get(g.share.hash)}
+            />
           ))}
         </ul>
       )}
