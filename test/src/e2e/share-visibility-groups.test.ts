@@ -146,7 +146,7 @@ describe.each([
       if (node.startsWith(GROUP_PREFIX)) carolGroupEvents.push(stanza.toString());
     });
 
-    const nats: NatsServer[] = await Promise.all(users.map(() => startNats(cleanup, { auth: false })));
+    const nats: NatsServer[] = await Promise.all(users.map(() => startNats(cleanup)));
     // X is restricted before alice's gateway ever publishes it (as the api does: its KV bucket).
     visibility = await ShareVisibilityStore.open(await nats[0]!.connect('api'), silentLogger);
     await visibility.set(X.hash, ['family']);
@@ -206,6 +206,29 @@ describe.each([
     );
     expect(['forbidden', 'not-allowed']).toContain(errorCondition(subscribe));
     expect(carolGroupEvents).toEqual([]);
+  });
+
+  it('bob taken out of "family" in alice’s roster loses X (refused by the server), put back he sees it again', async () => {
+    const setGroup = async (group: string) => {
+      const reply = await iq(
+        aliceClient,
+        'set',
+        server.jid('alice'),
+        xml(
+          'query',
+          { xmlns: 'jabber:iq:roster' },
+          xml('item', { jid: server.jid('bob') }, xml('group', {}, group)),
+        ),
+      );
+      expect(errorCondition(reply)).toBeUndefined();
+    };
+    await setGroup('neighbours');
+    await sees(bobBus, [Y.hash], 'bob to lose X');
+    const [node] = await groupNodes();
+    const bobClient = await connectClient(cleanup, server as Prosody, 'bob', 'bob-pw');
+    expect(['forbidden', 'not-allowed']).toContain(errorCondition(await fetchNode(bobClient, node!)));
+    await setGroup('family');
+    await sees(bobBus, [X.hash, Y.hash], 'bob to see X again');
   });
 
   it('moving X to "work" moves it: carol sees it, bob no longer does, and bob is refused the new node', async () => {
