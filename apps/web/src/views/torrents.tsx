@@ -29,6 +29,7 @@ import { AddTorrentForm } from './add-torrent.js';
 import { TorrentGrid } from './torrent-grid.js';
 import { LabelsEditor, SeedLimitsForm } from './torrent-options.js';
 import { PeersList } from './torrent-peers.js';
+import { VisibilityEditor } from './share-visibility.js';
 
 function RemoveDialog({ torrent, onClose }: { torrent: Torrent; onClose: () => void }) {
   const [deleteData, setDeleteData] = useState(false);
@@ -396,6 +397,7 @@ function TorrentDetails({
       <LimitsForm t={t} />
       <SeedLimitsForm t={t} />
       <LabelsEditor t={t} />
+      <VisibilityEditor t={t} />
       <div ref={filesRef}>
         <Files torrent={t} />
       </div>
