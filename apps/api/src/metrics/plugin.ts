@@ -57,13 +57,17 @@ export function createMetrics() {
   collectDefaultMetrics({ register: registry, prefix: 'bitween_api_' });
   const registers = [registry];
   const labels = ['service', 'instance', 'endpoint'] as const;
+  /** A gauge or counter of this registry (label names typed for `set`/`inc`). */
+  const gauge = <L extends string = never>(name: string, help: string, labelNames: readonly L[] = []) =>
+    new Gauge<L>({ name, help, labelNames, registers });
+  const counter = <L extends string = never>(name: string, help: string, labelNames: readonly L[] = []) =>
+    new Counter<L>({ name, help, labelNames, registers });
   const m = {
-    httpRequests: new Counter({
-      name: 'bitween_api_http_requests_total',
-      help: 'HTTP requests answered by the api',
-      labelNames: ['method', 'route', 'status_code'] as const,
-      registers,
-    }),
+    httpRequests: counter('bitween_api_http_requests_total', 'HTTP requests answered by the api', [
+      'method',
+      'route',
+      'status_code',
+    ]),
     httpDuration: new Histogram({
       name: 'bitween_api_http_request_duration_seconds',
       help: 'Time the api took to answer an HTTP request',
@@ -71,168 +75,121 @@ export function createMetrics() {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
-    scrapeUp: new Gauge({
-      name: 'bitween_scrape_source_up',
-      help: '1 when the source answered during the last scrape (services, engines, torrents, xmpp)',
-      labelNames: ['source'] as const,
-      registers,
-    }),
-    scrapeSeconds: new Gauge({
-      name: 'bitween_scrape_duration_seconds',
-      help: 'Time the last scrape spent asking the services over NATS',
-      registers,
-    }),
-    serviceInstances: new Gauge({
-      name: 'bitween_service_instances',
-      help: 'Running instances of each NATS micro service ($SRV.STATS answers)',
-      labelNames: ['service', 'version'] as const,
-      registers,
-    }),
-    serviceRequests: new Counter({
-      name: 'bitween_service_requests_total',
-      help: 'Requests an endpoint of a NATS micro service received (since that instance started)',
-      labelNames: labels,
-      registers,
-    }),
-    serviceErrors: new Counter({
-      name: 'bitween_service_errors_total',
-      help: 'Requests an endpoint answered with an error',
-      labelNames: labels,
-      registers,
-    }),
-    serviceSeconds: new Counter({
-      name: 'bitween_service_processing_seconds_total',
-      help: 'Time an endpoint spent processing requests',
-      labelNames: labels,
-      registers,
-    }),
-    processCpu: new Counter({
-      name: 'bitween_process_cpu_seconds_total',
-      help: 'CPU time of each service process (user and system) since it started',
-      labelNames: ['service', 'instance', 'mode'] as const,
-      registers,
-    }),
-    processResident: new Gauge({
-      name: 'bitween_process_resident_memory_bytes',
-      help: 'Resident memory of each service process',
-      labelNames: ['service', 'instance'] as const,
-      registers,
-    }),
-    processHeap: new Gauge({
-      name: 'bitween_process_heap_used_bytes',
-      help: 'V8 heap in use by each service process',
-      labelNames: ['service', 'instance'] as const,
-      registers,
-    }),
-    processStart: new Gauge({
-      name: 'bitween_process_start_time_seconds',
-      help: 'When each service process started (seconds since the epoch)',
-      labelNames: ['service', 'instance'] as const,
-      registers,
-    }),
-    enginesLive: new Gauge({
-      name: 'bitween_engines_live',
-      help: 'Torrent engines with a recent heartbeat in the registry',
-      registers,
-    }),
-    engineTorrents: new Gauge({
-      name: 'bitween_engine_torrents',
-      help: 'Torrents each engine holds (engine registry)',
-      labelNames: ['engine'] as const,
-      registers,
-    }),
-    refusedDials: new Counter({
-      name: 'bitween_engine_refused_dials_total',
-      help: 'Outgoing connections the dial policy refused (since that engine started), by reason',
-      labelNames: ['engine', 'reason'] as const,
-      registers,
-    }),
-    peerConnections: new Counter({
-      name: 'bitween_peer_connections_total',
-      help: 'Peer connections an engine opened or accepted since it started, by transport',
-      labelNames: ['engine', 'transport'] as const,
-      registers,
-    }),
-    peersAdmitted: new Counter({
-      name: 'bitween_peers_admitted_total',
-      help: 'Peers an engine admitted as a friend (ticket proof or legacy address) since it started',
-      labelNames: ['engine'] as const,
-      registers,
-    }),
-    peersRefused: new Counter({
-      name: 'bitween_peers_refused_total',
-      help: 'Peers an engine closed since it started, by reason (no-proof, bad-proof, stranger)',
-      labelNames: ['engine', 'reason'] as const,
-      registers,
-    }),
-    reachable: new Gauge({
-      name: 'bitween_reachable',
-      help: "1 for the engine's current reachability verdict (direct, mapped, hole-punching, relay, unreachable, unknown), 0 for the others",
-      labelNames: ['engine', 'verdict'] as const,
-      registers,
-    }),
-    portMapped: new Gauge({
-      name: 'bitween_port_mapped',
-      help: "1 while the engine's port is mapped on the home router by that protocol (upnp-igd, nat-pmp)",
-      labelNames: ['engine', 'protocol'] as const,
-      registers,
-    }),
-    torrents: new Gauge({
-      name: 'bitween_torrents',
-      help: 'Torrents by engine and state (engine.list)',
-      labelNames: ['engine', 'state'] as const,
-      registers,
-    }),
-    downloadRate: new Gauge({
-      name: 'bitween_download_bytes_per_second',
-      help: 'Current download rate of all torrents of an engine',
-      labelNames: ['engine'] as const,
-      registers,
-    }),
-    uploadRate: new Gauge({
-      name: 'bitween_upload_bytes_per_second',
-      help: 'Current upload rate of all torrents of an engine',
-      labelNames: ['engine'] as const,
-      registers,
-    }),
-    downloaded: new Gauge({
-      name: 'bitween_downloaded_bytes',
-      help: 'Bytes downloaded by the torrents an engine holds now (drops when a torrent is removed)',
-      labelNames: ['engine'] as const,
-      registers,
-    }),
-    uploaded: new Gauge({
-      name: 'bitween_uploaded_bytes',
-      help: 'Bytes uploaded by the torrents an engine holds now (drops when a torrent is removed)',
-      labelNames: ['engine'] as const,
-      registers,
-    }),
-    peers: new Gauge({
-      name: 'bitween_peers',
-      help: 'Connected BitTorrent peers of an engine',
-      labelNames: ['engine'] as const,
-      registers,
-    }),
-    xmppOnline: new Gauge({
-      name: 'bitween_xmpp_online',
-      help: '1 when the gateway is logged in to XMPP (0 also when it does not answer)',
-      registers,
-    }),
-    xmppContacts: new Gauge({
-      name: 'bitween_xmpp_contacts',
-      help: 'Contacts whose share lists the gateway holds',
-      registers,
-    }),
-    xmppDroppedEntries: new Counter({
-      name: 'bitween_xmpp_dropped_entries_total',
-      help: "Entries or whole lists dropped from contacts' share lists as invalid (since the gateway started)",
-      registers,
-    }),
-    xmppRefusedSignalling: new Counter({
-      name: 'bitween_xmpp_refused_signalling_total',
-      help: 'Rendezvous and ticket IQs the gateway refused: strangers, over the rate limit, unknown hash, malformed (since it started)',
-      registers,
-    }),
+    scrapeUp: gauge(
+      'bitween_scrape_source_up',
+      '1 when the source answered during the last scrape (services, engines, torrents, xmpp)',
+      ['source'],
+    ),
+    scrapeSeconds: gauge(
+      'bitween_scrape_duration_seconds',
+      'Time the last scrape spent asking the services over NATS',
+    ),
+    serviceInstances: gauge(
+      'bitween_service_instances',
+      'Running instances of each NATS micro service ($SRV.STATS answers)',
+      ['service', 'version'],
+    ),
+    serviceRequests: counter(
+      'bitween_service_requests_total',
+      'Requests an endpoint of a NATS micro service received (since that instance started)',
+      labels,
+    ),
+    serviceErrors: counter(
+      'bitween_service_errors_total',
+      'Requests an endpoint answered with an error',
+      labels,
+    ),
+    serviceSeconds: counter(
+      'bitween_service_processing_seconds_total',
+      'Time an endpoint spent processing requests',
+      labels,
+    ),
+    processCpu: counter(
+      'bitween_process_cpu_seconds_total',
+      'CPU time of each service process (user and system) since it started',
+      ['service', 'instance', 'mode'],
+    ),
+    processResident: gauge(
+      'bitween_process_resident_memory_bytes',
+      'Resident memory of each service process',
+      ['service', 'instance'],
+    ),
+    processHeap: gauge('bitween_process_heap_used_bytes', 'V8 heap in use by each service process', [
+      'service',
+      'instance',
+    ]),
+    processStart: gauge(
+      'bitween_process_start_time_seconds',
+      'When each service process started (seconds since the epoch)',
+      ['service', 'instance'],
+    ),
+    enginesLive: gauge('bitween_engines_live', 'Torrent engines with a recent heartbeat in the registry'),
+    engineTorrents: gauge('bitween_engine_torrents', 'Torrents each engine holds (engine registry)', [
+      'engine',
+    ]),
+    refusedDials: counter(
+      'bitween_engine_refused_dials_total',
+      'Outgoing connections the dial policy refused (since that engine started), by reason',
+      ['engine', 'reason'],
+    ),
+    peerConnections: counter(
+      'bitween_peer_connections_total',
+      'Peer connections an engine opened or accepted since it started, by transport',
+      ['engine', 'transport'],
+    ),
+    peersAdmitted: counter(
+      'bitween_peers_admitted_total',
+      'Peers an engine admitted as a friend (ticket proof or legacy address) since it started',
+      ['engine'],
+    ),
+    peersRefused: counter(
+      'bitween_peers_refused_total',
+      'Peers an engine closed since it started, by reason (no-proof, bad-proof, stranger)',
+      ['engine', 'reason'],
+    ),
+    reachable: gauge(
+      'bitween_reachable',
+      "1 for the engine's current reachability verdict (direct, mapped, hole-punching, relay, unreachable, unknown), 0 for the others",
+      ['engine', 'verdict'],
+    ),
+    portMapped: gauge(
+      'bitween_port_mapped',
+      "1 while the engine's port is mapped on the home router by that protocol (upnp-igd, nat-pmp)",
+      ['engine', 'protocol'],
+    ),
+    torrents: gauge('bitween_torrents', 'Torrents by engine and state (engine.list)', ['engine', 'state']),
+    downloadRate: gauge(
+      'bitween_download_bytes_per_second',
+      'Current download rate of all torrents of an engine',
+      ['engine'],
+    ),
+    uploadRate: gauge('bitween_upload_bytes_per_second', 'Current upload rate of all torrents of an engine', [
+      'engine',
+    ]),
+    downloaded: gauge(
+      'bitween_downloaded_bytes',
+      'Bytes downloaded by the torrents an engine holds now (drops when a torrent is removed)',
+      ['engine'],
+    ),
+    uploaded: gauge(
+      'bitween_uploaded_bytes',
+      'Bytes uploaded by the torrents an engine holds now (drops when a torrent is removed)',
+      ['engine'],
+    ),
+    peers: gauge('bitween_peers', 'Connected BitTorrent peers of an engine', ['engine']),
+    xmppOnline: gauge(
+      'bitween_xmpp_online',
+      '1 when the gateway is logged in to XMPP (0 also when it does not answer)',
+    ),
+    xmppContacts: gauge('bitween_xmpp_contacts', 'Contacts whose share lists the gateway holds'),
+    xmppDroppedEntries: counter(
+      'bitween_xmpp_dropped_entries_total',
+      "Entries or whole lists dropped from contacts' share lists as invalid (since the gateway started)",
+    ),
+    xmppRefusedSignalling: counter(
+      'bitween_xmpp_refused_signalling_total',
+      'Rendezvous and ticket IQs the gateway refused: strangers, over the rate limit, unknown hash, malformed (since it started)',
+    ),
   };
 
   /** Reachability, port mapping, connections and admission of one engine (absent from older engines). */
