@@ -17,6 +17,7 @@ import {
   waitFor,
   xmppOnline,
   type Prosody,
+  type ServiceProcess,
 } from '../harness/index.js';
 import { connectClient, errorCondition, xml, type TestClient } from '../harness/xmpp-client.js';
 
@@ -47,6 +48,8 @@ describe.each([
   let registry: EngineRegistry;
   let bob: TestClient;
   let mallory: TestClient;
+  let startAlice: () => Promise<ServiceProcess>;
+  let alice: ServiceProcess;
 
   const announce = (torrents: { hash: string; name: string; size: number }[]) =>
     registry.announce({
@@ -109,13 +112,9 @@ describe.each([
     const nats = await startNats(cleanup);
     registry = await EngineRegistry.open(await nats.connect(), silentLogger);
     await announce([PLAIN, HOSTILE]);
-    const alice = await startGateway(cleanup, {
-      label: `xep0498-${kind}-alice`,
-      nats,
-      server,
-      user: 'alice',
-      env,
-    });
+    startAlice = () =>
+      startGateway(cleanup, { label: `xep0498-${kind}-alice`, nats, server, user: 'alice', env });
+    alice = await startAlice();
     await xmppOnline(alice);
     // (connectClient reads only `service` and `domain`.)
     bob = await connectClient(cleanup, server as Prosody, 'bob', 'bob-pw');
@@ -171,4 +170,46 @@ describe.each([
     );
     expect([...got.keys()]).toEqual([PLAIN.hash]);
   });
+
+  // Prosody 0.12 keeps 256 items per PEP node (`pep_max_items`); ejabberd's 1000 would take longer.
+  it.runIf(kind === 'prosody')(
+    'with more shares than the node keeps (257 of 256), the node holds exactly 256, the same after a login; a new share gets in',
+    async () => {
+      const many = Array.from({ length: 257 }, (_, i) => hashOf(`many/${i}`))
+        .sort()
+        .map((hash, i) => ({ hash, name: `many-${i}.bin`, size: 1000 + i }));
+      /** alice's node once it holds exactly `hashes`. */
+      const nodeHolds = (hashes: string[], what: string) =>
+        waitFor(
+          async () => {
+            const m = await items(bob);
+            return typeof m !== 'string' && m.size === hashes.length && hashes.every((h) => m.has(h))
+              ? m
+              : null;
+          },
+          { what, timeoutMs: 120_000, intervalMs: 500 },
+        );
+      // Seen at once, none on the node yet: the 256 first by info-hash.
+      await announce(many);
+      const first = many.slice(0, 256).map((t) => t.hash);
+      await nodeHolds(first, 'the 256 first shares on alice’s node');
+      expect(alice.logs.filter((l) => l.msg === 'configured our XEP-0498 node').at(-1)?.maxItems).toBe('256');
+
+      // After a new login the node keeps what it holds: nothing published anew, nothing retracted.
+      await alice.stop();
+      alice = await startAlice();
+      const after = await alice.waitForLog(
+        (l) => l.msg === 'published our XEP-0498 share items' && l.items === 256,
+        { what: 'alice’s reconciliation after login', timeoutMs: 120_000 },
+      );
+      expect(after).toMatchObject({ published: 0, retracted: 0, refreshed: 256, cap: 256 });
+      await nodeHolds(first, 'the same 256 on alice’s node after her login');
+
+      // A share added now is the newest: it gets in, the last-ranked item (largest info-hash) leaves.
+      const added = { hash: hashOf('added'), name: 'added.bin', size: 5 };
+      await announce([...many, added]);
+      await nodeHolds([...first.slice(0, 255), added.hash], 'the new share on alice’s full node');
+    },
+    400_000,
+  );
 });

@@ -13,7 +13,13 @@ const h = (c: string) => c.repeat(40);
  * disco#items with the ids the server "holds" (pure logic: which items are published, retracted,
  * kept).
  */
-function setUp(serverIds: string[], own: ResourceEntry[], siblings: () => string[] | null) {
+function setUp(
+  serverIds: string[],
+  own: ResourceEntry[],
+  siblings: () => string[] | null,
+  /** The server's limit on max_items (a larger number is refused, as Prosody and ejabberd do). */
+  limit = Infinity,
+) {
   const sent: { kind: string; id: string | undefined }[] = [];
   const session = {
     online: true,
@@ -25,6 +31,15 @@ function setUp(serverIds: string[], own: ResourceEntry[], siblings: () => string
         return Promise.resolve({
           getChildren: () => serverIds.map((id) => ({ attrs: { jid: 'alice@example.org', name: id } })),
         } as unknown as Element);
+      }
+      if (op?.name === 'configure') {
+        const value = op
+          .getChild('x')
+          ?.getChildren('field')
+          .find((f) => f.attrs.var === 'pubsub#max_items');
+        const maxItems = value?.getChildText('value') ?? '';
+        if (maxItems !== 'max' && Number(maxItems) > limit)
+          return Promise.reject(Object.assign(new Error('not-acceptable'), { condition: 'not-acceptable' }));
       }
       sent.push({ kind: op?.name ?? '?', id: op?.getChild('item')?.attrs.id as string | undefined });
       return Promise.resolve(undefined);
@@ -93,6 +108,58 @@ describe('FileSharingPublisher after login', () => {
   });
 });
 
+describe('FileSharingPublisher with more shares than the node keeps', () => {
+  const hashes = Array.from({ length: 300 }, (_, i) => i.toString(16).padStart(40, '0'));
+  const published = (sent: { kind: string; id: string | undefined }[]) =>
+    sent.filter((s) => s.kind === 'publish').map((s) => s.id);
+
+  it('publishes as many as the cap the server accepted (256 of 300), by info-hash among equals', async () => {
+    const { publisher, sent } = setUp([], [entry(hashes)], () => [], 256);
+    await publisher.onOnline();
+    await publisher.idle();
+    expect(sent.filter((s) => s.kind === 'configure')).toHaveLength(1);
+    expect(published(sent)).toEqual(hashes.slice(0, 256));
+    expect(sent.filter((s) => s.kind === 'retract')).toEqual([]);
+  });
+
+  it('after login, learns the cap first and keeps the 256 items the node holds: nothing published anew or retracted', async () => {
+    const held = hashes.slice(44);
+    const { publisher, sent } = setUp(held, [entry(hashes)], () => [], 256);
+    await publisher.onOnline();
+    await publisher.idle();
+    expect(sent[0]?.kind).toBe('configure');
+    expect(sent.filter((s) => s.kind === 'retract')).toEqual([]);
+    // Only refreshed (their magnets may name old addresses).
+    expect(new Set(published(sent))).toEqual(new Set(held));
+    expect(published(sent)).toHaveLength(256);
+  });
+
+  it('after login, items over the cap and of shares we no longer hold are retracted first', async () => {
+    // From a run before the cap was kept (a server whose limit was lowered since), and one gone share.
+    const gone = 'e'.repeat(40);
+    const { publisher, sent } = setUp([gone, ...hashes], [entry(hashes)], () => [], 256);
+    await publisher.onOnline();
+    await publisher.idle();
+    expect(sent.filter((s) => s.kind === 'retract').map((s) => s.id)).toEqual([gone, ...hashes.slice(256)]);
+    expect(new Set(published(sent))).toEqual(new Set(hashes.slice(0, 256)));
+  });
+
+  it('a share added to a full node is published; the last-ranked item is retracted first', async () => {
+    const own = [entry(hashes)];
+    const { publisher, sent } = setUp([], own, () => [], 256);
+    await publisher.onOnline();
+    await publisher.idle();
+    const before = sent.length;
+    const added = 'f'.repeat(40);
+    own[0] = entry([...hashes, added]);
+    publisher.trigger();
+    await publisher.idle();
+    expect(sent.slice(before)).toEqual([
+      { kind: 'retract', id: hashes[255] },
+      { kind: 'publish', id: added },
+    ]);
+  });
+});
 describe('background pacing (UploadPace.takeSpare)', () => {
   it('a background stanza waits while the pace lacks the reserve; a foreground one asked later goes first', async () => {
     const pace = new UploadPace({ bytesPerSecond: 100_000, burstBytes: 16_000 }, pino({ level: 'silent' }));

@@ -4,7 +4,6 @@ import { coalesce } from '@bitween/runtime';
 import xml, { type Element } from '@xmpp/xml';
 import { ENVELOPE_BYTES } from '../protocol/buckets.js';
 import {
-  NODE_MAX_ITEMS,
   NS_PUBSUB_FILE_SHARING,
   configureMaxItems,
   encodeFileSharing,
@@ -22,6 +21,15 @@ const NS_DISCO_ITEMS = 'http://jabber.org/protocol/disco#items';
  * much burst for the original node (a one-share change there is ~7 kB: bucket, index, `current`).
  */
 export const FOREGROUND_RESERVE_BYTES = 8_000;
+
+/**
+ * `pubsub#max_items` values tried in turn when configuring the node (XEP-0060 §8.2); the first
+ * number the server accepts is the node's cap, and we publish at most that many items. Stock
+ * servers refuse a number above their limit: Prosody 0.12 `pep_max_items` (256, mod_pep.lua),
+ * ejabberd 23.01 `max_items_node` (1000, not set in Debian's ejabberd.yml). `max` comes last:
+ * accepted (a server whose limit is below 256), the cap stays unknown and every share is published.
+ */
+export const MAX_ITEMS_TRIED = ['10000', '1000', '256', 'max'] as const;
 
 export interface FileSharingPublisherOptions {
   session: XmppSession;
@@ -51,8 +59,13 @@ export class FileSharingPublisher {
   /** Item id → the payload the server holds (null: an item of unknown content, from before our login). */
   #served = new Map<string, string | null>();
   #known = false;
-  /** The node's max_items was set in this session (after our first publish: the node exists then). */
+  /** The node's max_items was set in this session (once the node exists: it held items, or after our first publish). */
   #configured = false;
+  /** How many items the node keeps (the max_items it accepted); null: not known, publish everything. */
+  #cap: number | null = null;
+  /** Each share's age: the #desired() call that first saw it (larger = newer). */
+  readonly #firstSeen = new Map<string, number>();
+  #age = 0;
   #generation = 0;
   #retry: NodeJS.Timeout | null = null;
   readonly #publisher;
@@ -85,6 +98,7 @@ export class FileSharingPublisher {
     this.#served = new Map(ids.map((id) => [id, null]));
     this.#known = true;
     this.#configured = false;
+    this.#cap = null;
     this.#publisher.trigger();
   }
 
@@ -119,17 +133,37 @@ export class FileSharingPublisher {
     }
   }
 
-  /** What we want on the node: one payload per hash our engines hold (the first engine's, with its addresses). */
+  /**
+   * What we want on the node: one payload per hash our engines hold (the first engine's, with its
+   * addresses), best first. With more shares than the node keeps, only the best up to the cap, so
+   * the node holds exactly the set we chose (not whatever the server's eviction left): the newest
+   * (by when this gateway first saw them: the engines' lists carry no date), then those the node
+   * already holds (no churn after a login), then by info-hash.
+   */
   #desired(): Map<string, Wanted> {
-    const want = new Map<string, Wanted>();
+    const all = new Map<string, { share: Share; endpoints: readonly Endpoint[] }>();
     for (const { shares, endpoints } of this.opts.ownEntries()) {
       for (const share of shares) {
         const id = share.hash.toLowerCase();
-        if (!want.has(id))
-          want.set(id, { share, endpoints, text: encodeFileSharing({ share, endpoints }).toString() });
+        if (!all.has(id)) all.set(id, { share, endpoints });
       }
     }
-    return want;
+    this.#age += 1;
+    for (const id of all.keys()) if (!this.#firstSeen.has(id)) this.#firstSeen.set(id, this.#age);
+    for (const id of this.#firstSeen.keys()) if (!all.has(id)) this.#firstSeen.delete(id);
+    const ranked = [...all].sort(([a], [b]) => {
+      const newer = this.#firstSeen.get(b)! - this.#firstSeen.get(a)!;
+      if (newer !== 0) return newer;
+      const held = Number(this.#served.has(b)) - Number(this.#served.has(a));
+      return held !== 0 ? held : a < b ? -1 : a > b ? 1 : 0;
+    });
+    const kept = this.#cap !== null ? ranked.slice(0, this.#cap) : ranked;
+    return new Map(
+      kept.map(([id, { share, endpoints }]) => [
+        id,
+        { share, endpoints, text: encodeFileSharing({ share, endpoints }).toString() },
+      ]),
+    );
   }
 
   /** Our siblings are not known yet: look again in a while (retractions wait for them). */
@@ -142,15 +176,16 @@ export class FileSharingPublisher {
     this.#retry.unref();
   }
 
-  /** Keep as many items as the server allows (its default is one on ejabberd). */
+  /** Keep as many items as the server allows (its default is one on ejabberd); learn that cap. */
   async #configure(generation: number): Promise<void> {
     const { session, log } = this.opts;
     this.#configured = true;
     const refusals: string[] = [];
-    for (const maxItems of NODE_MAX_ITEMS) {
+    for (const maxItems of MAX_ITEMS_TRIED) {
       if (generation !== this.#generation || !session.online) throw new Offline();
       try {
         await session.iq('set', session.bareJid, configureMaxItems(maxItems), 30_000);
+        this.#cap = maxItems === 'max' ? null : Number(maxItems);
         log.info({ maxItems, refused: refusals }, 'configured our XEP-0498 node');
         return;
       } catch (err) {
@@ -169,6 +204,15 @@ export class FileSharingPublisher {
     const { session, log, pace } = this.opts;
     if (!session.online || !this.#known) return;
     const generation = this.#generation;
+    if (!this.#configured && this.#served.size > 0) {
+      // The node exists: learn its cap before choosing what to publish.
+      try {
+        await this.#configure(generation);
+      } catch (err) {
+        if (err instanceof Offline) return;
+        throw err;
+      }
+    }
     const want = this.#desired();
     const keep = this.opts.siblingHashes();
     const publishNew: string[] = [];
@@ -189,6 +233,8 @@ export class FileSharingPublisher {
     const started = Date.now();
     let bytes = 0;
     let stanzas = 0;
+    /** The cap was learned after our first publish: choose again with it. */
+    let chooseAgain = false;
     const send = async (child: Element) => {
       const size = Buffer.byteLength(child.toString()) + ENVELOPE_BYTES / 4;
       await pace.takeSpare(size, FOREGROUND_RESERVE_BYTES);
@@ -202,13 +248,20 @@ export class FileSharingPublisher {
         await send(retractFileItem(id));
         this.#served.delete(id);
       }
+      // Best first: the first item published (before the node's cap is known) is one we keep.
       for (const id of [...publishNew, ...publishChanged, ...refresh]) {
         // (The list may change meanwhile: the next run sends the difference.)
         const current = want.get(id);
         if (current === undefined) continue;
         await send(publishFileItem(current));
         this.#served.set(id, current.text);
-        if (!this.#configured) await this.#configure(generation);
+        if (!this.#configured) {
+          await this.#configure(generation);
+          if (this.#cap !== null && want.size > this.#cap) {
+            chooseAgain = true;
+            break;
+          }
+        }
       }
     } catch (err) {
       if (err instanceof Offline) return;
@@ -220,6 +273,8 @@ export class FileSharingPublisher {
         refreshed: refresh.length,
         retracted: retract.length,
         items: want.size,
+        cap: this.#cap,
+        ...(chooseAgain ? { chooseAgain } : {}),
         bytes,
         stanzas,
         ms: Date.now() - started,

@@ -33,19 +33,12 @@ export const MAX_NAME_LENGTH = 1024;
 /**
  * Preconditions sent with every publish (XEP-0060 §7.1.5): what friends see is what they see of
  * the original node (access model `presence`). (ejabberd 23.01 refuses `pubsub#max_items` here:
- * "Unknown field"; it is configured once per login instead, NODE_MAX_ITEMS.)
+ * "Unknown field"; it is configured once per login instead: configureMaxItems, and
+ * lists/file-sharing-publisher.ts MAX_ITEMS_TRIED.)
  */
 export const NODE_OPTIONS: Readonly<Record<string, string>> = {
   'pubsub#access_model': 'presence',
 };
-
-/**
- * `pubsub#max_items` values tried in turn when configuring the node (XEP-0060 §8.2): `max` (Prosody
- * 0.12 takes it: `pep_max_items`, 256 by default), else the largest number the server accepts
- * (ejabberd 23.01: `max_items_node`, 1000 by default). A list longer than the server keeps shows
- * its newest items only.
- */
-export const NODE_MAX_ITEMS = ['max', '10000', '1000', '256'] as const;
 
 /** The addresses a magnet may carry: public ones, and LAN ones (a friend on the same network). */
 export function magnetPeers(endpoints: readonly Endpoint[]): string[] {
