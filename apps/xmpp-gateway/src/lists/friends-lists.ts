@@ -45,8 +45,11 @@ export class FriendsLists {
   /** Per contact: its list for every contact (the original node) and the group lists it lets us read. */
   readonly #main = new Map<string, ResourceEntry[]>();
   readonly #groups = new Map<string, ResourceEntry[][]>();
-  /** Per contact: reads of its group nodes started (a slower older read must not undo a newer one). */
-  readonly #groupReads = new Map<string, number>();
+  /**
+   * Per contact: its group nodes are being read; `again`: a signal came meanwhile (read once more
+   * after this one, however many came: a contact cannot make us read more than one at a time).
+   */
+  readonly #groupReads = new Map<string, { again: boolean }>();
 
   constructor(private readonly opts: FriendsListsOptions) {}
 
@@ -160,14 +163,30 @@ export class FriendsLists {
     this.opts.onList(from);
   }
 
-  /** Read the group nodes `jid` lets us read, and show its list with them. */
+  /** Read the group nodes `jid` lets us read, and show its list with them (one read per contact at a time). */
   async #readGroups(jid: string): Promise<void> {
+    const running = this.#groupReads.get(jid);
+    if (running) {
+      running.again = true;
+      return;
+    }
+    const state = { again: false };
+    this.#groupReads.set(jid, state);
+    try {
+      do {
+        state.again = false;
+        await this.#readGroupsOnce(jid);
+      } while (state.again && this.opts.session.online);
+    } finally {
+      this.#groupReads.delete(jid);
+    }
+  }
+
+  async #readGroupsOnce(jid: string): Promise<void> {
     const { session, log, index } = this.opts;
-    const read = (this.#groupReads.get(jid) ?? 0) + 1;
-    this.#groupReads.set(jid, read);
     try {
       const lists = await this.opts.groupReader.read(jid);
-      if (!lists || this.#groupReads.get(jid) !== read || !session.isTrusted(jid)) return;
+      if (!lists || !session.isTrusted(jid)) return;
       const before = this.#groups.get(jid) ?? [];
       if (JSON.stringify(before) === JSON.stringify(lists)) return;
       if (lists.length > 0) this.#groups.set(jid, lists);

@@ -35,7 +35,17 @@ export class GroupListReader {
       return null;
     }
     const lists: ResourceEntry[][] = [];
+    const limits = this.opts.limits ?? DEFAULT_LIMITS;
+    // One budget of bytes for all of a contact's group lists together (as for one list).
+    let budget = limits.maxPayloadBytes;
     for (const node of nodes) {
+      if (budget <= 0) {
+        log.warn(
+          { jid, nodes: nodes.length, read: lists.length },
+          'a contact’s group lists are too large; the rest is ignored',
+        );
+        break;
+      }
       let payload;
       try {
         payload = await session.fetchItem(node, jid);
@@ -48,7 +58,8 @@ export class GroupListReader {
         continue;
       }
       if (!payload) continue;
-      const decoded = decodeUserShares(payload, this.opts.limits ?? DEFAULT_LIMITS);
+      const decoded = decodeUserShares(payload, { ...limits, maxPayloadBytes: budget });
+      budget -= Buffer.byteLength(payload.toString());
       if (!decoded.ok) {
         log.warn({ jid, node, problems: decoded.problems }, 'dropped a malformed group list');
         continue;
