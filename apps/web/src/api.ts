@@ -4,12 +4,11 @@ import type {
   EngineSettings,
   Folder,
   FriendShare,
+  Offer,
   Peer,
   PendingSubscription,
-  RosterGroup,
   SeedLimits,
   ShareFiles,
-  ShareVisibility,
   Status,
   Torrent,
 } from './types.js';
@@ -113,13 +112,6 @@ export class Api {
   /** Labels (replacing them) and/or seeding limits of one torrent. */
   setOptions = async (hash: string, options: { labels?: string[]; seedLimits?: Partial<SeedLimits> }) =>
     (await this.#call<{ torrent: Torrent }>('PATCH', `/v1/torrents/${hash}/options`, options)).torrent;
-  /** Which roster groups see a share (empty: every contact). */
-  visibility = async (hash: string) => this.#call<ShareVisibility>('GET', `/v1/torrents/${hash}/visibility`);
-  /** Choose which roster groups see a share; [] = every contact. */
-  setVisibility = async (hash: string, groups: string[]) =>
-    this.#call<ShareVisibility>('PUT', `/v1/torrents/${hash}/visibility`, { groups });
-  /** The roster's groups with their number of contacts. */
-  groups = async () => (await this.#call<{ groups: RosterGroup[] }>('GET', '/v1/groups')).groups;
   /** The torrent's connected peers now. */
   peers = async (hash: string) =>
     (await this.#call<{ peers: Peer[] }>('GET', `/v1/torrents/${hash}/peers`)).peers;
@@ -144,6 +136,23 @@ export class Api {
   approve = (jid: string) =>
     this.#call<unknown>('POST', `/v1/subscriptions/${encodeURIComponent(jid)}/approve`);
   deny = (jid: string) => this.#call<unknown>('POST', `/v1/subscriptions/${encodeURIComponent(jid)}/deny`);
+
+  /** Shares friends sent us, newest first. */
+  offers = async () => (await this.#call<{ offers: Offer[] }>('GET', '/v1/offers')).offers;
+  /** Download an offered share (from the friend who sent it). */
+  acceptOffer = (id: string) =>
+    this.#call<{ offer: Offer; added: { torrent: Torrent; created: boolean } }>(
+      'POST',
+      `/v1/offers/${id}/accept`,
+    );
+  dismissOffer = (id: string) => this.#call<undefined>('DELETE', `/v1/offers/${id}`);
+  /** Send one of our shares to a contact (an XMPP message with the magnet). */
+  sendShare = (jid: string, hash: string) =>
+    this.#call<{ jid: string; hash: string; magnet: string }>(
+      'POST',
+      `/v1/contacts/${encodeURIComponent(jid)}/send`,
+      { hash },
+    );
 
   settings = () => this.#call<EngineSettings>('GET', '/v1/settings');
   updateSettings = (patch: Partial<EngineSettings>) =>

@@ -5,6 +5,7 @@ import { Link } from './views/common.js';
 import { PageDrop } from './views/add-torrent.js';
 import { ContactsView } from './views/contacts.js';
 import { LoginView } from './views/login.js';
+import { OffersBadge, OffersPanel } from './views/offers.js';
 import { SettingsView } from './views/settings.js';
 import { SetupView } from './views/setup.js';
 import { ShareView } from './views/share.js';
@@ -79,6 +80,7 @@ export function App() {
           {NAV.map(([to, label]) => (
             <Link key={to} to={to}>
               {label}
+              {to === '/shares' && <OffersBadge />}
             </Link>
           ))}
         </nav>
@@ -91,6 +93,7 @@ export function App() {
       <OfflineBanner />
       <ConnectionBanner />
       <main id="main">
+        <OffersPanel />
         <Current />
       </main>
       <StatusBar />

@@ -9,6 +9,7 @@ import type {
   BitweenEvent,
   Contact,
   FriendShare,
+  Offer,
   PendingSubscription,
   Torrent,
   TorrentProgress,
@@ -39,6 +40,8 @@ export const torrentsError = signal<string | null>(null);
 export const shares = signal<Loadable<FriendShare[]>>({ state: 'loading' });
 export const contacts = signal<Loadable<Contact[]>>({ state: 'loading' });
 export const pending = signal<Loadable<PendingSubscription[]>>({ state: 'loading' });
+/** Shares friends sent us (accepted ones included until dismissed). */
+export const offers = signal<Loadable<Offer[]>>({ state: 'loading' });
 export const account = signal<Loadable<Account>>({ state: 'loading' });
 export const stream = signal<'connecting' | 'live' | 'reconnecting'>('connecting');
 /** Total rates sampled every SAMPLE_MS from the torrents (which the events keep current), oldest first. */
@@ -150,6 +153,7 @@ export const reloaders = {
   },
   contacts: () => (api.value ? load(contacts, api.value.contacts) : Promise.resolve()),
   pending: () => (api.value ? load(pending, api.value.pending) : Promise.resolve()),
+  offers: () => (api.value ? load(offers, api.value.offers) : Promise.resolve()),
   account: () => (api.value ? load(account, api.value.account) : Promise.resolve()),
 };
 type Area = keyof typeof reloaders;
@@ -190,6 +194,9 @@ function onEvent(e: BitweenEvent): void {
       reloadSoon('contacts');
       reloadSoon('shares', 500);
       reloadSoon('account', 1000);
+      break;
+    case 'offer.received':
+      reloadSoon('offers');
       break;
     case 'xmpp.subscription-request':
       reloadSoon('pending');
@@ -271,6 +278,7 @@ export function logout(message: string | null = null): void {
     shares.value = { state: 'loading' };
     contacts.value = { state: 'loading' };
     pending.value = { state: 'loading' };
+    offers.value = { state: 'loading' };
     account.value = { state: 'loading' };
     stream.value = 'connecting';
     offlineSince.value = null;

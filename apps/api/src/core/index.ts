@@ -7,6 +7,7 @@ import { DaemonService, type Daemon } from './daemon.js';
 import type { EventLog } from './event-log.js';
 import { FriendService, sourcesOf, type Friends } from './friends.js';
 import { NatsConnectionState } from './nats-state.js';
+import { OfferService, type Offers } from './offers.js';
 import type { Registry } from './registry.js';
 import { SettingsService, type Settings, type SettingsStoreLike } from './settings.js';
 import type { Surface } from './surface.js';
@@ -24,6 +25,8 @@ import { unwrap } from './errors.js';
 export interface Core {
   torrents: Torrents;
   friends: Friends;
+  /** Shares sent to friends, and the offers friends sent us. */
+  offers: Offers;
   account: Account;
   settings: Settings;
   /** Which roster groups see each of our shares (per-group visibility). */
@@ -82,6 +85,7 @@ export function createCore(deps: CoreDeps): Core {
   return {
     torrents,
     friends: new FriendService(bus, timeoutMs, views.shares),
+    offers: new OfferService(bus, timeoutMs, torrents),
     account: new AccountService(bus, timeoutMs),
     settings: new SettingsService(deps.settings),
     visibility: new VisibilityService(
@@ -100,4 +104,4 @@ export function createCore(deps: CoreDeps): Core {
 }
 
 export { CoreError, type CoreErrorCode } from './errors.js';
-export type { Account, Daemon, Friends, Settings, Torrents, Visibility };
+export type { Account, Daemon, Friends, Offers, Settings, Torrents, Visibility };

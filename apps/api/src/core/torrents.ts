@@ -24,6 +24,8 @@ export interface AddOptions {
   /** Piece order of a download. */
   sequentialDownload?: boolean | undefined;
   firstLastPiecePrio?: boolean | undefined;
+  /** Friends (bare JIDs) known to offer it besides those whose lists do (e.g. the sender of an offer). */
+  friends?: string[] | undefined;
 }
 
 /**
@@ -191,7 +193,7 @@ export class TorrentService {
     return this.#change(async () => {
       const held = await this.find(hash);
       if (held) return { torrent: held, created: false };
-      const friends = await this.#friendsOf(hash);
+      const friends = [...new Set([...(opts.friends ?? []), ...(await this.#friendsOf(hash))])];
       return unwrap(
         await this.deps.bus.request(
           engine.addHash,

@@ -6,13 +6,14 @@ import { daemonRoutes } from './daemon.js';
 import { problemErrorHandler } from './errors.js';
 import { eventRoutes } from './events.js';
 import { friendRoutes } from './friends.js';
+import { offerRoutes } from './offers.js';
 import { peerRoutes } from './peers.js';
 import { torrentRoutes } from './torrents.js';
 import { visibilityRoutes } from './visibility.js';
 
 export type RestDeps = Pick<
   Core,
-  'torrents' | 'friends' | 'account' | 'settings' | 'visibility' | 'events' | 'daemon'
+  'torrents' | 'friends' | 'offers' | 'account' | 'settings' | 'visibility' | 'events' | 'daemon'
 > & {
   version: string;
 };
@@ -27,6 +28,7 @@ export const restApi =
     await app.register(browseRoutes(deps.torrents));
     await app.register(friendRoutes(deps.friends));
     await app.register(visibilityRoutes(deps.visibility));
+    await app.register(offerRoutes(deps.offers));
     await app.register(daemonRoutes(deps));
     await app.register(accountRoutes(deps.account));
     await app.register(eventRoutes(deps.events));

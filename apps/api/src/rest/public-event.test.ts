@@ -25,6 +25,22 @@ describe('publicEvent', () => {
     expect(publicEvent(stored('torrent.added', { torrent: { hash: 'x', secret: 1 } })).data).toBeNull();
   });
 
+  it('gives an offer.received the offer without the magnet addresses; null data when it is not the contract', () => {
+    const offer = {
+      id: '0123456789abcdef',
+      from: 'alice@example.org',
+      hash: 'a'.repeat(40),
+      name: 'a.bin',
+      size: 3,
+      endpoints: [{ address: '203.0.113.5', port: 6881 }],
+      receivedAt: 1,
+      acceptedAt: null,
+    };
+    const { endpoints: _endpoints, ...shown } = offer;
+    expect(publicEvent(stored('offer.received', offer)).data).toEqual(shown);
+    expect(publicEvent(stored('offer.received', { ...offer, hash: 'x' })).data).toBeNull();
+  });
+
   it('leaves other events as they are', () => {
     const e = stored('torrent.removed', { hash: 'a'.repeat(40) });
     expect(publicEvent(e)).toBe(e);
