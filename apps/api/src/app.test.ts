@@ -44,7 +44,7 @@ const torrent = (over: Partial<TorrentStatus> = {}): TorrentStatus => ({
   downloadSpeed: 0,
   uploadSpeed: 512,
   peers: 1,
-  files: [{ path: 'holiday/a.jpg', size: 734003200, wanted: true, downloaded: 0 }],
+  files: [{ path: 'holiday/a.jpg', size: 734003200, wanted: true, priority: 'normal', downloaded: 0 }],
   error: null,
   addedAt: 1700000000000,
   eta: null,

@@ -23,6 +23,7 @@ import {
   type EngineCore,
   type EngineEvents,
   type EngineOptions,
+  type Entry,
 } from './engine/core.js';
 import { adopt, drop } from './engine/ownership.js';
 import { dial, dialBook, mayDial, PeerBook } from './engine/peer-book.js';
@@ -32,7 +33,7 @@ import { tick, TICK_MS } from './engine/run-control.js';
 import { freeSpace } from './engine/share-roots.js';
 import { peerList, pieceBitfield, quietKey, torrentStatus, torrentSummary } from './engine/status.js';
 import * as controls from './engine/torrent-controls.js';
-import type { ProgressSource } from './progress.js';
+import type { ProgressView } from './progress.js';
 import { FastResume } from './resume/fast-resume.js';
 import { ShareFiles } from './share-files/share-files.js';
 import type { TorrentRecord } from './state-store.js';
@@ -161,7 +162,7 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     return controls.resume(this.#core, hash);
   }
 
-  setFiles(hash: string, changes: { index: number; wanted: boolean }[]): Promise<TorrentStatus> {
+  setFiles(hash: string, changes: Parameters<typeof controls.setFiles>[2]): Promise<TorrentStatus> {
     return controls.setFiles(this.#core, hash, changes);
   }
 

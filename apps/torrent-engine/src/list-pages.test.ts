@@ -24,6 +24,7 @@ function torrent(n: number, files: number, addedAt = 1_000 + n): TorrentStatus {
       path: `Album ${n}/${String(f + 1).padStart(4, '0')} - a track with a long enough title.flac`,
       size: 1000,
       wanted: true,
+      priority: 'normal' as const,
       downloaded: 1000,
     })),
     error: null,

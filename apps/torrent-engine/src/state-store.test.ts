@@ -27,6 +27,20 @@ describe('StateStore', () => {
     expect(loaded?.torrentFile).toEqual(new Uint8Array([1, 2, 3]));
   });
 
+  it("keeps the files' selection and priorities (restored at start with the record)", async () => {
+    const record = {
+      hash: HASH,
+      source: 'hash' as const,
+      savePath: '/dl',
+      addedAt: 1,
+      unwanted: [3],
+      highPriority: [0, 2],
+      lowPriority: [1],
+    };
+    await store.save(record);
+    expect((await store.load())[0]?.record).toEqual(record);
+  });
+
   it('forgets a removed torrent', async () => {
     await store.save({ hash: HASH, source: 'path', savePath: '/s', addedAt: 1 });
     await store.saveMetadata(HASH, new Uint8Array([1]));

@@ -18,6 +18,9 @@ export const TorrentRecord = z.object({
   paused: z.boolean().optional(),
   /** Indexes of files not to download (per-file selection). */
   unwanted: z.array(z.number().int().nonnegative()).optional(),
+  /** Indexes of files of high / low download priority (the others are normal). */
+  highPriority: z.array(z.number().int().nonnegative()).optional(),
+  lowPriority: z.array(z.number().int().nonnegative()).optional(),
   downloadLimit: RateLimit.optional(),
   uploadLimit: RateLimit.optional(),
   /** Optional trackers to announce to (none for friend shares). */

@@ -2,6 +2,7 @@ import type {
   Account,
   Contact,
   EngineSettings,
+  FilePriority,
   Folder,
   FriendShare,
   Offer,
@@ -105,7 +106,8 @@ export class Api {
     (await this.#call<{ torrent: Torrent }>('POST', `/v1/torrents/${hash}/resume`)).torrent;
   remove = (hash: string, deleteData: boolean) =>
     this.#call<undefined>('DELETE', `/v1/torrents/${hash}${deleteData ? '?deleteData=true' : ''}`);
-  setFiles = async (hash: string, files: { index: number; wanted: boolean }[]) =>
+  /** Which files to fetch and their priority (by index; what is not named stays). */
+  setFiles = async (hash: string, files: { index: number; wanted?: boolean; priority?: FilePriority }[]) =>
     (await this.#call<{ torrent: Torrent }>('PATCH', `/v1/torrents/${hash}/files`, { files })).torrent;
   setLimits = async (hash: string, limits: { downloadLimit?: number | null; uploadLimit?: number | null }) =>
     (await this.#call<{ torrent: Torrent }>('PATCH', `/v1/torrents/${hash}/limits`, limits)).torrent;

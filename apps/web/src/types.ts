@@ -10,6 +10,8 @@ type Schemas = components['schemas'];
 
 export type TorrentState = Schemas['TorrentState'];
 export type TorrentFile = Schemas['TorrentFile'];
+/** A file's download priority: high files' pieces are fetched first, low ones last. */
+export type FilePriority = Schemas['FilePriority'];
 export type Torrent = Schemas['Torrent'];
 /** One connected peer of a torrent (`GET /v1/torrents/{hash}/peers`). */
 export type Peer = Schemas['Peer'];

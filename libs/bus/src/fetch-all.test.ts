@@ -117,7 +117,13 @@ describe('mergeTorrentPieces', () => {
     const status = (h: string, files: string[]) =>
       ({
         hash: h,
-        files: files.map((path) => ({ path, size: 1, wanted: true, downloaded: 0 })),
+        files: files.map((path) => ({
+          path,
+          size: 1,
+          wanted: true,
+          priority: 'normal' as const,
+          downloaded: 0,
+        })),
       }) as unknown as TorrentStatus;
     const merged = mergeTorrentPieces([
       status(hash(1), ['a', 'b']),

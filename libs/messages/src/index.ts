@@ -29,6 +29,7 @@ export {
   Empty,
   Endpoint,
   EngineId,
+  FilePriority,
   InfoHash,
   IpAddress,
   Label,

@@ -46,12 +46,17 @@ export const TorrentState = z.enum([
 ]);
 export type TorrentState = z.infer<typeof TorrentState>;
 
+/** A file's download priority (Transmission's high / normal / low): its pieces are asked for in that order. */
+export const FilePriority = z.enum(['high', 'normal', 'low']);
+export type FilePriority = z.infer<typeof FilePriority>;
+
 export const TorrentFile = z.object({
   /** Path inside the torrent, '/'-separated, starting with `info.name` for multi-file torrents. */
   path: z.string(),
   size: z.number().int().nonnegative(),
   /** Selected for download (per-file selection); unwanted files are not fetched. */
   wanted: z.boolean(),
+  priority: FilePriority,
   /** Verified bytes of this file. */
   downloaded: z.number().int().nonnegative(),
 });

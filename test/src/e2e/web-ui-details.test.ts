@@ -39,7 +39,7 @@ interface RestTorrent {
   name: string | null;
   state: string;
   done: boolean;
-  files: { path: string; size: number; wanted: boolean; downloaded: number }[];
+  files: { path: string; size: number; wanted: boolean; priority: string; downloaded: number }[];
   labels?: string[];
   seedLimits?: { ratioMode: string; ratio: number; idleMode: string; idleMinutes: number };
 }
@@ -148,6 +148,20 @@ describe('web UI details panel: peers, files, labels, seeding limits', () => {
     expect(shown).toContain(`127.0.0.1:${api[0]?.port}`);
     expect(await row.textContent()).toContain('TCP');
     await shot(page, '01-details-peers');
+  });
+
+  it("sets a file's priority with the keyboard (its select), as the api then answers", async () => {
+    const aIndex = (await bobTorrent()).files.findIndex((f) => f.path.endsWith('a.bin'));
+    const select = details().getByRole('combobox', { name: /^Priority of file .*a\.bin$/ });
+    expect(await select.inputValue()).toBe('normal');
+    await select.focus();
+    // High, Normal, Low: one up from Normal (a closed select changes with the arrow keys).
+    await page.keyboard.press('ArrowUp');
+    await expect
+      .poll(async () => (await bobTorrent()).files[aIndex]?.priority, { timeout: UI_TIMEOUT })
+      .toBe('high');
+    await expect.poll(() => select.inputValue(), { timeout: UI_TIMEOUT }).toBe('high');
+    await shot(page, '02-details-file-priority');
   });
 
   it("leaves a file out with the keyboard; the other file's progress moves until it is complete", async () => {

@@ -157,6 +157,34 @@ describe('transmission-remote against bitween', () => {
     await access(file);
   });
 
+  it('sets file priorities (-ph, -pl, -pn) and shows them (-if, -i)', async () => {
+    const folder = join(root, 'shares', 'album');
+    await mkdir(folder, { recursive: true });
+    for (const name of ['1.bin', '2.bin', '3.bin']) await writeRandomFile(join(folder, name), 20_000);
+    expect(await rpc.result('bt.add_path', { path: folder })).toBe(true);
+    const listed = await waitFor(() => byName('album'), { what: 'album listed' });
+    const id = String(listed.id);
+    /** `-if` rows: `#: Done Priority Get Size Name`, as {name: priority}. */
+    const priorities = async (): Promise<Record<string, string>> => {
+      const out = await remote('-t', id, '-if');
+      const rows = out.matchAll(
+        /^\s*\d+:\s+\S+\s+(High|Normal|Low)\s+(?:Yes|No)\s+.*?album\/(\d\.bin)\s*$/gm,
+      );
+      return Object.fromEntries([...rows].map((m): [string, string] => [m[2]!, m[1]!]));
+    };
+    expect(await priorities()).toEqual({ '1.bin': 'Normal', '2.bin': 'Normal', '3.bin': 'Normal' });
+    expect(await remote('-t', id, '-ph', '0')).toMatch(/responded: "success"/);
+    expect(await remote('-t', id, '-pl', '2')).toMatch(/responded: "success"/);
+    expect(await priorities()).toEqual({ '1.bin': 'High', '2.bin': 'Normal', '3.bin': 'Low' });
+    // -i's summary is about the whole torrent; it still answers for a torrent with priorities.
+    expect(await remote('-t', id, '-i')).toMatch(/Name: album/);
+    // `all`: an empty list, every file (as Transmission reads it).
+    expect(await remote('-t', id, '-pn', 'all')).toMatch(/responded: "success"/);
+    expect(await priorities()).toEqual({ '1.bin': 'Normal', '2.bin': 'Normal', '3.bin': 'Normal' });
+    // An index past the last file is refused.
+    await expect(remote('-t', id, '-ph', '7')).rejects.toThrow(/out of range/);
+  });
+
   it('keeps the ids of the other torrents stable', async () => {
     const before = await list();
     const after = await list();

@@ -1,4 +1,11 @@
-import { engine, type PeerInfo, type Result, type SeedLimits, type TorrentStatus } from '@bitween/messages';
+import {
+  engine,
+  type FilePriority,
+  type PeerInfo,
+  type Result,
+  type SeedLimits,
+  type TorrentStatus,
+} from '@bitween/messages';
 import { fetchAllTorrents, type Bus, type RegisteredEngine, type Subscription } from '@bitween/bus';
 import type { Logger } from '@bitween/runtime';
 import type { TorrentsSnapshot } from './cache/list-torrents.js';
@@ -326,7 +333,11 @@ export class TorrentService {
       .dialled;
   }
 
-  async setFiles(target: Target, files: { index: number; wanted: boolean }[]): Promise<TorrentStatus> {
+  /** Files' selection and/or priority by index (what is not named stays). */
+  async setFiles(
+    target: Target,
+    files: { index: number; wanted?: boolean | undefined; priority?: FilePriority | undefined }[],
+  ): Promise<TorrentStatus> {
     return (
       await this.#command(target, (t) =>
         this.deps.bus.request(engine.setFiles, { hash: t.hash, files }, this.#at(t.engineId)),

@@ -21,6 +21,11 @@ export const TorrentState = z
   )
   .meta({ id: 'TorrentState' });
 
+export const FilePriority = z
+  .enum(['high', 'normal', 'low'])
+  .describe("download priority: high files' pieces are fetched first, low ones last")
+  .meta({ id: 'FilePriority' });
+
 export const TorrentFile = z
   .object({
     path: z
@@ -30,6 +35,7 @@ export const TorrentFile = z
       ),
     size: z.number().int().nonnegative(),
     wanted: z.boolean().describe('selected for download; unwanted files are not fetched'),
+    priority: FilePriority,
     downloaded: z.number().int().nonnegative().describe('verified bytes of this file'),
   })
   .meta({ id: 'TorrentFile' });

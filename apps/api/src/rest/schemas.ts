@@ -9,6 +9,7 @@ import {
   EngineSettings,
   EngineSettingsFields,
   EngineSummary,
+  FilePriority,
   FolderEntry,
   PendingSubscription,
   RateLimit,
@@ -144,10 +145,18 @@ export const RemoveQuery = z.object({
 
 export const SetFilesBody = z.strictObject({
   files: z
-    .array(z.strictObject({ index: z.number().int().nonnegative(), wanted: z.boolean() }))
+    .array(
+      z
+        .strictObject({
+          index: z.number().int().nonnegative(),
+          wanted: z.boolean().optional(),
+          priority: FilePriority.optional(),
+        })
+        .refine((f) => f.wanted !== undefined || f.priority !== undefined, 'name wanted and/or priority'),
+    )
     .min(1)
     .max(100_000)
-    .describe('by index into `files` of the torrent; files not named keep their setting'),
+    .describe('by index into `files` of the torrent; files and fields not named keep their setting'),
 });
 
 export const SetOptionsBody = z

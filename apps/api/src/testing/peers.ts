@@ -37,8 +37,8 @@ export function torrent(over: Partial<TorrentStatus> = {}): TorrentStatus {
     uploadSpeed: 0,
     peers: 0,
     files: [
-      { path: 'holiday/a.jpg', size: 1024, wanted: true, downloaded: 1024 },
-      { path: 'holiday/b.jpg', size: 1024, wanted: true, downloaded: 1024 },
+      { path: 'holiday/a.jpg', size: 1024, wanted: true, priority: 'normal', downloaded: 1024 },
+      { path: 'holiday/b.jpg', size: 1024, wanted: true, priority: 'normal', downloaded: 1024 },
     ],
     error: null,
     addedAt: 1700000000000,
@@ -62,8 +62,8 @@ export function downloading(over: Partial<TorrentStatus> = {}): TorrentStatus {
     downloadSpeed: 100,
     peers: 2,
     files: [
-      { path: 'holiday/a.jpg', size: 600, wanted: true, downloaded: 0 },
-      { path: 'holiday/b.jpg', size: 400, wanted: true, downloaded: 0 },
+      { path: 'holiday/a.jpg', size: 600, wanted: true, priority: 'normal', downloaded: 0 },
+      { path: 'holiday/b.jpg', size: 400, wanted: true, priority: 'normal', downloaded: 0 },
     ],
     ...over,
   });
@@ -219,10 +219,11 @@ export async function startPeers(nc: NatsConnection, log: Logger): Promise<Peers
     async ({ hash, files }) => {
       const t = held(hash);
       const next = t.files.map((f) => ({ ...f }));
-      for (const { index, wanted } of files) {
+      for (const { index, wanted, priority } of files) {
         const f = next[index];
         if (!f) throw new BusError('invalid_request', `files.${index}: no file with that index`);
-        f.wanted = wanted;
+        if (wanted !== undefined) f.wanted = wanted;
+        if (priority !== undefined) f.priority = priority;
       }
       return { torrent: await put({ ...t, files: next }) };
     },

@@ -9,8 +9,8 @@ const status = (over: Partial<TorrentStatus> = {}): TorrentStatus =>
   downloading({
     uploaded: 500,
     files: [
-      { path: 'holiday/a.jpg', size: 600, wanted: true, downloaded: 250 },
-      { path: 'holiday/b.jpg', size: 400, wanted: false, downloaded: 0 },
+      { path: 'holiday/a.jpg', size: 600, wanted: true, priority: 'high', downloaded: 250 },
+      { path: 'holiday/b.jpg', size: 400, wanted: false, priority: 'low', downloaded: 0 },
     ],
     addedAt: 1_700_000_000_500,
     eta: 7,
@@ -81,11 +81,11 @@ describe('torrentObject', () => {
         { name: 'holiday/b.jpg', length: 400, bytesCompleted: 0 },
       ],
       fileStats: [
-        { bytesCompleted: 250, wanted: true, priority: 0 },
-        { bytesCompleted: 0, wanted: false, priority: 0 },
+        { bytesCompleted: 250, wanted: true, priority: 1 },
+        { bytesCompleted: 0, wanted: false, priority: -1 },
       ],
       wanted: [1, 0],
-      priorities: [0, 0],
+      priorities: [1, -1],
       downloadLimit: 50,
       downloadLimited: true,
       uploadLimited: false,
@@ -198,17 +198,28 @@ describe('sourceOf', () => {
 describe('fileSelection', () => {
   const t = status();
   it('maps wanted and unwanted indices; an empty files-wanted means every file', () => {
-    expect(fileSelection(t, [1], [0])).toEqual([
+    expect(fileSelection(t, { 'files-wanted': [1], 'files-unwanted': [0] })).toEqual([
       { index: 1, wanted: true },
       { index: 0, wanted: false },
     ]);
-    expect(fileSelection(t, [], undefined)).toEqual([
+    expect(fileSelection(t, { 'files-wanted': [] })).toEqual([
       { index: 0, wanted: true },
       { index: 1, wanted: true },
     ]);
   });
+  it('maps priority-high / -normal / -low, one change per file; an empty list means every file', () => {
+    expect(fileSelection(t, { 'priority-high': [1], 'files-unwanted': [1], 'priority-low': [0] })).toEqual([
+      { index: 1, wanted: false, priority: 'high' },
+      { index: 0, priority: 'low' },
+    ]);
+    expect(fileSelection(t, { 'priority-normal': [] })).toEqual([
+      { index: 0, priority: 'normal' },
+      { index: 1, priority: 'normal' },
+    ]);
+  });
   it('refuses an index past the last file', () => {
-    expect(() => fileSelection(t, [2], undefined)).toThrow(/file index 2 out of range/);
+    expect(() => fileSelection(t, { 'files-wanted': [2] })).toThrow(/file index 2 out of range/);
+    expect(() => fileSelection(t, { 'priority-high': [2] })).toThrow(/file index 2 out of range/);
   });
 });
 

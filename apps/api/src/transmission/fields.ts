@@ -73,6 +73,8 @@ export function trPeer(p: PeerInfo): Record<string, unknown> {
 
 /** Transmission's tr_ratiolimit / tr_idlelimit modes. */
 const SEED_MODE = { global: 0, single: 1, unlimited: 2 } as const;
+/** Transmission's file priorities (TR_PRI_LOW, TR_PRI_NORMAL, TR_PRI_HIGH). */
+export const TR_PRIORITY = { low: -1, normal: 0, high: 1 } as const;
 const seedLimits = (t: TorrentStatus) =>
   t.seedLimits ?? { ratioMode: 'global', ratio: 2, idleMode: 'global', idleMinutes: 30 };
 /** Payload received over the torrent's life (older engines: the bytes held). */
@@ -171,7 +173,12 @@ const getters: Record<string, Getter> = {
   etaIdle: () => ETA_NOT_AVAILABLE,
   'file-count': (t) => t.files.length,
   files: (t) => t.files.map((f) => ({ name: f.path, length: f.size, bytesCompleted: f.downloaded })),
-  fileStats: (t) => t.files.map((f) => ({ bytesCompleted: f.downloaded, wanted: f.wanted, priority: 0 })),
+  fileStats: (t) =>
+    t.files.map((f) => ({
+      bytesCompleted: f.downloaded,
+      wanted: f.wanted,
+      priority: TR_PRIORITY[f.priority],
+    })),
   group: () => '',
   hashString: (t) => t.hash,
   haveUnchecked: () => 0,
@@ -214,7 +221,7 @@ const getters: Record<string, Getter> = {
   pieces: (_t, c) => c.pieces ?? '',
   pieceCount: (t) => t.pieceCount ?? 0,
   pieceSize: (t) => t.pieceLength ?? 0,
-  priorities: (t) => t.files.map(() => 0),
+  priorities: (t) => t.files.map((f) => TR_PRIORITY[f.priority]),
   'primary-mime-type': () => '',
   queuePosition: (_t, c) => c.position,
   rateDownload: (t) => Math.round(t.downloadSpeed),

@@ -1,6 +1,6 @@
 import { isIPv4 } from 'node:net';
 import { posix } from 'node:path';
-import type { EngineSettings, PeerInfo, TorrentStatus } from '@bitween/messages';
+import type { EngineSettings, FilePriority, PeerInfo, TorrentStatus } from '@bitween/messages';
 import type { RegisteredEngine } from '@bitween/bus';
 import type { DialPolicy } from '@bitween/net-policy';
 import type { Logger } from '@bitween/runtime';
@@ -305,16 +305,17 @@ async function applyAddOptions(
   torrent: TorrentStatus,
   args: ReturnType<typeof TorrentAddArgs.parse>,
 ): Promise<void> {
-  const unwanted = args['files-unwanted'] ?? [];
-  if (unwanted.length > 0 || (args['files-wanted'] ?? []).length > 0) {
+  if (namesFiles(args)) {
     if (torrent.files.length === 0) {
       deps.log.info(
         { hash: torrent.hash },
-        'torrent-add: file selection ignored until the metadata is known',
+        'torrent-add: file selection and priorities ignored: the metadata is not known yet',
       );
     } else {
-      const files = fileSelection(torrent, args['files-wanted'], args['files-unwanted']);
-      await as('torrent added, but selecting files failed', deps.torrents.setFiles(torrent, files));
+      const files = fileSelection(torrent, args);
+      if (files.length > 0) {
+        await as('torrent added, but selecting files failed', deps.torrents.setFiles(torrent, files));
+      }
     }
   }
   if (args.paused === true) {
@@ -322,24 +323,47 @@ async function applyAddOptions(
   }
 }
 
-/** `files-wanted` / `files-unwanted` as engine file selections; an empty `files-wanted` means every file. */
+type FileArgs = Pick<
+  ReturnType<typeof TorrentSetArgs.parse>,
+  'files-wanted' | 'files-unwanted' | 'priority-high' | 'priority-normal' | 'priority-low'
+>;
+
+/**
+ * `files-wanted` / `files-unwanted` and `priority-high` / `-normal` / `-low` as engine file
+ * changes, one per file named. An empty `files-wanted` or priority list means every file (as
+ * Transmission reads it).
+ */
 export function fileSelection(
   t: TorrentStatus,
-  wanted: number[] | undefined,
-  unwanted: number[] | undefined,
-): { index: number; wanted: boolean }[] {
-  const out = new Map<number, boolean>();
-  const check = (i: number) => {
+  args: FileArgs,
+): { index: number; wanted?: boolean; priority?: FilePriority }[] {
+  const out = new Map<number, { index: number; wanted?: boolean; priority?: FilePriority }>();
+  const every = (list: number[]) => (list.length === 0 ? t.files.map((_, i) => i) : list);
+  const change = (i: number) => {
     if (i >= t.files.length)
       throw new TrError(`file index ${i} out of range (the torrent has ${t.files.length} files)`);
-    return i;
+    const c = out.get(i) ?? { index: i };
+    out.set(i, c);
+    return c;
   };
-  if (wanted !== undefined) {
-    for (const i of wanted.length === 0 ? t.files.map((_, i) => i) : wanted) out.set(check(i), true);
+  const wanted = args['files-wanted'];
+  if (wanted !== undefined) for (const i of every(wanted)) change(i).wanted = true;
+  for (const i of args['files-unwanted'] ?? []) change(i).wanted = false;
+  for (const priority of ['high', 'normal', 'low'] as const) {
+    const list = args[`priority-${priority}`];
+    if (list !== undefined) for (const i of every(list)) change(i).priority = priority;
   }
-  for (const i of unwanted ?? []) out.set(check(i), false);
-  return [...out].map(([index, w]) => ({ index, wanted: w }));
+  return [...out.values()];
 }
+
+const FILE_ARGS = [
+  'files-wanted',
+  'files-unwanted',
+  'priority-high',
+  'priority-normal',
+  'priority-low',
+] as const;
+const namesFiles = (args: FileArgs) => FILE_ARGS.some((k) => args[k] !== undefined);
 
 /**
  * A limit in bytes/s from Transmission's pair (kB/s value, enabled flag): `undefined` = leave
@@ -376,8 +400,8 @@ const torrentSet: TrMethod = async (raw, deps) => {
     refuseTorrentChanges(raw as Record<string, unknown>, (f) => torrentObject(t, [f], ctx)[f]);
   }
   await each(list, async (t) => {
-    if (args['files-wanted'] !== undefined || args['files-unwanted'] !== undefined) {
-      const files = fileSelection(t, args['files-wanted'], args['files-unwanted']);
+    if (namesFiles(args)) {
+      const files = fileSelection(t, args);
       if (files.length > 0) await deps.torrents.setFiles(t, files);
     }
     if (args.sequential_download !== undefined) {

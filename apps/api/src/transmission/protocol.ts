@@ -79,6 +79,13 @@ export const TorrentRemoveArgs = z.object({
   'delete-local-data': z.boolean().optional(),
 });
 
+/** File priorities by index (an empty list: every file, as Transmission reads it). */
+const FilePriorities = {
+  'priority-high': FileIndices.optional(),
+  'priority-normal': FileIndices.optional(),
+  'priority-low': FileIndices.optional(),
+};
+
 export const TorrentAddArgs = z.object({
   filename: z.string().min(1).optional(),
   metainfo: z.string().min(1).optional(),
@@ -86,6 +93,7 @@ export const TorrentAddArgs = z.object({
   paused: z.boolean().optional(),
   'files-wanted': FileIndices.optional(),
   'files-unwanted': FileIndices.optional(),
+  ...FilePriorities,
   /** Transmission 4.1: download pieces in order. */
   sequential_download: z.boolean().optional(),
 });
@@ -94,6 +102,7 @@ export const TorrentSetArgs = z.object({
   ids: Ids,
   'files-wanted': FileIndices.optional(),
   'files-unwanted': FileIndices.optional(),
+  ...FilePriorities,
   downloadLimit: Speed.optional(),
   downloadLimited: z.boolean().optional(),
   uploadLimit: Speed.optional(),

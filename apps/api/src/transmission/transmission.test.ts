@@ -30,8 +30,8 @@ const torrent = (over: Partial<TorrentStatus> = {}): TorrentStatus =>
     size: 1000,
     uploaded: 0,
     files: [
-      { path: 'holiday/a', size: 600, wanted: true, downloaded: 600 },
-      { path: 'holiday/b', size: 400, wanted: true, downloaded: 400 },
+      { path: 'holiday/a', size: 600, wanted: true, priority: 'normal', downloaded: 600 },
+      { path: 'holiday/b', size: 400, wanted: true, priority: 'normal', downloaded: 400 },
     ],
     ...over,
   });

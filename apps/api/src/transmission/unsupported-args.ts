@@ -52,10 +52,6 @@ export const TORRENT_FIXED: Readonly<
   honorsSessionLimits: { why: 'every torrent honours the global limits', field: 'honorsSessionLimits' },
   location: { why: 'use torrent-set-location', field: 'downloadDir' },
   'peer-limit': { why: 'not configurable', field: 'peer-limit' },
-  'priority-high': { why: 'no file priorities (files are wanted or not)', neutral: isEmptyList },
-  'priority-low': { why: 'no file priorities (files are wanted or not)', neutral: isEmptyList },
-  // Every file is normal priority already.
-  'priority-normal': { why: 'no file priorities', neutral: () => true },
   queuePosition: { why: 'no queue moves', field: 'queuePosition' },
   trackerAdd: { why: 'friends-only torrents have no trackers to edit', neutral: isEmptyList },
   trackerRemove: { why: 'friends-only torrents have no trackers to edit', neutral: isEmptyList },
@@ -69,9 +65,6 @@ export const ADD_FIXED: Readonly<Record<string, { why: string; neutral: (v: unkn
   cookies: { why: 'URLs are fetched without cookies', neutral: (v) => v === '' },
   labels: { why: 'no labels', neutral: isEmptyList },
   'peer-limit': { why: 'not configurable', neutral: () => false },
-  'priority-high': { why: 'no file priorities', neutral: isEmptyList },
-  'priority-low': { why: 'no file priorities', neutral: isEmptyList },
-  'priority-normal': { why: 'no file priorities', neutral: () => true },
 };
 
 function isEmptyList(v: unknown): boolean {

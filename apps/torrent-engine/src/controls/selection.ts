@@ -1,20 +1,47 @@
+import type { FilePriority } from '@bitween/messages';
+
 /** Indexes of unwanted files (what is persisted: usually empty, so records stay small). */
 export type Unwanted = readonly number[];
 
-/** Apply `engine.set-files` changes to the persisted set of unwanted file indexes. */
+/** What a torrent record keeps of its files: unwanted, high and low priority indexes (normal: none). */
+export interface FileChoices {
+  unwanted: number[];
+  high: number[];
+  low: number[];
+}
+
+/** Each file's priority (by index) from the record's sets. */
+export function priorityOf(choices: {
+  high?: Unwanted | undefined;
+  low?: Unwanted | undefined;
+}): (index: number) => FilePriority {
+  const high = new Set(choices.high);
+  const low = new Set(choices.low);
+  return (i) => (high.has(i) ? 'high' : low.has(i) ? 'low' : 'normal');
+}
+
+/** Apply `engine.set-files` changes (selection and/or priority) to the persisted sets of indexes. */
 export function applyFileChanges(
-  unwanted: Unwanted,
-  changes: readonly { index: number; wanted: boolean }[],
+  current: { unwanted?: Unwanted | undefined; high?: Unwanted | undefined; low?: Unwanted | undefined },
+  changes: readonly { index: number; wanted?: boolean | undefined; priority?: FilePriority | undefined }[],
   fileCount: number,
-): { unwanted: number[] } | { error: string } {
+): FileChoices | { error: string } {
   const bad = changes.find((c) => c.index >= fileCount);
   if (bad) return { error: `file index ${bad.index} out of range: the torrent has ${fileCount} files` };
-  const set = new Set(unwanted);
+  const unwanted = new Set(current.unwanted);
+  const high = new Set(current.high);
+  const low = new Set(current.low);
   for (const c of changes) {
-    if (c.wanted) set.delete(c.index);
-    else set.add(c.index);
+    if (c.wanted === true) unwanted.delete(c.index);
+    if (c.wanted === false) unwanted.add(c.index);
+    if (c.priority === undefined) continue;
+    high.delete(c.index);
+    low.delete(c.index);
+    if (c.priority === 'high') high.add(c.index);
+    if (c.priority === 'low') low.add(c.index);
   }
-  return { unwanted: [...set].sort((a, b) => a - b) };
+  const sorted = (set: Set<number>) => [...set].sort((a, b) => a - b);
+  return { unwanted: sorted(unwanted), high: sorted(high), low: sorted(low) };
 }
 
 export interface FileSpan {
@@ -39,14 +66,39 @@ export function wantedTotals(
   return { size, downloaded, complete: downloaded >= size };
 }
 
+export interface PieceSpan {
+  length: number;
+  startPiece: number;
+  endPiece: number;
+}
+
 /** Inclusive piece ranges covering the wanted files, merged; what the engine asks peers for. */
-export function wantedPieceRanges(
-  files: readonly { length: number; startPiece: number; endPiece: number }[],
-  unwanted: Unwanted,
-): [number, number][] {
+export function wantedPieceRanges(files: readonly PieceSpan[], unwanted: Unwanted): [number, number][] {
   const skip = new Set(unwanted);
+  return pieceRangesOf(files, (i) => !skip.has(i));
+}
+
+/**
+ * The wanted files' piece ranges by priority, each level merged (a piece two files share may be
+ * in two levels: it is fetched with the higher one).
+ */
+export function pieceRangesByPriority(
+  files: readonly PieceSpan[],
+  choices: { unwanted?: Unwanted | undefined; high?: Unwanted | undefined; low?: Unwanted | undefined },
+): Record<FilePriority, [number, number][]> {
+  const skip = new Set(choices.unwanted);
+  const priority = priorityOf(choices);
+  const at = (p: FilePriority) => (i: number) => !skip.has(i) && priority(i) === p;
+  return {
+    high: pieceRangesOf(files, at('high')),
+    normal: pieceRangesOf(files, at('normal')),
+    low: pieceRangesOf(files, at('low')),
+  };
+}
+
+function pieceRangesOf(files: readonly PieceSpan[], include: (index: number) => boolean): [number, number][] {
   const ranges = files
-    .filter((f, i) => !skip.has(i) && f.length > 0)
+    .filter((f, i) => include(i) && f.length > 0)
     .map((f): [number, number] => [f.startPiece, f.endPiece])
     .sort((a, b) => a[0] - b[0]);
   const merged: [number, number][] = [];

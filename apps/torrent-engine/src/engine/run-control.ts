@@ -7,7 +7,13 @@
 import type { Torrent } from 'webtorrent';
 import { effectiveLimits } from '../controls/alt-speed.js';
 import { planQueue } from '../controls/queue.js';
-import { rangesComplete, wantedPieceRanges } from '../controls/selection.js';
+import {
+  pieceRangesByPriority,
+  rangesComplete,
+  wantedPieceRanges,
+  type PieceSpan,
+} from '../controls/selection.js';
+import { selectByPriority } from '../streaming/download-order.js';
 import { fold, saveBookkeeping, seedLimitReached } from './bookkeeping.js';
 import type { EngineCore, Entry } from './core.js';
 import { dialBook } from './peer-book.js';
@@ -62,19 +68,22 @@ export function applyRun(core: EngineCore, entry: Entry): void {
   }
 }
 
-function pieceRanges(entry: Entry, t: Torrent): [number, number][] {
-  return wantedPieceRanges(
-    t.files.map((f) => ({ length: f.length, startPiece: f._startPiece, endPiece: f._endPiece })),
-    entry.record.unwanted ?? [],
-  );
+function spans(t: Torrent): PieceSpan[] {
+  return t.files.map((f) => ({ length: f.length, startPiece: f._startPiece, endPiece: f._endPiece }));
 }
 
-/** Ask peers for the pieces of the wanted files only. */
+function pieceRanges(entry: Entry, t: Torrent): [number, number][] {
+  return wantedPieceRanges(spans(t), entry.record.unwanted ?? []);
+}
+
+/** Ask peers for the pieces of the wanted files only, by file priority (high, normal, low). */
 export function applySelection(entry: Entry, t: Torrent): void {
   if (t.destroyed || t.pieces.length === 0) return;
-  const ranges = pieceRanges(entry, t);
-  t.deselect(0, t.pieces.length - 1);
-  for (const [from, to] of ranges) t.select(from, to);
+  const r = entry.record;
+  selectByPriority(
+    t,
+    pieceRangesByPriority(spans(t), { unwanted: r.unwanted, high: r.highPriority, low: r.lowPriority }),
+  );
 }
 
 /** Is every wanted piece verified? Logs and reschedules when a download completes. */

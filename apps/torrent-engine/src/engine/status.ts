@@ -5,7 +5,7 @@
 import type { PeerInfo, TorrentStatus } from '@bitween/messages';
 import type { Torrent } from 'webtorrent';
 import { DEFAULT_SEED_LIMITS } from '../controls/seed-limits.js';
-import { wantedTotals } from '../controls/selection.js';
+import { priorityOf, wantedTotals } from '../controls/selection.js';
 import { clientName } from '../peer-client.js';
 import { isSequential } from '../streaming/download-order.js';
 import { fold } from './bookkeeping.js';
@@ -64,6 +64,7 @@ export function torrentStatus(entry: Entry, engineId: string): TorrentStatus {
   }
   const known = entry.hasMetadata;
   const unwanted = new Set(r.unwanted ?? []);
+  const priority = priorityOf({ high: r.highPriority, low: r.lowPriority });
   const wanted = known ? wantedTotals(t.files, r.unwanted ?? []) : null;
   const done = known && entry.complete;
   const state = stateOf(entry);
@@ -86,6 +87,7 @@ export function torrentStatus(entry: Entry, engineId: string): TorrentStatus {
           path: f.path,
           size: f.length,
           wanted: !unwanted.has(i),
+          priority: priority(i),
           downloaded: Math.min(f.length, f.downloaded),
         }))
       : [],
@@ -96,7 +98,7 @@ export function torrentStatus(entry: Entry, engineId: string): TorrentStatus {
 }
 
 /**
- * For progress events (progress.ts `ProgressSource`): a complete torrent with nothing moving
+ * For progress events (progress.ts `ProgressView`): a complete torrent with nothing moving
  * and nothing left to fold is described by its state, peers and upload count (what its
  * event's fingerprint holds then: done, progress 1, no rates); null otherwise. Cheap: no
  * status, no walk over pieces or files.
@@ -105,7 +107,9 @@ export function quietKey(entry: Entry, now: number): string | null {
   const t = entry.torrent;
   if (!t || entry.error || !entry.hasMetadata || !entry.complete) return null;
   const a = entry.acct;
-  if (a.up > 0 || a.down > 0 || a.upRate.rate(now) > 0 || a.downRate.rate(now) > 0) return null;
+  // Rates are 0 once nothing moved for their whole window (RateMeter: 5 s and the current one);
+  // every payload byte sets activityAt.
+  if (a.up > 0 || a.down > 0 || (a.activityAt !== null && now - a.activityAt <= 7_000)) return null;
   return `${stateOf(entry)}|${t.numPeers}|${entry.record.uploadedEver ?? 0}`;
 }
 

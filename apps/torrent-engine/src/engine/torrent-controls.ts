@@ -3,7 +3,13 @@
  * labels and seeding limits, speed limits, queue position, verifying the data, reannouncing;
  * and the daemon-wide settings. Each persists what it changes and replies with the new status.
  */
-import { BusError, type EngineSettings, type SeedLimits, type TorrentStatus } from '@bitween/messages';
+import {
+  BusError,
+  type EngineSettings,
+  type FilePriority,
+  type SeedLimits,
+  type TorrentStatus,
+} from '@bitween/messages';
 import { queueMove as planQueueMove } from '../controls/queue.js';
 import { DEFAULT_SEED_LIMITS } from '../controls/seed-limits.js';
 import { applyFileChanges } from '../controls/selection.js';
@@ -47,20 +53,32 @@ export async function resume(core: EngineCore, hash: string): Promise<TorrentSta
   return status(core, entry);
 }
 
-/** Per-file selection by index; unwanted files are not fetched (beyond pieces they share). */
+/**
+ * Per-file selection and priority by index; unwanted files are not fetched (beyond pieces they
+ * share), high-priority files' pieces are asked for before normal ones, low ones last.
+ */
 export async function setFiles(
   core: EngineCore,
   hash: string,
-  changes: { index: number; wanted: boolean }[],
+  changes: { index: number; wanted?: boolean | undefined; priority?: FilePriority | undefined }[],
 ): Promise<TorrentStatus> {
   const entry = getEntry(core, hash);
   const t = entry.torrent;
   if (!t || !entry.hasMetadata) {
     throw new BusError('failed', `the files of ${hash} are not known yet (no metadata)`);
   }
-  const next = applyFileChanges(entry.record.unwanted ?? [], changes, t.files.length);
+  const r = entry.record;
+  const next = applyFileChanges(
+    { unwanted: r.unwanted, high: r.highPriority, low: r.lowPriority },
+    changes,
+    t.files.length,
+  );
   if ('error' in next) throw new BusError('invalid_request', next.error);
-  await updateRecord(core, entry, { unwanted: next.unwanted });
+  await updateRecord(core, entry, {
+    unwanted: next.unwanted,
+    highPriority: next.high,
+    lowPriority: next.low,
+  });
   applySelection(entry, t);
   checkComplete(core, entry);
   reschedule(core);

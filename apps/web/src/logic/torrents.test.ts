@@ -25,7 +25,7 @@ const t = (hash: string, over: Partial<Torrent> = {}): Torrent => ({
   downloadSpeed: 0,
   uploadSpeed: 0,
   peers: 0,
-  files: [{ path: 'x', size: 10, wanted: true, downloaded: 0 }],
+  files: [{ path: 'x', size: 10, wanted: true, priority: 'normal', downloaded: 0 }],
   error: null,
   addedAt: 1,
   eta: null,

@@ -23,7 +23,7 @@ import {
   type StateFilter,
 } from '../logic/torrent-list.js';
 import { api, errorText, refreshTorrent, say, torrents, torrentsError } from '../store.js';
-import type { Torrent } from '../types.js';
+import type { FilePriority, Torrent } from '../types.js';
 import { ErrorText, Link, Modal, ViewTitle } from './common.js';
 import { AddTorrentForm } from './add-torrent.js';
 import { TorrentGrid } from './torrent-grid.js';
@@ -193,11 +193,11 @@ function Files({ torrent }: { torrent: Torrent }) {
       setError(errorText(err));
     }
   };
-  const toggleFile = async (index: number, wanted: boolean) => {
+  const changeFile = async (index: number, change: { wanted?: boolean; priority?: FilePriority }) => {
     setBusy(index);
     setError(null);
     try {
-      const updated = await api.value?.setFiles(torrent.hash, [{ index, wanted }]);
+      const updated = await api.value?.setFiles(torrent.hash, [{ index, ...change }]);
       if (updated) torrents.value = new Map(torrents.value).set(updated.hash, updated);
     } catch (err) {
       setError(errorText(err));
@@ -218,10 +218,22 @@ function Files({ torrent }: { torrent: Torrent }) {
                 type="checkbox"
                 checked={f.wanted}
                 disabled={busy !== null}
-                onChange={(e) => void toggleFile(i, e.currentTarget.checked)}
+                onChange={(e) => void changeFile(i, { wanted: e.currentTarget.checked })}
               />
               <bdi class="path">{shownName(f.path)}</bdi>
             </label>
+            <select
+              class="priority"
+              value={f.priority}
+              disabled={busy !== null}
+              aria-label={`Priority of file ${isolate(shownName(f.path))}`}
+              title="Download priority: high files' pieces are fetched first, low ones last"
+              onChange={(e) => void changeFile(i, { priority: e.currentTarget.value as FilePriority })}
+            >
+              <option value="high">High</option>
+              <option value="normal">Normal</option>
+              <option value="low">Low</option>
+            </select>
             <progress
               max={f.size > 0 ? f.size : 1}
               value={f.size > 0 ? f.downloaded : 1}

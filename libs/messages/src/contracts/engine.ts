@@ -1,7 +1,16 @@
 import { z } from 'zod';
 import { command, event } from '../contract.js';
 import type { Share } from '../schemas.js';
-import { BareJid, Endpoint, EngineId, InfoHash, RateLimit, TorrentStatus, TrackerUrl } from '../schemas.js';
+import {
+  BareJid,
+  Endpoint,
+  EngineId,
+  FilePriority,
+  InfoHash,
+  RateLimit,
+  TorrentStatus,
+  TrackerUrl,
+} from '../schemas.js';
 import { PortMappingStatus } from './port-mapping.js';
 import { AdmissionCounters, ConnectionCounters, Reachability } from './reachability.js';
 import { queues, subjects } from '../subjects.js';
@@ -130,11 +139,19 @@ export const resume = command<typeof Hash, typeof WithTorrent, Instance>({
   response: WithTorrent,
 });
 
-/** Per-file selection by index into `TorrentStatus.files`; files not named keep their setting. */
+/** Per-file selection and priority by index into `TorrentStatus.files`; what is not named is kept. */
 const SetFilesRequest = z.object({
   hash: InfoHash,
   files: z
-    .array(z.object({ index: z.number().int().nonnegative(), wanted: z.boolean() }))
+    .array(
+      z
+        .object({
+          index: z.number().int().nonnegative(),
+          wanted: z.boolean().optional(),
+          priority: FilePriority.optional(),
+        })
+        .refine((f) => f.wanted !== undefined || f.priority !== undefined, 'name wanted and/or priority'),
+    )
     .min(1)
     .max(100_000),
 });
