@@ -1,13 +1,9 @@
-import { Bus, EngineRegistry, SettingsStore, type NatsConnection } from '@bitween/bus';
-import { connectNats, createLogger } from '@bitween/runtime';
+import { createLogger } from '@bitween/runtime';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from './app.js';
-import { loadApiConfig } from './config.js';
-import { EventLog } from './core/event-log.js';
-import { overNats } from './testing/app-deps.js';
-import { startNatsServer, type NatsServer } from './testing/nats-server.js';
-import { HELD, OFFERED, startPeers, type Peers } from './testing/peers.js';
+import { overNats, startNatsWithPeers, type NatsWithPeers } from './testing/app-deps.js';
+import { HELD, OFFERED } from './testing/peers.js';
 
 /*
  * GET /v1/torrents?friend=<jid>: a download of a friend's share records whose it is (the api
@@ -19,37 +15,21 @@ import { HELD, OFFERED, startPeers, type Peers } from './testing/peers.js';
 const KEY = 'test-key-0123456789abcdef';
 const log = createLogger('api-friend-filter-test', 'silent');
 
-let nats: NatsServer;
-let nc: NatsConnection;
-let peersNc: NatsConnection;
-let peers: Peers;
+let world: NatsWithPeers;
 let app: FastifyInstance;
 
 beforeAll(async () => {
-  nats = await startNatsServer();
-  nc = await connectNats(nats.url, 'test-api', log);
-  peersNc = await connectNats(nats.url, 'test-peers', log);
-  peers = await startPeers(peersNc, log);
-  app = await buildApp(
-    overNats({
-      bus: new Bus(nc, log),
-      registry: await EngineRegistry.open(nc, log),
-      settings: await SettingsStore.open(nc, log),
-      events: await EventLog.open(nc, log, { maxAgeMs: 60_000, maxEvents: 1000, maxBytes: 1 << 20 }),
-      log,
-      config: loadApiConfig({ BITWEEN_DEFAULT_TIMEOUT_MS: '3000', BITWEEN_API_CACHE_MS: '0' }),
-      version: '9.9.9',
-      apiKey: KEY,
-    }),
-  );
+  world = await startNatsWithPeers({
+    log,
+    apiKey: KEY,
+    env: { BITWEEN_DEFAULT_TIMEOUT_MS: '3000', BITWEEN_API_CACHE_MS: '0' },
+  });
+  app = await buildApp(overNats(world.deps));
 });
 
 afterAll(async () => {
   await app?.close();
-  await peers?.stop().catch(() => undefined);
-  await peersNc?.close();
-  await nc?.close();
-  await nats?.stop();
+  await world?.close();
 });
 
 const get = (url: string) => app.inject({ method: 'GET', url, headers: { 'x-api-key': KEY } });

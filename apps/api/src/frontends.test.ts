@@ -1,11 +1,9 @@
-import { type NatsConnection } from '@bitween/bus';
-import { connectNats, createLogger } from '@bitween/runtime';
+import { createLogger } from '@bitween/runtime';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from './app.js';
-import { natsAppDeps, overNats } from './testing/app-deps.js';
-import { startNatsServer, type NatsServer } from './testing/nats-server.js';
-import { HELD, startPeers, torrent, type Peers } from './testing/peers.js';
+import { overNats, startNatsWithPeers, type NatsWithPeers } from './testing/app-deps.js';
+import { HELD, torrent, type Peers } from './testing/peers.js';
 
 /*
  * REST, JSON-RPC and Transmission are front-ends of one core: on a real nats-server with a
@@ -20,27 +18,20 @@ const KEY = 'frontends-test-api-key-0123';
 const LAGGING = 'cccccccccccccccccccccccccccccccccccccccc';
 const NOBODY = 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
 
-let nats: NatsServer;
-let nc: NatsConnection;
-let peersNc: NatsConnection;
+let world: NatsWithPeers;
 let peers: Peers;
 let app: FastifyInstance;
 
 beforeAll(async () => {
-  nats = await startNatsServer();
-  nc = await connectNats(nats.url, 'test-api', log);
-  peersNc = await connectNats(nats.url, 'test-peers', log);
-  peers = await startPeers(peersNc, log);
   const env = { BITWEEN_DEFAULT_TIMEOUT_MS: '3000', BITWEEN_API_CACHE_MS: '0' };
-  app = await buildApp(overNats(await natsAppDeps(nc, { log, apiKey: KEY, env })));
+  world = await startNatsWithPeers({ log, apiKey: KEY, env });
+  peers = world.peers;
+  app = await buildApp(overNats(world.deps));
 });
 
 afterAll(async () => {
   await app?.close();
-  await peers?.stop().catch(() => undefined);
-  await peersNc?.close();
-  await nc?.close();
-  await nats?.stop();
+  await world?.close();
 });
 
 /** The engine holds LAGGING (seeding, in /srv/kept) without announcing it to the registry. */

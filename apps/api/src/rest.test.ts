@@ -1,11 +1,10 @@
 import { EngineRegistry, SettingsStore, type NatsConnection } from '@bitween/bus';
-import { connectNats, createLogger } from '@bitween/runtime';
+import { createLogger } from '@bitween/runtime';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from './app.js';
-import { natsAppDeps, overNats, type NatsAppDeps } from './testing/app-deps.js';
-import { startNatsServer, type NatsServer } from './testing/nats-server.js';
-import { HELD, OFFERED, startPeers, type Peers } from './testing/peers.js';
+import { overNats, startNatsWithPeers, type NatsAppDeps, type NatsWithPeers } from './testing/app-deps.js';
+import { HELD, OFFERED, type Peers } from './testing/peers.js';
 
 /*
  * The REST api (`/v1`) through inject() against a real nats-server, with stand-in engine and
@@ -16,34 +15,27 @@ const KEY = 'test-key-0123456789abcdef';
 const log = createLogger('api-rest-test', 'silent');
 const limits = { maxAgeMs: 600_000, maxEvents: 10_000, maxBytes: 8 << 20 };
 
-let nats: NatsServer;
-let nc: NatsConnection;
+let world: NatsWithPeers;
 let peersNc: NatsConnection;
 let peers: Peers;
 let deps: NatsAppDeps;
 let app: FastifyInstance;
 
 beforeAll(async () => {
-  nats = await startNatsServer();
-  nc = await connectNats(nats.url, 'test-api', log);
-  peersNc = await connectNats(nats.url, 'test-peers', log);
-  peers = await startPeers(peersNc, log);
-  deps = await natsAppDeps(nc, {
+  world = await startNatsWithPeers({
     log,
     apiKey: KEY,
     eventLimits: limits,
     // No listing cache: every call asks the stand-ins (the cache is tested in core/cache/views.test.ts).
     env: { BITWEEN_DEFAULT_TIMEOUT_MS: '3000', BITWEEN_AUTH_MAX_FAILURES: '5', BITWEEN_API_CACHE_MS: '0' },
   });
+  ({ peersNc, peers, deps } = world);
   app = await buildApp(overNats(deps));
 });
 
 afterAll(async () => {
   await app?.close();
-  await peers?.stop().catch(() => undefined);
-  await peersNc?.close();
-  await nc?.close();
-  await nats?.stop();
+  await world?.close();
 });
 
 type Opts = Omit<InjectOptions, 'method' | 'url'> & { key?: string | null };
@@ -450,6 +442,28 @@ describe('/v1/torrents', () => {
       ).detail,
     ).toMatch(/files\.9/);
     expectProblem(await req('PATCH', `/v1/torrents/${HELD}/files`, { payload: { files: [] } }), 400);
+    const prio = await req('PATCH', `/v1/torrents/${HELD}/files`, {
+      payload: { files: [{ index: 0, priority: 'high' }] },
+    });
+    expect(prio.json()).toMatchObject({
+      torrent: {
+        files: [
+          { priority: 'high', wanted: true },
+          { priority: 'normal', wanted: false },
+        ],
+      },
+    });
+    // A file change names wanted and/or priority; a priority Transmission does not have is refused.
+    expectProblem(
+      await req('PATCH', `/v1/torrents/${HELD}/files`, { payload: { files: [{ index: 0 }] } }),
+      400,
+    );
+    expectProblem(
+      await req('PATCH', `/v1/torrents/${HELD}/files`, {
+        payload: { files: [{ index: 0, priority: 'top' }] },
+      }),
+      400,
+    );
     const lim = await req('PATCH', `/v1/torrents/${HELD}/limits`, {
       payload: { downloadLimit: 1000, uploadLimit: null },
     });
