@@ -2,10 +2,16 @@ import { readFileSync } from 'node:fs';
 import xml from '@xmpp/xml';
 import { describe, expect, it } from 'vitest';
 import {
+  MAX_MAGNET_LENGTH,
   MAX_MAGNET_PEERS,
   MAX_NAME_LENGTH,
+  NS_FILE_METADATA,
+  NS_SFS,
+  NS_URL_DATA,
+  decodeFileSharing,
   encodeFileSharing,
   magnetPeers,
+  parseMagnet,
   mediaTypeOf,
   publishFileItem,
   retractFileItem,
@@ -81,5 +87,93 @@ describe('XEP-0498 share items', () => {
     expect(folder.getChild('file')?.getChild('hash')).toBeUndefined();
     const hashed = encodeFileSharing({ share: SHARE, endpoints: [], sha256: 'q83vEjRWeJA=' });
     expect(hashed.getChild('file')?.getChild('hash', 'urn:xmpp:hashes:2')?.attrs.algo).toBe('sha-256');
+  });
+});
+
+/** A `<file-sharing/>` as a contact might craft it. */
+function crafted(opts: { name?: string; size?: string; mediaType?: string; targets?: string[] }) {
+  const { name = 'a.bin', size = '5', targets = [`magnet:?xt=urn:btih:${'a'.repeat(40)}`] } = opts;
+  return xml(
+    'file-sharing',
+    { xmlns: NS_SFS },
+    xml(
+      'file',
+      { xmlns: NS_FILE_METADATA },
+      xml('name', {}, name),
+      xml('size', {}, size),
+      ...(opts.mediaType !== undefined ? [xml('media-type', {}, opts.mediaType)] : []),
+    ),
+    xml('sources', {}, ...targets.map((target) => xml('url-data', { xmlns: NS_URL_DATA, target }))),
+  );
+}
+
+describe('reading a <file-sharing/> from a contact (hostile input)', () => {
+  it('refuses sizes that are not a plain decimal number of bytes', () => {
+    for (const size of ['-1', '1e9', '0x10', ' ', '99999999999999999999', '1.5', '+3'])
+      expect(typeof decodeFileSharing(crafted({ size }))).toBe('string');
+    expect(decodeFileSharing(crafted({ size: '9007199254740991' }))).toMatchObject({ size: 2 ** 53 - 1 });
+  });
+
+  it('refuses a name far over the bound and cleans one within it (bidi, zero-width, cut)', () => {
+    expect(typeof decodeFileSharing(crafted({ name: 'x'.repeat(MAX_NAME_LENGTH * 4 + 1) }))).toBe('string');
+    const read = decodeFileSharing(crafted({ name: `evil\u202Egpj.exe\u200B${'y'.repeat(2000)}` }));
+    expect(typeof read !== 'string' && read.name).toMatch(/^evilgpj\.exey+$/);
+    expect(typeof read !== 'string' && [...read.name].length).toBe(MAX_NAME_LENGTH);
+  });
+
+  it('drops a media type that is not one, keeps a plain one lower-cased', () => {
+    const bad = decodeFileSharing(crafted({ mediaType: 'text/html\r\nX-Evil: 1' }));
+    expect(typeof bad !== 'string' && bad.mediaType).toBeUndefined();
+    const good = decodeFileSharing(crafted({ mediaType: 'Video/MP4' }));
+    expect(typeof good !== 'string' && good.mediaType).toBe('video/mp4');
+  });
+
+  it('refuses sources without a v1 magnet, and magnets over the length bound', () => {
+    for (const targets of [
+      [],
+      ['https://example.org/a.bin'],
+      ['magnet:?xt=urn:btmh:1220' + 'a'.repeat(64)],
+      [`magnet:?xt=urn:btih:${'g'.repeat(40)}`],
+      [`magnet:?xt=urn:btih:${'a'.repeat(40)}&x.pe=${'1.2.3.4:1&x.pe='.repeat(1000)}1.2.3.4:1`],
+    ])
+      expect(typeof decodeFileSharing(crafted({ targets }))).toBe('string');
+    expect(
+      typeof parseMagnet(`magnet:?xt=urn:btih:${'a'.repeat(40)}&dn=${'z'.repeat(MAX_MAGNET_LENGTH)}`),
+    ).toBe('string');
+  });
+
+  it('looks at a bounded number of sources: a valid magnet after 8 junk ones is not searched for', () => {
+    const junk = Array.from({ length: 8 }, () => 'magnet:?xt=urn:btih:nothex');
+    expect(
+      typeof decodeFileSharing(crafted({ targets: [...junk, `magnet:?xt=urn:btih:${'b'.repeat(40)}`] })),
+    ).toBe('string');
+  });
+
+  it('keeps only x.pe addresses bitween may dial, canonical and without duplicates', () => {
+    const peers = [
+      '127.0.0.1:6881',
+      '[::1]:6881',
+      '[::ffff:127.0.0.1]:6881',
+      '169.254.1.1:6881',
+      '224.0.0.1:6881',
+      '0.0.0.0:6881',
+      '203.0.113.5:0',
+      '203.0.113.5:65536',
+      'evil.example:6881',
+      '[2001:0db8:0:0:0:0:0:5]:7000',
+      '[2001:db8::5]:7000',
+      '203.0.113.5:6881',
+    ];
+    const read = parseMagnet(
+      `magnet:?xt=urn:btih:${'C'.repeat(40)}&${peers.map((p) => `x.pe=${p}`).join('&')}`,
+    );
+    expect(read).toEqual({
+      hash: 'c'.repeat(40),
+      endpoints: [
+        { address: '2001:db8::5', port: 7000 },
+        { address: '203.0.113.5', port: 6881 },
+      ],
+      droppedPeers: 9,
+    });
   });
 });
