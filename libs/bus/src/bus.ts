@@ -209,11 +209,16 @@ export interface RawReply {
   header(name: string): string;
 }
 
-/** What a raw handler answers: the payload bytes and string headers (the contract documents both). */
+/**
+ * What a raw handler answers: the payload bytes and string headers (the contract documents both).
+ * `sent`, when given, is called once: with true when the reply has left this process (a flush of
+ * the connection after it came back, so the socket no longer holds `data` and the handler may
+ * reuse it), false when that is not known (the flush failed: the connection may still send it).
+ */
 export type RawHandler<C extends AnyCommand> = (
   request: z.output<C['request']>,
   ctx: { subject: string },
-) => Promise<{ data: Uint8Array; headers: Record<string, string> }>;
+) => Promise<{ data: Uint8Array; headers: Record<string, string>; sent?: (left: boolean) => void }>;
 
 export type CommandHandler<C extends AnyCommand> = (
   request: z.output<C['request']>,
@@ -351,6 +356,13 @@ export class ServiceHost {
       const h = natsHeaders();
       for (const [k, v] of Object.entries(out.headers)) h.set(k, v);
       msg.respond(out.data, { headers: h });
+      const sent = out.sent;
+      if (sent) {
+        this.bus.nc.flush().then(
+          () => sent(true),
+          () => sent(false),
+        );
+      }
     });
   }
 

@@ -25,6 +25,8 @@ let inFlight = 0;
 let maxInFlight = 0;
 const reads: { stream: string; offset: number }[] = [];
 const closes: { stream: string; reason: string | undefined }[] = [];
+/** The bus's `sent` callbacks of the replies (true: the reply has left). */
+const sent: boolean[] = [];
 
 beforeAll(async () => {
   nats = await startNatsServer();
@@ -42,6 +44,7 @@ beforeAll(async () => {
       return {
         data: content.subarray(req.offset, req.offset + req.length),
         headers: { [READ_HEADERS.fileSize]: String(content.length) },
+        sent: (left: boolean) => sent.push(left),
       };
     },
     { params: { engineId: 'e1' } },
@@ -104,6 +107,9 @@ describe('EngineStream', () => {
     for (let i = 0; i < 4; i++) expect(slots.tryTake()).toBe(true);
     expect(slots.tryTake()).toBe(false);
     await vi.waitFor(() => expect(closes.filter((c) => c.reason === 'finished')).toHaveLength(6));
+    // ServiceHost.serveRaw told the responder that each reply had left (its buffer reusable).
+    await vi.waitFor(() => expect(sent).toHaveLength(reads.length));
+    expect(sent.every(Boolean)).toBe(true);
   });
 
   it('destroyed mid-way (the client left), it asks for nothing more, tells the engine, and frees its slots', async () => {

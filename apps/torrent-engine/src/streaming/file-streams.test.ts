@@ -181,6 +181,35 @@ describe('FileStreams', () => {
     await expect(c).rejects.toMatchObject({ code: 'failed' });
   });
 
+  it('holds a read’s bytes against the budget until they are sent; a sent buffer serves a later read', async () => {
+    const t = new FakeTorrent(roots[0]!, files, 11, true);
+    const s = new FileStreams({
+      source: () => ({ torrent: t as unknown as Torrent, roots }),
+      log: silent,
+      bufferBytes: 2 * PIECE,
+      readBufferBytes: PIECE,
+    });
+    const at = (offset: number) => ({ hash: 'h', file: 0, offset, length: PIECE, stream: 'm' });
+    const a = await s.read(at(0));
+    const b = await s.read(at(PIECE));
+    // The budget is spent until a or b is sent.
+    let third: Awaited<ReturnType<FileStreams['read']>> | null = null;
+    const pending = s.read(at(2 * PIECE)).then((r) => (third = r));
+    await new Promise((r) => setImmediate(r));
+    expect(third).toBeNull();
+    const aMemory = a.bytes.buffer;
+    a.sent(true);
+    await pending;
+    expect(third!.bytes.equals(content.subarray(2 * PIECE, 3 * PIECE))).toBe(true);
+    expect(third!.bytes.buffer).toBe(aMemory);
+    // Not reusable (the socket may still hold it): a later read gets other memory.
+    b.sent(false);
+    const d = await s.read(at(3 * PIECE));
+    expect(d.bytes.buffer).not.toBe(b.bytes.buffer);
+    expect(d.bytes.equals(content.subarray(3 * PIECE, 4 * PIECE))).toBe(true);
+    s.stop();
+  });
+
   it('times out a read whose piece never comes', async () => {
     const t = new FakeTorrent(roots[0]!, files, 11, false);
     const s = streamsOf(t);

@@ -5,6 +5,7 @@ import type { Logger } from '@bitween/bus';
 import type { Torrent } from 'webtorrent';
 import { closeFd, openConfined } from '../confined-open.js';
 import { ByteBudget } from './budget.js';
+import { BufferPool } from './buffer-pool.js';
 
 /**
  * Reads of files of torrents for HTTP Range streaming (the api's `/content` route, over
@@ -19,9 +20,10 @@ import { ByteBudget } from './budget.js';
  *   its timeout; closing the stream fails its waiting reads at once.
  * - Reading: verified pieces are on disk (webtorrent marks a piece verified once the store
  *   wrote it); the file is opened once per stream below the share roots without following links
- *   (confined-open.ts) and read with pread. Memory: every read takes its bytes from one budget
- *   before it allocates (bounded however many streams run); streams are capped in number and
- *   closed after a while without reads (an api that died never closed them).
+ *   (confined-open.ts) and read with pread into a buffer of a pool (used again once the reply has
+ *   left: `sent`). Memory: every read takes its bytes from one budget until its reply has left
+ *   (bounded however many streams run); streams are capped in number and closed after a while
+ *   without reads (an api that died never closed them).
  */
 
 /** webtorrent internals used here (3.0.21: torrent.js `_select`/`_deselect`/`critical`, file.js). */
@@ -91,6 +93,8 @@ export interface FileStreamsOptions {
   waitMs?: number;
   /** A stream without reads for this long is closed. Default 60 s. */
   idleMs?: number;
+  /** Size of the pooled read buffers (the longest read: one reply's payload). Default 1 MiB. */
+  readBufferBytes?: number;
 }
 
 /** Priority of a stream's window (the engine's own selections have 0). */
@@ -136,6 +140,7 @@ export class FileStreams {
   readonly #sweep: NodeJS.Timeout;
   readonly counters: StreamCounters = { opened: 0, closed: 0, cancelledReads: 0, reads: 0, bytes: 0 };
   readonly #o: Required<Omit<FileStreamsOptions, 'source' | 'log'>>;
+  readonly #pool: BufferPool;
 
   constructor(private readonly opts: FileStreamsOptions) {
     this.#o = {
@@ -145,8 +150,11 @@ export class FileStreams {
       maxReadAheadBytes: opts.maxReadAheadBytes ?? 256 * 1024 * 1024,
       waitMs: opts.waitMs ?? 60_000,
       idleMs: opts.idleMs ?? 60_000,
+      readBufferBytes: opts.readBufferBytes ?? 1024 * 1024,
     };
     this.#budget = new ByteBudget(this.#o.bufferBytes);
+    // A few windows' worth of the api's reads in flight (8 per response).
+    this.#pool = new BufferPool(this.#o.readBufferBytes, 16);
     this.#sweep = setInterval(() => this.#closeIdle(), Math.max(1000, this.#o.idleMs / 4));
     this.#sweep.unref();
   }
@@ -161,8 +169,12 @@ export class FileStreams {
    * verified run from the start), or at the end of the file. Throws BusError: not_found (no torrent, no such
    * file), invalid_request (offset past the end, a stream of another file, a closed stream),
    * conflict (no metadata yet, paused with pieces missing), timeout, failed (stream closed).
+   * Call `sent` once the bytes are no longer needed (true: nothing holds them, they may be used
+   * for another read; false: something may still): the read's share of the budget comes back.
    */
-  async read(req: ReadRequest): Promise<{ bytes: Buffer; fileSize: number }> {
+  async read(
+    req: ReadRequest,
+  ): Promise<{ bytes: Buffer; fileSize: number; sent: (reusable: boolean) => void }> {
     const { torrent: t0, roots } = this.opts.source(req.hash);
     const t = t0 as unknown as StreamTorrent | null;
     if (!t || t.destroyed) throw new BusError('failed', `torrent ${req.hash} is not running (it failed)`);
@@ -181,7 +193,7 @@ export class FileStreams {
     if (this.#closed.has(req.stream)) throw new BusError('invalid_request', `stream ${req.stream} is closed`);
     const s = this.#stream(req);
     s.lastUsed = Date.now();
-    if (full === 0) return { bytes: Buffer.alloc(0), fileSize: file.length };
+    if (full === 0) return { bytes: Buffer.alloc(0), fileSize: file.length, sent: () => undefined };
 
     const start = file.offset + req.offset;
     const first = Math.floor(start / t.pieceLength);
@@ -197,25 +209,35 @@ export class FileStreams {
     const length = Math.min(full, (through + 1) * t.pieceLength - start);
 
     const release = await this.#budget.take(length);
+    let bytes: Buffer | null = null;
     try {
       if (!this.#streams.has(s.id)) throw new BusError('failed', `stream ${s.id} closed`);
-      const bytes = Buffer.allocUnsafe(length);
       s.fd ??= openConfined(roots, path.resolve(t.path, file.path));
       const fd = await s.fd.catch((err: unknown) => {
         s.fd = null;
         throw new BusError('failed', `cannot open ${file.path}: ${(err as Error).message}`);
       });
+      bytes = this.#pool.take(length);
       await preadAll(fd, bytes, req.offset);
-      s.reads++;
-      s.bytes += length;
-      this.counters.reads++;
-      this.counters.bytes += length;
-      return { bytes, fileSize: file.length };
-    } finally {
-      // The caller hands the bytes to the NATS client synchronously (its socket holds them until
-      // the kernel takes them; the budget bounds reads not yet answered).
-      queueMicrotask(release);
+    } catch (err) {
+      // Nothing else saw the buffer.
+      if (bytes) this.#pool.give(bytes);
+      release();
+      throw err;
     }
+    s.reads++;
+    s.bytes += length;
+    this.counters.reads++;
+    this.counters.bytes += length;
+    const out = bytes;
+    let done = false;
+    const sent = (reusable: boolean) => {
+      if (done) return;
+      done = true;
+      if (reusable) this.#pool.give(out);
+      release();
+    };
+    return { bytes: out, fileSize: file.length, sent };
   }
 
   /**
@@ -285,6 +307,8 @@ export class FileStreams {
     for (const s of [...this.#streams.values()]) {
       if (s.lastUsed < before && s.waiters.size === 0) this.close(s.id, 'idle', false);
     }
+    // Nobody streams: the pooled buffers go back to the system.
+    if (this.#streams.size === 0) this.#pool.clear();
   }
 
   #complete(t: StreamTorrent, first: number, last: number): boolean {

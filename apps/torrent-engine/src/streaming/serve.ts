@@ -14,7 +14,13 @@ export function serveStreaming(
   opts: Omit<FileStreamsOptions, 'source' | 'log'> = {},
 ): FileStreams {
   const params = { engineId: engine.engineId };
-  const streams = new FileStreams({ ...opts, source: (hash) => engine.streamSource(hash), log: engine.log });
+  const streams = new FileStreams({
+    // The longest read is one reply's payload: the size of the pooled read buffers.
+    readBufferBytes: (host.maxPayload ?? 1024 * 1024) - READ_HEADER_ROOM,
+    ...opts,
+    source: (hash) => engine.streamSource(hash),
+    log: engine.log,
+  });
   host.serveRaw(
     contracts.read,
     async (req) => {
@@ -25,8 +31,10 @@ export function serveStreaming(
           `length ${req.length} exceeds what one reply can carry (${max})`,
         );
       }
-      const { bytes, fileSize } = await streams.read(req);
-      return { data: bytes, headers: { [READ_HEADERS.fileSize]: String(fileSize) } };
+      const { bytes, fileSize, sent } = await streams.read(req);
+      // The NATS client's socket holds the bytes until the kernel takes them (patches/README.md):
+      // the buffer is used again only once the bus says the reply has left.
+      return { data: bytes, headers: { [READ_HEADERS.fileSize]: String(fileSize) }, sent };
     },
     { params },
   );
