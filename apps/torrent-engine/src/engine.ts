@@ -227,10 +227,14 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
   }
 
   /** Every torrent for progress events: a seed at rest by its quiet key, its status built on demand. */
-  *progressSources(): Generator<ProgressSource> {
+  progressView(): ProgressView<Entry> {
     const now = Date.now();
-    for (const e of this.#core.entries.values())
-      yield { hash: e.hash, quietKey: quietKey(e, now), status: () => torrentStatus(e, this.engineId) };
+    return {
+      items: this.#core.entries.values(),
+      hash: (e) => e.hash,
+      quietKey: (e) => quietKey(e, now),
+      status: (e) => torrentStatus(e, this.engineId),
+    };
   }
 
   /** How many torrents this engine holds (the registry entry's `torrentCount`). */

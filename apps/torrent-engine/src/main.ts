@@ -213,7 +213,7 @@ await runService({
 
     const tracker = new ProgressTracker();
     const progressTimer = setInterval(() => {
-      for (const p of tracker.dueFrom(engine.progressSources()))
+      for (const p of tracker.dueFrom(engine.progressView()))
         bus.publish(contracts.progress, p, { hash: p.hash });
     }, config.BITWEEN_PROGRESS_INTERVAL_MS);
     const redialTimer = setInterval(() => engine.redial(), config.BITWEEN_RECONNECT_MS);

@@ -59,24 +59,27 @@ describe('ProgressTracker', () => {
   it('builds no status for a torrent whose quiet key stays the same', () => {
     const p = new ProgressTracker();
     let built = 0;
-    const source = (quietKey: string | null, over: Partial<TorrentStatus> = {}) => ({
-      hash: 'a'.repeat(40),
-      quietKey,
-      status: () => (built++, status({ state: 'seeding', done: true, progress: 1, ...over })),
-    });
-    expect(p.dueFrom([source('seeding|0|0')])).toHaveLength(1);
-    expect(p.dueFrom([source('seeding|0|0')])).toHaveLength(0);
-    expect(p.dueFrom([source('seeding|0|0')])).toHaveLength(0);
+    type Item = { quietKey: string | null; over?: Partial<TorrentStatus> };
+    const tick = (item: Item) =>
+      p.dueFrom<Item>({
+        items: [item],
+        hash: () => 'a'.repeat(40),
+        quietKey: (i) => i.quietKey,
+        status: (i) => (built++, status({ state: 'seeding', done: true, progress: 1, ...i.over })),
+      });
+    expect(tick({ quietKey: 'seeding|0|0' })).toHaveLength(1);
+    expect(tick({ quietKey: 'seeding|0|0' })).toHaveLength(0);
+    expect(tick({ quietKey: 'seeding|0|0' })).toHaveLength(0);
     expect(built).toBe(1);
     // A new key builds the status; an event only if its fingerprint changed.
-    expect(p.dueFrom([source('seeding|1|0', { peers: 2 })])).toHaveLength(1);
+    expect(tick({ quietKey: 'seeding|1|0', over: { peers: 2 } })).toHaveLength(1);
     expect(built).toBe(2);
     // No key (data moving, or not complete): built every tick.
-    expect(p.dueFrom([source(null, { peers: 2 })])).toHaveLength(0);
-    expect(p.dueFrom([source(null, { peers: 2 })])).toHaveLength(0);
+    expect(tick({ quietKey: null, over: { peers: 2 } })).toHaveLength(0);
+    expect(tick({ quietKey: null, over: { peers: 2 } })).toHaveLength(0);
     expect(built).toBe(4);
     // …and the key seen last is not trusted after a tick without one.
-    expect(p.dueFrom([source('seeding|1|0', { peers: 3 })])).toHaveLength(1);
+    expect(tick({ quietKey: 'seeding|1|0', over: { peers: 3 } })).toHaveLength(1);
     expect(built).toBe(5);
   });
 

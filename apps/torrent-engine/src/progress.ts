@@ -1,16 +1,32 @@
 import type { TorrentProgress, TorrentStatus } from '@bitween/messages';
 
 /**
- * A torrent as the tracker sees it: its status, built only when needed. `quietKey` (null while
- * data moves or the torrent is not complete) covers every field of the event's fingerprint for
- * a torrent at rest: while it stays the same, the status is not built (an idle seed costs a
- * string comparison per tick instead of a TorrentStatus with its files).
+ * The torrents as the tracker sees them: their statuses, built only when needed. `quietKey`
+ * (null while data moves or the torrent is not complete) covers every field of the event's
+ * fingerprint for a torrent at rest: while it stays the same, the status is not built (an idle
+ * seed costs a string comparison per tick instead of a TorrentStatus with its files; nothing
+ * is allocated per torrent and tick).
  */
-export interface ProgressSource {
-  hash: string;
-  quietKey: string | null;
-  status(): TorrentStatus;
+export interface ProgressView<T> {
+  readonly items: Iterable<T>;
+  hash(item: T): string;
+  quietKey(item: T): string | null;
+  status(item: T): TorrentStatus;
 }
+
+/** What was last reported of a torrent, and the tick it was last seen at. */
+interface Reported {
+  fingerprint: string | null;
+  quietKey: string | null;
+  seenAt: number;
+}
+
+const statusesView: ProgressView<TorrentStatus> = {
+  items: [],
+  hash: (s) => s.hash,
+  quietKey: () => null,
+  status: (s) => s,
+};
 
 /**
  * Decides which torrents get a progress event this tick: those that move data, and those
@@ -18,28 +34,31 @@ export interface ProgressSource {
  * the caller runs it on an interval (core NATS, at most one event per torrent per tick).
  */
 export class ProgressTracker {
-  readonly #last = new Map<string, string>();
-  readonly #quiet = new Map<string, string>();
+  readonly #reported = new Map<string, Reported>();
+  #tick = 0;
 
   due(statuses: TorrentStatus[]): TorrentProgress[] {
-    return this.dueFrom(statuses.map((s) => ({ hash: s.hash, quietKey: null, status: () => s })));
+    return this.dueFrom({ ...statusesView, items: statuses });
   }
 
-  dueFrom(sources: Iterable<ProgressSource>): TorrentProgress[] {
+  dueFrom<T>(view: ProgressView<T>): TorrentProgress[] {
     const out: TorrentProgress[] = [];
-    const seen = new Set<string>();
-    for (const src of sources) {
-      seen.add(src.hash);
-      if (src.quietKey !== null && this.#quiet.get(src.hash) === src.quietKey) continue;
-      if (src.quietKey === null) this.#quiet.delete(src.hash);
-      else this.#quiet.set(src.hash, src.quietKey);
-      const s = src.status();
+    const tick = ++this.#tick;
+    for (const item of view.items) {
+      const hash = view.hash(item);
+      let r = this.#reported.get(hash);
+      if (!r) this.#reported.set(hash, (r = { fingerprint: null, quietKey: null, seenAt: tick }));
+      r.seenAt = tick;
+      const quietKey = view.quietKey(item);
+      if (quietKey !== null && r.quietKey === quietKey) continue;
+      r.quietKey = quietKey;
+      const s = view.status(item);
       const moving = s.downloadSpeed > 0 || s.uploadSpeed > 0;
       // `moving` is part of it: when data stops, one more event says so (rates 0), else a
       // listener would keep showing the last non-zero rate.
       const fingerprint = `${s.state}|${s.done}|${s.peers}|${s.progress.toFixed(4)}|${s.uploaded}|${moving}`;
-      if (!moving && this.#last.get(s.hash) === fingerprint) continue;
-      this.#last.set(s.hash, fingerprint);
+      if (!moving && r.fingerprint === fingerprint) continue;
+      r.fingerprint = fingerprint;
       out.push({
         hash: s.hash,
         engineId: s.engineId,
@@ -57,8 +76,8 @@ export class ProgressTracker {
         ...bookkeeping(s),
       });
     }
-    for (const hash of this.#last.keys()) if (!seen.has(hash)) this.#last.delete(hash);
-    for (const hash of this.#quiet.keys()) if (!seen.has(hash)) this.#quiet.delete(hash);
+    // forEach: no [key, value] pair allocated per torrent (deleting while iterating is fine).
+    this.#reported.forEach((r, hash) => r.seenAt !== tick && this.#reported.delete(hash));
     return out;
   }
 }
