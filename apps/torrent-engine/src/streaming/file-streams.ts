@@ -153,8 +153,9 @@ export class FileStreams {
       readBufferBytes: opts.readBufferBytes ?? 1024 * 1024,
     };
     this.#budget = new ByteBudget(this.#o.bufferBytes);
-    // A few windows' worth of the api's reads in flight (8 per response).
-    this.#pool = new BufferPool(this.#o.readBufferBytes, 16);
+    // Two responses' worth of the api's reads in flight (8 each), never more than the budget.
+    const keep = Math.max(1, Math.min(16, Math.floor(this.#o.bufferBytes / this.#o.readBufferBytes)));
+    this.#pool = new BufferPool(this.#o.readBufferBytes, keep);
     this.#sweep = setInterval(() => this.#closeIdle(), Math.max(1000, this.#o.idleMs / 4));
     this.#sweep.unref();
   }
