@@ -108,6 +108,33 @@ describe('FileSharingPublisher after login', () => {
   });
 });
 
+describe('FileSharingPublisher when a share or our addresses change', () => {
+  it('publishes again exactly the items whose payload changed (name, size, endpoints)', async () => {
+    const own = [entry([h('a'), h('b')])];
+    const { publisher, sent } = setUp([], own, () => []);
+    await publisher.onOnline();
+    await publisher.idle();
+    let before = sent.length;
+    own[0] = {
+      ...entry([h('a'), h('b')]),
+      shares: [{ hash: h('a'), name: 'renamed', size: 1 }, own[0]!.shares[1]!],
+    };
+    publisher.trigger();
+    await publisher.idle();
+    expect(sent.slice(before)).toEqual([{ kind: 'publish', id: h('a') }]);
+    before = sent.length;
+    own[0] = { ...own[0], endpoints: [{ address: '198.51.100.2', port: 6881 }] };
+    publisher.trigger();
+    await publisher.idle();
+    expect(
+      sent
+        .slice(before)
+        .map((s) => s.id)
+        .sort(),
+    ).toEqual([h('a'), h('b')]);
+  });
+});
+
 describe('FileSharingPublisher with more shares than the node keeps', () => {
   const hashes = Array.from({ length: 300 }, (_, i) => i.toString(16).padStart(40, '0'));
   const published = (sent: { kind: string; id: string | undefined }[]) =>

@@ -66,6 +66,12 @@ export class FileSharingPublisher {
   /** Each share's age: the #desired() call that first saw it (larger = newer). */
   readonly #firstSeen = new Map<string, number>();
   #age = 0;
+  /**
+   * Encoded payloads by item id, reused while the share's name and size and the entry's endpoints
+   * are unchanged: encoding 10,000 items takes ~1 s of the event loop, which a change of the
+   * original node's list would wait for.
+   */
+  readonly #encoded = new Map<string, { key: string; text: string }>();
   #generation = 0;
   #retry: NodeJS.Timeout | null = null;
   readonly #publisher;
@@ -141,16 +147,18 @@ export class FileSharingPublisher {
    * already holds (no churn after a login), then by info-hash.
    */
   #desired(): Map<string, Wanted> {
-    const all = new Map<string, { share: Share; endpoints: readonly Endpoint[] }>();
+    const all = new Map<string, { share: Share; endpoints: readonly Endpoint[]; key: string }>();
     for (const { shares, endpoints } of this.opts.ownEntries()) {
+      const where = endpoints.map((e) => `${e.address}|${e.port}`).join(',');
       for (const share of shares) {
         const id = share.hash.toLowerCase();
-        if (!all.has(id)) all.set(id, { share, endpoints });
+        if (!all.has(id)) all.set(id, { share, endpoints, key: `${share.size}\0${where}\0${share.name}` });
       }
     }
     this.#age += 1;
     for (const id of all.keys()) if (!this.#firstSeen.has(id)) this.#firstSeen.set(id, this.#age);
     for (const id of this.#firstSeen.keys()) if (!all.has(id)) this.#firstSeen.delete(id);
+    for (const id of this.#encoded.keys()) if (!all.has(id)) this.#encoded.delete(id);
     const ranked = [...all].sort(([a], [b]) => {
       const newer = this.#firstSeen.get(b)! - this.#firstSeen.get(a)!;
       if (newer !== 0) return newer;
@@ -159,10 +167,14 @@ export class FileSharingPublisher {
     });
     const kept = this.#cap !== null ? ranked.slice(0, this.#cap) : ranked;
     return new Map(
-      kept.map(([id, { share, endpoints }]) => [
-        id,
-        { share, endpoints, text: encodeFileSharing({ share, endpoints }).toString() },
-      ]),
+      kept.map(([id, { share, endpoints, key }]) => {
+        let encoded = this.#encoded.get(id);
+        if (encoded?.key !== key) {
+          encoded = { key, text: encodeFileSharing({ share, endpoints }).toString() };
+          this.#encoded.set(id, encoded);
+        }
+        return [id, { share, endpoints, text: encoded.text }];
+      }),
     );
   }
 
