@@ -137,6 +137,7 @@ describe('contacts and subscription requests through REST, events and the CLI', 
       subscription: 'both',
       online: true,
       resources: ['test'],
+      groups: [],
       shares: 0,
     });
     expect(await pending()).toEqual([]);

@@ -74,6 +74,7 @@ describe('subscriptions, contacts and presence over NATS', () => {
       subscription: 'both',
       online: true,
       resources: ['test'],
+      groups: ['Friends'], // the harness's roster group (Prosody mod_groups)
     });
     const { contacts } = await call(bus.request(xmpp.contacts, {}));
     expect(contacts).toEqual([online]);
