@@ -16,6 +16,7 @@ import { FailureLimiter } from './auth/failure-limiter.js';
 import auth from './auth/plugin.js';
 import type { ApiConfig } from './config.js';
 import type { Core, CoreDeps } from './core/index.js';
+import { MAX_METAINFO_BYTES } from './core/torrents.js';
 import health from './health/routes.js';
 import metrics from './metrics/plugin.js';
 import { notFoundHandler, problemErrorHandler } from './rest/errors.js';
@@ -107,6 +108,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         securitySchemes: {
           apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
           bearer: { type: 'http', scheme: 'bearer' },
+        },
+        schemas: {
+          // Constants a client checks before it sends (the web UI's types are generated from this).
+          Limits: {
+            type: 'object',
+            description: "the api's fixed limits",
+            properties: {
+              torrentFileBytes: {
+                type: 'integer',
+                const: MAX_METAINFO_BYTES,
+                description: 'a .torrent file (upload, metainfo) is at most this many bytes',
+              },
+            },
+            required: ['torrentFileBytes'],
+          },
         },
       },
       security: [{ apiKey: [] }, { bearer: [] }],

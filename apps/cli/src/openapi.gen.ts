@@ -4103,6 +4103,14 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description the api's fixed limits */
+        Limits: {
+            /**
+             * @description a .torrent file (upload, metainfo) is at most this many bytes
+             * @enum {integer}
+             */
+            torrentFileBytes: 716800;
+        };
         ProblemInput: {
             /** @description always about:blank: `title` is the HTTP status text, `code` tells more */
             type: string;

@@ -1,3 +1,5 @@
+import type { components } from '../openapi.gen.js';
+
 /** What a user pasted, typed or dropped to add a torrent (pure: parsed here, sent by the view). */
 export type AddInput = { kind: 'magnet'; magnet: string } | { kind: 'hash'; hash: string };
 
@@ -19,5 +21,8 @@ export function isTorrentFile(f: { name: string; type: string }): boolean {
   return /\.torrent$/i.test(f.name) || f.type === 'application/x-bittorrent';
 }
 
-/** A .torrent is at most this large (the api's limit). */
-export const MAX_TORRENT_FILE = 700 * 1024;
+/**
+ * A .torrent is at most this large: the api's limit, which its OpenAPI document states as a
+ * constant (`Limits`), so this stops type-checking when the api's limit changes.
+ */
+export const MAX_TORRENT_FILE: components['schemas']['Limits']['torrentFileBytes'] = 716_800; // 700 KiB
