@@ -60,12 +60,18 @@ export function OffersPanel() {
             <span class="muted">
               {formatBytes(o.size)} · from {o.from}
             </span>{' '}
-            <button type="button" disabled={busy === o.id} onClick={() => void act(o, 'accept')}>
+            <button
+              type="button"
+              aria-label={`Download ${inlineName(o.name)} from ${o.from}`}
+              disabled={busy === o.id}
+              onClick={() => void act(o, 'accept')}
+            >
               Download
             </button>{' '}
             <button
               type="button"
               class="link"
+              aria-label={`Dismiss ${inlineName(o.name)}`}
               disabled={busy === o.id}
               onClick={() => void act(o, 'dismiss')}
             >
