@@ -16,6 +16,10 @@ import {
  * body says nothing `<file-sharing/>` does not; XEP-0428 (Fallback Indication, 0.2)
  * `<fallback for='urn:xmpp:sfs:0'/>` without children marks the whole body as that fallback.
  * `disposition='attachment'`: the receiver fetches nothing before its user accepts.
+ * No `<hash/>` (the engine has no whole-file hash to give): Dino (0.4/0.5) takes a `<file-sharing/>`
+ * as a file only when it carries a hash it supports and would then hide the body; without one it
+ * shows the body, the only thing a magnet source is useful as there. Clients without XEP-0447
+ * (Conversations, Gajim) show the body.
  */
 export const NS_FALLBACK = 'urn:xmpp:fallback:0';
 
