@@ -219,6 +219,11 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     return [...this.#core.entries.values()].map((e) => torrentStatus(e, this.engineId));
   }
 
+  /** One torrent's status (every file); `not_found` if this engine does not hold it. */
+  status(hash: string): TorrentStatus {
+    return torrentStatus(getEntry(this.#core, hash), this.engineId);
+  }
+
   /** Hashes of the torrents in one of `states` (no status built: cheap on every tick). */
   hashesIn(states: readonly TorrentStatus['state'][]): string[] {
     const out: string[] = [];
