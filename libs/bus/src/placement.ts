@@ -32,6 +32,8 @@ export function slotOf(engineId: string): number | null {
 export class EngineLease {
   #revision: number;
   #lost = false;
+  /** The last value written without an answer (a timeout): it may have been stored. */
+  #unsure: Uint8Array | null = null;
 
   private constructor(
     private readonly registry: EngineRegistry,
@@ -101,17 +103,34 @@ export class EngineLease {
   /** Our entry alone (liveness, endpoints, counters; the torrents only counted), fenced by the lease. */
   async beat(entry: EngineEntry): Promise<void> {
     if (this.#lost) return;
+    const value = this.registry.encodeEntry(entry);
     try {
-      this.#revision = await this.registry.kv.update(
-        this.engineId,
-        this.registry.encodeEntry(entry),
-        this.#revision,
-      );
+      this.#revision = await this.registry.kv.update(this.engineId, value, this.#revision);
+      this.#unsure = null;
     } catch (err) {
-      if (!isCasConflict(err)) throw err;
+      if (!isCasConflict(err)) {
+        this.#unsure = value;
+        throw err;
+      }
+      if (await this.#landed()) return this.beat(entry);
       this.#lost = true;
       this.onLost(this.engineId);
     }
+  }
+
+  /**
+   * After a write whose answer we missed (a timeout: e.g. our event loop was busy for longer than
+   * the request's timeout) the server may have stored it, so our revision is behind: if the key
+   * holds exactly what we wrote, it is still ours, at its new revision.
+   */
+  async #landed(): Promise<boolean> {
+    const unsure = this.#unsure;
+    this.#unsure = null;
+    if (!unsure) return false;
+    const current = await this.registry.kv.get(this.engineId);
+    if (!current || current.operation !== 'PUT' || !Buffer.from(current.value).equals(unsure)) return false;
+    this.#revision = current.revision;
+    return true;
   }
 
   async withdraw(): Promise<void> {
