@@ -265,6 +265,11 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     return this.#shareFiles.files(hash, endpoints, timeoutMs);
   }
 
+  /** The metadata fetches of `shareFiles` under way (share-files/), for rendezvous. */
+  get metadataFetches(): Pick<ShareFiles, 'fetching' | 'isFetching' | 'onFetch'> {
+    return this.#shareFiles;
+  }
+
   // ---- placement among engines (engine/ownership.ts) --------------------------------------
 
   adopt(record: TorrentRecord, torrentFile: Uint8Array | null, from: string): Promise<void> {

@@ -78,8 +78,12 @@ export class PeerAccess {
     const rendezvous = new Rendezvous({
       host: {
         engineId: engine.engineId,
-        wanting: () => engine.hashesIn(['downloading', 'metadata']),
-        holds: (hash) => engine.has(hash),
+        // (A share's file list being fetched counts as wanted: its friend may be reachable only so.)
+        wanting: () => [
+          ...engine.hashesIn(['downloading', 'metadata']),
+          ...engine.metadataFetches.fetching(),
+        ],
+        holds: (hash) => engine.has(hash) || engine.metadataFetches.isFetching(hash),
         addWebrtcPeer: (hash, peer) => this.#addWebrtcPeer(hash, peer),
         dialBack: (hash, endpoints) => {
           engine.setPeers(hash, endpoints);
@@ -97,6 +101,8 @@ export class PeerAccess {
     this.#peersSub = this.opts.bus.subscribe(xmpp.peers, ({ peers }) => {
       for (const { hash, endpoints } of peers) rendezvous.setPeers(hash, endpoints);
     });
+    // A file list fetch has no time to settle: its rendezvous is due at the next tick.
+    engine.metadataFetches.onFetch((hash, endpoints) => rendezvous.setPeers(hash, endpoints, 0));
     host.serve(contracts.connect, (req) => rendezvous.onConnect(req), {
       params: { engineId: engine.engineId },
     });

@@ -40,6 +40,9 @@ export class ShareFiles {
     { probe: Probe<FileListResult> | null; done: Promise<FileListResult> }
   >();
   readonly #waiting: (() => void)[] = [];
+  /** Hashes whose metadata is being fetched now, with where. */
+  readonly #fetching = new Map<string, PeerEndpoint[]>();
+  readonly #onFetch: ((hash: string, endpoints: PeerEndpoint[]) => void)[] = [];
   #active = 0;
 
   constructor(
@@ -84,6 +87,20 @@ export class ShareFiles {
       ?.probe?.cancel(
         new BusError('conflict', `${hash} is being added as a torrent; ask for its files again`),
       );
+  }
+
+  /** Hashes whose metadata is being fetched from friends now (rendezvous treats them as wanted). */
+  fetching(): Iterable<string> {
+    return this.#fetching.keys();
+  }
+
+  isFetching(hash: string): boolean {
+    return this.#fetching.has(hash);
+  }
+
+  /** Call `listener` when a fetch starts (rendezvous: ask the friend to connect, WebRTC or dial back). */
+  onFetch(listener: (hash: string, endpoints: PeerEndpoint[]) => void): void {
+    this.#onFetch.push(listener);
   }
 
   /** The engine is stopping: every fetch under way ends now. */
@@ -142,6 +159,8 @@ export class ShareFiles {
           throw new BusError('conflict', `cannot fetch the file list of ${hash}: ${(err as Error).message}`);
         }
         entry.probe = probe;
+        this.#fetching.set(hash, endpoints);
+        for (const listener of this.#onFetch) listener(hash, endpoints);
         const result = await probe.result;
         core.log.info(
           {
@@ -153,6 +172,7 @@ export class ShareFiles {
         );
         return result;
       } finally {
+        this.#fetching.delete(hash);
         if (!own && !core.entries.has(hash)) core.peerBook.delete(hash);
       }
     } finally {
