@@ -176,6 +176,24 @@ describe.each([
     expect(await aliceShares(carolBus)).toEqual([Y.hash]);
   });
 
+  it('the XEP-0498 node (read by any pubsub client) does not name X either', async () => {
+    const items = () =>
+      iq(
+        carolClient,
+        'get',
+        server.jid('alice'),
+        xml('pubsub', { xmlns: PUBSUB }, xml('items', { node: 'urn:xmpp:pubsub-file-sharing:0' })),
+      );
+    const reply = await waitFor(
+      async () => {
+        const r = await items();
+        return r.toString().includes(Y.hash) ? r : null;
+      },
+      { what: 'Y on alice’s XEP-0498 node', timeoutMs: 60_000, intervalMs: 250 },
+    );
+    expect(reply.toString()).not.toContain(X.hash);
+  });
+
   it('the original-format current item does not name X', async () => {
     const { payload } = await carolClient.sharesItem(server.jid('alice'));
     const hashes = (payload?.getChildren('resource') ?? []).flatMap((r) =>
