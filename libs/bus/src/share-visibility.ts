@@ -48,26 +48,43 @@ export class ShareVisibilityStore {
 
   /**
    * Call `onChange` with every restricted share (hash → groups) as stored now, then again after
-   * every change, until stopped.
+   * every change, until stopped. Resolves only once the stored values were delivered (a gateway
+   * must not publish before it knows which shares are restricted); throws if that takes longer
+   * than `timeoutMs`.
    */
-  async watch(onChange: (visibility: ReadonlyMap<string, readonly string[]>) => void): Promise<() => void> {
+  async watch(
+    onChange: (visibility: ReadonlyMap<string, readonly string[]>) => void,
+    timeoutMs = 30_000,
+  ): Promise<() => void> {
     const current = new Map<string, readonly string[]>();
     const watch = await this.kv.watch({ key: '>' });
     let caughtUp = false;
+    let markCaughtUp = () => {};
+    const initial = new Promise<void>((resolve) => (markCaughtUp = resolve));
+    const deliver = () => {
+      caughtUp = true;
+      onChange(new Map(current));
+      markCaughtUp();
+    };
     void (async () => {
       for await (const entry of watch) {
         const value = entry.operation === 'PUT' ? this.#parse(entry.key, entry.value) : null;
         if (value && InfoHash.safeParse(entry.key).success) current.set(entry.key, value.groups);
         else current.delete(entry.key);
-        if (entry.delta === 0) caughtUp = true;
-        if (caughtUp) onChange(new Map(current));
+        // (`delta`: entries still to come of what the bucket held when the watch began.)
+        if (caughtUp || entry.delta === 0) deliver();
       }
     })().catch((err: unknown) => this.log.warn({ err }, 'share visibility watch failed'));
     // An empty bucket delivers nothing: every share is visible to every contact.
     const status = await this.kv.status();
-    if (status.values === 0 && !caughtUp) {
-      caughtUp = true;
-      onChange(new Map(current));
+    if (status.values === 0 && !caughtUp) deliver();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(resolve, timeoutMs, 'late')));
+    const outcome = await Promise.race([initial, late]);
+    clearTimeout(timer);
+    if (outcome === 'late') {
+      watch.stop();
+      throw new Error(`the share visibility bucket was not read within ${timeoutMs} ms`);
     }
     return () => watch.stop();
   }
