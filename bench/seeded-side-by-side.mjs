@@ -222,6 +222,13 @@ async function benchEngine(root, files) {
       );
     }
     return r;
+  } catch (err) {
+    // What the engine said last (it may have stopped answering, or exited).
+    const said = e.lines.filter((l) => l.level >= 40).slice(-10);
+    for (const l of said)
+      console.error(`engine ${l.level >= 50 ? 'error' : 'warning'}: ${JSON.stringify(l)}`);
+    if (e.child.exitCode !== null) console.error(`engine exited (${e.child.exitCode}): ${e.stderr()}`);
+    throw err;
   } finally {
     await e.stop();
     await api.stop();

@@ -131,7 +131,9 @@ export function attach(
     setTimeout(() => checkComplete(core, entry), 200).unref();
   });
   torrent.once('done', () => checkComplete(core, entry));
-  reschedule(core);
+  // A share of our own never waits for a download slot nor changes who has one: adding or
+  // restoring thousands of seeds does not re-plan the queue for each.
+  if (record.source === 'hash') reschedule(core);
   torrent.on('warning', (err: Error) => {
     // A piece whose data fails its SHA-1 check is dropped and downloaded again; a peer sent bad
     // data, which a user wants to see (Transmission counts it as "corrupt").

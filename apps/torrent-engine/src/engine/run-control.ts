@@ -25,14 +25,20 @@ const TIME_SAVE_TICKS = 720;
 
 /** Recompute which downloads run and which wait (maxActiveDownloads), and apply it. */
 export function reschedule(core: EngineCore): void {
-  const candidates = [...core.entries.values()].map((e) => ({
-    hash: e.hash,
-    addedAt: e.record.addedAt,
-    order: e.record.queueOrder,
-    incomplete: e.record.source === 'hash' && !e.complete,
-    paused: e.record.paused === true,
-    failed: e.error !== null,
-  }));
+  // Only incomplete downloads take or wait for a slot: a library of seeds costs a pass over the
+  // entries, not an object per torrent (this runs for every download added or restored).
+  const candidates = [];
+  for (const e of core.entries.values()) {
+    if (e.record.source !== 'hash' || e.complete) continue;
+    candidates.push({
+      hash: e.hash,
+      addedAt: e.record.addedAt,
+      order: e.record.queueOrder,
+      incomplete: true,
+      paused: e.record.paused === true,
+      failed: e.error !== null,
+    });
+  }
   const { queued } = planQueue(candidates, core.settings.maxActiveDownloads);
   for (const e of core.entries.values()) {
     const q = queued.has(e.hash);
