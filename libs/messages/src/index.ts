@@ -77,7 +77,6 @@ export {
   ShareFile,
   ShareFileList,
 } from './contracts/share-files.js';
-export { FILES_IN_REPLY, FilesPage } from './contracts/torrent-files.js';
 export {
   BrowseEntry,
   DEFAULT_ENGINE_SETTINGS,
