@@ -1,5 +1,7 @@
 import {
+  chunkByBytes,
   engine,
+  pageBudget,
   type FilePriority,
   type PeerInfo,
   type Result,
@@ -338,10 +340,26 @@ export class TorrentService {
     target: Target,
     files: { index: number; wanted?: boolean | undefined; priority?: FilePriority | undefined }[],
   ): Promise<TorrentStatus> {
+    // A selection over a torrent of 100,000 files is megabytes: sent in chunks that each fit one
+    // NATS message, in order; the last answer is the result.
+    const chunks = chunkByBytes(files, pageBudget(this.deps.bus.nc.info?.max_payload));
     return (
-      await this.#command(target, (t) =>
-        this.deps.bus.request(engine.setFiles, { hash: t.hash, files }, this.#at(t.engineId)),
-      )
+      await this.#command(target, async (t) => {
+        let answer = await this.deps.bus.request(
+          engine.setFiles,
+          { hash: t.hash, files: chunks[0] ?? [] },
+          this.#at(t.engineId),
+        );
+        for (const chunk of chunks.slice(1)) {
+          if (!answer.ok) break;
+          answer = await this.deps.bus.request(
+            engine.setFiles,
+            { hash: t.hash, files: chunk },
+            this.#at(t.engineId),
+          );
+        }
+        return answer;
+      })
     ).torrent;
   }
 
