@@ -77,6 +77,7 @@ export {
   ShareFile,
   ShareFileList,
 } from './contracts/share-files.js';
+export { FILES_IN_REPLY, FilesPage } from './contracts/torrent-files.js';
 export {
   BrowseEntry,
   DEFAULT_ENGINE_SETTINGS,

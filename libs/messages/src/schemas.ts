@@ -121,6 +121,12 @@ export const TorrentStatus = z.object({
   uploadSpeed: z.number().nonnegative(),
   peers: z.number().int().nonnegative(),
   files: z.array(TorrentFile),
+  /**
+   * Set when `files` holds only the first of the torrent's files (single-torrent replies and
+   * `torrent.added` of a torrent of more than `FILES_IN_REPLY` files): how many it has. The rest
+   * come from `engine.files`. Absent: `files` is complete.
+   */
+  fileCount: z.number().int().nonnegative().optional(),
   error: z.string().nullable(),
   addedAt: z.number().int(),
   /** Seconds until done at the current rate; null when unknown, stalled or done. */

@@ -93,6 +93,7 @@ export const commandRules: readonly CommandRule[] = [
   { command: engine.freeSpace, servedBy: 'torrent-engine', askedBy: ['api'] },
   { command: engine.queueMove, servedBy: 'torrent-engine', askedBy: ['api'] },
   { command: engine.setLocation, servedBy: 'torrent-engine', askedBy: ['api'] },
+  { command: engine.files, servedBy: 'torrent-engine', askedBy: ['api'] },
   {
     command: engine.list,
     servedBy: 'torrent-engine',

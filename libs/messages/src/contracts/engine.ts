@@ -388,3 +388,5 @@ export {
 } from './torrent-controls.js';
 // A friend's share's file list, fetched on demand (metadata only), see share-files.ts.
 export { shareFiles } from './share-files.js';
+// One page of a torrent's files (single-torrent replies carry only the first), see torrent-files.ts.
+export { files } from './torrent-files.js';
