@@ -5,7 +5,7 @@
  *   npm run bench:sizes      (node bench/message-sizes.ts after a build)
  */
 import { randomBytes } from 'node:crypto';
-import { EngineState, engine, xmpp } from '@bitween/messages';
+import { EngineEntry, EngineTorrent, FILES_IN_REPLY, engine, xmpp } from '@bitween/messages';
 
 const MAX = 1024 * 1024;
 const hex = () => randomBytes(20).toString('hex');
@@ -39,38 +39,46 @@ const status = (i: number, files: number) => ({
     path: `Artist ${i} - Album Title (2019) [FLAC]/${String(f + 1).padStart(2, '0')} - Some Track Title.flac`,
     size: 33_000_000,
     wanted: true,
+    priority: 'normal',
     downloaded: 33_000_000,
   })),
 });
 
 process.stdout.write('| message | JSON | vs 1 MiB |\n| --- | --- | --- |\n');
-for (const nameLength of [15, 40, 80]) {
-  const state = EngineState.parse({
-    engineId: 'engine-1',
-    version: '0.1.0',
-    heartbeatMs: 3000,
-    endpoints: [
-      { address: '192.168.1.10', port: 8000 },
-      { address: '2001:db8::10', port: 8000 },
-    ],
-    torrents: Array.from({ length: 10_000 }, (_, i) => ({
-      hash: hex(),
-      name: `n${i}-`.padEnd(nameLength, 'x'),
-      size: 123_456_789 + i,
-    })),
-  });
-  row(`registry entry (\`EngineState\`), 10,000 torrents, names of ${nameLength} characters`, bytes(state));
-}
+// The registry: an engine's entry counts its torrents; each torrent is a key of its own.
+const entry = EngineEntry.parse({
+  engineId: 'engine-1',
+  version: '0.1.0',
+  heartbeatMs: 3000,
+  endpoints: [
+    { address: '192.168.1.10', port: 8000 },
+    { address: '2001:db8::10', port: 8000 },
+  ],
+  torrentCount: 50_000,
+});
+row(
+  `registry entry (\`EngineEntry\`, KV \`bitween_engines\`), any number of torrents: ${bytes(entry)} bytes`,
+  bytes(entry),
+);
+const torrentKey = EngineTorrent.parse({ name: 'n'.padEnd(80, 'x'), size: 123_456_789 });
+row(
+  `one torrent key (\`EngineTorrent\`, KV \`bitween_engine_torrents\`), an 80-character name: ${bytes(torrentKey)} bytes`,
+  bytes(torrentKey),
+);
 for (const files of [1, 12, 100]) {
   const reply = engine.list.response.parse({
     torrents: Array.from({ length: 1000 }, (_, i) => status(i, files)),
   });
   row(`\`engine.list\` unpaged, 1,000 torrents × ${files} files`, bytes(reply));
 }
-row(
-  'one `TorrentStatus` (add, pause, set-files replies; `torrent.added`) with 10,000 files',
-  bytes(status(0, 10_000)),
-);
+row('one `TorrentStatus` with 10,000 files, whole (as `engine.list` pages it)', bytes(status(0, 10_000)));
+{
+  const all = status(0, 100_000);
+  row(
+    'one `TorrentStatus` of 100,000 files in a reply or `torrent.added` (first `FILES_IN_REPLY` + `fileCount`)',
+    bytes({ ...all, files: all.files.slice(0, FILES_IN_REPLY), fileCount: all.files.length }),
+  );
+}
 const peers = xmpp.PeersPayload.parse({
   peers: Array.from({ length: 10_000 }, () => ({
     hash: hex(),

@@ -178,9 +178,9 @@ checkNodeVersion();
 /**
  * A torrent engine process (built app) with its own NATS, started as production does (its
  * launch.json; `nodeArgs` and `extraEnv` come after it, so they can override it); resolves once it
- * logs "ready".
+ * logs "ready" (within `readyTimeoutMs`: an engine restoring many torrents takes longer).
  */
-export async function startEngine({ id, nats, dir, extraEnv = {}, nodeArgs = [] }) {
+export async function startEngine({ id, nats, dir, extraEnv = {}, nodeArgs = [], readyTimeoutMs = 120_000 }) {
   if (!existsSync(engineMain)) throw new Error(`${engineMain} is missing: run npm run build first`);
   const launch = readLaunch(join(repoRoot, 'apps/torrent-engine'));
   const env = {
@@ -211,7 +211,7 @@ export async function startEngine({ id, nats, dir, extraEnv = {}, nodeArgs = [] 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const engine = { ...track(child, `engine ${id}`), id, spawnedAt };
-  const ready = await engine.waitFor((l) => l.msg === 'ready', `engine ${id} to be ready`, 120_000);
+  const ready = await engine.waitFor((l) => l.msg === 'ready', `engine ${id} to be ready`, readyTimeoutMs);
   const announcing = await engine.waitFor((l) => l.msg === 'announcing', `engine ${id} to announce`);
   return { ...engine, readyAt: ready.receivedAt, port: announcing.port };
 }
