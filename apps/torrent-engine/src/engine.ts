@@ -138,7 +138,6 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
   }
 
   addHash(hash: string, savePath?: string, opts: AddOptions = {}): Promise<AddResult> {
-    this.#shareFiles.cancel(hash);
     return addDownload(this.#core, hash, null, savePath, opts);
   }
 

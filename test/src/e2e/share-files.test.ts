@@ -5,6 +5,7 @@ import {
   Cleanup,
   RestError,
   startFriends,
+  waitFor,
   waitForShare,
   writeRandomFile,
   xmppOnline,
@@ -124,6 +125,38 @@ describe("the files inside a friend's share, without downloading it", () => {
     const list = await bob.rest.get<ShareFiles>(filesUrl(hash));
     expect(list).toMatchObject({ from: 'held', totalFiles: 3, truncated: false });
   });
+
+  it('a download of the share while its list is being fetched goes ahead (the fetch answers 409)', async () => {
+    const racePath = join(alice.dirs.shares, 'race.bin');
+    await writeFile(racePath, 'r'.repeat(5000));
+    expect(await alice.rpc.result('bt.add_path', { path: racePath })).toBe(true);
+    const { torrents } = await alice.rpc.result<TorrentsResult>('bt.get_torrents');
+    const race = torrents.find((t) => t.name === 'race.bin')!.hash;
+    await waitForShare(bob, alice, race);
+    // Alice's engine holds still, so the fetch is under way when bob adds the share.
+    process.kill(alice.engine.pid, 'SIGSTOP');
+    let listing: Promise<{ status: number; code: unknown; detail: unknown }>;
+    try {
+      listing = statusOf(bob.rest.get(filesUrl(race)));
+      await bob.engine.waitForLog(
+        (l) => l.msg === 'fetching the file list of a friend’s share' && l.hash === race,
+        { what: 'bob’s engine to start fetching the list', timeoutMs: 30_000 },
+      );
+      await bob.rest.post('/v1/torrents', { hash: race });
+      expect(await listing).toMatchObject({ status: 409, code: 'conflict' });
+    } finally {
+      process.kill(alice.engine.pid, 'SIGCONT');
+    }
+    await waitFor(
+      async () => {
+        const { torrents: mine } = await bob.rpc.result<TorrentsResult>('bt.get_torrents');
+        const t = mine.find((x) => x.hash === race);
+        if (t?.state === 'error') throw new Error(`the download failed: ${JSON.stringify(t)}`);
+        return t?.state === 'seeding' ? t : undefined;
+      },
+      { what: 'bob’s download of race.bin to complete', timeoutMs: 60_000 },
+    );
+  }, 90_000);
 
   it('times out with a clear 504 when the friend does not answer', async () => {
     // A second share, never asked before (answers are cached per hash).

@@ -10,6 +10,7 @@ import { wantedTotals } from '../controls/selection.js';
 import { FileStore } from '../file-store.js';
 import { shortLivedBuffers } from '../gc-tuning.js';
 import { filesOutside } from '../paths.js';
+import { dropMetadataProbe } from '../share-files/metadata-probe.js';
 import type { TorrentRecord } from '../state-store.js';
 import { firstAndLastPiecesFirst, strategyOf } from '../streaming/download-order.js';
 import { checkInfo } from '../torrent-name-policy.js';
@@ -35,6 +36,8 @@ export function attach(
   bitfield?: Uint8Array,
 ): Entry {
   const client = core.client;
+  // (A file list being fetched for this hash gives way: webtorrent holds one torrent per hash.)
+  dropMetadataProbe(client, record.hash);
   const torrent = client.add(torrentFile ?? `magnet:?xt=urn:btih:${record.hash}`, {
     path: record.savePath,
     store: FileStore,

@@ -35,6 +35,17 @@ export class NoDataStore {
   }
 }
 
+/** The metadata-only torrents in the client (none of them is an engine entry). */
+const probes = new WeakSet<Torrent>();
+
+/**
+ * `hash` is about to be added as a torrent (webtorrent refuses a second torrent of one hash): a
+ * metadata-only fetch of it leaves the client now, and its caller gets `conflict`.
+ */
+export function dropMetadataProbe(client: WebTorrent, hash: string): void {
+  for (const t of client.torrents) if (t.infoHash === hash && probes.has(t)) t.destroy();
+}
+
 export interface Probe<T> {
   result: Promise<T>;
   /** Stop now (the torrent is leaving the client); `result` rejects with `reason`. */
@@ -62,11 +73,12 @@ export function probeMetadata<T>(
     announce: [],
     deselect: true,
   });
+  probes.add(torrent);
   const finish = (r: { ok: true; value: T } | { ok: false; error: Error }) => {
-    clearTimeout(timer);
-    if (!torrent.destroyed) torrent.destroy();
     const s = settle;
     settle = null;
+    clearTimeout(timer);
+    if (!torrent.destroyed) torrent.destroy();
     s?.(r);
   };
   const timer = setTimeout(() => {
@@ -89,6 +101,13 @@ export function probeMetadata<T>(
     } catch (err) {
       finish({ ok: false, error: err as Error });
     }
+  });
+  // Destroyed by someone else (dropMetadataProbe, the client stopping).
+  torrent.once('close', () => {
+    finish({
+      ok: false,
+      error: new BusError('conflict', `${hash} was added as a torrent meanwhile; ask for its files again`),
+    });
   });
   torrent.once('error', (err: Error) => {
     finish({ ok: false, error: new BusError('failed', `fetching the file list of ${hash}: ${err.message}`) });

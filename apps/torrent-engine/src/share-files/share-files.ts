@@ -80,15 +80,6 @@ export class ShareFiles {
     }
   }
 
-  /** The torrent is being added for real: stop a fetch of its metadata (it leaves the client). */
-  cancel(hash: string): void {
-    this.#inflight
-      .get(hash)
-      ?.probe?.cancel(
-        new BusError('conflict', `${hash} is being added as a torrent; ask for its files again`),
-      );
-  }
-
   /** Hashes whose metadata is being fetched from friends now (rendezvous treats them as wanted). */
   fetching(): Iterable<string> {
     return this.#fetching.keys();
@@ -159,6 +150,7 @@ export class ShareFiles {
           throw new BusError('conflict', `cannot fetch the file list of ${hash}: ${(err as Error).message}`);
         }
         entry.probe = probe;
+        core.log.info({ hash, endpoints: endpoints.length }, 'fetching the file list of a friend’s share');
         this.#fetching.set(hash, endpoints);
         for (const listener of this.#onFetch) listener(hash, endpoints);
         const result = await probe.result;
