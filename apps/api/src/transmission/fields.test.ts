@@ -216,6 +216,11 @@ describe('fileSelection', () => {
       { index: 0, priority: 'normal' },
       { index: 1, priority: 'normal' },
     ]);
+    // As Transmission applies them: high, low, then normal.
+    expect(fileSelection(t, { 'priority-normal': [0], 'priority-low': [], 'priority-high': [1] })).toEqual([
+      { index: 1, priority: 'low' },
+      { index: 0, priority: 'normal' },
+    ]);
   });
   it('refuses an index past the last file', () => {
     expect(() => fileSelection(t, { 'files-wanted': [2] })).toThrow(/file index 2 out of range/);

@@ -349,7 +349,8 @@ export function fileSelection(
   const wanted = args['files-wanted'];
   if (wanted !== undefined) for (const i of every(wanted)) change(i).wanted = true;
   for (const i of args['files-unwanted'] ?? []) change(i).wanted = false;
-  for (const priority of ['high', 'normal', 'low'] as const) {
+  // Transmission's order: high, then low, then normal (a file in two lists ends with the last).
+  for (const priority of ['high', 'low', 'normal'] as const) {
     const list = args[`priority-${priority}`];
     if (list !== undefined) for (const i of every(list)) change(i).priority = priority;
   }

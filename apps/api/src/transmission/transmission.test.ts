@@ -623,6 +623,16 @@ describe('torrents', () => {
     expect((await tr(app, 'torrent-set', { ids: [id1], 'files-wanted': [5] })).result).toMatch(
       /file index 5 out of range/,
     );
+    expect(
+      (await tr(app, 'torrent-set', { ids: [id1], 'priority-high': [1], 'priority-low': [0] })).result,
+    ).toBe('success');
+    expect(callsOf('setFiles').at(-1)).toEqual({
+      hash: H1,
+      files: [
+        { index: 1, priority: 'high' },
+        { index: 0, priority: 'low' },
+      ],
+    });
   });
 
   it('torrent-remove passes delete-local-data; recently-active then reports the id as removed', async () => {
