@@ -15,6 +15,7 @@ import type {
   EngineStatus,
   Event,
   FriendShare,
+  Offer,
   Pending,
   Status,
   Torrent,
@@ -198,6 +199,62 @@ for (const verb of ['approve', 'deny'] as const) {
       print(r, () => `${verb === 'approve' ? 'approved' : 'denied'} ${r.jid}`);
     });
 }
+
+program
+  .command('send')
+  .description('send one of your shares to a contact (an XMPP message with its magnet link)')
+  .argument('<jid>', "the contact's bare JID: user@domain")
+  .argument('<hash>', 'info-hash of one of your shares')
+  .action(async (jid: string, hash: string) => {
+    const r = await (
+      await api()
+    ).post<{ jid: string; hash: string; magnet: string }>(`/v1/contacts/${encodeURIComponent(jid)}/send`, {
+      hash: hash.trim(),
+    });
+    print(r, () => `sent ${r.hash} to ${shownId(r.jid)}\n${r.magnet}`);
+  });
+
+const offers = program
+  .command('offers')
+  .description('shares friends sent you (bitween offers accept ID | dismiss ID)');
+offers
+  .command('list', { isDefault: true })
+  .description('list them, newest first')
+  .action(async () => {
+    const r = await (await api()).get<{ offers: Offer[] }>('/v1/offers');
+    print(r, () =>
+      r.offers.length === 0
+        ? 'no shares sent to you'
+        : table(
+            ['ID', 'FROM', 'SIZE', 'ACCEPTED', 'NAME'],
+            r.offers.map((o) => [
+              o.id,
+              shownId(o.from),
+              bytes(o.size),
+              o.acceptedAt === null ? 'no' : 'yes',
+              shownName(o.name),
+            ]),
+          ),
+    );
+  });
+offers
+  .command('accept')
+  .description('download it (from the friend who sent it)')
+  .argument('<id>', 'the offer id (bitween offers)')
+  .action(async (id: string) => {
+    const r = await (
+      await api()
+    ).post<{ offer: Offer; added: Added }>(`/v1/offers/${encodeURIComponent(id.trim())}/accept`);
+    print(r, () => `downloading ${shownName(r.offer.name)} (${r.offer.hash}) from ${shownId(r.offer.from)}`);
+  });
+offers
+  .command('dismiss')
+  .description('forget it')
+  .argument('<id>', 'the offer id (bitween offers)')
+  .action(async (id: string) => {
+    await (await api()).request('DELETE', `/v1/offers/${encodeURIComponent(id.trim())}`);
+    print({ dismissed: id }, () => `dismissed ${id}`);
+  });
 
 program
   .command('status')

@@ -11,6 +11,8 @@ export type Torrent = Schemas['Torrent'];
 export type FriendShare = Schemas['FriendShare'];
 export type Contact = Schemas['Contact'];
 export type Pending = Schemas['PendingSubscription'];
+/** A share a friend sent us (`GET /v1/offers`). */
+export type Offer = Schemas['Offer'];
 export type Added = Schemas['Added'];
 export type Status = Schemas['Status'];
 export type Reachability = Schemas['Reachability'];

@@ -1,9 +1,12 @@
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { Element } from '@xmpp/xml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
   Feed,
+  repoRoot,
   RestError,
   sha256File,
   shareRandomFile,
@@ -19,6 +22,21 @@ import {
 import { connectClient, xml, type TestClient } from '../harness/xmpp-client.js';
 
 const NS_SFS = 'urn:xmpp:sfs:0';
+const CLI = join(repoRoot, 'apps', 'cli', 'dist', 'main.js');
+const run = promisify(execFile);
+
+/** Run the real CLI against `node`'s api (key from its data dir); throws on a non-zero exit. */
+async function cli(node: BitweenNode, ...args: string[]): Promise<string> {
+  const { stdout } = await run(process.execPath, [CLI, ...args], {
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      BITWEEN_API_URL: node.apiUrl,
+      BITWEEN_DATA_DIR: node.dirs.apiData,
+    },
+    timeout: 120_000,
+  });
+  return stdout;
+}
 
 interface Offer {
   id: string;
@@ -87,6 +105,9 @@ describe('sending a share to a friend', () => {
       '/v1/events?since=0&timeout=0&limit=1000',
     );
     expect(events.filter((e) => e.type === 'offer.received').map((e) => e.data)).toContainEqual(offer);
+    // The CLI lists it too.
+    expect(JSON.parse(await cli(bob, '--json', 'offers'))).toEqual({ offers: [offer] });
+    expect(await cli(bob, 'offers')).toContain(offer.id);
   });
 
   it('accepting it downloads the share from alice (bytes checked)', async () => {
@@ -115,12 +136,10 @@ describe('sending a share to a friend', () => {
   });
 
   it('a plain XMPP client gets the message: <file-sharing/> and a body with the magnet', async () => {
-    const { magnet } = await alice.rest.post<{ magnet: string }>(
-      `/v1/contacts/${prosody.jid('carol')}/send`,
-      {
-        hash: shared.hash,
-      },
-    );
+    // Sent with the CLI this time.
+    const { magnet } = JSON.parse(await cli(alice, '--json', 'send', prosody.jid('carol'), shared.hash)) as {
+      magnet: string;
+    };
     const message = await carolMessages.wait((m) => m.getChild('file-sharing', NS_SFS) !== undefined, {
       what: 'carol’s client to receive alice’s share',
     });
