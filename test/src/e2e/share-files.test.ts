@@ -48,6 +48,8 @@ describe("the files inside a friend's share, without downloading it", () => {
   let alice: BitweenNode;
   let bob: BitweenNode;
   let hash = '';
+  /** A share whose list no one fetched yet (its fetch timed out: not cached). */
+  let later = '';
   const layout = [
     { path: '01 intro.flac', size: 300_000 },
     { path: 'scans/cover.jpg', size: 70_000 },
@@ -164,7 +166,7 @@ describe("the files inside a friend's share, without downloading it", () => {
     await writeFile(other, 'x'.repeat(1000));
     expect(await alice.rpc.result('bt.add_path', { path: other })).toBe(true);
     const { torrents } = await alice.rpc.result<TorrentsResult>('bt.get_torrents');
-    const later = torrents.find((t) => t.name === 'later.bin')!.hash;
+    later = torrents.find((t) => t.name === 'later.bin')!.hash;
     await waitForShare(bob, alice, later);
     // Alice's engine stops answering (its sockets still accept: the kernel holds the connections).
     process.kill(alice.engine.pid, 'SIGSTOP');
@@ -181,5 +183,26 @@ describe("the files inside a friend's share, without downloading it", () => {
     } finally {
       process.kill(alice.engine.pid, 'SIGCONT');
     }
+  }, 90_000);
+
+  it('answers 503 while the friend is offline', async () => {
+    // (Her list lost its entries while her engine stood still above: back once it beats again.)
+    await waitForShare(bob, alice, later);
+    // Alice's gateway dies without withdrawing her list: bob keeps it, her instance offline.
+    process.kill(alice.gateway.pid, 'SIGKILL');
+    await waitFor(
+      async () => {
+        const { contacts } = await bob.rest.get<{ contacts: { jid: string; online: boolean }[] }>(
+          '/v1/contacts',
+        );
+        return contacts.some((c) => c.jid === alice.jid && !c.online) ? true : undefined;
+      },
+      { what: 'bob to see alice offline', timeoutMs: 60_000 },
+    );
+    expect(await statusOf(bob.rest.get(filesUrl(later)))).toEqual({
+      status: 503,
+      code: 'unavailable',
+      detail: `service unavailable: no online friend offers ${later} at an endpoint we could dial`,
+    });
   }, 90_000);
 });
