@@ -63,6 +63,8 @@ export class OwnListPublisher {
   #ownBase: ResourceEntry[] = [];
   /** listKey of what the server holds now; null = unknown (publish). */
   #serverKey: string | null = null;
+  /** listKey of the list being published now (its index comes back before `current` is sent). */
+  #sendingKey: string | null = null;
   /** Our own item is known (or we stopped waiting for it): publishing may start. */
   #baseKnown = false;
   #siblingsSettled = false;
@@ -94,6 +96,11 @@ export class OwnListPublisher {
   /** Something we publish may have changed: publish if the list differs from the server's. */
   trigger(): void {
     this.#publisher.trigger();
+  }
+
+  /** Resolves when no publish is running or pending (tests). */
+  idle(): Promise<void> {
+    return this.#publisher.idle();
   }
 
   /**
@@ -189,7 +196,8 @@ export class OwnListPublisher {
     const key = listKey(resources);
     // The server holds something other than what we sent (a sibling or a stale client
     // published over it): our `current` must go out again even if our own view is unchanged.
-    if (key !== this.#serverKey) this.#served.current = null;
+    // (Not when it is the list being published: our own index, pushed back before `current`.)
+    if (key !== this.#serverKey && key !== this.#sendingKey) this.#served.current = null;
     this.#serverKey = key;
     // If a sibling published over our entries (a race), this publishes them again.
     this.#publisher.trigger();
@@ -237,7 +245,13 @@ export class OwnListPublisher {
     const key = listKey(list);
     if (key === this.#serverKey) return;
     const started = Date.now();
-    const sent = await this.#send(list);
+    this.#sendingKey = key;
+    let sent;
+    try {
+      sent = await this.#send(list);
+    } finally {
+      this.#sendingKey = null;
+    }
     this.#serverKey = key;
     this.#ownBase = list;
     this.#lastPublishedList = list;
