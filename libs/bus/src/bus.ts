@@ -353,10 +353,16 @@ export class ServiceHost {
   serveRaw<C extends AnyCommand>(cmd: C, handler: RawHandler<C>, ...[opts]: CallArgs<ParamsOf<C>>): void {
     this.#endpoint(cmd, opts?.params, async (req, msg) => {
       const out = await handler(req, { subject: msg.subject });
-      const h = natsHeaders();
-      for (const [k, v] of Object.entries(out.headers)) h.set(k, v);
-      msg.respond(out.data, { headers: h });
       const sent = out.sent;
+      try {
+        const h = natsHeaders();
+        for (const [k, v] of Object.entries(out.headers)) h.set(k, v);
+        msg.respond(out.data, { headers: h });
+      } catch (err) {
+        // Not sent (a header or payload the client refuses): the bytes are the handler's again.
+        sent?.(false);
+        throw err;
+      }
       if (sent) {
         this.bus.nc.flush().then(
           () => sent(true),
