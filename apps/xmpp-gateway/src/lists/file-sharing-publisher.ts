@@ -247,6 +247,8 @@ export class FileSharingPublisher {
     let stanzas = 0;
     /** The cap was learned after our first publish: choose again with it. */
     let chooseAgain = false;
+    const done = { published: 0, refreshed: 0, retracted: 0 };
+    const refreshing = new Set(refresh);
     const send = async (child: Element) => {
       const size = Buffer.byteLength(child.toString()) + ENVELOPE_BYTES / 4;
       await pace.takeSpare(size, FOREGROUND_RESERVE_BYTES);
@@ -259,6 +261,7 @@ export class FileSharingPublisher {
       for (const id of retract) {
         await send(retractFileItem(id));
         this.#served.delete(id);
+        done.retracted += 1;
       }
       // Best first: the first item published (before the node's cap is known) is one we keep.
       for (const id of [...publishNew, ...publishChanged, ...refresh]) {
@@ -267,6 +270,7 @@ export class FileSharingPublisher {
         if (current === undefined) continue;
         await send(publishFileItem(current));
         this.#served.set(id, current.text);
+        done[refreshing.has(id) ? 'refreshed' : 'published'] += 1;
         if (!this.#configured) {
           await this.#configure(generation);
           if (this.#cap !== null && want.size > this.#cap) {
@@ -281,9 +285,7 @@ export class FileSharingPublisher {
     }
     log.info(
       {
-        published: publishNew.length + publishChanged.length,
-        refreshed: refresh.length,
-        retracted: retract.length,
+        ...done,
         items: want.size,
         cap: this.#cap,
         ...(chooseAgain ? { chooseAgain } : {}),
