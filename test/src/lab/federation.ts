@@ -120,7 +120,7 @@ export async function startFriendsOn(
 let trustsLabCa = false;
 
 /** A plain XMPP client of `user` on `server` (from the test, through a bridge into its namespace). */
-async function phone(cleanup: Cleanup, fed: Federation, server: StockXmpp, user: string) {
+export async function phone(cleanup: Cleanup, fed: Federation, server: StockXmpp, user: string) {
   if (!trustsLabCa) {
     // The test process's own TLS trusts the lab CA too (as the gateways do with BITWEEN_XMPP_TLS_CA_FILE).
     const pem = await readFile(fed.ca.caFile, 'utf8');
