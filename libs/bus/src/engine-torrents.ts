@@ -90,7 +90,7 @@ export class EngineTorrentsMirror {
         this.log.warn({ key: entry.key }, 'ignored an engine torrent entry that fails its contract');
         return;
       }
-      if (!torrents) this.#byEngine.set(key.engineId, (torrents = new Map()));
+      if (!torrents) this.#byEngine.set(key.engineId, (torrents = new Map<string, EngineTorrent>()));
       torrents.set(key.hash, decoded.value);
     } else if (!torrents?.delete(key.hash)) {
       return;
@@ -162,15 +162,17 @@ export class EngineTorrentsWriter {
         stored.delete(hash);
       });
     }
-    let failure: unknown = null;
+    const failures: Error[] = [];
     let next = 0;
     const worker = async () => {
       while (next < writes.length) {
         const write = writes[next++]!;
-        await write().catch((err: unknown) => (failure ??= err));
+        await write().catch((err: unknown) => {
+          failures.push(err instanceof Error ? err : new Error(String(err)));
+        });
       }
     };
     await Promise.all(Array.from({ length: Math.min(WRITES_IN_FLIGHT, writes.length) }, worker));
-    if (failure !== null) throw failure;
+    if (failures[0]) throw failures[0];
   }
 }
