@@ -67,7 +67,14 @@ function track(child, label) {
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
   exited.then((how) => {
     started.delete(child);
-    for (const w of waiters) w.reject(new Error(`${label} exited (${how}) while waiting for ${w.what}`));
+    // Its last error lines say why (a service logs why it stops at level 50 or above).
+    const why = lines
+      .filter((l) => l.level >= 50)
+      .slice(-3)
+      .map((l) => `${l.msg}${l.err?.message ? `: ${l.err.message}` : ''}`)
+      .join('; ');
+    for (const w of waiters)
+      w.reject(new Error(`${label} exited (${how}) while waiting for ${w.what}${why ? ` (${why})` : ''}`));
   });
   createInterface({ input: child.stdout }).on('line', (raw) => {
     let line;

@@ -32,8 +32,8 @@ export function slotOf(engineId: string): number | null {
 export class EngineLease {
   #revision: number;
   #lost = false;
-  /** The last value written without an answer (a timeout): it may have been stored. */
-  #unsure: Uint8Array | null = null;
+  /** Values written without an answer (timeouts) since the last answered write: any may have been stored. */
+  #unsure: Uint8Array[] = [];
 
   private constructor(
     private readonly registry: EngineRegistry,
@@ -106,10 +106,10 @@ export class EngineLease {
     const value = this.registry.encodeEntry(entry);
     try {
       this.#revision = await this.registry.kv.update(this.engineId, value, this.#revision);
-      this.#unsure = null;
+      this.#unsure = [];
     } catch (err) {
       if (!isCasConflict(err)) {
-        this.#unsure = value;
+        this.#unsure = [...this.#unsure.slice(-15), value];
         throw err;
       }
       if (await this.#landed()) return this.beat(entry);
@@ -119,16 +119,18 @@ export class EngineLease {
   }
 
   /**
-   * After a write whose answer we missed (a timeout: e.g. our event loop was busy for longer than
-   * the request's timeout) the server may have stored it, so our revision is behind: if the key
-   * holds exactly what we wrote, it is still ours, at its new revision.
+   * After writes whose answers we missed (timeouts: e.g. our event loop was busy for longer than
+   * the request's timeout) the server may have stored one, so our revision is behind: if the key
+   * holds exactly one of them, it is still ours, at its new revision.
    */
   async #landed(): Promise<boolean> {
     const unsure = this.#unsure;
-    this.#unsure = null;
-    if (!unsure) return false;
+    this.#unsure = [];
+    if (unsure.length === 0) return false;
     const current = await this.registry.kv.get(this.engineId);
-    if (!current || current.operation !== 'PUT' || !Buffer.from(current.value).equals(unsure)) return false;
+    if (!current || current.operation !== 'PUT') return false;
+    const stored = Buffer.from(current.value);
+    if (!unsure.some((value) => stored.equals(value))) return false;
     this.#revision = current.revision;
     return true;
   }
