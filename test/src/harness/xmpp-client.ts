@@ -17,6 +17,8 @@ export interface TestClient {
   requestRoster(): Promise<void>;
   /** Send an IQ set with `child` to `to`; resolves with the reply stanza (result or error: see `errorCondition`). */
   iqSet(to: string, child: Element): Promise<Element>;
+  /** The same with an IQ get (e.g. pubsub items of a node: a plain client reading it). */
+  iqGet(to: string, child: Element): Promise<Element>;
   /**
    * The item `jid` publishes on the original's shares node, as a contact fetches it (pubsub
    * items): its id (`current`) and `<user_shares/>` payload; undefined parts when there is none.
@@ -76,21 +78,25 @@ export async function connectClient(
       const item = reply.getChild('pubsub')?.getChild('items')?.getChild('item');
       return { id: item?.attrs.id as string | undefined, payload: item?.getChild('user_shares', NS_SHARES) };
     },
-    iqSet: async (to, child) => {
-      const id = `t${Math.random().toString(36).slice(2)}`;
-      const reply = new Promise<Element>((resolve) => {
-        const onStanza = (s: Element) => {
-          if (s.is('iq') && s.attrs.id === id) {
-            c.off('stanza', onStanza);
-            resolve(s);
-          }
-        };
-        c.on('stanza', onStanza);
-      });
-      await c.send(xml('iq', { type: 'set', to, id }, child));
-      return reply;
-    },
+    iqSet: (to, child) => rawIq(c, 'set', to, child),
+    iqGet: (to, child) => rawIq(c, 'get', to, child),
   };
+}
+
+/** An IQ matched by id (not the iqCaller: its rejection on an error reply surfaces as unhandled). */
+async function rawIq(c: Client, type: 'get' | 'set', to: string, child: Element): Promise<Element> {
+  const id = `t${Math.random().toString(36).slice(2)}`;
+  const reply = new Promise<Element>((resolve) => {
+    const onStanza = (s: Element) => {
+      if (s.is('iq') && s.attrs.id === id) {
+        c.off('stanza', onStanza);
+        resolve(s);
+      }
+    };
+    c.on('stanza', onStanza);
+  });
+  await c.send(xml('iq', { type, to, id }, child));
+  return reply;
 }
 
 /** The defined condition of an IQ error reply (`not-authorized`, …); undefined for a result. */

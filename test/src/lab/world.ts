@@ -38,6 +38,8 @@ export interface WorldOptions {
   engineEnv?: { alice?: Record<string, string>; bob?: Record<string, string> };
   /** More XMPP accounts (password `<user>-pw`), not on anyone's roster. */
   strangers?: string[];
+  /** More XMPP accounts (password `<user>-pw`) on alice's and bob's rosters (plain clients of a test). */
+  friends?: string[];
 }
 
 export interface World {
@@ -77,9 +79,10 @@ export async function startWorld(cleanup: Cleanup, opts: WorldOptions): Promise<
     ...(opts.wanMbit !== undefined ? { wanMbit: opts.wanMbit } : {}),
   });
   const strangers = opts.strangers ?? [];
+  const friends = opts.friends ?? [];
   const prosody = await startProsody(cleanup, {
-    accounts: ['alice', 'bob', ...strangers].map((user) => ({ user, password: `${user}-pw` })),
-    friends: ['alice', 'bob'],
+    accounts: ['alice', 'bob', ...friends, ...strangers].map((user) => ({ user, password: `${user}-pw` })),
+    friends: ['alice', 'bob', ...friends],
     netns: lab.internet.ns,
     address: lab.internet.address,
     ...iceConfig(lab, opts.ice ?? 'none'),
