@@ -5,8 +5,9 @@ import type { XmppSession } from './session.js';
 
 /**
  * What Debian's stock configs let a client send, with 20 % left for other traffic: ejabberd
- * 23.01 `shaper: normal` 3000 B/s (burst 20,000), Prosody 0.12 mod_limits `c2s = 10kb/s` (10,240
- * B/s, burst 2 s). Unknown servers get ejabberd's.
+ * 23.01 `shaper: normal` 3000 B/s (burst 20,000), Prosody 0.12 mod_limits `c2s = 10kb/s` (10,000
+ * B/s; on its default epoll backend without the 2 s burst: `conn:setlimit`, so our burst only
+ * queues there). Unknown servers get ejabberd's.
  */
 export function stockUpload(software: string | null): { bytesPerSecond: number; burstBytes: number } {
   if (software && /prosody/i.test(software)) return { bytesPerSecond: 8_000, burstBytes: 16_000 };
