@@ -142,10 +142,17 @@ export class EngineTorrentsWriter {
     this.#stored ??= await this.#load();
     const stored = this.#stored;
     const want = new Map<string, string>();
+    const decoder = new TextDecoder();
     for (const t of torrents) {
+      // Unchanged (the usual case on every change of another torrent): no validation, no write.
+      const same = JSON.stringify({ name: t.name, size: t.size });
+      if (stored.get(t.hash) === same) {
+        want.set(t.hash, same);
+        continue;
+      }
       const checked = validate(EngineTorrent, { name: t.name, size: t.size }, 'internal');
       if (!checked.ok) throw checked.error;
-      want.set(t.hash, new TextDecoder().decode(encodeJson(checked.value)));
+      want.set(t.hash, decoder.decode(encodeJson(checked.value)));
     }
     const writes: (() => Promise<void>)[] = [];
     for (const [hash, value] of want) {
