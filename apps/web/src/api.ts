@@ -8,8 +8,10 @@ import type {
   Offer,
   Peer,
   PendingSubscription,
+  RosterGroup,
   SeedLimits,
   ShareFiles,
+  ShareVisibility,
   Status,
   Torrent,
 } from './types.js';
@@ -114,6 +116,13 @@ export class Api {
   /** Labels (replacing them) and/or seeding limits of one torrent. */
   setOptions = async (hash: string, options: { labels?: string[]; seedLimits?: Partial<SeedLimits> }) =>
     (await this.#call<{ torrent: Torrent }>('PATCH', `/v1/torrents/${hash}/options`, options)).torrent;
+  /** Which roster groups see a share (empty: every contact). */
+  visibility = async (hash: string) => this.#call<ShareVisibility>('GET', `/v1/torrents/${hash}/visibility`);
+  /** Choose which roster groups see a share; [] = every contact. */
+  setVisibility = async (hash: string, groups: string[]) =>
+    this.#call<ShareVisibility>('PUT', `/v1/torrents/${hash}/visibility`, { groups });
+  /** The roster's groups with their number of contacts. */
+  groups = async () => (await this.#call<{ groups: RosterGroup[] }>('GET', '/v1/groups')).groups;
   /** The torrent's connected peers now. */
   peers = async (hash: string) =>
     (await this.#call<{ peers: Peer[] }>('GET', `/v1/torrents/${hash}/peers`)).peers;

@@ -22,6 +22,10 @@ export type FriendShare = Schemas['FriendShare'];
 /** The files inside a friend's share (`GET /v1/friends/{jid}/shares/{hash}/files`). */
 export type ShareFiles = Schemas['ShareFiles'];
 export type Contact = Schemas['Contact'];
+/** Which roster groups see one of our shares (`GET/PUT /v1/torrents/{hash}/visibility`). */
+export type ShareVisibility = Schemas['ShareVisibility'];
+/** A group of the XMPP roster (`GET /v1/groups`). */
+export type RosterGroup = Schemas['RosterGroup'];
 export type PendingSubscription = Schemas['PendingSubscription'];
 /** A share a friend sent us (`GET /v1/offers`; the data of an `offer.received` event). */
 export type Offer = Schemas['Offer'];

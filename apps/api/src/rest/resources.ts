@@ -155,16 +155,16 @@ export const Contact = z
     subscription: z.enum(['none', 'to', 'from', 'both']),
     online: z.boolean().describe('at least one resource is available'),
     resources: z.array(z.string()).describe('the resources currently available'),
+    groups: z
+      .array(z.string())
+      .optional()
+      .describe('the roster groups you put this contact in (per-group visibility of shares)'),
     shares: z
       .number()
       .int()
       .nonnegative()
       .describe('distinct shares in the last list received from this contact'),
   })
-    groups: z
-      .array(z.string())
-      .optional()
-      .describe('the roster groups you put this contact in (per-group visibility of shares)'),
   .meta({ id: 'Contact' });
 export type Contact = z.infer<typeof Contact>;
 

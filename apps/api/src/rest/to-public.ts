@@ -110,13 +110,13 @@ export function publicContact(c: BusContact & { shares: number }): Contact {
     subscription: c.subscription,
     online: c.online,
     resources: c.resources,
+    ...(c.groups ? { groups: c.groups } : {}),
     shares: c.shares,
   };
 }
 
 export function publicContactResource(r: BusContactResource): ContactResource {
   return {
-    ...(c.groups ? { groups: c.groups } : {}),
     resource: r.resource,
     online: r.online,
     endpoints: r.endpoints.map(({ address, port }) => ({ address, port })),
