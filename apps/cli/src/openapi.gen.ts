@@ -4231,6 +4231,8 @@ export interface components {
             uploadSpeed: number;
             peers: number;
             files: components["schemas"]["TorrentFileInput"][];
+            /** @description present when `files` holds only the first of the torrent's files (the answer to an add, pause… of a torrent of more than 1,000 files): how many it has; GET /v1/torrents/{hash} lists them all */
+            fileCount?: number;
             error: string | null;
             addedAt: number;
             /** @description seconds until done at the current rate; null when unknown, stalled or done */
@@ -4656,6 +4658,8 @@ export interface components {
             uploadSpeed: number;
             peers: number;
             files: components["schemas"]["TorrentFile"][];
+            /** @description present when `files` holds only the first of the torrent's files (the answer to an add, pause… of a torrent of more than 1,000 files): how many it has; GET /v1/torrents/{hash} lists them all */
+            fileCount?: number;
             error: string | null;
             addedAt: number;
             /** @description seconds until done at the current rate; null when unknown, stalled or done */

@@ -101,6 +101,14 @@ export const Torrent = z
     uploadSpeed: z.number().nonnegative().describe('bytes/s'),
     peers: z.number().int().nonnegative(),
     files: z.array(TorrentFile),
+    fileCount: z
+      .number()
+      .int()
+      .nonnegative()
+      .optional()
+      .describe(
+        "present when `files` holds only the first of the torrent's files (the answer to an add, pause… of a torrent of more than 1,000 files): how many it has; GET /v1/torrents/{hash} lists them all",
+      ),
     error: z.string().nullable(),
     addedAt: EpochMs,
     eta: z

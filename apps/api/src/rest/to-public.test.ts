@@ -55,6 +55,7 @@ describe('public resources and the bus contracts', () => {
       friends: ['alice@example.org'],
       seedLimits: { ratioMode: 'single', ratio: 2, idleMode: 'global', idleMinutes: 30 },
       finished: false,
+      fileCount: 1,
       queueOrder: 3.5,
     });
     expect(Object.keys(status).sort()).toEqual(keys(TorrentStatus));

@@ -46,6 +46,7 @@ export function publicTorrent(t: TorrentStatus): Torrent {
       priority,
       downloaded,
     })),
+    ...(t.fileCount !== undefined ? { fileCount: t.fileCount } : {}),
     error: t.error,
     addedAt: t.addedAt,
     eta: t.eta,

@@ -278,5 +278,19 @@ export async function startPeers(nc: NatsConnection, log: Logger): Promise<Peers
     peers.denied.push(jid);
     return { jid, approved: false as const };
   });
+  // Shares sent to friends: none held; an unknown offer id is not_found, as the gateway answers.
+  gw.serve(xmpp.offers, () => ({ offers: [] }));
+  gw.serve(xmpp.offerAccepted, ({ id }) => {
+    throw new BusError('not_found', `no offer ${id}`);
+  });
+  gw.serve(xmpp.dismissOffer, ({ id }) => {
+    throw new BusError('not_found', `no offer ${id}`);
+  });
+  gw.serve(xmpp.sendShare, ({ jid, hash }) => {
+    if (!peers.contacts.some((c) => c.jid === jid))
+      throw new BusError('not_found', `${jid} is not a contact`);
+    if (!torrents.has(hash)) throw new BusError('not_found', `no engine holds ${hash}`);
+    return { jid, hash, magnet: `magnet:?xt=urn:btih:${hash}` };
+  });
   return peers;
 }
