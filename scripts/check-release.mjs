@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Checks that the version people see is one version: every workspace package (apps and libs,
 // except vendored forks with their own upstream version) carries the root package.json's
-// version, package-lock.json agrees, and CHANGELOG.md has a "## <version> — <date>" section for
-// it. A release (docs/releasing.md) bumps them together with `npm version` and tags v<version>.
+// version, package-lock.json and the committed OpenAPI document agree, and CHANGELOG.md has a
+// "## <version> — <date>" section for it. A release (docs/releasing.md) bumps them together with `npm version` and tags v<version>.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -34,6 +34,11 @@ for (const [path, entry] of Object.entries(lock.packages ?? {})) {
   }
 }
 
+const openapi = read('apps/api/openapi.json');
+if (openapi.info?.version !== version) {
+  problems.push(`apps/api/openapi.json says ${openapi.info?.version} (npm run openapi)`);
+}
+
 const changelog = readFileSync(join(root, 'CHANGELOG.md'), 'utf8');
 const released = [...changelog.matchAll(/^## (\d+\.\d+\.\d+\S*) — (\d{4}-\d{2}-\d{2})$/gm)];
 if (released.length === 0) problems.push('CHANGELOG.md has no "## X.Y.Z — YYYY-MM-DD" section');
@@ -45,4 +50,6 @@ if (problems.length > 0) {
   console.error(`version ${version} is not consistent:\n  ${problems.join('\n  ')}`);
   process.exit(1);
 }
-console.log(`version ${version}: every workspace, the lock file and CHANGELOG.md agree`);
+console.log(
+  `version ${version}: every workspace, the lock file, the OpenAPI document and CHANGELOG.md agree`,
+);
