@@ -119,7 +119,12 @@ export async function startFriendsOn(
 
 let trustsLabCa = false;
 
-/** A plain XMPP client of `user` on `server` (from the test, through a bridge into its namespace). */
+/**
+ * A plain XMPP client of `user` on `server` (from the test, through a bridge into its namespace),
+ * online as a phone is: it sends its available presence. (A session that never does makes
+ * ejabberd 23.01 stop pushing the account's PEP changes to its contacts until it leaves: with
+ * such a session of alice's open, bob never got her next list.)
+ */
 export async function phone(cleanup: Cleanup, fed: Federation, server: StockXmpp, user: string) {
   if (!trustsLabCa) {
     // The test process's own TLS trusts the lab CA too (as the gateways do with BITWEEN_XMPP_TLS_CA_FILE).
@@ -137,6 +142,7 @@ export async function phone(cleanup: Cleanup, fed: Federation, server: StockXmpp
   });
   c.on('error', () => undefined);
   await c.start();
+  await c.send(xml('presence'));
   return c;
 }
 
