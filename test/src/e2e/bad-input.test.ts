@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
+  repoRoot,
   startFriends,
   waitFor,
   xmppOnline,
@@ -248,7 +251,10 @@ describe('bad input gets a clear error and the daemon keeps serving', () => {
       bitween: string;
       services: { name: string; metadata?: Record<string, string> }[];
     }>('Api.versions');
-    expect(v.bitween).toBe('0.1.0');
+    const { version } = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    expect(v.bitween).toBe(version);
     const byName = Object.fromEntries(v.services.map((s) => [s.name, s.metadata]));
     expect(byName['bitween-torrent-engine']).toMatchObject({
       engineId: 'badinput-alice-engine-1',

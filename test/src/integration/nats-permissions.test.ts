@@ -14,6 +14,7 @@ import {
   FriendAddressesStore,
   ServiceHost,
   SettingsStore,
+  ShareVisibilityStore,
   TorrentClaims,
 } from '@bitween/bus';
 import { ROLES, commandPattern, commandRules, eventRules, kvRules, type Role } from '@bitween/nats-auth';
@@ -327,6 +328,7 @@ describe('NATS authorization: one user per service, each limited to its rows of 
           buckets.torrentOwners,
           buckets.transmissionIds,
           buckets.friendAddresses,
+          buckets.shareVisibility,
         ].sort(),
       );
     });
@@ -350,6 +352,23 @@ describe('NATS authorization: one user per service, each limited to its rows of 
       );
       // The api has no business with it.
       await expect(FriendAddressesStore.open(nc.api, silentLogger)).rejects.toThrow(/Permissions Violation/);
+    });
+
+    it('lets only the api set which roster groups see a share, and the gateway follow it', async () => {
+      const forApi = await ShareVisibilityStore.open(nc.api, silentLogger);
+      const forGateway = await ShareVisibilityStore.open(nc['xmpp-gateway'], silentLogger);
+      const seen: (readonly string[] | undefined)[] = [];
+      const stop = await forGateway.watch((visibility) => seen.push(visibility.get(HASH)));
+      cleanup.add('share visibility watch', stop);
+      await forApi.set(HASH, ['family']);
+      await waitFor(() => seen.some((groups) => groups?.includes('family')), {
+        what: 'the gateway to see the restriction',
+      });
+      await expect(forGateway.set(HASH, ['work'])).rejects.toThrow(/Permissions Violation/);
+      // The engines have no business with it.
+      await expect(ShareVisibilityStore.open(nc['torrent-engine'], silentLogger)).rejects.toThrow(
+        /Permissions Violation/,
+      );
     });
 
     it('lets only the api keep and read the events stream (every event, in order)', async () => {
