@@ -95,8 +95,8 @@ describe('web UI: who sees a share', () => {
   it('restricts the share to "work": the api says so and bob (family) no longer has it', async () => {
     // (A double click opens the details, as Enter does.)
     await page.locator('.trow.torrent', { hasText: 'letters.bin' }).dblclick();
-    await panel().waitFor();
-    expect(await panel().textContent()).toContain('Every contact sees this share.');
+    // The panel first says "Loading…" while it asks the api; wait for its answer.
+    await panel().getByText('Every contact sees this share.').waitFor();
     await panel().getByRole('checkbox', { name: /^work/ }).check();
     await panel().getByRole('button', { name: 'Save who sees it' }).click();
     await expect.poll(async () => (await visibility()).groups, { timeout: UI_TIMEOUT }).toEqual(['work']);
