@@ -30,6 +30,7 @@ import { TorrentGrid } from './torrent-grid.js';
 import { LabelsEditor, SeedLimitsForm } from './torrent-options.js';
 import { PeersList } from './torrent-peers.js';
 import { VisibilityEditor } from './share-visibility.js';
+import { SendToFriend } from './send-share.js';
 
 function RemoveDialog({ torrent, onClose }: { torrent: Torrent; onClose: () => void }) {
   const [deleteData, setDeleteData] = useState(false);
@@ -410,6 +411,7 @@ function TorrentDetails({
       <SeedLimitsForm t={t} />
       <LabelsEditor t={t} />
       <VisibilityEditor t={t} />
+      <SendToFriend t={t} />
       <div ref={filesRef}>
         <Files torrent={t} />
       </div>
