@@ -82,6 +82,8 @@ let host: ServiceHost;
 let held: TorrentStatus[] = [torrent(H1)];
 let contacts: ContactShares[] = [contact('a@example.org', ['one'])];
 const asked = { list: 0, shares: 0 };
+/** Runs after the shares stand-in has taken its answer, before it sends it (a change meanwhile). */
+let beforeAnswer: (() => Promise<void>) | null = null;
 let torrentsView: TorrentsView;
 let sharesView: SharesView;
 
@@ -101,9 +103,11 @@ beforeAll(async () => {
     },
     { params: { engineId: 'e1' } },
   );
-  host.serve(xmpp.shares, () => {
+  host.serve(xmpp.shares, async () => {
     asked.shares++;
-    return { contacts };
+    const answer = contacts;
+    await beforeAnswer?.();
+    return { contacts: answer };
   });
   const bus = new Bus(nc, log);
   const registry = await EngineRegistry.open(nc, log);
@@ -188,6 +192,22 @@ describe('SharesView', () => {
       resources: [],
     });
     await until(async () => (await sharesView.get())[0]?.jid === 'c@example.org', 'the fresh list');
+  });
+
+  it('does not keep an answer that predates a contact-shares event received while it was fetched', async () => {
+    // The gateway answers with d's old list, then d's new list arrives and its event reaches the
+    // api before the answer does: the answer is served once, never cached over the change.
+    contacts = [contact('d@example.org', ['four'])];
+    const fresh = contact('d@example.org', ['four', 'vier']);
+    beforeAnswer = async () => {
+      beforeAnswer = null;
+      contacts = [fresh];
+      peerBus.publish(xmpp.contactShares, fresh);
+      await peerNc.flush();
+    };
+    sharesView.invalidate();
+    expect((await sharesView.get())[0]?.resources[0]?.shares).toHaveLength(1);
+    await until(async () => (await sharesView.get())[0]?.resources[0]?.shares.length === 2, "d's new list");
   });
 
   it('reports the error once the source is gone and the cache was dropped', async () => {

@@ -75,6 +75,11 @@ abstract class View<T> {
     return this.#value;
   }
 
+  /** A fetch is under way (its answer may predate an event that arrives meanwhile). */
+  protected get fetching(): boolean {
+    return this.#inflight !== null;
+  }
+
   /** The value was changed in place (e.g. progress merged). */
   protected changed(): void {
     this.version++;
@@ -179,6 +184,9 @@ export class SharesView extends View<ContactShares[]> {
     this.#subs.push(
       // The event carries the contact's whole accepted list: replace it in place.
       bus.subscribe(xmpp.contactShares, (contact) => {
+        // The gateway may have answered a fetch still under way before this list arrived: that
+        // answer must not be cached over it (the change would be lost until the backstop).
+        if (this.fetching) return this.invalidate();
         const contacts = this.current;
         if (!contacts) return;
         const i = contacts.findIndex((c) => c.jid === contact.jid);
