@@ -36,6 +36,20 @@ function recordingSink() {
   return { sink, lines, notes };
 }
 
+/** A service that says "ready", stays up and says "bye <label>" on SIGTERM. */
+function steady(label: string) {
+  return {
+    label,
+    command: process.execPath,
+    args: [
+      '-e',
+      `console.log("ready"); process.on("SIGTERM", () => { console.log("bye ${label}"); process.exit(0) }); setInterval(() => {}, 1000)`,
+    ],
+    env: process.env,
+    readyWhen: (l: string) => l === 'ready',
+  };
+}
+
 describe('npm start supervision', () => {
   it('starts a process that exits on its own again, with a growing back-off, and stops in order', async () => {
     const { sink, lines, notes } = recordingSink();
@@ -49,27 +63,8 @@ describe('npm start supervision', () => {
         env: process.env,
       });
       // A service that stays up, and a `last` one (as NATS) that must outlive it on stop.
-      await supervisor.add({
-        label: 'steady',
-        command: process.execPath,
-        args: [
-          '-e',
-          'console.log("ready"); process.on("SIGTERM", () => { console.log("bye steady"); process.exit(0) }); setInterval(() => {}, 1000)',
-        ],
-        env: process.env,
-        readyWhen: (l: string) => l === 'ready',
-      });
-      await supervisor.add({
-        label: 'infra',
-        command: process.execPath,
-        args: [
-          '-e',
-          'console.log("ready"); process.on("SIGTERM", () => { console.log("bye infra"); process.exit(0) }); setInterval(() => {}, 1000)',
-        ],
-        env: process.env,
-        last: true,
-        readyWhen: (l: string) => l === 'ready',
-      });
+      await supervisor.add(steady('steady'));
+      await supervisor.add({ ...steady('infra'), last: true });
       await waitFor(() => notes.filter((n) => n.process === 'crashy').length >= 3, {
         timeoutMs: 30_000,
         what: 'three restarts of the crashing process',
@@ -89,16 +84,7 @@ describe('npm start supervision', () => {
   it('stops everything instead of restarting a process that refuses its configuration (exit code 2)', async () => {
     const { sink, lines, notes } = recordingSink();
     const supervisor = new Supervisor({ cwd: repoRoot, sink, firstDelayMs: 50 });
-    await supervisor.add({
-      label: 'steady',
-      command: process.execPath,
-      args: [
-        '-e',
-        'console.log("ready"); process.on("SIGTERM", () => { console.log("bye steady"); process.exit(0) }); setInterval(() => {}, 1000)',
-      ],
-      env: process.env,
-      readyWhen: (l: string) => l === 'ready',
-    });
+    await supervisor.add(steady('steady'));
     await supervisor.add({
       label: 'misconfigured',
       command: process.execPath,
