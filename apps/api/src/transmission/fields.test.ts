@@ -1,7 +1,10 @@
 import type { TorrentStatus } from '@bitween/messages';
 import { describe, expect, it } from 'vitest';
 import { TORRENT_FIELDS, TrStatus, magnetLink, torrentObject, trStatus } from './fields.js';
-import { fileSelection, limitOf, select, sourceOf } from './methods.js';
+import { fileSelection } from './file-selection.js';
+import { select } from './selection.js';
+import { limitOf } from './speed-limit.js';
+import { sourceOf } from './torrent-add.js';
 import { TrError } from './protocol.js';
 import { HELD as H1, OFFERED as H2, downloading } from '../testing/peers.js';
 

@@ -5,7 +5,9 @@ import type { FastifyError, FastifyPluginCallback, FastifyReply, FastifyRequest 
 import type { Core } from '../core/index.js';
 import { MAX_METAINFO_BYTES } from '../core/torrents.js';
 import { PROBLEM_TYPE, problem, type ProblemCode } from '../problem.js';
-import { RecentlyRemoved, trMethods, type TrDeps } from './methods.js';
+import type { TrDeps } from './method-context.js';
+import { trMethods } from './methods.js';
+import { RecentlyRemoved } from './recently-removed.js';
 import { TrError, TrRequest, failure, success, trErrorOf } from './protocol.js';
 
 export const TRANSMISSION_PATH = '/transmission/rpc';
