@@ -12,15 +12,9 @@ import {
 } from '../protocol/file-sharing.js';
 import type { ResourceEntry } from '../protocol/shares-codec.js';
 import type { XmppSession } from '../xmpp/session.js';
-import type { UploadPace } from '../xmpp/upload-pace.js';
+import { FOREGROUND_RESERVE_BYTES, type UploadPace } from '../xmpp/upload-pace.js';
 
 const NS_DISCO_ITEMS = 'http://jabber.org/protocol/disco#items';
-
-/**
- * The standard items are background traffic: each goes out only when the upload pace keeps this
- * much burst for the original node (a one-share change there is ~7 kB: bucket, index, `current`).
- */
-export const FOREGROUND_RESERVE_BYTES = 8_000;
 
 /**
  * `pubsub#max_items` values tried in turn when configuring the node (XEP-0060 §8.2); the first

@@ -7,12 +7,20 @@ import type { PresenceBook } from '../domain/presence-book.js';
 import { ENVELOPE_BYTES, INDEX_NODE, bucketNode, layoutList, type Layout } from '../protocol/buckets.js';
 import type { ResourceEntry } from '../protocol/shares-codec.js';
 import type { XmppSession } from '../xmpp/session.js';
-import type { UploadPace } from '../xmpp/upload-pace.js';
+import { FOREGROUND_RESERVE_BYTES, type UploadPace } from '../xmpp/upload-pace.js';
 import type { ListReader } from './list-reader.js';
 
 export const DEFAULT_MAX_STANZA_BYTES = 64 * 1024;
 /** A change of a list in buckets costs about a bucket and the index: keep a whole list below that too. */
 export const DEFAULT_DIRECT_LIST_BYTES = 8 * 1024;
+/**
+ * A list in buckets: `current` (tens of kB, read only by original peers) is written once the list
+ * has not changed for this long, after the change's buckets and index, so that a change never
+ * waits behind it (ejabberd's stock shaper reads 49 kB in ~10 s).
+ */
+export const DEFAULT_CURRENT_QUIET_MS = 2_000;
+/** A publish of more buckets than this (a first publish) leaves the pace's burst to the next change. */
+const BULK_BUCKETS = 2;
 
 export interface OwnListTiming {
   /**
@@ -40,6 +48,8 @@ export interface OwnListTiming {
   maxStanzaBytes?: number | undefined;
   /** A list up to this size goes out whole in `current`; a larger one in buckets (protocol/buckets.ts). */
   directListBytes?: number | undefined;
+  /** A list in buckets: how long it must stay unchanged before `current` is written. */
+  currentQuietMs?: number | undefined;
 }
 
 export interface OwnListPublisherOptions extends OwnListTiming {
@@ -73,6 +83,9 @@ export class OwnListPublisher {
   #lastPublishedList: ResourceEntry[] = [];
   #settleTimer: NodeJS.Timeout | null = null;
   #readBackTimer: NodeJS.Timeout | null = null;
+  #currentTimer: NodeJS.Timeout | null = null;
+  /** When the last change of the list was published (`current` waits for quiet after it). */
+  #changedAt = 0;
   #generation = 0;
   /** What the server holds for us: bucket ids (by index), the index's id and `current`'s text. */
   #served: { buckets: Map<number, string>; indexId: string | null; current: string | null } = {
@@ -208,6 +221,7 @@ export class OwnListPublisher {
   async stop(): Promise<void> {
     if (this.#settleTimer) clearTimeout(this.#settleTimer);
     if (this.#readBackTimer) clearTimeout(this.#readBackTimer);
+    if (this.#currentTimer) clearTimeout(this.#currentTimer);
     this.#stopping = true;
     await this.#publisher.idle();
     const { session, log } = this.opts;
@@ -219,7 +233,7 @@ export class OwnListPublisher {
       keepSibling: (r) => this.#keepSibling(r),
     });
     try {
-      await this.#send(rest);
+      await this.#send(rest, true);
       log.info({ remainingResources: rest.length }, 'withdrew our shares');
     } catch (err) {
       log.warn({ err }, 'could not withdraw our shares');
@@ -232,26 +246,32 @@ export class OwnListPublisher {
     return this.#vouched.has(resource) || presence.isOnline(session.bareJid, resource);
   }
 
-  async #publish(): Promise<void> {
-    const { session, log } = this.opts;
-    if (!session.online || !this.#baseKnown || this.#stopping) return;
+  /** The list we want on the server: our own entries merged into the account's item. */
+  #wanted(): { own: ResourceEntry[]; list: ResourceEntry[]; key: string } {
     const own = this.opts.ownEntries();
     const list = mergeOwnList({
       base: this.#ownBase,
       own,
-      ownResource: session.resource,
+      ownResource: this.opts.session.resource,
       keepSibling: (r) => this.#keepSibling(r),
     });
-    const key = listKey(list);
-    if (key === this.#serverKey) return;
+    return { own, list, key: listKey(list) };
+  }
+
+  async #publish(): Promise<void> {
+    const { session, log } = this.opts;
+    if (!session.online || !this.#baseKnown || this.#stopping) return;
+    const { own, list, key } = this.#wanted();
+    if (key === this.#serverKey) return this.#sendCurrentWhenQuiet();
     const started = Date.now();
     this.#sendingKey = key;
     let sent;
     try {
-      sent = await this.#send(list);
+      sent = await this.#send(list, false);
     } finally {
       this.#sendingKey = null;
     }
+    this.#changedAt = Date.now();
     this.#serverKey = key;
     this.#ownBase = list;
     this.#lastPublishedList = list;
@@ -266,6 +286,48 @@ export class OwnListPublisher {
       'published our share list',
     );
     this.#scheduleReadBack();
+    // A newer change (already triggered) goes first; `current` follows once the list is quiet.
+    if (this.#pendingCurrent()) this.#scheduleCurrent(this.opts.currentQuietMs ?? DEFAULT_CURRENT_QUIET_MS);
+  }
+
+  /** `current` of the list the server holds, when it is not what the server holds yet; else null. */
+  #pendingCurrent(): Element | null {
+    const layout = this.#lastLayout;
+    if (!layout?.index) return null; // a list in `current` alone went out whole
+    return this.#served.current === layout.current.toString() ? null : layout.current;
+  }
+
+  #scheduleCurrent(delayMs: number): void {
+    if (this.#currentTimer) clearTimeout(this.#currentTimer);
+    this.#currentTimer = setTimeout(() => {
+      this.#currentTimer = null;
+      this.#publisher.trigger();
+    }, delayMs);
+  }
+
+  /**
+   * The list is what the server holds: write its `current` once the list has been quiet for
+   * `currentQuietMs` (a newer change supersedes it), as bulk sending that leaves the pace's burst
+   * to the next change.
+   */
+  async #sendCurrentWhenQuiet(): Promise<void> {
+    const current = this.#pendingCurrent();
+    if (!current) return;
+    const due = this.#changedAt + (this.opts.currentQuietMs ?? DEFAULT_CURRENT_QUIET_MS) - Date.now();
+    if (due > 0) return this.#scheduleCurrent(due);
+    const text = current.toString();
+    const size = Buffer.byteLength(text) + ENVELOPE_BYTES / 4;
+    const started = Date.now();
+    const { pace, session } = this.opts;
+    // Wait for the pace's burst before taking a turn: a change made meanwhile goes first.
+    await pace.spare(size, FOREGROUND_RESERVE_BYTES);
+    if (!session.online || this.#stopping) return;
+    if (this.#wanted().key !== this.#serverKey) return this.#publisher.trigger();
+    await pace.take(size, FOREGROUND_RESERVE_BYTES);
+    this.opts.log.debug({ bytes: size }, 'writing our original-format item');
+    await session.publish(current);
+    this.#served.current = text;
+    this.opts.log.info({ bytes: size, ms: Date.now() - started }, 'published our original-format item');
   }
 
   #scheduleReadBack(): void {
@@ -279,6 +341,8 @@ export class OwnListPublisher {
     const { session, log } = this.opts;
     this.#readBackTimer = null;
     if (!session.online || this.#stopping) return;
+    // The server's `current` is still the previous one: read back once it is written.
+    if (this.#pendingCurrent()) return this.#scheduleReadBack();
     try {
       const item = await session.fetchOwnItem();
       const resources = item ? await this.opts.reader.read(session.bareJid, item) : [];
@@ -300,12 +364,14 @@ export class OwnListPublisher {
 
   /**
    * Publish `list`, one stanza at a time, each waiting for the server's result and paced below
-   * its read rate: the buckets that changed, the index, then `current` if it changed (a list
-   * small enough goes whole in `current`).
+   * its read rate: the buckets that changed, the index, then `current` if it changed and
+   * `withCurrent` (else #sendCurrentWhenQuiet writes it later; a list small enough goes whole in
+   * `current`, at once). A bulk publish (a first one) leaves the pace's burst to the next change.
    */
   async #send(
     list: ResourceEntry[],
-  ): Promise<{ bytes: number; stanzas: number; buckets: number; currentBytes: number }> {
+    withCurrent: boolean,
+  ): Promise<{ bytes: number; stanzas: number; buckets: number; currentBytes: number | null }> {
     const { session, pace } = this.opts;
     const layout = layoutList(
       list,
@@ -316,18 +382,20 @@ export class OwnListPublisher {
     this.#lastLayout = layout;
     let bytes = 0;
     let stanzas = 0;
-    const send = async (payload: Element, node?: string, id?: string) => {
+    const send = async (payload: Element, node?: string, id?: string, reserve = 0) => {
       const size = Buffer.byteLength(payload.toString()) + ENVELOPE_BYTES / 4;
-      await pace.take(size);
+      await pace.take(size, reserve);
       await session.publish(payload, node, id);
       bytes += size;
       stanzas += 1;
     };
     let buckets = 0;
     if (layout.index && layout.indexId) {
-      for (const b of layout.buckets) {
+      const changed = layout.buckets.filter((b) => this.#served.buckets.get(b.index) !== b.id);
+      const reserve = changed.length > BULK_BUCKETS ? FOREGROUND_RESERVE_BYTES : 0;
+      for (const b of changed) {
         if (this.#served.buckets.get(b.index) === b.id) continue;
-        await send(b.payload, bucketNode(b.index), b.id);
+        await send(b.payload, bucketNode(b.index), b.id, reserve);
         this.#served.buckets.set(b.index, b.id);
         buckets += 1;
       }
@@ -339,10 +407,12 @@ export class OwnListPublisher {
       }
     }
     const current = layout.current.toString();
-    if (this.#served.current !== current) {
+    let currentBytes: number | null = null;
+    if (this.#served.current !== current && (withCurrent || !layout.index)) {
       await send(layout.current);
       this.#served.current = current;
+      currentBytes = Buffer.byteLength(current);
     }
-    return { bytes, stanzas, buckets, currentBytes: Buffer.byteLength(current) };
+    return { bytes, stanzas, buckets, currentBytes };
   }
 }

@@ -13,6 +13,23 @@ describe('Pacer', () => {
     expect(pacer.delayFor(5000)).toBe(0);
   });
 
+  it('with a reserve, waits until that much burst would be left after the stanza', async () => {
+    let t = 0;
+    const pacer = new Pacer(1000, 5000, () => t);
+    let taken = false;
+    const take = pacer.take(2000, 2000).then(() => (taken = true)); // 5000 ≥ 2000 + 2000: at once
+    await take;
+    expect(taken).toBe(true);
+    // 3000 left: 2000 more with 2000 kept needs 1000 more tokens, one second.
+    let second = false;
+    const next = pacer.take(2000, 2000).then(() => (second = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(second).toBe(false);
+    t += 1000;
+    await next;
+    expect(pacer.delayFor(2000)).toBe(0); // the reserve is left for a stanza taken without one
+  });
+
   it('serves callers in order and really waits', async () => {
     const pacer = new Pacer(100_000, 1000);
     const order: number[] = [];

@@ -20,9 +20,13 @@ export class Pacer {
     this.#last = now();
   }
 
-  /** Resolves when `bytes` may be sent (callers are served in order). */
-  take(bytes: number): Promise<void> {
-    const turn = this.#queue.then(() => this.#take(bytes));
+  /**
+   * Resolves when `bytes` may be sent (callers are served in order). With `reserve`, waits until
+   * that much burst would be left after the stanza (bulk sending that must leave room for a
+   * change sent after it); a stanza larger than the burst still goes once the bucket is full.
+   */
+  take(bytes: number, reserve = 0): Promise<void> {
+    const turn = this.#queue.then(() => this.#take(bytes, reserve));
     this.#queue = turn;
     return turn;
   }
@@ -34,8 +38,8 @@ export class Pacer {
     return need <= 0 ? 0 : (need / this.bytesPerSecond) * 1000;
   }
 
-  async #take(bytes: number): Promise<void> {
-    const wait = this.delayFor(bytes);
+  async #take(bytes: number, reserve: number): Promise<void> {
+    const wait = this.delayFor(bytes + reserve);
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, Math.ceil(wait)));
     this.#refill();
     // A stanza larger than the burst goes once the bucket is full, and leaves it in debt.

@@ -14,6 +14,13 @@ export function stockUpload(software: string | null): { bytesPerSecond: number; 
   return { bytesPerSecond: 2_400, burstBytes: 16_000 };
 }
 
+/**
+ * Burst that background and bulk sending leave in the pace for a change of the share list: a
+ * one-share change of a list in buckets is ~9 kB with envelopes (a bucket ~7 kB, the index ~2 kB),
+ * which then goes out at once and, as we stay below the server's rate, is read at once too.
+ */
+export const FOREGROUND_RESERVE_BYTES = 10_000;
+
 /** A configured pace of bulk sending; unset parts come from the server's software. */
 export interface UploadSettings {
   bytesPerSecond?: number;
@@ -35,9 +42,12 @@ export class UploadPace {
     this.#pacer = this.#make(null);
   }
 
-  /** Resolves when a stanza of `bytes` may be sent. */
-  take(bytes: number): Promise<void> {
-    return this.#pacer.take(bytes);
+  /**
+   * Resolves when a stanza of `bytes` may be sent; with `reserve`, once that much burst would be
+   * left after it (bulk sending, served in turn with everything else).
+   */
+  take(bytes: number, reserve = 0): Promise<void> {
+    return this.#pacer.take(bytes, reserve);
   }
 
   /**
@@ -46,9 +56,15 @@ export class UploadPace {
    * never held up by it.
    */
   async takeSpare(bytes: number, reserve: number): Promise<void> {
+    await this.spare(bytes, reserve);
+    return this.take(bytes);
+  }
+
+  /** Resolves once a stanza of `bytes` would leave `reserve` bytes of burst (takes nothing). */
+  async spare(bytes: number, reserve: number): Promise<void> {
     for (;;) {
       const wait = this.#pacer.delayFor(bytes + reserve);
-      if (wait <= 0) return this.take(bytes);
+      if (wait <= 0) return;
       await new Promise((resolve) => setTimeout(resolve, Math.max(50, Math.ceil(wait))));
     }
   }
