@@ -1,11 +1,11 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api.js';
 import { inlineId } from '../logic/names.js';
 import { noTargetsText, sendErrorText, sendTargets } from '../logic/send-share.js';
 import { displayName } from '../logic/torrents.js';
 import { isolate } from '@bitween/safe-text';
 import { api, contacts, errorText, say } from '../store.js';
-import type { Torrent } from '../types.js';
+import type { Contact, Torrent } from '../types.js';
 import { ErrorText } from './common.js';
 
 /**
@@ -25,8 +25,12 @@ export function SendToFriend({ t }: { t: Torrent }) {
     setSent(null);
   }, [t.hash]);
 
+  // The last list loaded: a reload that fails (the gateway restarting) keeps the form, with a note.
+  const known = useRef<Contact[] | null>(null);
   const loaded = contacts.value;
-  const targets = loaded.state === 'ok' ? sendTargets(loaded.value) : [];
+  if (loaded.state === 'ok') known.current = loaded.value;
+  const list = known.current;
+  const targets = list ? sendTargets(list) : [];
   const name = isolate(displayName(t));
 
   const send = async (e: Event) => {
@@ -51,9 +55,14 @@ export function SendToFriend({ t }: { t: Torrent }) {
   let body;
   if (t.name === null || t.size === null)
     body = <p class="muted">It can be sent once its metadata has arrived.</p>;
-  else if (loaded.state === 'loading') body = <p class="muted">Loading your contacts…</p>;
-  else if (loaded.state === 'error') body = <ErrorText error={`Contacts: ${loaded.error}`} />;
-  else if (targets.length === 0) body = <p class="muted">{noTargetsText(loaded.value)}</p>;
+  else if (list === null)
+    body =
+      loaded.state === 'error' ? (
+        <ErrorText error={`Contacts: ${loaded.error}`} />
+      ) : (
+        <p class="muted">Loading your contacts…</p>
+      );
+  else if (targets.length === 0) body = <p class="muted">{noTargetsText(list)}</p>;
   else
     body = (
       <form class="row gap" onSubmit={(e) => void send(e)}>
@@ -91,6 +100,11 @@ export function SendToFriend({ t }: { t: Torrent }) {
         clients show the link.
       </p>
       {body}
+      {list !== null && loaded.state === 'error' && (
+        <p class="muted">
+          Your contacts could not be loaded again ({loaded.error}): this is the list from before.
+        </p>
+      )}
       {sent && <p class="sent">{sent}</p>}
       <ErrorText error={error} />
     </section>
