@@ -36,7 +36,7 @@ import * as controls from './engine/torrent-controls.js';
 import type { ProgressView } from './progress.js';
 import { FastResume } from './resume/fast-resume.js';
 import { ShareFiles } from './share-files/share-files.js';
-import type { TorrentRecord } from './state-store.js';
+import type { StoredTorrent } from './state-store.js';
 
 export type { AddOptions, EngineEvents, EngineOptions, Placement } from './engine/core.js';
 
@@ -271,8 +271,9 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
 
   // ---- placement among engines (engine/ownership.ts) --------------------------------------
 
-  adopt(record: TorrentRecord, torrentFile: Uint8Array | null, from: string): Promise<void> {
-    return adopt(this.#core, record, torrentFile, from);
+  /** Run torrents of an engine that stopped (a takeover's batch, claims already won). */
+  adopt(torrents: readonly StoredTorrent[], from: string): Promise<void> {
+    return adopt(this.#core, torrents, from);
   }
 
   drop(hash: string, owner: string): Promise<void> {

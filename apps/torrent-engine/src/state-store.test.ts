@@ -27,6 +27,26 @@ describe('StateStore', () => {
     expect(loaded?.torrentFile).toEqual(new Uint8Array([1, 2, 3]));
   });
 
+  it('saves and removes many torrents at once (a takeover batch), with and without metadata', async () => {
+    const torrents = Array.from({ length: 40 }, (_, i) => ({
+      record: { hash: i.toString(16).padStart(40, '0'), source: 'path' as const, savePath: '/s', addedAt: i },
+      torrentFile: i % 2 === 0 ? new Uint8Array([i]) : null,
+    }));
+    await store.saveAll(torrents);
+    expect(await store.load()).toEqual(torrents);
+    await store.removeAll(torrents.slice(0, 30).map((t) => t.record.hash));
+    expect(await store.load()).toEqual(torrents.slice(30));
+    expect((await readdir(store.dir)).sort()).toEqual(
+      torrents
+        .slice(30)
+        .flatMap(({ record, torrentFile }) => [
+          `${record.hash}.json`,
+          ...(torrentFile ? [`${record.hash}.torrent`] : []),
+        ])
+        .sort(),
+    );
+  });
+
   it("keeps the files' selection and priorities (restored at start with the record)", async () => {
     const record = {
       hash: HASH,

@@ -13,11 +13,16 @@ export async function writeFileDurably(target: string, data: string | Uint8Array
     target,
     typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength),
   );
-  const dir = await open(path.dirname(target), 'r');
+  await syncDir(path.dirname(target));
+}
+
+/** fsync a folder: the renames and removals in it survive a power cut. */
+export async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
   try {
-    await dir.sync();
+    await handle.sync();
   } finally {
-    await dir.close();
+    await handle.close();
   }
 }
 

@@ -4,7 +4,7 @@
  * that died, stopping one that a survivor took over while we looked dead.
  */
 import { BusError, type TorrentStatus } from '@bitween/messages';
-import type { TorrentRecord } from '../state-store.js';
+import type { StoredTorrent } from '../state-store.js';
 import { attach } from './attach.js';
 import type { EngineCore } from './core.js';
 import { reschedule } from './run-control.js';
@@ -29,21 +29,25 @@ export async function claimOrOwnerView(
 }
 
 /**
- * Run a torrent another engine ran (it stopped sending heartbeats; this engine won the
- * claim): saved in this engine's state, data verified where it lies (shared volume).
+ * Run torrents another engine ran (it stopped sending heartbeats; this engine won their claims):
+ * saved in this engine's state, data verified where it lies (shared volume). A takeover's batch
+ * at once: one durable write of the records, one pass over the download queue.
  */
 export async function adopt(
   core: EngineCore,
-  record: TorrentRecord,
-  torrentFile: Uint8Array | null,
+  torrents: readonly StoredTorrent[],
   from: string,
 ): Promise<void> {
-  if (core.entries.has(record.hash) || core.stopped) return;
-  const entry = attach(core, record, torrentFile, false);
-  if (torrentFile) await core.opts.store.saveMetadata(record.hash, torrentFile);
-  await core.opts.store.save(record);
-  core.log.info({ hash: record.hash, from, savePath: record.savePath }, 'took over a torrent');
-  core.events.emit('added', torrentStatus(entry, core.opts.engineId));
+  if (core.stopped) return;
+  const fresh = torrents.filter(({ record }) => !core.entries.has(record.hash));
+  if (fresh.length === 0) return;
+  const entries = fresh.map(({ record, torrentFile }) => attach(core, record, torrentFile, false));
+  await core.opts.store.saveAll(fresh);
+  for (const entry of entries) {
+    core.log.debug({ hash: entry.hash, from, savePath: entry.record.savePath }, 'took over a torrent');
+    core.events.emit('added', torrentStatus(entry, core.opts.engineId));
+  }
+  core.log.info({ from, torrents: entries.length }, 'took over torrents');
   reschedule(core);
 }
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { RegisteredEngine } from '@bitween/bus';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StateStore } from '../state-store.js';
-import { Takeover, preferredEngine } from './takeover.js';
+import { TAKEOVER_BATCH, Takeover, preferredEngine } from './takeover.js';
 
 describe('preferredEngine', () => {
   it('is stable, independent of order, and spreads hashes over the engines', () => {
@@ -40,11 +40,12 @@ describe('Takeover', () => {
 
   function setup(
     me: string,
-    opts: { live?: string[]; owners?: Record<string, string>; graceMs?: number } = {},
+    opts: { live?: string[]; owners?: Record<string, string>; graceMs?: number; failing?: Set<string> } = {},
   ) {
     const live = opts.live ?? ['engine-1', 'engine-2'];
     const owners = new Map(Object.entries(opts.owners ?? {}));
     const adopted: { hash: string; from: string; torrent: Uint8Array | null }[] = [];
+    const batches: number[] = [];
     const takeover = new Takeover({
       stateDir: dir,
       engineId: me,
@@ -53,6 +54,7 @@ describe('Takeover', () => {
       },
       claims: {
         claim: (hash: string, isAlive: (id: string) => boolean) => {
+          if (opts.failing?.has(hash)) return Promise.reject(new Error('KV timeout'));
           const owner = owners.get(hash);
           if (owner && owner !== me && isAlive(owner)) return Promise.resolve({ won: false as const, owner });
           owners.set(hash, me);
@@ -63,8 +65,10 @@ describe('Takeover', () => {
       },
       engine: {
         has: (hash: string) => adopted.some((a) => a.hash === hash),
-        adopt: (record, torrent, from) => {
-          adopted.push({ hash: record.hash, from, torrent });
+        adopt: (torrents, from) => {
+          batches.push(torrents.length);
+          for (const { record, torrentFile } of torrents)
+            adopted.push({ hash: record.hash, from, torrent: torrentFile });
           return Promise.resolve();
         },
       },
@@ -72,7 +76,7 @@ describe('Takeover', () => {
       intervalMs: 1000,
       graceMs: opts.graceMs ?? 60_000,
     });
-    return { takeover, adopted, owners };
+    return { takeover, adopted, owners, batches };
   }
 
   it('takes the torrents it is preferred for at once, the rest after the grace period', async () => {
@@ -110,5 +114,35 @@ describe('Takeover', () => {
     await one.takeover.tick();
     expect(one.adopted).toEqual([]);
     expect(await left()).toBe(HASHES.length);
+  });
+
+  it('takes many torrents in batches, each adopted at once', async () => {
+    const dead = new StateStore(path.join(dir, 'engine-9'), log);
+    const many = Array.from({ length: TAKEOVER_BATCH * 2 + 3 }, (_, i) =>
+      (i + 16).toString(16).padStart(40, 'a'),
+    );
+    await dead.saveAll(
+      many.map((hash) => ({
+        record: { hash, source: 'path', savePath: '/data', addedAt: 1 },
+        torrentFile: null,
+      })),
+    );
+    const one = setup('engine-1', { live: ['engine-1'] });
+    await one.takeover.tick();
+    expect(one.batches).toEqual([TAKEOVER_BATCH, TAKEOVER_BATCH, HASHES.length + 3]);
+    expect(one.adopted.map((a) => a.hash).sort()).toEqual([...HASHES, ...many].sort());
+    expect(await left()).toBe(0);
+  });
+
+  it('adopts the claims it won when another failed, and takes that one at a later tick', async () => {
+    const failing = new Set([HASHES[1]!]);
+    const one = setup('engine-1', { live: ['engine-1'], failing });
+    await one.takeover.tick();
+    expect(one.adopted.map((a) => a.hash).sort()).toEqual(HASHES.filter((h) => h !== HASHES[1]));
+    expect(await left()).toBe(1);
+    failing.clear();
+    await one.takeover.tick();
+    expect(one.adopted.map((a) => a.hash).sort()).toEqual(HASHES);
+    expect(await left()).toBe(0);
   });
 });

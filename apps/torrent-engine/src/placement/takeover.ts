@@ -4,7 +4,8 @@ import path from 'node:path';
 import { EngineId } from '@bitween/messages';
 import type { EngineRegistry, Logger, TorrentClaims } from '@bitween/bus';
 import type { TorrentEngine } from '../engine.js';
-import { StateStore } from '../state-store.js';
+import { inParallel } from '../durable/in-parallel.js';
+import { StateStore, type StoredTorrent } from '../state-store.js';
 
 /** Which live engine should take `hash` first (rendezvous hashing: spreads torrents evenly). */
 export function preferredEngine(hash: string, live: Iterable<string>): string | undefined {
@@ -30,12 +31,18 @@ export interface TakeoverOptions {
   graceMs: number;
 }
 
+/** Torrents claimed and adopted together (one durable write of their records per batch). */
+export const TAKEOVER_BATCH = 256;
+/** Claims (KV get + compare-and-swap) in flight at once. */
+const CLAIMS_IN_FLIGHT = 32;
+
 /**
  * When an engine stops sending heartbeats, the others take its torrents over from its state
  * folder on the shared volume: for each torrent, the preferred survivor claims it at once, the
  * others after `graceMs` (in case the preferred one died too); the claim (compare-and-swap in
  * KV) lets exactly one win. The winner saves the torrent in its own state, runs it (the data is
- * verified where it lies) and removes it from the dead engine's folder.
+ * verified where it lies) and removes it from the dead engine's folder. Torrents are taken in
+ * batches of `TAKEOVER_BATCH`: their claims in parallel, then one adoption of those won.
  */
 export class Takeover {
   #timer: NodeJS.Timeout | null = null;
@@ -74,12 +81,20 @@ export class Takeover {
       const seen = new Set<string>();
       for (const from of dead) {
         const store = new StateStore(path.join(this.opts.stateDir, from), log);
-        for (const { record, torrentFile } of await store.load()) {
+        const now = Date.now();
+        const due: StoredTorrent[] = [];
+        for (const stored of await store.load()) {
+          const hash = stored.record.hash;
+          seen.add(hash);
+          const since = this.#orphanSince.get(hash) ?? now;
+          this.#orphanSince.set(hash, since);
+          if (this.opts.engine.has(hash)) continue;
+          const preferred = preferredEngine(hash, live) === engineId;
+          if (preferred || now - since >= this.opts.graceMs) due.push(stored);
+        }
+        for (let i = 0; i < due.length; i += TAKEOVER_BATCH) {
           if (this.#stopped) return;
-          seen.add(record.hash);
-          await this.#takeOne(from, store, record.hash, live, () =>
-            this.opts.engine.adopt(record, torrentFile, from),
-          );
+          await this.#takeBatch(from, store, due.slice(i, i + TAKEOVER_BATCH), live);
         }
       }
       for (const hash of this.#orphanSince.keys()) if (!seen.has(hash)) this.#orphanSince.delete(hash);
@@ -88,28 +103,34 @@ export class Takeover {
     }
   }
 
-  async #takeOne(
+  /** Claim a batch (in parallel), adopt the torrents won, tidy the dead engine's folder. */
+  async #takeBatch(
     from: string,
     store: StateStore,
-    hash: string,
+    batch: StoredTorrent[],
     live: Set<string>,
-    adopt: () => Promise<void>,
   ): Promise<void> {
-    const now = Date.now();
-    const since = this.#orphanSince.get(hash) ?? now;
-    this.#orphanSince.set(hash, since);
-    if (this.opts.engine.has(hash)) return;
-    const preferred = preferredEngine(hash, live) === this.opts.engineId;
-    if (!preferred && now - since < this.opts.graceMs) return;
-    const result = await this.opts.claims.claim(hash, (id) => live.has(id));
-    if (result.won) {
-      await adopt();
-      await store.remove(hash);
-      this.#orphanSince.delete(hash);
-    } else if (result.owner !== from && live.has(result.owner)) {
-      // A survivor took it but could not tidy up (it died in between): the record is stale.
-      await store.remove(hash);
-      this.#orphanSince.delete(hash);
+    const results = await inParallel(batch, CLAIMS_IN_FLIGHT, ({ record }) =>
+      this.opts.claims
+        .claim(record.hash, (id) => live.has(id))
+        .catch((err: unknown) => ({ failed: err }) as const),
+    );
+    const won: StoredTorrent[] = [];
+    // Taken by a survivor that could not tidy up (it died in between): the records are stale.
+    const stale: string[] = [];
+    let failure: Error | undefined;
+    for (const [i, result] of results.entries()) {
+      const { hash } = batch[i]!.record;
+      if ('failed' in result)
+        failure ??= result.failed instanceof Error ? result.failed : new Error(String(result.failed));
+      else if (result.won) won.push(batch[i]!);
+      else if (result.owner !== from && live.has(result.owner)) stale.push(hash);
     }
+    // Claims won but not adopted (a failure below) are ours: the next tick claims them again.
+    if (won.length > 0) await this.opts.engine.adopt(won, from);
+    const done = [...won.map((t) => t.record.hash), ...stale];
+    await store.removeAll(done);
+    for (const hash of done) this.#orphanSince.delete(hash);
+    if (failure) throw failure;
   }
 }
