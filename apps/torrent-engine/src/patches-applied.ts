@@ -60,6 +60,12 @@ export const PATCH_MARKERS: readonly PatchMarker[] = [
     files: [{ file: 'index.js', marker: 'const hasPerformance =' }],
   },
   {
+    patch: '@thaunknown+simple-peer+10.1.2.patch',
+    pkg: '@thaunknown/simple-peer',
+    via: [],
+    files: [{ file: 'lite.js', marker: '_coalesce (chunks) {' }],
+  },
+  {
     patch: '@nats-io+nats-core+3.4.0.patch',
     pkg: '@nats-io/nats-core',
     via: ['@bitween/runtime', '@nats-io/transport-node'],
