@@ -45,7 +45,6 @@ describe("the friends' address allowlist, from the gateway to the engine's admis
       friends: ['carol'],
     }));
     const nc = await alice.nats.connect();
-    cleanup.add('nats client', () => nc.close());
     store = await FriendAddressesStore.open(nc, silentLogger);
     root = alice.dirs.shares;
     ({ hash, sha256: sum } = await shareRandomFile(alice, 'allowlisted.bin', 2 * 1024 * 1024 + 3));

@@ -120,7 +120,6 @@ describe('nats-server', () => {
     expect(nats.url).toBe(`nats://127.0.0.1:${nats.port}`);
 
     const nc = await nats.connect();
-    cleanup.add('nats connection', () => nc.close());
     const sub = nc.subscribe('harness.echo', {
       callback: (err, msg) => {
         if (!err) msg.respond(`echo: ${msg.string()}`);

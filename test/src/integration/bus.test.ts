@@ -41,7 +41,6 @@ describe('the typed bus on a real nats-server', () => {
   beforeAll(async () => {
     const nats = await startNats(cleanup);
     nc = await nats.connect();
-    cleanup.add('nats client', () => nc.close());
     server = recordingLogger();
     client = recordingLogger();
     const host = await ServiceHost.start(new Bus(nc, server.log), { name: 'bitween-test', version: '1.0.0' });

@@ -42,7 +42,6 @@ describe('the engine and libtorrent', () => {
       }),
     });
     const nc = await nats.connect();
-    cleanup.add('nats client', () => nc.close());
     bus = new Bus(nc, silentLogger);
     registry = await EngineRegistry.open(nc, silentLogger);
   });

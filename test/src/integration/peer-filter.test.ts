@@ -50,7 +50,6 @@ describe('friend-to-friend peer filter', () => {
       }),
     });
     const nc = await nats.connect();
-    cleanup.add('nats client', () => nc.close());
     bus = new Bus(nc, silentLogger);
     const file = join(root, 'shares', 'private.bin');
     sum = await writeRandomFile(file, 2 * 1024 * 1024 + 99);

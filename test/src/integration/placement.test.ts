@@ -13,7 +13,6 @@ describe('placement primitives in JetStream KV', () => {
   beforeAll(async () => {
     const nats = await startNats(cleanup);
     nc = await nats.connect();
-    cleanup.add('nats client', () => nc.close());
     registry = await EngineRegistry.open(nc, silentLogger);
   });
   afterAll(() => cleanup.run());

@@ -22,7 +22,6 @@ describe('the engines registry with one key per torrent', () => {
   beforeAll(async () => {
     const nats = await startNats(cleanup);
     nc = await nats.connect();
-    cleanup.add('nats client', () => nc.close());
     writer = await EngineRegistry.open(nc, silentLogger, { torrents: false });
   });
   afterAll(() => cleanup.run());

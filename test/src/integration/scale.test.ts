@@ -64,7 +64,6 @@ describe('several engine instances on one NATS', () => {
     // One after the other, so the slots are not contended (concurrent starts are fine, just noisier).
     for (const n of [1, 2, 3]) instances.push(await startInstance(`scale-engine-${n}`));
     const nc = await nats.connect();
-    cleanup.add('nats client', () => nc.close());
     bus = new Bus(nc, silentLogger);
     registry = await EngineRegistry.open(nc, silentLogger);
     claims = await TorrentClaims.open(nc, { engineId: 'test-observer', incarnation: 'test' }, silentLogger);
@@ -74,7 +73,6 @@ describe('several engine instances on one NATS', () => {
 
     const friendNats = await startNats(cleanup);
     const fnc = await friendNats.connect();
-    cleanup.add('friend nats client', () => fnc.close());
     await mkdir(join(root, 'friend', 'shares'), { recursive: true });
     friend = {
       bus: new Bus(fnc, silentLogger),

@@ -11,7 +11,6 @@ describe('the settings bucket on a real nats-server', () => {
   beforeAll(async () => {
     const nats = await startNats(cleanup);
     nc = await nats.connect();
-    cleanup.add('nats client', () => nc.close());
   });
   afterAll(() => cleanup.run());
 

@@ -19,7 +19,6 @@ describe('the share visibility bucket on a real nats-server', () => {
   beforeAll(async () => {
     const nats = await startNats(cleanup);
     nc = await nats.connect();
-    cleanup.add('nats client', () => nc.close());
   });
   afterAll(() => cleanup.run());
 
