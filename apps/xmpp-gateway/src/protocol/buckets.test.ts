@@ -118,6 +118,18 @@ describe('lists in buckets', () => {
     }
   });
 
+  it('a layout made from the previous one reuses its unchanged buckets and encodes the same as afresh', () => {
+    const before = layoutList(bigList(10_000), CAP, DIRECT);
+    const changed = bigList(10_001);
+    const after = layoutList(changed, CAP, DIRECT, before);
+    const fresh = layoutList(changed, CAP, DIRECT);
+    expect(after.buckets.filter((b, k) => b !== before.buckets[k])).toHaveLength(1);
+    expect(after.buckets.map((b) => b.id)).toEqual(fresh.buckets.map((b) => b.id));
+    expect(after.indexId).toBe(fresh.indexId);
+    expect(after.current.toString()).toBe(fresh.current.toString());
+    expect(after.fullBytes).toBe(fresh.fullBytes);
+  });
+
   it('refuses buckets and indexes that are foreign, tampered, a deflate bomb or a DTD', () => {
     const layout = layoutList(bigList(3000), CAP, DIRECT);
     const index = readIndex(layout.index!);
