@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cleanup, shareRandomFile, startFriends, waitForShare, type BitweenNode } from '../harness/index.js';
+import {
+  Cleanup,
+  rendezvousOnly,
+  shareRandomFile,
+  startFriends,
+  waitForShare,
+  type BitweenNode,
+} from '../harness/index.js';
 
 /**
  * Rendezvous through the real gateways and Prosody: bob's engine may not dial alice (this host is
@@ -17,11 +24,7 @@ describe('rendezvous over XMPP between two daemons', () => {
   beforeAll(async () => {
     ({
       nodes: [alice, bob],
-    } = await startFriends(cleanup, ['alice', 'bob'], {
-      label: 'rdv',
-      env: { BITWEEN_PEER_ALLOW: '' },
-      node: { bob: { env: { BITWEEN_DIAL_ALLOW: '' } } },
-    }));
+    } = await startFriends(cleanup, ['alice', 'bob'], rendezvousOnly('rdv')));
   });
   afterAll(() => cleanup.run());
 

@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cleanup, shareRandomFile, startFriends, waitForShare, type BitweenNode } from '../harness/index.js';
+import {
+  Cleanup,
+  rendezvousOnly,
+  shareRandomFile,
+  startFriends,
+  waitForShare,
+  type BitweenNode,
+} from '../harness/index.js';
 
 /**
  * A share's file list when bob's engine may not dial alice (BITWEEN_DIAL_ALLOW empty: this host
@@ -14,11 +21,7 @@ describe('the file list of a share whose friend can only be reached by rendezvou
   beforeAll(async () => {
     ({
       nodes: [alice, bob],
-    } = await startFriends(cleanup, ['alice', 'bob'], {
-      label: 'rdv-files',
-      env: { BITWEEN_PEER_ALLOW: '' },
-      node: { bob: { env: { BITWEEN_DIAL_ALLOW: '' } } },
-    }));
+    } = await startFriends(cleanup, ['alice', 'bob'], rendezvousOnly('rdv-files')));
   });
   afterAll(() => cleanup.run());
 

@@ -23,7 +23,14 @@ export {
   type ServiceProcess,
 } from './service.js';
 export { Feed, waitFor, type WaitOptions } from './wait.js';
-export { startFriends, startNode, type BitweenNode, type FriendsOptions, type NodeOptions } from './node.js';
+export {
+  rendezvousOnly,
+  startFriends,
+  startNode,
+  type BitweenNode,
+  type FriendsOptions,
+  type NodeOptions,
+} from './node.js';
 export type { Endpoint, HashesResult, SharesResult, TorrentsResult } from './api-results.js';
 export { engineEnv, silentLogger } from './engine-env.js';
 export { startLibtorrent } from './libtorrent.js';
@@ -44,8 +51,20 @@ export {
   type XmppServer,
 } from './gateway.js';
 export { startApi, type Api } from './api.js';
-export { screenshots, tabTo } from './browser.js';
+export {
+  launchChromium,
+  logIn,
+  openWebUi,
+  screenshots,
+  tabTo,
+  UI_TIMEOUT,
+  type LogInOptions,
+  type Viewport,
+  type WebBrowser,
+} from './browser.js';
 export { startSlowDownload, type SlowDownload } from './slow-download.js';
+export { transmissionRemote } from './transmission-remote.js';
+export { cli, runCli, type CliResult } from './cli.js';
 export { shareRandomFile, waitForShare, type SharedFile, type SharingNode } from './shares.js';
 export {
   NS_SHARES,

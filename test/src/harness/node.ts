@@ -165,6 +165,20 @@ export interface FriendsOptions {
 }
 
 /**
+ * `startFriends` options under which `dialer` (default bob) reaches his friends only by rendezvous
+ * over XMPP: no engine admits a peer by configuration (BITWEEN_PEER_ALLOW empty: contacts' tickets
+ * only), and the dialer's own dial policy refuses this host (BITWEEN_DIAL_ALLOW empty), so his
+ * engine asks for a connection through the gateways and the friend's engine dials back.
+ */
+export function rendezvousOnly(label: string, dialer = 'bob'): FriendsOptions {
+  return {
+    label,
+    env: { BITWEEN_PEER_ALLOW: '' },
+    node: { [dialer]: { env: { BITWEEN_DIAL_ALLOW: '' } } },
+  };
+}
+
+/**
  * The usual set-up of an end-to-end test: a Prosody with accounts `<user>` / `<user>-pw` who
  * all have each other on their rosters, and one bitween node per user, started in parallel.
  */

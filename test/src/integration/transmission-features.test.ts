@@ -1,7 +1,5 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { Transmission } from '@ctrl/transmission';
 import { engine, xmpp, type TorrentStatus } from '@bitween/messages';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +11,7 @@ import {
   startService,
   startTestEngine,
   torrentPort,
+  transmissionRemote,
   waitFor,
   writeRandomFile,
   type TestEngine,
@@ -25,7 +24,6 @@ import {
  * Alice shares a file; Bob downloads it from her.
  */
 
-const run = promisify(execFile);
 const TOKEN = 'transmission-features-token';
 const SIZE = 3 * 1024 * 1024 + 12_345;
 
@@ -56,19 +54,7 @@ describe('Transmission features against two bitween nodes', () => {
   }
 
   /** transmission-remote against `node`: stdout, or the error with what it printed. */
-  async function remote(node: Node, ...args: string[]): Promise<string> {
-    try {
-      const { stdout } = await run('transmission-remote', [node.url, '--auth', `x:${TOKEN}`, ...args], {
-        timeout: 60_000,
-      });
-      return stdout;
-    } catch (err) {
-      const { stdout, stderr } = err as { stdout?: string; stderr?: string };
-      throw new Error(`transmission-remote ${args.join(' ')}: ${stdout ?? ''}${stderr ?? ''}`, {
-        cause: err,
-      });
-    }
-  }
+  const remote = (node: Node, ...args: string[]) => transmissionRemote(node.url, TOKEN, ...args);
 
   /** What transmission-remote prints for a refused call (it exits non-zero). */
   async function refused(node: Node, ...args: string[]): Promise<string> {

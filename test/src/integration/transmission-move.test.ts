@@ -1,7 +1,5 @@
-import { execFile } from 'node:child_process';
 import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { Transmission } from '@ctrl/transmission';
 import { engine, type TorrentStatus } from '@bitween/messages';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +13,7 @@ import {
   startService,
   startTestEngine,
   torrentPort,
+  transmissionRemote,
   waitFor,
   writeRandomFile,
   type Api,
@@ -28,7 +27,6 @@ import {
  * folder on disk and one on /dev/shm (tmpfs): a move between them copies, checks and deletes.
  */
 
-const run = promisify(execFile);
 const TOKEN = 'transmission-move-test-token';
 const SIZE = 2 * 1024 * 1024 + 4321;
 
@@ -49,19 +47,7 @@ describe('moving data (set-location)', () => {
   let hash: string;
   let digest: string;
 
-  async function remote(...args: string[]): Promise<string> {
-    try {
-      const { stdout } = await run('transmission-remote', [url, '--auth', `x:${TOKEN}`, ...args], {
-        timeout: 60_000,
-      });
-      return stdout;
-    } catch (err) {
-      const { stdout, stderr } = err as { stdout?: string; stderr?: string };
-      throw new Error(`transmission-remote ${args.join(' ')}: ${stdout ?? ''}${stderr ?? ''}`, {
-        cause: err,
-      });
-    }
-  }
+  const remote = (...args: string[]) => transmissionRemote(url, TOKEN, ...args);
 
   async function status(e: TestEngine = alice): Promise<TorrentStatus | undefined> {
     const r = await e.bus.request(engine.list, {}, { params: { engineId: e.id } });

@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
@@ -13,6 +11,7 @@ import {
   startApi,
   startNats,
   startService,
+  transmissionRemote,
   waitFor,
   writeRandomFile,
 } from '../harness/index.js';
@@ -23,7 +22,6 @@ import {
  * transmission-remote prints, as a user of it would read it.
  */
 
-const run = promisify(execFile);
 const TOKEN = 'transmission-remote-test-token';
 
 type Bencodable = number | string | Buffer | { [key: string]: Bencodable };
@@ -55,19 +53,7 @@ describe('transmission-remote against bitween', () => {
   let rpc: JsonRpcClient;
 
   /** transmission-remote with the api's URL and Basic auth; resolves with stdout, rejects on a non-zero exit. */
-  async function remote(...args: string[]): Promise<string> {
-    try {
-      const { stdout } = await run('transmission-remote', [url, '--auth', `bitween:${TOKEN}`, ...args], {
-        timeout: 60_000,
-      });
-      return stdout;
-    } catch (err) {
-      const { stdout, stderr } = err as { stdout?: string; stderr?: string };
-      throw new Error(`transmission-remote ${args.join(' ')} failed: ${stdout ?? ''}${stderr ?? ''}`, {
-        cause: err,
-      });
-    }
-  }
+  const remote = (...args: string[]) => transmissionRemote(url, TOKEN, ...args);
 
   /** `-l` parsed: `ID Done Have ETA Up Down Ratio Status Name`, the Sum line left out. */
   async function list(): Promise<Listed[]> {
@@ -117,9 +103,7 @@ describe('transmission-remote against bitween', () => {
   afterAll(() => cleanup.run());
 
   it('refuses a wrong password', async () => {
-    await expect(
-      run('transmission-remote', [url, '--auth', 'bitween:wrong-password', '-l'], { timeout: 60_000 }),
-    ).rejects.toMatchObject({ stderr: expect.stringMatching(/401/) as unknown });
+    await expect(transmissionRemote(url, 'wrong-password', '-l')).rejects.toThrow(/401/);
   });
 
   it('lists a shared file as done', async () => {
