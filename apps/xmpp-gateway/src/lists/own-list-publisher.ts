@@ -323,7 +323,7 @@ export class OwnListPublisher {
     await pace.spare(size, FOREGROUND_RESERVE_BYTES);
     if (!session.online || this.#stopping) return;
     if (this.#wanted().key !== this.#serverKey) return this.#publisher.trigger();
-    await pace.take(size, FOREGROUND_RESERVE_BYTES);
+    await pace.take(size);
     this.opts.log.debug({ bytes: size }, 'writing our original-format item');
     await session.publish(current);
     this.#served.current = text;

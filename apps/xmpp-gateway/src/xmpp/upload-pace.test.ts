@@ -55,6 +55,21 @@ describe('the pace of bulk sending', () => {
     ]);
   });
 
+  it('background sending waits while a bulk sender waits for spare burst', async () => {
+    const { log } = logger();
+    const pace = new UploadPace({ bytesPerSecond: 20_000, burstBytes: 2_000 }, log);
+    await pace.take(2_000); // the bucket is empty: ~0.1 s to refill
+    const order: string[] = [];
+    const bulk = pace.spare(2_000, 0).then(async () => {
+      order.push('bulk');
+      await pace.take(2_000);
+    });
+    // Alone, 100 bytes would go after ~5 ms, long before the bucket is full again.
+    const background = pace.takeSpare(100, 0).then(() => order.push('background'));
+    await Promise.all([bulk, background]);
+    expect(order).toEqual(['bulk', 'background']);
+  });
+
   it('a configured rate is kept: the server is not asked', async () => {
     const { log, lines } = logger();
     const { session, asked } = server(() => Promise.resolve(version('Prosody')));

@@ -34,6 +34,8 @@ export interface UploadSettings {
  */
 export class UploadPace {
   #pacer: Pacer;
+  /** Callers of spare() waiting: background sending (takeSpare) waits for them. */
+  #ahead = 0;
 
   constructor(
     private readonly configured: UploadSettings | undefined,
@@ -56,16 +58,28 @@ export class UploadPace {
    * never held up by it.
    */
   async takeSpare(bytes: number, reserve: number): Promise<void> {
-    await this.spare(bytes, reserve);
-    return this.take(bytes);
+    for (;;) {
+      const wait = this.#ahead > 0 ? 100 : this.#pacer.delayFor(bytes + reserve);
+      if (wait <= 0) return this.take(bytes);
+      await new Promise((resolve) => setTimeout(resolve, Math.max(50, Math.ceil(wait))));
+    }
   }
 
-  /** Resolves once a stanza of `bytes` would leave `reserve` bytes of burst (takes nothing). */
+  /**
+   * Resolves once a stanza of `bytes` would leave `reserve` bytes of burst; takes nothing, and
+   * holds takeSpare()'s callers back meanwhile (a stanza larger than the burst, which waits for a
+   * full bucket, would otherwise wait for the whole background to be sent).
+   */
   async spare(bytes: number, reserve: number): Promise<void> {
-    for (;;) {
-      const wait = this.#pacer.delayFor(bytes + reserve);
-      if (wait <= 0) return;
-      await new Promise((resolve) => setTimeout(resolve, Math.max(50, Math.ceil(wait))));
+    this.#ahead += 1;
+    try {
+      for (;;) {
+        const wait = this.#pacer.delayFor(bytes + reserve);
+        if (wait <= 0) return;
+        await new Promise((resolve) => setTimeout(resolve, Math.max(50, Math.ceil(wait))));
+      }
+    } finally {
+      this.#ahead -= 1;
     }
   }
 
