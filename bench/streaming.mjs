@@ -8,12 +8,17 @@
 //     the engine's CPU-seconds per GiB and peak RSS (the static server's too).
 //
 //   node bench/streaming.mjs [--size-mib 1024] [--runs 3] [--keep] [--max-payload-mib N]
+//                            [--baseline-api DIR]
 //
 // Rows: api (curl), a static server (curl), engine.read from this process, and NATS alone (an
 // echo child answering with ready buffers: the transport's ceiling).
 //
 // --max-payload-mib sets our nats-server's max_payload (default 1 MiB): chunks are that size
 // less room for headers.
+//
+// --baseline-api DIR also starts the api built in DIR (a copy of apps/api/dist of another commit,
+// placed where it resolves the repository's node_modules, e.g. a folder apps/api/dist of a tree
+// whose node_modules links to this one's) on the same engine: a before/after row in one run.
 //
 // BENCH_API_NODE_FLAGS='--cpu-prof --cpu-prof-dir=DIR' profiles the api (written when it exits),
 // BENCH_ENGINE_NODE_FLAGS the same for our engine.
@@ -47,6 +52,7 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '3' },
     keep: { type: 'boolean', default: false },
     'max-payload-mib': { type: 'string' },
+    'baseline-api': { type: 'string' },
   },
 });
 const size = Number(args['size-mib']) * 1024 * 1024;
@@ -63,10 +69,10 @@ async function freePort() {
   return port;
 }
 
-/** A service started as production starts it; resolves once its "ready" line is out. */
-async function startApp(name, env, readyRe = /"msg":"ready"/) {
+/** A service started as production starts it (`main`: another build); resolves once its "ready" line is out. */
+async function startApp(name, env, main = join(repoRoot, 'apps', name, 'dist/main.js')) {
+  const readyRe = /"msg":"ready"/;
   const dir = join(repoRoot, 'apps', name);
-  const main = join(dir, 'dist/main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: run npm run build first`);
   const launch = readLaunch(dir);
   const flags = (process.env[`BENCH_${name.toUpperCase()}_NODE_FLAGS`] ?? '').split(' ').filter(Boolean);
@@ -187,14 +193,19 @@ const own = await startEngine({
   dir: join(root, 'own'),
   nodeArgs: (process.env.BENCH_ENGINE_NODE_FLAGS ?? '').split(' ').filter(Boolean),
 });
-const apiPort = await freePort();
-const api = await startApp('api', {
+const apiEnv = (port) => ({
   BITWEEN_NATS_URL: natsOwn.url,
   BITWEEN_LOG_LEVEL: 'info',
   BITWEEN_API_HOST: '127.0.0.1',
-  BITWEEN_API_PORT: String(apiPort),
+  BITWEEN_API_PORT: String(port),
   BITWEEN_API_TOKEN: KEY,
 });
+const apiPort = await freePort();
+const api = await startApp('api', apiEnv(apiPort));
+const baselinePort = args['baseline-api'] ? await freePort() : 0;
+const baseline = args['baseline-api']
+  ? await startApp('api', apiEnv(baselinePort), join(args['baseline-api'], 'main.js'))
+  : null;
 say('sharing the file on the friend’s engine');
 const { torrent } = ok(
   await natsFriend.bus.request(engine.addPath, { path: payload }, { timeoutMs: 600_000 }),
@@ -285,21 +296,24 @@ async function readDirect() {
   return { bytes: got, secs: (performance.now() - t0) / 1000 };
 }
 
-const rows = { api: [], static: [], direct: [], nats: [] };
+const rows = { api: [], baseline: [], static: [], direct: [], nats: [] };
 const pidsOf = {
   api: [api.pid, own.pid, natsOwn.pid],
+  baseline: [baseline?.pid, own.pid, natsOwn.pid],
   direct: [own.pid, natsOwn.pid],
   nats: [echo.pid, natsOwn.pid],
   static: [server.child.pid],
 };
 for (let run = 0; run < runs; run++) {
-  for (const kind of ['static', 'api', 'direct', 'nats']) {
+  for (const kind of ['static', ...(baseline ? ['baseline'] : []), 'api', 'direct', 'nats']) {
     const pids = pidsOf[kind];
     const cpu0 = pids.map(cpuSeconds);
     const rss = sampleRss(pids);
     const r =
-      kind === 'api'
-        ? await curl(`http://127.0.0.1:${apiPort}${content}`, [`x-api-key: ${KEY}`])
+      kind === 'api' || kind === 'baseline'
+        ? await curl(`http://127.0.0.1:${kind === 'api' ? apiPort : baselinePort}${content}`, [
+            `x-api-key: ${KEY}`,
+          ])
         : kind === 'direct'
           ? await readDirect()
           : kind === 'nats'
@@ -334,18 +348,21 @@ console.log(
 );
 console.log('\n| complete file | MB/s | CPU-s/GiB | peak RSS MiB |');
 console.log('| --- | --- | --- | --- |');
-console.log(
-  `| api ← NATS ← engine (curl) | ${fmt(apiMbs)} | api ${fmt(
-    med(rows.api, (r) => r.cpu[0]),
-    2,
-  )}, engine ${fmt(
-    med(rows.api, (r) => r.cpu[1]),
-    2,
-  )}, nats-server ${fmt(
-    med(rows.api, (r) => r.cpu[2]),
-    2,
-  )} | api ${MiB(med(rows.api, (r) => r.peaks[0]))}, engine ${MiB(med(rows.api, (r) => r.peaks[1]))} |`,
-);
+const apiRow = (label, list) =>
+  console.log(
+    `| ${label} | ${fmt(med(list, (r) => r.mbs))} | api ${fmt(
+      med(list, (r) => r.cpu[0]),
+      2,
+    )}, engine ${fmt(
+      med(list, (r) => r.cpu[1]),
+      2,
+    )}, nats-server ${fmt(
+      med(list, (r) => r.cpu[2]),
+      2,
+    )} | api ${MiB(med(list, (r) => r.peaks[0]))}, engine ${MiB(med(list, (r) => r.peaks[1]))} |`,
+  );
+if (baseline) apiRow(`baseline api (${args['baseline-api']}) ← NATS ← engine (curl)`, rows.baseline);
+apiRow('api ← NATS ← engine (curl)', rows.api);
 console.log(
   `| Node static server (curl) | ${fmt(staticMbs)} | ${fmt(
     med(rows.static, (r) => r.cpu[0]),
@@ -374,8 +391,10 @@ console.log(`\napi / static: ${(apiMbs / staticMbs).toFixed(2)}× (goal ≥ 0.8�
 
 server.child.kill();
 echo.kill();
-api.kill('SIGTERM');
-await new Promise((resolve) => (api.exitCode === null ? api.once('exit', resolve) : resolve()));
+for (const a of [api, baseline].filter(Boolean)) {
+  a.kill('SIGTERM');
+  await new Promise((resolve) => (a.exitCode === null ? a.once('exit', resolve) : resolve()));
+}
 await Promise.all([friend.stop(), own.stop()]);
 await Promise.all([natsFriend.stop(), natsOwn.stop()]);
 if (!args.keep) await rm(root, { recursive: true, force: true });

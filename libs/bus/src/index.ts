@@ -14,6 +14,8 @@ export {
   type RawReply,
 } from './bus.js';
 export type { NatsConnection, Subscription } from '@nats-io/transport-node';
+// Large received payloads in reused buffers (the api's streaming replies).
+export { lendPayloadBuffers, PayloadBuffers } from './payload-buffers.js';
 
 // KV stores: the engine registry (heartbeats and each engine's torrents), the shared engine settings, the friends' address allowlist.
 export { EngineRegistry, isAlive, MISSED_HEARTBEATS, type RegisteredEngine } from './registry.js';

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { readChunkBytes, xmpp, type Result } from '@bitween/messages';
-import type { Bus, RegisteredEngine } from '@bitween/bus';
+import { lendPayloadBuffers, PayloadBuffers, type Bus, type RegisteredEngine } from '@bitween/bus';
 import type { Logger } from '@bitween/runtime';
 import { Svcm } from '@nats-io/services';
 import type { z } from 'zod';
@@ -35,6 +35,7 @@ export interface DaemonDeps {
  * the gateway's status, the engines of the registry, the NATS micro services, a file's bytes.
  */
 export class DaemonService {
+  #buffers: PayloadBuffers | undefined;
   constructor(private readonly deps: DaemonDeps) {}
 
   /** From the connection's status events alone (cheap). */
@@ -89,13 +90,28 @@ export class DaemonService {
   }
 
   /** A file range of a torrent, read from its engine (see engine-stream.ts). */
-  openStream(options: Omit<EngineStreamOptions, 'bus' | 'log' | 'chunkBytes'>): FileStream {
+  openStream(options: Omit<EngineStreamOptions, 'bus' | 'log' | 'chunkBytes' | 'buffers'>): FileStream {
     return new EngineStream({
       ...options,
       bus: this.deps.bus,
       log: this.deps.log,
       chunkBytes: this.readChunkBytes(),
+      buffers: this.#payloadBuffers(),
     });
+  }
+
+  /**
+   * The receive buffers of `engine.read` replies, lent to the NATS client on the first stream
+   * (one max_payload each; up to 16 free ones kept: 16 MiB at the default 1 MiB).
+   */
+  #payloadBuffers(): PayloadBuffers | undefined {
+    const size = this.deps.bus.nc.info?.max_payload;
+    if (size === undefined) return undefined;
+    if (this.#buffers?.size !== size) {
+      this.#buffers = new PayloadBuffers(size, 16);
+      lendPayloadBuffers(this.#buffers);
+    }
+    return this.#buffers;
   }
 }
 

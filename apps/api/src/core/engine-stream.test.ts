@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { Bus, ServiceHost, type NatsConnection } from '@bitween/bus';
+import { Writable } from 'node:stream';
+import { Bus, lendPayloadBuffers, PayloadBuffers, ServiceHost, type NatsConnection } from '@bitween/bus';
 import { engine, READ_HEADERS, serviceNames } from '@bitween/messages';
 import { connectNats, createLogger } from '@bitween/runtime';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -67,8 +68,9 @@ afterAll(async () => {
   await nats?.stop();
 });
 
-const open = (slots: ReadSlots, start = 0, end = content.length) =>
+const open = (slots: ReadSlots, start = 0, end = content.length, buffers?: PayloadBuffers) =>
   new EngineStream({
+    ...(buffers ? { buffers } : {}),
     bus,
     log,
     engineId: 'e1',
@@ -130,5 +132,51 @@ describe('EngineStream', () => {
     // The first read and at most one window after it, never the whole file (17 chunks).
     expect(asked).toBeLessThanOrEqual(1 + 8);
     expect(asked).toBeLessThan(Math.ceil(content.length / CHUNK));
+  });
+
+  it('piped to a writable, a reply’s receive buffer goes back to the pool only once written, and serves a later reply', async () => {
+    const pool = new PayloadBuffers(apiNc.info!.max_payload, 4, 1024);
+    // Buffers the writable has been given and not yet called back for (the socket still holds them).
+    const writing = new Set<ArrayBufferLike>();
+    let lentWhileWriting = 0;
+    const take = pool.take.bind(pool);
+    pool.take = (bytes: number) => {
+      const buf = take(bytes);
+      if (buf && writing.has(buf)) lentWhileWriting++;
+      return buf;
+    };
+    const parts: Buffer[] = [];
+    // A slow socket: each chunk is 'written' a few ms later; the small high-water mark makes the
+    // stream wait for 'drain'.
+    const sink = new Writable({
+      highWaterMark: 1024,
+      write(chunk: Buffer, _enc, cb) {
+        writing.add(chunk.buffer);
+        setTimeout(() => {
+          parts.push(Buffer.from(chunk));
+          writing.delete(chunk.buffer);
+          cb();
+        }, 3);
+      },
+    });
+    const unlend = lendPayloadBuffers(pool);
+    try {
+      const stream = open(new ReadSlots(16), 5, content.length - 9, pool);
+      const first = await stream.first();
+      expect(first.ok).toBe(true);
+      const finished = new Promise((resolve) => sink.once('finish', resolve));
+      const ended = new Promise((resolve) => stream.once('end', resolve));
+      stream.pipe(sink);
+      await Promise.all([finished, ended]);
+      expect(Buffer.concat(parts).equals(content.subarray(5, content.length - 9))).toBe(true);
+      expect(lentWhileWriting).toBe(0);
+      // 16 full replies (each larger than a socket read, so lent from the pool; the 17th is 307
+      // bytes), at most 8 in flight and one being written: buffers were used again.
+      expect(pool.stats.lent).toBe(16);
+      expect(pool.stats.reused).toBeGreaterThan(0);
+      await vi.waitFor(() => expect(closes).toContainEqual({ stream: stream.id, reason: 'finished' }));
+    } finally {
+      unlend();
+    }
   });
 });

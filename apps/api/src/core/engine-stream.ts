@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import { engine, fail, READ_HEADERS, type Result } from '@bitween/messages';
-import type { Bus, RawReply } from '@bitween/bus';
+import type { Bus, PayloadBuffers, RawReply } from '@bitween/bus';
 import type { Logger } from '@bitween/runtime';
 
 /**
@@ -53,6 +53,11 @@ export interface EngineStreamOptions {
   slots: ReadSlots;
   /** How long one read may wait for its pieces (the engine's wait; the request gets 5 s more). */
   waitMs: number;
+  /**
+   * The receive buffers lent to the NATS client (`lendPayloadBuffers`): piped to a writable, each
+   * reply's buffer goes back once the writable has written it.
+   */
+  buffers?: PayloadBuffers;
 }
 
 /**
@@ -69,6 +74,10 @@ export class EngineStream extends Readable {
   #running = false;
   #wake: (() => void) | null = null;
   #done = false;
+  /** The first chunk (from `first()`), not yet handed on. */
+  #head: Uint8Array | null = null;
+  /** Piped by `pipe` (writes with callbacks), not read as a Readable. */
+  #pumping = false;
 
   constructor(private readonly o: EngineStreamOptions) {
     super({ highWaterMark: o.chunkBytes });
@@ -81,11 +90,80 @@ export class EngineStream extends Readable {
     const r = await this.#take();
     if (r === null) return { ok: true, value: null };
     if (!r.ok) return r;
-    this.push(r.value);
+    this.#head = r.value;
     return r;
   }
 
+  /**
+   * To a writable (the HTTP response): each chunk written with a callback, so that its receive
+   * buffer goes back to `buffers` once the socket has written it (a ~1 MiB buffer per reply left
+   * to the GC made V8 run a full collection every few dozen replies); the next chunk only once the
+   * writable has taken the last ('drain'). Without `buffers`, or piped twice, a Readable's pipe.
+   */
+  override pipe<T extends NodeJS.WritableStream>(dest: T, opts?: { end?: boolean }): T {
+    if (!this.o.buffers || this.#running || this.#pumping) return super.pipe(dest, opts);
+    this.#pumping = true;
+    this.#running = true;
+    void this.#pump(dest as unknown as Writable, opts?.end ?? true, this.o.buffers);
+    return dest;
+  }
+
+  async #pump(dest: Writable, end: boolean, buffers: PayloadBuffers): Promise<void> {
+    for (;;) {
+      let chunk = this.#head;
+      this.#head = null;
+      if (!chunk) {
+        await this.#fillOne();
+        if (this.destroyed) return;
+        const r = await this.#take();
+        if (this.destroyed) return;
+        if (r === null) {
+          this.#closeRemote('finished');
+          // The Readable ends ('end' for whoever watches it), then the writable.
+          this.push(null);
+          this.resume();
+          if (end) dest.end();
+          return;
+        }
+        if (!r.ok) {
+          this.destroy(new Error(`${r.error.code}: ${r.error.message}`));
+          return;
+        }
+        chunk = r.value;
+      }
+      if (this.destroyed || dest.destroyed) return;
+      const written = chunk;
+      const taken = buffers.owns(written)
+        ? dest.write(written, (err) => {
+            if (!err) buffers.give(written);
+          })
+        : dest.write(written);
+      if (!taken) await this.#drained(dest);
+    }
+  }
+
+  /** Resolves on the writable's 'drain', or when it or this stream closes. */
+  #drained(dest: Writable): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        dest.off('drain', done);
+        dest.off('close', done);
+        this.off('close', done);
+        resolve();
+      };
+      dest.on('drain', done);
+      dest.on('close', done);
+      this.on('close', done);
+    });
+  }
+
   override _read(): void {
+    if (this.#pumping) return;
+    if (this.#head) {
+      const head = this.#head;
+      this.#head = null;
+      if (!this.push(head)) return;
+    }
     if (this.#wake) {
       const wake = this.#wake;
       this.#wake = null;
