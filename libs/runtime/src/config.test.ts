@@ -40,6 +40,17 @@ describe('loadConfig', () => {
     expect(problems[3]).toBe('BITWEEN_PASSWORD: is required (not set)');
   });
 
+  it('takes 0 (off) or a period of at least the minimum for msOrOff', () => {
+    const S = z.object({ BITWEEN_EVERY_MS: env.msOrOff(300_000, 1_000) });
+    expect(loadConfig(S, {}).BITWEEN_EVERY_MS).toBe(300_000);
+    expect(loadConfig(S, { BITWEEN_EVERY_MS: '0' }).BITWEEN_EVERY_MS).toBe(0);
+    expect(loadConfig(S, { BITWEEN_EVERY_MS: '1000' }).BITWEEN_EVERY_MS).toBe(1_000);
+    expect(() => loadConfig(S, { BITWEEN_EVERY_MS: '500' })).toThrow(
+      /BITWEEN_EVERY_MS: must be 0 \(off\) or at least 1000 \(ms\)/,
+    );
+    expect(() => loadConfig(S, { BITWEEN_EVERY_MS: '-1' })).toThrow(/BITWEEN_EVERY_MS/);
+  });
+
   it('never prints a secret', () => {
     const S = z.object({ BITWEEN_API_TOKEN: z.string().min(20) });
     expect(() => loadConfig(S, { BITWEEN_API_TOKEN: 'hunter2' })).toThrow(/^(?![\s\S]*hunter2)/);

@@ -88,4 +88,11 @@ export const env = {
         'this service’s NATS key (an NKEY seed file, one line `SU…`); a file others can read is refused. `npm start` and compose generate one per service (`<data dir>/nats-auth`, the `nats-seed-*` volumes); set it yourself only with `BITWEEN_NATS_URL` pointing at a NATS of your own (`node libs/nats-auth/dist/cli.js init DIR` writes seeds and its authorization block); unset: connects without credentials and warns',
       ),
   positiveMs: (dflt: number) => z.coerce.number().int().positive().default(dflt),
+  /** A period in ms where `0` turns the thing off; otherwise at least `min` ms. */
+  msOrOff: (dflt: number, min = 1_000) =>
+    z.coerce
+      .number()
+      .int()
+      .refine((v) => v === 0 || v >= min, `must be 0 (off) or at least ${min} (ms)`)
+      .default(dflt),
 };
