@@ -106,6 +106,11 @@ export const GatewayConfig = z.object({
     .describe(
       'largest stanza sent (Prosody 0.12 accepts 256 KiB from a client, ejabberd’s shipped config 64 KiB); share lists over 8 KiB go out in buckets, `current` holds what fits',
     ),
+  BITWEEN_XMPP_LIST_CHECK_MS: env
+    .msOrOff(300_000)
+    .describe(
+      'how often (ms, ±25 %) each online bitween contact’s list index is fetched and compared with what we hold, the full list read only if it differs: a backstop for PEP notifications the server did not send (ejabberd 23.01 sends none while a session of the contact’s account has sent no presence); `0` = off',
+    ),
   BITWEEN_XMPP_UPLOAD_BYTES_PER_S: z.coerce.number().int().min(500).max(1_000_000_000).optional().meta({
     description:
       'pace of bulk sending (share-list publishing, friends’ list bucket fetches) in bytes/s, below the server’s c2s rate limit so presence and subscriptions are not queued behind it; unset: from the server’s software (XEP-0092), 80 % of Debian’s stock limits',

@@ -11,6 +11,7 @@ import { PresenceBook } from './domain/presence-book.js';
 import { EngineWatch } from './engines/engine-watch.js';
 import { PeersPublisher } from './engines/peers-publisher.js';
 import { FriendsLists } from './lists/friends-lists.js';
+import { ListCheck } from './lists/list-check.js';
 import { GroupListPublisher } from './lists/group-list-publisher.js';
 import { GroupListReader } from './lists/group-list-reader.js';
 import type { VisibilityView } from './domain/visibility-view.js';
@@ -21,6 +22,7 @@ import { OwnListPublisher, type OwnListTiming } from './lists/own-list-publisher
 import { GatewayEvents } from './nats-adapter.js';
 import { OfferFile } from './offers/offer-file.js';
 import { ShareOffers } from './offers/share-offers.js';
+import { CAPS_NODE } from './protocol/caps.js';
 import type { Limits } from './protocol/shares-codec.js';
 import { Rendezvous, type RendezvousOptions } from './rendezvous/rendezvous.js';
 import type { XmppSession } from './xmpp/session.js';
@@ -34,6 +36,11 @@ export interface GatewayOptions extends OwnListTiming {
   /** How often engine liveness is re-evaluated (a crashed engine's shares are withdrawn). */
   engineCheckMs: number;
   limits?: Limits;
+  /**
+   * How often (ms, jittered) each online bitween contact's list is checked against the server's,
+   * in case a notification was lost (lists/list-check.ts). Absent or 0: never.
+   */
+  listCheckMs?: number;
   /** Approve every subscription request at once (off by default: the user decides). */
   autoApprove?: boolean;
   /**
@@ -84,6 +91,7 @@ export class Gateway {
   readonly #groups: GroupListPublisher;
   #unfollowVisibility: (() => void) | null = null;
   readonly #lists: FriendsLists;
+  readonly #listCheck: ListCheck;
   readonly #peers: PeersPublisher;
   readonly #engineWatch: EngineWatch;
 
@@ -167,6 +175,13 @@ export class Gateway {
       ownList: (resources) => this.#publisher.onOwnList(resources),
       onList: (jid) => this.#listChanged(jid),
     });
+    this.#listCheck = new ListCheck({
+      intervalMs: opts.listCheckMs ?? 0,
+      log,
+      contacts: () =>
+        [...session.roster.keys()].filter((jid) => session.isTrusted(jid) && this.presence.runsBitween(jid)),
+      check: (jid) => this.#lists.checkContact(jid),
+    });
     this.offers = new ShareOffers({
       session,
       log,
@@ -207,7 +222,9 @@ export class Gateway {
     session.on('offline', () => this.#onOffline());
     session.on('notification', (from, event) => this.#lists.onNotification(from, event));
     session.on('rejectedNotification', (rejected) => this.#lists.onRejected(rejected));
-    session.on('presence', (bare, resource, available) => this.#onPresence(bare, resource, available));
+    session.on('presence', (bare, resource, available, capsNode) =>
+      this.#onPresence(bare, resource, available, capsNode === CAPS_NODE),
+    );
     session.on('subscription', (bare, type) => void this.#subscriptions.onSubscription(bare, type));
     session.on('roster', (jids) => this.#onRoster(jids));
     session.on('shareMessage', (from, stanza) => this.offers.onMessage(from, stanza));
@@ -225,6 +242,7 @@ export class Gateway {
 
   async stop(): Promise<void> {
     this.#engineWatch.stop();
+    this.#listCheck.stop();
     this.#unfollowVisibility?.();
     this.rendezvous?.stop();
     await this.#publisher.stop(); // withdraws our shares
@@ -279,6 +297,7 @@ export class Gateway {
     void this.#publisher.onOnline();
     void this.#fileSharing.onOnline();
     void this.#groups.onOnline();
+    this.#listCheck.start();
   }
 
   #onOffline(): void {
@@ -286,6 +305,7 @@ export class Gateway {
     this.#fileSharing.onOffline();
     this.#groups.onOffline();
     this.#lists.onOffline();
+    this.#listCheck.stop();
     // We know nobody's presence while disconnected: every contact is offline until the server
     // sends their presence again. Their lists are kept.
     this.rendezvous?.onOffline();
@@ -294,10 +314,10 @@ export class Gateway {
     this.#peers.publish();
   }
 
-  #onPresence(bare: string, resource: string, available: boolean): void {
+  #onPresence(bare: string, resource: string, available: boolean, bitween: boolean): void {
     const { session } = this.opts;
     const wasOnline = this.presence.resources(bare).length > 0;
-    if (!this.presence.set(bare, resource, available)) return;
+    if (!this.presence.set(bare, resource, available, bitween)) return;
     this.rendezvous?.onPresence(bare, resource, available);
     // A contact came online (also: everyone online, just after our login): read its item once.
     if (available && !wasOnline && bare !== session.bareJid && session.isTrusted(bare))

@@ -105,6 +105,7 @@ await runService({
       gateway: {
         engineCheckMs: config.BITWEEN_ENGINE_CHECK_MS,
         autoApprove: config.BITWEEN_XMPP_AUTO_APPROVE,
+        listCheckMs: config.BITWEEN_XMPP_LIST_CHECK_MS,
         maxStanzaBytes: config.BITWEEN_XMPP_MAX_STANZA_BYTES,
         upload: {
           ...(config.BITWEEN_XMPP_UPLOAD_BYTES_PER_S === undefined

@@ -101,6 +101,23 @@ describe('PresenceBook', () => {
     expect(p.clear()).toEqual(['bob@x']);
     expect(p.resources('bob@x')).toEqual([]);
   });
+
+  it('knows which contacts run bitween while such a resource is available', () => {
+    const p = new PresenceBook();
+    p.set('bob@x', 'phone', true);
+    expect(p.runsBitween('bob@x')).toBe(false);
+    p.set('bob@x', 'bitween', true, true);
+    expect(p.runsBitween('bob@x')).toBe(true);
+    p.set('bob@x', 'bitween', false);
+    expect(p.runsBitween('bob@x')).toBe(false);
+    p.set('bob@x', 'bitween', true, true);
+    // A later presence of that resource without our caps: another software took the resource.
+    p.set('bob@x', 'bitween', true, false);
+    expect(p.runsBitween('bob@x')).toBe(false);
+    p.set('bob@x', 'bitween', true, true);
+    p.clear();
+    expect(p.runsBitween('bob@x')).toBe(false);
+  });
 });
 
 describe('ContactIndex', () => {

@@ -5,9 +5,19 @@
  */
 export class PresenceBook {
   readonly #available = new Map<string, Set<string>>();
+  /** bare JID → available resources whose presence announced bitween's caps node. */
+  readonly #bitween = new Map<string, Set<string>>();
 
-  /** Record a presence; returns whether anything changed. */
-  set(bare: string, resource: string, available: boolean): boolean {
+  /**
+   * Record a presence (`bitween`: its caps name bitween as the software); returns whether the
+   * availability changed.
+   */
+  set(bare: string, resource: string, available: boolean, bitween = false): boolean {
+    const runs = this.#bitween.get(bare);
+    if (available && bitween) {
+      if (runs) runs.add(resource);
+      else this.#bitween.set(bare, new Set([resource]));
+    } else if (runs?.delete(resource) && runs.size === 0) this.#bitween.delete(bare);
     let set = this.#available.get(bare);
     if (available) {
       if (!set) this.#available.set(bare, (set = new Set()));
@@ -24,7 +34,13 @@ export class PresenceBook {
   clear(): string[] {
     const was = [...this.#available.keys()];
     this.#available.clear();
+    this.#bitween.clear();
     return was;
+  }
+
+  /** Whether an available resource of `bare` runs bitween (by the caps node of its presence). */
+  runsBitween(bare: string): boolean {
+    return this.#bitween.has(bare);
   }
 
   isOnline(bare: string, resource: string): boolean {

@@ -9,10 +9,12 @@ import type { SharesEvent } from '../protocol/pubsub.js';
 import type { ResourceEntry } from '../protocol/shares-codec.js';
 import type { XmppSession } from '../xmpp/session.js';
 import type { GroupListReader } from './group-list-reader.js';
-import type { ListReader } from './list-reader.js';
+import { itemKey, type ListReader, type SeenItem } from './list-reader.js';
 
 /** Contacts' items fetched at once after login (one small IQ each). */
 const REFRESH_CONCURRENCY = 4;
+/** Contacts' items fetched at once by the periodic check (lists/list-check.ts). */
+const CHECK_CONCURRENCY = 2;
 
 export interface FriendsListsOptions {
   session: XmppSession;
@@ -29,8 +31,10 @@ export interface FriendsListsOptions {
 
 /**
  * Keeps friends' share lists (and our own account's, for sibling instances) in the contact
- * index: from PEP notifications, and from one fetch of a contact's item when it comes online;
- * a newer notification always wins over a slower read. Spoofed events are counted and dropped.
+ * index: from PEP notifications, from one fetch of a contact's item when it comes online, and
+ * from the periodic check (`checkContact`: the item the list was last read from is fetched
+ * again, the list read only if it differs); a newer notification always wins over a slower
+ * read. Spoofed events are counted and dropped.
  */
 export class FriendsLists {
   /** Per sender: sequence of notifications (a slow full-list fetch must not undo a newer list). */
@@ -42,6 +46,8 @@ export class FriendsLists {
    * login): ejabberd does not always push an item published before it learnt our caps.
    */
   readonly #refresh = new RefreshQueue(REFRESH_CONCURRENCY, (jid) => this.#refreshContact(jid));
+  /** Contacts whose list is checked against the server's (a notification may have been lost). */
+  readonly #checks = new RefreshQueue(CHECK_CONCURRENCY, (jid) => this.#refreshContact(jid, true));
   /** Per contact: its list for every contact (the original node) and the group lists it lets us read. */
   readonly #main = new Map<string, ResourceEntry[]>();
   readonly #groups = new Map<string, ResourceEntry[][]>();
@@ -58,9 +64,19 @@ export class FriendsLists {
     this.#refresh.add(jid);
   }
 
+  /**
+   * Check `jid`'s list against the server's (the periodic check): fetch the item it was last
+   * read from (`current`, or the index of a list in buckets: one small IQ) and read the list
+   * again only if that item changed.
+   */
+  checkContact(jid: string): void {
+    this.#checks.add(jid);
+  }
+
   /** Our connection dropped: no item is fetched until we are back. */
   onOffline(): void {
     this.#refresh.clear();
+    this.#checks.clear();
   }
 
   /** Forget the lists of contacts no longer followed; returns their JIDs. */
@@ -115,28 +131,44 @@ export class FriendsLists {
 
   /**
    * Fetch `jid`'s current item and apply it like a notification, unless a notification from
-   * `jid` arrives meanwhile (it is at least as new).
+   * `jid` arrives meanwhile (it is at least as new). `check`: fetch the item its list was last
+   * read from instead (the index of a list in buckets), and stop there if it did not change.
    */
-  async #refreshContact(jid: string): Promise<void> {
-    const { session, log, index } = this.opts;
+  async #refreshContact(jid: string, check = false): Promise<void> {
+    const { session, log, index, reader } = this.opts;
     if (!session.online || !session.isTrusted(jid)) return;
     const before = this.#sequence.get(jid) ?? 0;
+    const seen = check ? reader.seen(jid) : undefined;
+    let node: SeenItem['node'] = seen?.node ?? 'current';
     let item: Element | null;
     try {
-      item = await session.fetchItem(undefined, jid);
+      if (!check) item = await session.fetchItem(undefined, jid);
+      else {
+        item = await reader.fetchLatest(jid, node);
+        // No index any more: the list is whole in `current` again (or gone).
+        if (!item && node === 'index') item = await reader.fetchLatest(jid, (node = 'current'));
+      }
     } catch (err) {
-      log.debug({ jid, err: (err as Error).message }, 'could not fetch a contact’s current item');
+      log.debug({ jid, check, err: (err as Error).message }, 'could not fetch a contact’s current item');
+      return;
+    }
+    if (check && item && seen?.node === node && seen.key === itemKey(item)) {
+      log.debug({ jid, node }, 'checked a contact’s list: unchanged');
       return;
     }
     // A notification that arrived meanwhile is at least as new as what we fetched.
     const superseded = (this.#sequence.get(jid) ?? 0) !== before;
-    log.debug({ jid, published: item !== null, superseded }, 'fetched a contact’s current item');
-    if (session.isTrusted(jid)) void this.#readGroups(jid);
+    log.debug({ jid, node, published: item !== null, superseded, check }, 'fetched a contact’s current item');
+    if (session.isTrusted(jid) && !check) void this.#readGroups(jid);
     if (superseded || !session.isTrusted(jid)) return;
     if (!item && !index.has(jid)) return; // nothing published, nothing known
     const sequence = before + 1;
     this.#sequence.set(jid, sequence);
-    const resources = item ? await this.opts.reader.read(jid, item) : [];
+    const resources = !item
+      ? []
+      : node === 'index'
+        ? await reader.readIndexed(jid, item)
+        : await reader.read(jid, item);
     if (resources === null || this.#sequence.get(jid) !== sequence) return;
     const known =
       this.#main.get(jid) ??
@@ -146,7 +178,10 @@ export class FriendsLists {
         endpoints,
       }));
     const same = known !== undefined && listKey(known) === listKey(resources);
-    if (!same) this.#apply(jid, resources);
+    if (same) return;
+    if (check)
+      log.info({ from: jid, node }, 'a contact’s list changed and no notification told us: read it again');
+    this.#apply(jid, resources);
   }
 
   #apply(from: string, received: ResourceEntry[]): void {

@@ -1,5 +1,6 @@
 import type { Logger } from '@bitween/bus';
 import type { Element } from '@xmpp/xml';
+import { createHash } from 'node:crypto';
 import {
   INDEX_NODE,
   MAX_FULL_LIST_BYTES,
@@ -20,6 +21,19 @@ import type { UploadPace } from '../xmpp/upload-pace.js';
 
 /** Bucket fetches of one list at once. */
 const BUCKET_FETCHES = 8;
+
+/**
+ * The item a contact's list was last read from: `current` of the original node (a whole list),
+ * or the index of a list in buckets; `key` fingerprints its payload.
+ */
+export interface SeenItem {
+  node: 'current' | 'index';
+  key: string;
+}
+
+/** A fingerprint of an item's payload (the same XML gives the same key). */
+export const itemKey = (payload: Element): string =>
+  createHash('sha256').update(payload.toString()).digest('hex').slice(0, 32);
 
 /** A bucket we read or published: its id and its entries. */
 export interface KnownBucket {
@@ -44,6 +58,8 @@ export interface ListReaderOptions {
 export class ListReader {
   /** Per sender: the buckets read (by bucket index), so an unchanged one is not fetched again. */
   readonly #buckets = new Map<string, { count: number; byIndex: Map<number, KnownBucket> }>();
+  /** Per sender: the item its list was last read from (a periodic check compares it with the server's). */
+  readonly #seen = new Map<string, SeenItem>();
   #droppedEntries = 0;
 
   constructor(private readonly opts: ListReaderOptions) {}
@@ -56,6 +72,17 @@ export class ListReader {
   /** Forget the buckets read from `jid` (no longer followed). */
   forget(jid: string): void {
     this.#buckets.delete(jid);
+    this.#seen.delete(jid);
+  }
+
+  /** The item `jid`'s list was last read from (undefined: none read yet). */
+  seen(jid: string): SeenItem | undefined {
+    return this.#seen.get(jid);
+  }
+
+  /** The payload of `from`'s item `current` (original node) or index, paced like bucket fetches; null if none. */
+  fetchLatest(from: string, node: SeenItem['node']): Promise<Element | null> {
+    return this.#fetch(node === 'index' ? INDEX_NODE : null, from);
   }
 
   /** The buckets `jid`'s index names now (our own, just published): they need not be fetched. */
@@ -99,7 +126,11 @@ export class ListReader {
       }
       return decoded.resources;
     };
-    if (!hasIndexMarker(payload)) return decode(payload, 'item');
+    if (!hasIndexMarker(payload)) {
+      const resources = decode(payload, 'item');
+      if (resources) this.#seen.set(from, { node: 'current', key: itemKey(payload) });
+      return resources;
+    }
     try {
       const index = await this.#fetch(INDEX_NODE, from);
       if (!index) throw new Error('the index named by the item is missing');
@@ -183,6 +214,7 @@ export class ListReader {
     }
     // What the server holds for us: a later publish sends only the buckets that differ.
     if (from === session.bareJid) this.opts.onOwnBuckets(index.ids);
+    this.#seen.set(from, { node: 'index', key: itemKey(payload) });
     log.debug(
       { from, buckets: index.count, fetched: missing.length, ms: Date.now() - started },
       'read a list from its buckets',
@@ -190,10 +222,13 @@ export class ListReader {
     return merged.resources;
   }
 
-  /** The payload of the item of PEP node `node` of `from` (our own when it is our account), paced. */
-  async #fetch(node: string, from: string): Promise<Element | null> {
+  /**
+   * The payload of the last item of PEP node `node` (null: the original shares node) of `from`
+   * (our own when it is our account), paced.
+   */
+  async #fetch(node: string | null, from: string): Promise<Element | null> {
     const { session, pace } = this.opts;
-    await pace.take(200 + node.length + from.length);
-    return session.fetchItem(node, from === session.bareJid ? undefined : from);
+    await pace.take(200 + (node?.length ?? 40) + from.length);
+    return session.fetchItem(node ?? undefined, from === session.bareJid ? undefined : from);
   }
 }

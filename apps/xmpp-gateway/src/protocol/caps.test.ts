@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { BITWEEN_DISCO, capsElement, capsVer, discoInfoQuery } from './caps.js';
+import { BITWEEN_DISCO, CAPS_NODE, capsElement, capsNodeOf, capsVer, discoInfoQuery } from './caps.js';
 import { NS_SHARES, NS_SHARES_NOTIFY } from './namespaces.js';
+import xml from '@xmpp/xml';
 
 describe('capsVer', () => {
   it('matches the XEP-0115 §5.2 simple generation example', () => {
@@ -40,5 +41,18 @@ describe('what bitween advertises', () => {
       name: i.attrs.name as string,
     }));
     expect(capsVer({ identities, features })).toBe(capsElement(BITWEEN_DISCO).attrs.ver);
+  });
+});
+
+describe('capsNodeOf', () => {
+  it('reads the software a presence announces, and nothing from a presence without caps', () => {
+    expect(capsNodeOf(xml('presence', {}, capsElement(BITWEEN_DISCO)))).toBe(CAPS_NODE);
+    expect(
+      capsNodeOf(
+        xml('presence', {}, xml('c', { xmlns: 'http://jabber.org/protocol/caps', node: 'x', ver: 'v' })),
+      ),
+    ).toBe('x');
+    expect(capsNodeOf(xml('presence'))).toBeNull();
+    expect(capsNodeOf(xml('presence', {}, xml('c', { xmlns: 'urn:other', node: CAPS_NODE })))).toBeNull();
   });
 });

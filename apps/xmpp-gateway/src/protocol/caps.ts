@@ -63,6 +63,12 @@ export function capsVer(info: DiscoInfo): string {
     .digest('base64');
 }
 
+/** The XEP-0115 `node` a presence announces (the software of the resource: ours is `CAPS_NODE`), or null. */
+export function capsNodeOf(presence: Element): string | null {
+  const node: unknown = presence.getChild('c', NS_CAPS)?.attrs.node;
+  return typeof node === 'string' && node !== '' ? node : null;
+}
+
 export function capsElement(info: DiscoInfo, node = CAPS_NODE): Element {
   return xml('c', { xmlns: NS_CAPS, hash: 'sha-1', node, ver: capsVer(info) });
 }

@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import type { Logger } from '@bitween/bus';
 import { client, jid as parseJid, xml, type Client } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
-import { capsElement, discoInfoQuery, type DiscoInfo } from '../protocol/caps.js';
+import { capsElement, capsNodeOf, discoInfoQuery, type DiscoInfo } from '../protocol/caps.js';
 import { NS_SFS } from '../protocol/file-sharing.js';
 import { NS_DISCO_INFO, NS_ROSTER } from '../protocol/namespaces.js';
 import { checkNotification, type RejectedNotification } from '../protocol/notification.js';
@@ -46,8 +46,11 @@ export interface SessionEvents {
   notification: [from: string, event: SharesEvent];
   /** A shares event that is not such a notification (sent by a client, a stranger, a service…): dropped. */
   rejectedNotification: [rejected: RejectedNotification];
-  /** Availability of a resource of a contact or of our own account (never our own resource). */
-  presence: [bare: string, resource: string, available: boolean];
+  /**
+   * Availability of a resource of a contact or of our own account (never our own resource), with
+   * the XEP-0115 caps node its available presence announces (which software it runs), if any.
+   */
+  presence: [bare: string, resource: string, available: boolean, capsNode: string | null];
   /** A subscription request, approval or cancellation from `bare`. */
   subscription: [bare: string, type: SubscriptionType];
   /** The roster changed (the initial roster, or a push from the server): the JIDs concerned. */
@@ -426,7 +429,13 @@ export class XmppSession extends EventEmitter<SessionEvents> {
     if (!resource) return;
     if (bare === this.bareJid && resource === this.opts.resource) return;
     if (type === undefined || type === 'unavailable' || type === 'error')
-      this.emit('presence', bare, resource, type === undefined);
+      this.emit(
+        'presence',
+        bare,
+        resource,
+        type === undefined,
+        type === undefined ? capsNodeOf(stanza) : null,
+      );
   }
 }
 
