@@ -1,0 +1,134 @@
+import { readFile } from 'node:fs/promises';
+import tls from 'node:tls';
+import { createHash } from 'node:crypto';
+import { EngineRegistry } from '@bitween/bus';
+import { client } from '@xmpp/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  Cleanup,
+  makeTempDir,
+  removeTempDir,
+  selfSignedCert,
+  silentLogger,
+  startEjabberd,
+  startGateway,
+  startNats,
+  xmppOnline,
+  type Ejabberd,
+  type NatsServer,
+  type ServiceProcess,
+} from '../harness/index.js';
+
+const CHECK_MS = 2_000;
+const CHANGED = 'a contact’s list changed and no notification told us: read it again';
+
+const share = (i: number) => ({
+  hash: createHash('sha1').update(`missed ${i}`).digest('hex'),
+  name: `file-${i}.bin`,
+  size: i + 1,
+});
+
+/**
+ * ejabberd 23.01 pushes none of an account's PEP changes to its contacts while one of that
+ * account's sessions has sent no presence (issue 20). bob's gateway checks his online bitween
+ * contacts' lists every BITWEEN_XMPP_LIST_CHECK_MS (here 2 s): alice's change, published while
+ * a presence-less session of hers is connected, reaches bob through that check alone.
+ */
+describe('a friend’s change the server does not push (ejabberd, a presence-less session of hers)', () => {
+  const cleanup = new Cleanup();
+  let server: Ejabberd;
+  let nats: NatsServer;
+  let alice: ServiceProcess;
+  let bob: ServiceProcess;
+  let registry: EngineRegistry;
+  let certFile: string;
+
+  beforeAll(async () => {
+    const dir = await makeTempDir('ejabberd-cert');
+    cleanup.add('cert dir', () => removeTempDir(dir));
+    const cert = await selfSignedCert(dir, 'localhost');
+    certFile = cert.certFile;
+    server = await startEjabberd(cleanup, {
+      accounts: ['alice', 'bob'].map((user) => ({ user, password: `${user}-pw` })),
+      friends: ['alice', 'bob'],
+      tls: cert,
+    });
+    const [aliceNats, bobNats] = await Promise.all([startNats(cleanup), startNats(cleanup)]);
+    nats = aliceNats;
+    const gateway = (user: string, n: NatsServer, env: Record<string, string>) =>
+      startGateway(cleanup, {
+        label: `missed-${user}`,
+        nats: n,
+        server,
+        user,
+        env: {
+          BITWEEN_XMPP_TLS_CA_FILE: cert.certFile,
+          BITWEEN_XMPP_UPLOAD_BYTES_PER_S: '10000000', // this server has no rate limit
+          ...env,
+        },
+      });
+    [alice, bob] = await Promise.all([
+      gateway('alice', aliceNats, { BITWEEN_XMPP_LIST_CHECK_MS: '0' }),
+      gateway('bob', bobNats, { BITWEEN_XMPP_LIST_CHECK_MS: String(CHECK_MS) }),
+    ]);
+    await Promise.all([xmppOnline(alice), xmppOnline(bob)]);
+    const nc = await nats.connect();
+    cleanup.add('nats client', () => nc.close());
+    registry = await EngineRegistry.open(nc, silentLogger);
+  });
+  afterAll(() => cleanup.run());
+
+  const announce = (shares: number) =>
+    registry.announce({
+      engineId: 'e1',
+      version: 'test',
+      endpoints: [{ address: '127.0.0.1', port: 6881 }],
+      torrents: Array.from({ length: shares }, (_, i) => share(i)),
+      heartbeatMs: 600_000,
+    });
+  const bobHas = (shares: number) =>
+    bob.waitForLog(
+      (l) => l.msg === 'received a share list' && l.from === server.jid('alice') && l.shares === shares,
+      { what: `bob to hold alice’s list of ${shares}`, timeoutMs: 60_000 },
+    );
+
+  it('bob gets alice’s change through the periodic check of her list', async () => {
+    // Without the quirk: pushed as usual.
+    await announce(1);
+    await bobHas(1);
+
+    // A session of alice's account that sends no presence (a client that has not finished
+    // logging in, a tool): from now on ejabberd pushes bob none of alice's PEP changes.
+    const pem = await readFile(certFile, 'utf8');
+    tls.setDefaultCACertificates([...tls.getCACertificates('default'), pem]);
+    const quiet = client({
+      service: server.service,
+      domain: server.domain,
+      username: 'alice',
+      password: 'alice-pw',
+      resource: 'quiet',
+    });
+    quiet.on('error', () => undefined);
+    await quiet.start();
+    cleanup.add('alice’s presence-less session', () => quiet.stop());
+
+    await announce(2);
+    await alice.waitForLog((l) => l.msg === 'published our share list' && l.shares === 2, {
+      what: 'alice to publish her second share',
+    });
+    await bobHas(2);
+    // It came through the check (no notification was pushed; a push would have been read first
+    // and left the check nothing to find).
+    const found = bob.logs.find((l) => l.msg === CHANGED && l.from === server.jid('alice'));
+    expect(found).toBeDefined();
+    const foundAt = String(found?.['time']); // ISO 8601, in order as strings
+    // Unchanged lists cost one fetch of their item, and no read.
+    await bob.waitForLog(
+      (l) =>
+        l.msg === 'checked a contact’s list: unchanged' &&
+        l.jid === server.jid('alice') &&
+        String(l['time']) > foundAt,
+      { what: 'bob to find alice’s list unchanged at a later check' },
+    );
+  });
+});
