@@ -131,4 +131,23 @@ describe('a friend’s change the server does not push (ejabberd, a presence-les
       { what: 'bob to find alice’s list unchanged at a later check' },
     );
   });
+
+  it('a list in buckets: the check reads the index, then only the bucket that changed', async () => {
+    // 300 shares (over 8 KiB): buckets and an index. bob last read a whole `current`: he finds
+    // the marker in it and reads the index and the buckets.
+    await announce(300);
+    await bobHas(300);
+    const changed = (node: string) =>
+      bob.logs.filter((l) => l.msg === CHANGED && l.from === server.jid('alice') && l['node'] === node);
+    expect(changed('current').length).toBeGreaterThanOrEqual(2);
+    // One share more changes one bucket: the check fetches the index, and only that bucket.
+    const before = bob.logs.length;
+    await announce(301);
+    await bobHas(301);
+    expect(changed('index')).toHaveLength(1);
+    const read = bob.logs
+      .slice(before)
+      .find((l) => l.msg === 'read a list from its buckets' && l.from === server.jid('alice'));
+    expect(read).toMatchObject({ buckets: 2, fetched: 1 });
+  });
 });
