@@ -1,13 +1,11 @@
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { Contact as GatewayContact, ContactShares, PendingSubscription } from '@bitween/messages';
 import type { Element } from '@xmpp/xml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Feed } from '../harness/index.js';
 import {
   Cleanup,
-  repoRoot,
+  cli,
+  runCli,
   RestError,
   startNode,
   startProsody,
@@ -25,27 +23,11 @@ import { connectClient, presences, xml, type TestClient } from '../harness/xmpp-
  * bitween gateway comes online and goes away.
  */
 
-const CLI = join(repoRoot, 'apps', 'cli', 'dist', 'main.js');
-const run = promisify(execFile);
-
 /** `/v1/contacts` adds the number of shares to the gateway's contact. */
 type Contact = GatewayContact & { shares: number };
 interface Page {
   lastId: number;
   events: { id: number; type: string; data: Record<string, unknown> }[];
-}
-
-/** Run the real CLI against `node`'s api (key from its data dir); throws on a non-zero exit. */
-async function cli(node: BitweenNode, ...args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, [CLI, ...args], {
-    env: {
-      PATH: process.env['PATH'] ?? '',
-      BITWEEN_API_URL: node.apiUrl,
-      BITWEEN_DATA_DIR: node.dirs.apiData,
-    },
-    timeout: 120_000,
-  });
-  return stdout;
 }
 
 describe('contacts and subscription requests through REST, events and the CLI', () => {
@@ -264,14 +246,7 @@ describe('contacts and subscription requests through REST, events and the CLI', 
     );
     expect(both.pending).toEqual([]);
     // The CLI refuses what the api refuses, with the api's message.
-    const unknown = await run(process.execPath, [CLI, 'approve', prosody.jid('nobody')], {
-      env: {
-        PATH: process.env['PATH'] ?? '',
-        BITWEEN_API_URL: bob.apiUrl,
-        BITWEEN_DATA_DIR: bob.dirs.apiData,
-      },
-    }).catch((e: unknown) => e as { code: number; stderr: string });
-    expect(unknown).toMatchObject({
+    expect(await runCli(bob, 'approve', prosody.jid('nobody'))).toMatchObject({
       code: 1,
       stderr: expect.stringMatching(/no pending subscription request/) as unknown,
     });

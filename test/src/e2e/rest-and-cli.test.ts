@@ -6,7 +6,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
+  cli,
   repoRoot,
+  runCli,
   RestError,
   sha256File,
   startFriends,
@@ -32,34 +34,8 @@ async function findFile(dir: string, file: string): Promise<string> {
   return join(dir, hit);
 }
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run the real CLI against `node`'s api; the key comes from the api's data directory. */
-async function cli(node: BitweenNode, ...args: string[]): Promise<CliResult> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
-      env: {
-        PATH: process.env['PATH'] ?? '',
-        BITWEEN_API_URL: node.apiUrl,
-        BITWEEN_DATA_DIR: node.dirs.apiData,
-      },
-      timeout: 120_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
-
 async function cliJson<T>(node: BitweenNode, ...args: string[]): Promise<T> {
-  const r = await cli(node, '--json', ...args);
-  if (r.code !== 0) throw new Error(`bitween ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
-  return JSON.parse(r.stdout) as T;
+  return JSON.parse(await cli(node, '--json', ...args)) as T;
 }
 
 interface Torrent {
@@ -98,7 +74,7 @@ describe('REST api, events and the bitween CLI end to end', () => {
     expect(alice.apiKey).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const logged = alice.api.logs.filter((l) => l['apiKey'] === alice.apiKey);
     expect(logged).toHaveLength(1);
-    expect((await cli(alice, 'api-key')).stdout.trim()).toBe(alice.apiKey);
+    expect((await runCli(alice, 'api-key')).stdout.trim()).toBe(alice.apiKey);
   });
 
   it('refuses requests without the key (REST, JSON-RPC, CLI) but leaves /health open', async () => {
@@ -135,7 +111,7 @@ describe('REST api, events and the bitween CLI end to end', () => {
       { what: 'alice status online with an engine' },
     );
     expect(status).toMatchObject({ nats: 'connected', torrents: { total: 0 } });
-    const text = await cli(alice, 'status');
+    const text = await runCli(alice, 'status');
     expect(text.stdout).toMatch(/xmpp: +online as alice@localhost/);
   });
 
@@ -159,10 +135,10 @@ describe('REST api, events and the bitween CLI end to end', () => {
       reachability: { verdict: 'unreachable', stun: false, turn: false, publicAddresses: [] },
       portMapping: { state: 'off' },
     });
-    const text = await cli(alice, 'reachability');
+    const text = await runCli(alice, 'reachability');
     expect(text.stdout).toContain(`${engine!.engineId}: Not reachable: no STUN/TURN server known`);
     expect(text.stdout).toMatch(/port mapping: +off \(BITWEEN_PORT_MAPPING=off\)/);
-    expect((await cli(alice, 'status')).stdout).toMatch(/reach: +\S+: Not reachable/);
+    expect((await runCli(alice, 'status')).stdout).toMatch(/reach: +\S+: Not reachable/);
   });
 
   it('alice shares a file with `bitween share` and lists it', async () => {
@@ -173,7 +149,7 @@ describe('REST api, events and the bitween CLI end to end', () => {
     hash = added.torrent.hash;
     const list = await cliJson<Torrent[]>(alice, 'list');
     expect(list.map((t) => t.hash)).toEqual([hash]);
-    expect((await cli(alice, 'list')).stdout).toMatch(new RegExp(`${hash} +seeding +100\\.0% +4\\.0 MiB`));
+    expect((await runCli(alice, 'list')).stdout).toMatch(new RegExp(`${hash} +seeding +100\\.0% +4\\.0 MiB`));
     // The REST resource says the same.
     expect(await alice.rest.get(`/v1/torrents/${hash}`)).toMatchObject({ hash, name, done: true });
   });
@@ -196,7 +172,7 @@ describe('REST api, events and the bitween CLI end to end', () => {
       `/v1/contacts/${alice.jid}/shares`,
     );
     expect(contact.resources[0]?.shares.map((s) => s.hash)).toContain(hash);
-    const shares = await cli(bob, 'shares', '--search', 'concert');
+    const shares = await runCli(bob, 'shares', '--search', 'concert');
     expect(shares.stdout).toContain(hash);
     expect(shares.stdout).toContain(alice.jid);
     expect((await cliJson<unknown[]>(bob, 'shares', '--search', 'no-such-name')).length).toBe(0);
@@ -288,10 +264,10 @@ describe('REST api, events and the bitween CLI end to end', () => {
   });
 
   it('bob removes it with `bitween rm`; removing again fails with the reason', async () => {
-    const rm = await cli(bob, 'rm', hash);
+    const rm = await runCli(bob, 'rm', hash);
     expect(rm).toMatchObject({ code: 0, stdout: `removed ${hash}\n` });
     expect((await cliJson<Torrent[]>(bob, 'list')).map((t) => t.hash)).not.toContain(hash);
-    const again = await cli(bob, 'rm', hash);
+    const again = await runCli(bob, 'rm', hash);
     expect(again.code).toBe(1);
     expect(again.stderr).toBe(`bitween: no torrent with hash ${hash}\n`);
     const err = await bob.rest.get(`/v1/torrents/${hash}`).catch((e: unknown) => e);
@@ -303,7 +279,7 @@ describe('REST api, events and the bitween CLI end to end', () => {
     const paused = await cliJson<Torrent>(alice, 'pause', hash);
     expect(paused).toMatchObject({ hash, state: 'paused' });
     expect(await alice.rest.get(`/v1/torrents/${hash}`)).toMatchObject({ state: 'paused' });
-    expect((await cli(alice, 'resume', hash)).code).toBe(0);
+    expect((await runCli(alice, 'resume', hash)).code).toBe(0);
     await waitFor(async () => (await alice.rest.get<Torrent>(`/v1/torrents/${hash}`)).state === 'seeding', {
       what: 'the share to seed again after resume',
     });
@@ -353,7 +329,7 @@ describe('REST api, events and the bitween CLI end to end', () => {
     });
     expect(await sha256File(join(dest, name))).toBe(sha256);
 
-    expect((await cli(bob, 'rm', hash, '--delete-data')).stdout).toBe(`removed ${hash} and its files\n`);
+    expect((await runCli(bob, 'rm', hash, '--delete-data')).stdout).toBe(`removed ${hash} and its files\n`);
     await waitFor(async () => (await stat(join(dest, name)).catch(() => null)) === null, {
       what: 'the downloaded file to be deleted',
     });

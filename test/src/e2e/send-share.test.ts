@@ -1,12 +1,10 @@
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { Element } from '@xmpp/xml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
+  cli,
   Feed,
-  repoRoot,
   RestError,
   sha256File,
   shareRandomFile,
@@ -22,22 +20,6 @@ import {
 import { connectClient, xml, type TestClient } from '../harness/xmpp-client.js';
 
 const NS_SFS = 'urn:xmpp:sfs:0';
-const CLI = join(repoRoot, 'apps', 'cli', 'dist', 'main.js');
-const run = promisify(execFile);
-
-/** Run the real CLI against `node`'s api (key from its data dir); throws on a non-zero exit. */
-async function cli(node: BitweenNode, ...args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, [CLI, ...args], {
-    env: {
-      PATH: process.env['PATH'] ?? '',
-      BITWEEN_API_URL: node.apiUrl,
-      BITWEEN_DATA_DIR: node.dirs.apiData,
-    },
-    timeout: 120_000,
-  });
-  return stdout;
-}
-
 interface Offer {
   id: string;
   from: string;
