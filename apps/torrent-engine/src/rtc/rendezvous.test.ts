@@ -14,7 +14,9 @@ const HASH = 'cd'.repeat(20);
  * When rendezvous asks a contact (`xmpp.connect`): real WebRTC offers, a bus whose gateway
  * refuses every rendezvous (so each attempt fails and backs off), time passed explicitly.
  */
-function setup(opts: { legacy?: string[]; maxPeers?: number } = {}) {
+function setup(
+  opts: { legacy?: string[]; maxPeers?: number; settleMs?: number; tickMs?: number; start?: boolean } = {},
+) {
   const asked: { hash: string; jid: string; sdp?: string }[] = [];
   const bus = {
     request: (_cmd: unknown, req: { hash: string; jid: string; sdp?: string }) => {
@@ -34,12 +36,14 @@ function setup(opts: { legacy?: string[]; maxPeers?: number } = {}) {
     log: quiet,
     iceServers: () => [],
     isLegacy: (jid) => opts.legacy?.includes(jid) ?? false,
-    settleMs: 5_000,
+    settleMs: opts.settleMs ?? 5_000,
     backoffMs: 15_000,
     maxBackoffMs: 40_000,
     ...(opts.maxPeers !== undefined ? { maxPeers: opts.maxPeers } : {}),
+    ...(opts.tickMs !== undefined ? { tickMs: opts.tickMs } : {}),
   });
-  const t0 = 1_000_000;
+  if (opts.start) r.start();
+  const t0 = opts.start ? Date.now() : 1_000_000;
   r.setPeers(HASH, [{ address: '198.51.100.2', port: 6881, jid: 'Bob@x' }], t0);
   return { r, asked, t0 };
 }
@@ -65,6 +69,13 @@ describe('rendezvous: when to ask a contact', () => {
     expect(asked).toHaveLength(4);
     r.stop();
   }, 60_000);
+
+  it("asks as soon as a new contact's wait is over, not at the next periodic tick", async () => {
+    const { r, asked } = setup({ start: true, settleMs: 300, tickMs: 600_000 });
+    await vi.waitFor(() => expect(asked).toHaveLength(1), { timeout: 15_000 });
+    expect(asked[0]).toMatchObject({ hash: HASH, jid: 'bob@x' });
+    r.stop();
+  }, 30_000);
 
   it('stops once a wire of the contact is admitted, and starts again when it closes', async () => {
     const { r, asked, t0 } = setup();

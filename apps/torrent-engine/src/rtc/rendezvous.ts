@@ -22,7 +22,11 @@ export interface RendezvousOptions {
   iceServers: () => IceServer[];
   /** Legacy contacts (original Bitween) have no rendezvous: never asked. */
   isLegacy: (jid: string) => boolean;
-  /** Wait this long after a contact's endpoints arrived before asking it (5 s). */
+  /**
+   * Wait this long after a contact's endpoints arrived before asking it (2 s): a reachable
+   * endpoint is dialled and its wire admitted by then; an unreachable one would hold us for the
+   * whole TCP connect timeout, while the rendezvous also makes the contact dial us back.
+   */
   settleMs?: number;
   /** First retry after this; doubles up to `maxBackoffMs` (15 s, 5 min). */
   backoffMs?: number;
@@ -59,6 +63,8 @@ export class Rendezvous {
   readonly #failedEarly = new Set<string>();
   #answering = 0;
   #timer: NodeJS.Timeout | null = null;
+  /** A tick at the moment a new contact's wait is over (not at the next periodic tick). */
+  #wake: { at: number; timer: NodeJS.Timeout } | null = null;
   #stopped = false;
 
   constructor(private readonly opts: RendezvousOptions) {}
@@ -71,6 +77,7 @@ export class Rendezvous {
   stop(): void {
     this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
+    if (this.#wake) clearTimeout(this.#wake.timer);
     for (const p of this.#peers) p.destroy();
   }
 
@@ -79,9 +86,30 @@ export class Rendezvous {
     this.#endpoints.set(hash, endpoints);
     const before = this.#offered.get(hash) ?? new Map<string, number>();
     const after = new Map<string, number>();
-    for (const e of endpoints)
-      if (e.jid) after.set(e.jid.toLowerCase(), before.get(e.jid.toLowerCase()) ?? now);
+    let fresh = false;
+    for (const e of endpoints) {
+      if (!e.jid) continue;
+      const since = before.get(e.jid.toLowerCase());
+      fresh ||= since === undefined;
+      after.set(e.jid.toLowerCase(), since ?? now);
+    }
     this.#offered.set(hash, after);
+    if (fresh) this.#wakeAt(now + (this.opts.settleMs ?? 2_000));
+  }
+
+  /** Tick at `at` (ms since the epoch) unless a tick is already due by then; only once started. */
+  #wakeAt(at: number): void {
+    if (!this.#timer || this.#stopped || (this.#wake && this.#wake.at <= at)) return;
+    if (this.#wake) clearTimeout(this.#wake.timer);
+    const timer = setTimeout(
+      () => {
+        this.#wake = null;
+        this.tick();
+      },
+      Math.max(0, at - Date.now()) + 10, // (timers and Date.now() may disagree by a millisecond)
+    );
+    timer.unref();
+    this.#wake = { at, timer };
   }
 
   /** A wire of `jid` was admitted for `hash` (by proof); `closed` is called when it closes. */
@@ -112,7 +140,7 @@ export class Rendezvous {
   tick(now = Date.now()): void {
     if (this.#stopped) return;
     this.#forgetGone();
-    const settle = this.opts.settleMs ?? 5_000;
+    const settle = this.opts.settleMs ?? 2_000;
     for (const hash of this.opts.host.wanting()) {
       for (const [jid, since] of this.#offered.get(hash) ?? []) {
         const key = keyOf(hash, jid);

@@ -1,6 +1,7 @@
 import type { IceServer } from '@bitween/messages';
 import type { Logger } from '@bitween/bus';
-import Peer, { type SignalData, type StatsLike } from '@thaunknown/simple-peer';
+import Peer, { type IceCandidateEvent, type SignalData, type StatsLike } from '@thaunknown/simple-peer';
+import { awaitedArrived, awaitedTypes, candidateType, GRACE_MS, type AwaitedType } from './gathering.js';
 import type { IcePolicy } from './relay-fallback.js';
 import { selectedPairRelayed } from './transport-counters.js';
 
@@ -26,27 +27,50 @@ function create(initiator: boolean, iceServers: IceServer[], log: Logger, policy
   return peer;
 }
 
-/** Resolve with the peer's one local description (offer or answer), or fail after `timeoutMs`. */
-function localDescription(peer: Peer, timeoutMs: number): Promise<string> {
+/**
+ * Resolve with the peer's one local description (offer or answer), or fail after `timeoutMs`.
+ * simple-peer gives it when ICE gathering completes (at most `iceCompleteTimeout` after the first
+ * candidate); it is taken earlier, with the candidates so far, once every `awaited` type has
+ * arrived (gathering.ts).
+ */
+function localDescription(peer: Peer, timeoutMs: number, awaited: ReadonlySet<AwaitedType>): Promise<string> {
   return new Promise((resolve, reject) => {
+    const pc = peer._pc;
+    const seen = new Set<string>();
+    let grace: NodeJS.Timeout | undefined;
     const done = (err: Error | null, sdp?: string) => {
       clearTimeout(timer);
+      clearTimeout(grace);
       peer.off('signal', onSignal);
       peer.off('close', onClose);
+      pc?.removeEventListener('icecandidate', onCandidate);
       if (err) {
         peer.destroy();
         reject(err);
       } else resolve(sdp!);
     };
+    const take = (sdp: string | undefined) => {
+      if (!sdp || sdp.length > MAX_SDP) return done(new Error('session description too large'));
+      done(null, sdp);
+    };
     const onSignal = (data: SignalData) => {
-      if (data.type !== 'offer' && data.type !== 'answer') return;
-      if (!data.sdp || data.sdp.length > MAX_SDP) return done(new Error('session description too large'));
-      done(null, data.sdp);
+      if (data.type === 'offer' || data.type === 'answer') take(data.sdp);
+    };
+    const onCandidate = (e: IceCandidateEvent) => {
+      const type = e.candidate ? candidateType(e.candidate.candidate) : null;
+      if (type) seen.add(type);
+      if (grace === undefined && awaitedArrived(awaited, seen))
+        grace = setTimeout(() => {
+          const sdp = pc?.localDescription?.sdp;
+          // As simple-peer sends it without trickle: no trickle option line.
+          if (sdp && !peer.destroyed) take(sdp.replace(/a=ice-options:trickle\s\n/g, ''));
+        }, GRACE_MS);
     };
     const onClose = () => done(new Error('WebRTC peer closed before its description was ready'));
     const timer = setTimeout(() => done(new Error('no WebRTC description in time')), timeoutMs);
     peer.on('signal', onSignal);
     peer.once('close', onClose);
+    pc?.addEventListener('icecandidate', onCandidate);
   });
 }
 
@@ -58,7 +82,7 @@ export async function createOffer(
   timeoutMs = 15_000,
 ): Promise<{ peer: Peer; sdp: string }> {
   const peer = create(true, iceServers, log, policy);
-  return { peer, sdp: await localDescription(peer, timeoutMs) };
+  return { peer, sdp: await localDescription(peer, timeoutMs, awaitedTypes(iceServers, policy)) };
 }
 
 /** A peer answering `offer`, and its answer. */
@@ -70,7 +94,7 @@ export async function answerOffer(
   timeoutMs = 15_000,
 ): Promise<{ peer: Peer; sdp: string }> {
   const peer = create(false, iceServers, log, policy);
-  const answer = localDescription(peer, timeoutMs);
+  const answer = localDescription(peer, timeoutMs, awaitedTypes(iceServers, policy));
   try {
     peer.signal({ type: 'offer', sdp: offer });
   } catch (err) {

@@ -24,6 +24,11 @@ declare module '@thaunknown/simple-peer' {
     iceCompleteTimeout?: number;
   }
 
+  export interface IceCandidateEvent {
+    /** null: gathering is complete. */
+    candidate: { candidate: string } | null;
+  }
+
   export default class Peer extends EventEmitter {
     constructor(opts?: PeerOptions);
     readonly id?: string;
@@ -32,7 +37,13 @@ declare module '@thaunknown/simple-peer' {
     remoteAddress?: string;
     remotePort?: number;
     /** The RTCPeerConnection (null once destroyed). */
-    _pc: { getStats(): Promise<{ forEach(cb: (s: StatsLike) => void): void }> } | null;
+    _pc: {
+      getStats(): Promise<{ forEach(cb: (s: StatsLike) => void): void }>;
+      /** With the candidates gathered so far (libwebrtc adds them as they come). */
+      readonly localDescription: { sdp: string } | null;
+      addEventListener(type: 'icecandidate', listener: (e: IceCandidateEvent) => void): void;
+      removeEventListener(type: 'icecandidate', listener: (e: IceCandidateEvent) => void): void;
+    } | null;
     signal(data: SignalData): void;
     destroy(err?: Error): void;
   }
