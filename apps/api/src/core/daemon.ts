@@ -102,13 +102,13 @@ export class DaemonService {
 
   /**
    * The receive buffers of `engine.read` replies, lent to the NATS client on the first stream
-   * (one max_payload each; up to 16 free ones kept: 16 MiB at the default 1 MiB).
+   * (one max_payload each; 16 MiB of free ones kept, at least 2).
    */
   #payloadBuffers(): PayloadBuffers | undefined {
     const size = this.deps.bus.nc.info?.max_payload;
     if (size === undefined) return undefined;
     if (this.#buffers?.size !== size) {
-      this.#buffers = new PayloadBuffers(size, 16);
+      this.#buffers = new PayloadBuffers(size, Math.max(2, Math.floor((16 * 1024 * 1024) / size)));
       lendPayloadBuffers(this.#buffers);
     }
     return this.#buffers;

@@ -14,18 +14,22 @@ import type { LinkSigner } from './link-token.js';
 
 export interface StreamingDeps {
   torrents: Pick<Torrents, 'list' | 'find'>;
-  daemon: Pick<Daemon, 'openStream'>;
+  daemon: Pick<Daemon, 'openStream' | 'readChunkBytes'>;
   log: Logger;
   signer: LinkSigner;
-  /** `engine.read`s in flight per response. */
+  /** `engine.read`s in flight per response (default: 8 MiB of chunks, at least 2). */
   window?: number;
-  /** `engine.read`s in flight across all responses (each up to one chunk, ~1 MiB, in memory). */
+  /**
+   * `engine.read`s in flight across all responses, each up to one chunk in memory (default:
+   * 64 MiB of chunks: 64 at nats-server's default max_payload of 1 MiB, 8 at 8 MiB).
+   */
   maxReads?: number;
   /** How long a read waits for its pieces before the response fails. */
   waitMs?: number;
 }
 
 const tags = ['torrents'];
+const MiB = 1024 * 1024;
 const FileParams = HashParams.extend({ index: z.coerce.number().int().nonnegative().max(10_000_000) });
 const ContentQuery = z.object({
   token: z.string().max(200).optional().describe('a signed link token (POST …/link) instead of the API key'),
@@ -84,8 +88,10 @@ export const streamingRoutes =
   // eslint-disable-next-line @typescript-eslint/require-await -- fastify plugins are async
   async (base) => {
     const app = base.withTypeProvider<ZodTypeProvider>();
-    const window = deps.window ?? 8;
-    const slots = new ReadSlots(deps.maxReads ?? 64);
+    // Bounds in bytes, whatever chunk size the server's max_payload gives.
+    const chunk = deps.daemon.readChunkBytes();
+    const window = deps.window ?? Math.max(2, Math.floor((8 * MiB) / chunk));
+    const slots = new ReadSlots(deps.maxReads ?? Math.max(window, Math.floor((64 * MiB) / chunk)));
     const waitMs = deps.waitMs ?? 60_000;
 
     const content = async (
