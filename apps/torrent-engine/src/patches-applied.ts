@@ -26,10 +26,11 @@ export const PATCH_MARKERS: readonly PatchMarker[] = [
     pkg: 'webtorrent',
     via: [],
     files: [
-      { file: 'index.js', marker: 'this.dialFilter = typeof opts.dialFilter' },
+      // The patch's newest change in each file, so that an install with an older patch is noticed too.
+      { file: 'index.js', marker: '_scheduleTorrent (method, ms, torrent) {' },
       { file: 'lib/file.js', marker: 'const fileEndInPiece =' },
       { file: 'lib/peer.js', marker: 'this.directReads = false' },
-      { file: 'lib/torrent.js', marker: 'const MAX_REUSED_PIECE_BYTES =' },
+      { file: 'lib/torrent.js', marker: "this.client._scheduleTorrent('_rechoke', RECHOKE_INTERVAL" },
     ],
   },
   {
