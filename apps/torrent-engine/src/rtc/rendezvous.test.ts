@@ -1,6 +1,8 @@
 import type { Bus } from '@bitween/bus';
 import { describe, expect, it, vi } from 'vitest';
+import type Peer from '@thaunknown/simple-peer';
 import { Rendezvous } from './rendezvous.js';
+import { answerOffer } from './rtc-peer.js';
 
 const quiet = {
   debug: () => undefined,
@@ -75,6 +77,54 @@ describe('rendezvous: when to ask a contact', () => {
     await vi.waitFor(() => expect(asked).toHaveLength(1), { timeout: 15_000 });
     expect(asked[0]).toMatchObject({ hash: HASH, jid: 'bob@x' });
     r.stop();
+  }, 30_000);
+
+  it('tries again at once, not after the backoff, when a WebRTC attempt failed early and TURN is known', async () => {
+    const asked: { sdp?: string }[] = [];
+    const answerer: Peer[] = [];
+    const logged: string[] = [];
+    const bus = {
+      request: async (_cmd: unknown, req: { sdp?: string }) => {
+        asked.push(req);
+        const { peer, sdp } = await answerOffer(req.sdp!, [], quiet);
+        answerer.push(peer);
+        return { ok: true, value: { sdp, from: 'bob@x/bitween' } };
+      },
+    } as unknown as Bus;
+    const r = new Rendezvous({
+      host: {
+        engineId: 'e1',
+        wanting: () => [HASH],
+        holds: () => true,
+        // The torrent takes the peer, which then fails before it connects (as ICE would).
+        addWebrtcPeer: (_hash, peer) => {
+          setTimeout(() => peer.destroy(new Error('Ice connection failed.')), 10);
+          return true;
+        },
+        dialBack: () => undefined,
+      },
+      bus,
+      log: { ...quiet, info: (_o: unknown, msg?: string) => void logged.push(msg ?? '') },
+      // A TURN server nobody runs (the relay-only offer then never gathers a candidate).
+      iceServers: () => [{ urls: ['turn:127.0.0.1:9?transport=udp'], username: 'u', credential: 'p' }],
+      isLegacy: () => false,
+      settleMs: 0,
+      backoffMs: 600_000,
+      tickMs: 600_000,
+    });
+    r.start();
+    r.setPeers(HASH, [{ address: '198.51.100.2', port: 6881, jid: 'bob@x' }]);
+    await vi.waitFor(
+      () => expect(logged.some((m) => m.startsWith('WebRTC with a contact failed'))).toBe(true),
+      {
+        timeout: 20_000,
+      },
+    );
+    // The second attempt (relay only: relay-fallback.ts) is under way long before the 10-min backoff.
+    await vi.waitFor(() => expect(r.underWay).toBe(1), { timeout: 5_000 });
+    expect(asked).toHaveLength(1);
+    r.stop();
+    for (const p of answerer) p.destroy();
   }, 30_000);
 
   it('stops once a wire of the contact is admitted, and starts again when it closes', async () => {

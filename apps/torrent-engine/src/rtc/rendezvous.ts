@@ -1,6 +1,6 @@
 import { BusError, xmpp, type IceServer, type PeerEndpoint } from '@bitween/messages';
 import type { Bus, Logger } from '@bitween/bus';
-import { answerPolicy, failedEarly, offerPolicy } from './relay-fallback.js';
+import { answerPolicy, failedEarly, hasTurn, offerPolicy } from './relay-fallback.js';
 import { acceptAnswer, answerOffer, createOffer, type RtcPeer } from './rtc-peer.js';
 
 /** What rendezvous needs of the engine. */
@@ -245,11 +245,18 @@ export class Rendezvous {
       if (this.#stopped) return;
       const [hash, jid] = key.split('|');
       if (failedEarly({ connectedAt, closedAt: Date.now(), failed: err !== null })) {
-        if (!this.#failedEarly.has(key))
+        if (!this.#failedEarly.has(key)) {
           this.opts.log.info(
             { hash, jid, err: err?.message, connected: connectedAt !== null },
             'WebRTC with a contact failed or died early: next attempts through the TURN relay only, if one is known',
           );
+          // The next attempt takes another path (relay only): it need not wait out the backoff.
+          const backoff = this.#backoff.get(key);
+          if (backoff && hasTurn(this.opts.iceServers())) {
+            backoff.next = Date.now();
+            this.#wakeAt(Date.now());
+          }
+        }
         this.#failedEarly.add(key);
       } else this.#failedEarly.delete(key);
     });
