@@ -437,3 +437,5 @@ for (const n of counts) {
     await rm(root, { recursive: true, force: true });
   }
 }
+// The registry's watches may keep the event loop alive after the NATS connection closed.
+process.exit(0);
