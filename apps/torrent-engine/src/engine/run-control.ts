@@ -113,7 +113,9 @@ export function checkComplete(core: EngineCore, entry: Entry): void {
     entry.trackers?.complete();
   }
   core.events.emit('changed');
-  reschedule(core);
+  // Only a download takes or waits for a slot: thousands of shares getting ready (a restore, a
+  // takeover) do not re-plan the queue once each.
+  if (entry.record.source === 'hash') reschedule(core);
 }
 
 /** The global limits in force (the alternative ones while on or scheduled); logs a switch. */
