@@ -127,6 +127,46 @@ describe('rendezvous: when to ask a contact', () => {
     for (const p of answerer) p.destroy();
   }, 30_000);
 
+  it('tries relay-only when the WebRTC peer has not connected a few seconds after the answer (TURN known)', async () => {
+    const logged: string[] = [];
+    const answerer: Peer[] = [];
+    const bus = {
+      request: async (_cmd: unknown, req: { sdp?: string }) => {
+        const { peer, sdp } = await answerOffer(req.sdp!, [], quiet);
+        answerer.push(peer);
+        peer.destroy(); // the answer is valid, but nobody is there to connect to
+        return { ok: true, value: { sdp, from: 'bob@x/bitween' } };
+      },
+    } as unknown as Bus;
+    const r = new Rendezvous({
+      host: {
+        engineId: 'e1',
+        wanting: () => [HASH],
+        holds: () => true,
+        addWebrtcPeer: () => true,
+        dialBack: () => undefined,
+      },
+      bus,
+      log: { ...quiet, info: (_o: unknown, msg?: string) => void logged.push(msg ?? '') },
+      iceServers: () => [{ urls: ['turn:127.0.0.1:9?transport=udp'], username: 'u', credential: 'p' }],
+      isLegacy: () => false,
+      settleMs: 0,
+      backoffMs: 600_000,
+      tickMs: 600_000,
+      connectWaitMs: 300,
+    });
+    r.start();
+    r.setPeers(HASH, [{ address: '198.51.100.2', port: 6881, jid: 'bob@x' }]);
+    await vi.waitFor(
+      () => expect(logged.some((m) => m.startsWith('WebRTC with a contact failed'))).toBe(true),
+      {
+        timeout: 20_000,
+      },
+    );
+    await vi.waitFor(() => expect(r.underWay).toBe(1), { timeout: 5_000 });
+    r.stop();
+  }, 30_000);
+
   it('stops once a wire of the contact is admitted, and starts again when it closes', async () => {
     const { r, asked, t0 } = setup();
     const closed = r.admitted(HASH, 'bob@x');

@@ -37,6 +37,8 @@ export interface RendezvousOptions {
   maxAnswers?: number;
   /** How long an xmpp.connect may take (30 s). */
   connectTimeoutMs?: number;
+  /** With TURN known, try relay-only when our peer has not connected this long after the answer (5 s). */
+  connectWaitMs?: number;
   tickMs?: number;
 }
 
@@ -241,25 +243,39 @@ export class Rendezvous {
   #watch(key: string, peer: RtcPeer): void {
     let connectedAt: number | null = null;
     peer.once('connect', () => (connectedAt = Date.now()));
+    // ICE that works connects within a second or two of the answer; one that cannot (a relay
+    // paired with a symmetric NAT's address) fails only after libwebrtc's ~15 s. With TURN known,
+    // the relay-only attempt starts after `connectWaitMs`; this peer may still connect meanwhile.
+    const relayed = this.#failedEarly.has(key);
+    const slow = setTimeout(() => {
+      if (connectedAt === null && !peer.destroyed && !relayed && hasTurn(this.opts.iceServers()))
+        this.#failedEarlyNow(key, { err: 'not connected yet', connected: false });
+    }, this.opts.connectWaitMs ?? 5_000);
+    slow.unref();
     onEnd(peer, (err) => {
+      clearTimeout(slow);
       if (this.#stopped) return;
-      const [hash, jid] = key.split('|');
-      if (failedEarly({ connectedAt, closedAt: Date.now(), failed: err !== null })) {
-        if (!this.#failedEarly.has(key)) {
-          this.opts.log.info(
-            { hash, jid, err: err?.message, connected: connectedAt !== null },
-            'WebRTC with a contact failed or died early: next attempts through the TURN relay only, if one is known',
-          );
-          // The next attempt takes another path (relay only): it need not wait out the backoff.
-          const backoff = this.#backoff.get(key);
-          if (backoff && hasTurn(this.opts.iceServers())) {
-            backoff.next = Date.now();
-            this.#wakeAt(Date.now());
-          }
-        }
-        this.#failedEarly.add(key);
-      } else this.#failedEarly.delete(key);
+      if (failedEarly({ connectedAt, closedAt: Date.now(), failed: err !== null }))
+        this.#failedEarlyNow(key, { err: err?.message, connected: connectedAt !== null });
+      else this.#failedEarly.delete(key);
     });
+  }
+
+  /** The WebRTC attempt for `key` failed or died early: the next offers relay-only. */
+  #failedEarlyNow(key: string, why: { err: string | undefined; connected: boolean }): void {
+    if (this.#stopped || this.#failedEarly.has(key)) return;
+    const [hash, jid] = key.split('|');
+    this.opts.log.info(
+      { hash, jid, ...why },
+      'WebRTC with a contact failed or died early: next attempts through the TURN relay only, if one is known',
+    );
+    this.#failedEarly.add(key);
+    // The next attempt takes another path (relay only): it need not wait out the backoff.
+    const backoff = this.#backoff.get(key);
+    if (backoff && hasTurn(this.opts.iceServers())) {
+      backoff.next = Date.now();
+      this.#wakeAt(Date.now());
+    }
   }
 
   #track(peer: RtcPeer): RtcPeer {
