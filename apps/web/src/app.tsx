@@ -96,9 +96,11 @@ export function App() {
         <OffersPanel />
         <Current />
       </main>
-      <StatusBar />
+      <div class="dock">
+        <Notice />
+        <StatusBar />
+      </div>
       <PageDrop />
-      <Notice />
     </>
   );
 }

@@ -240,7 +240,7 @@ function Files({ torrent }: { torrent: Torrent }) {
               value={f.size > 0 ? f.downloaded : 1}
               aria-label={`Progress of file ${isolate(shownName(f.path))}`}
             />
-            <span class="muted">
+            <span class="muted size">
               {formatBytes(f.downloaded)} / {formatBytes(f.size)}
             </span>
             <FileActions
