@@ -55,12 +55,20 @@ describe('moving data (set-location)', () => {
     return r.value.torrents.find((t) => t.hash === hash);
   }
 
-  /** The torrent seeds from `dir` again: its save path, verified complete, running. */
+  /**
+   * The torrent seeds from `dir` again: its save path, verified complete, running. (A timeout
+   * quotes what the engine said last: where the torrent was, in which state.)
+   */
   async function seedingFrom(dir: string, what: string): Promise<TorrentStatus> {
     return waitFor(
       async () => {
         const s = await status();
-        return s?.savePath === dir && s.state === 'seeding' && s.progress === 1 ? s : null;
+        if (s?.savePath === dir && s.state === 'seeding' && s.progress === 1) return s;
+        throw new Error(
+          s
+            ? `last seen ${s.state} at ${s.savePath}, progress ${s.progress}${s.error ? `, error: ${s.error}` : ''}`
+            : 'not in the engine list',
+        );
       },
       { what, timeoutMs: 60_000 },
     );
