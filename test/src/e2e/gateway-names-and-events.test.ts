@@ -1,14 +1,11 @@
 /// <reference lib="dom" />
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { ContactShares } from '@bitween/messages';
 import type { Element } from '@xmpp/xml';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
-  repoRoot,
+  cli,
+  openWebUi,
   RestError,
   startFriends,
   waitFor,
@@ -26,11 +23,8 @@ import { connectClient, NS_SHARES, xml, type TestClient } from '../harness/xmpp-
  * mallory (a contact) and trudy (a stranger) are plain XMPP clients that misbehave.
  */
 
-const CLI = join(repoRoot, 'apps', 'cli', 'dist', 'main.js');
-const run = promisify(execFile);
 const NS_EVENT = 'http://jabber.org/protocol/pubsub#event';
 const DROPPED = 'dropped a shares event that is not a PEP notification from a contact';
-const CHROMIUM = process.env['BITWEEN_CHROMIUM'] ?? '/usr/bin/chromium';
 const FSI = '\u2068';
 const PDI = '\u2069';
 
@@ -57,17 +51,6 @@ describe('names from contacts and lists only from PEP', () => {
   };
   const names = (c: ContactShares | undefined) =>
     Object.fromEntries((c?.resources ?? []).flatMap((r) => r.shares.map((s) => [s.hash, s.name])));
-  const cli = async (...args: string[]) =>
-    (
-      await run(process.execPath, [CLI, ...args], {
-        env: {
-          PATH: process.env['PATH'] ?? '',
-          BITWEEN_API_URL: alice.apiUrl,
-          BITWEEN_DATA_DIR: alice.dirs.apiData,
-        },
-        timeout: 60_000,
-      })
-    ).stdout;
   /** A `<message/>` carrying a pubsub event of the shares node, sent straight to alice's gateway. */
   const spoof = (attrs: Record<string, string>, ...items: Element[]) =>
     xml(
@@ -152,7 +135,7 @@ describe('names from contacts and lists only from PEP', () => {
     );
     expect(shares.find((s) => s.hash === hash(1))?.name).toBe('rlogpj.exe');
     expect(JSON.stringify(shares)).not.toMatch(/[\u202a-\u202e\u2066-\u2069\u200b\u2060\ufeff]/);
-    const text = await cli('shares', '--jid', malloryJid());
+    const text = await cli(alice, 'shares', '--jid', malloryJid());
     expect(text).toContain('rlogpj.exe');
     expect(text).toContain(`${FSI}${hebrew}${PDI}`);
     expect(text).toContain(`${FSI}${persian}${PDI}`);
@@ -161,17 +144,10 @@ describe('names from contacts and lists only from PEP', () => {
   });
 
   it('the web UI shows the cleaned names, each isolated in a <bdi> (RTL ones right to left)', async () => {
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+    const { browser, page } = await openWebUi(cleanup, alice, {
+      path: '/shares',
+      heading: "Friends' shares",
     });
-    cleanup.add('chromium', () => browser.close());
-    const page = await browser.newPage();
-    page.setDefaultTimeout(60_000);
-    await page.goto(`${alice.apiUrl}/shares`);
-    await page.getByLabel('API key').fill(alice.apiKey);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByRole('heading', { name: "Friends' shares" }).waitFor();
     const nameOf = (n: number) => page.locator(`li.share[data-hash="${hash(n)}"] h2.name bdi`);
     await nameOf(1).waitFor();
     expect(await nameOf(1).textContent()).toBe('rlogpj.exe');

@@ -3,14 +3,17 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type * as MediabunnyApi from 'mediabunny';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
+  launchChromium,
+  logIn,
   makeTempDir,
   removeTempDir,
-  repoRoot,
+  screenshots,
   startSlowDownload,
+  UI_TIMEOUT,
   type RestClient,
 } from '../harness/index.js';
 
@@ -24,10 +27,8 @@ import {
  * Screenshots: reports/screenshots/web-streaming/.
  */
 
-const CHROMIUM = process.env['BITWEEN_CHROMIUM'] ?? '/usr/bin/chromium';
-const SHOTS = join(repoRoot, 'reports', 'screenshots', 'web-streaming');
+const { shot } = screenshots('web-streaming', { fullPage: false });
 const KEY = 'web-streaming-test-api-key';
-const UI_TIMEOUT = 60_000;
 /**
  * Seconds of video. Asked for 300 kbit/s, the encoder gives ~80 KB/s with the noise (~4.7 MB a
  * minute); the proxy forwards 100 KB/s: faster than it plays (Chromium starts when it expects to
@@ -109,27 +110,19 @@ interface PlayerState {
 describe('web UI: play a friend’s video while it downloads', () => {
   const cleanup = new Cleanup();
   let root: string;
-  let browser: Browser;
   let page: Page;
   let base: string;
   let hash: string;
   let size: number;
   let rest: RestClient;
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
 
   beforeAll(async () => {
-    await mkdir(SHOTS, { recursive: true });
     root = await makeTempDir('web-streaming');
     cleanup.add('temp dir', () => removeTempDir(root));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--autoplay-policy=no-user-gesture-required'],
-    });
-    cleanup.add('chromium', () => browser.close());
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    ctx.setDefaultTimeout(UI_TIMEOUT);
-    page = await ctx.newPage();
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    const chromium = await launchChromium(cleanup, { args: ['--autoplay-policy=no-user-gesture-required'] });
+    page = await chromium.newPage();
+    pageErrors = chromium.pageErrors;
 
     // The friend shares a video.
     await mkdir(join(root, 'friend', 'videos'), { recursive: true });
@@ -154,9 +147,7 @@ describe('web UI: play a friend’s video while it downloads', () => {
   afterAll(() => cleanup.run());
 
   it('plays the video from the Files list; its current time advances', async () => {
-    await page.goto(`${base}/torrents`);
-    await page.getByLabel('API key').fill(KEY);
-    await page.getByRole('button', { name: 'Log in' }).click();
+    await logIn(page, { apiUrl: base, apiKey: KEY }, { path: '/torrents' });
     await page.getByRole('button', { name: 'Files of clip.webm' }).click();
     await page.getByRole('button', { name: 'Play clip.webm' }).click();
     const player = page.getByLabel('Video clip.webm');
@@ -165,7 +156,7 @@ describe('web UI: play a friend’s video while it downloads', () => {
     await expect.poll(currentTime, { timeout: UI_TIMEOUT, interval: 250 }).toBeGreaterThan(1);
     const first = await currentTime();
     await expect.poll(currentTime, { timeout: UI_TIMEOUT, interval: 250 }).toBeGreaterThan(first + 1);
-    await page.screenshot({ path: join(SHOTS, '01-playing.png') });
+    await shot(page, '01-playing');
     expect(await player.evaluate((v) => (v as HTMLVideoElement).error)).toBeNull();
     expect(pageErrors).toEqual([]);
   });
@@ -190,7 +181,7 @@ describe('web UI: play a friend’s video while it downloads', () => {
     await expect
       .poll(state, { timeout: UI_TIMEOUT, interval: 250 })
       .toSatisfy((s: PlayerState) => s.time > target + 1 && !s.seeking && !s.paused);
-    await page.screenshot({ path: join(SHOTS, '02-after-seek.png') });
+    await shot(page, '02-after-seek');
     expect(await player.evaluate((v) => (v as HTMLVideoElement).error)).toBeNull();
     expect(pageErrors).toEqual([]);
   });
@@ -201,7 +192,7 @@ describe('web UI: play a friend’s video while it downloads', () => {
     const field = page.getByRole('textbox', { name: 'Stream link' });
     const url = await field.inputValue();
     expect(url).toMatch(new RegExp(`^${base}/v1/torrents/${hash}/files/0/content\\?token=`));
-    await page.screenshot({ path: join(SHOTS, '03-stream-link.png') });
+    await shot(page, '03-stream-link');
     const res = await fetch(url, { headers: { range: 'bytes=0-99' } });
     expect(res.status).toBe(206);
     expect(res.headers.get('content-range')).toBe(`bytes 0-99/${size}`);

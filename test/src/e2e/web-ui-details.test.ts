@@ -1,10 +1,12 @@
 /// <reference lib="dom" />
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
+  openWebUi,
+  UI_TIMEOUT,
   startFriends,
   waitFor,
   writeRandomFile,
@@ -23,8 +25,6 @@ import {
  */
 
 const { shot } = screenshots('web-ui-details');
-const CHROMIUM = process.env['BITWEEN_CHROMIUM'] ?? '/usr/bin/chromium';
-const UI_TIMEOUT = 60_000;
 const FILE_BYTES = 4 * 1024 * 1024;
 /**
  * Alice's upload limit of the folder (bytes/s): slow enough that the download cannot finish before the
@@ -55,10 +55,9 @@ describe('web UI details panel: peers, files, labels, seeding limits', () => {
   const cleanup = new Cleanup();
   let alice: BitweenNode;
   let bob: BitweenNode;
-  let browser: Browser;
   let page: Page;
   let hash = '';
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
   const folder = 'album';
 
   const bobTorrent = () => bob.rest.get<RestTorrent>(`/v1/torrents/${hash}`);
@@ -95,22 +94,7 @@ describe('web UI details panel: peers, files, labels, seeding limits', () => {
     );
     await bob.rest.post('/v1/torrents', { hash });
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-    });
-    cleanup.add('chromium', () => browser.close());
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
-    ctx.setDefaultTimeout(UI_TIMEOUT);
-    page = await ctx.newPage();
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    page.on('console', (msg) => {
-      if (msg.type() === 'error' && /Content.Security.Policy/i.test(msg.text())) pageErrors.push(msg.text());
-    });
-    await page.goto(bob.apiUrl);
-    await page.getByLabel('API key').fill(bob.apiKey);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByRole('heading', { name: 'Your torrents' }).waitFor();
+    ({ page, pageErrors } = await openWebUi(cleanup, bob, { viewport: { width: 1280, height: 1000 } }));
   });
 
   afterAll(() => cleanup.run());

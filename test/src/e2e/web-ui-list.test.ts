@@ -3,13 +3,19 @@ import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import bencode from 'bencode';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cleanup, startFriends, waitFor, type BitweenNode, screenshots } from '../harness/index.js';
+import {
+  Cleanup,
+  openWebUi,
+  startFriends,
+  UI_TIMEOUT,
+  waitFor,
+  type BitweenNode,
+  screenshots,
+} from '../harness/index.js';
 
 const { shot } = screenshots('web-ui-list', { fullPage: false });
-const CHROMIUM = process.env['BITWEEN_CHROMIUM'] ?? '/usr/bin/chromium';
-const UI_TIMEOUT = 60_000;
 const ENGINE_ID = 'list-alice-engine-1';
 const COUNT = Number(process.env['BITWEEN_WEB_LIST_TORRENTS'] ?? 5000);
 
@@ -75,27 +81,12 @@ describe('web UI: a list of many torrents', () => {
 
   afterAll(() => cleanup.run());
 
-  let browser: Browser;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
   const name = (n: number) => `item-${String(n).padStart(5, '0')}.txt`;
 
   it(`shows ${COUNT} torrents with a few dozen rows in the DOM, at the top and at the end`, async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-    });
-    cleanup.add('chromium', () => browser.close());
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    ctx.setDefaultTimeout(UI_TIMEOUT);
-    page = await ctx.newPage();
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    page.on('console', (msg) => {
-      if (msg.type() === 'error' && /Content.Security.Policy/i.test(msg.text())) pageErrors.push(msg.text());
-    });
-    await page.goto(alice.apiUrl);
-    await page.getByLabel('API key').fill(alice.apiKey);
-    await page.getByRole('button', { name: 'Log in' }).click();
+    ({ page, pageErrors } = await openWebUi(cleanup, alice));
     const grid = page.getByRole('grid', { name: 'Torrents' });
     await expect
       .poll(() => grid.getAttribute('aria-rowcount'), { timeout: UI_TIMEOUT })

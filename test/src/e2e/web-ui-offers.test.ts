@@ -1,8 +1,10 @@
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
+  openWebUi,
+  screenshots,
   sha256File,
   shareRandomFile,
   startFriends,
@@ -13,11 +15,8 @@ import {
   type SharedFile,
   type TorrentsResult,
 } from '../harness/index.js';
-import { screenshots } from '../harness/browser.js';
 
 const { shot } = screenshots('web-ui-offers');
-const CHROMIUM = process.env['BITWEEN_CHROMIUM'] ?? '/usr/bin/chromium';
-const UI_TIMEOUT = 60_000;
 
 /**
  * Offers in the web UI (Debian's Chromium, playwright-core) against two real bitween nodes: the
@@ -29,9 +28,8 @@ describe('shares sent to you, in the web UI', () => {
   const cleanup = new Cleanup();
   let alice: BitweenNode;
   let bob: BitweenNode;
-  let browser: Browser;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
   let kept: SharedFile;
   let dismissed: SharedFile;
 
@@ -44,22 +42,7 @@ describe('shares sent to you, in the web UI', () => {
     dismissed = await shareRandomFile(alice, 'not for bob.bin', 1024 * 1024);
     await waitForShare(bob, alice, kept.hash);
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-    });
-    cleanup.add('chromium', () => browser.close());
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    ctx.setDefaultTimeout(UI_TIMEOUT);
-    page = await ctx.newPage();
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    page.on('console', (msg) => {
-      if (msg.type() === 'error' && /Content.Security.Policy/i.test(msg.text())) pageErrors.push(msg.text());
-    });
-    await page.goto(bob.apiUrl);
-    await page.getByLabel('API key').fill(bob.apiKey);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByRole('heading', { name: 'Your torrents' }).waitFor();
+    ({ page, pageErrors } = await openWebUi(cleanup, bob));
   });
 
   afterAll(() => cleanup.run());

@@ -1,10 +1,12 @@
 /// <reference lib="dom" />
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
+  openWebUi,
+  UI_TIMEOUT,
   screenshots,
   startFriends,
   waitForShare,
@@ -22,8 +24,6 @@ import {
  */
 
 const { shot } = screenshots('web-ui-share-search');
-const CHROMIUM = process.env['BITWEEN_CHROMIUM'] ?? '/usr/bin/chromium';
-const UI_TIMEOUT = 60_000;
 
 /** Share `path` (a file or folder) at `node`; its hash. */
 async function share(node: BitweenNode, path: string, name: string): Promise<string> {
@@ -36,9 +36,8 @@ describe("web UI: searching inside friends' shares", () => {
   const cleanup = new Cleanup();
   let alice: BitweenNode;
   let bob: BitweenNode;
-  let browser: Browser;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
 
   beforeAll(async () => {
     ({
@@ -55,19 +54,7 @@ describe("web UI: searching inside friends' shares", () => {
       await share(alice, join(alice.dirs.shares, 'notes.txt'), 'notes.txt'),
     ];
     for (const h of hashes) await waitForShare(bob, alice, h);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-    });
-    cleanup.add('chromium', () => browser.close());
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    ctx.setDefaultTimeout(UI_TIMEOUT);
-    page = await ctx.newPage();
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    await page.goto(`${bob.apiUrl}/shares`);
-    await page.getByLabel('API key').fill(bob.apiKey);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByRole('heading', { name: "Friends' shares" }).waitFor();
+    ({ page, pageErrors } = await openWebUi(cleanup, bob, { path: '/shares', heading: "Friends' shares" }));
   });
 
   afterAll(() => cleanup.run());

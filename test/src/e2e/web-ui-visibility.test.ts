@@ -1,9 +1,11 @@
 /// <reference lib="dom" />
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
+  openWebUi,
+  UI_TIMEOUT,
   screenshots,
   startFriends,
   waitFor,
@@ -23,18 +25,15 @@ import { connectClient, errorCondition, xml } from '../harness/xmpp-client.js';
  */
 
 const { shot } = screenshots('web-ui-visibility');
-const CHROMIUM = process.env['BITWEEN_CHROMIUM'] ?? '/usr/bin/chromium';
-const UI_TIMEOUT = 60_000;
 
 describe('web UI: who sees a share', () => {
   const cleanup = new Cleanup();
   let prosody: Prosody;
   let alice: BitweenNode;
   let bob: BitweenNode;
-  let browser: Browser;
   let page: Page;
   let hash = '';
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
 
   const bobSees = async () =>
     (await bob.rest.get<{ shares: { hash: string }[] }>('/v1/shares')).shares.some((s) => s.hash === hash);
@@ -72,19 +71,7 @@ describe('web UI: who sees a share', () => {
     hash = shared.torrent.hash;
     await waitFor(bobSees, { what: 'the share at bob’s (every contact sees it)', timeoutMs: 120_000 });
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-    });
-    cleanup.add('chromium', () => browser.close());
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
-    ctx.setDefaultTimeout(UI_TIMEOUT);
-    page = await ctx.newPage();
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    await page.goto(alice.apiUrl);
-    await page.getByLabel('API key').fill(alice.apiKey);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByRole('heading', { name: 'Your torrents' }).waitFor();
+    ({ page, pageErrors } = await openWebUi(cleanup, alice, { viewport: { width: 1280, height: 1000 } }));
   });
 
   afterAll(() => cleanup.run());

@@ -3,10 +3,14 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { engine } from '@bitween/messages';
 import { Bus } from '@bitween/bus';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
+  launchChromium,
+  logIn,
+  UI_TIMEOUT,
+  type WebBrowser,
   sha256File,
   silentLogger,
   startFriends,
@@ -29,8 +33,6 @@ import { connectClient, xml } from '../harness/xmpp-client.js';
  */
 
 const { shot } = screenshots('web-ui');
-const CHROMIUM = process.env['BITWEEN_CHROMIUM'] ?? '/usr/bin/chromium';
-const UI_TIMEOUT = 60_000;
 
 /** The first file named `file` under `dir` (any depth). */
 async function findFile(dir: string, file: string): Promise<string | undefined> {
@@ -44,9 +46,7 @@ describe('web UI in a real browser, two friends', () => {
   let prosody: Prosody;
   let alice: BitweenNode;
   let bob: BitweenNode;
-  let browser: Browser;
-  let aliceCtx: BrowserContext;
-  let bobCtx: BrowserContext;
+  let chromium: WebBrowser;
   let alicePage: Page;
   let bobPage: Page;
   const name = 'concert.bin';
@@ -59,34 +59,11 @@ describe('web UI in a real browser, two friends', () => {
     } = await startFriends(cleanup, ['alice', 'bob'], { label: 'web', accounts: ['carol', 'erin'] }));
     sha256 = await writeRandomFile(join(alice.dirs.shares, name), 8 * 1024 * 1024);
     await Promise.all([xmppOnline(alice.gateway), xmppOnline(bob.gateway)]);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
-    cleanup.add('chromium', () => browser.close());
-    aliceCtx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    bobCtx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    aliceCtx.setDefaultTimeout(UI_TIMEOUT);
-    bobCtx.setDefaultTimeout(UI_TIMEOUT);
-    alicePage = await aliceCtx.newPage();
-    bobPage = await bobCtx.newPage();
-    // A page error (CSP violation, exception) fails the test through this list.
-    for (const p of [alicePage, bobPage]) {
-      p.on('pageerror', (err) => pageErrors.push(err.message));
-      p.on('console', (msg) => {
-        if (msg.type() === 'error' && /Content.Security.Policy/i.test(msg.text()))
-          pageErrors.push(msg.text());
-      });
-    }
+    // A page error (CSP violation, exception) fails the test through chromium.pageErrors.
+    chromium = await launchChromium(cleanup);
+    alicePage = await chromium.newPage();
+    bobPage = await chromium.newPage();
   });
-  const pageErrors: string[] = [];
 
   afterAll(() => cleanup.run());
 
@@ -161,10 +138,7 @@ describe('web UI in a real browser, two friends', () => {
 
   it('bob finds it by typing in the search box, downloads it, and sees 100 %', async () => {
     const page = bobPage;
-    await page.goto(`${bob.apiUrl}/shares`);
-    await page.getByLabel('API key').fill(bob.apiKey);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByRole('heading', { name: "Friends' shares" }).waitFor();
+    await logIn(page, bob, { path: '/shares', heading: "Friends' shares" });
 
     await page.getByLabel('Search').pressSequentially('conc', { delay: 50 });
     // Alice's list reaches bob over XMPP; the page learns of it from the event stream.
@@ -361,15 +335,8 @@ describe('web UI in a real browser, two friends', () => {
     await erin.gateway.waitForLog((l) => /no XMPP account configured/.test(l.msg), {
       what: 'erin unconfigured',
     });
-    const ctx = await browser.newContext({ viewport: { width: 375, height: 812 } });
-    ctx.setDefaultTimeout(UI_TIMEOUT);
-    cleanup.add('erin browser context', () => ctx.close());
-    const page = await ctx.newPage();
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    await page.goto(erin.apiUrl);
-    await page.getByLabel('API key').fill(erin.apiKey);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByRole('heading', { name: 'Welcome to bitween' }).waitFor();
+    const page = await chromium.newPage({ viewport: { width: 375, height: 812 } });
+    await logIn(page, erin, { heading: 'Welcome to bitween' });
     await shot(page, '13-onboarding');
 
     await page.getByLabel('XMPP address (JID)').fill(erin.jid);
@@ -406,6 +373,6 @@ describe('web UI in a real browser, two friends', () => {
   });
 
   it('raised no page errors or CSP violations', () => {
-    expect(pageErrors).toEqual([]);
+    expect(chromium.pageErrors).toEqual([]);
   });
 });
