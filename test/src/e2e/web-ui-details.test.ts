@@ -244,7 +244,7 @@ describe('web UI details panel: peers, files, labels, seeding limits', () => {
     // A wrong ratio is refused on the page, the api keeps the last one.
     await ratio.fill('lots');
     await form.getByRole('button', { name: 'Save seeding limits' }).click();
-    await expect.poll(() => form.getByRole('alert').textContent()).toMatch(/Ratio/);
+    await expect.poll(() => form.getByRole('alert').textContent(), { timeout: UI_TIMEOUT }).toMatch(/Ratio/);
     expect((await bobTorrent()).seedLimits).toMatchObject({ ratioMode: 'single', ratio: 1.5 });
 
     await ratioMode.selectOption('global');

@@ -187,8 +187,10 @@ describe('web UI in a real browser, two friends', () => {
     // Files opens the details panel below the list, with the files and their progress.
     await page.getByRole('button', { name: `Files of ${name}` }).click();
     const details = page.getByRole('region', { name });
-    await expect.poll(() => details.getByRole('checkbox').count()).toBe(1);
-    expect(await details.getByRole('checkbox').isChecked()).toBe(true);
+    // (The panel has other checkboxes too: "Who sees it" lists the groups.)
+    const files = details.getByRole('group', { name: 'Files to download' });
+    await expect.poll(() => files.getByRole('checkbox').count()).toBe(1);
+    expect(await files.getByRole('checkbox').isChecked()).toBe(true);
     expect(
       await details.getByRole('progressbar', { name: `Progress of file ${name}` }).evaluate((el) => {
         const p = el as HTMLProgressElement;
