@@ -5,6 +5,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
+  contentWidths,
   openWebUi,
   UI_TIMEOUT,
   startFriends,
@@ -258,11 +259,8 @@ describe('web UI details panel: peers, files, labels, seeding limits', () => {
   it('fits 375 px with the details open: no horizontal scroll (the peers table scrolls in its box)', async () => {
     await page.setViewportSize({ width: 375, height: 812 });
     await details().getByRole('region', { name: 'Peers' }).locator('tbody tr').first().waitFor();
-    const widths = await page.evaluate(() => ({
-      scroll: document.documentElement.scrollWidth,
-      client: document.documentElement.clientWidth,
-    }));
-    expect(widths.scroll).toBeLessThanOrEqual(widths.client);
+    const widths = await contentWidths(page);
+    expect(widths.content).toBeLessThanOrEqual(widths.viewport);
     await shot(page, '05-details-375');
   });
 

@@ -2,6 +2,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
+  contentWidths,
   openWebUi,
   screenshots,
   shareRandomFile,
@@ -65,11 +66,8 @@ describe('sending a share to a friend, in the web UI', () => {
       { what: 'the offer in bob’s api', timeoutMs: 60_000 },
     );
     // No horizontal scroll at 375 px.
-    const widths = await page.evaluate(() => ({
-      scroll: document.documentElement.scrollWidth,
-      client: document.documentElement.clientWidth,
-    }));
-    expect(widths.scroll).toBeLessThanOrEqual(widths.client);
+    const widths = await contentWidths(page);
+    expect(widths.content).toBeLessThanOrEqual(widths.viewport);
     await shot(page, 'sent-375-dark');
   });
 

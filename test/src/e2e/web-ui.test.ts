@@ -7,6 +7,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
+  contentWidths,
   launchChromium,
   logIn,
   UI_TIMEOUT,
@@ -269,19 +270,16 @@ describe('web UI in a real browser, two friends', () => {
       await page.locator('main h1').waitFor();
       if (link === 'Friends') await page.getByLabel('Search').fill('');
       if (link === 'Share') await page.getByRole('button', { name: bob.dirs.downloads, exact: true }).click();
-      const widths = await page.evaluate(() => ({
-        scroll: document.documentElement.scrollWidth,
-        client: document.documentElement.clientWidth,
-      }));
-      expect(widths.scroll, link).toBeLessThanOrEqual(widths.client);
+      const widths = await contentWidths(page);
+      expect(widths.content, link).toBeLessThanOrEqual(widths.viewport);
       await shot(page, file);
     }
     // A torrent card at 375 px (alice's: bob removed his).
     await alicePage.setViewportSize({ width: 375, height: 812 });
     await alicePage.getByRole('link', { name: 'Torrents', exact: true }).click();
     await alicePage.locator('.trow.torrent').first().waitFor();
-    const alice375 = await alicePage.evaluate(() => document.documentElement.scrollWidth);
-    expect(alice375).toBeLessThanOrEqual(375);
+    const alice375 = await contentWidths(alicePage);
+    expect(alice375.content).toBeLessThanOrEqual(alice375.viewport);
     await shot(alicePage, '08b-375-torrent-card');
     await alicePage.setViewportSize({ width: 1280, height: 900 });
   });

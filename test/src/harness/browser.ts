@@ -93,6 +93,18 @@ export async function openWebUi(
   return { browser, page, pageErrors };
 }
 
+/**
+ * How wide the page's content is against the window. The web UI's html and body clip horizontal
+ * overflow, so the document's own scroll width always equals the window's and tells nothing; the
+ * body's scroll width still includes whatever sticks out.
+ */
+export async function contentWidths(page: Page): Promise<{ content: number; viewport: number }> {
+  return page.evaluate(() => ({
+    content: Math.max(document.body.scrollWidth, document.documentElement.scrollWidth),
+    viewport: document.documentElement.clientWidth,
+  }));
+}
+
 /** Press Tab until `target` has the focus (keyboard-only operation), at most `max` times. */
 export async function tabTo(page: Page, target: Locator, max = 80): Promise<void> {
   for (let i = 0; i < max; i++) {

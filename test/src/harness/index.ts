@@ -52,6 +52,7 @@ export {
 } from './gateway.js';
 export { startApi, type Api } from './api.js';
 export {
+  contentWidths,
   launchChromium,
   logIn,
   openWebUi,
