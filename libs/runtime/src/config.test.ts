@@ -51,6 +51,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig(S, { BITWEEN_EVERY_MS: '-1' })).toThrow(/BITWEEN_EVERY_MS/);
   });
 
+  it('takes on or off for onOff', () => {
+    const S = z.object({ BITWEEN_SWITCH: env.onOff(true) });
+    expect(loadConfig(S, {}).BITWEEN_SWITCH).toBe(true);
+    expect(loadConfig(S, { BITWEEN_SWITCH: 'off' }).BITWEEN_SWITCH).toBe(false);
+    expect(loadConfig(S, { BITWEEN_SWITCH: 'on' }).BITWEEN_SWITCH).toBe(true);
+    expect(() => loadConfig(S, { BITWEEN_SWITCH: 'true' })).toThrow(/BITWEEN_SWITCH: must be on or off/);
+  });
+
   it('never prints a secret', () => {
     const S = z.object({ BITWEEN_API_TOKEN: z.string().min(20) });
     expect(() => loadConfig(S, { BITWEEN_API_TOKEN: 'hunter2' })).toThrow(/^(?![\s\S]*hunter2)/);

@@ -42,6 +42,12 @@ export const env = {
       .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
       .transform((v) => v === 'true' || v === '1' || v === 'yes')
       .default(dflt),
+  /** A switch written `on` or `off`. */
+  onOff: (dflt: boolean) =>
+    z
+      .enum(['on', 'off'], { message: 'must be on or off' })
+      .transform((v) => v === 'on')
+      .default(dflt),
   /** A comma-separated list; blanks dropped. */
   list: <T extends z.ZodType<unknown, string>>(item: T) =>
     z
