@@ -123,6 +123,11 @@ export const GatewayConfig = z.object({
     .max(1_000_000_000)
     .optional()
     .meta({ description: 'burst of that pace (bytes)', defaultText: '16000' }),
+  BITWEEN_XMPP_BULK_SESSION: env
+    .onOff(true)
+    .describe(
+      '`on`: a second, presence-less session of the account (resource `!bulk-<random>`, unseen by contacts) carries the share list’s bulk uploads (the original-format `current`, a first publish’s buckets), so a change, presence and subscriptions never queue behind them (servers limit each connection’s rate separately); if it cannot log in, everything goes through the main session. `off`: one session',
+    ),
   BITWEEN_STUN_TIMEOUT_MS: env.positiveMs(3_000).describe('STUN lookup timeout (ms)'),
   BITWEEN_STUN_INTERVAL_MS: env
     .positiveMs(600_000)

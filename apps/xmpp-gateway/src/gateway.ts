@@ -25,11 +25,17 @@ import { ShareOffers } from './offers/share-offers.js';
 import { CAPS_NODE } from './protocol/caps.js';
 import type { Limits } from './protocol/shares-codec.js';
 import { Rendezvous, type RendezvousOptions } from './rendezvous/rendezvous.js';
+import { BulkSession, bulkLog } from './xmpp/bulk-session.js';
 import type { XmppSession } from './xmpp/session.js';
 import { UploadPace, type UploadSettings } from './xmpp/upload-pace.js';
 
 export interface GatewayOptions extends OwnListTiming {
   session: XmppSession;
+  /**
+   * A second, presence-less session of the account (`presenceless: true`, its own resource) for
+   * the share list's bulk uploads (xmpp/bulk-session.ts). Absent: everything on `session`.
+   */
+  bulkSession?: XmppSession | undefined;
   bus: Bus;
   registry: EngineRegistry;
   log: Logger;
@@ -83,6 +89,7 @@ export class Gateway {
   readonly #contacts: RosterContacts;
   readonly #subscriptions: SubscriptionRequests;
   readonly #pace: UploadPace;
+  readonly #bulk: BulkSession | null;
   readonly #reader: ListReader;
   readonly #publisher: OwnListPublisher;
   /** Our shares as XEP-0498 items (standard clients), besides the original node. */
@@ -127,6 +134,13 @@ export class Gateway {
       onRequest: (jid, receivedAt) => this.#events.subscriptionRequest(jid, receivedAt),
     });
     this.#pace = new UploadPace(opts.upload, log);
+    this.#bulk = opts.bulkSession
+      ? new BulkSession({
+          session: opts.bulkSession,
+          pace: new UploadPace(opts.upload, bulkLog(log)),
+          log,
+        })
+      : null;
     this.#reader = new ListReader({
       session,
       log,
@@ -158,6 +172,7 @@ export class Gateway {
       reader: this.#reader,
       presence: this.presence,
       ownEntries: everyoneEntries,
+      bulk: this.#bulk ?? undefined,
     });
     this.#fileSharing = new FileSharingPublisher({
       session,
@@ -238,6 +253,7 @@ export class Gateway {
       }) ?? null;
     await this.#engineWatch.start();
     session.start();
+    this.#bulk?.start();
   }
 
   async stop(): Promise<void> {
@@ -246,7 +262,7 @@ export class Gateway {
     this.#unfollowVisibility?.();
     this.rendezvous?.stop();
     await this.#publisher.stop(); // withdraws our shares
-    await this.opts.session.stop();
+    await Promise.all([this.opts.session.stop(), this.#bulk?.stop()]);
     await this.offers.idle();
   }
 

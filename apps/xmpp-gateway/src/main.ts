@@ -102,6 +102,7 @@ await runService({
       registry,
       log,
       resource: config.BITWEEN_XMPP_RESOURCE,
+      bulkSession: config.BITWEEN_XMPP_BULK_SESSION,
       gateway: {
         engineCheckMs: config.BITWEEN_ENGINE_CHECK_MS,
         autoApprove: config.BITWEEN_XMPP_AUTO_APPROVE,

@@ -3,6 +3,7 @@ import { BusError, type AccountSettings } from '@bitween/messages';
 import type { Bus, EngineRegistry, Logger } from '@bitween/bus';
 import { Gateway, type GatewayOptions } from '../gateway.js';
 import { BITWEEN_DISCO } from '../protocol/caps.js';
+import { bulkLog, bulkResource } from '../xmpp/bulk-session.js';
 import { XmppSession } from '../xmpp/session.js';
 
 export type AccountSource = 'environment' | 'setup';
@@ -18,6 +19,8 @@ export interface ActiveGatewayOptions {
   log: Logger;
   /** Our XMPP resource (the same for every account). */
   resource: string;
+  /** Open a second, presence-less session for the share list's bulk uploads (xmpp/bulk-session.ts). */
+  bulkSession?: boolean;
   /** Everything else a Gateway takes. */
   gateway: Omit<GatewayOptions, 'session' | 'bus' | 'registry' | 'log'>;
   /** Storage for an account set at run time. */
@@ -112,7 +115,14 @@ export class ActiveGateway {
     await this.#stopCurrent();
     const { bus, registry, log } = this.opts;
     const session = this.#session(account.settings, this.opts.resource, false);
-    const gateway = new Gateway({ ...this.opts.gateway, session, bus, registry, log });
+    const gateway = new Gateway({
+      ...this.opts.gateway,
+      session,
+      bulkSession: this.#bulkSession(account.settings),
+      bus,
+      registry,
+      log,
+    });
     gateway.setExtraAddresses(this.#extraAddresses);
     this.#current = { gateway, session, account };
     this.opts.onSession?.(session);
@@ -138,7 +148,20 @@ export class ActiveGateway {
     }
   }
 
-  #session(settings: AccountSettings, resource: string, probe: boolean): XmppSession {
+  #bulkSession(settings: AccountSettings): XmppSession | undefined {
+    if (!this.opts.bulkSession) return undefined;
+    const resource = bulkResource(this.opts.resource, randomBytes(4).toString('hex'));
+    if (resource === null) {
+      this.opts.log.info(
+        { resource: this.opts.resource },
+        'no bulk session: no resource name sorts before ours (ejabberd would send our notifications through it)',
+      );
+      return undefined;
+    }
+    return this.#session(settings, resource, false, true);
+  }
+
+  #session(settings: AccountSettings, resource: string, probe: boolean, presenceless = false): XmppSession {
     const { local, domain } = splitJid(settings.jid);
     return new XmppSession({
       service: settings.service ?? domain,
@@ -147,8 +170,9 @@ export class ActiveGateway {
       password: settings.password,
       resource,
       disco: BITWEEN_DISCO,
-      log: this.opts.log,
+      log: presenceless ? bulkLog(this.opts.log) : this.opts.log,
       probe,
+      presenceless,
     });
   }
 

@@ -6,6 +6,7 @@ import { listKey, mergeOwnList } from '../domain/own-list.js';
 import type { PresenceBook } from '../domain/presence-book.js';
 import { ENVELOPE_BYTES, INDEX_NODE, bucketNode, layoutList, type Layout } from '../protocol/buckets.js';
 import type { ResourceEntry } from '../protocol/shares-codec.js';
+import type { BulkSession } from '../xmpp/bulk-session.js';
 import type { XmppSession } from '../xmpp/session.js';
 import { FOREGROUND_RESERVE_BYTES, type UploadPace } from '../xmpp/upload-pace.js';
 import type { ListReader } from './list-reader.js';
@@ -21,6 +22,8 @@ export const DEFAULT_DIRECT_LIST_BYTES = 8 * 1024;
 export const DEFAULT_CURRENT_QUIET_MS = 2_000;
 /** A publish of more buckets than this (a first publish) leaves the pace's burst to the next change. */
 const BULK_BUCKETS = 2;
+/** `current` sent through the bulk session failed: try again this much later (or on the next change). */
+const CURRENT_RETRY_MS = 30_000;
 
 export interface OwnListTiming {
   /**
@@ -60,6 +63,12 @@ export interface OwnListPublisherOptions extends OwnListTiming {
   presence: PresenceBook;
   /** Our own entries as they are now (one per live engine, with our addresses). */
   ownEntries(): ResourceEntry[];
+  /**
+   * The presence-less session for bulk uploads (`current`, a first publish's buckets): `current`
+   * then goes out beside the publishing of changes, never in front of one. Absent or not online:
+   * everything goes through `session`.
+   */
+  bulk?: BulkSession | undefined;
 }
 
 /**
@@ -84,6 +93,8 @@ export class OwnListPublisher {
   #settleTimer: NodeJS.Timeout | null = null;
   #readBackTimer: NodeJS.Timeout | null = null;
   #currentTimer: NodeJS.Timeout | null = null;
+  /** `current` going out through the bulk session (beside the publishing of changes). */
+  #currentInFlight: Promise<void> | null = null;
   /** When the last change of the list was published (`current` waits for quiet after it). */
   #changedAt = 0;
   #generation = 0;
@@ -312,11 +323,23 @@ export class OwnListPublisher {
    */
   async #sendCurrentWhenQuiet(): Promise<void> {
     const current = this.#pendingCurrent();
-    if (!current) return;
+    if (!current || this.#currentInFlight) return;
     const due = this.#changedAt + (this.opts.currentQuietMs ?? DEFAULT_CURRENT_QUIET_MS) - Date.now();
     if (due > 0) return this.#scheduleCurrent(due);
     const text = current.toString();
     const size = Buffer.byteLength(text) + ENVELOPE_BYTES / 4;
+    const bulk = this.opts.bulk?.use();
+    if (bulk && this.opts.bulk) {
+      // Its own connection and pace: this publish run ends now, and a change goes out at once.
+      this.#currentInFlight = this.#writeCurrentBeside(current, size, bulk, this.opts.bulk.pace).finally(
+        () => {
+          this.#currentInFlight = null;
+          // The list changed meanwhile and its quiet has passed: its `current` is next.
+          if (!this.#stopping && !this.#currentTimer && this.#pendingCurrent()) this.#publisher.trigger();
+        },
+      );
+      return;
+    }
     const started = Date.now();
     const { pace, session } = this.opts;
     // Wait for the pace's burst before taking a turn: a change made meanwhile goes first.
@@ -328,6 +351,31 @@ export class OwnListPublisher {
     await session.publish(current);
     this.#served.current = text;
     this.opts.log.info({ bytes: size, ms: Date.now() - started }, 'published our original-format item');
+  }
+
+  /** Write `current` through the bulk session (a list changed meanwhile writes its own later). */
+  async #writeCurrentBeside(
+    current: Element,
+    size: number,
+    bulk: XmppSession,
+    pace: UploadPace,
+  ): Promise<void> {
+    const { log } = this.opts;
+    const started = Date.now();
+    try {
+      await pace.take(size);
+      if (this.#stopping || this.#wanted().key !== this.#serverKey) return;
+      log.debug({ bytes: size, via: 'bulk' }, 'writing our original-format item');
+      await bulk.publish(current);
+      this.#served.current = current.toString();
+      log.info({ bytes: size, ms: Date.now() - started, via: 'bulk' }, 'published our original-format item');
+    } catch (err) {
+      log.warn(
+        { err },
+        'writing our original-format item through the bulk session failed (trying again later)',
+      );
+      this.#scheduleCurrent(CURRENT_RETRY_MS);
+    }
   }
 
   #scheduleReadBack(): void {
@@ -382,10 +430,18 @@ export class OwnListPublisher {
     this.#lastLayout = layout;
     let bytes = 0;
     let stanzas = 0;
-    const send = async (payload: Element, node?: string, id?: string, reserve = 0) => {
+    const send = async (
+      payload: Element,
+      node?: string,
+      id?: string,
+      reserve = 0,
+      bulk?: XmppSession | null,
+    ) => {
       const size = Buffer.byteLength(payload.toString()) + ENVELOPE_BYTES / 4;
-      await pace.take(size, reserve);
-      await session.publish(payload, node, id);
+      // (Through the bulk session: its own pace, nothing else waits behind it there.)
+      if (bulk && this.opts.bulk) await this.opts.bulk.pace.take(size);
+      else await pace.take(size, reserve);
+      await (bulk ?? session).publish(payload, node, id);
       bytes += size;
       stanzas += 1;
     };
@@ -393,9 +449,11 @@ export class OwnListPublisher {
     if (layout.index && layout.indexId) {
       const changed = layout.buckets.filter((b) => this.#served.buckets.get(b.index) !== b.id);
       const reserve = changed.length > BULK_BUCKETS ? FOREGROUND_RESERVE_BYTES : 0;
+      // Each bucket's result comes back before the index (on the main session) names it.
+      const bulk = reserve > 0 ? this.opts.bulk?.use() : null;
       for (const b of changed) {
         if (this.#served.buckets.get(b.index) === b.id) continue;
-        await send(b.payload, bucketNode(b.index), b.id, reserve);
+        await send(b.payload, bucketNode(b.index), b.id, reserve, bulk);
         this.#served.buckets.set(b.index, b.id);
         buckets += 1;
       }
@@ -409,7 +467,10 @@ export class OwnListPublisher {
     const current = layout.current.toString();
     let currentBytes: number | null = null;
     if (this.#served.current !== current && (withCurrent || !layout.index)) {
-      await send(layout.current);
+      // A list in buckets (withdrawal), or any list while a `current` goes out through the bulk
+      // session: behind it there (one connection keeps the order).
+      const behind = layout.index || this.#currentInFlight ? this.opts.bulk?.use() : null;
+      await send(layout.current, undefined, undefined, 0, behind);
       this.#served.current = current;
       currentBytes = Buffer.byteLength(current);
     }

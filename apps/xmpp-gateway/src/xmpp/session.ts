@@ -25,6 +25,12 @@ export interface SessionOptions {
   backoff?: { initialMs: number; maxMs: number };
   /** Only check the login (`loginOnce`): no roster, no presence, so contacts see nothing. */
   probe?: boolean;
+  /**
+   * A session for bulk publishing (xmpp/bulk-session.ts): online without roster or presence, so
+   * contacts never see it and the server pushes it no notifications; its failed logins are logged
+   * at debug (its owner reports the fallback).
+   */
+  presenceless?: boolean;
 }
 
 export type RosterSubscription = 'none' | 'to' | 'from' | 'both';
@@ -283,7 +289,10 @@ export class XmppSession extends EventEmitter<SessionEvents> {
       this.#backoff = this.#backoffLimits.initialMs;
     } catch (err) {
       if (this.#stopped) return;
-      this.opts.log.error({ err: (err as Error).message }, 'XMPP login failed');
+      this.opts.log[this.opts.presenceless ? 'debug' : 'error'](
+        { err: (err as Error).message },
+        'XMPP login failed',
+      );
       this.#scheduleReconnect();
     }
   }
@@ -292,7 +301,10 @@ export class XmppSession extends EventEmitter<SessionEvents> {
     if (this.#stopped || this.#retry) return;
     const delay = Math.round(this.#backoff * (0.5 + Math.random() * 0.5));
     this.#backoff = Math.min(this.#backoff * 2, this.#backoffLimits.maxMs);
-    this.opts.log.info({ retryInMs: delay }, 'XMPP reconnect scheduled');
+    this.opts.log[this.opts.presenceless ? 'debug' : 'info'](
+      { retryInMs: delay },
+      'XMPP reconnect scheduled',
+    );
     this.#retry = setTimeout(() => void this.#connect(), delay);
   }
 
@@ -311,7 +323,11 @@ export class XmppSession extends EventEmitter<SessionEvents> {
       }
     });
     c.on('online', (address: { toString(): string }) => {
-      if (!this.opts.probe) void this.#onOnline(address.toString());
+      if (this.opts.presenceless) {
+        this.#online = true;
+        log.debug({ jid: address.toString() }, 'XMPP online (no presence)');
+        this.emit('online');
+      } else if (!this.opts.probe) void this.#onOnline(address.toString());
     });
 
     this.#iq.callee.get(NS_DISCO_INFO, 'query', (ctx: IqContext) => {
