@@ -14,6 +14,7 @@ import { VisibilityView } from './domain/visibility-view.js';
 import { FriendAddressAllowlist } from './friends/address-allowlist.js';
 import { loadOrCreateSecret } from './rendezvous/ticket-secret.js';
 import { serveGatewaySubjects } from './nats-adapter.js';
+import { assertPatchesApplied } from './patches-applied.js';
 
 const version = packageVersion(import.meta.url);
 /** For Api.versions: the XMPP library's version, from its package.json. */
@@ -26,6 +27,8 @@ await runService({
   name: 'xmpp-gateway',
   log: () => createLogger('xmpp-gateway', process.env.BITWEEN_LOG_LEVEL ?? 'info'),
   start: async (log) => {
+    // Refuse to run without the XMPP library's patches (patches/README.md), naming the fix.
+    assertPatchesApplied();
     const config = loadGatewayConfig();
     const envJid = config.BITWEEN_XMPP_JID;
     log.info({ jid: envJid?.bare ?? null, resource: config.BITWEEN_XMPP_RESOURCE, version }, 'starting');

@@ -6,3 +6,11 @@ export { runService, type Stop } from './service.js';
 export { packageVersion } from './version.js';
 export { coalesce } from './coalesce.js';
 export { readLaunch, type Launch } from './launch.js';
+export {
+  assertPatchesApplied,
+  findPackage,
+  missingPatches,
+  patchVersion,
+  type MissingPatch,
+  type PatchMarker,
+} from './patches-applied.js';
