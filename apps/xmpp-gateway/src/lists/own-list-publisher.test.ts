@@ -12,6 +12,47 @@ import { OwnListPublisher } from './own-list-publisher.js';
 
 const hashOf = (i: number) => createHash('sha1').update(`share/${i}`).digest('hex');
 
+/** 1,000 shares of one resource: a list the publisher puts in buckets. */
+const manyShares = () =>
+  Array.from({ length: 1000 }, (_, i) => ({ hash: hashOf(i), name: `s-${i}.bin`, size: i + 1 }));
+
+/**
+ * A publisher of `ownEntries()` over a session stand-in: every publish is recorded in `sent`
+ * (node undefined: `current`), then handed to `onPublish` — which can push our own list back as
+ * the server's notification (`publisher.onOwnList`), as Prosody and ejabberd do mid-publish.
+ */
+function standIn(
+  ownEntries: () => ResourceEntry[],
+  onPublish: (node: string | undefined) => void = () => undefined,
+) {
+  const sent: { node: string | undefined; payload: string }[] = [];
+  const session = {
+    online: true,
+    bareJid: 'alice@example.org',
+    resource: 'home',
+    fetchOwnItem: () => Promise.resolve(null),
+    publish: (payload: Element, node?: string) => {
+      sent.push({ node, payload: payload.toString() });
+      onPublish(node);
+      return Promise.resolve();
+    },
+  } as unknown as XmppSession;
+  const log = pino({ level: 'silent' });
+  const publisher = new OwnListPublisher({
+    session,
+    log,
+    pace: new UploadPace({ bytesPerSecond: 100_000_000, burstBytes: 100_000_000 }, log),
+    reader: { read: () => Promise.resolve([]), remember: () => undefined } as unknown as ListReader,
+    presence: { isOnline: () => false } as unknown as PresenceBook,
+    ownEntries,
+    siblingGraceMs: 60_000,
+    currentQuietMs: 20,
+  });
+  /** Our own list as the server now holds it, pushed back to us. */
+  const pushBack = () => publisher.onOwnList(ownEntries().map((r) => ({ ...r, shares: [...r.shares] })));
+  return { publisher, sent, nodes: () => sent.map((s) => s.node), pushBack };
+}
+
 /**
  * What a change of a list in buckets sends, against a session stand-in whose server pushes our own
  * index back to us while the publish is still running (as Prosody and ejabberd do: the
@@ -19,45 +60,23 @@ const hashOf = (i: number) => createHash('sha1').update(`share/${i}`).digest('he
  */
 describe('OwnListPublisher, a change of a list in buckets', () => {
   it('sends the changed bucket and the index, not `current` when the change is outside it', async () => {
-    const shares = Array.from({ length: 1000 }, (_, i) => ({
-      hash: hashOf(i),
-      name: `s-${i}.bin`,
-      size: i + 1,
-    }));
+    const shares = manyShares();
     let own: ResourceEntry[] = [
       { resource: 'home/e1', shares, endpoints: [{ address: '198.51.100.1', port: 6881 }] },
     ];
-    const sent: (string | undefined)[] = [];
-    let publisher: OwnListPublisher | null = null;
-    const session = {
-      online: true,
-      bareJid: 'alice@example.org',
-      resource: 'home',
-      fetchOwnItem: () => Promise.resolve(null),
-      publish: (_payload: Element, node?: string) => {
-        sent.push(node);
-        // Our own index comes back as a notification: the list the server now holds.
-        if (node === INDEX_NODE) publisher?.onOwnList(own.map((r) => ({ ...r, shares: [...r.shares] })));
-        return Promise.resolve();
-      },
-    } as unknown as XmppSession;
-    const log = pino({ level: 'silent' });
-    publisher = new OwnListPublisher({
-      session,
-      log,
-      pace: new UploadPace({ bytesPerSecond: 100_000_000, burstBytes: 100_000_000 }, log),
-      reader: { read: () => Promise.resolve([]), remember: () => undefined } as unknown as ListReader,
-      presence: { isOnline: () => false } as unknown as PresenceBook,
-      ownEntries: () => own,
-      siblingGraceMs: 60_000,
-      currentQuietMs: 20,
-    });
+    // Our own index comes back as a notification: the list the server now holds.
+    const { publisher, sent, nodes, pushBack } = standIn(
+      () => own,
+      (node) => node === INDEX_NODE && pushBack(),
+    );
     await publisher.onOnline();
     await publisher.idle();
     // `current` (for original peers) is written after the index, once the list is quiet.
-    await vi.waitFor(() => expect(sent.filter((n) => n === undefined)).toHaveLength(1), { timeout: 10_000 });
-    expect(sent.filter((n) => n === INDEX_NODE)).toHaveLength(1);
-    expect(sent.at(-1)).toBeUndefined();
+    await vi.waitFor(() => expect(nodes().filter((n) => n === undefined)).toHaveLength(1), {
+      timeout: 10_000,
+    });
+    expect(nodes().filter((n) => n === INDEX_NODE)).toHaveLength(1);
+    expect(nodes().at(-1)).toBeUndefined();
     await publisher.idle();
 
     // A share in the last bucket (its info-hash sorts last): `current` holds the first buckets only.
@@ -65,63 +84,40 @@ describe('OwnListPublisher, a change of a list in buckets', () => {
     own = [{ ...own[0]!, shares: [...shares, { hash: 'f'.repeat(40), name: 'new.bin', size: 1 }] }];
     publisher.trigger();
     await publisher.idle();
-    expect(sent.filter((n) => n === INDEX_NODE)).toHaveLength(1);
-    expect(sent.filter((n) => n?.includes('/bucket/'))).toHaveLength(1);
-    expect(sent.filter((n) => n === undefined)).toEqual([]);
+    expect(nodes().filter((n) => n === INDEX_NODE)).toHaveLength(1);
+    expect(nodes().filter((n) => n?.includes('/bucket/'))).toHaveLength(1);
+    expect(nodes().filter((n) => n === undefined)).toEqual([]);
     await publisher.stop();
   });
 
   it('writes `current` last, once the list is quiet: a change made before it goes first', async () => {
-    const shares = Array.from({ length: 1000 }, (_, i) => ({
-      hash: hashOf(i),
-      name: `s-${i}.bin`,
-      size: i + 1,
-    }));
+    const shares = manyShares();
     let own: ResourceEntry[] = [
       { resource: 'home/e1', shares, endpoints: [{ address: '198.51.100.1', port: 6881 }] },
     ];
-    const sent: { node: string | undefined; payload: string }[] = [];
-    let publisher: OwnListPublisher | null = null;
-    const session = {
-      online: true,
-      bareJid: 'alice@example.org',
-      resource: 'home',
-      fetchOwnItem: () => Promise.resolve(null),
-      publish: (payload: Element, node?: string) => {
-        sent.push({ node, payload: payload.toString() });
-        if (node === INDEX_NODE) {
-          publisher?.onOwnList(own.map((r) => ({ ...r, shares: [...r.shares] })));
-          if (sent.filter((s) => s.node === INDEX_NODE).length === 1) {
-            // The first publish's index is out: a share is added at once, in the first bucket
-            // (its info-hash sorts first), which `current` holds.
-            own = [{ ...own[0]!, shares: [{ hash: '0'.repeat(40), name: 'new.bin', size: 1 }, ...shares] }];
-            publisher?.trigger();
-          }
+    const { publisher, sent, nodes, pushBack } = standIn(
+      () => own,
+      (node) => {
+        if (node !== INDEX_NODE) return;
+        pushBack();
+        if (nodes().filter((n) => n === INDEX_NODE).length === 1) {
+          // The first publish's index is out: a share is added at once, in the first bucket
+          // (its info-hash sorts first), which `current` holds.
+          own = [{ ...own[0]!, shares: [{ hash: '0'.repeat(40), name: 'new.bin', size: 1 }, ...shares] }];
+          publisher.trigger();
         }
-        return Promise.resolve();
       },
-    } as unknown as XmppSession;
-    const log = pino({ level: 'silent' });
-    publisher = new OwnListPublisher({
-      session,
-      log,
-      pace: new UploadPace({ bytesPerSecond: 100_000_000, burstBytes: 100_000_000 }, log),
-      reader: { read: () => Promise.resolve([]), remember: () => undefined } as unknown as ListReader,
-      presence: { isOnline: () => false } as unknown as PresenceBook,
-      ownEntries: () => own,
-      siblingGraceMs: 60_000,
-      currentQuietMs: 20,
-    });
+    );
     await publisher.onOnline();
-    await vi.waitFor(() => expect(sent.filter((s) => s.node === undefined)).toHaveLength(1), {
+    await vi.waitFor(() => expect(nodes().filter((n) => n === undefined)).toHaveLength(1), {
       timeout: 10_000,
     });
     await publisher.idle();
     // The change's bucket and index went before any `current`; `current` went once, with the change.
-    const nodes = sent.map((s) => s.node);
-    expect(nodes.filter((n) => n === INDEX_NODE)).toHaveLength(2);
-    expect(nodes.filter((n) => n === undefined)).toHaveLength(1);
-    expect(nodes.at(-1)).toBeUndefined();
+    const order = nodes();
+    expect(order.filter((n) => n === INDEX_NODE)).toHaveLength(2);
+    expect(order.filter((n) => n === undefined)).toHaveLength(1);
+    expect(order.at(-1)).toBeUndefined();
     expect(sent.at(-1)!.payload).toContain('new.bin');
     await publisher.stop();
   });
