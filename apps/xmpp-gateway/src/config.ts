@@ -109,7 +109,7 @@ export const GatewayConfig = z.object({
   BITWEEN_XMPP_LIST_CHECK_MS: env
     .msOrOff(300_000)
     .describe(
-      'how often (ms, ±25 %) each online bitween contact’s list index is fetched and compared with what we hold, the full list read only if it differs: a backstop for PEP notifications the server did not send (ejabberd 23.01 sends none while a session of the contact’s account has sent no presence); `0` = off',
+      'how often (ms, ±25 %) each online bitween contact’s list index is fetched and compared with what we hold, the full list read only if it differs: a backstop for PEP notifications the server did not send (ejabberd 23.01 sends an account’s PEP notifications through the session of its greatest resource name, and so none while that session has sent no presence); `0` = off',
     ),
   BITWEEN_XMPP_UPLOAD_BYTES_PER_S: z.coerce.number().int().min(500).max(1_000_000_000).optional().meta({
     description:
@@ -123,11 +123,11 @@ export const GatewayConfig = z.object({
     .max(1_000_000_000)
     .optional()
     .meta({ description: 'burst of that pace (bytes)', defaultText: '16000' }),
-  BITWEEN_XMPP_BULK_SESSION: env
-    .onOff(true)
-    .describe(
+  BITWEEN_XMPP_BULK_SESSION: env.onOff(true).meta({
+    description:
       '`on`: a second, presence-less session of the account (resource `!bulk-<random>`, unseen by contacts) carries the share list’s bulk uploads (the original-format `current`, a first publish’s buckets), so a change, presence and subscriptions never queue behind them (servers limit each connection’s rate separately); if it cannot log in, everything goes through the main session. `off`: one session',
-    ),
+    defaultText: '`on`',
+  }),
   BITWEEN_STUN_TIMEOUT_MS: env.positiveMs(3_000).describe('STUN lookup timeout (ms)'),
   BITWEEN_STUN_INTERVAL_MS: env
     .positiveMs(600_000)
