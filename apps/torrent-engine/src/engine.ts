@@ -251,6 +251,12 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     return [...this.#core.entries.values()].map(torrentSummary);
   }
 
+  /** For the registry: one torrent as `summary` lists it, or null when it is not held. */
+  summaryOf(hash: string): { hash: string; name: string | null; size: number | null } | null {
+    const entry = this.#core.entries.get(hash);
+    return entry ? torrentSummary(entry) : null;
+  }
+
   pieces(hash: string): { pieceCount: number; bitfield: string } {
     return pieceBitfield(getEntry(this.#core, hash));
   }

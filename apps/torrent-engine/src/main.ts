@@ -158,8 +158,13 @@ await runService({
         Date.now(),
       ),
     });
-    const heartbeat = new RegistryHeartbeat(lease, entry, () => engine.summary(), log);
-    engine.on('changed', () => heartbeat.changed());
+    const heartbeat = new RegistryHeartbeat(
+      lease,
+      entry,
+      { all: () => engine.summary(), one: (hash) => engine.summaryOf(hash) },
+      log,
+    );
+    engine.on('changed', (hash) => (hash === undefined ? heartbeat.changed() : heartbeat.changed(hash)));
     portMapping?.on('changed', () => heartbeat.changed());
     ice.on('changed', () => heartbeat.changed());
     heartbeat.start(config.BITWEEN_HEARTBEAT_MS);

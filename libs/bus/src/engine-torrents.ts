@@ -107,10 +107,12 @@ export class EngineTorrentsMirror {
 }
 
 /**
- * One engine's keys in `bitween_engine_torrents`: `sync` makes them match the torrents it holds,
- * writing only what differs (a restart with the same torrents writes nothing; a new torrent is
- * one put, a removed one one delete). The first `sync` reads the keys already there (an earlier
- * run of this engine id) so that stale ones are deleted.
+ * One engine's keys in `bitween_engine_torrents`. `update` writes the torrents its caller names
+ * (added, removed, or whose name or size became known): O(changes), the path every change takes.
+ * `sync` makes all keys match the torrents held — O(N), for the first write of a run and a rare
+ * reconcile — writing only what differs (a restart with the same torrents writes nothing). The
+ * first call of either reads the keys already there (an earlier run of this engine id) so that
+ * `sync` deletes stale ones and neither rewrites an unchanged one.
  */
 export class EngineTorrentsWriter {
   /** What our keys hold now (hash → JSON of the value), once read. */
@@ -137,37 +139,54 @@ export class EngineTorrentsWriter {
     return stored;
   }
 
-  /** Bring our keys in line with `torrents`. Throws (after the other writes ended) if a write failed. */
+  /** A torrent's value as its key holds it (the stored JSON when unchanged: no validation). */
+  #valueOf(stored: Map<string, string>, t: HeldTorrent): string {
+    // Unchanged (the usual case): no validation, no write.
+    const same = JSON.stringify({ name: t.name, size: t.size });
+    if (stored.get(t.hash) === same) return same;
+    const checked = validate(EngineTorrent, { name: t.name, size: t.size }, 'internal');
+    if (!checked.ok) throw checked.error;
+    return new TextDecoder().decode(encodeJson(checked.value));
+  }
+
+  /** Bring all our keys in line with `torrents`. Throws (after the other writes ended) if a write failed. */
   async sync(torrents: readonly HeldTorrent[]): Promise<void> {
     this.#stored ??= await this.#load();
     const stored = this.#stored;
-    const want = new Map<string, string>();
-    const decoder = new TextDecoder();
-    for (const t of torrents) {
-      // Unchanged (the usual case on every change of another torrent): no validation, no write.
-      const same = JSON.stringify({ name: t.name, size: t.size });
-      if (stored.get(t.hash) === same) {
-        want.set(t.hash, same);
-        continue;
-      }
-      const checked = validate(EngineTorrent, { name: t.name, size: t.size }, 'internal');
-      if (!checked.ok) throw checked.error;
-      want.set(t.hash, decoder.decode(encodeJson(checked.value)));
-    }
+    const want = new Map<string, string | null>();
+    for (const t of torrents) want.set(t.hash, this.#valueOf(stored, t));
+    for (const hash of stored.keys()) if (!want.has(hash)) want.set(hash, null);
+    await this.#write(stored, want);
+  }
+
+  /**
+   * Write the keys of the torrents in `changes` (hash → the torrent, or null: no longer held),
+   * where they differ from what is stored. Throws (after the other writes ended) if a write failed.
+   */
+  async update(changes: ReadonlyMap<string, HeldTorrent | null>): Promise<void> {
+    this.#stored ??= await this.#load();
+    const stored = this.#stored;
+    const want = new Map<string, string | null>();
+    for (const [hash, t] of changes) want.set(hash, t ? this.#valueOf(stored, t) : null);
+    await this.#write(stored, want);
+  }
+
+  /** Put (a value) or delete (null) each key of `want` that differs from `stored`, some at a time. */
+  async #write(stored: Map<string, string>, want: ReadonlyMap<string, string | null>): Promise<void> {
     const writes: (() => Promise<void>)[] = [];
     for (const [hash, value] of want) {
-      if (stored.get(hash) === value) continue;
-      writes.push(async () => {
-        await this.opts.kv.put(keyOf(this.opts.engineId, hash), value);
-        stored.set(hash, value);
-      });
-    }
-    for (const hash of stored.keys()) {
-      if (want.has(hash)) continue;
-      writes.push(async () => {
-        await this.opts.kv.delete(keyOf(this.opts.engineId, hash));
-        stored.delete(hash);
-      });
+      if (value === null) {
+        if (!stored.has(hash)) continue;
+        writes.push(async () => {
+          await this.opts.kv.delete(keyOf(this.opts.engineId, hash));
+          stored.delete(hash);
+        });
+      } else if (stored.get(hash) !== value) {
+        writes.push(async () => {
+          await this.opts.kv.put(keyOf(this.opts.engineId, hash), value);
+          stored.set(hash, value);
+        });
+      }
     }
     const failures: Error[] = [];
     let next = 0;

@@ -4,6 +4,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
 import { buckets, decode, encodeJson, EngineId, type EngineEntry, type EngineState } from '@bitween/messages';
 import type { Logger } from './bus.js';
+import type { HeldTorrent } from './engine-torrents.js';
 import { isAlive, type EngineRegistry } from './registry.js';
 
 /** A compare-and-swap write lost: someone else wrote the key since we last read it. */
@@ -98,6 +99,12 @@ export class EngineLease {
   async syncTorrents(torrents: EngineState['torrents']): Promise<void> {
     if (this.#lost) return;
     await this.registry.syncTorrents(this.engineId, torrents);
+  }
+
+  /** The keys of the torrents that changed (`EngineRegistry.updateTorrents`), unless the id was lost. */
+  async updateTorrents(changes: ReadonlyMap<string, HeldTorrent | null>): Promise<void> {
+    if (this.#lost) return;
+    await this.registry.updateTorrents(this.engineId, changes);
   }
 
   /** Our entry alone (liveness, endpoints, counters; the torrents only counted), fenced by the lease. */

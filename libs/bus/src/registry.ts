@@ -3,7 +3,7 @@ import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from './bus.js';
 import { buckets, decode, encodeJson, EngineEntry, type EngineState, validate } from '@bitween/messages';
-import { EngineTorrentsMirror, EngineTorrentsWriter } from './engine-torrents.js';
+import { EngineTorrentsMirror, EngineTorrentsWriter, type HeldTorrent } from './engine-torrents.js';
 
 /** An engine that misses this many heartbeats is considered gone. */
 export const MISSED_HEARTBEATS = 3;
@@ -74,8 +74,7 @@ export class EngineRegistry {
     return encodeJson(checked.value);
   }
 
-  /** Make `engineId`'s torrent keys match `torrents` (only the differences are written). */
-  async syncTorrents(engineId: string, torrents: EngineState['torrents']): Promise<void> {
+  #writer(engineId: string): EngineTorrentsWriter {
     let writer = this.#writers.get(engineId);
     if (!writer) {
       writer = new EngineTorrentsWriter({
@@ -87,7 +86,20 @@ export class EngineRegistry {
       });
       this.#writers.set(engineId, writer);
     }
-    await writer.sync(torrents);
+    return writer;
+  }
+
+  /** Make all of `engineId`'s torrent keys match `torrents` (O(N); only the differences are written). */
+  async syncTorrents(engineId: string, torrents: EngineState['torrents']): Promise<void> {
+    await this.#writer(engineId).sync(torrents);
+  }
+
+  /**
+   * Write only the keys of the torrents in `changes` (hash → the torrent, or null: no longer
+   * held) where they differ from what is stored: O(changes).
+   */
+  async updateTorrents(engineId: string, changes: ReadonlyMap<string, HeldTorrent | null>): Promise<void> {
+    await this.#writer(engineId).update(changes);
   }
 
   /** Write `state`: its torrents' keys, then its entry. */

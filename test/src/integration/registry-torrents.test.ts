@@ -83,6 +83,46 @@ describe('the engines registry with one key per torrent', () => {
     );
   });
 
+  it('writes the keys of the torrents a change names, and only those that differ', async () => {
+    const held = torrents(30);
+    await writer.announce(state('engine-incremental', held));
+    const before = await writes();
+    // A removal, a name learnt, an addition, and an unchanged torrent named too: three writes.
+    await writer.updateTorrents(
+      'engine-incremental',
+      new Map([
+        [hashOf(0), null],
+        [hashOf(1), { ...held[1]!, name: 'metadata known' }],
+        [hashOf(7777), { hash: hashOf(7777), name: null, size: null }],
+        [hashOf(2), held[2]!],
+      ]),
+    );
+    expect((await writes()) - before).toBe(3);
+    // Named again with the same values (or a hash never held, removed): nothing written.
+    await writer.updateTorrents(
+      'engine-incremental',
+      new Map([
+        [hashOf(1), { ...held[1]!, name: 'metadata known' }],
+        [hashOf(8888), null],
+      ]),
+    );
+    expect((await writes()) - before).toBe(3);
+    const want = [
+      { ...held[1]!, name: 'metadata known' },
+      ...held.slice(2),
+      { hash: hashOf(7777), name: null, size: null },
+    ];
+    const r = await reader();
+    await writer.kv.put('engine-incremental', writer.entryOf(state('engine-incremental', want)));
+    await waitFor(() => r.torrents?.of('engine-incremental').length === want.length, {
+      what: 'a reader to see the incremental writes',
+    });
+    expect(r.torrents?.of('engine-incremental')).toEqual(want.sort((a, b) => (a.hash < b.hash ? -1 : 1)));
+    // A full sync afterwards (the reconcile) finds nothing to write.
+    await writer.syncTorrents('engine-incremental', want);
+    expect((await writes()) - before).toBe(3);
+  });
+
   it("tells watchers when an engine's torrents change, not only its entry", async () => {
     const watching = await reader();
     const seen: RegisteredEngine[] = [];

@@ -182,6 +182,6 @@ export async function remove(core: EngineCore, hash: string, deleteData: boolean
     core.log.info({ hash }, 'removed (files kept)');
   }
   core.events.emit('removed', { hash, deleteData });
-  core.events.emit('changed');
+  core.events.emit('changed', hash);
   reschedule(core);
 }

@@ -126,7 +126,7 @@ export function attach(
   torrent.once('metadata', () => onMetadata(core, entry, torrent));
   torrent.once('ready', () => {
     checkComplete(core, entry);
-    core.events.emit('changed');
+    core.events.emit('changed', entry.hash);
   });
   torrent.on('verified', () => {
     if (entry.complete || entry.checkPending || !torrent.ready) return;
@@ -150,10 +150,10 @@ export function attach(
     entry.error = err.message;
     entry.torrent = null;
     entry.trackers?.stop();
-    core.events.emit('changed');
+    core.events.emit('changed', entry.hash);
     reschedule(core);
   });
-  core.events.emit('changed');
+  core.events.emit('changed', entry.hash);
   return entry;
 }
 
@@ -171,7 +171,7 @@ function onMetadata(core: EngineCore, entry: Entry, torrent: Torrent): void {
     entry.torrent = null;
     entry.trackers?.stop();
     torrent.destroy();
-    core.events.emit('changed');
+    core.events.emit('changed', entry.hash);
     reschedule(core);
     return;
   }
@@ -185,7 +185,7 @@ function onMetadata(core: EngineCore, entry: Entry, torrent: Torrent): void {
       core.log.error({ hash: entry.hash, err }, 'could not save torrent metadata');
     });
   }
-  core.events.emit('changed');
+  core.events.emit('changed', entry.hash);
 }
 
 /** Wait until a just-added torrent is ready (or failed), so the reply shows its real state. */

@@ -100,8 +100,12 @@ export interface EngineOptions {
 }
 
 export interface EngineEvents {
-  /** The set of torrents, or what is known of one (metadata, completion, error), changed. */
-  changed: [];
+  /**
+   * The set of torrents, or what is known of one (metadata, completion, error), changed: `hash`
+   * names the torrent (added, removed, changed); none for a change of several (e.g. a queue move),
+   * none of which adds or removes a torrent or changes its name or size.
+   */
+  changed: [hash?: string];
   /** The BitTorrent client died (e.g. its listening socket failed); the engine must restart. */
   fatal: [Error];
   /** A torrent appeared (added or restored). */

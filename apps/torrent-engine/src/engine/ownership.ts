@@ -62,6 +62,6 @@ export async function drop(core: EngineCore, hash: string, owner: string): Promi
   }
   await core.opts.store.remove(hash);
   core.log.warn({ hash, owner }, 'another engine took this torrent over; stopped it here');
-  core.events.emit('changed');
+  core.events.emit('changed', hash);
   reschedule(core);
 }

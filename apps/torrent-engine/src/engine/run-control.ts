@@ -65,12 +65,12 @@ export function applyRun(core: EngineCore, entry: Entry): void {
     for (const peer of [...t._peers.values()]) t.removePeer(peer);
     t._queue.length = 0;
     entry.trackers?.stop();
-    core.events.emit('changed');
+    core.events.emit('changed', entry.hash);
   } else if (run && t.paused) {
     t.resume();
     if (t.infoHash) dialBook(core.peerBook, entry);
     entry.trackers?.start();
-    core.events.emit('changed');
+    core.events.emit('changed', entry.hash);
   }
 }
 
@@ -112,7 +112,7 @@ export function checkComplete(core: EngineCore, entry: Entry): void {
     }
     entry.trackers?.complete();
   }
-  core.events.emit('changed');
+  core.events.emit('changed', entry.hash);
   // Only a download takes or waits for a slot: thousands of shares getting ready (a restore, a
   // takeover) do not re-plan the queue once each.
   if (entry.record.source === 'hash') reschedule(core);
@@ -139,7 +139,7 @@ function stopAtSeedLimit(core: EngineCore, entry: Entry, now: number): void {
   entry.acct.unsaved = true;
   reschedule(core);
   applyRun(core, entry);
-  core.events.emit('changed');
+  core.events.emit('changed', entry.hash);
   void saveBookkeeping(core, false);
 }
 

@@ -78,7 +78,7 @@ export async function setLocation(
   fold(entry);
   entry.record = { ...entry.record, paused: true };
   applyRun(core, entry);
-  core.events.emit('changed');
+  core.events.emit('changed', hash);
   core.log.info({ hash, from, to }, 'moving the data');
 
   const job = runMove(core, entry, from, to, wasPaused, torrentFile).finally(() => busy.delete(hash));

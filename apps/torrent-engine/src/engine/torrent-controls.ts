@@ -82,7 +82,7 @@ export async function setFiles(
   applySelection(entry, t);
   checkComplete(core, entry);
   reschedule(core);
-  core.events.emit('changed');
+  core.events.emit('changed', entry.hash);
   return status(core, entry);
 }
 
@@ -114,7 +114,7 @@ export async function setOptions(
   }
   await updateRecord(core, entry, patch);
   core.log.info({ hash, ...patch }, 'torrent options set');
-  core.events.emit('changed');
+  core.events.emit('changed', hash);
   return status(core, entry);
 }
 
