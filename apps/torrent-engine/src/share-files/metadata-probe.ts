@@ -35,15 +35,29 @@ export class NoDataStore {
   }
 }
 
-/** The metadata-only torrents in the client (none of them is an engine entry). */
-const probes = new WeakSet<Torrent>();
+/** Each client's metadata-only torrents by hash (none of them is an engine entry). */
+const probes = new WeakMap<WebTorrent, Map<string, Set<Torrent>>>();
 
 /**
  * `hash` is about to be added as a torrent (webtorrent refuses a second torrent of one hash): a
- * metadata-only fetch of it leaves the client now, and its caller gets `conflict`.
+ * metadata-only fetch of it leaves the client now, and its caller gets `conflict`. A map lookup:
+ * every add and restore passes here, so it must not walk the client's torrents.
  */
 export function dropMetadataProbe(client: WebTorrent, hash: string): void {
-  for (const t of client.torrents) if (t.infoHash === hash && probes.has(t)) t.destroy();
+  const held = probes.get(client)?.get(hash);
+  if (held) for (const t of [...held]) if (!t.destroyed) t.destroy();
+}
+
+function track(client: WebTorrent, hash: string, torrent: Torrent): () => void {
+  let byHash = probes.get(client);
+  if (!byHash) probes.set(client, (byHash = new Map<string, Set<Torrent>>()));
+  let held = byHash.get(hash);
+  if (!held) byHash.set(hash, (held = new Set<Torrent>()));
+  held.add(torrent);
+  return () => {
+    held.delete(torrent);
+    if (held.size === 0 && byHash.get(hash) === held) byHash.delete(hash);
+  };
 }
 
 export interface Probe<T> {
@@ -73,10 +87,11 @@ export function probeMetadata<T>(
     announce: [],
     deselect: true,
   });
-  probes.add(torrent);
+  const untrack = track(client, hash, torrent);
   const finish = (r: { ok: true; value: T } | { ok: false; error: Error }) => {
     const s = settle;
     settle = null;
+    untrack();
     clearTimeout(timer);
     if (!torrent.destroyed) torrent.destroy();
     s?.(r);
