@@ -5,6 +5,7 @@ export { natsInboxPrefix, readNatsSeedFile, type NatsCredentials } from './nats-
 export { runService, type Stop } from './service.js';
 export { packageVersion } from './version.js';
 export { coalesce } from './coalesce.js';
+export { firstEvent, type Emitter } from './first-event.js';
 export { readLaunch, type Launch } from './launch.js';
 export {
   assertPatchesApplied,
