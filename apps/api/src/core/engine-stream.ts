@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable, type Writable } from 'node:stream';
 import { engine, fail, READ_HEADERS, type Result } from '@bitween/messages';
 import type { Bus, PayloadBuffers, RawReply } from '@bitween/bus';
-import type { Logger } from '@bitween/runtime';
+import { firstEvent, type Logger } from '@bitween/runtime';
 
 /**
  * Chunk reads in flight across every response of this api (each holds up to one chunk in memory
@@ -69,7 +69,8 @@ export interface EngineStreamOptions {
  */
 export class EngineStream extends Readable {
   readonly id = randomBytes(12).toString('base64url');
-  #next: number;
+  /** The next byte to ask for. */
+  #offset: number;
   readonly #pending: Pending[] = [];
   #running = false;
   #wake: (() => void) | null = null;
@@ -81,7 +82,7 @@ export class EngineStream extends Readable {
 
   constructor(private readonly o: EngineStreamOptions) {
     super({ highWaterMark: o.chunkBytes });
-    this.#next = o.start;
+    this.#offset = o.start;
   }
 
   /** Ask for the first chunks and wait for the first bytes: a failure can still be an HTTP status. */
@@ -104,66 +105,62 @@ export class EngineStream extends Readable {
     if (!this.o.buffers || this.#running || this.#pumping) return super.pipe(dest, opts);
     this.#pumping = true;
     this.#running = true;
-    void this.#pump(dest as unknown as Writable, opts?.end ?? true, this.o.buffers);
+    // Nothing is pushed in this mode but the end: flowing, the Readable emits 'end' (for whoever
+    // watches it) once the range is read, and the writable ends after it, as a Readable's pipe does.
+    if (opts?.end ?? true) this.once('end', () => dest.end());
+    this.resume();
+    void this.#pump(dest as unknown as Writable, this.o.buffers);
     return dest;
   }
 
-  async #pump(dest: Writable, end: boolean, buffers: PayloadBuffers): Promise<void> {
-    for (;;) {
-      let chunk = this.#head;
-      this.#head = null;
-      if (!chunk) {
-        await this.#fillOne();
-        if (this.destroyed) return;
-        const r = await this.#take();
-        if (this.destroyed) return;
-        if (r === null) {
-          this.#closeRemote('finished');
-          // The Readable ends ('end' for whoever watches it), then the writable.
-          this.push(null);
-          this.resume();
-          if (end) dest.end();
-          return;
-        }
-        if (!r.ok) {
-          this.destroy(new Error(`${r.error.code}: ${r.error.message}`));
-          return;
-        }
-        chunk = r.value;
-      }
-      if (this.destroyed || dest.destroyed) return;
+  async #pump(dest: Writable, buffers: PayloadBuffers): Promise<void> {
+    for (let chunk = await this.#next(); chunk && !dest.destroyed; chunk = await this.#next()) {
       const written = chunk;
       const taken = buffers.owns(written)
         ? dest.write(written, (err) => {
             if (!err) buffers.give(written);
           })
         : dest.write(written);
-      if (!taken) await this.#drained(dest);
+      // On the writable's 'drain', or when it or this stream closes.
+      if (!taken) await firstEvent([dest, 'drain', 'close'], [this, 'close']);
     }
   }
 
-  /** Resolves on the writable's 'drain', or when it or this stream closes. */
-  #drained(dest: Writable): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        dest.off('drain', done);
-        dest.off('close', done);
-        this.off('close', done);
-        resolve();
-      };
-      dest.on('drain', done);
-      dest.on('close', done);
-      this.on('close', done);
-    });
+  async #run(): Promise<void> {
+    for (let chunk = await this.#next(); chunk; chunk = await this.#next()) {
+      if (!this.push(chunk)) await new Promise<void>((wake) => (this.#wake = wake));
+    }
+  }
+
+  /**
+   * The next chunk, for either way out (`#pump`, `#run`): the one `first()` kept, else the head of
+   * the line once the window is filled. null when there is nothing more to hand on: the range is
+   * all read (the engine is told, the Readable ends), a read failed (this stream is destroyed with
+   * its error) or this stream was destroyed.
+   */
+  async #next(): Promise<Uint8Array | null> {
+    if (this.destroyed) return null;
+    const head = this.#head;
+    this.#head = null;
+    if (head) return head;
+    await this.#fillOne();
+    if (this.destroyed) return null;
+    const r = await this.#take();
+    if (this.destroyed) return null;
+    if (r === null) {
+      this.#closeRemote('finished');
+      this.push(null);
+      return null;
+    }
+    if (!r.ok) {
+      this.destroy(new Error(`${r.error.code}: ${r.error.message}`));
+      return null;
+    }
+    return r.value;
   }
 
   override _read(): void {
     if (this.#pumping) return;
-    if (this.#head) {
-      const head = this.#head;
-      this.#head = null;
-      if (!this.push(head)) return;
-    }
     if (this.#wake) {
       const wake = this.#wake;
       this.#wake = null;
@@ -197,7 +194,7 @@ export class EngineStream extends Readable {
   /** #fill, and when no read is in flight and none could start (no free slot), wait for one. */
   async #fillOne(): Promise<void> {
     this.#fill();
-    while (this.#pending.length === 0 && this.#next < this.o.end && !this.destroyed) {
+    while (this.#pending.length === 0 && this.#offset < this.o.end && !this.destroyed) {
       await this.o.slots.whenFree();
       this.#fill();
     }
@@ -205,10 +202,10 @@ export class EngineStream extends Readable {
 
   #fill(): void {
     const { chunkBytes, end, window } = this.o;
-    while (this.#pending.length < window && this.#next < end && this.o.slots.tryTake()) {
-      const at = this.#next;
+    while (this.#pending.length < window && this.#offset < end && this.o.slots.tryTake()) {
+      const at = this.#offset;
       const length = Math.min(chunkBytes, end - at);
-      this.#next += length;
+      this.#offset += length;
       this.#pending.push(this.#issue(at, length));
     }
   }
@@ -250,26 +247,5 @@ export class EngineStream extends Readable {
       this.#pending.unshift(this.#issue(head.at + got, head.length - got));
     else this.o.slots.release();
     return { ok: true, value: r.value.data };
-  }
-
-  async #run(): Promise<void> {
-    while (!this.destroyed) {
-      await this.#fillOne();
-      if (this.destroyed) return;
-      const r = await this.#take();
-      if (this.destroyed) return;
-      if (r === null) {
-        this.#closeRemote('finished');
-        this.push(null);
-        return;
-      }
-      if (!r.ok) {
-        this.destroy(new Error(`${r.error.code}: ${r.error.message}`));
-        return;
-      }
-      if (!this.push(r.value)) {
-        await new Promise<void>((wake) => (this.#wake = wake));
-      }
-    }
   }
 }
