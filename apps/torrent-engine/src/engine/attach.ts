@@ -3,6 +3,7 @@
  * accounting and limits on every wire, metadata (file names checked, wanted pieces selected,
  * metainfo saved), completion, failures.
  */
+import { firstEvent } from '@bitween/runtime';
 import type { Torrent, Wire } from 'webtorrent';
 import { TorrentLimits } from '../controls/limits.js';
 import { RateMeter } from '../controls/rate-meter.js';
@@ -192,15 +193,5 @@ function onMetadata(core: EngineCore, entry: Entry, torrent: Torrent): void {
 export function settled(entry: Entry): Promise<void> {
   const t = entry.torrent;
   if (!t || t.ready || entry.error) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      t.off('ready', done);
-      t.off('error', done);
-      t.off('close', done);
-      resolve();
-    };
-    t.on('ready', done);
-    t.on('error', done);
-    t.on('close', done);
-  });
+  return firstEvent([t, 'ready', 'error', 'close']).then(() => undefined);
 }
