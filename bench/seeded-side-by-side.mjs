@@ -8,6 +8,7 @@
 //
 //   npm run bench:seeds [-- --counts 1000,10000 --file-kib 16 --settle-s 20 --window-s 30]
 //   --engine-node-arg=--cpu-prof --engine-node-arg=--cpu-prof-dir=/tmp/prof   (the restarted engine)
+//   --add-node-arg=--cpu-prof --add-node-arg=--cpu-prof-dir=/tmp/prof   (the engine that adds them)
 //   --heap-snapshot-dir DIR: a heap snapshot of the restarted engine after the idle window (the
 //   smallest count only)
 //   --only engine|transmission
@@ -29,6 +30,7 @@ const { values: args } = parseArgs({
     'settle-s': { type: 'string', default: '20' },
     'window-s': { type: 'string', default: '30' },
     'engine-node-arg': { type: 'string', multiple: true, default: [] },
+    'add-node-arg': { type: 'string', multiple: true, default: [] },
     only: { type: 'string' },
     'heap-snapshot-dir': { type: 'string' },
   },
@@ -167,7 +169,7 @@ async function benchEngine(root, files) {
   const nats = await startNats();
   const dir = join(root, 'engine');
   const r = {};
-  let e = await startEngine({ id: 'seeds', nats, dir });
+  let e = await startEngine({ id: 'seeds', nats, dir, nodeArgs: args['add-node-arg'] });
   const apiPort = await freePort();
   const api = startApi(nats.url, apiPort);
   try {
