@@ -100,6 +100,27 @@ describe('createTorrentFile', () => {
     }
   });
 
+  it('hashes a small torrent on the calling thread with the pieces the workers give', async () => {
+    // Under the 1 MiB inline limit, pieces spanning a file boundary and a partial last piece.
+    await write('small/a.bin', 40 * KiB + 3);
+    await write('small/b.bin', 20 * KiB);
+    const files = [
+      { path: path.join(dir, 'small/a.bin'), length: 40 * KiB + 3 },
+      { path: path.join(dir, 'small/b.bin'), length: 20 * KiB },
+    ];
+    const progress: number[] = [];
+    const inline = await hashPieces(files, 16 * KiB, {
+      roots: [dir],
+      onProgress: (hashed) => progress.push(hashed),
+    });
+    expect(inline).toEqual(await hashPieces(files, 16 * KiB, { roots: [dir], inlineMaxBytes: 0 }));
+    expect(progress).toEqual([60 * KiB + 3]);
+    expect(
+      (await createTorrentFile(path.join(dir, 'small'), { pieceLength: () => 16 * KiB, roots: [dir] }))
+        .infoHash,
+    ).toBe(await referenceHash(path.join(dir, 'small'), 16 * KiB));
+  });
+
   it('reports progress up to the total', async () => {
     await write('progress.bin', 2 * MiB + 3);
     const seen: number[] = [];
@@ -131,9 +152,11 @@ describe('createTorrentFile', () => {
   it('fails when a file changed between listing and hashing', async () => {
     await write('changed.bin', 100 * KiB);
     const file = path.join(dir, 'changed.bin');
-    await expect(
-      hashPieces([{ path: file, length: 200 * KiB }], 256 * KiB, { roots: [dir] }),
-    ).rejects.toThrow(/changed while hashing/);
+    for (const inlineMaxBytes of [undefined, 0]) {
+      await expect(
+        hashPieces([{ path: file, length: 200 * KiB }], 256 * KiB, { roots: [dir], inlineMaxBytes }),
+      ).rejects.toThrow(/changed while hashing/);
+    }
   });
 
   it('leaves symbolic links out of a shared folder, wherever they point, and says which', async () => {
@@ -164,15 +187,22 @@ describe('createTorrentFile', () => {
     const file = path.join(dir, 'swap/a.bin');
     await rm(file);
     await symlink(path.join(dir, 'outside/same-size'), file);
-    await expect(
-      hashPieces([{ path: file, length: 1000 }], 256 * KiB, { roots: [path.join(dir, 'swap')] }),
-    ).rejects.toThrow(/a\.bin is a symbolic link/);
-    // Outside the roots altogether: refused too.
-    await expect(
-      hashPieces([{ path: path.join(dir, 'outside/same-size'), length: 1000 }], 256 * KiB, {
-        roots: [path.join(dir, 'swap')],
-      }),
-    ).rejects.toThrow(/outside the share roots/);
+    // On the calling thread (small) and in a worker: the same refusals.
+    for (const inlineMaxBytes of [undefined, 0]) {
+      await expect(
+        hashPieces([{ path: file, length: 1000 }], 256 * KiB, {
+          roots: [path.join(dir, 'swap')],
+          inlineMaxBytes,
+        }),
+      ).rejects.toThrow(/a\.bin is a symbolic link/);
+      // Outside the roots altogether: refused too.
+      await expect(
+        hashPieces([{ path: path.join(dir, 'outside/same-size'), length: 1000 }], 256 * KiB, {
+          roots: [path.join(dir, 'swap')],
+          inlineMaxBytes,
+        }),
+      ).rejects.toThrow(/outside the share roots/);
+    }
   });
 
   it('stops the workers when aborted', async () => {
