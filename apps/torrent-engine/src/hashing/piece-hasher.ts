@@ -40,7 +40,8 @@ const workerUrl = new URL(
 
 /**
  * SHA-1 of every piece of the concatenation of `files` (in order), computed in worker threads
- * so the main thread keeps serving peers. Returns the 20-byte hashes, concatenated.
+ * so the main thread keeps serving peers (a torrent of at most `inlineMaxBytes`: on the calling
+ * thread). Returns the 20-byte hashes, concatenated.
  */
 export async function hashPieces(
   files: readonly { path: string; length: number }[],
