@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import tls from 'node:tls';
 import { createHash } from 'node:crypto';
 import { EngineRegistry } from '@bitween/bus';
-import { client } from '@xmpp/client';
+import { client, xml } from '@xmpp/client';
+import type { Element } from '@xmpp/xml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
@@ -149,5 +150,48 @@ describe('a friend’s change the server does not push (ejabberd, a presence-les
       .slice(before)
       .find((l) => l.msg === 'read a list from its buckets' && l.from === server.jid('alice'));
     expect(read).toMatchObject({ buckets: 2, fetched: 1 });
+  });
+
+  it('a list that shrinks back into `current` alone: its old index goes, and the check reads `current`', async () => {
+    // (After the test above: bob last read alice's list from its index.)
+    const before = bob.logs.length;
+    await announce(3);
+    await alice.waitForLog((l) => l.msg === 'published our share list' && l.shares === 3, {
+      what: 'alice to publish her list of three shares',
+    });
+    // The check finds the index gone and reads `current` (a stale index would look unchanged).
+    await bobHas(3);
+    const found = bob.logs.slice(before).find((l) => l.msg === CHANGED && l.from === server.jid('alice'));
+    expect(found).toMatchObject({ node: 'current' });
+    // What any reader finds on alice's index node and buckets now: nothing.
+    const reader = client({
+      service: server.service,
+      domain: server.domain,
+      username: 'bob',
+      password: 'bob-pw',
+      resource: 'reader',
+    });
+    reader.on('error', () => undefined);
+    await reader.start();
+    cleanup.add('bob’s plain client', () => reader.stop());
+    const iq = (reader as unknown as { iqCaller: { request(el: Element): Promise<Element> } }).iqCaller;
+    const items = async (node: string) => {
+      try {
+        const reply = await iq.request(
+          xml(
+            'iq',
+            { type: 'get', to: server.jid('alice') },
+            xml('pubsub', { xmlns: 'http://jabber.org/protocol/pubsub' }, xml('items', { node })),
+          ),
+        );
+        return reply.getChild('pubsub')?.getChild('items')?.getChildren('item').length ?? 0;
+      } catch (err) {
+        if ((err as { condition?: string }).condition === 'item-not-found') return 0;
+        throw err;
+      }
+    };
+    expect(await items('urn:bitween:shares:0/index')).toBe(0);
+    expect(await items('urn:bitween:shares:0/bucket/0')).toBe(0);
+    expect(await items('urn:bitween:shares:0/bucket/1')).toBe(0);
   });
 });

@@ -5,6 +5,7 @@ import { xmppResourceOf } from '../domain/entry-names.js';
 import { listKey, mergeOwnList } from '../domain/own-list.js';
 import type { PresenceBook } from '../domain/presence-book.js';
 import { ENVELOPE_BYTES, INDEX_NODE, bucketNode, layoutList, type Layout } from '../protocol/buckets.js';
+import { purgeNode } from '../protocol/pubsub.js';
 import type { ResourceEntry } from '../protocol/shares-codec.js';
 import type { BulkSession } from '../xmpp/bulk-session.js';
 import type { XmppSession } from '../xmpp/session.js';
@@ -104,6 +105,8 @@ export class OwnListPublisher {
     indexId: null,
     current: null,
   };
+  /** Bucket nodes that may hold an item of ours (a larger list's too): emptied when the list is back in `current`. */
+  readonly #bucketNodes = new Set<number>();
   /** The last list layout: its unchanged buckets are reused by the next. */
   #lastLayout: Layout | null = null;
   /** Set by stop(): nothing is published any more (our withdrawal's echo must not undo it). */
@@ -144,6 +147,7 @@ export class OwnListPublisher {
   /** The bucket ids (by index) the server holds for us, read from our own index. */
   serverHoldsBuckets(ids: string[]): void {
     this.#served.buckets = new Map(ids.map((id, k) => [k, id]));
+    for (const k of this.#served.buckets.keys()) this.#bucketNodes.add(k);
   }
 
   /** We logged in: learn what the server holds for us (siblings' entries), then publish once. */
@@ -378,6 +382,17 @@ export class OwnListPublisher {
     }
   }
 
+  /** Remove every item of our PEP node `node` (a node that does not exist is fine). */
+  async #purge(node: string): Promise<void> {
+    const { session, pace } = this.opts;
+    await pace.take(200 + node.length);
+    try {
+      await session.iq('set', session.bareJid, purgeNode(node), 30_000);
+    } catch (err) {
+      if ((err as { condition?: string }).condition !== 'item-not-found') throw err;
+    }
+  }
+
   #scheduleReadBack(): void {
     if (this.#readBackTimer) clearTimeout(this.#readBackTimer);
     const base = this.opts.readBackMs ?? 2_000;
@@ -453,6 +468,7 @@ export class OwnListPublisher {
       const bulk = reserve > 0 ? this.opts.bulk?.use() : null;
       for (const b of changed) {
         if (this.#served.buckets.get(b.index) === b.id) continue;
+        this.#bucketNodes.add(b.index);
         await send(b.payload, bucketNode(b.index), b.id, reserve, bulk);
         this.#served.buckets.set(b.index, b.id);
         buckets += 1;
@@ -473,6 +489,20 @@ export class OwnListPublisher {
       await send(layout.current, undefined, undefined, 0, behind);
       this.#served.current = current;
       currentBytes = Buffer.byteLength(current);
+    }
+    // Back in `current` alone (the list shrank): the index and buckets of the larger list go, or
+    // a reader that checks the index (lists/list-check.ts) would keep reading that stale list.
+    if (!layout.index && (this.#served.indexId !== null || this.#bucketNodes.size > 0)) {
+      await this.#purge(INDEX_NODE);
+      this.#served.indexId = null;
+      stanzas += 1;
+      for (const k of [...this.#bucketNodes]) {
+        await this.#purge(bucketNode(k));
+        this.#bucketNodes.delete(k);
+        this.#served.buckets.delete(k);
+        stanzas += 1;
+      }
+      this.opts.reader.remember(session.bareJid, []);
     }
     return { bytes, stanzas, buckets, currentBytes };
   }

@@ -7,6 +7,11 @@ export function publishPayload(payload: Element, node = NS_SHARES, id = ITEM_ID)
   return xml('pubsub', { xmlns: NS_PUBSUB }, xml('publish', { node }, xml('item', { id }, payload)));
 }
 
+/** `<pubsub#owner>` removing every item of our own PEP node `node` (subscribers are told). */
+export function purgeNode(node: string): Element {
+  return xml('pubsub', { xmlns: `${NS_PUBSUB}#owner` }, xml('purge', { node }));
+}
+
 /** The `<pubsub/>` child of the IQ that fetches the current item of a PEP node. */
 export function itemsQuery(node = NS_SHARES): Element {
   return xml('pubsub', { xmlns: NS_PUBSUB }, xml('items', { node, max_items: '1' }));
