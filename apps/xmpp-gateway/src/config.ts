@@ -109,7 +109,7 @@ export const GatewayConfig = z.object({
   BITWEEN_XMPP_LIST_CHECK_MS: env
     .msOrOff(300_000)
     .describe(
-      'how often (ms, ±25 %) each online bitween contact’s list index is fetched and compared with what we hold, the full list read only if it differs: a backstop for PEP notifications the server did not send (ejabberd 23.01 sends an account’s PEP notifications through the session of its greatest resource name, and so none while that session has sent no presence); `0` = off',
+      'how often (ms, ±25 %) each online bitween contact’s list index (and group signal) is fetched and compared with what we hold, the full list (or its group lists) read only if it differs: a backstop for PEP notifications the server did not send (ejabberd 23.01 sends an account’s PEP notifications through the session of its greatest resource name, and so none while that session has sent no presence); `0` = off',
     ),
   BITWEEN_XMPP_UPLOAD_BYTES_PER_S: z.coerce.number().int().min(500).max(1_000_000_000).optional().meta({
     description:

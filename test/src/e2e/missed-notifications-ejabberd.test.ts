@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import tls from 'node:tls';
 import { createHash } from 'node:crypto';
-import { EngineRegistry } from '@bitween/bus';
+import { EngineRegistry, ShareVisibilityStore } from '@bitween/bus';
 import { client, xml } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +22,7 @@ import {
 
 const CHECK_MS = 2_000;
 const CHANGED = 'a contact’s list changed and no notification told us: read it again';
+const GROUPS_CHANGED = 'a contact’s group lists changed and no notification told us: read them again';
 
 const share = (i: number) => ({
   hash: createHash('sha1').update(`missed ${i}`).digest('hex'),
@@ -43,6 +44,8 @@ describe('a friend’s change the server does not push (ejabberd, a presence-les
   let bob: ServiceProcess;
   let registry: EngineRegistry;
   let certFile: string;
+  /** alice's presence-less session (from the first test on). */
+  let quietIq: { request(el: Element): Promise<Element> };
 
   beforeAll(async () => {
     const dir = await makeTempDir('ejabberd-cert');
@@ -112,6 +115,7 @@ describe('a friend’s change the server does not push (ejabberd, a presence-les
     quiet.on('error', () => undefined);
     await quiet.start();
     cleanup.add('alice’s presence-less session', () => quiet.stop());
+    quietIq = (quiet as unknown as { iqCaller: typeof quietIq }).iqCaller;
 
     await announce(2);
     await alice.waitForLog((l) => l.msg === 'published our share list' && l.shares === 2, {
@@ -174,7 +178,7 @@ describe('a friend’s change the server does not push (ejabberd, a presence-les
     reader.on('error', () => undefined);
     await reader.start();
     cleanup.add('bob’s plain client', () => reader.stop());
-    const iq = (reader as unknown as { iqCaller: { request(el: Element): Promise<Element> } }).iqCaller;
+    const iq = (reader as unknown as { iqCaller: typeof quietIq }).iqCaller;
     const items = async (node: string) => {
       try {
         const reply = await iq.request(
@@ -193,5 +197,35 @@ describe('a friend’s change the server does not push (ejabberd, a presence-les
     expect(await items('urn:bitween:shares:0/index')).toBe(0);
     expect(await items('urn:bitween:shares:0/bucket/0')).toBe(0);
     expect(await items('urn:bitween:shares:0/bucket/1')).toBe(0);
+  });
+
+  it('a share made visible to a group of bob’s only: the check reads alice’s group lists too', async () => {
+    // alice puts bob in her roster group "family" (through her presence-less session: her
+    // changes are still not pushed) and shows share 0 to "family" only: it leaves her list for
+    // everyone and goes to a group node, announced by her group signal, which is not pushed either.
+    const roster = await quietIq.request(
+      xml(
+        'iq',
+        { type: 'set' },
+        xml(
+          'query',
+          { xmlns: 'jabber:iq:roster' },
+          xml('item', { jid: server.jid('bob') }, xml('group', {}, 'family')),
+        ),
+      ),
+    );
+    expect(roster.attrs.type).toBe('result');
+    const visibility = await ShareVisibilityStore.open(await nats.connect('api'), silentLogger);
+    await visibility.set(share(0).hash, ['family']);
+    await alice.waitForLog((l) => l.msg === 'published our share list' && l.shares === 2, {
+      what: 'alice’s list for everyone to lose share 0',
+    });
+    await bob.waitForLog(
+      (l) => l.msg === 'received group share lists' && l.from === server.jid('alice') && l.shares === 1,
+      { what: 'bob to read alice’s group list of share 0', timeoutMs: 60_000 },
+    );
+    expect(bob.logs.some((l) => l.msg === GROUPS_CHANGED && l.from === server.jid('alice'))).toBe(true);
+    // bob holds all three: two for every contact, one through the group.
+    await bobHas(3);
   });
 });

@@ -47,10 +47,15 @@ export class FriendsLists {
    */
   readonly #refresh = new RefreshQueue(REFRESH_CONCURRENCY, (jid) => this.#refreshContact(jid));
   /** Contacts whose list is checked against the server's (a notification may have been lost). */
-  readonly #checks = new RefreshQueue(CHECK_CONCURRENCY, (jid) => this.#refreshContact(jid, true));
+  readonly #checks = new RefreshQueue(CHECK_CONCURRENCY, async (jid) => {
+    await this.#refreshContact(jid, true);
+    await this.#checkGroups(jid);
+  });
   /** Per contact: its list for every contact (the original node) and the group lists it lets us read. */
   readonly #main = new Map<string, ResourceEntry[]>();
   readonly #groups = new Map<string, ResourceEntry[][]>();
+  /** Per contact: its group signal's fingerprint (null: none) when its group lists were last read. */
+  readonly #groupSignals = new Map<string, string | null>();
   /**
    * Per contact: its group nodes are being read; `again`: a signal came meanwhile (read once more
    * after this one, however many came: a contact cannot make us read more than one at a time).
@@ -67,7 +72,7 @@ export class FriendsLists {
   /**
    * Check `jid`'s list against the server's (the periodic check): fetch the item it was last
    * read from (`current`, or the index of a list in buckets: one small IQ) and read the list
-   * again only if that item changed.
+   * again only if that item changed; then its group signal, and its group lists only if it changed.
    */
   checkContact(jid: string): void {
     this.#checks.add(jid);
@@ -88,6 +93,7 @@ export class FriendsLists {
       if (session.isTrusted(jid)) continue;
       this.#main.delete(jid);
       this.#groups.delete(jid);
+      this.#groupSignals.delete(jid);
     }
     return dropped;
   }
@@ -217,11 +223,38 @@ export class FriendsLists {
     }
   }
 
-  async #readGroupsOnce(jid: string): Promise<void> {
-    const { session, log, index } = this.opts;
+  /**
+   * The periodic check of `jid`'s group lists (their signal may have been lost like any
+   * notification): fetch its group signal item and read the group lists again only if it is not
+   * the one they were last read at.
+   */
+  async #checkGroups(jid: string): Promise<void> {
+    const { session, log, groupReader } = this.opts;
+    if (!session.online || !session.isTrusted(jid)) return;
+    let signal: string | null;
     try {
-      const lists = await this.opts.groupReader.read(jid);
+      signal = await groupReader.signal(jid);
+    } catch (err) {
+      log.debug({ jid, err: (err as Error).message }, 'could not fetch a contact’s group signal');
+      return;
+    }
+    const seen = this.#groupSignals.get(jid);
+    if (seen === signal || (seen === undefined && signal === null && !this.#groups.has(jid))) {
+      log.debug({ jid }, 'checked a contact’s group lists: unchanged');
+      return;
+    }
+    log.info({ from: jid }, 'a contact’s group lists changed and no notification told us: read them again');
+    await this.#readGroups(jid);
+  }
+
+  async #readGroupsOnce(jid: string): Promise<void> {
+    const { session, log, index, groupReader } = this.opts;
+    try {
+      // The signal first: a change made while the lists are read is found by the next check.
+      const signal = await groupReader.signal(jid).catch(() => undefined);
+      const lists = await groupReader.read(jid);
       if (!lists || !session.isTrusted(jid)) return;
+      if (signal !== undefined) this.#groupSignals.set(jid, signal);
       const before = this.#groups.get(jid) ?? [];
       if (JSON.stringify(before) === JSON.stringify(lists)) return;
       if (lists.length > 0) this.#groups.set(jid, lists);

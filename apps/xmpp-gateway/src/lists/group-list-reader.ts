@@ -1,5 +1,5 @@
 import type { Logger } from '@bitween/bus';
-import { discoItemsQuery, groupNodesIn } from '../protocol/group-nodes.js';
+import { discoItemsQuery, GROUPS_SIGNAL_NODE, groupNodesIn } from '../protocol/group-nodes.js';
 import {
   decodeUserShares,
   DEFAULT_LIMITS,
@@ -7,6 +7,7 @@ import {
   type ResourceEntry,
 } from '../protocol/shares-codec.js';
 import type { XmppSession } from '../xmpp/session.js';
+import { itemKey } from './list-reader.js';
 
 const IQ_TIMEOUT_MS = 30_000;
 
@@ -23,6 +24,15 @@ export interface GroupListReaderOptions {
  */
 export class GroupListReader {
   constructor(private readonly opts: GroupListReaderOptions) {}
+
+  /**
+   * A fingerprint of `jid`'s group signal item (its version changes with every change of its
+   * group nodes; one small IQ), or null when it publishes none. Rejects when it cannot be had.
+   */
+  async signal(jid: string): Promise<string | null> {
+    const payload = await this.opts.session.fetchItem(GROUPS_SIGNAL_NODE, jid);
+    return payload ? itemKey(payload) : null;
+  }
 
   /** Every group list `jid` lets us read now (one per node); null: the node list could not be had. */
   async read(jid: string): Promise<ResourceEntry[][] | null> {

@@ -13,7 +13,7 @@ export interface ListCheckOptions {
 /**
  * The backstop for lost PEP notifications: now and then, every online bitween contact's list
  * is checked against the server's (the item it was last read from, fetched again; the list is
- * read only if that changed). A server may not push a change at all — ejabberd 23.01 sends a
+ * read only if that changed), and so are its group lists (by their signal item). A server may not push a change at all — ejabberd 23.01 sends a
  * contact none of an account's PEP changes while one of that account's sessions has sent no
  * presence — and the list would stay stale until the contact's next change or login.
  * Runs while we are online; jittered so that instances and rounds do not line up.
