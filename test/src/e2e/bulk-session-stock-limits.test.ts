@@ -29,7 +29,7 @@ const share = (i: number) => ({
 /** Each server with Debian's stock c2s rate limits (as bench/xmpp-share-list.bench.ts). */
 const servers: {
   name: string;
-  start(cleanup: Cleanup, users: string[]): Promise<{ server: XmppServer; env: Record<string, string> }>;
+  start: (cleanup: Cleanup, users: string[]) => Promise<{ server: XmppServer; env: Record<string, string> }>;
 }[] = [
   {
     name: 'Prosody 0.12, mod_limits c2s = 10kb/s',
