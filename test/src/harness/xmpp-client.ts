@@ -83,7 +83,7 @@ export async function connectClient(
   };
 }
 
-/** An IQ matched by id (not the iqCaller: its rejection on an error reply surfaces as unhandled). */
+/** An IQ matched by id: resolves with the reply, a result or an error (see `errorCondition`). */
 async function rawIq(c: Client, type: 'get' | 'set', to: string, child: Element): Promise<Element> {
   const id = `t${Math.random().toString(36).slice(2)}`;
   const reply = new Promise<Element>((resolve) => {
