@@ -399,3 +399,6 @@ await Promise.all([friend.stop(), own.stop()]);
 await Promise.all([natsFriend.stop(), natsOwn.stop()]);
 if (!args.keep) await rm(root, { recursive: true, force: true });
 else say(`kept ${root}`);
+// Something (the bus's watches, as in bench:seeds and bench:takeover) keeps the event loop alive
+// after the NATS connections closed: without this the bench held the heavy-run lock until killed.
+process.exit(0);
