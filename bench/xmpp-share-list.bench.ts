@@ -35,8 +35,8 @@ import {
  *   npm run bench:xmpp
  *
  * Options (environment): BENCH_XMPP_SERVERS=prosody or ejabberd (default both, one after the
- * other; each takes ~4-6 min); BITWEEN_XMPP_BULK_SESSION=off to measure without the gateways'
- * bulk session (xmpp/bulk-session.ts).
+ * other; each takes ~4-6 min); BITWEEN_XMPP_BULK_SESSION=on or off, passed to the
+ * gateways (their bulk session, xmpp/bulk-session.ts; unset: the gateway's default, off).
  */
 const GOAL_MS = 2_000;
 const IDLE_MS = 20_000;

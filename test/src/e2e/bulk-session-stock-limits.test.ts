@@ -83,7 +83,13 @@ describe.each(servers)('the bulk session on $name', ({ start }) => {
     server = world.server;
     const [aliceNats, bobNats] = await Promise.all([startNats(cleanup), startNats(cleanup)]);
     [alice, bob] = await Promise.all([
-      startGateway(cleanup, { label: 'bulk-alice', nats: aliceNats, server, user: 'alice', env: world.env }),
+      startGateway(cleanup, {
+        label: 'bulk-alice',
+        nats: aliceNats,
+        server,
+        user: 'alice',
+        env: { ...world.env, BITWEEN_XMPP_BULK_SESSION: 'on' },
+      }),
       startGateway(cleanup, {
         label: 'bulk-bob',
         nats: bobNats,
