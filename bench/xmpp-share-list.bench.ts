@@ -35,8 +35,8 @@ import {
  *   npm run bench:xmpp
  *
  * Options (environment): BENCH_XMPP_SERVERS=prosody or ejabberd (default both, one after the
- * other; each takes ~4-6 min); BITWEEN_XMPP_BULK_SESSION=on or off, passed to the
- * gateways (their bulk session, xmpp/bulk-session.ts; unset: the gateway's default, off).
+ * other; each takes ~4-6 min); BITWEEN_XMPP_BULK_SESSION=on (default here) or off, passed to
+ * the gateways (their bulk session, xmpp/bulk-session.ts).
  */
 const GOAL_MS = 2_000;
 const IDLE_MS = 20_000;
@@ -139,9 +139,7 @@ async function benchServer(kind: 'prosody' | 'ejabberd', rows: Row[]): Promise<v
           BITWEEN_XMPP_PASSWORD: `${user}-pw`,
           BITWEEN_XMPP_SERVICE: world.service,
           ...(world.caFile ? { BITWEEN_XMPP_TLS_CA_FILE: world.caFile } : {}),
-          ...(process.env.BITWEEN_XMPP_BULK_SESSION
-            ? { BITWEEN_XMPP_BULK_SESSION: process.env.BITWEEN_XMPP_BULK_SESSION }
-            : {}),
+          BITWEEN_XMPP_BULK_SESSION: process.env.BITWEEN_XMPP_BULK_SESSION ?? 'on',
         },
       });
     const [alice, bob] = (await Promise.all([gateway('alice', 0), gateway('bob', 1)])) as [
