@@ -1,7 +1,6 @@
-// webtorrent (through @thaunknown/simple-peer) imports `webrtc-polyfill`, whose real
-// implementation depends on node-datachannel: its install script downloads a binary from
-// GitHub, which fails on machines that only reach the npm registry. @roamhq/wrtc ships its
-// Linux binary inside an npm package, so we re-export its classes under the same names.
+// webtorrent (through @thaunknown/simple-peer) imports `webrtc-polyfill`. @roamhq/wrtc
+// (libwebrtc) ships its Linux binary inside an npm package; we re-export its classes under the
+// same names (README.md: why not node-datachannel, which the real webrtc-polyfill wraps).
 // The engine opens WebRTC peers for friends behind routers (apps/torrent-engine/src/rtc/).
 import wrtc from '@roamhq/wrtc';
 

@@ -27,7 +27,7 @@ function turnCredentials(turn: Turn) {
 }
 
 /**
- * Two @roamhq/wrtc peers (what the engines' WebRTC peers run on) in two homes' server namespaces,
+ * Two `webrtc-polyfill` peers (what the engines' WebRTC peers run on) in two homes' server namespaces,
  * signalled through the test; 1 MiB each way over a data channel. The candidate pair they used.
  */
 async function connectPair(
