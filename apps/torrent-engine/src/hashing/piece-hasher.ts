@@ -1,8 +1,7 @@
-import { hash } from 'node:crypto';
-import { fstat, read } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { closeFd, openConfined } from '../confined-open.js';
+import { hashRange } from './hash-range.js';
 import type { HashFile, HashJob, WorkerMessage } from './protocol.js';
 
 export interface HashOptions {
@@ -60,8 +59,25 @@ export async function hashPieces(
   const out = new Uint8Array(pieceCount * 20);
   if (pieceCount === 0) return out;
   opts.signal?.throwIfAborted();
+  const chunkBytes = opts.chunkBytes ?? 8 * 1024 * 1024;
   if (totalLength <= (opts.inlineMaxBytes ?? DEFAULT_INLINE_MAX_BYTES)) {
-    return hashInline(laidOut, pieceLength, totalLength, out, opts);
+    // The work of one worker, done here: the same reads, refusals and hashes.
+    const job: HashJob = {
+      files: laidOut.filter((f) => f.length > 0),
+      roots: opts.roots,
+      pieceLength,
+      totalLength,
+      firstPiece: 0,
+      endPiece: pieceCount,
+      chunkBytes,
+    };
+    let hashed = 0;
+    const pieces = await hashRange(job, { openConfined, closeFd }, (bytes) => {
+      hashed += bytes;
+      opts.onProgress?.(hashed, totalLength);
+    });
+    opts.signal?.throwIfAborted();
+    return pieces;
   }
 
   const threads = Math.max(1, Math.min(opts.threads ?? DEFAULT_THREADS, pieceCount));
@@ -79,7 +95,7 @@ export async function hashPieces(
       totalLength,
       firstPiece: first,
       endPiece: end,
-      chunkBytes: opts.chunkBytes ?? 8 * 1024 * 1024,
+      chunkBytes,
     });
   }
 
@@ -129,48 +145,5 @@ export async function hashPieces(
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
   }
-  return out;
-}
-
-const promised = <T>(fn: (cb: (err: Error | null, value: T) => void) => void) =>
-  new Promise<T>((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value))));
-
-/**
- * A small torrent's pieces on the calling thread: its files read whole (opened as the workers
- * open them: below the share roots, no symbolic link, the size checked), then one SHA-1 per piece.
- */
-async function hashInline(
-  files: readonly HashFile[],
-  pieceLength: number,
-  totalLength: number,
-  out: Uint8Array,
-  opts: HashOptions,
-): Promise<Uint8Array> {
-  const all = Buffer.allocUnsafe(totalLength);
-  for (const file of files) {
-    if (file.length === 0) continue;
-    const fd = await openConfined(opts.roots, file.path);
-    try {
-      const { size } = await promised<{ size: number }>((cb) => fstat(fd, cb));
-      if (size !== file.length)
-        throw new Error(`${file.path} changed while hashing (size ${size}, expected ${file.length})`);
-      let done = 0;
-      while (done < file.length) {
-        const n = await promised<number>((cb) =>
-          read(fd, all, file.offset + done, file.length - done, done, cb),
-        );
-        if (n === 0)
-          throw new Error(`${file.path} changed while hashing (shorter than ${file.length} bytes)`);
-        done += n;
-      }
-    } finally {
-      await closeFd(fd);
-    }
-    opts.signal?.throwIfAborted();
-  }
-  for (let p = 0, i = 0; p < totalLength; p += pieceLength, i++) {
-    out.set(hash('sha1', all.subarray(p, Math.min(p + pieceLength, totalLength)), 'buffer'), i * 20);
-  }
-  opts.onProgress?.(totalLength, totalLength);
   return out;
 }

@@ -1,0 +1,112 @@
+// SHA-1 of a contiguous range of pieces over the concatenation of a torrent's files: what a hash
+// worker does (hash-worker.ts), and what the main thread does itself for a small torrent
+// (piece-hasher.ts). Self-contained (node: imports only, erasable TypeScript) so that a worker
+// loads it as .ts in unit tests and as .js from dist.
+import { hash } from 'node:crypto';
+import { fstat, read } from 'node:fs';
+import type { HashJob } from './protocol.js';
+
+/** How files are opened and closed: confined-open.ts's functions (passed in, see above). */
+export interface FileAccess {
+  openConfined(roots: readonly string[], file: string): Promise<number>;
+  closeFd(fd: number): Promise<void>;
+}
+
+const promised = <T>(fn: (cb: (err: Error | null, value: T) => void) => void) =>
+  new Promise<T>((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value))));
+
+/**
+ * The 20-byte hashes of pieces [job.firstPiece, job.endPiece), concatenated. Files are opened below
+ * the share roots without following links (or refused) and must still have their size; reads
+ * are sequential, `job.chunkBytes` at a time, the next chunk read while this one is hashed.
+ * `onProgress` gets the bytes of each chunk hashed.
+ */
+export async function hashRange(
+  job: HashJob,
+  access: FileAccess,
+  onProgress: (bytes: number) => void,
+): Promise<Uint8Array<ArrayBuffer>> {
+  /** Open descriptors of the files being read, closed as soon as the reader has passed them. */
+  const handles = new Map<number, number>();
+  let cursor = 0; // index of the file the reader is in (reads are sequential)
+
+  const handle = async (index: number): Promise<number> => {
+    let fd = handles.get(index);
+    if (fd === undefined) {
+      const file = job.files[index]!;
+      const opened = await access.openConfined(job.roots, file.path);
+      fd = opened;
+      handles.set(index, opened);
+      const { size } = await promised<{ size: number }>((cb) => fstat(opened, cb));
+      if (size !== file.length)
+        throw new Error(`${file.path} changed while hashing (size ${size}, expected ${file.length})`);
+    }
+    return fd;
+  };
+
+  const closeBefore = async (index: number): Promise<void> => {
+    for (const [i, fd] of handles) {
+      if (i < index) {
+        handles.delete(i);
+        await access.closeFd(fd);
+      }
+    }
+  };
+
+  /** Fill buf[0, length) with the bytes at `offset` of the concatenated files. */
+  const readAt = async (buf: Buffer, length: number, offset: number): Promise<void> => {
+    let done = 0;
+    while (done < length) {
+      const at = offset + done;
+      while (cursor < job.files.length) {
+        const f = job.files[cursor]!;
+        if (at < f.offset + f.length) break;
+        cursor++;
+      }
+      const file = job.files[cursor];
+      if (!file) throw new Error('read past the end of the files');
+      await closeBefore(cursor);
+      const fd = await handle(cursor);
+      const want = Math.min(length - done, file.offset + file.length - at);
+      const bytesRead = await promised<number>((cb) => read(fd, buf, done, want, at - file.offset, cb));
+      if (bytesRead === 0)
+        throw new Error(`${file.path} changed while hashing (shorter than ${file.length} bytes)`);
+      done += bytesRead;
+    }
+  };
+
+  const { pieceLength, firstPiece, endPiece, totalLength } = job;
+  const start = firstPiece * pieceLength;
+  const end = Math.min(endPiece * pieceLength, totalLength);
+  const piecesPerChunk = Math.max(1, Math.floor(job.chunkBytes / pieceLength));
+  const chunk = piecesPerChunk * pieceLength;
+  const out = new Uint8Array((endPiece - firstPiece) * 20);
+  try {
+    // Two buffers: the next chunk is read (libuv thread pool) while this thread hashes the current one.
+    const buffers = [
+      Buffer.allocUnsafe(Math.min(chunk, end - start)),
+      Buffer.allocUnsafe(Math.min(chunk, end - start)),
+    ];
+    let piece = 0;
+    let which = 0;
+    let offset = start;
+    let pending = readAt(buffers[0]!, Math.min(chunk, end - offset), offset);
+    while (offset < end) {
+      const length = Math.min(chunk, end - offset);
+      await pending;
+      const current = buffers[which]!;
+      which ^= 1;
+      const next = offset + length;
+      if (next < end) pending = readAt(buffers[which]!, Math.min(chunk, end - next), next);
+      for (let p = 0; p < length; p += pieceLength) {
+        out.set(hash('sha1', current.subarray(p, Math.min(p + pieceLength, length)), 'buffer'), piece * 20);
+        piece++;
+      }
+      offset = next;
+      onProgress(length);
+    }
+  } finally {
+    await closeBefore(Number.POSITIVE_INFINITY);
+  }
+  return out;
+}
