@@ -11,6 +11,7 @@ export {
   assertPatchesApplied,
   findPackage,
   missingPatches,
+  patchMarkerDrift,
   patchVersion,
   type MissingPatch,
   type PatchMarker,

@@ -5,7 +5,7 @@
  * patched file), in the copy of the package the service really loads. Each service lists its own
  * patches (apps/torrent-engine/src/patches-applied.ts, apps/xmpp-gateway/src/patches-applied.ts).
  */
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 
 export interface PatchMarker {
@@ -82,4 +82,40 @@ export function assertPatchesApplied(markers: readonly PatchMarker[], fromDir: s
     `dependency patches not applied (${list}). They are applied by patch-package in npm's postinstall: ` +
       'reinstall with `npm ci` (not --ignore-scripts), or run `npx patch-package` in the repository root.',
   );
+}
+
+/**
+ * What disagrees between a service's `markers` and the patch files in `patchesDir` that `owns`
+ * (by file name): a patch without an entry or an entry without a patch, a file the patch changes
+ * without a marker (or the reverse), a marker the patch does not add (text the package already
+ * had proves nothing). Empty when they agree: each service's test keeps its list in step with it.
+ */
+export function patchMarkerDrift(
+  markers: readonly PatchMarker[],
+  patchesDir: string,
+  owns: (patchFile: string) => boolean,
+): string[] {
+  const drift: string[] = [];
+  const patches = readdirSync(patchesDir).filter((f) => f.endsWith('.patch') && owns(f));
+  const listed = new Set(markers.map((m) => m.patch));
+  for (const p of patches) if (!listed.has(p)) drift.push(`${p}: no marker entry`);
+  for (const m of markers) {
+    if (!patches.includes(m.patch)) {
+      drift.push(`${m.patch}: listed, but not in ${patchesDir}`);
+      continue;
+    }
+    const text = readFileSync(path.join(patchesDir, m.patch), 'utf8');
+    const changed = new Set(
+      [...text.matchAll(/^diff --git a\/node_modules\/(?:@[^/]+\/)?[^/]+\/(\S+) /gm)].map((x) => x[1]!),
+    );
+    const marked = new Set(m.files.map((f) => f.file));
+    for (const f of changed) if (!marked.has(f)) drift.push(`${m.patch}: changes ${f}, which has no marker`);
+    for (const f of marked)
+      if (!changed.has(f)) drift.push(`${m.patch}: a marker for ${f}, which it does not change`);
+    for (const { file, marker } of m.files) {
+      const added = text.split('\n').some((l) => l.startsWith('+') && l.includes(marker));
+      if (!added) drift.push(`${m.patch}: the marker of ${file} is not text the patch adds`);
+    }
+  }
+  return drift;
 }
