@@ -7,7 +7,7 @@ import type { PresenceBook } from '../domain/presence-book.js';
 import { ENVELOPE_BYTES, INDEX_NODE, bucketNode, layoutList, type Layout } from '../protocol/buckets.js';
 import { purgeNode } from '../protocol/pubsub.js';
 import type { ResourceEntry } from '../protocol/shares-codec.js';
-import type { BulkSession } from '../xmpp/bulk-session.js';
+import type { BulkChannel, BulkSession } from '../xmpp/bulk-session.js';
 import type { XmppSession } from '../xmpp/session.js';
 import { FOREGROUND_RESERVE_BYTES, type UploadPace } from '../xmpp/upload-pace.js';
 import type { ListReader } from './list-reader.js';
@@ -333,15 +333,13 @@ export class OwnListPublisher {
     const text = current.toString();
     const size = Buffer.byteLength(text) + ENVELOPE_BYTES / 4;
     const bulk = this.opts.bulk?.use();
-    if (bulk && this.opts.bulk) {
+    if (bulk) {
       // Its own connection and pace: this publish run ends now, and a change goes out at once.
-      this.#currentInFlight = this.#writeCurrentBeside(current, size, bulk, this.opts.bulk.pace).finally(
-        () => {
-          this.#currentInFlight = null;
-          // The list changed meanwhile and its quiet has passed: its `current` is next.
-          if (!this.#stopping && !this.#currentTimer && this.#pendingCurrent()) this.#publisher.trigger();
-        },
-      );
+      this.#currentInFlight = this.#writeCurrentBeside(current, size, bulk).finally(() => {
+        this.#currentInFlight = null;
+        // The list changed meanwhile and its quiet has passed: its `current` is next.
+        if (!this.#stopping && !this.#currentTimer && this.#pendingCurrent()) this.#publisher.trigger();
+      });
       return;
     }
     const started = Date.now();
@@ -358,19 +356,14 @@ export class OwnListPublisher {
   }
 
   /** Write `current` through the bulk session (a list changed meanwhile writes its own later). */
-  async #writeCurrentBeside(
-    current: Element,
-    size: number,
-    bulk: XmppSession,
-    pace: UploadPace,
-  ): Promise<void> {
+  async #writeCurrentBeside(current: Element, size: number, bulk: BulkChannel): Promise<void> {
     const { log } = this.opts;
     const started = Date.now();
     try {
-      await pace.take(size);
+      await bulk.pace.take(size);
       if (this.#stopping || this.#wanted().key !== this.#serverKey) return;
       log.debug({ bytes: size, via: 'bulk' }, 'writing our original-format item');
-      await bulk.publish(current);
+      await bulk.session.publish(current);
       this.#served.current = current.toString();
       log.info({ bytes: size, ms: Date.now() - started, via: 'bulk' }, 'published our original-format item');
     } catch (err) {
@@ -450,13 +443,13 @@ export class OwnListPublisher {
       node?: string,
       id?: string,
       reserve = 0,
-      bulk?: XmppSession | null,
+      bulk?: BulkChannel | null,
     ) => {
       const size = Buffer.byteLength(payload.toString()) + ENVELOPE_BYTES / 4;
       // (Through the bulk session: its own pace, nothing else waits behind it there.)
-      if (bulk && this.opts.bulk) await this.opts.bulk.pace.take(size);
+      if (bulk) await bulk.pace.take(size);
       else await pace.take(size, reserve);
-      await (bulk ?? session).publish(payload, node, id);
+      await (bulk?.session ?? session).publish(payload, node, id);
       bytes += size;
       stanzas += 1;
     };

@@ -34,6 +34,12 @@ export interface BulkSessionOptions {
   log: Logger;
 }
 
+/** What a bulk upload goes through: the bulk session, at its own pace. */
+export interface BulkChannel {
+  session: XmppSession;
+  pace: UploadPace;
+}
+
 /**
  * A second, presence-less session of our account that carries the share list's bulk uploads
  * (`current`, a first publish's buckets), so that a change, presence and everything else on the
@@ -59,13 +65,9 @@ export class BulkSession {
     });
   }
 
-  get pace(): UploadPace {
-    return this.opts.pace;
-  }
-
-  /** The bulk session if it is online; else null (publish through the main session), noted once. */
-  use(): XmppSession | null {
-    if (this.opts.session.online) return this.opts.session;
+  /** The bulk session and its pace if it is online; else null (publish through the main session), noted once. */
+  use(): BulkChannel | null {
+    if (this.opts.session.online) return { session: this.opts.session, pace: this.opts.pace };
     if (!this.#fellBack) {
       this.#fellBack = true;
       this.opts.log.info(
