@@ -186,8 +186,8 @@ export const kvRules: readonly KvRule[] = [
   {
     bucket: buckets.shareVisibility,
     writers: ['api'],
-    readers: ['xmpp-gateway'],
-    why: 'which roster groups see each share: set over the REST api, published by the gateway',
+    readers: ['xmpp-gateway', 'torrent-engine'],
+    why: 'which roster groups see each share: set over the REST api, published by the gateway, enforced by the engines',
   },
 ];
 

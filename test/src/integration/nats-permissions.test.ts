@@ -354,21 +354,20 @@ describe('NATS authorization: one user per service, each limited to its rows of 
       await expect(FriendAddressesStore.open(nc.api, silentLogger)).rejects.toThrow(/Permissions Violation/);
     });
 
-    it('lets only the api set which roster groups see a share, and the gateway follow it', async () => {
+    it('lets only the api set which roster groups see a share, and the gateway and engines follow it', async () => {
       const forApi = await ShareVisibilityStore.open(nc.api, silentLogger);
-      const forGateway = await ShareVisibilityStore.open(nc['xmpp-gateway'], silentLogger);
-      const seen: (readonly string[] | undefined)[] = [];
-      const stop = await forGateway.watch((visibility) => seen.push(visibility.get(HASH)));
-      cleanup.add('share visibility watch', stop);
-      await forApi.set(HASH, ['family']);
-      await waitFor(() => seen.some((groups) => groups?.includes('family')), {
-        what: 'the gateway to see the restriction',
-      });
-      await expect(forGateway.set(HASH, ['work'])).rejects.toThrow(/Permissions Violation/);
-      // The engines have no business with it.
-      await expect(ShareVisibilityStore.open(nc['torrent-engine'], silentLogger)).rejects.toThrow(
-        /Permissions Violation/,
-      );
+      for (const role of ['xmpp-gateway', 'torrent-engine'] as const) {
+        const follower = await ShareVisibilityStore.open(nc[role], silentLogger);
+        const seen: (readonly string[] | undefined)[] = [];
+        const stop = await follower.watch((visibility) => seen.push(visibility.get(HASH)));
+        cleanup.add(`share visibility watch (${role})`, stop);
+        const group = `family-${role}`;
+        await forApi.set(HASH, [group]);
+        await waitFor(() => seen.some((groups) => groups?.includes(group)), {
+          what: `the ${role} to see the restriction`,
+        });
+        await expect(follower.set(HASH, ['work']), role).rejects.toThrow(/Permissions Violation/);
+      }
     });
 
     it('lets only the api keep and read the events stream (every event, in order)', async () => {

@@ -269,7 +269,13 @@ export const MAX_TICKET_CONTACTS = 2_000;
 export const TicketTable = z.object({
   /** Our own bare JID ('' while no account is online). */
   self: z.string().max(3071),
-  issued: z.array(z.object({ jid: BareJid, ticket: Ticket })).max(MAX_TICKET_CONTACTS),
+  /**
+   * `groups`: the contact's roster groups (names a `ShareVisibility` can hold), so engines refuse
+   * a share restricted to other groups (absent, as from an older gateway: in no group).
+   */
+  issued: z
+    .array(z.object({ jid: BareJid, ticket: Ticket, groups: z.array(GroupName).max(64).optional() }))
+    .max(MAX_TICKET_CONTACTS),
   received: z.array(z.object({ jid: BareJid, ticket: Ticket })).max(MAX_TICKET_CONTACTS),
   legacy: z.array(BareJid).max(MAX_TICKET_CONTACTS),
   /** Increases with every change (the `xmpp.tickets-changed` event names it). */
