@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Logger } from '@bitween/bus';
+import type { HeldTorrent, Logger } from '@bitween/bus';
 import {
   DEFAULT_ENGINE_SETTINGS,
   type EngineSettings,
@@ -246,13 +246,13 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     return this.#core.entries.size;
   }
 
-  /** For the registry: every torrent, with name and size once the metadata is known. */
-  summary(): { hash: string; name: string | null; size: number | null }[] {
+  /** For the registry: every torrent, with name and size (and SHA-256) once the metadata is known. */
+  summary(): HeldTorrent[] {
     return [...this.#core.entries.values()].map(torrentSummary);
   }
 
   /** For the registry: one torrent as `summary` lists it, or null when it is not held. */
-  summaryOf(hash: string): { hash: string; name: string | null; size: number | null } | null {
+  summaryOf(hash: string): HeldTorrent | null {
     const entry = this.#core.entries.get(hash);
     return entry ? torrentSummary(entry) : null;
   }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -59,6 +60,14 @@ describe('StateStore', () => {
     };
     await store.save(record);
     expect((await store.load())[0]?.record).toEqual(record);
+  });
+
+  it("keeps a share's whole-file SHA-256 (restart and takeover load the record as written)", async () => {
+    const sha256 = createHash('sha256').update('movie').digest('base64');
+    const record = { hash: HASH, source: 'path' as const, savePath: '/s', addedAt: 1, sha256 };
+    await store.save(record);
+    const other = new StateStore(store.dir, log); // another engine taking the folder over
+    expect((await other.load()).map((t) => t.record)).toEqual([record]);
   });
 
   it('forgets a removed torrent', async () => {

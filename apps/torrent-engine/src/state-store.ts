@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { BareJid, InfoHash, Label, RateLimit, SeedLimits, TrackerUrl } from '@bitween/messages';
+import { BareJid, InfoHash, Label, RateLimit, SeedLimits, Sha256, TrackerUrl } from '@bitween/messages';
 import type { Logger } from '@bitween/bus';
 import { z } from 'zod';
 import writeFileAtomic from 'write-file-atomic';
@@ -17,6 +17,8 @@ export const TorrentRecord = z.object({
   source: z.enum(['path', 'hash']),
   savePath: z.string().min(1),
   addedAt: z.number().int(),
+  /** A single-file share's SHA-256 of its file (base64), hashed with its pieces when it was added. */
+  sha256: Sha256.optional(),
   // Controls (all optional: records written before them load as "running, everything wanted,
   // unlimited, no trackers").
   /** Stopped by the user; stays stopped across restarts until resumed. */

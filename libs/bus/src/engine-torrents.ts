@@ -108,7 +108,7 @@ export class EngineTorrentsMirror {
 
 /**
  * One engine's keys in `bitween_engine_torrents`. `update` writes the torrents its caller names
- * (added, removed, or whose name or size became known): O(changes), the path every change takes.
+ * (added, removed, or whose name, size or SHA-256 became known): O(changes), the path every change takes.
  * `sync` makes all keys match the torrents held — O(N), for the first write of a run and a rare
  * reconcile — writing only what differs (a restart with the same torrents writes nothing). The
  * first call of either reads the keys already there (an earlier run of this engine id) so that
@@ -142,9 +142,10 @@ export class EngineTorrentsWriter {
   /** A torrent's value as its key holds it (the stored JSON when unchanged: no validation). */
   #valueOf(stored: Map<string, string>, t: HeldTorrent): string {
     // Unchanged (the usual case): no validation, no write.
-    const same = JSON.stringify({ name: t.name, size: t.size });
+    const value = { name: t.name, size: t.size, ...(t.sha256 ? { sha256: t.sha256 } : {}) };
+    const same = JSON.stringify(value);
     if (stored.get(t.hash) === same) return same;
-    const checked = validate(EngineTorrent, { name: t.name, size: t.size }, 'internal');
+    const checked = validate(EngineTorrent, value, 'internal');
     if (!checked.ok) throw checked.error;
     return new TextDecoder().decode(encodeJson(checked.value));
   }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { ParamsOf, PayloadOf, RequestOf, ResponseOf } from './contract.js';
 import * as engine from './contracts/engine.js';
@@ -65,6 +66,21 @@ describe('engine state', () => {
       heartbeatMs: 10_000,
     });
     expect(engine.sharesOf(state)).toEqual([{ hash: HASH, name: 'holiday', size: 10 }]);
+  });
+  it("carries a share's whole-file SHA-256 (32 bytes, base64) and refuses any other shape", () => {
+    const digest = createHash('sha256').update('holiday').digest('base64');
+    const state = engine.EngineState.parse({
+      engineId: 'e1',
+      version: '0.1.0',
+      endpoints: [],
+      torrents: [{ hash: HASH, name: 'holiday', size: 10, sha256: digest }],
+      heartbeatMs: 10_000,
+    });
+    expect(engine.sharesOf(state)).toEqual([{ hash: HASH, name: 'holiday', size: 10, sha256: digest }]);
+    const sha1 = createHash('sha1').update('x').digest('base64');
+    const hex = createHash('sha256').update('x').digest('hex');
+    for (const bad of [sha1, hex, `${digest.slice(0, 42)}B=`, digest.slice(0, 43), `${digest}=`, ''])
+      expect(engine.EngineTorrent.safeParse({ name: 'x', size: 1, sha256: bad }).success).toBe(false);
   });
   it('may carry the dials the engine refused, by reason (older engines do not)', () => {
     const base = { engineId: 'e1', version: '0.1.0', endpoints: [], torrents: [], heartbeatMs: 3000 };

@@ -36,6 +36,7 @@ export {
   Port,
   RateLimit,
   SeedLimits,
+  Sha256,
   Share,
   TorrentFile,
   TorrentState,

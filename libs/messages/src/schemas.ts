@@ -22,11 +22,22 @@ export const IpAddress = z.string().refine((s) => isIP(s) !== 0, 'must be an IPv
 export const Endpoint = z.object({ address: IpAddress, port: Port });
 export type Endpoint = z.infer<typeof Endpoint>;
 
+/**
+ * A whole-file SHA-256 digest (XEP-0300 `<hash algo='sha-256'>`): 32 bytes in standard base64
+ * (44 characters, one `=`; the last character before it carries 2 zero bits).
+ */
+export const Sha256 = z
+  .string()
+  .regex(/^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/, 'must be a SHA-256 digest: 32 bytes in base64');
+export type Sha256 = z.infer<typeof Sha256>;
+
 /** One shared torrent as it is advertised to friends: the info-hash, `info.name` and total bytes. */
 export const Share = z.object({
   hash: InfoHash,
   name: z.string().min(1),
   size: z.number().int().nonnegative(),
+  /** The SHA-256 of its one file (single-file torrents shared from this host; XEP-0498 items). */
+  sha256: Sha256.optional(),
 });
 export type Share = z.infer<typeof Share>;
 
@@ -164,6 +175,8 @@ export const TorrentStatus = z.object({
   finished: z.boolean().optional(),
   /** The download queue's sort key on its engine (the time added unless moved). */
   queueOrder: z.number().optional(),
+  /** SHA-256 of the one file of a single-file torrent shared from this host (hashed with its pieces). */
+  sha256: Sha256.optional(),
 });
 export type TorrentStatus = z.infer<typeof TorrentStatus>;
 

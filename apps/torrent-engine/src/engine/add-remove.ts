@@ -44,11 +44,13 @@ export async function addPath(core: EngineCore, requested: string, opts: AddOpti
   let torrentFile: Uint8Array;
   let infoHash: string;
   let size: number;
+  let sha256: string | undefined;
   try {
     // Hashed in a worker thread: transfers of other torrents go on meanwhile.
     ({
       torrentFile,
       infoHash,
+      sha256,
       layout: { length: size },
     } = await createTorrentFile(real, {
       createdBy: 'bitween',
@@ -72,6 +74,7 @@ export async function addPath(core: EngineCore, requested: string, opts: AddOpti
     source: 'path',
     savePath: path.dirname(real),
     addedAt: Date.now(),
+    ...(sha256 ? { sha256 } : {}),
     // Our own data: complete from the start.
     completedAt: Date.now(),
     ...withTrackers(opts),

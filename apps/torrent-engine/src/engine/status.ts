@@ -2,6 +2,7 @@
  * How the engine reports a torrent (`TorrentStatus`), its connected peers (Transmission's peer
  * list) and its verified pieces (a BitTorrent bitfield).
  */
+import type { HeldTorrent } from '@bitween/bus';
 import type { PeerInfo, TorrentStatus } from '@bitween/messages';
 import type { Torrent } from 'webtorrent';
 import { DEFAULT_SEED_LIMITS } from '../controls/seed-limits.js';
@@ -45,6 +46,7 @@ export function torrentStatus(entry: Entry, engineId: string): TorrentStatus {
     seedLimits: r.seedLimits ?? DEFAULT_SEED_LIMITS,
     finished: r.finished === true,
     ...(r.queueOrder === undefined ? {} : { queueOrder: r.queueOrder }),
+    ...(r.sha256 ? { sha256: r.sha256 } : {}),
   };
   if (!t || entry.error) {
     return {
@@ -113,11 +115,12 @@ export function quietKey(entry: Entry, now: number): string | null {
   return `${stateOf(entry)}|${t.numPeers}|${entry.record.uploadedEver ?? 0}`;
 }
 
-/** For the registry: the torrent's hash, with name and size once the metadata is known. */
-export function torrentSummary(e: Entry): { hash: string; name: string | null; size: number | null } {
+/** For the registry: the torrent's hash, with name, size (and SHA-256, if any) once the metadata is known. */
+export function torrentSummary(e: Entry): HeldTorrent {
   const t = e.torrent;
-  const known = t && e.hasMetadata && !e.error;
-  return { hash: e.hash, name: known ? t.name : null, size: known ? t.length : null };
+  if (!t || !e.hasMetadata || e.error) return { hash: e.hash, name: null, size: null };
+  const { sha256 } = e.record;
+  return { hash: e.hash, name: t.name, size: t.length, ...(sha256 ? { sha256 } : {}) };
 }
 
 /** The verified pieces as a BitTorrent bitfield (high bit first), base64. */

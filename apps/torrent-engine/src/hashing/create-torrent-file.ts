@@ -1,6 +1,6 @@
 import { listSourceFiles, type SourceLayout } from './list-files.js';
 import { encodeMetainfo, type Metainfo } from './metainfo.js';
-import { hashPieces, type HashOptions } from './piece-hasher.js';
+import { hashFiles, type HashOptions } from './piece-hasher.js';
 
 export interface CreateOptions extends HashOptions {
   /** Piece length for the total size in bytes. */
@@ -14,6 +14,12 @@ export interface CreateOptions extends HashOptions {
 export interface CreatedTorrent extends Metainfo {
   layout: SourceLayout;
   pieceLength: number;
+  /**
+   * A single-file torrent's SHA-256 of its file (base64), computed from the reads that hashed
+   * the pieces. Absent for a folder: XEP-0446 metadata describes one file, and a share is one
+   * `<file/>` (so its files' digests would have nowhere to go and are not computed).
+   */
+  sha256?: string;
 }
 
 /**
@@ -21,7 +27,10 @@ export interface CreatedTorrent extends Metainfo {
  * create-torrent for the same input and piece length (when it holds no symbolic links, which
  * are left out here), at 3-4× its speed.
  */
-export async function createTorrentFile(input: string, opts: CreateOptions): Promise<CreatedTorrent> {
+export async function createTorrentFile(
+  input: string,
+  opts: Omit<CreateOptions, 'fileSha256'>,
+): Promise<CreatedTorrent> {
   const layout = await listSourceFiles(input);
   if (layout.skipped.length > 0) {
     opts.log?.info(
@@ -37,11 +46,12 @@ export async function createTorrentFile(input: string, opts: CreateOptions): Pro
   if (layout.files.length === 0) throw new Error(`${input} has no files to share`);
   if (layout.length === 0) throw new Error(`${input} is empty (0 bytes)`);
   const pieceLength = opts.pieceLength(layout.length);
-  const pieces = await hashPieces(
+  const { pieces, fileSha256 } = await hashFiles(
     layout.files.map((f) => ({ path: f.abs, length: f.length })),
     pieceLength,
-    opts,
+    { ...opts, fileSha256: layout.single },
   );
+  const digest = layout.single ? fileSha256[0] : null;
   const metainfo = encodeMetainfo({
     name: layout.name,
     pieceLength,
@@ -50,5 +60,10 @@ export async function createTorrentFile(input: string, opts: CreateOptions): Pro
     createdBy: opts.createdBy,
     announceList: opts.announceList,
   });
-  return { ...metainfo, layout, pieceLength };
+  return {
+    ...metainfo,
+    layout,
+    pieceLength,
+    ...(digest ? { sha256: Buffer.from(digest).toString('base64') } : {}),
+  };
 }

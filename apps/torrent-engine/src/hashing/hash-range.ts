@@ -2,9 +2,9 @@
 // worker does (hash-worker.ts), and what the main thread does itself for a small torrent
 // (piece-hasher.ts). Self-contained (node: imports only, erasable TypeScript) so that a worker
 // loads it as .ts in unit tests and as .js from dist.
-import { hash } from 'node:crypto';
+import { createHash, hash, type Hash } from 'node:crypto';
 import { fstat, read } from 'node:fs';
-import type { HashJob } from './protocol.js';
+import type { HashJob, HashResult } from './protocol.js';
 
 /** How files are opened and closed: confined-open.ts's functions (passed in, see above). */
 export interface FileAccess {
@@ -16,7 +16,9 @@ const promised = <T>(fn: (cb: (err: Error | null, value: T) => void) => void) =>
   new Promise<T>((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value))));
 
 /**
- * The 20-byte hashes of pieces [job.firstPiece, job.endPiece), concatenated. Files are opened below
+ * The 20-byte hashes of pieces [job.firstPiece, job.endPiece), concatenated, and (with
+ * `job.fileSha256`) the SHA-256 of each file whose bytes all lie in that range, fed from the
+ * same buffers (each file's bytes to its own hash; no second read). Files are opened below
  * the share roots without following links (or refused) and must still have their size; reads
  * are sequential, `job.chunkBytes` at a time, the next chunk read while this one is hashed.
  * `onProgress` gets the bytes of each chunk hashed.
@@ -25,7 +27,7 @@ export async function hashRange(
   job: HashJob,
   access: FileAccess,
   onProgress: (bytes: number) => void,
-): Promise<Uint8Array<ArrayBuffer>> {
+): Promise<HashResult> {
   /** Open descriptors of the files being read, closed as soon as the reader has passed them. */
   const handles = new Map<number, number>();
   let cursor = 0; // index of the file the reader is in (reads are sequential)
@@ -81,6 +83,11 @@ export async function hashRange(
   const piecesPerChunk = Math.max(1, Math.floor(job.chunkBytes / pieceLength));
   const chunk = piecesPerChunk * pieceLength;
   const out = new Uint8Array((endPiece - firstPiece) * 20);
+  // The files wholly inside [start, end) get a SHA-256 (a file cut by the range cannot).
+  const fileHashes: (Hash | null)[] = job.files.map((f) =>
+    job.fileSha256 && f.offset >= start && f.offset + f.length <= end ? createHash('sha256') : null,
+  );
+  let hashing = 0; // the first file a chunk may touch (chunks come in order)
   try {
     // Two buffers: the next chunk is read (libuv thread pool) while this thread hashes the current one.
     const buffers = [
@@ -102,11 +109,19 @@ export async function hashRange(
         out.set(hash('sha1', current.subarray(p, Math.min(p + pieceLength, length)), 'buffer'), piece * 20);
         piece++;
       }
+      for (let i = hashing; i < job.files.length; i++) {
+        const f = job.files[i]!;
+        if (f.offset >= next) break;
+        const from = Math.max(f.offset, offset);
+        const to = Math.min(f.offset + f.length, next);
+        if (to > from) fileHashes[i]?.update(current.subarray(from - offset, to - offset));
+        if (f.offset + f.length <= next) hashing = i + 1;
+      }
       offset = next;
       onProgress(length);
     }
   } finally {
     await closeBefore(Number.POSITIVE_INFINITY);
   }
-  return out;
+  return { pieces: out, fileSha256: fileHashes.map((h) => (h ? new Uint8Array(h.digest()) : null)) };
 }

@@ -1,5 +1,6 @@
 // Worker thread: SHA-1 of a contiguous range of pieces over the concatenation of a torrent's
-// files (hash-range.ts), reporting progress and the hashes to the main thread.
+// files, and the files' SHA-256 when asked (hash-range.ts), reporting progress and the hashes to
+// the main thread.
 // Self-contained (node: imports and self-contained modules only, erasable TypeScript) so Node runs
 // it as .ts in unit tests and as .js from dist.
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
@@ -20,7 +21,7 @@ function requirePort(): MessagePort {
 const port = requirePort();
 const job = workerData as HashJob;
 
-const pieces = await hashRange(job, { openConfined, closeFd }, (bytes) =>
+const result = await hashRange(job, { openConfined, closeFd }, (bytes) =>
   port.postMessage({ type: 'progress', bytes } satisfies WorkerMessage),
 );
-port.postMessage({ type: 'done', pieces } satisfies WorkerMessage, [pieces.buffer]);
+port.postMessage({ type: 'done', ...result } satisfies WorkerMessage, [result.pieces.buffer]);

@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { closeFd, openConfined } from '../confined-open.js';
 import { hashRange } from './hash-range.js';
-import type { HashFile, HashJob, WorkerMessage } from './protocol.js';
+import type { HashFile, HashJob, HashResult, WorkerMessage } from './protocol.js';
 
 export interface HashOptions {
   /**
@@ -23,6 +24,12 @@ export interface HashOptions {
    * in workers.
    */
   inlineMaxBytes?: number;
+  /**
+   * Also the SHA-256 of every file, from the same reads. A file's SHA-256 runs over its bytes in
+   * order, so the pieces are then hashed by one thread (SHA-1 and SHA-256 of each chunk there)
+   * instead of `threads`.
+   */
+  fileSha256?: boolean;
   /** Hashed bytes so far, and the total; called from the main thread as workers report. */
   onProgress?: (hashed: number, total: number) => void;
   signal?: AbortSignal;
@@ -47,6 +54,18 @@ export async function hashPieces(
   pieceLength: number,
   opts: HashOptions,
 ): Promise<Uint8Array> {
+  return (await hashFiles(files, pieceLength, opts)).pieces;
+}
+
+/**
+ * `hashPieces`, and with `opts.fileSha256` each file's 32-byte SHA-256 (`fileSha256`, in the
+ * order of `files`; null for every file without it).
+ */
+export async function hashFiles(
+  files: readonly { path: string; length: number }[],
+  pieceLength: number,
+  opts: HashOptions,
+): Promise<HashResult> {
   if (!Number.isInteger(pieceLength) || pieceLength <= 0)
     throw new Error('piece length must be a positive integer');
   const laidOut: HashFile[] = [];
@@ -57,7 +76,20 @@ export async function hashPieces(
   }
   const pieceCount = Math.ceil(totalLength / pieceLength);
   const out = new Uint8Array(pieceCount * 20);
-  if (pieceCount === 0) return out;
+  // Per file of `files`; an empty file's digest needs no read.
+  const sha256: (Uint8Array | null)[] = files.map((f) =>
+    opts.fileSha256 && f.length === 0 ? new Uint8Array(createHash('sha256').digest()) : null,
+  );
+  const indexOf = new Map(laidOut.map((f, i) => [f, i]));
+  /** A job's result, put in place: its pieces at its first piece, its files' digests at theirs. */
+  const place = (job: HashJob, result: HashResult) => {
+    out.set(result.pieces, job.firstPiece * 20);
+    result.fileSha256.forEach((digest, i) => {
+      const at = indexOf.get(job.files[i]!);
+      if (digest && at !== undefined) sha256[at] = digest;
+    });
+  };
+  if (pieceCount === 0) return { pieces: out, fileSha256: sha256 };
   opts.signal?.throwIfAborted();
   const chunkBytes = opts.chunkBytes ?? 8 * 1024 * 1024;
   if (totalLength <= (opts.inlineMaxBytes ?? DEFAULT_INLINE_MAX_BYTES)) {
@@ -70,17 +102,19 @@ export async function hashPieces(
       firstPiece: 0,
       endPiece: pieceCount,
       chunkBytes,
+      fileSha256: opts.fileSha256 === true,
     };
     let hashed = 0;
-    const pieces = await hashRange(job, { openConfined, closeFd }, (bytes) => {
+    const result = await hashRange(job, { openConfined, closeFd }, (bytes) => {
       hashed += bytes;
       opts.onProgress?.(hashed, totalLength);
     });
     opts.signal?.throwIfAborted();
-    return pieces;
+    place(job, result);
+    return { pieces: out, fileSha256: sha256 };
   }
 
-  const threads = Math.max(1, Math.min(opts.threads ?? DEFAULT_THREADS, pieceCount));
+  const threads = opts.fileSha256 ? 1 : Math.max(1, Math.min(opts.threads ?? DEFAULT_THREADS, pieceCount));
   const perWorker = Math.ceil(pieceCount / threads);
   // Only the files a worker's range touches are sent to it.
   const jobs: HashJob[] = [];
@@ -96,6 +130,7 @@ export async function hashPieces(
       firstPiece: first,
       endPiece: end,
       chunkBytes,
+      fileSha256: opts.fileSha256 === true,
     });
   }
 
@@ -126,7 +161,7 @@ export async function hashPieces(
                 hashed += msg.bytes;
                 opts.onProgress?.(hashed, totalLength);
               } else {
-                out.set(msg.pieces, job.firstPiece * 20);
+                place(job, msg);
                 finished = true;
                 resolve();
               }
@@ -145,5 +180,5 @@ export async function hashPieces(
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
   }
-  return out;
+  return { pieces: out, fileSha256: sha256 };
 }

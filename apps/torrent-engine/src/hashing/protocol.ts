@@ -16,9 +16,16 @@ export interface HashJob {
   endPiece: number;
   /** Bytes read at once (rounded down to whole pieces, at least one). */
   chunkBytes: number;
+  /** Also the SHA-256 of each file whose every byte lies in the job's range, from the same reads. */
+  fileSha256?: boolean;
 }
 
-export type WorkerMessage =
-  | { type: 'progress'; bytes: number }
+/** What a job found: its pieces' hashes and (when asked) the files' SHA-256s. */
+export interface HashResult {
   /** 20 bytes of SHA-1 per piece of the job's range. */
-  | { type: 'done'; pieces: Uint8Array };
+  pieces: Uint8Array<ArrayBuffer>;
+  /** Per file of the job (same order): its 32-byte SHA-256, or null when not asked or not all in the range. */
+  fileSha256: (Uint8Array | null)[];
+}
+
+export type WorkerMessage = { type: 'progress'; bytes: number } | ({ type: 'done' } & HashResult);

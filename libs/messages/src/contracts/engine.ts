@@ -8,6 +8,7 @@ import {
   FilePriority,
   InfoHash,
   RateLimit,
+  Sha256,
   TorrentStatus,
   TrackerUrl,
 } from '../schemas.js';
@@ -296,6 +297,8 @@ export const EngineTorrent = z.object({
   /** null until metadata is known; only torrents with metadata are shared with friends. */
   name: z.string().nullable(),
   size: z.number().int().nonnegative().nullable(),
+  /** SHA-256 of the one file of a single-file torrent shared from this host; absent otherwise. */
+  sha256: Sha256.optional(),
 });
 export type EngineTorrent = z.infer<typeof EngineTorrent>;
 
@@ -342,7 +345,8 @@ export type EngineState = z.infer<typeof EngineState>;
 export function sharesOf(state: EngineState): Share[] {
   const shares: Share[] = [];
   for (const t of state.torrents) {
-    if (t.name !== null && t.size !== null) shares.push({ hash: t.hash, name: t.name, size: t.size });
+    if (t.name === null || t.size === null) continue;
+    shares.push({ hash: t.hash, name: t.name, size: t.size, ...(t.sha256 ? { sha256: t.sha256 } : {}) });
   }
   return shares;
 }
