@@ -1,4 +1,5 @@
 import {
+  BusError,
   engine as contracts,
   xmpp,
   type AdmissionCounters,
@@ -8,8 +9,9 @@ import {
 import type { Bus, Logger, ServiceHost, Subscription } from '@bitween/bus';
 import type WebTorrent from 'webtorrent';
 import type { Torrent } from 'webtorrent';
-import { AdmissionGate, type Admission, type GatedWire } from './admission/gate.js';
+import { AdmissionGate, type Admission, type AdmissionRules, type GatedWire } from './admission/gate.js';
 import { admissionRules } from './admission/rules.js';
+import { ShareVisibilityFollower } from './admission/share-visibility.js';
 import { TicketBook } from './admission/ticket-book.js';
 import { DEFAULT_UNADMITTED_LIMITS, UnadmittedConnections } from './admission/unadmitted.js';
 import type { TorrentEngine } from './engine.js';
@@ -29,6 +31,9 @@ const endpointAddress = (e: { address: string; port: number }) =>
 export class PeerAccess {
   readonly book: TicketBook;
   readonly gate: AdmissionGate;
+  /** Which roster groups see each share: the gate serves a restricted share to those only. */
+  readonly visibility: ShareVisibilityFollower;
+  readonly #rules: AdmissionRules;
   readonly #transports = new TransportCounters();
   #client: WebTorrent | null = null;
   #unadmitted: UnadmittedConnections | null = null;
@@ -45,10 +50,12 @@ export class PeerAccess {
       proofTimeoutMs?: number;
     },
   ) {
-    // A contact removed from the table loses its open wires too.
+    // A contact removed from the table, or from a restricted share's groups, loses its open wires too.
     this.book = new TicketBook(opts.bus, opts.log, { onChange: () => this.gate.revoke() });
+    this.visibility = new ShareVisibilityFollower(opts.bus, opts.log, { onChange: () => this.gate.revoke() });
+    this.#rules = admissionRules(opts.filter, this.book, this.visibility);
     this.gate = new AdmissionGate({
-      rules: admissionRules(opts.filter, this.book),
+      rules: this.#rules,
       log: opts.log,
       ...(opts.proofTimeoutMs ? { proofTimeoutMs: opts.proofTimeoutMs } : {}),
       onAdmitted: (a) => this.#onAdmitted(a),
@@ -70,6 +77,7 @@ export class PeerAccess {
     client.on('add', (torrent: Torrent) => {
       torrent.on('wire', (wire) => this.gate.guard(wire as unknown as GatedWire, torrent.infoHash));
     });
+    this.visibility.start();
     this.book.start();
   }
 
@@ -95,6 +103,8 @@ export class PeerAccess {
       log: this.opts.log,
       iceServers,
       isLegacy: (jid) => this.book.table?.legacy.has(jid) ?? true,
+      // No rendezvous with a contact for a share restricted to groups it is not in.
+      mayServe: (hash, jid) => this.#rules.shareAccess(hash, jid).serve,
     });
     this.#rendezvous = rendezvous;
     // Where contacts offer each hash (their JIDs): when to start a rendezvous.
@@ -103,9 +113,28 @@ export class PeerAccess {
     });
     // A file list fetch has no time to settle: its rendezvous is due at the next tick.
     engine.metadataFetches.onFetch((hash, endpoints) => rendezvous.setPeers(hash, endpoints, 0));
-    host.serve(contracts.connect, (req) => rendezvous.onConnect(req), {
-      params: { engineId: engine.engineId },
-    });
+    host.serve(
+      contracts.connect,
+      async (req) => {
+        await this.#rules.settled();
+        const access = this.#rules.shareAccess(req.hash, req.jid);
+        if (!access.serve) {
+          // Answered as for a hash we do not hold: the contact learns no more than a stranger.
+          this.gate.countRefusal('hidden', {
+            hash: req.hash,
+            jid: req.jid,
+            type: 'rendezvous',
+            why: access.why,
+          });
+          throw new BusError(
+            'not_found',
+            `engine ${engine.engineId} does not hold ${req.hash.toLowerCase()}`,
+          );
+        }
+        return rendezvous.onConnect(req);
+      },
+      { params: { engineId: engine.engineId } },
+    );
     rendezvous.start();
   }
 
@@ -121,6 +150,7 @@ export class PeerAccess {
     this.#peersSub?.unsubscribe();
     this.#rendezvous?.stop();
     this.book.stop();
+    this.visibility.stop();
   }
 
   #torrent(hash: string): Torrent | undefined {

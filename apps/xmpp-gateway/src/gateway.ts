@@ -123,6 +123,7 @@ export class Gateway {
           index: this.index,
           engines: this.engines,
           extraAddresses: () => this.#extraAddresses,
+          visibility: () => opts.visibility?.current() ?? new Map(),
         })
       : null;
     this.#events = new GatewayEvents(bus);

@@ -2,6 +2,7 @@ import Wire from 'bittorrent-protocol';
 import { describe, expect, it, vi } from 'vitest';
 import { AdmissionGate, type AdmissionRules, type GatedWire, type RefusalReason } from './gate.js';
 import { ticketKey } from './proof.js';
+import type { ShareAccess } from './share-access.js';
 
 const quiet = {
   debug: () => undefined,
@@ -21,6 +22,7 @@ function rules(
   issued: Record<string, Buffer>,
   received: Record<string, Buffer>,
   byAddress: (ip: string) => string | null = () => null,
+  shareAccess: (jid: string) => ShareAccess = () => ({ serve: true }),
 ): AdmissionRules {
   return {
     enabled: true,
@@ -29,6 +31,8 @@ function rules(
     received: (jid) => received[jid],
     byAddress,
     refresh: () => Promise.resolve(),
+    shareAccess: (_hash, jid) => shareAccess(jid),
+    settled: () => Promise.resolve(),
   };
 }
 
@@ -115,6 +119,39 @@ describe('admission gate', () => {
     delete issued['bob@y'];
     expect(alice.gate!.revoke()).toBe(1);
     await new Promise((resolve) => alice.wire.once('close', resolve));
+  });
+
+  it('refuses a proven contact outside a restricted share’s groups, as it would a stranger', async () => {
+    const hidden = (jid: string): ShareAccess =>
+      jid === 'carol@y' ? { serve: false, why: 'not in its groups' } : { serve: true };
+    const [alice, carol] = connect(
+      rules('alice@x', { 'carol@y': ticket(1) }, { 'carol@y': ticket(2) }, () => null, hidden),
+      rules('carol@y', { 'alice@x': ticket(2) }, { 'alice@x': ticket(1) }),
+    );
+    await alice.guarded;
+    (alice.wire as unknown as GatedWire).bitfield(new Uint8Array([0x80]));
+    carol.wire.on('bitfield', () => events.push('carol got the bitfield'));
+    expect(await alice.refused).toBe('hidden');
+    expect(alice.gate!.counters()).toEqual({ admitted: 0, refused: { hidden: 1 } });
+    // carol never got alice's proof (she cannot admit alice) nor what alice holds.
+    await new Promise((resolve) => carol.wire.once('close', resolve));
+    expect(events).not.toContain('tcpIncoming admitted alice@x');
+    expect(events).not.toContain('carol got the bitfield');
+  });
+
+  it('closes a contact’s wire when it leaves the restricted share’s groups', async () => {
+    let inGroup = true;
+    const access = (): ShareAccess => (inGroup ? { serve: true } : { serve: false, why: 'left the group' });
+    const [alice, bob] = connect(
+      rules('alice@x', { 'bob@y': ticket(1) }, { 'bob@y': ticket(2) }, () => null, access),
+      rules('bob@y', { 'alice@x': ticket(2) }, { 'alice@x': ticket(1) }),
+    );
+    await Promise.all([alice.admitted, bob.admitted]);
+    expect(alice.gate!.revoke()).toBe(0);
+    inGroup = false;
+    expect(alice.gate!.revoke()).toBe(1);
+    await new Promise((resolve) => alice.wire.once('close', resolve));
+    expect(alice.gate!.counters()).toEqual({ admitted: 1, refused: { hidden: 1 } });
   });
 
   it('holds our bitfield until the peer is admitted', async () => {

@@ -10,9 +10,13 @@ import {
   type PeerHello,
 } from './auth-extension.js';
 import { checkProof, computeProof, newNonce } from './proof.js';
+import type { ShareAccess } from './share-access.js';
 
-/** Why a wire was closed unadmitted (the keys of `EngineState.admission.refused`). */
-export type RefusalReason = 'no-proof' | 'bad-proof' | 'stranger' | 'overload';
+/**
+ * Why a wire was closed unadmitted (the keys of `EngineState.admission.refused`); `hidden`: a
+ * contact outside the roster groups of a restricted share (also when it lost access later).
+ */
+export type RefusalReason = 'no-proof' | 'bad-proof' | 'stranger' | 'overload' | 'hidden';
 
 /** How a wire was admitted. */
 export type AdmittedBy = 'proof' | 'address' | 'open';
@@ -28,10 +32,14 @@ export interface AdmissionRules {
   /** Key of the ticket `jid` issued to us (our proofs to it). */
   received(jid: string): Buffer | undefined;
   /**
-   * May a peer at `ip` in without proof (the extra allow list, or an address a legacy contact
-   * announces)? What admits it, for the log; null: it must prove.
+   * May a peer at `ip` in without proof for `infoHash` (the extra allow list, or an address a
+   * legacy contact who may see the share announces)? What admits it, for the log; null: it must prove.
    */
-  byAddress(ip: string): string | null;
+  byAddress(ip: string, infoHash: string): string | null;
+  /** May the contact `jid` (proven) be served `infoHash` (per-group visibility), as known now? */
+  shareAccess(infoHash: string, jid: string): ShareAccess;
+  /** Resolves once what `shareAccess` needs was read (bounded wait: it may never be). */
+  settled(): Promise<void>;
   /** Fetch the ticket table again if it is not fresh (a contact may have just been given a ticket). */
   refresh(): Promise<void>;
 }
@@ -99,26 +107,38 @@ export class AdmissionGate {
   readonly #refused = new Map<string, number>();
   readonly #lastLog = new Map<string, { at: number; suppressed: number }>();
   readonly #timeoutMs: number;
-  /** Open wires admitted by proof (closed when the contact's ticket is revoked). */
-  readonly #proven = new Set<GatedWire>();
+  /** Open wires admitted by proof, with their info-hash (closed when the contact loses access). */
+  readonly #proven = new Map<GatedWire, string>();
 
   constructor(private readonly opts: GateOptions) {
     this.#timeoutMs = opts.proofTimeoutMs ?? 10_000;
   }
 
   /**
-   * The ticket table changed: close the wires of contacts we no longer issue a ticket to (removed
-   * from the roster, or no longer mutual). Returns how many were closed.
+   * The ticket table or the share visibility changed: close the wires of contacts we no longer
+   * issue a ticket to (removed from the roster, or no longer mutual), and of contacts no longer in
+   * the roster groups of a restricted share (counted as `hidden`). Returns how many were closed.
    */
   revoke(): number {
     let closed = 0;
-    for (const wire of this.#proven) {
-      if (wire.bitweenJid && this.opts.rules.issued(wire.bitweenJid)) continue;
+    const { rules, log } = this.opts;
+    for (const [wire, infoHash] of this.#proven) {
+      const jid = wire.bitweenJid;
+      const detail = {
+        jid,
+        remote: wire.remoteAddress,
+        port: wire.remotePort,
+        type: wire.type,
+        hash: infoHash,
+      };
+      if (!jid || !rules.issued(jid)) {
+        log.info(detail, 'closed a revoked contact’s wire');
+      } else {
+        const access = rules.shareAccess(infoHash, jid);
+        if (access.serve) continue;
+        this.countRefusal('hidden', { ...detail, why: `${access.why} (it lost access)` });
+      }
       this.#proven.delete(wire);
-      this.opts.log.info(
-        { jid: wire.bitweenJid, remote: wire.remoteAddress },
-        'closed a revoked contact’s wire',
-      );
       wire.destroy();
       closed++;
     }
@@ -174,7 +194,7 @@ export class AdmissionGate {
       for (const send of held.splice(0)) send();
       if (wantInterested) interested();
       if (wantUnchoke) unchoke();
-      if (jid) this.#proven.add(wire);
+      if (jid) this.#proven.set(wire, infoHash);
       this.opts.onAdmitted?.({ wire, infoHash, jid, by });
     };
     const refuse = (reason: RefusalReason, detail: Record<string, unknown> = {}) => {
@@ -235,10 +255,13 @@ export class AdmissionGate {
         return;
       }
       if (!proof || !hello) return refuse('bad-proof', { why: proof ? 'proof before hello' : 'malformed' });
-      if (valid()) return admit(jid, 'proof');
-      await rules.refresh();
-      if (valid()) admit(jid, 'proof');
-      else refuse('bad-proof', { jid });
+      if (!valid()) await rules.refresh();
+      if (!valid()) return refuse('bad-proof', { jid });
+      // Who it is is proven: may it have this share (per-group visibility)?
+      await rules.settled();
+      const access = rules.shareAccess(infoHash, jid);
+      if (access.serve) admit(jid, 'proof');
+      else refuse('hidden', { jid, why: access.why });
     };
     // Our side of the proof goes out whatever admits the peer here: it judges us by its own rules.
     wire.use(
@@ -273,7 +296,7 @@ export class AdmissionGate {
 
     if (!rules.enabled) return admit(null, 'open');
     if (!webrtc && wire.remoteAddress) {
-      const how = rules.byAddress(wire.remoteAddress);
+      const how = rules.byAddress(wire.remoteAddress, infoHash);
       if (how) return admit(null, 'address', how);
     }
     if (!wire.peerExtensions.extended) refuse('stranger', { why: 'no BEP 10 extensions' });
@@ -288,6 +311,9 @@ export class AdmissionGate {
       key = rules.received(peer.jid);
     }
     if (!key || wire.destroyed) return;
+    // A contact we will not serve this share gets no proof of who we are for it (as a stranger).
+    await rules.settled();
+    if (wire.destroyed || !rules.shareAccess(infoHash, peer.jid).serve) return;
     // The peer verifies with ITS nonce first: HMAC(ticket, verifierNonce | proverNonce | hash).
     sendProof(wire, computeProof(key, peer.nonce, ourNonce, infoHash));
   }

@@ -7,6 +7,8 @@ interface Book {
   issued: Map<string, Buffer>;
   received: Map<string, Buffer>;
   legacy: Set<string>;
+  /** Each contact's roster groups (per-group visibility: share-access.ts); absent: in none. */
+  groups: Map<string, readonly string[]>;
   revision: number;
 }
 
@@ -61,6 +63,12 @@ export class TicketBook {
 
   received(jid: string): Buffer | undefined {
     return this.#book?.received.get(jid.toLowerCase());
+  }
+
+  /** A contact's roster groups (undefined: in none); null until the gateway answered once. */
+  get groupsOf(): ((jid: string) => readonly string[] | undefined) | null {
+    const book = this.#book;
+    return book ? (jid) => book.groups.get(jid.toLowerCase()) : null;
   }
 
   /** Fetch again unless the table is younger than `minAgeMs` (2 s); never rejects. */
@@ -127,6 +135,7 @@ function toBook(t: TicketTable, log: Logger): Book {
     issued: keys(t.issued),
     received: keys(t.received),
     legacy: new Set(t.legacy.map((j) => j.toLowerCase())),
+    groups: new Map(t.issued.flatMap(({ jid, groups }) => (groups ? [[jid.toLowerCase(), groups]] : []))),
     revision: t.revision,
   };
 }

@@ -22,6 +22,8 @@ export interface RendezvousOptions {
   iceServers: () => IceServer[];
   /** Legacy contacts (original Bitween) have no rendezvous: never asked. */
   isLegacy: (jid: string) => boolean;
+  /** May `jid` have `hash` (per-group visibility)? A contact that may not is never asked (default: yes). */
+  mayServe?: (hash: string, jid: string) => boolean;
   /**
    * Wait this long after a contact's endpoints arrived before asking it (2 s): a reachable
    * endpoint is dialled and its wire admitted by then; an unreachable one would hold us for the
@@ -147,7 +149,7 @@ export class Rendezvous {
       for (const [jid, since] of this.#offered.get(hash) ?? []) {
         const key = keyOf(hash, jid);
         if (this.#admitted.has(key) || this.#inflight.has(key) || now - since < settle) continue;
-        if (this.opts.isLegacy(jid)) continue;
+        if (this.opts.isLegacy(jid) || this.opts.mayServe?.(hash, jid) === false) continue;
         const b = this.#backoff.get(key);
         if (b && now < b.next) continue;
         if (this.#peers.size >= (this.opts.maxPeers ?? 16)) return;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mergeGroupEntries, planGroups, type RosterMember } from './group-plan.js';
+import { maySee, mergeGroupEntries, planGroups, type RosterMember } from './group-plan.js';
 
 const h = (c: string) => c.repeat(40);
 const share = (c: string) => ({ hash: h(c), name: `share-${c}`, size: 1 });
@@ -57,5 +57,30 @@ describe('mergeGroupEntries', () => {
       { resource: 'r/e2', shares: [share('c')], endpoints: [] },
     ]);
     expect(main[0]?.shares).toEqual([share('a')]); // not changed in place
+  });
+});
+
+describe('maySee', () => {
+  const H = 'a'.repeat(40);
+  const visibility = new Map([[H, ['family', 'work']]]);
+  const roster = new Map<string, { groups?: string[] }>([
+    ['bob@example.org', { groups: ['work'] }],
+    ['carol@example.org', { groups: ['gym'] }],
+    ['erin@example.org', {}],
+  ]);
+  const sees = (jid: string, hash = H) =>
+    maySee({ hash, jid, self: 'alice@example.org', visibility, roster });
+
+  it('lets a contact in one of the groups reach a restricted share, and nobody else', () => {
+    expect(sees('bob@example.org')).toBe(true);
+    expect(sees('BOB@example.org')).toBe(true);
+    expect(sees('carol@example.org')).toBe(false);
+    expect(sees('dave@example.org')).toBe(false); // not on the roster
+    expect(sees('erin@example.org')).toBe(false); // in no group
+  });
+
+  it('lets every contact reach an unrestricted share, and our own account every share', () => {
+    expect(sees('carol@example.org', 'b'.repeat(40))).toBe(true);
+    expect(sees('alice@example.org')).toBe(true);
   });
 });

@@ -94,3 +94,24 @@ export function mergeGroupEntries(
   }
   return [...byName.values()];
 }
+
+/**
+ * May `jid` reach our share `hash` (rendezvous signalling)? Yes when every contact sees it, for
+ * our own account, or when the contact is in one of its groups — the same rule the engines apply
+ * to the bytes (the members of a group node also need our presence; a rendezvous comes from a
+ * mutual contact only, so that holds).
+ */
+export function maySee(opts: {
+  hash: string;
+  jid: string;
+  self: string;
+  visibility: ReadonlyMap<string, readonly string[]>;
+  roster: ReadonlyMap<string, { groups?: readonly string[] | undefined }>;
+}): boolean {
+  const groups = opts.visibility.get(opts.hash.toLowerCase());
+  if (!groups || groups.length === 0) return true;
+  const jid = opts.jid.toLowerCase();
+  if (jid === opts.self.toLowerCase()) return true;
+  const mine = opts.roster.get(jid)?.groups ?? [];
+  return mine.some((g) => groups.includes(g));
+}

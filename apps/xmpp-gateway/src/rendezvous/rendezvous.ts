@@ -9,6 +9,7 @@ import type { Bus, Logger } from '@bitween/bus';
 import type { Element } from '@xmpp/xml';
 import type { ContactIndex } from '../domain/contact-index.js';
 import type { EngineView } from '../domain/engine-view.js';
+import { maySee } from '../domain/group-plan.js';
 import { xmppResourceOf } from '../domain/entry-names.js';
 import type { PresenceBook } from '../domain/presence-book.js';
 import { NS_RENDEZVOUS } from '../protocol/namespaces.js';
@@ -37,6 +38,8 @@ export interface RendezvousOptions {
   /** Site-wide public addresses (configured or discovered), as announced with every engine. */
   extraAddresses: () => readonly string[];
   secret: Buffer;
+  /** Which roster groups see each restricted share (per-group visibility; default: none restricted). */
+  visibility?: () => ReadonlyMap<string, readonly string[]>;
   /** How long a contact may take to answer a `<ticket/>` (default 15 s). */
   ticketTimeoutMs?: number;
   /** How long a contact may take to answer a `<connect/>` (default 27 s: within the engine's 30 s for `xmpp.connect`). */
@@ -137,7 +140,7 @@ export class Rendezvous {
     const mutual = [...session.roster].filter(([, item]) => item.subscription === 'both').map(([jid]) => jid);
     const before = this.#mutual;
     this.#mutual = new Set(mutual);
-    this.tickets.setMutual(mutual);
+    this.tickets.setMutual(mutual, (jid) => session.roster.get(jid)?.groups ?? []);
     if (this.tickets.overflow > 0)
       log.warn(
         { overflow: this.tickets.overflow },
@@ -283,6 +286,12 @@ export class Rendezvous {
     const { hash } = decoded.value;
     const now = Date.now();
     const engineId = engines.holderOf(hash, now);
+    // A share restricted to groups the contact is not in: answered as a hash we do not share.
+    if (engineId && !this.#maySee(hash, bare))
+      return this.#refuse(from, 'connect', {
+        error: stanzaError('cancel', 'item-not-found', 'no such shared torrent'),
+        reason: 'hash not visible to this contact',
+      });
     if (!engineId)
       return this.#refuse(from, 'connect', {
         error: stanzaError('cancel', 'item-not-found', 'no such shared torrent'),
@@ -323,6 +332,13 @@ export class Rendezvous {
     return connectResultElement(reply.value.sdp);
   }
 
+  /** Per-group visibility: may `bare` reach our share `hash`? */
+  #maySee(hash: string, bare: string): boolean {
+    const visibility = this.opts.visibility?.() ?? new Map<string, readonly string[]>();
+    const { session } = this.opts;
+    return maySee({ hash, jid: bare, self: session.bareJid, visibility, roster: session.roster });
+  }
+
   /** Our own addresses: every live engine's endpoints and the site-wide public addresses. */
   #filter(now: number): AddressFilter {
     return new AddressFilter([
@@ -349,6 +365,8 @@ export class Rendezvous {
       throw new BusError('unavailable', 'not connected to the XMPP server; try again later');
     const bare = req.jid.toLowerCase();
     if (!this.#allowed(bare)) throw new BusError('not_found', `${bare} is not a mutual contact`);
+    if (!this.#maySee(req.hash, bare))
+      throw new BusError('not_found', `${req.hash} is restricted to roster groups ${bare} is not in`);
     const targets = this.#targets(bare, req.hash);
     if (targets.length === 0) throw new BusError('not_found', `${bare} has no online bitween resource`);
     const now = Date.now();

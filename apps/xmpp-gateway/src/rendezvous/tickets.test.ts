@@ -11,13 +11,19 @@ describe('TicketBook', () => {
   it('issues tickets to mutual contacts only, keeps received ones, revokes on removal', () => {
     const revisions: number[] = [];
     const book = new TicketBook(secret, SELF, (r) => revisions.push(r));
-    book.setMutual(['bob@example.org', 'carol@example.org']);
+    book.setMutual(['bob@example.org', 'carol@example.org'], (jid) =>
+      jid === 'bob@example.org' ? ['friends', 'work', 'friends', 'x'.repeat(300)] : [],
+    );
     book.receive('bob@example.org', T('b'));
     book.receive('mallory@example.org', T('m')); // not a mutual contact: ignored
     let table = TicketTable.parse(book.table());
     expect(table.issued).toEqual([
-      { jid: 'bob@example.org', ticket: issueTicket(secret, SELF, 'bob@example.org') },
-      { jid: 'carol@example.org', ticket: issueTicket(secret, SELF, 'carol@example.org') },
+      {
+        jid: 'bob@example.org',
+        ticket: issueTicket(secret, SELF, 'bob@example.org'),
+        groups: ['friends', 'work'],
+      },
+      { jid: 'carol@example.org', ticket: issueTicket(secret, SELF, 'carol@example.org'), groups: [] },
       { jid: SELF, ticket: issueTicket(secret, SELF, SELF) },
     ]);
     expect(table.received).toEqual([{ jid: 'bob@example.org', ticket: T('b') }]);
@@ -28,6 +34,12 @@ describe('TicketBook', () => {
     expect(table.received).toEqual([]);
     expect(revisions).toHaveLength(3);
     expect(revisions[2]).toBeGreaterThan(revisions[1]!);
+    // A change of groups alone is a new table (engines drop wires of shares the contact lost).
+    book.setMutual(['carol@example.org'], () => ['family']);
+    expect(book.table().issued[0]).toMatchObject({ jid: 'carol@example.org', groups: ['family'] });
+    expect(revisions).toHaveLength(4);
+    book.setMutual(['carol@example.org'], () => ['family']);
+    expect(revisions).toHaveLength(4);
   });
 
   it('marks legacy contacts until they hand us a ticket', () => {

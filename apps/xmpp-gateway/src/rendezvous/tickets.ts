@@ -1,4 +1,4 @@
-import { MAX_TICKET_CONTACTS, type TicketTable } from '@bitween/messages';
+import { MAX_TICKET_CONTACTS, xmpp, type TicketTable } from '@bitween/messages';
 import { issueTicket } from './ticket-secret.js';
 
 /**
@@ -15,6 +15,8 @@ export class TicketBook {
   readonly #received = new Map<string, string>();
   readonly #legacy = new Set<string>();
   #mutual: string[] = [];
+  /** Each mutual contact's roster groups (what a share's visibility can name), sorted. */
+  #groups = new Map<string, string[]>();
   #ownSelfTicket: string;
   #selfTicket: string;
   #siblingSelfTicket = false;
@@ -39,12 +41,28 @@ export class TicketBook {
     return jid === this.self ? this.#selfTicket : issueTicket(this.secret, this.self, jid);
   }
 
-  /** The mutual contacts (subscription 'both'): only they hold tickets; the rest are forgotten. */
-  setMutual(jids: readonly string[]): void {
+  /**
+   * The mutual contacts (subscription 'both'): only they hold tickets; the rest are forgotten.
+   * `groupsOf`: their roster groups, carried in the table so engines enforce per-group visibility
+   * (names no visibility can hold — too long, control characters — are left out; at most 64).
+   */
+  setMutual(jids: readonly string[], groupsOf: (jid: string) => readonly string[] = () => []): void {
     const next = [...new Set(jids)].filter((j) => j !== this.self).sort();
-    if (next.join('\n') === this.#mutual.join('\n')) return;
+    const groups = new Map(
+      next.map((jid) => [
+        jid,
+        [...new Set(groupsOf(jid))]
+          .filter((g) => xmpp.GroupName.safeParse(g).success)
+          .sort()
+          .slice(0, 64),
+      ]),
+    );
+    const key = (m: readonly string[], g: ReadonlyMap<string, string[]>) =>
+      JSON.stringify(m.map((jid) => [jid, g.get(jid) ?? []]));
+    if (key(next, groups) === key(this.#mutual, this.#groups)) return;
     const keep = new Set(next);
     this.#mutual = next;
+    this.#groups = groups;
     for (const jid of [...this.#received.keys()]) if (!keep.has(jid)) this.#received.delete(jid);
     for (const jid of [...this.#legacy]) if (!keep.has(jid)) this.#legacy.delete(jid);
     this.#changed();
@@ -83,7 +101,9 @@ export class TicketBook {
 
   table(): TicketTable {
     const limit = MAX_TICKET_CONTACTS - 1; // room for our own JID
-    const issued = this.#mutual.slice(0, limit).map((jid) => ({ jid, ticket: this.issuedTo(jid) }));
+    const issued: TicketTable['issued'] = this.#mutual
+      .slice(0, limit)
+      .map((jid) => ({ jid, ticket: this.issuedTo(jid), groups: this.#groups.get(jid) ?? [] }));
     issued.push({ jid: this.self, ticket: this.#selfTicket });
     const received = [...this.#received].slice(0, limit).map(([jid, ticket]) => ({ jid, ticket }));
     if (this.#siblingSelfTicket) received.push({ jid: this.self, ticket: this.#selfTicket });
