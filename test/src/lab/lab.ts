@@ -30,6 +30,8 @@ export interface HomeOptions {
   upnp?: boolean | 'nat-pmp-only';
   /** Advertise only the IGD v1 device description (miniupnpd `force_igd_desc_v1`). */
   igdV1Only?: boolean;
+  /** With `upnp: true`: also answer NAT-PMP and PCP (default true; false: UPnP-IGD only). */
+  natPmp?: boolean;
   /** TCP ports the router forwards to the server by hand (the README's advice). */
   forwardPorts?: number[];
 }
@@ -314,6 +316,7 @@ export async function startLab(
           stun: internet,
           igdV1Only: h.igdV1Only ?? false,
           upnp: h.upnp === true,
+          natPmp: h.upnp !== true || h.natPmp !== false,
         }).then((child) => {
           router.miniupnpd = child;
           cleanup.add(`miniupnpd ${h.name}`, () => child.stop(5_000));
@@ -450,6 +453,8 @@ async function startMiniupnpd(opts: {
   igdV1Only: boolean;
   /** false: NAT-PMP and PCP only. */
   upnp: boolean;
+  /** false: UPnP-IGD only (no NAT-PMP, no PCP). */
+  natPmp: boolean;
 }): Promise<Child> {
   await run('mkdir', ['-p', opts.dir]);
   const conf = join(opts.dir, 'miniupnpd.conf');
@@ -459,7 +464,7 @@ async function startMiniupnpd(opts: {
       'ext_ifname=wan',
       'listening_ip=lan',
       'http_port=0',
-      'enable_natpmp=yes',
+      `enable_natpmp=${opts.natPmp ? 'yes' : 'no'}`,
       `enable_upnp=${opts.upnp ? 'yes' : 'no'}`,
       'ext_perform_stun=yes',
       `ext_stun_host=${opts.stun.stunAddress}`,
@@ -487,15 +492,17 @@ async function startMiniupnpd(opts: {
     '-P',
     join(opts.dir, 'miniupnpd.pid'),
   ]);
+  // Its last words when ready: the NAT-PMP/PCP socket, else (UPnP only) the HTTP server.
+  const ready = opts.natPmp ? 'Listening for NAT-PMP/PCP traffic' : 'HTTP listening on port';
   const line = await child.output.wait(
     (l) =>
-      l.includes('Listening for NAT-PMP/PCP traffic') ||
+      l.includes(ready) ||
       l.includes('does not support port forwarding') ||
       l.includes('Error') ||
       l.includes('Failed'),
     { what: `miniupnpd in ${opts.ns} to start`, timeoutMs: 30_000 },
   );
-  if (!line.includes('Listening for NAT-PMP/PCP traffic')) {
+  if (!line.includes(ready)) {
     await child.stop(2_000);
     throw new Error(`miniupnpd in ${opts.ns} did not start: ${line}`);
   }

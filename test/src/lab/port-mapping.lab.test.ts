@@ -56,6 +56,7 @@ describe.skipIf(unavailable !== null)('network lab: port mapping on real routers
         { name: 'carol', forwardPorts: [8601] }, // plain NAT, no UPnP, one port forwarded by hand
         { name: 'dave', upnp: true, igdV1Only: true },
         { name: 'erin', nat: 'symmetric' },
+        { name: 'frank', upnp: true, igdV1Only: true, natPmp: false },
       ],
     });
   });
@@ -64,7 +65,7 @@ describe.skipIf(unavailable !== null)('network lab: port mapping on real routers
   it('keeps the lab inside its own namespaces, named for this run', async () => {
     const mine = (await listNamespaces()).filter((n) => n.startsWith(lab.prefix));
     expect(mine.sort()).toEqual(
-      ['alice', 'bob', 'carol', 'dave', 'erin']
+      ['alice', 'bob', 'carol', 'dave', 'erin', 'frank']
         .flatMap((h) => [`rtr-${h}`, `srv-${h}`])
         .concat('inet')
         .map((r) => `${lab.prefix}-${r}`)
@@ -142,12 +143,42 @@ describe.skipIf(unavailable !== null)('network lab: port mapping on real routers
     }
   });
 
-  it('maps through NAT-PMP on a router that offers only UPnP-IGD v1 (the library speaks IGD v2)', async () => {
+  it('maps through NAT-PMP on a router that offers UPnP-IGD v1 and NAT-PMP (NAT-PMP is asked before IGD v1)', async () => {
     const [result] = await mapFrom(lab.homes.dave!.serverNs, 8501);
     expect(result).toMatchObject({
       ok: true,
       mapping: { protocol: 'nat-pmp', externalAddress: '203.0.113.40' },
     });
+  });
+
+  it('maps with IGD v1 AddPortMapping on a router that offers only UPnP-IGD v1 (no NAT-PMP/PCP): the internet gets in', async () => {
+    const frank = lab.homes.frank!;
+    const [result] = await mapFrom(frank.serverNs, 8701);
+    expect(result).toMatchObject({
+      ok: true,
+      mapping: {
+        protocol: 'upnp-igd',
+        externalAddress: '203.0.113.60',
+        externalPort: 8701,
+        internalPort: 8701,
+      },
+    });
+    expect(await lab.upnpRedirects('frank')).toContainEqual({ externalPort: 8701, to: '192.168.6.2:8701' });
+    await listenIn(cleanup, frank.serverNs, '0.0.0.0', 8701);
+    expect(await tcpProbe(lab.internet.ns, frank.publicAddress, 8701)).toBe('connected');
+    expect(await lab.mappedPackets('frank')).toBeGreaterThan(0);
+  });
+
+  it('asks an IGD v1 router for another external port when ours is taken there, and removes the mapping', async () => {
+    const frank = lab.homes.frank!;
+    await listenIn(cleanup, frank.router!.ns, '0.0.0.0', 8702); // the router itself listens on 8702
+    const [result, unmapped] = await mapFrom(frank.serverNs, 8702, { unmap: true });
+    expect(result).toMatchObject({ ok: true, mapping: { protocol: 'upnp-igd', internalPort: 8702 } });
+    expect(result?.mapping?.externalPort).not.toBe(8702);
+    expect(unmapped).toEqual({ unmapped: true });
+    const left = await lab.upnpRedirects('frank');
+    expect(left.map((r) => r.externalPort)).not.toContain(result?.mapping?.externalPort);
+    expect(left).toContainEqual({ externalPort: 8701, to: '192.168.6.2:8701' }); // the other test's mapping stays
   });
 
   it('routers: a hand port forward lets the internet in; plain MASQUERADE keeps source ports, --random-fully does not', async () => {
@@ -190,6 +221,6 @@ describe.skipIf(unavailable !== null)('network lab: port mapping on real routers
     expect(await listNamespaces()).not.toContain(stale);
     expect(await left.exited).toBeNull(); // SIGKILLed
     // ours (alive) are kept
-    expect((await listNamespaces()).filter((n) => n.startsWith(lab.prefix))).toHaveLength(11);
+    expect((await listNamespaces()).filter((n) => n.startsWith(lab.prefix))).toHaveLength(13);
   });
 });

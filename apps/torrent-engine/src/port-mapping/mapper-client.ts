@@ -2,6 +2,7 @@ import { createSocket } from 'node:dgram';
 import { isIPv4 } from 'node:net';
 import { pmpNat, upnpNat, type Gateway } from '@achingbrain/nat-port-mapper';
 import { defaultGateway } from './default-gateway.js';
+import { externalPortCandidates, igdV1Map, igdV1Unmap, NoIgdV1GatewayError } from './igd-v1.js';
 import type { GrantedMapping, MappingProtocol } from './lease-schedule.js';
 
 /** No gateway answered (no UPnP device found, no NAT-PMP reply). */
@@ -53,13 +54,15 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
 /**
  * UPnP-IGD (version 2: `AddAnyPortMapping`, so the router may grant another external port when ours
  * is taken) first, then NAT-PMP at the default gateway, through @achingbrain/nat-port-mapper (the
- * library libp2p uses). The gateway that worked is kept for renewals; when it stops answering the
- * next attempt searches again. The library's own refresh timers are off: renewals are ours
- * (lease-schedule.ts), so the state and the log tell the truth.
+ * library libp2p uses), then UPnP-IGD version 1 (`AddPortMapping`, igd-v1.ts) for older routers.
+ * The gateway that worked is kept for renewals; when it stops answering the next attempt searches
+ * again. The library's own refresh timers are off: renewals are ours (lease-schedule.ts), so the
+ * state and the log tell the truth.
  */
 export function natPortMapper(opts: NatMapperOptions): MapperClient {
+  /** What holds the mapping: a gateway of the library (IGD v2, NAT-PMP) or an IGD v1 router. */
   let current: {
-    gateway: Gateway;
+    gateway: Gateway | 'igd-v1';
     protocol: MappingProtocol;
     internalPort: number;
     externalPort: number;
@@ -71,6 +74,10 @@ export function natPortMapper(opts: NatMapperOptions): MapperClient {
     const c = current;
     current = null;
     if (!c) return;
+    if (c.gateway === 'igd-v1') {
+      await igdV1Unmap(c.externalPort, opts).catch(() => undefined);
+      return;
+    }
     const signal = () => AbortSignal.timeout(opts.requestMs);
     // The library deletes a UPnP mapping by external port = internal port: when the router
     // granted another port, deleting would hit someone else's mapping, so the lease runs out.
@@ -110,6 +117,21 @@ export function natPortMapper(opts: NatMapperOptions): MapperClient {
     };
   };
 
+  /** IGD v1: the port granted before (a renewal keeps it), else ours, else a few others. */
+  const viaIgdV1 = async (
+    internalPort: number,
+    leaseMs: number,
+    preferred: number | null,
+  ): Promise<GrantedMapping> => {
+    const granted = await igdV1Map(
+      internalPort,
+      externalPortCandidates(internalPort, preferred),
+      leaseMs,
+      opts,
+    );
+    return { protocol: 'upnp-igd', internalPort, leaseMs, ...granted };
+  };
+
   const findUpnp = async (): Promise<Gateway | null> => {
     const client = upnpNat(lib);
     for await (const gateway of client.findGateways({ signal: AbortSignal.timeout(opts.discoveryMs) })) {
@@ -138,7 +160,10 @@ export function natPortMapper(opts: NatMapperOptions): MapperClient {
     const kept = current;
     if (kept && kept.internalPort === internalPort) {
       try {
-        const m = await viaGateway(kept.gateway, kept.protocol, internalPort, leaseMs);
+        const m =
+          kept.gateway === 'igd-v1'
+            ? await viaIgdV1(internalPort, leaseMs, kept.externalPort)
+            : await viaGateway(kept.gateway, kept.protocol, internalPort, leaseMs);
         kept.externalPort = m.externalPort;
         return m;
       } catch {
@@ -191,6 +216,16 @@ export function natPortMapper(opts: NatMapperOptions): MapperClient {
         }
       }
     } else errors.push('NAT-PMP: no default gateway');
+
+    // Last, a router that speaks only UPnP-IGD v1 (the v2 search above does not find it).
+    try {
+      const m = await viaIgdV1(internalPort, leaseMs, null);
+      current = { gateway: 'igd-v1', protocol: 'upnp-igd', internalPort, externalPort: m.externalPort };
+      return m;
+    } catch (err) {
+      if (!(err instanceof NoIgdV1GatewayError)) answered = true;
+      errors.push(err instanceof NoIgdV1GatewayError ? err.message : `UPnP-IGD v1: ${message(err)}`);
+    }
 
     const text = errors.join('; ');
     throw answered ? new Error(text) : new NoGatewayError(text);
