@@ -22,7 +22,7 @@ export const PATCH_MARKERS: readonly PatchMarker[] = [
     via: [],
     files: [
       // The patch's newest change in each file, so that an install with an older patch is noticed too.
-      { file: 'index.js', marker: 'this._torrentsByHash = new Map()' },
+      { file: 'index.js', marker: 'this._torrentsByHashHash = new Map()' },
       { file: 'lib/file.js', marker: 'const fileEndInPiece =' },
       { file: 'lib/peer.js', marker: 'this.directReads = false' },
       { file: 'lib/torrent.js', marker: "this.client._scheduleTorrent('_rechoke', RECHOKE_INTERVAL" },

@@ -138,6 +138,14 @@ export class PeerAccess {
     rendezvous.start();
   }
 
+  /**
+   * Dial `jid`'s endpoints for `hash`? Not when the gate would refuse it the share (per-group
+   * visibility); while the visibility is not read yet, yes (the gate decides on the wire).
+   */
+  mayDial(hash: string, jid: string): boolean {
+    return this.visibility.current() === null || this.#rules.shareAccess(hash, jid).serve;
+  }
+
   admission(): AdmissionCounters {
     return this.gate.counters();
   }
@@ -154,7 +162,9 @@ export class PeerAccess {
   }
 
   #torrent(hash: string): Torrent | undefined {
-    return this.#client?.torrents.find((t) => t.infoHash === hash && !t.destroyed);
+    // By hash (the patched client's map), not a walk over every torrent per WebRTC peer.
+    const t = this.#client?._torrentsByHash.get(hash);
+    return t && !t.destroyed ? t : undefined;
   }
 
   #addWebrtcPeer(hash: string, peer: RtcPeer): boolean {

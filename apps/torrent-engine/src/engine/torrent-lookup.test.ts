@@ -1,7 +1,10 @@
-// The webtorrent patch's lookup by info hash (patches/README.md, webtorrent change 8): `add`'s
+// The webtorrent patch's lookups (patches/README.md, webtorrent changes 8 and 9): `add`'s
 // duplicate check and `get` find a torrent in a map instead of walking every torrent of the
-// client (each add cost O(N)). A real webtorrent client seeding real files; the client's torrent
-// list is made to throw when walked, so a scan fails the test.
+// client (each add cost O(N)); `remove` finds its place in the list without searching it, and an
+// incoming encrypted connection (which names sha1('req2' + infoHash)) finds its torrent in a map
+// too. Real webtorrent clients seeding real files; the client's torrent list is made to throw when
+// walked or searched, so a scan fails the test.
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,30 +17,45 @@ const metainfo = (file: string) =>
     createTorrent(file, { announceList: [] }, (err, t) => (err ? reject(err) : resolve(t))),
   );
 
-/** Walking `torrents` (for…of, spread) throws from here on; `indexOf`/`splice`/`includes` still work. */
+const SEARCHES = ['indexOf', 'includes', 'splice', 'find', 'findIndex', 'some'] as const;
+
+/** Walking `torrents` (for…of, spread) or searching it (`indexOf`, `splice`…) throws from here on. */
 function forbidWalking(client: WebTorrent): void {
-  Object.defineProperty(client.torrents, Symbol.iterator, {
-    configurable: true,
-    value: () => {
-      throw new Error('walked client.torrents');
-    },
-  });
+  const walked = () => {
+    throw new Error('walked client.torrents');
+  };
+  Object.defineProperty(client.torrents, Symbol.iterator, { configurable: true, value: walked });
+  for (const m of SEARCHES) Object.defineProperty(client.torrents, m, { configurable: true, value: walked });
 }
+
+function allowWalking(client: WebTorrent): void {
+  const list = client.torrents as unknown as Record<string | symbol, unknown>;
+  delete list[Symbol.iterator];
+  for (const m of SEARCHES) delete list[m];
+}
+
+/** What an incoming encrypted connection names instead of the info hash. */
+const obfuscated = (infoHash: string) =>
+  createHash('sha1')
+    .update(Buffer.concat([Buffer.from('req2'), Buffer.from(infoHash, 'hex')]))
+    .digest('hex');
 
 describe('webtorrent: torrents looked up by info hash', () => {
   let dir: string;
   let client: WebTorrent | null = null;
+  let other: WebTorrent | null = null;
   beforeEach(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'bitween-lookup-'));
   });
   afterEach(async () => {
-    const c = client;
-    client = null;
-    if (c && !c.destroyed) {
-      // (Destroying walks the torrents: let it.)
-      delete (c.torrents as unknown as Record<symbol, unknown>)[Symbol.iterator];
-      await new Promise<void>((resolve) => c.destroy(() => resolve()));
+    for (const c of [client, other]) {
+      if (c && !c.destroyed) {
+        // (Destroying walks the torrents: let it.)
+        allowWalking(c);
+        await new Promise<void>((resolve) => c.destroy(() => resolve()));
+      }
     }
+    client = other = null;
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -59,7 +77,7 @@ describe('webtorrent: torrents looked up by info hash', () => {
     }
     const add = (meta: Uint8Array) => new Promise<Torrent>((resolve) => c.add(meta, { path: dir }, resolve));
     const first = await add(metas[0]!);
-    await add(metas[1]!);
+    const second = await add(metas[1]!);
     forbidWalking(c);
 
     // A third torrent, then the first one again: the duplicate is destroyed, its caller gets the held one.
@@ -91,5 +109,54 @@ describe('webtorrent: torrents looked up by info hash', () => {
     expect(again.destroyed).toBe(false);
     expect(await c.get(first.infoHash)).toBe(again);
     expect(c.torrents).toHaveLength(3);
+    // (Read by index: the list is not walked. The last torrent took the removed one's place.)
+    const held3 = Array.from({ length: c.torrents.length }, (_, i) => c.torrents[i]);
+    expect(new Set(held3)).toEqual(new Set([again, second, third]));
   });
+
+  it('finds the torrent of an incoming encrypted connection by its obfuscated hash, without walking the torrents', async () => {
+    const options = {
+      dht: false,
+      lsd: false,
+      utPex: false,
+      natUpnp: false,
+      natPmp: false,
+      utp: false,
+      secure: 1,
+    };
+    client = new WebTorrent(options);
+    const seeder = client;
+    const metas: Uint8Array[] = [];
+    for (let i = 0; i < 3; i++) {
+      const file = path.join(dir, `file-${i}.bin`);
+      await writeFile(file, `seed ${i}\n`.repeat(1000));
+      metas.push(await metainfo(file));
+    }
+    const seeds: Torrent[] = [];
+    for (const meta of metas)
+      seeds.push(await new Promise<Torrent>((r) => seeder.add(meta, { path: dir }, r)));
+    await new Promise<void>((resolve) =>
+      seeder.listening ? resolve() : seeder.once('listening', () => resolve()),
+    );
+    forbidWalking(seeder);
+    const getByHash = (h: string) =>
+      (seeder as unknown as { _getByHash(h: string): Promise<Torrent | null> })._getByHash(h);
+    expect(await getByHash(obfuscated(seeds[1]!.infoHash))).toBe(seeds[1]);
+    expect(await getByHash(obfuscated('ab'.repeat(20)))).toBeNull();
+
+    // A downloader dials the seeder with the encrypted handshake and gets the middle torrent.
+    other = new WebTorrent(options);
+    const downloader = other;
+    const into = await mkdtemp(path.join(dir, 'download-'));
+    const leech = downloader.add(metas[1]!, { path: into });
+    const done = new Promise<void>((resolve) => leech.once('done', () => resolve()));
+    leech.once('ready', () => leech.addPeer(`127.0.0.1:${seeder.torrentPort}`));
+    await done;
+    expect(seeds[1]!.wires.length).toBe(1);
+
+    // A removed torrent is no longer found by its obfuscated hash.
+    await seeder.remove(seeds[1]!);
+    expect(await getByHash(obfuscated(seeds[1]!.infoHash))).toBeNull();
+    expect(await getByHash(obfuscated(seeds[2]!.infoHash))).toBe(seeds[2]);
+  }, 60_000);
 });

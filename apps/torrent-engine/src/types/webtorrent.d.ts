@@ -161,6 +161,8 @@ declare module 'webtorrent' {
     address(): AddressInfo | null;
     add(torrentId: string | Uint8Array, opts?: AddOptions, onTorrent?: (t: Torrent) => void): Torrent;
     get(torrentId: string | Uint8Array | Torrent): Promise<Torrent | null>;
+    /** The torrent of each known info hash (our webtorrent patch, change 8): `get` without parsing. */
+    readonly _torrentsByHash: ReadonlyMap<string, Torrent>;
     remove(
       torrentId: string | Torrent,
       opts?: { destroyStore?: boolean },
