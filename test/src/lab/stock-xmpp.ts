@@ -1,7 +1,9 @@
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawnChild, type Child } from '../harness/child.js';
 import { makeTempDir, removeTempDir, type Cleanup } from '../harness/cleanup.js';
+import { logDir } from '../harness/service.js';
 import { run, runIn, tool } from './netns.js';
 
 /**
@@ -63,11 +65,12 @@ export async function startStockProsody(cleanup: Cleanup, opts: StockXmppOptions
   );
   cfg = edit(cfg, '"/var/log/prosody/prosody.log"', q(join(dir, 'prosody.log')), PROSODY_CFG);
   cfg = edit(cfg, '"/var/log/prosody/prosody.err"', q(join(dir, 'prosody.err')), PROSODY_CFG);
-  // No syslog in a test: the same sink goes to the console (the harness reads it).
+  // No syslog in a test: the same sink goes to the console (the harness reads it), at info
+  // (LAB_PROSODY_LOG_LEVEL=debug: every stanza too).
   cfg = edit(
     cfg,
     /\{ levels = \{ "error" \}; to = "syslog";\s*\};/,
-    '{ levels = { min = "info" }; to = "console"; };',
+    `{ levels = { min = ${q(process.env.LAB_PROSODY_LOG_LEVEL ?? 'info')} }; to = "console"; };`,
     PROSODY_CFG,
   );
   cfg = edit(cfg, /^VirtualHost "localhost"$/m, `VirtualHost ${q(opts.domain)}`, PROSODY_CFG);
@@ -89,21 +92,30 @@ export async function startStockProsody(cleanup: Cleanup, opts: StockXmppOptions
   for (const { user, password } of opts.accounts)
     await run('prosodyctl', ['--config', cfgFile, 'register', user, opts.domain, password]);
 
+  // Its log (the console sink) is also kept in reports/logs/prosody-<domain>.log: the temp dir
+  // goes with the test.
+  mkdirSync(logDir, { recursive: true });
+  const log = createWriteStream(join(logDir, `prosody-${opts.domain}.log`));
   // As the `prosody` user, as Debian's systemd unit starts it (the daemon refuses root; only
   // prosodyctl switches users by itself).
-  const child = await spawnChild(tool('ip'), [
-    'netns',
-    'exec',
-    opts.ns,
-    'setpriv',
-    '--reuid=prosody',
-    '--regid=prosody',
-    '--init-groups',
-    'prosody',
-    '--config',
-    cfgFile,
-    '-F',
-  ]);
+  const child = await spawnChild(
+    tool('ip'),
+    [
+      'netns',
+      'exec',
+      opts.ns,
+      'setpriv',
+      '--reuid=prosody',
+      '--regid=prosody',
+      '--init-groups',
+      'prosody',
+      '--config',
+      cfgFile,
+      '-F',
+    ],
+    { onLine: (line) => log.write(`${line}\n`) },
+  );
+  void child.exited.then(() => log.end());
   cleanup.add(`stock prosody ${opts.domain}`, () => child.stop(5_000));
   for (const service of ['c2s', 's2s'])
     await child.output.wait((l) => l.includes(`Activated service '${service}' on [`), {
