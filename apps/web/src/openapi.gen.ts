@@ -4264,6 +4264,8 @@ export interface components {
             seedLimits?: components["schemas"]["SeedLimitsInput"];
             /** @description stopped because it reached its seeding limit */
             finished?: boolean;
+            /** @description SHA-256 of the file (base64) of a single-file torrent shared from this host, hashed with its pieces when it was added; absent otherwise */
+            sha256?: string;
         };
         ContactInput: {
             /** @description bare JID */
@@ -4514,6 +4516,7 @@ export interface components {
             name: string;
             size: number;
             mediaType?: string;
+            sha256?: string;
             /** @description ms since epoch */
             receivedAt: number;
             /** @description when it was accepted (its download started); null: not yet */
@@ -4691,6 +4694,8 @@ export interface components {
             seedLimits?: components["schemas"]["SeedLimits"];
             /** @description stopped because it reached its seeding limit */
             finished?: boolean;
+            /** @description SHA-256 of the file (base64) of a single-file torrent shared from this host, hashed with its pieces when it was added; absent otherwise */
+            sha256?: string;
         };
         Contact: {
             /** @description bare JID */
@@ -4941,6 +4946,7 @@ export interface components {
             name: string;
             size: number;
             mediaType?: string;
+            sha256?: string;
             /** @description ms since epoch */
             receivedAt: number;
             /** @description when it was accepted (its download started); null: not yet */

@@ -151,6 +151,12 @@ export const Torrent = z
       .describe('the friends (bare JIDs) whose share it was downloaded from; empty for our own shares'),
     seedLimits: SeedLimits.optional(),
     finished: z.boolean().optional().describe('stopped because it reached its seeding limit'),
+    sha256: z
+      .string()
+      .optional()
+      .describe(
+        'SHA-256 of the file (base64) of a single-file torrent shared from this host, hashed with its pieces when it was added; absent otherwise',
+      ),
   })
   .describe('one own torrent (shared or downloading); optional members are absent from older engines')
   .meta({ id: 'Torrent' });

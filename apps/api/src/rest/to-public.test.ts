@@ -57,6 +57,7 @@ describe('public resources and the bus contracts', () => {
       finished: false,
       fileCount: 1,
       queueOrder: 3.5,
+      sha256: 'n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=',
     });
     expect(Object.keys(status).sort()).toEqual(keys(TorrentStatus));
     const pub = publicTorrent(status);

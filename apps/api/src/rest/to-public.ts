@@ -76,6 +76,7 @@ export function publicTorrent(t: TorrentStatus): Torrent {
       idleMinutes: t.seedLimits.idleMinutes,
     },
     finished: t.finished,
+    ...(t.sha256 ? { sha256: t.sha256 } : {}),
     // Left out: queueOrder (the engine's internal queue sort key; Transmission's queuePosition is
     // derived from it in transmission/).
   };

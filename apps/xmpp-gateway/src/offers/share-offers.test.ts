@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,6 +100,24 @@ describe('ShareOffers', () => {
     ]);
     expect(received).toHaveLength(1);
     expect(offers.dropped).toBe(1);
+  });
+
+  it("keeps the sender's SHA-256 in the offer; a malformed one is left out and the offer still made", () => {
+    const { offers } = setup();
+    const sha256 = createHash('sha256').update('theirs').digest('base64');
+    const good = shareMessage(ME, {
+      share: { hash: WANTED, name: 'theirs.bin', size: 3, sha256 },
+      endpoints: [],
+    });
+    offers.onMessage(`${ALICE}/laptop`, good.stanza);
+    expect(offers.list()).toEqual([expect.objectContaining({ hash: WANTED, sha256 })]);
+    const other = 'c'.repeat(40);
+    const bad = shareMessage(ME, { share: { hash: other, name: 'x.bin', size: 3, sha256 }, endpoints: [] });
+    bad.stanza.getChild('file-sharing')!.getChild('file')!.getChild('hash')!.children = ['not base64!'];
+    offers.onMessage(`${ALICE}/laptop`, bad.stanza);
+    const offer = offers.list().find((o) => o.hash === other);
+    expect(offer).toBeDefined();
+    expect(offer).not.toHaveProperty('sha256');
   });
 
   it('hands the engines only the x.pe endpoints the sender’s own list announces', () => {

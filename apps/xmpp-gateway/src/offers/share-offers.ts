@@ -134,6 +134,11 @@ export class ShareOffers {
     if (read.kind === 'refused')
       return this.#drop({ from: bare, reason: read.reason }, 'refused a share message');
     const { file } = read;
+    if (file.hashIgnored)
+      log.debug(
+        { from: bare, hash: file.hash, reason: file.hashIgnored },
+        "ignored a share message's <hash/>",
+      );
     if (engines.hashes(Date.now()).includes(file.hash)) {
       log.info({ from: bare, hash: file.hash }, 'ignored a share offer for a hash we already hold');
       return;
@@ -144,6 +149,7 @@ export class ShareOffers {
       name: file.name,
       size: file.size,
       ...(file.mediaType ? { mediaType: file.mediaType } : {}),
+      ...(file.sha256 ? { sha256: file.sha256 } : {}),
       endpoints: file.endpoints,
       receivedAt: Date.now(),
     });

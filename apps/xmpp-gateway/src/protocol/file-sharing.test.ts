@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import xml from '@xmpp/xml';
 import { describe, expect, it } from 'vitest';
@@ -6,6 +7,7 @@ import {
   MAX_MAGNET_PEERS,
   MAX_NAME_LENGTH,
   NS_FILE_METADATA,
+  NS_HASHES,
   NS_SFS,
   NS_URL_DATA,
   decodeFileSharing,
@@ -29,8 +31,9 @@ const ENDPOINTS = [
 ];
 
 describe('XEP-0498 share items', () => {
-  it('publish: exactly the golden IQ (id = info-hash, publish-options, magnet with x.pe)', () => {
-    const iq = xml('iq', { type: 'set', id: '7' }, publishFileItem({ share: SHARE, endpoints: ENDPOINTS }));
+  it('publish: exactly the golden IQ (id = info-hash, publish-options, SHA-256, magnet with x.pe)', () => {
+    const share = { ...SHARE, sha256: 'EZoySbJqLrkyYluBm8ucncAz4H66wTJwoV3QZHCQotw=' };
+    const iq = xml('iq', { type: 'set', id: '7' }, publishFileItem({ share, endpoints: ENDPOINTS }));
     expect(iq.toString()).toBe(compact(fixture('file-sharing-publish.xml')));
   });
 
@@ -85,13 +88,24 @@ describe('XEP-0498 share items', () => {
     const folder = encodeFileSharing({ share: { ...SHARE, name: 'Photos' }, endpoints: [] });
     expect(folder.getChild('file')?.getChild('media-type')).toBeUndefined();
     expect(folder.getChild('file')?.getChild('hash')).toBeUndefined();
-    const hashed = encodeFileSharing({ share: SHARE, endpoints: [], sha256: 'q83vEjRWeJA=' });
-    expect(hashed.getChild('file')?.getChild('hash', 'urn:xmpp:hashes:2')?.attrs.algo).toBe('sha-256');
+    const sha256 = createHash('sha256').update('the file').digest('base64');
+    const hashed = encodeFileSharing({ share: { ...SHARE, sha256 }, endpoints: [] });
+    const hash = hashed.getChild('file')?.getChild('hash', 'urn:xmpp:hashes:2');
+    expect(hash?.attrs.algo).toBe('sha-256');
+    expect(hash?.getText()).toBe(sha256);
+    // What we publish, we read back.
+    expect(decodeFileSharing(hashed)).toMatchObject({ sha256 });
   });
 });
 
 /** A `<file-sharing/>` as a contact might craft it. */
-function crafted(opts: { name?: string; size?: string; mediaType?: string; targets?: string[] }) {
+function crafted(opts: {
+  name?: string;
+  size?: string;
+  mediaType?: string;
+  targets?: string[];
+  hashes?: { algo?: string; text: string; xmlns?: string }[];
+}) {
   const { name = 'a.bin', size = '5', targets = [`magnet:?xt=urn:btih:${'a'.repeat(40)}`] } = opts;
   return xml(
     'file-sharing',
@@ -102,6 +116,9 @@ function crafted(opts: { name?: string; size?: string; mediaType?: string; targe
       xml('name', {}, name),
       xml('size', {}, size),
       ...(opts.mediaType !== undefined ? [xml('media-type', {}, opts.mediaType)] : []),
+      ...(opts.hashes ?? []).map((h) =>
+        xml('hash', { xmlns: h.xmlns ?? NS_HASHES, ...(h.algo ? { algo: h.algo } : {}) }, h.text),
+      ),
     ),
     xml('sources', {}, ...targets.map((target) => xml('url-data', { xmlns: NS_URL_DATA, target }))),
   );
@@ -126,6 +143,49 @@ describe('reading a <file-sharing/> from a contact (hostile input)', () => {
     expect(typeof bad !== 'string' && bad.mediaType).toBeUndefined();
     const good = decodeFileSharing(crafted({ mediaType: 'Video/MP4' }));
     expect(typeof good !== 'string' && good.mediaType).toBe('video/mp4');
+  });
+
+  it("reads one <hash algo='sha-256'/> of 32 bytes; any other hash is ignored and the item still read", () => {
+    const digest = createHash('sha256').update('x').digest();
+    const sha256 = digest.toString('base64');
+    const read = (hashes: { algo?: string; text: string; xmlns?: string }[]) => {
+      const file = decodeFileSharing(crafted({ hashes }));
+      if (typeof file === 'string') throw new Error(`refused: ${file}`);
+      return { sha256: file.sha256, ignored: file.hashIgnored };
+    };
+    expect(read([])).toEqual({ sha256: undefined, ignored: undefined });
+    expect(read([{ algo: 'sha-256', text: ` ${sha256}\n` }])).toEqual({ sha256, ignored: undefined });
+    // Another algorithm beside it is skipped (XEP-0446 allows one per algorithm).
+    expect(
+      read([
+        { algo: 'blake2b-256', text: sha256 },
+        { algo: 'sha-256', text: sha256 },
+      ]).sha256,
+    ).toBe(sha256);
+    // Not an XEP-0300 (hashes:2) element: not looked at.
+    expect(read([{ algo: 'sha-256', text: sha256, xmlns: 'urn:xmpp:hashes:1' }])).toEqual({
+      sha256: undefined,
+      ignored: undefined,
+    });
+    for (const hashes of [
+      [{ algo: 'sha-1', text: createHash('sha1').update('x').digest('base64') }], // unknown to us
+      [{ algo: 'SHA-256', text: sha256 }],
+      [{ text: sha256 }], // no algo
+      [{ algo: 'sha-256', text: digest.toString('hex') }], // hex, not base64
+      [{ algo: 'sha-256', text: digest.subarray(0, 31).toString('base64') }], // 31 bytes
+      [{ algo: 'sha-256', text: Buffer.concat([digest, digest]).toString('base64') }], // 64 bytes
+      [{ algo: 'sha-256', text: `${sha256.slice(0, 40)}!!!=` }], // not base64
+      [{ algo: 'sha-256', text: '' }],
+      [
+        { algo: 'sha-256', text: sha256 },
+        { algo: 'sha-256', text: sha256 },
+      ], // several
+      Array.from({ length: 9 }, (_, i) => ({ algo: `x-${i}`, text: sha256 })), // too many
+    ]) {
+      const got = read(hashes);
+      expect(got.sha256, JSON.stringify(hashes).slice(0, 80)).toBeUndefined();
+      expect(got.ignored).toEqual(expect.any(String));
+    }
   });
 
   it('refuses sources without a v1 magnet, and magnets over the length bound', () => {

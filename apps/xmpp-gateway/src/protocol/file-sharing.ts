@@ -1,4 +1,4 @@
-import type { Endpoint, Share } from '@bitween/messages';
+import { Sha256, type Endpoint, type Share } from '@bitween/messages';
 import { canonicalIp, classifyAddress } from '@bitween/net-policy';
 import xml, { type Element } from '@xmpp/xml';
 import { lookup as mediaTypeLookup } from 'mime-types';
@@ -14,7 +14,9 @@ import { storedName } from './shares-codec.js';
  *
  * Deviation from XEP-0498: the item id is the info-hash, not the file name (names are not unique
  * and may change; one share = one item, so adding or removing a share touches one item).
- * A multi-file torrent is one `<file/>` with the torrent's name and total size.
+ * A multi-file torrent is one `<file/>` with the torrent's name and total size, and no `<hash/>`;
+ * a single-file share carries its file's SHA-256 (XEP-0300 `<hash algo='sha-256'/>`, base64) when
+ * its engine hashed it (shared from that host: computed with the pieces; downloads have none).
  */
 
 /** XEP-0498's well-known (root) node. */
@@ -72,14 +74,13 @@ export function mediaTypeOf(name: string): string | undefined {
 }
 
 export interface FileShareItem {
+  /** With `sha256` (base64) when the engine hashed the file: XEP-0446 `<hash algo='sha-256'/>`. */
   share: Share;
   endpoints: readonly Endpoint[];
-  /** A whole-file SHA-256 (base64), when known. */
-  sha256?: string | undefined;
 }
 
 /** The item's payload: `<file-sharing><file/><sources><url-data target=magnet/></sources></file-sharing>`. */
-export function encodeFileSharing({ share, endpoints, sha256 }: FileShareItem): Element {
+export function encodeFileSharing({ share, endpoints }: FileShareItem): Element {
   const name = cleanItemName(share.name);
   // (A folder's name rarely has an extension; when it has one, the type it names is shown.)
   const mediaType = mediaTypeOf(name);
@@ -89,7 +90,7 @@ export function encodeFileSharing({ share, endpoints, sha256 }: FileShareItem): 
     ...(mediaType ? [xml('media-type', {}, mediaType)] : []),
     xml('name', {}, name),
     xml('size', {}, String(share.size)),
-    ...(sha256 ? [xml('hash', { xmlns: NS_HASHES, algo: 'sha-256' }, sha256)] : []),
+    ...(share.sha256 ? [xml('hash', { xmlns: NS_HASHES, algo: 'sha-256' }, share.sha256)] : []),
   );
   const target = magnetUri({ ...share, name }, magnetPeers(endpoints));
   return xml(
@@ -165,6 +166,10 @@ export interface SharedFile {
   name: string;
   size: number;
   mediaType?: string;
+  /** The `<file/>`'s SHA-256 (base64), as the sender states it (bitween does not check it). */
+  sha256?: string;
+  /** Why the `<file/>`'s `<hash/>` elements gave no SHA-256, when it has some (worth a debug line). */
+  hashIgnored?: string;
   /** The magnet's `x.pe` addresses we may dial (public or LAN; canonical form), at most MAX_MAGNET_PEERS. */
   endpoints: Endpoint[];
   /** `x.pe` values dropped: malformed, or an address never dialled (loopback, link-local, multicast…). */
@@ -178,6 +183,27 @@ const BTIH = /^urn:btih:([0-9a-fA-F]{40})$/;
 export const MAX_MAGNET_LENGTH = 8192;
 /** At most this many `<url-data/>` sources are looked at. */
 const MAX_SOURCES = 8;
+/** At most this many XEP-0300 `<hash/>` elements in a `<file/>` (one per algorithm is plenty). */
+const MAX_HASHES = 8;
+
+/**
+ * The SHA-256 of a `<file/>`'s XEP-0300 `<hash/>` elements: exactly one with `algo='sha-256'`,
+ * holding 32 bytes of base64. Other algorithms are skipped (XEP-0446 allows several); several
+ * SHA-256s, a wrong length or not base64: none, with the reason (the item itself is still read).
+ */
+export function fileSha256(file: Element): { sha256?: string; ignored?: string } {
+  const hashes = file.getChildren('hash', NS_HASHES);
+  if (hashes.length === 0) return {};
+  if (hashes.length > MAX_HASHES) return { ignored: `${hashes.length} <hash/> elements` };
+  const sha256s = hashes.filter((h) => h.attrs.algo === 'sha-256');
+  if (sha256s.length === 0) return { ignored: 'no <hash algo="sha-256"/>' };
+  if (sha256s.length > 1) return { ignored: `${sha256s.length} <hash algo="sha-256"/> elements` };
+  const text = sha256s[0]!.getText().trim();
+  const checked = Sha256.safeParse(text);
+  if (!checked.success)
+    return { ignored: `<hash algo="sha-256"/> is not 32 bytes of base64 (${text.length} characters)` };
+  return { sha256: checked.data };
+}
 
 /**
  * A `<file-sharing xmlns='urn:xmpp:sfs:0'/>` as a contact sent it, read strictly: the XEP-0446
@@ -199,6 +225,7 @@ export function decodeFileSharing(el: Element): SharedFile | string {
     return `<size/> ${JSON.stringify(sizeText.slice(0, 40))} is not a decimal number`;
   const mediaText = file.getChildText('media-type')?.trim();
   const mediaType = mediaText && MEDIA_TYPE.test(mediaText) ? mediaText.toLowerCase() : undefined;
+  const { sha256, ignored } = fileSha256(file);
 
   const targets = (el.getChild('sources')?.getChildren('url-data', NS_URL_DATA) ?? [])
     .slice(0, MAX_SOURCES)
@@ -217,6 +244,8 @@ export function decodeFileSharing(el: Element): SharedFile | string {
       name,
       size: Number(sizeText),
       ...(mediaType ? { mediaType } : {}),
+      ...(sha256 ? { sha256 } : {}),
+      ...(ignored ? { hashIgnored: ignored } : {}),
       endpoints: magnet.endpoints,
       droppedPeers: magnet.droppedPeers,
     };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { command, event } from '../contract.js';
-import { BareJid, Empty, Endpoint, InfoHash, IpAddress, Share } from '../schemas.js';
+import { BareJid, Empty, Endpoint, InfoHash, IpAddress, Sha256, Share } from '../schemas.js';
 import { subjects } from '../subjects.js';
 
 /** One running instance (XMPP resource) of a contact, as its last notification described it. */
@@ -380,6 +380,8 @@ export const Offer = z.object({
   name: z.string().min(1).max(1024),
   size: z.number().int().nonnegative(),
   mediaType: z.string().max(255).optional(),
+  /** The file's SHA-256 (base64) as the sender's `<file/>` states it (not checked by bitween). */
+  sha256: Sha256.optional(),
   /** The magnet's `x.pe` addresses; engines dial only those the sender's own list announces. */
   endpoints: z.array(Endpoint).max(8),
   /** ms since epoch (a repeated offer refreshes it). */
