@@ -594,7 +594,7 @@ describe('/v1/settings and /v1/status', () => {
     });
   });
 
-  it("reports each engine's reachability, port mapping, connections and admission (null from older engines)", async () => {
+  it("reports each engine's reachability, port mapping, IPv6 pinhole, connections and admission (null from older engines)", async () => {
     const registry = await EngineRegistry.open(peersNc, log);
     const reachability = {
       verdict: 'hole-punching' as const,
@@ -613,6 +613,15 @@ describe('/v1/settings and /v1/status', () => {
       lastError: 'no gateway answered',
       since: 1_700_000_000_000,
     };
+    const pinhole = {
+      state: 'mapped' as const,
+      protocol: 'pcp' as const,
+      external: { address: '2001:db8::5', port: 51413 },
+      internalPort: 51413,
+      expiresAt: 1_700_003_600_000,
+      lastError: null,
+      since: 1_700_000_000_000,
+    };
     const connections = { tcpDirect: 3, tcpMapped: 0, webrtcDirect: 2, webrtcRelayed: 1 };
     const admission = { admitted: 5, refused: { 'bad-proof': 1 } };
     await registry.announce({
@@ -623,6 +632,7 @@ describe('/v1/settings and /v1/status', () => {
       heartbeatMs: 60_000,
       reachability,
       portMapping,
+      pinhole,
       connections,
       admission,
     });
@@ -631,12 +641,14 @@ describe('/v1/settings and /v1/status', () => {
       expect(engines.find((e) => e['engineId'] === 'e2')).toMatchObject({
         reachability,
         portMapping,
+        pinhole,
         connections,
         admission,
       });
       expect(engines.find((e) => e['engineId'] === 'e1')).toMatchObject({
         reachability: null,
         portMapping: null,
+        pinhole: null,
         connections: null,
         admission: null,
       });

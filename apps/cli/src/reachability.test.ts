@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mappingText, reachabilityLines, verdictText } from './reachability.js';
+import { mappingText, pinholeText, reachabilityLines, verdictText } from './reachability.js';
 import type { EngineStatus, PortMapping, Reachability } from './types.js';
 
 const reach = (over: Partial<Reachability>): Reachability => ({
@@ -27,6 +27,7 @@ const engine = (over: Partial<EngineStatus>): EngineStatus => ({
   torrents: 0,
   reachability: null,
   portMapping: null,
+  pinhole: null,
   connections: null,
   admission: null,
   ...over,
@@ -71,6 +72,31 @@ describe('bitween reachability (plain words)', () => {
       mappingText({ ...mapped, state: 'unavailable', external: null, lastError: 'no gateway found' }),
     ).toBe('no router mapped the port (no gateway found); tried again later');
     expect(mappingText(null)).toBe('not reported');
+  });
+
+  it('describes the IPv6 pinhole in each state, and lists it', () => {
+    const pinhole: PortMapping = {
+      ...mapped,
+      protocol: 'pcp',
+      external: { address: '2001:db8:1::2', port: 51413 },
+    };
+    expect(pinholeText(pinhole)).toBe(
+      'open by PCP: [2001:db8:1::2]:51413 until 2026-12-07 03:30 UTC (renewed before)',
+    );
+    expect(
+      pinholeText({
+        ...pinhole,
+        state: 'unavailable',
+        external: null,
+        lastError: 'PCP at fe80::1: no answer',
+      }),
+    ).toBe(
+      'no router opened it (PCP at fe80::1: no answer): friends on IPv6 get in only if your router lets them; tried again later',
+    );
+    expect(pinholeText(null)).toMatch(/^none/);
+    expect(reachabilityLines(engine({ pinhole }))).toContain(
+      '  IPv6 pinhole:     open by PCP: [2001:db8:1::2]:51413 until 2026-12-07 03:30 UTC (renewed before)',
+    );
   });
 
   it('lists addresses, STUN/TURN, connections by transport and admission', () => {

@@ -47,6 +47,21 @@ export function mappingText(pm: PortMapping | null): string {
   }
 }
 
+/** The IPv6 pinhole in the router's firewall (PCP) in a few words. */
+export function pinholeText(pm: PortMapping | null): string {
+  if (!pm) return 'none (no global IPv6 address, or port mapping off)';
+  switch (pm.state) {
+    case 'off':
+      return 'off (BITWEEN_PORT_MAPPING=off)';
+    case 'searching':
+      return 'asking the router (PCP) to let friends in on IPv6';
+    case 'unavailable':
+      return `no router opened it${pm.lastError ? ` (${pm.lastError})` : ''}: friends on IPv6 get in only if your router lets them; tried again later`;
+    case 'mapped':
+      return `open by PCP: [${pm.external?.address ?? '?'}]:${pm.external?.port ?? '?'}${pm.expiresAt ? ` until ${time(pm.expiresAt)} (renewed before)` : ''}`;
+  }
+}
+
 /** Every line `bitween reachability` prints for one engine. */
 export function reachabilityLines(e: EngineStatus): string[] {
   const r = e.reachability;
@@ -57,6 +72,7 @@ export function reachabilityLines(e: EngineStatus): string[] {
     `${e.engineId}: ${verdictText(e)}`,
     `  public addresses: ${r && r.publicAddresses.length > 0 ? r.publicAddresses.join(', ') : 'none'}`,
     `  IPv6:             ${r && r.ipv6.length > 0 ? r.ipv6.join(', ') : 'none'}`,
+    `  IPv6 pinhole:     ${pinholeText(e.pinhole)}`,
     `  port mapping:     ${mappingText(e.portMapping)}`,
     `  STUN / TURN:      ${r ? `${r.stun ? 'yes' : 'no'} / ${r.turn ? 'yes' : 'no'}` : '?'}`,
     `  connections:      ${c ? `TCP direct ${c.tcpDirect}, TCP mapped ${c.tcpMapped}, WebRTC direct ${c.webrtcDirect}, WebRTC relayed ${c.webrtcRelayed}` : 'not reported'}`,

@@ -25,7 +25,7 @@ import { assertPatchesApplied } from './patches-applied.js';
 import { isInside } from './paths.js';
 import { PeerAccess } from './peer-access.js';
 import { PeerFilter } from './peer-filter.js';
-import { portMappingOff, startPortMapping } from './port-mapping/start.js';
+import { portMappingOff, startPinhole, startPortMapping } from './port-mapping/start.js';
 import { natsPlacement } from './placement/placement.js';
 import { slotPort } from './placement/ports.js';
 import { Takeover } from './placement/takeover.js';
@@ -127,6 +127,13 @@ await runService({
     // The router's address and granted port, announced first while the mapping holds.
     const portMapping = startPortMapping(config.BITWEEN_PORT_MAPPING, { engineId, port: engine.port, log });
     const mappingOff = portMappingOff(engine.port, Date.now());
+    // IPv6 is not NATed, but the router's firewall keeps friends out: a PCP pinhole lets them in.
+    const pinhole = startPinhole(config.BITWEEN_PORT_MAPPING, {
+      engineId,
+      port: engine.port,
+      addresses,
+      log,
+    });
     mappedNow.get = () => portMapping?.status().state === 'mapped';
     // STUN/TURN servers the gateway offers: for WebRTC and for the reachability verdict.
     const ice = new IceServersWatch({
@@ -146,6 +153,7 @@ await runService({
       heartbeatMs: config.BITWEEN_HEARTBEAT_MS,
       refusedDials: dialGuard.refused(),
       portMapping: portMapping?.status() ?? mappingOff,
+      ...(pinhole ? { pinhole: pinhole.status() } : {}),
       connections: access.connections(),
       admission: access.admission(),
       reachability: reachability.update(
@@ -166,6 +174,7 @@ await runService({
     );
     engine.on('changed', (hash) => (hash === undefined ? heartbeat.changed() : heartbeat.changed(hash)));
     portMapping?.on('changed', () => heartbeat.changed());
+    pinhole?.on('changed', () => heartbeat.changed());
     ice.on('changed', () => heartbeat.changed());
     heartbeat.start(config.BITWEEN_HEARTBEAT_MS);
     ice.start();
@@ -237,7 +246,7 @@ await runService({
         stopFriendAddresses();
         await host.stop();
         ice.stop();
-        await portMapping?.stop(); // the router forgets our port before we withdraw
+        await Promise.all([portMapping?.stop(), pinhole?.stop()]); // the router forgets our port before we withdraw
         await heartbeat.stop();
         await engine.stop();
         await nc.drain();

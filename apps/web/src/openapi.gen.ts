@@ -4362,8 +4362,8 @@ export interface components {
         PortMappingInput: {
             /** @enum {string} */
             state: "off" | "searching" | "mapped" | "unavailable";
-            /** @description the protocol that made the mapping (or the last tried) */
-            protocol: ("upnp-igd" | "nat-pmp") | null;
+            /** @description the protocol that made the mapping (or the last tried); pcp: an IPv6 pinhole */
+            protocol: ("upnp-igd" | "nat-pmp" | "pcp") | null;
             /** @description the router's address and the port it granted */
             external: {
                 address: string;
@@ -4400,6 +4400,8 @@ export interface components {
             reachability: components["schemas"]["ReachabilityInput"] | null;
             /** @description the engine's port mapping on the home router (UPnP-IGD / NAT-PMP); null from older engines */
             portMapping: components["schemas"]["PortMappingInput"] | null;
+            /** @description the engine's IPv6 pinhole in the home router's firewall (PCP; external: its own global IPv6 address); null without a global IPv6 address, with port mapping off, or from older engines */
+            pinhole: components["schemas"]["PortMappingInput"] | null;
             /** @description peer connections since the engine started, by transport; null from older engines */
             connections: components["schemas"]["ConnectionCountersInput"] | null;
             /** @description peers admitted or refused by ticket since the engine started; null from older engines */
@@ -4792,8 +4794,8 @@ export interface components {
         PortMapping: {
             /** @enum {string} */
             state: "off" | "searching" | "mapped" | "unavailable";
-            /** @description the protocol that made the mapping (or the last tried) */
-            protocol: ("upnp-igd" | "nat-pmp") | null;
+            /** @description the protocol that made the mapping (or the last tried); pcp: an IPv6 pinhole */
+            protocol: ("upnp-igd" | "nat-pmp" | "pcp") | null;
             /** @description the router's address and the port it granted */
             external: {
                 address: string;
@@ -4830,6 +4832,8 @@ export interface components {
             reachability: components["schemas"]["Reachability"] | null;
             /** @description the engine's port mapping on the home router (UPnP-IGD / NAT-PMP); null from older engines */
             portMapping: components["schemas"]["PortMapping"] | null;
+            /** @description the engine's IPv6 pinhole in the home router's firewall (PCP; external: its own global IPv6 address); null without a global IPv6 address, with port mapping off, or from older engines */
+            pinhole: components["schemas"]["PortMapping"] | null;
             /** @description peer connections since the engine started, by transport; null from older engines */
             connections: components["schemas"]["ConnectionCounters"] | null;
             /** @description peers admitted or refused by ticket since the engine started; null from older engines */

@@ -1,4 +1,5 @@
 export { byReach, canonicalIp, classifyAddress, type AddressClass } from './address-class.js';
+export { ipFromBytes, ipToBytes } from './ip-bytes.js';
 export {
   DialPolicy,
   type DialRefusal,

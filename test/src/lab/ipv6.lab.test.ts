@@ -1,12 +1,40 @@
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cleanup } from '../harness/cleanup.js';
+import { repoRoot } from '../harness/service.js';
 import { waitFor } from '../harness/wait.js';
 import { startLab, type Lab } from './lab.js';
-import { labUnavailable } from './netns.js';
+import { labUnavailable, runIn } from './netns.js';
 import { listenIn, tcpProbe } from './probe.js';
 
 const unavailable = labUnavailable();
 if (unavailable) console.warn(`skipping the network lab: ${unavailable}`);
+
+const distUrl = `${pathToFileURL(join(repoRoot, 'apps/torrent-engine/dist/port-mapping')).href}/`;
+const script = join(repoRoot, 'test/src/lab/fixtures/pinhole.mjs');
+
+interface PinholeResult {
+  ok?: boolean;
+  mapping?: { protocol: string; externalAddress: string; externalPort: number; leaseMs: number };
+  error?: string;
+  noGateway?: boolean;
+  unmapped?: boolean;
+}
+
+/** The engine's PCP pinhole client, run once inside `ns` for `address` and `port`. */
+async function pinholeFrom(ns: string, address: string, port: number, opts: { unmap?: boolean } = {}) {
+  const out = await runIn(
+    ns,
+    process.execPath,
+    [script, distUrl, address, String(port), '600000', ...(opts.unmap ? ['unmap'] : [])],
+    30_000,
+  );
+  return out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as PinholeResult);
+}
 
 /** The lab's IPv6 (2001:db8::/32, routed without NAT): the ground for issue 19's scenario d. */
 describe.skipIf(unavailable !== null)('network lab: IPv6 routed through stateful home firewalls', () => {
@@ -14,7 +42,10 @@ describe.skipIf(unavailable !== null)('network lab: IPv6 routed through stateful
   let lab: Lab;
 
   beforeAll(async () => {
-    lab = await startLab(cleanup, { homes: [{ name: 'alice' }, { name: 'bob', nat: 'none' }], ipv6: true });
+    lab = await startLab(cleanup, {
+      homes: [{ name: 'alice' }, { name: 'bob', nat: 'none' }, { name: 'carol', upnp: true }],
+      ipv6: true,
+    });
   });
   afterAll(() => cleanup.run());
 
@@ -40,5 +71,40 @@ describe.skipIf(unavailable !== null)('network lab: IPv6 routed through stateful
     await listenIn(cleanup, alice.serverNs, '::', 7202);
     expect(await tcpProbe(lab.homes.bob!.serverNs, alice.serverAddress6!, 7202, 1_000)).toBe('timeout');
     expect(await tcpProbe(lab.internet.ns, alice.serverAddress6!, 7202, 1_000)).toBe('timeout');
+  });
+
+  it('opens an IPv6 pinhole with PCP on a router running miniupnpd: a friend on the internet gets in, until it is removed', async () => {
+    const carol = lab.homes.carol!;
+    const bob = lab.homes.bob!;
+    await listenIn(cleanup, carol.serverNs, '::', 7203);
+    expect(await tcpProbe(bob.serverNs, carol.serverAddress6!, 7203, 1_000)).toBe('timeout'); // closed before
+
+    const [result] = await pinholeFrom(carol.serverNs, carol.serverAddress6!, 7203);
+    expect(result).toMatchObject({
+      ok: true,
+      mapping: { protocol: 'pcp', externalAddress: '2001:db8:3::2', externalPort: 7203 },
+    });
+    expect(result?.mapping?.leaseMs).toBeGreaterThanOrEqual(120_000); // miniupnpd's min_lifetime
+    expect(await lab.pinholes6('carol')).toEqual(['[2001:db8:3::2]:7203']);
+    expect(await tcpProbe(bob.serverNs, carol.serverAddress6!, 7203)).toBe('connected');
+    // only that port: the rest of the firewall still keeps strangers out
+    await listenIn(cleanup, carol.serverNs, '::', 7204);
+    expect(await tcpProbe(bob.serverNs, carol.serverAddress6!, 7204, 1_000)).toBe('timeout');
+
+    // Renewed with the same nonce (as an engine after a restart), then removed.
+    const [renewed, removed] = await pinholeFrom(carol.serverNs, carol.serverAddress6!, 7203, {
+      unmap: true,
+    });
+    expect(renewed).toMatchObject({ ok: true, mapping: { externalPort: 7203 } });
+    expect(removed).toEqual({ unmapped: true });
+    expect(await lab.pinholes6('carol')).toEqual([]);
+    expect(await tcpProbe(bob.serverNs, carol.serverAddress6!, 7203, 1_000)).toBe('timeout');
+  });
+
+  it('says no PCP server answered behind a router without one', async () => {
+    const alice = lab.homes.alice!;
+    const [result] = await pinholeFrom(alice.serverNs, alice.serverAddress6!, 7205);
+    expect(result).toMatchObject({ ok: false, noGateway: true });
+    expect(result?.error).toMatch(/PCP at 2001:db8:1:0:0:0:0:1: no answer/);
   });
 });

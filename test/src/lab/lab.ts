@@ -79,6 +79,8 @@ export interface Lab {
   forwardedBytes6(home: string): Promise<number>;
   /** The TCP port forwards miniupnpd holds (external port → internal address:port). */
   upnpRedirects(home: string): Promise<{ externalPort: number; to: string }[]>;
+  /** The IPv6 pinholes miniupnpd holds in the router's firewall (`[address]:port`, TCP). */
+  pinholes6(home: string): Promise<string[]>;
   /**
    * One more host in a namespace of its own on the internet, at 203.0.113.`octet` (e.g. an XMPP
    * server of the federation lab); deleted with the lab.
@@ -221,11 +223,15 @@ export async function startLab(
       await ipIn(serverNs, ['-6', 'route', 'add', 'default', 'via', `2001:db8:${n}::1`]);
       await ipIn(inet, ['-6', 'route', 'add', `2001:db8:${n}::/64`, 'via', wan6]);
       await sysctl(routerNs, 'net.ipv6.conf.all.forwarding=1');
-      // A home router's IPv6 firewall: out and back in, nothing unsolicited (ICMPv6 errors pass).
+      // A home router's IPv6 firewall: out and back in, nothing unsolicited (ICMPv6 errors pass)
+      // but the pinholes miniupnpd opens (PCP, IGD v2 AddPinhole) in its chain, as its
+      // ip6tables_init.sh makes it (empty without miniupnpd).
       await ip6t(routerNs, ['-P', 'FORWARD', 'DROP']);
       await ip6t(routerNs, ['-A', 'FORWARD', ...ESTABLISHED]);
       await ip6t(routerNs, ['-A', 'FORWARD', '-i', 'lan', '-o', 'wan', '-j', 'ACCEPT']);
       await ip6t(routerNs, ['-A', 'FORWARD', '-p', 'ipv6-icmp', '-j', 'ACCEPT']);
+      await ip6t(routerNs, ['-N', 'MINIUPNPD']);
+      await ip6t(routerNs, ['-A', 'FORWARD', '-i', 'wan', '!', '-o', 'wan', '-j', 'MINIUPNPD']);
     }
 
     // miniupnpd's chains exist on every router (empty without miniupnpd), as its init script makes them.
@@ -359,6 +365,12 @@ export async function startLab(
         .slice(2) // the chain's header and column names
         .filter((l) => /ACCEPT/.test(l))
         .reduce((sum, l) => sum + Number(l.trim().split(/\s+/)[1] ?? 0), 0);
+    },
+    async pinholes6(home) {
+      const rules = await ip6t(routerOf(home).ns, ['-S', 'MINIUPNPD']);
+      return [...rules.matchAll(/-d (\S+?)(?:\/128)? .*-p tcp .*--dport (\d+)/g)].map(
+        (m) => `[${m[1]}]:${m[2]}`,
+      );
     },
     async upnpRedirects(home) {
       // `-S` prints the DNAT target of libiptc's revision as "[unsupported revision]" on some

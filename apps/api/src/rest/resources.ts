@@ -279,9 +279,9 @@ export const PortMapping = z
   .object({
     state: z.enum(['off', 'searching', 'mapped', 'unavailable']),
     protocol: z
-      .enum(['upnp-igd', 'nat-pmp'])
+      .enum(['upnp-igd', 'nat-pmp', 'pcp'])
       .nullable()
-      .describe('the protocol that made the mapping (or the last tried)'),
+      .describe('the protocol that made the mapping (or the last tried); pcp: an IPv6 pinhole'),
     external: z
       .object({ address: z.string(), port: z.number().int() })
       .nullable()
@@ -324,6 +324,10 @@ export const EngineSummary = z
     ),
     portMapping: PortMapping.nullable().describe(
       "the engine's port mapping on the home router (UPnP-IGD / NAT-PMP); null from older engines",
+    ),
+    pinhole: PortMapping.nullable().describe(
+      "the engine's IPv6 pinhole in the home router's firewall (PCP; external: its own global IPv6 address); " +
+        'null without a global IPv6 address, with port mapping off, or from older engines',
     ),
     connections: ConnectionCounters.nullable().describe(
       'peer connections since the engine started, by transport; null from older engines',

@@ -160,6 +160,7 @@ export function publicEngineSummary(state: EngineState): EngineSummary {
     torrents: state.torrents.length,
     reachability: state.reachability ?? null,
     portMapping: state.portMapping ?? null,
+    pinhole: state.pinhole ?? null,
     connections: state.connections ?? null,
     admission: state.admission ?? null,
   };

@@ -4,7 +4,8 @@
  * (port-mapping.ts) runs an attempt at `nextAttemptAt` and feeds the outcome back.
  */
 
-export type MappingProtocol = 'upnp-igd' | 'nat-pmp';
+/** `pcp`: an IPv6 pinhole (PCP MAP, pcp-pinhole.ts); the others map the IPv4 port. */
+export type MappingProtocol = 'upnp-igd' | 'nat-pmp' | 'pcp';
 
 /** A mapping the router granted. */
 export interface GrantedMapping {

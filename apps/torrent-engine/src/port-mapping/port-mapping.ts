@@ -20,6 +20,8 @@ export interface PortMappingOptions extends ScheduleOptions {
   leaseMs: number;
   log: Logger;
   now?: () => number;
+  /** The warning when no router answers (default: about UPnP-IGD and NAT-PMP). */
+  noGatewayWarning?: string;
 }
 
 /** The status as it goes into the engine's registry entry (libs/messages PortMappingStatus). */
@@ -171,7 +173,8 @@ export class PortMapping extends EventEmitter<{ changed: [] }> {
       case 'no-gateway':
         log.warn(
           { error: e.error, internalPort },
-          'no router answered UPnP-IGD or NAT-PMP: friends behind NAT may not reach this engine (retrying in the background)',
+          this.opts.noGatewayWarning ??
+            'no router answered UPnP-IGD or NAT-PMP: friends behind NAT may not reach this engine (retrying in the background)',
         );
         break;
       case 'failed':

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { EngineSummary, PortMapping, Reachability } from '../types.js';
-import { admissionText, connectionRows, mappingText, verdictHint, verdictOf } from './reachability.js';
+import {
+  admissionText,
+  connectionRows,
+  mappingText,
+  pinholeText,
+  verdictHint,
+  verdictOf,
+} from './reachability.js';
 
 const reach = (over: Partial<Reachability>): Reachability => ({
   verdict: 'unknown',
@@ -27,6 +34,7 @@ const engine = (over: Partial<EngineSummary>): EngineSummary => ({
   torrents: 0,
   reachability: null,
   portMapping: null,
+  pinhole: null,
   connections: null,
   admission: null,
   ...over,
@@ -84,6 +92,29 @@ describe('the facts', () => {
       'no router mapped the port (no gateway found); trying again later',
     );
     expect(mappingText(null)).toBe('not reported');
+  });
+
+  it('describes the IPv6 pinhole', () => {
+    const pinhole: PortMapping = {
+      ...mapped,
+      protocol: 'pcp',
+      external: { address: '2001:db8:1::2', port: 51413 },
+    };
+    expect(pinholeText(pinhole)).toBe('open by PCP: [2001:db8:1::2]:51413');
+    expect(pinholeText({ ...pinhole, expiresAt: Date.UTC(2026, 0, 1) })).toMatch(
+      / until .+ \(renewed before\)$/,
+    );
+    expect(
+      pinholeText({
+        ...pinhole,
+        state: 'unavailable',
+        external: null,
+        lastError: 'PCP at fe80::1: no answer',
+      }),
+    ).toBe(
+      'no router opened it (PCP at fe80::1: no answer): friends on IPv6 get in only if your router lets them; trying again later',
+    );
+    expect(pinholeText(null)).toMatch(/^none/);
   });
 
   it('lists connections by transport and admission', () => {

@@ -72,6 +72,21 @@ export function mappingText(pm: PortMapping | null): string {
   }
 }
 
+/** The IPv6 pinhole in the router's firewall (PCP) in a few words. */
+export function pinholeText(pm: PortMapping | null): string {
+  if (!pm) return 'none (no global IPv6 address, or port mapping off)';
+  switch (pm.state) {
+    case 'off':
+      return 'off (BITWEEN_PORT_MAPPING=off)';
+    case 'searching':
+      return 'asking your router (PCP) to let friends in on IPv6…';
+    case 'unavailable':
+      return `no router opened it${pm.lastError ? ` (${pm.lastError})` : ''}: friends on IPv6 get in only if your router lets them; trying again later`;
+    case 'mapped':
+      return `open by PCP: [${pm.external?.address ?? '?'}]:${pm.external?.port ?? '?'}${pm.expiresAt ? ` until ${clock(pm.expiresAt)} (renewed before)` : ''}`;
+  }
+}
+
 /** Connections since the engine started, by transport. */
 export function connectionRows(c: ConnectionCounters): [string, number][] {
   return [

@@ -1,7 +1,14 @@
 import { useEffect, useState } from 'preact/hooks';
 import { formatLimit, parseLimitKiB } from '../logic/format.js';
 import { account, api, errorText, logout, say } from '../store.js';
-import { admissionText, connectionRows, mappingText, verdictHint, verdictOf } from '../logic/reachability.js';
+import {
+  admissionText,
+  connectionRows,
+  mappingText,
+  pinholeText,
+  verdictHint,
+  verdictOf,
+} from '../logic/reachability.js';
 import type { EngineSettings, EngineSummary, Status } from '../types.js';
 import { AccountForm } from './account-form.js';
 import { ErrorText, Online, ViewTitle } from './common.js';
@@ -175,6 +182,8 @@ function EngineReachability({ engine: e }: { engine: EngineSummary }) {
         <dd>{r && r.ipv6.length > 0 ? r.ipv6.join(', ') : 'none'}</dd>
         <dt>Port mapping</dt>
         <dd>{mappingText(e.portMapping)}</dd>
+        <dt>IPv6 pinhole</dt>
+        <dd>{pinholeText(e.pinhole)}</dd>
         <dt>STUN / TURN server</dt>
         <dd>{r ? `${r.stun ? 'known' : 'none'} / ${r.turn ? 'known' : 'none'}` : 'not reported'}</dd>
         <dt>Connections since start</dt>

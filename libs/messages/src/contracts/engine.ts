@@ -318,6 +318,12 @@ export const EngineEntry = z.object({
   /** The engine's port mapping on the home router (UPnP-IGD / NAT-PMP). Absent from older engines. */
   portMapping: PortMappingStatus.optional(),
   /**
+   * The IPv6 pinhole the engine holds in the home router's firewall for its port (PCP MAP; `external`
+   * is its own global IPv6 address). Absent when the engine has no global IPv6 address, port mapping
+   * is off, or from older engines.
+   */
+  pinhole: PortMappingStatus.optional(),
+  /**
    * Outgoing connections the dial policy refused since the engine started, by reason (`loopback`,
    * `lan`, `not-ip`, …: libs/net-policy `DialRefusal`). Absent from older engines.
    */

@@ -11,8 +11,8 @@ import { IpAddress, Port } from '../schemas.js';
  */
 export const PortMappingStatus = z.object({
   state: z.enum(['off', 'searching', 'mapped', 'unavailable']),
-  /** The protocol that made the mapping (or the last one tried). */
-  protocol: z.enum(['upnp-igd', 'nat-pmp']).nullable(),
+  /** The protocol that made the mapping (or the last one tried); `pcp` for an IPv6 pinhole. */
+  protocol: z.enum(['upnp-igd', 'nat-pmp', 'pcp']).nullable(),
   /** The router's address and the port it granted (may differ from the local one). */
   external: z.object({ address: IpAddress, port: Port }).nullable(),
   internalPort: Port.nullable(),
