@@ -73,6 +73,11 @@ export interface AddOptions {
 export interface Placement {
   /** Try to become the one engine that runs `hash`. */
   claim(hash: string): Promise<{ won: true } | { won: false; owner: string }>;
+  /**
+   * `claim` for many torrents at once (a restart): who is alive is read once, and the claims run
+   * several at a time instead of one round trip after the other. Results in `hashes`' order.
+   */
+  claimAll(hashes: readonly string[]): Promise<({ won: true } | { won: false; owner: string })[]>;
   /** The torrent was removed here: give up its claim. */
   release(hash: string): Promise<void>;
   /** How the engine that won the claim reports the torrent (null: it does not list it yet). */

@@ -18,11 +18,13 @@ export async function restore(core: EngineCore): Promise<void> {
       torrentFile ? core.resume.startup(record.hash, record.savePath) : Promise.resolve(null),
     ),
   );
+  // Claimed all at once (one read of who is alive, several claims in flight), not one by one.
+  const claims = await core.opts.placement?.claimAll(stored.map(({ record }) => record.hash));
   const checking: Entry[] = [];
   let restored = 0;
   let resumed = 0;
   for (const [i, { record, torrentFile }] of stored.entries()) {
-    const claim = await core.opts.placement?.claim(record.hash);
+    const claim = claims?.[i];
     if (claim && !claim.won) {
       // Taken over by another engine while we were away: it has its own copy of the record.
       core.log.info({ hash: record.hash, owner: claim.owner }, 'torrent now runs elsewhere');
@@ -32,7 +34,11 @@ export async function restore(core: EngineCore): Promise<void> {
     const decision = decisions[i];
     const bitfield = decision?.kind === 'resume' ? decision.bitfield : undefined;
     if (bitfield) resumed++;
-    const entry = attach(core, record, torrentFile, false, bitfield);
+    // A torrent whose saved bitfield has every piece starts as verified: webtorrent would otherwise
+    // read and hash one piece of each file (opening every file of every seed on a restart) although
+    // the files' sizes and mtimes already match the ones saved with that bitfield.
+    const complete = decision?.kind === 'resume' && decision.have === decision.pieces;
+    const entry = attach(core, record, torrentFile, complete, complete ? undefined : bitfield);
     restored++;
     if (torrentFile) checking.push(entry);
   }

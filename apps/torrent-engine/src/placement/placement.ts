@@ -1,6 +1,10 @@
 import { type TorrentStatus } from '@bitween/messages';
 import { fetchAllTorrents, type Bus, type EngineRegistry, type TorrentClaims } from '@bitween/bus';
+import { inParallel } from '../durable/in-parallel.js';
 import type { Placement } from '../engine.js';
+
+/** Claims `claimAll` keeps in flight (each a KV read and a compare-and-swap). */
+const CLAIMS_IN_FLIGHT = 32;
 
 /**
  * The engine's `Placement` over NATS: claims in the `bitween_torrent_owners` KV bucket (an
@@ -14,10 +18,15 @@ export function natsPlacement(deps: {
   timeoutMs?: number;
 }): Placement {
   const { claims, registry, bus } = deps;
+  const liveIds = async () => new Set((await registry.live()).map((e) => e.state.engineId));
   return {
     async claim(hash) {
-      const live = new Set((await registry.live()).map((e) => e.state.engineId));
+      const live = await liveIds();
       return claims.claim(hash, (id) => live.has(id));
+    },
+    async claimAll(hashes) {
+      const live = await liveIds();
+      return inParallel(hashes, CLAIMS_IN_FLIGHT, (hash) => claims.claim(hash, (id) => live.has(id)));
     },
     release: (hash) => claims.release(hash),
     async statusAt(owner, hash): Promise<TorrentStatus | null> {
