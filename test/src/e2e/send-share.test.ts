@@ -83,6 +83,8 @@ describe('sending a share to a friend', () => {
       timeoutMs: 60_000,
     });
     expect(offer).toMatchObject({ from: alice.jid, name: shared.name, size: shared.size, acceptedAt: null });
+    // The SHA-256 alice's engine computed, as her message states it.
+    expect(offer).toMatchObject({ sha256: Buffer.from(shared.sha256, 'hex').toString('base64') });
     const { events } = await bob.rest.get<{ events: { type: string; data: Offer }[] }>(
       '/v1/events?since=0&timeout=0&limit=1000',
     );
