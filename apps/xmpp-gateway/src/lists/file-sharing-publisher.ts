@@ -11,16 +11,10 @@ import {
   retractFileItem,
 } from '../protocol/file-sharing.js';
 import type { ResourceEntry } from '../protocol/shares-codec.js';
-import type { BulkSession } from '../xmpp/bulk-session.js';
 import type { XmppSession } from '../xmpp/session.js';
 import { FOREGROUND_RESERVE_BYTES, type UploadPace } from '../xmpp/upload-pace.js';
 
 const NS_DISCO_ITEMS = 'http://jabber.org/protocol/disco#items';
-/**
- * A run of more stanzas than this (a first publish, a refresh after login: up to thousands of
- * items) goes through the bulk session; a change's few items stay on the main session.
- */
-export const BULK_ITEM_STANZAS = 8;
 
 /**
  * `pubsub#max_items` values tried in turn when configuring the node (XEP-0060 §8.2); the first
@@ -42,13 +36,6 @@ export interface FileSharingPublisherOptions {
    * retracted. null while not known yet (after login): nothing is retracted then.
    */
   siblingHashes(): ReadonlySet<string> | null;
-  /**
-   * The presence-less session for bulk uploads (xmpp/bulk-session.ts): a run of more than
-   * BULK_ITEM_STANZAS goes through it, at its pace, so that the main session's socket holds no
-   * items in front of a change of the original node (Prosody reads a client at 10 kB/s with no
-   * burst). Absent or not online: through `session`.
-   */
-  bulk?: BulkSession | undefined;
 }
 
 /**
@@ -56,8 +43,7 @@ export interface FileSharingPublisherOptions {
  * info-hash: an added share is one publish, a removed one one retract, a share whose payload
  * changed (name, our addresses) one publish. One stanza at a time, each waiting for its result,
  * as background traffic of the upload pace (only while it keeps FOREGROUND_RESERVE_BYTES of burst),
- * so the original node (the source of truth for bitween peers) and other traffic are not held up;
- * a large run through the bulk session when there is one. After login it lists the node's item ids (disco#items):
+ * so the original node (the source of truth for bitween peers) and other traffic are not held up. After login it lists the node's item ids (disco#items):
  * items for shares no instance of the account holds any more are retracted, missing ones
  * published, and the rest refreshed last (their magnets may name old addresses).
  * Items stay on the server while the gateway is stopped (retracting thousands on shutdown is
@@ -258,23 +244,13 @@ export class FileSharingPublisher {
     let chooseAgain = false;
     const done = { published: 0, refreshed: 0, retracted: 0 };
     const refreshing = new Set(refresh);
-    const bulkRun = todo > BULK_ITEM_STANZAS;
-    let viaBulk = 0;
     const send = async (child: Element) => {
       const size = Buffer.byteLength(child.toString()) + ENVELOPE_BYTES / 4;
-      // (Asked per stanza: while the bulk session is not online, the main one carries the run.)
-      const bulk = bulkRun ? this.opts.bulk?.use() : null;
-      await (bulk?.pace ?? pace).takeSpare(size, FOREGROUND_RESERVE_BYTES);
+      await pace.takeSpare(size, FOREGROUND_RESERVE_BYTES);
       if (generation !== this.#generation || !session.online) throw new Offline();
-      try {
-        await (bulk?.session ?? session).iq('set', session.bareJid, child, 30_000);
-      } catch (err) {
-        if (bulk && !bulk.session.online) throw new BulkOffline();
-        throw err;
-      }
+      await session.iq('set', session.bareJid, child, 30_000);
       bytes += size;
       stanzas += 1;
-      if (bulk) viaBulk += 1;
     };
     try {
       for (const id of retract) {
@@ -300,11 +276,6 @@ export class FileSharingPublisher {
       }
     } catch (err) {
       if (err instanceof Offline) return;
-      if (err instanceof BulkOffline) {
-        // The rest goes through the main session (or the bulk one, back online) in a moment.
-        log.info({ ...done }, 'the bulk session went offline while publishing XEP-0498 items');
-        return this.#retryLater();
-      }
       throw err;
     }
     log.info(
@@ -315,7 +286,6 @@ export class FileSharingPublisher {
         ...(chooseAgain ? { chooseAgain } : {}),
         bytes,
         stanzas,
-        ...(viaBulk > 0 ? { viaBulk } : {}),
         ms: Date.now() - started,
       },
       'published our XEP-0498 share items',
@@ -326,7 +296,6 @@ export class FileSharingPublisher {
 }
 
 class Offline extends Error {}
-class BulkOffline extends Error {}
 
 interface Wanted {
   share: Share;
