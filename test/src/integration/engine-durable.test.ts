@@ -184,6 +184,12 @@ describe('torrent engine: durable state, fast resume, hashing off the main threa
     expect(bob.bus.publish(xmpp.peers, peersFor(clean, await alicePort()))).toBe(true);
     await complete;
     expect(await sha256File(join(root, 'bob', 'downloads', 'clean.bin'))).toBe(sum);
+    // Started as verified from complete bitfields, their resume data was not written again (the
+    // save on 'ready' compares with the bitfield they started from).
+    const saved = alice.process.logs.filter(
+      (l) => l.msg === 'resume data saved' && (l['hash'] === clean || l['hash'] === trusted),
+    );
+    expect(saved).toEqual([]);
   });
 
   it('verifies a file that changed while the engine was down', async () => {

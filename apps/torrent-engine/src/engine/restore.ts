@@ -38,7 +38,8 @@ export async function restore(core: EngineCore): Promise<void> {
     // read and hash one piece of each file (opening every file of every seed on a restart) although
     // the files' sizes and mtimes already match the ones saved with that bitfield.
     const complete = decision?.kind === 'resume' && decision.have === decision.pieces;
-    const entry = attach(core, record, torrentFile, complete, complete ? undefined : bitfield);
+    // (The bitfield still goes along: it is what fast resume compares before saving again.)
+    const entry = attach(core, record, torrentFile, complete, bitfield);
     restored++;
     if (torrentFile) checking.push(entry);
   }
