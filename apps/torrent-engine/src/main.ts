@@ -189,7 +189,7 @@ await runService({
     access.start(engine, host, () => ice.servers());
     publishLifecycle(bus, engine);
     engine.announceRestored();
-    const peers = followPeers(bus, engine, filter);
+    const peers = followPeers(bus, engine, filter, (hash, jid) => access.mayDial(hash, jid));
     const stopFriendAddresses = await followFriendAddresses(
       await FriendAddressesStore.open(nc, log),
       filter,

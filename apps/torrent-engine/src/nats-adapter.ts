@@ -112,14 +112,23 @@ export function serveCommands(host: ServiceHost, engine: TorrentEngine): void {
 
 /**
  * Endpoints friends advertise for our torrents arrive from the gateway, with our own public
- * addresses (taken before the endpoints are dialled: the dial guard's LAN evidence).
+ * addresses (taken before the endpoints are dialled: the dial guard's LAN evidence). `mayDial`:
+ * false for a contact the gate would refuse the torrent (per-group visibility): never dialled.
  */
-export function followPeers(bus: Bus, engine: TorrentEngine, filter?: PeerFilter): Subscription {
+export function followPeers(
+  bus: Bus,
+  engine: TorrentEngine,
+  filter?: PeerFilter,
+  mayDial: (hash: string, jid: string) => boolean = () => true,
+): Subscription {
   return bus.subscribe(xmpp.peers, ({ peers, ownPublic }) => {
     if (ownPublic) engine.setOwnPublic(ownPublic);
     for (const { hash, endpoints } of peers) {
       filter?.setHashPeers(hash, endpoints);
-      engine.setPeers(hash, endpoints);
+      engine.setPeers(
+        hash,
+        endpoints.filter((e) => !e.jid || mayDial(hash, e.jid)),
+      );
     }
   });
 }

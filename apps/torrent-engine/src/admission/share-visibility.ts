@@ -57,10 +57,9 @@ export class ShareVisibilityFollower {
       const stop = await store.watch((visibility) => {
         const first = this.#current === null;
         this.#current = visibility;
-        if (first) {
-          this.log.info({ restricted: visibility.size }, 'share visibility read');
-          this.#loaded();
-        }
+        if (first) this.#loaded();
+        // (A share's restriction reaches new wires from here on; open ones are checked in onChange.)
+        this.log[first ? 'info' : 'debug']({ restricted: visibility.size }, 'share visibility');
         this.opts.onChange?.();
       });
       if (this.#stopped) stop();
