@@ -4386,7 +4386,7 @@ export interface components {
         /** @description peers admitted or refused by ticket since the engine started */
         AdmissionCountersInput: {
             admitted: number;
-            /** @description by reason: no-proof, bad-proof, stranger */
+            /** @description by reason: no-proof, bad-proof, stranger, overload, hidden (a contact outside a share’s roster groups) */
             refused: {
                 [key: string]: number;
             };
@@ -4818,7 +4818,7 @@ export interface components {
         /** @description peers admitted or refused by ticket since the engine started */
         AdmissionCounters: {
             admitted: number;
-            /** @description by reason: no-proof, bad-proof, stranger */
+            /** @description by reason: no-proof, bad-proof, stranger, overload, hidden (a contact outside a share’s roster groups) */
             refused: {
                 [key: string]: number;
             };

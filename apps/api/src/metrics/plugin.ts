@@ -144,7 +144,7 @@ export function createMetrics() {
     ),
     peersRefused: counter(
       'bitween_peers_refused_total',
-      'Peers an engine closed since it started, by reason (no-proof, bad-proof, stranger)',
+      'Peers an engine closed since it started, by reason (no-proof, bad-proof, stranger, overload, hidden)',
       ['engine', 'reason'],
     ),
     reachable: gauge(

@@ -308,7 +308,9 @@ export const AdmissionCounters = z
     admitted: z.number().int().nonnegative(),
     refused: z
       .record(z.string(), z.number().int().nonnegative())
-      .describe('by reason: no-proof, bad-proof, stranger'),
+      .describe(
+        'by reason: no-proof, bad-proof, stranger, overload, hidden (a contact outside a share’s roster groups)',
+      ),
   })
   .describe('peers admitted or refused by ticket since the engine started')
   .meta({ id: 'AdmissionCounters' });

@@ -16,7 +16,10 @@ export type ConnectionCounters = z.infer<typeof ConnectionCounters>;
 /** Peers judged by who they are (tickets) since start: admitted, and refused by reason. */
 export const AdmissionCounters = z.object({
   admitted: z.number().int().nonnegative(),
-  /** `no-proof` (no ticket answer in time), `bad-proof`, `stranger` (no ticket, not a legacy address). */
+  /**
+   * `no-proof` (no ticket answer in time), `bad-proof`, `stranger` (no ticket, not a legacy
+   * address), `overload`, `hidden` (a contact outside a restricted share's roster groups).
+   */
   refused: z.record(z.string().max(32), z.number().int().nonnegative()),
 });
 export type AdmissionCounters = z.infer<typeof AdmissionCounters>;
