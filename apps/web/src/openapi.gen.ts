@@ -2458,7 +2458,7 @@ export interface paths {
         };
         /**
          * Choose which roster groups see a share
-         * @description Only contacts in at least one of the groups see the share; their XMPP server refuses it to everyone else. `[]` makes it visible to every contact again (the default). Friends running the original Bitween see only shares visible to every contact.
+         * @description Only contacts in at least one of the groups see the share; their XMPP server refuses it to everyone else, and our engines refuse anyone else who asks for its bytes. `[]` makes it visible to every contact again (the default). Friends running the original Bitween see only shares visible to every contact.
          */
         put: {
             parameters: {

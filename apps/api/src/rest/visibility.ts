@@ -34,8 +34,9 @@ const RosterGroups = z
 
 /**
  * Per-group visibility of a share (issue 20): which roster groups see it. The XMPP server enforces
- * it (a PEP node per group set, access model whitelist): a contact outside those groups can
- * neither receive nor fetch it.
+ * it on the listing (a PEP node per group set, access model whitelist): a contact outside those
+ * groups can neither receive nor fetch it; the engines on the bytes (they refuse such a contact's
+ * connections for the share).
  */
 export const visibilityRoutes =
   (visibility: Visibility): FastifyPluginAsync =>
@@ -64,7 +65,7 @@ export const visibilityRoutes =
           summary: 'Choose which roster groups see a share',
           description:
             'Only contacts in at least one of the groups see the share; their XMPP server refuses it to ' +
-            'everyone else. `[]` makes it visible to every contact again (the default). Friends running ' +
+            'everyone else, and our engines refuse anyone else who asks for its bytes. `[]` makes it visible to every contact again (the default). Friends running ' +
             'the original Bitween see only shares visible to every contact.',
           params: HashParams,
           body: SetGroupsBody,
