@@ -16,7 +16,8 @@ import type { HomeStack } from './home-stack.js';
 
 /**
  * Issue 19's scenarios in the network lab where TCP gets through: a (both routers map ports),
- * e (one side on a public address), e2 (one side's router forwards a port by hand). Hole punching
+ * d over TCP (IPv6 through a PCP pinhole), e (one side on a public address), e2 (one side's router
+ * forwards a port by hand). Hole punching
  * and relay (b, c, d) are in hole-punching.lab.test.ts, crafted signalling (f) in
  * crafted-signalling.lab.test.ts.
  */
@@ -133,6 +134,78 @@ describe.skipIf(unavailable !== null)(
       const after = (await w.lab.upnpRedirects('alice')).map((r) => r.externalPort);
       expect(after).not.toContain(gone);
       expect(after).toContain(kept);
+    });
+  },
+);
+
+describe.skipIf(unavailable !== null)(
+  'lab scenario d over TCP: IPv6 through stateful firewalls, the sharer’s router opens a PCP pinhole → no rule added by hand',
+  () => {
+    const cleanup = new Cleanup();
+    let w: World;
+
+    beforeAll(async () => {
+      // alice's router runs miniupnpd, but a carrier-grade NAT in front of it drops every new
+      // inbound IPv4 connection: her IPv4 mapping leads nowhere, only her IPv6 pinhole lets anyone
+      // in. bob sits behind a symmetric NAT and a stateful IPv6 firewall, without UPnP; no STUN/TURN.
+      w = await startWorld(cleanup, {
+        homes: [
+          { name: 'alice', upnp: true, ipv4Unreachable: true },
+          { name: 'bob', nat: 'symmetric' },
+        ],
+        ipv6: true,
+      });
+    });
+    afterAll(() => cleanup.run());
+
+    it('alice’s engine opens an IPv6 pinhole for its port with PCP and reports it (next to its IPv4 mapping)', async () => {
+      const alice = w.alice;
+      const opened = await alice.engine.waitForLog((l) => l.msg === 'IPv6 pinhole opened on the router', {
+        what: "alice's engine to open its IPv6 pinhole",
+        timeoutMs: 30_000,
+      });
+      const port = opened['internalPort'] as number;
+      expect(opened).toMatchObject({ protocol: 'pcp', external: `[${alice.home.serverAddress6}]:${port}` });
+      expect(await w.lab.pinholes6('alice')).toEqual([`[${alice.home.serverAddress6}]:${port}`]);
+      const states = await engineStates(cleanup, alice);
+      const state = await waitFor(
+        async () =>
+          (await states()).find((s) => s.pinhole?.state === 'mapped' && s.portMapping?.state === 'mapped'),
+        { what: "alice's registry entry to show the pinhole and the mapping" },
+      );
+      expect(state.pinhole).toMatchObject({
+        protocol: 'pcp',
+        external: { address: alice.home.serverAddress6, port },
+        internalPort: port,
+        lastError: null,
+      });
+      expect(state.portMapping).toMatchObject({ state: 'mapped', protocol: 'upnp-igd' });
+    });
+
+    it('bob downloads alice’s 32 MiB share over TCP through her pinhole, bytes checked', async () => {
+      const before = await w.lab.forwardedBytes6('alice');
+      const { offered6 } = await shareAndDownload(w.alice, w.bob);
+      expect(offered6.map((e) => e[0])).toContain(w.alice.home.serverAddress6);
+      // The bytes crossed alice's router over IPv6.
+      expect((await w.lab.forwardedBytes6('alice')) - before).toBeGreaterThan(SIZE);
+      // bob's TCP connection came in through the pinhole (nothing else lets it in), and alice
+      // counted a TCP connection (WebRTC has no STUN/TURN server here).
+      expect(await w.lab.pinholePackets6('alice')).toBeGreaterThan(0);
+      const states = await engineStates(cleanup, w.alice);
+      const sum = await waitFor(
+        async () => {
+          const c = sumConnections(await states());
+          return c.tcpDirect + c.tcpMapped > 0 ? c : null;
+        },
+        { what: 'alice to count a TCP connection', timeoutMs: 60_000, intervalMs: 500 },
+      );
+      expect(sum.tcpDirect + sum.tcpMapped).toBeGreaterThan(0);
+    });
+
+    it('an engine that stops closes its pinhole', async () => {
+      expect(await w.alice.engine.stop()).toBe(0);
+      expect(w.alice.engine.logs.some((l) => l.msg === 'IPv6 pinhole removed')).toBe(true);
+      expect(await w.lab.pinholes6('alice')).toEqual([]);
     });
   },
 );

@@ -32,6 +32,11 @@ export interface HomeOptions {
   igdV1Only?: boolean;
   /** With `upnp: true`: also answer NAT-PMP and PCP (default true; false: UPnP-IGD only). */
   natPmp?: boolean;
+  /**
+   * New inbound IPv4 connections are dropped before any port forward, as when a carrier-grade NAT
+   * sits in front of the router: its IPv4 mappings lead nowhere (IPv6 is unaffected).
+   */
+  ipv4Unreachable?: boolean;
   /** TCP ports the router forwards to the server by hand (the README's advice). */
   forwardPorts?: number[];
 }
@@ -81,6 +86,8 @@ export interface Lab {
   upnpRedirects(home: string): Promise<{ externalPort: number; to: string }[]>;
   /** The IPv6 pinholes miniupnpd holds in the router's firewall (`[address]:port`, TCP). */
   pinholes6(home: string): Promise<string[]>;
+  /** Packets let in through the router's IPv6 pinholes (its MINIUPNPD ip6tables chain's counters). */
+  pinholePackets6(home: string): Promise<number>;
   /**
    * One more host in a namespace of its own on the internet, at 203.0.113.`octet` (e.g. an XMPP
    * server of the federation lab); deleted with the lab.
@@ -257,6 +264,19 @@ export async function startLab(
     await ipt(routerNs, ['-N', 'MINIUPNPD']);
     await ipt(routerNs, ['-P', 'FORWARD', 'DROP']);
     await ipt(routerNs, ['-A', 'FORWARD', ...ESTABLISHED]);
+    if (h.ipv4Unreachable)
+      await ipt(routerNs, [
+        '-A',
+        'FORWARD',
+        '-i',
+        'wan',
+        '-m',
+        'conntrack',
+        '--ctstate',
+        'NEW',
+        '-j',
+        'DROP',
+      ]);
     await ipt(routerNs, ['-A', 'FORWARD', '-i', 'wan', '!', '-o', 'wan', '-j', 'MINIUPNPD']);
     await ipt(routerNs, ['-A', 'FORWARD', '-i', 'lan', '-o', 'wan', '-j', 'ACCEPT']);
     for (const port of h.forwardPorts ?? []) {
@@ -371,6 +391,13 @@ export async function startLab(
       return [...rules.matchAll(/-d (\S+?)(?:\/128)? .*-p tcp .*--dport (\d+)/g)].map(
         (m) => `[${m[1]}]:${m[2]}`,
       );
+    },
+    async pinholePackets6(home) {
+      const out = await ip6t(routerOf(home).ns, ['-L', 'MINIUPNPD', '-v', '-n', '-x']);
+      return out
+        .split('\n')
+        .filter((l) => /ACCEPT/.test(l))
+        .reduce((sum, l) => sum + Number(l.trim().split(/\s+/)[0] ?? 0), 0);
     },
     async upnpRedirects(home) {
       // `-S` prints the DNAT target of libiptc's revision as "[unsupported revision]" on some

@@ -74,6 +74,40 @@ describe('PortMapping (driver of the lease schedule)', () => {
     expect(calls.map).toBe(2); // no renewal after stop
   });
 
+  it('names an IPv6 pinhole as such in the log, with its own warning when no router answers', async () => {
+    const pinhole = {
+      ...granted,
+      protocol: 'pcp' as const,
+      externalAddress: '2001:db8:1::2',
+      externalPort: 8001,
+    };
+    const { client } = scripted([new NoGatewayError('PCP at fe80::1%eth0: no answer'), pinhole]);
+    const { lines, log } = recorder();
+    const pm = new PortMapping({
+      client,
+      internalPort: 8001,
+      leaseMs: 60_000,
+      retryMs: 1_000,
+      maxRetryMs: 8_000,
+      log,
+      now: Date.now,
+      what: 'IPv6 pinhole',
+      noGatewayWarning: 'no router answered PCP for an IPv6 pinhole',
+    });
+    pm.start();
+    await vi.advanceTimersByTimeAsync(1_000);
+    await pm.stop();
+    expect(lines.filter((l) => l.level !== 'debug').map((l) => l.msg)).toEqual([
+      'no router answered PCP for an IPv6 pinhole',
+      'IPv6 pinhole opened on the router',
+      'IPv6 pinhole removed',
+    ]);
+    expect(pm.status()).toMatchObject({
+      protocol: 'pcp',
+      external: { address: '2001:db8:1::2', port: 8001 },
+    });
+  });
+
   it('warns once when no gateway answers, keeps retrying with backoff, and maps when one appears', async () => {
     const none = new NoGatewayError('no UPnP-IGD v2 gateway answered; NAT-PMP at 192.168.1.1: no answer');
     const { client, calls } = scripted([none, none, none, granted]);

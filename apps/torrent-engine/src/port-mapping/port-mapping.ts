@@ -22,6 +22,8 @@ export interface PortMappingOptions extends ScheduleOptions {
   now?: () => number;
   /** The warning when no router answers (default: about UPnP-IGD and NAT-PMP). */
   noGatewayWarning?: string;
+  /** What the log calls it: `port mapping` (default) or `IPv6 pinhole`. */
+  what?: 'port mapping' | 'IPv6 pinhole';
 }
 
 /** The status as it goes into the engine's registry entry (libs/messages PortMappingStatus). */
@@ -39,6 +41,12 @@ export function toStatus(state: LeaseState, internalPort: number): PortMappingSt
   };
 }
 
+/** `203.0.113.10:6881`, `[2001:db8::2]:6881`: an external endpoint as the log shows it. */
+const hostPort = (m: { externalAddress: string; externalPort: number }) =>
+  m.externalAddress.includes(':')
+    ? `[${m.externalAddress}]:${m.externalPort}`
+    : `${m.externalAddress}:${m.externalPort}`;
+
 /**
  * Keeps the engine's listen port mapped on the home router: maps at start, renews at half the
  * lease, retries with backoff when no gateway answers, removes the mapping on stop. Emits
@@ -50,10 +58,12 @@ export class PortMapping extends EventEmitter<{ changed: [] }> {
   #attempt: Promise<void> | null = null;
   #stopped = false;
   readonly #now: () => number;
+  readonly #what: 'port mapping' | 'IPv6 pinhole';
 
   constructor(private readonly opts: PortMappingOptions) {
     super();
     this.#now = opts.now ?? Date.now;
+    this.#what = opts.what ?? 'port mapping';
     this.#state = initialLeaseState(this.#now());
   }
 
@@ -89,10 +99,7 @@ export class PortMapping extends EventEmitter<{ changed: [] }> {
     const held = this.#state.mapping;
     await this.opts.client.unmap();
     if (held)
-      this.opts.log.info(
-        { protocol: held.protocol, external: `${held.externalAddress}:${held.externalPort}` },
-        'port mapping removed',
-      );
+      this.opts.log.info({ protocol: held.protocol, external: hostPort(held) }, `${this.#what} removed`);
   }
 
   #schedule(delayMs: number): void {
@@ -144,31 +151,30 @@ export class PortMapping extends EventEmitter<{ changed: [] }> {
 
   #log(e: LeaseEvent): void {
     const { log, internalPort } = this.opts;
-    const at = (m: { externalAddress: string; externalPort: number }) =>
-      `${m.externalAddress}:${m.externalPort}`;
+    const at = hostPort;
     switch (e.kind) {
       case 'mapped':
         log.info(
           { protocol: e.mapping.protocol, external: at(e.mapping), internalPort, leaseMs: e.mapping.leaseMs },
-          'port mapped on the router',
+          this.#what === 'port mapping' ? 'port mapped on the router' : 'IPv6 pinhole opened on the router',
         );
         this.#warnIfPrivate(e.mapping);
         break;
       case 'renewed':
         log.info(
           { protocol: e.mapping.protocol, external: at(e.mapping), internalPort },
-          'port mapping renewed',
+          `${this.#what} renewed`,
         );
         break;
       case 'changed':
         log.info(
           { protocol: e.mapping.protocol, external: at(e.mapping), previous: at(e.previous), internalPort },
-          'port mapping changed',
+          `${this.#what} changed`,
         );
         this.#warnIfPrivate(e.mapping);
         break;
       case 'lost':
-        log.info({ previous: at(e.previous), error: e.error, internalPort }, 'port mapping lost');
+        log.info({ previous: at(e.previous), error: e.error, internalPort }, `${this.#what} lost`);
         break;
       case 'no-gateway':
         log.warn(
@@ -178,7 +184,7 @@ export class PortMapping extends EventEmitter<{ changed: [] }> {
         );
         break;
       case 'failed':
-        log.debug({ error: e.error, retryInMs: e.retryInMs, internalPort }, 'port mapping attempt failed');
+        log.debug({ error: e.error, retryInMs: e.retryInMs, internalPort }, `${this.#what} attempt failed`);
         break;
     }
   }

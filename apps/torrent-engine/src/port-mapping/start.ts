@@ -65,6 +65,7 @@ export function startPinhole(
     retryMs: 30_000,
     maxRetryMs: 600_000,
     log: opts.log,
+    what: 'IPv6 pinhole',
     noGatewayWarning:
       'no router answered PCP for an IPv6 pinhole: friends on IPv6 reach this engine only if its firewall lets them in (retrying in the background)',
   });
