@@ -1,19 +1,23 @@
-// Torrent creation benchmark: bitween's worker-thread hasher (1 and 2 threads) vs create-torrent
-// vs libtorrent (python3-libtorrent, v1 torrent) on the same file, in one run, plus raw SHA-1 speed
-// of this machine. Checks that all of them produce the same info-hash.
+// Torrent creation benchmark: bitween's worker-thread hasher (pieces only, 1 and 2 threads; and
+// what sharing a file does: pieces and the file's SHA-256 from the same reads, one thread) vs
+// create-torrent vs libtorrent (python3-libtorrent, v1 torrent) on the same file, in one run, plus
+// raw SHA-1 speed of this machine; CPU-s of the in-process contenders (all threads). Checks that all
+// of them produce the same info-hash, and bitween the file's SHA-256.
 //
 //   node bench/hashing.mjs [--runs N] [--size-mib 1024] [--file PATH]
-import { hash as sha1, randomBytes } from 'node:crypto';
+import { createHash, hash as sha1, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, open, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import createTorrent from 'create-torrent';
 import parseTorrent from 'parse-torrent';
 import { median, startLibtorrent, writeRandomFile } from './lib/procs.mjs';
 import { resolveShareRoots } from '../apps/torrent-engine/dist/confined-open.js';
 import { createTorrentFile } from '../apps/torrent-engine/dist/hashing/create-torrent-file.js';
+import { encodeMetainfo } from '../apps/torrent-engine/dist/hashing/metainfo.js';
+import { hashPieces } from '../apps/torrent-engine/dist/hashing/piece-hasher.js';
 import { pieceLengthFor } from '../apps/torrent-engine/dist/piece-length.js';
 
 const { values: args } = parseArgs({
@@ -33,7 +37,9 @@ if (!file) {
   await writeRandomFile(file, size);
 }
 // Every contender reads the file from the page cache.
-for await (const chunk of createReadStream(file, { highWaterMark: 8 * 1024 * 1024 })) void chunk;
+const digest = createHash('sha256');
+for await (const chunk of createReadStream(file, { highWaterMark: 8 * 1024 * 1024 })) digest.update(chunk);
+const fileSha256 = digest.digest('base64');
 const fh = await open(file);
 const { size } = await fh.stat();
 await fh.close();
@@ -42,17 +48,38 @@ const pieceLength = pieceLengthFor(size);
 const realFile = await realpath(file);
 const roots = await resolveShareRoots([dirname(realFile)]);
 
+/** bitween's hasher without the file's SHA-256 (how a file was shared before it had one). */
+const piecesOnly = async (threads) => {
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const pieces = await hashPieces([{ path: realFile, length: size }], pieceLength, { threads, roots });
+  const cpu = process.cpuUsage(cpu0);
+  const seconds = (performance.now() - t0) / 1000;
+  const { infoHash } = encodeMetainfo({
+    name: basename(realFile),
+    pieceLength,
+    pieces,
+    layout: { length: size },
+  });
+  return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, infoHash };
+};
+
+/** What sharing a file does: its pieces and its SHA-256 from the same reads. */
+const withSha256 = async (threads) => {
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const r = await createTorrentFile(realFile, { pieceLength: () => pieceLength, threads, roots });
+  const cpu = process.cpuUsage(cpu0);
+  if (r.sha256 !== fileSha256) throw new Error(`SHA-256 ${r.sha256}, expected ${fileSha256}`);
+  const seconds = (performance.now() - t0) / 1000;
+  return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, infoHash: r.infoHash };
+};
+
 const contenders = {
-  'bitween (1 worker thread)': async () => {
-    const t0 = performance.now();
-    const r = await createTorrentFile(realFile, { pieceLength: () => pieceLength, threads: 1, roots });
-    return { seconds: (performance.now() - t0) / 1000, infoHash: r.infoHash };
-  },
-  'bitween (2 worker threads)': async () => {
-    const t0 = performance.now();
-    const r = await createTorrentFile(realFile, { pieceLength: () => pieceLength, threads: 2, roots });
-    return { seconds: (performance.now() - t0) / 1000, infoHash: r.infoHash };
-  },
+  'bitween, pieces only (1 worker thread)': () => piecesOnly(1),
+  'bitween, pieces only (2 worker threads; sharing a file before its SHA-256)': () => piecesOnly(2),
+  'bitween, pieces + file SHA-256 (one thread; a single core)': () => withSha256(1),
+  'bitween, pieces + file SHA-256 (reader + SHA-256 thread; sharing a file now)': () => withSha256(2),
   'create-torrent 6': async () => {
     const t0 = performance.now();
     const torrent = await promisify(createTorrent)(file, { pieceLength, announceList: [], urlList: [] });
@@ -92,13 +119,14 @@ const hashes = new Set(Object.values(results).flatMap((rs) => rs.map((r) => r.in
 console.log(
   `\nCreating a torrent of ${(size / 1024 ** 3).toFixed(2)} GiB (piece length ${pieceLength / 1024} KiB), from the page cache, median of ${runs} run(s)`,
 );
-console.log('| creator | seconds | GB/s |');
-console.log('| --- | --- | --- |');
+console.log('| creator | seconds | GB/s | CPU-s |');
+console.log('| --- | --- | --- | --- |');
 for (const [name, rs] of Object.entries(results)) {
   const s = median(rs.map((r) => r.seconds));
-  console.log(`| ${name} | ${s.toFixed(2)} | ${(size / s / 1e9).toFixed(2)} |`);
+  const cpu = rs[0].cpuSeconds === undefined ? '' : median(rs.map((r) => r.cpuSeconds)).toFixed(2);
+  console.log(`| ${name} | ${s.toFixed(2)} | ${(size / s / 1e9).toFixed(2)} | ${cpu} |`);
 }
-console.log(`| (raw SHA-1, one thread, in memory) | | ${rawSha1.toFixed(2)} |`);
+console.log(`| (raw SHA-1, one thread, in memory) | | ${rawSha1.toFixed(2)} | |`);
 console.log(
   hashes.size === 1
     ? `\nsame info-hash from all: ${[...hashes][0]}`

@@ -38,7 +38,7 @@ describe('whole-file SHA-256 from the reads that hash the pieces', () => {
   it('gives a single file spanning several pieces its sha256sum, in a worker, whatever the read size', async () => {
     const file = await write('several.bin', 5 * MiB + 12_345); // > 1 MiB: worker; last piece partial
     const expected = await sha256sum(file);
-    for (const opts of [{}, { chunkBytes: PIECE }, { chunkBytes: 3 * PIECE, threads: 2 }]) {
+    for (const opts of [{}, { chunkBytes: PIECE }, { chunkBytes: 3 * PIECE, threads: 1 }]) {
       const created = await createTorrentFile(file, { pieceLength: () => PIECE, roots: [dir], ...opts });
       expect(created.sha256, JSON.stringify(opts)).toBe(expected);
     }
@@ -78,6 +78,20 @@ describe('whole-file SHA-256 from the reads that hash the pieces', () => {
     }
   });
 
+  it('stops both threads when aborted while hashing a file and its SHA-256', async () => {
+    const file = await write('abort.bin', 4 * MiB);
+    const controller = new AbortController();
+    const hashing = hashFiles([{ path: file, length: 4 * MiB }], PIECE, {
+      roots: [dir],
+      threads: 2,
+      fileSha256: true,
+      chunkBytes: PIECE,
+      signal: controller.signal,
+      onProgress: () => controller.abort(new Error('stopped by the test')),
+    });
+    await expect(hashing).rejects.toThrow(/stopped by the test/);
+  });
+
   it('gives a folder no share-level digest (one XEP-0446 <file/> cannot describe several files)', async () => {
     await write('folder/a.bin', 300 * KiB);
     await write('folder/b.bin', 2 * MiB);
@@ -97,7 +111,12 @@ describe('whole-file SHA-256 from the reads that hash the pieces', () => {
     ];
     await writeFile(files[1]!.path, '');
     const expected = await Promise.all(files.map((f) => sha256sum(f.path)));
-    for (const opts of [{}, { inlineMaxBytes: 0, chunkBytes: PIECE }, { inlineMaxBytes: 0, threads: 2 }]) {
+    for (const opts of [
+      {},
+      { inlineMaxBytes: 0, chunkBytes: PIECE }, // a SHA-256 thread beside the reader (2 cores)
+      { inlineMaxBytes: 0, threads: 2 },
+      { inlineMaxBytes: 0, threads: 1, chunkBytes: PIECE }, // both hashes on the reader's thread
+    ]) {
       const { pieces, fileSha256 } = await hashFiles(files, PIECE, {
         roots: [dir],
         fileSha256: true,

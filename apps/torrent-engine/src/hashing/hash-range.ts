@@ -4,7 +4,8 @@
 // loads it as .ts in unit tests and as .js from dist.
 import { createHash, hash, type Hash } from 'node:crypto';
 import { fstat, read } from 'node:fs';
-import type { HashJob, HashResult } from './protocol.js';
+import type { MessagePort } from 'node:worker_threads';
+import type { Chunk, HashFile, HashJob, HashResult } from './protocol.js';
 
 /** How files are opened and closed: confined-open.ts's functions (passed in, see above). */
 export interface FileAccess {
@@ -83,16 +84,15 @@ export async function hashRange(
   const piecesPerChunk = Math.max(1, Math.floor(job.chunkBytes / pieceLength));
   const chunk = piecesPerChunk * pieceLength;
   const out = new Uint8Array((endPiece - firstPiece) * 20);
-  // The files wholly inside [start, end) get a SHA-256 (a file cut by the range cannot).
-  const fileHashes: (Hash | null)[] = job.files.map((f) =>
-    job.fileSha256 && f.offset >= start && f.offset + f.length <= end ? createHash('sha256') : null,
-  );
-  let hashing = 0; // the first file a chunk may touch (chunks come in order)
+  const port = job.fileSha256 ? job.sha256Port : undefined;
+  const digests = job.fileSha256 && !port ? new FileDigests(job.files, start, end) : null;
+  const handOff = port ? new HandOff(port, Math.min(chunk, end - start)) : null;
   try {
     // Two buffers: the next chunk is read (libuv thread pool) while this thread hashes the current one.
+    // (Never from Buffer's shared pool: a buffer may be transferred to the SHA-256 thread.)
     const buffers = [
-      Buffer.allocUnsafe(Math.min(chunk, end - start)),
-      Buffer.allocUnsafe(Math.min(chunk, end - start)),
+      Buffer.allocUnsafeSlow(Math.min(chunk, end - start)),
+      Buffer.allocUnsafeSlow(Math.min(chunk, end - start)),
     ];
     let piece = 0;
     let which = 0;
@@ -101,7 +101,8 @@ export async function hashRange(
     while (offset < end) {
       const length = Math.min(chunk, end - offset);
       await pending;
-      const current = buffers[which]!;
+      const slot = which;
+      const current = buffers[slot]!;
       which ^= 1;
       const next = offset + length;
       if (next < end) pending = readAt(buffers[which]!, Math.min(chunk, end - next), next);
@@ -109,19 +110,84 @@ export async function hashRange(
         out.set(hash('sha1', current.subarray(p, Math.min(p + pieceLength, length)), 'buffer'), piece * 20);
         piece++;
       }
-      for (let i = hashing; i < job.files.length; i++) {
-        const f = job.files[i]!;
-        if (f.offset >= next) break;
-        const from = Math.max(f.offset, offset);
-        const to = Math.min(f.offset + f.length, next);
-        if (to > from) fileHashes[i]?.update(current.subarray(from - offset, to - offset));
-        if (f.offset + f.length <= next) hashing = i + 1;
-      }
+      digests?.update(current, offset, length);
+      // Its SHA-256 on the other thread while this one goes on; a free buffer takes its place.
+      if (handOff) buffers[slot] = await handOff.give(current, length, offset);
       offset = next;
       onProgress(length);
     }
   } finally {
+    handOff?.close();
     await closeBefore(Number.POSITIVE_INFINITY);
   }
-  return { pieces: out, fileSha256: fileHashes.map((h) => (h ? new Uint8Array(h.digest()) : null)) };
+  return { pieces: out, fileSha256: digests?.digests() ?? job.files.map(() => null) };
+}
+
+/**
+ * The SHA-256 of each of `files` whose bytes all lie in [start, end), fed that range's chunks in
+ * order (a file cut by the range gets none). A chunk may span files: each file's bytes go to its
+ * own hash.
+ */
+export class FileDigests {
+  readonly #files: readonly HashFile[];
+  readonly #hashes: (Hash | null)[];
+  #first = 0; // the first file the next chunk may touch
+
+  constructor(files: readonly HashFile[], start: number, end: number) {
+    this.#files = files;
+    this.#hashes = files.map((f) =>
+      f.offset >= start && f.offset + f.length <= end ? createHash('sha256') : null,
+    );
+  }
+
+  /** `bytes[0, length)` are the bytes at `offset` (the chunk after the previous one). */
+  update(bytes: Uint8Array, offset: number, length: number): void {
+    const next = offset + length;
+    for (let i = this.#first; i < this.#files.length; i++) {
+      const f = this.#files[i]!;
+      if (f.offset >= next) break;
+      const from = Math.max(f.offset, offset);
+      const to = Math.min(f.offset + f.length, next);
+      if (to > from) this.#hashes[i]?.update(bytes.subarray(from - offset, to - offset));
+      if (f.offset + f.length <= next) this.#first = i + 1;
+    }
+  }
+
+  /** Per file: its 32-byte digest, or null. */
+  digests(): (Uint8Array | null)[] {
+    return this.#hashes.map((h) => (h ? new Uint8Array(h.digest()) : null));
+  }
+}
+
+/**
+ * Chunks handed to the SHA-256 thread and their buffers taken back: `give` transfers a chunk and
+ * resolves with a buffer to read into next (the spare one, or the next one the other thread
+ * returns), so three buffers take turns and the reader waits whenever the SHA-256 thread is behind.
+ */
+class HandOff {
+  readonly #port: MessagePort;
+  readonly #spare: Buffer<ArrayBuffer>[];
+  readonly #waiting: ((b: Buffer<ArrayBuffer>) => void)[] = [];
+
+  constructor(port: MessagePort, size: number) {
+    this.#port = port;
+    this.#spare = [Buffer.allocUnsafeSlow(size)];
+    port.on('message', (returned: ArrayBuffer) => {
+      const buffer = Buffer.from(returned);
+      const waiter = this.#waiting.shift();
+      if (waiter) waiter(buffer);
+      else this.#spare.push(buffer);
+    });
+  }
+
+  give(buffer: Buffer<ArrayBuffer>, length: number, offset: number): Promise<Buffer<ArrayBuffer>> {
+    const arrayBuffer = buffer.buffer;
+    this.#port.postMessage({ buffer: arrayBuffer, length, offset } satisfies Chunk, [arrayBuffer]);
+    const spare = this.#spare.pop();
+    return spare ? Promise.resolve(spare) : new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  close(): void {
+    this.#port.close();
+  }
 }

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type Transferable } from 'node:worker_threads';
 import { closeFd, openConfined } from '../confined-open.js';
 import { hashRange } from './hash-range.js';
-import type { HashFile, HashJob, HashResult, WorkerMessage } from './protocol.js';
+import type { HashFile, HashJob, HashResult, Sha256Job, WorkerMessage } from './protocol.js';
 
 export interface HashOptions {
   /**
@@ -41,6 +41,10 @@ const DEFAULT_INLINE_MAX_BYTES = 1024 * 1024;
 // Node runs the worker from source (type stripping) under vitest, and from dist in production.
 const workerUrl = new URL(
   import.meta.url.endsWith('.ts') ? './hash-worker.ts' : './hash-worker.js',
+  import.meta.url,
+);
+const sha256WorkerUrl = new URL(
+  import.meta.url.endsWith('.ts') ? './sha256-worker.ts' : './sha256-worker.js',
   import.meta.url,
 );
 
@@ -81,9 +85,10 @@ export async function hashFiles(
     opts.fileSha256 && f.length === 0 ? new Uint8Array(createHash('sha256').digest()) : null,
   );
   const indexOf = new Map(laidOut.map((f, i) => [f, i]));
+  const running256: Promise<void>[] = [];
   /** A job's result, put in place: its pieces at its first piece, its files' digests at theirs. */
   const place = (job: HashJob, result: HashResult) => {
-    out.set(result.pieces, job.firstPiece * 20);
+    if (result.pieces.length > 0) out.set(result.pieces, job.firstPiece * 20);
     result.fileSha256.forEach((digest, i) => {
       const at = indexOf.get(job.files[i]!);
       if (digest && at !== undefined) sha256[at] = digest;
@@ -114,6 +119,9 @@ export async function hashFiles(
     return { pieces: out, fileSha256: sha256 };
   }
 
+  // A file's SHA-256 runs over its bytes in order: one reader for the whole range, which hands
+  // each chunk to a SHA-256 thread (or, on one core, hashes both itself).
+  const shaThread = opts.fileSha256 === true && (opts.threads ?? DEFAULT_THREADS) >= 2;
   const threads = opts.fileSha256 ? 1 : Math.max(1, Math.min(opts.threads ?? DEFAULT_THREADS, pieceCount));
   const perWorker = Math.ceil(pieceCount / threads);
   // Only the files a worker's range touches are sent to it.
@@ -139,6 +147,31 @@ export async function hashFiles(
   const stopWorkers = () => {
     for (const w of workers) void w.terminate();
   };
+  /** Runs a worker until its last message (`onMessage` returns true); fails with it. */
+  const run = (
+    url: URL,
+    data: object,
+    transfer: Transferable[],
+    onMessage: (msg: WorkerMessage) => boolean,
+  ) =>
+    new Promise<void>((resolve, reject) => {
+      const worker = new Worker(url, { workerData: data, transferList: transfer });
+      workers.push(worker);
+      let finished = false;
+      worker.on('message', (msg: WorkerMessage) => {
+        if (onMessage(msg)) {
+          finished = true;
+          resolve();
+        }
+      });
+      worker.once('error', (err: unknown) => {
+        stopWorkers();
+        reject(err instanceof Error ? err : new Error(String(err)));
+      });
+      worker.once('exit', (code) => {
+        if (!finished) reject(new Error(`hash worker exited with code ${code} before finishing`));
+      });
+    });
   let onAbort = () => undefined as void;
   const aborted = new Promise<never>((_, reject) => {
     onAbort = () => {
@@ -149,34 +182,33 @@ export async function hashFiles(
   });
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const all = Promise.all(
-      jobs.map(
-        (job) =>
-          new Promise<void>((resolve, reject) => {
-            const worker = new Worker(workerUrl, { workerData: job });
-            workers.push(worker);
-            let finished = false;
-            worker.on('message', (msg: WorkerMessage) => {
-              if (msg.type === 'progress') {
-                hashed += msg.bytes;
-                opts.onProgress?.(hashed, totalLength);
-              } else {
-                place(job, msg);
-                finished = true;
-                resolve();
-              }
-            });
-            worker.once('error', (err: unknown) => {
-              stopWorkers();
-              reject(err instanceof Error ? err : new Error(String(err)));
-            });
-            worker.once('exit', (code) => {
-              if (!finished) reject(new Error(`hash worker exited with code ${code} before finishing`));
-            });
+    const running = jobs.map((job) => {
+      const transfer: Transferable[] = [];
+      if (shaThread) {
+        const { port1, port2 } = new MessageChannel();
+        job.sha256Port = port1;
+        transfer.push(port1);
+        const shaJob: Sha256Job = { files: job.files, start: 0, end: totalLength, port: port2 };
+        running256.push(
+          run(sha256WorkerUrl, shaJob, [port2], (msg) => {
+            if (msg.type !== 'digests') return false;
+            place(job, { pieces: new Uint8Array(0), fileSha256: msg.fileSha256 });
+            return true;
           }),
-      ),
-    );
-    await Promise.race([all, aborted]);
+        );
+      }
+      return run(workerUrl, job, transfer, (msg) => {
+        if (msg.type === 'progress') {
+          hashed += msg.bytes;
+          opts.onProgress?.(hashed, totalLength);
+          return false;
+        }
+        if (msg.type !== 'done') return false;
+        place(job, msg);
+        return true;
+      });
+    });
+    await Promise.race([Promise.all([...running, ...running256]), aborted]);
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
   }

@@ -1,3 +1,5 @@
+import type { MessagePort } from 'node:worker_threads';
+
 /** One file of a torrent, in torrent order, with its offset in the concatenation of all files. */
 export interface HashFile {
   path: string;
@@ -18,6 +20,27 @@ export interface HashJob {
   chunkBytes: number;
   /** Also the SHA-256 of each file whose every byte lies in the job's range, from the same reads. */
   fileSha256?: boolean;
+  /**
+   * With `fileSha256`: a port to a SHA-256 thread (sha256-worker.ts). Each chunk read is handed to
+   * it (transferred, not copied) once its pieces are hashed, and comes back to be read into again:
+   * the two hashes of a chunk run on two threads, over one read.
+   */
+  sha256Port?: MessagePort;
+}
+
+/** What a SHA-256 worker gets: the files, and the byte range whose chunks come through `port`. */
+export interface Sha256Job {
+  files: HashFile[];
+  start: number;
+  end: number;
+  port: MessagePort;
+}
+
+/** A chunk handed between the threads: `buffer`'s first `length` bytes are those at `offset`. */
+export interface Chunk {
+  buffer: ArrayBuffer;
+  length: number;
+  offset: number;
 }
 
 /** What a job found: its pieces' hashes and (when asked) the files' SHA-256s. */
@@ -28,4 +51,8 @@ export interface HashResult {
   fileSha256: (Uint8Array | null)[];
 }
 
-export type WorkerMessage = { type: 'progress'; bytes: number } | ({ type: 'done' } & HashResult);
+export type WorkerMessage =
+  | { type: 'progress'; bytes: number }
+  | ({ type: 'done' } & HashResult)
+  /** From a SHA-256 worker: per file of its job, the 32-byte digest (null: not all in its range). */
+  | { type: 'digests'; fileSha256: (Uint8Array | null)[] };
