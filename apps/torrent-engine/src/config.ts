@@ -114,7 +114,7 @@ export const EngineConfig = z.object({
     .enum(['auto', 'off'], { message: 'must be auto or off' })
     .default('auto')
     .describe(
-      '`auto`: map the listen port on the home router (UPnP-IGD v2, then NAT-PMP), renew it, remove it on shutdown, and announce the router’s address and the port it granted first (the log says `port mapped on the router`, or warns once that no router answered); `off`: never ask the router',
+      '`auto`: map the listen port on the home router (UPnP-IGD v2, then NAT-PMP, then UPnP-IGD v1), renew it, remove it on shutdown, and announce the router’s address and the port it granted first (the log says `port mapped on the router`, or warns once that no router answered); with a global IPv6 address, also open an IPv6 pinhole for the port in the router’s firewall with PCP, renewed and removed the same way (`IPv6 pinhole opened on the router`); `off`: never ask the router',
     ),
   BITWEEN_WATCH_DIR: AbsolutePath.optional().meta({
     description:
