@@ -395,6 +395,14 @@ function TorrentDetails({
             <code>{t.hash}</code>
           </dd>
         </div>
+        {t.sha256 && (
+          <div class="wide">
+            <dt>SHA-256 of the file</dt>
+            <dd>
+              <code>{t.sha256}</code>
+            </dd>
+          </div>
+        )}
       </dl>
       <div class="row gap">
         <button type="button" disabled={busy} onClick={() => void pauseOrResume()}>
