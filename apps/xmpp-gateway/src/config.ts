@@ -123,10 +123,10 @@ export const GatewayConfig = z.object({
     .max(1_000_000_000)
     .optional()
     .meta({ description: 'burst of that pace (bytes)', defaultText: '16000' }),
-  BITWEEN_XMPP_BULK_SESSION: env.onOff(false).meta({
+  BITWEEN_XMPP_BULK_SESSION: env.onOff(true).meta({
     description:
-      '`on`: a second, presence-less session of the account (resource `!bulk-<random>`, unseen by contacts) carries the share list’s bulk uploads (the original-format `current`, a first publish’s buckets), so a change, presence and subscriptions never queue behind them (servers limit each connection’s rate separately); if it cannot log in, everything goes through the main session. `off`: one session (the default until the federation lab test passes with it on: see docs/architecture.md)',
-    defaultText: '`off`',
+      '`on`: a second, presence-less session of the account (resource `!bulk-<random>`, unseen by contacts) carries the share list’s bulk uploads (the original-format `current`, a first publish’s buckets), so a change, presence and subscriptions never queue behind them (servers limit each connection’s rate separately); if it cannot log in, everything goes through the main session. `off`: one session (for an account at its server’s session cap: ejabberd closes the oldest session when one more logs in)',
+    defaultText: '`on`',
   }),
   BITWEEN_STUN_TIMEOUT_MS: env.positiveMs(3_000).describe('STUN lookup timeout (ms)'),
   BITWEEN_STUN_INTERVAL_MS: env
