@@ -109,6 +109,19 @@ describe('FileSharingPublisher after login', () => {
 });
 
 describe('FileSharingPublisher when a share or our addresses change', () => {
+  it("publishes again a share's item when its SHA-256 becomes known", async () => {
+    const own = [entry([h('a'), h('b')])];
+    const { publisher, sent } = setUp([], own, () => []);
+    await publisher.onOnline();
+    await publisher.idle();
+    const before = sent.length;
+    const sha256 = 'n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=';
+    own[0] = { ...own[0]!, shares: [{ ...own[0]!.shares[0]!, sha256 }, own[0]!.shares[1]!] };
+    publisher.trigger();
+    await publisher.idle();
+    expect(sent.slice(before)).toEqual([{ kind: 'publish', id: h('a') }]);
+  });
+
   it('publishes again exactly the items whose payload changed (name, size, endpoints)', async () => {
     const own = [entry([h('a'), h('b')])];
     const { publisher, sent } = setUp([], own, () => []);
