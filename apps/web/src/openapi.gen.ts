@@ -2709,6 +2709,15 @@ export interface paths {
                         "application/json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description the share is seen only by some roster groups and the contact is in none of them (`detail` names them) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description too many failed authentications from this address */
                 429: {
                     headers: {

@@ -208,6 +208,7 @@ export class Gateway {
       onOffer: (offer) => this.#events.offerReceived(offer),
       onChange: () => this.#peers.publish(),
       extraAddresses: () => this.#extraAddresses,
+      visibility: () => opts.visibility?.current() ?? new Map(),
     });
     this.#peers = new PeersPublisher(
       this.index,

@@ -15,9 +15,10 @@ import {
   type BitweenNode,
   type Prosody,
   type SharedFile,
+  type SharesResult,
   type TorrentsResult,
 } from '../harness/index.js';
-import { connectClient, xml, type TestClient } from '../harness/xmpp-client.js';
+import { connectClient, errorCondition, xml, type TestClient } from '../harness/xmpp-client.js';
 
 const NS_SFS = 'urn:xmpp:sfs:0';
 interface Offer {
@@ -36,7 +37,9 @@ interface Offer {
  * bob's api lists it as an offer (and its event stream announces it), accepting it downloads the
  * share from alice (bytes checked), the offer survives a restart of bob's gateway and is dismissed.
  * A plain XMPP client (carol) receives the same kind of message with the magnet in its body; a
- * stranger's (mallory's) message creates no offer.
+ * stranger's (mallory's) message creates no offer. A share restricted to a roster group carol is
+ * in is refused for bob (409 naming the group, over REST and the CLI; nothing reaches him) and sent
+ * to carol.
  */
 describe('sending a share to a friend', () => {
   const cleanup = new Cleanup();
@@ -185,5 +188,70 @@ describe('sending a share to a friend', () => {
     await bob.rest.request('DELETE', `/v1/offers/${offer.id}`);
     expect(await offers(bob)).toEqual([]);
     await expect(bob.rest.request('DELETE', `/v1/offers/${offer.id}`)).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('a share restricted to roster groups is sent only to their members', async () => {
+    // alice puts carol in her roster group "close" (from another client of hers, as any XMPP
+    // client does); bob is in no group. A new share is then seen by "close" only.
+    const aliceClient = await connectClient(cleanup, prosody, 'alice', 'alice-pw');
+    const set = await aliceClient.iqSet(
+      alice.jid,
+      xml(
+        'query',
+        { xmlns: 'jabber:iq:roster' },
+        xml('item', { jid: prosody.jid('carol') }, xml('group', {}, 'close')),
+      ),
+    );
+    expect(errorCondition(set)).toBeUndefined();
+    await waitFor(
+      async () =>
+        (await alice.rest.get<{ groups: { name: string; contacts: number }[] }>('/v1/groups')).groups.some(
+          (g) => g.name === 'close' && g.contacts === 1,
+        ),
+      { what: 'alice’s gateway to know carol is in "close"' },
+    );
+    const secret = await shareRandomFile(alice, 'for close friends.bin', 64 * 1024);
+    const open = await shareRandomFile(alice, 'for everyone.bin', 64 * 1024);
+    await waitForShare(bob, alice, secret.hash);
+    await alice.rest.request('PUT', `/v1/torrents/${secret.hash}/visibility`, { groups: ['close'] });
+    // alice's gateway follows the visibility: bob no longer sees the share.
+    await waitFor(
+      async () => {
+        const { shares } = await bob.rpc.result<SharesResult>('xmpp.get_shares');
+        const hashes = Object.values(shares[alice.jid] ?? {}).flatMap((r) => Object.keys(r.shares));
+        return hashes.includes(open.hash) && !hashes.includes(secret.hash);
+      },
+      { what: 'bob to no longer see the restricted share', timeoutMs: 60_000 },
+    );
+
+    // To bob (in none of its groups): refused, over REST and the CLI, naming the group.
+    const refused = await alice.rest.post(`/v1/contacts/${bob.jid}/send`, { hash: secret.hash }).then(
+      () => null,
+      (err: unknown) => err,
+    );
+    expect(refused).toBeInstanceOf(RestError);
+    expect(refused).toMatchObject({ status: 409, body: { code: 'conflict' } });
+    expect((refused as RestError).message).toContain('"close"');
+    await expect(cli(alice, 'send', bob.jid, secret.hash)).rejects.toThrow(/"close"/);
+    // Nothing was sent: a share sent after the refusals is the only new offer at bob's.
+    await alice.rest.post(`/v1/contacts/${bob.jid}/send`, { hash: open.hash });
+    await waitFor(async () => (await offers(bob)).some((o) => o.hash === open.hash), {
+      what: 'the unrestricted share’s offer at bob’s api',
+      timeoutMs: 60_000,
+    });
+    expect((await offers(bob)).map((o) => o.hash)).not.toContain(secret.hash);
+
+    // To carol (in "close"): sent.
+    const { magnet } = await alice.rest.post<{ magnet: string }>(
+      `/v1/contacts/${prosody.jid('carol')}/send`,
+      {
+        hash: secret.hash,
+      },
+    );
+    const message = await carolMessages.wait(
+      (m) => (m.getChildText('body') ?? '').includes(`xt=urn:btih:${secret.hash}`),
+      { what: 'carol’s client to receive the restricted share' },
+    );
+    expect(message.getChildText('body')).toContain(magnet);
   });
 });

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { xmpp } from '@bitween/messages';
 import { z } from 'zod';
 import type { Offers } from '../core/offers.js';
-import { problemResponses } from '../problem.js';
+import { Problem, problemResponses } from '../problem.js';
 import { AddedSchema, HashInput, JidParams } from './schemas.js';
 import { publicTorrent } from './to-public.js';
 
@@ -46,6 +46,9 @@ export const offerRoutes =
           response: {
             200: z.object({ jid: z.string(), hash: z.string(), magnet: z.string() }),
             ...problemResponses,
+            409: Problem.describe(
+              'the share is seen only by some roster groups and the contact is in none of them (`detail` names them)',
+            ),
           },
         },
       },

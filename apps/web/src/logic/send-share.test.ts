@@ -53,6 +53,9 @@ describe('sendErrorText', () => {
       /^Not sent: your XMPP connection is down.*\(service unavailable: the XMPP account is not online\)\.$/,
     );
     expect(sendErrorText(504, 'timeout: no answer')).toMatch(/XMPP connection is down/);
+    expect(sendErrorText(409, 'share 00 is seen only by the roster groups "family"')).toBe(
+      'Not sent: this share is hidden from this contact by its visibility (share 00 is seen only by the roster groups "family").',
+    );
     expect(sendErrorText(0, 'the daemon cannot be reached (Failed to fetch)')).toBe(
       'Not sent (the daemon cannot be reached (Failed to fetch)).',
     );

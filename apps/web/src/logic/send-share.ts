@@ -42,8 +42,10 @@ export function sendErrorText(status: number, detail: string): string {
   const why =
     status === 404
       ? 'Not sent: the daemon does not know this contact or this share'
-      : status === 503 || status === 504
-        ? 'Not sent: your XMPP connection is down; try again once it is back'
-        : 'Not sent';
+      : status === 409
+        ? 'Not sent: this share is hidden from this contact by its visibility'
+        : status === 503 || status === 504
+          ? 'Not sent: your XMPP connection is down; try again once it is back'
+          : 'Not sent';
   return `${why} (${detail}).`;
 }

@@ -24,8 +24,8 @@ afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true 
 /** Just what ShareOffers asks of the session: the roster (alice followed, mallory not) and sent stanzas. */
 function fakeSession() {
   const sent: Element[] = [];
-  const roster = new Map([
-    [ALICE, { subscription: 'both' as const, name: null }],
+  const roster = new Map<string, { subscription: 'both'; name: null; groups?: string[] }>([
+    [ALICE, { subscription: 'both' as const, name: null, groups: ['family'] }],
     ['carol@example.org', { subscription: 'both' as const, name: null }],
   ]);
   const session = {
@@ -53,7 +53,7 @@ const engines = {
   ],
 } as unknown as EngineView;
 
-function setup(file: OfferFile | null = null) {
+function setup(file: OfferFile | null = null, visibility = new Map<string, readonly string[]>()) {
   const { session, sent, roster } = fakeSession();
   const index = new ContactIndex();
   const received: xmpp.Offer[] = [];
@@ -67,6 +67,7 @@ function setup(file: OfferFile | null = null) {
     onOffer: (o) => received.push(o),
     onChange: () => undefined,
     extraAddresses: () => [],
+    visibility: () => visibility,
   });
   return { offers, sent, received, index, roster };
 }
@@ -85,6 +86,18 @@ describe('ShareOffers', () => {
     await expect(offers.send('mallory@example.org', HELD)).rejects.toMatchObject({ code: 'not_found' });
     await expect(offers.send(ME, HELD)).rejects.toMatchObject({ code: 'not_found' });
     await expect(offers.send(ALICE, WANTED)).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('sends a share restricted to roster groups only to their members, naming the groups otherwise', async () => {
+    const { offers, sent } = setup(null, new Map([[HELD, ['family', 'work']]]));
+    const refused = offers.send('carol@example.org', HELD);
+    await expect(refused).rejects.toMatchObject({ code: 'conflict' });
+    await expect(refused).rejects.toThrow(
+      /seen only by the roster groups "family", "work" and carol@example\.org is in none/,
+    );
+    expect(sent).toHaveLength(0);
+    await offers.send(ALICE, HELD);
+    expect(sent.map((s) => String(s.attrs.to))).toEqual([ALICE]);
   });
 
   it('makes an offer only from a followed contact, once per share, never for a hash we hold', () => {

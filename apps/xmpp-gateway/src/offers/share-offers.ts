@@ -6,6 +6,7 @@ import { jid as parseJid } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
 import type { ContactIndex } from '../domain/contact-index.js';
 import type { EngineView } from '../domain/engine-view.js';
+import { maySee } from '../domain/group-plan.js';
 import { readShareMessage, shareMessage } from '../protocol/share-message.js';
 import type { XmppSession } from '../xmpp/session.js';
 import { OfferBook, type OfferLimits } from './offer-book.js';
@@ -25,6 +26,8 @@ export interface ShareOffersOptions {
   onChange(): void;
   /** Our site-wide addresses (added to our entries, as in the lists we publish). */
   extraAddresses(): readonly string[];
+  /** Which roster groups see each restricted share (per-group visibility); absent hash: everyone. */
+  visibility(): ReadonlyMap<string, readonly string[]>;
 }
 
 const key = (address: string, port: number) => `${canonicalIp(address) ?? address}|${port}`;
@@ -35,6 +38,8 @@ const key = (address: string, port: number) => `${canonicalIp(address) ?? addres
  * follow becomes an offer (OfferBook: deduplicated, bounded; kept in the data dir) the user
  * accepts or dismisses through the api. Refused with a log line, never stored: messages from
  * strangers or from our own account, malformed or oversized payloads, a hash our engines hold.
+ * A share restricted to roster groups is sent only to their members (`conflict` otherwise): our
+ * engines would refuse anyone else its bytes.
  */
 export class ShareOffers {
   #book: OfferBook;
@@ -111,6 +116,15 @@ export class ShareOffers {
       .find((e) => e.shares.some((s) => s.hash === hash));
     const share = entry?.shares.find((s) => s.hash === hash);
     if (!entry || !share) throw new BusError('not_found', `none of our engines shares ${hash}`);
+    const visibility = this.opts.visibility();
+    if (!maySee({ hash, jid: to, self: session.bareJid, visibility, roster: session.roster })) {
+      const groups = visibility.get(hash.toLowerCase()) ?? [];
+      log.info({ to, hash, groups }, 'refused to send a share to a contact outside its groups');
+      throw new BusError(
+        'conflict',
+        `share ${hash} is seen only by the roster groups ${groups.map((g) => `"${g}"`).join(', ')} and ${to} is in none of them: add the contact to one of them or change the share's visibility`,
+      );
+    }
     const { stanza, magnet } = shareMessage(to, { share, endpoints: entry.endpoints });
     await session.sendMessage(stanza);
     log.info({ to, hash }, 'sent a share to a contact');

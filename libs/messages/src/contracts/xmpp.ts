@@ -394,7 +394,8 @@ export type Offer = z.infer<typeof Offer>;
 /**
  * Send one of our shares to a contact: an XMPP chat message with an XEP-0447 `<file-sharing/>`
  * (XEP-0446 metadata, a magnet as source) and a plain-text body (a sentence and the magnet).
- * `not_found` when no engine of ours holds the hash or the JID is not in the roster.
+ * `not_found` when no engine of ours holds the hash or the JID is not in the roster; `conflict`
+ * when the share is restricted to roster groups (per-group visibility) the contact is in none of.
  */
 export const sendShare = command({
   name: 'xmpp.send-share',
