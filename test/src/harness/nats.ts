@@ -36,6 +36,12 @@ export interface NatsServer {
   expectViolations: boolean;
   /** SIGTERM (SIGKILL after 5 s), wait for the exit, remove `dir`. Idempotent. */
   stop(): Promise<void>;
+  /**
+   * Stop the server (SIGTERM) and start it again on the same port with the same JetStream store
+   * (streams and KV buckets kept), as an operator's restart; clients reconnect by themselves.
+   * Not inside a network namespace.
+   */
+  restart(): Promise<void>;
 }
 
 const LISTENING = /Listening for client connections on 127\.0\.0\.1:(\d+)/;
@@ -114,7 +120,7 @@ export async function startNats(
     '-sd',
     join(dir, 'js'),
   ];
-  const child = await (
+  let child = await (
     opts.netns
       ? spawnChild('ip', ['netns', 'exec', opts.netns, 'nats-server', ...args])
       : spawnChild('nats-server', args)
@@ -187,6 +193,20 @@ export async function startNats(
       violations,
       expectViolations: opts.expectViolations ?? false,
       stop,
+      restart: async () => {
+        if (opts.netns) throw new Error('restart() does not run nats-server inside a network namespace');
+        violations(); // keep those the old process logged
+        await child.stop(5_000);
+        child = await spawnChild(
+          'nats-server',
+          args.map((a, i) => (args[i - 1] === '-p' ? String(port) : a)),
+        );
+        scanned = 0;
+        await child.output.wait((line) => line.includes('Server is ready'), {
+          what: 'nats-server to be ready again',
+          timeoutMs: 20_000,
+        });
+      },
     };
     running.set(url, server);
     return server;
