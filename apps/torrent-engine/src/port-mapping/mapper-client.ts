@@ -24,6 +24,31 @@ export interface MapperClient {
   unmap(): Promise<void>;
 }
 
+/**
+ * A MapperClient from one map attempt and its release: once unmap() has been called, a map()
+ * still under way releases what it got (the router must not keep it) and fails.
+ */
+export function closableMapper(
+  mapOnce: (internalPort: number, leaseMs: number) => Promise<GrantedMapping>,
+  release: () => Promise<void>,
+): MapperClient {
+  let closed = false;
+  return {
+    async map(internalPort, leaseMs) {
+      const m = await mapOnce(internalPort, leaseMs);
+      if (closed) {
+        await release();
+        throw new Error('closed');
+      }
+      return m;
+    },
+    unmap: async () => {
+      closed = true;
+      await release();
+    },
+  };
+}
+
 export interface NatMapperOptions {
   /** Text for the router's mapping list (e.g. `bitween engine-1`). */
   description: string;
@@ -68,7 +93,6 @@ export function natPortMapper(opts: NatMapperOptions): MapperClient {
     externalPort: number;
   } | null = null;
   const lib = { autoRefresh: false, description: opts.description };
-  let closed = false;
 
   const release = async () => {
     const c = current;
@@ -141,20 +165,7 @@ export function natPortMapper(opts: NatMapperOptions): MapperClient {
     return null;
   };
 
-  return {
-    async map(internalPort, leaseMs) {
-      const m = await mapOnce(internalPort, leaseMs);
-      if (closed) {
-        await release(); // unmap() came while we asked: the router must not keep it
-        throw new Error('closed');
-      }
-      return m;
-    },
-    unmap: async () => {
-      closed = true;
-      await release();
-    },
-  };
+  return closableMapper(mapOnce, release);
 
   async function mapOnce(internalPort: number, leaseMs: number): Promise<GrantedMapping> {
     const kept = current;

@@ -1,7 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { defaultGateway6 } from './default-gateway.js';
 import type { GrantedMapping } from './lease-schedule.js';
-import { NoGatewayError, type MapperClient } from './mapper-client.js';
+import { closableMapper, NoGatewayError, type MapperClient } from './mapper-client.js';
 import {
   answers,
   encodeMapRequest,
@@ -86,7 +86,6 @@ async function exchange(server: string, req: MapRequest, requestMs: number): Pro
  */
 export function pcpPinhole(opts: PcpPinholeOptions): MapperClient {
   let held: { server: string; internalPort: number } | null = null;
-  let closed = false;
   const request = (internalPort: number, lifetimeS: number): MapRequest => ({
     nonce: opts.nonce,
     protocol: IPPROTO_TCP,
@@ -125,18 +124,5 @@ export function pcpPinhole(opts: PcpPinholeOptions): MapperClient {
     };
   };
 
-  return {
-    async map(internalPort, leaseMs) {
-      const m = await mapOnce(internalPort, leaseMs);
-      if (closed) {
-        await release(); // unmap() came while we asked: the router must not keep it
-        throw new Error('closed');
-      }
-      return m;
-    },
-    unmap: async () => {
-      closed = true;
-      await release();
-    },
-  };
+  return closableMapper(mapOnce, release);
 }
