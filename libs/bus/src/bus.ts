@@ -306,6 +306,9 @@ export class ServiceHost {
         return Promise.resolve(counters ? { ...counters, process: processSample() } : null);
       },
     });
+    // Discoverable once started: the server has the service's subscriptions ($SRV.PING, …) before
+    // start() resolves (without the flush, a ping right after could meet no responders).
+    await bus.nc.flush();
     return new ServiceHost(bus, service, stats);
   }
 
