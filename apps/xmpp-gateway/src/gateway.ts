@@ -188,7 +188,7 @@ export class Gateway {
       reader: this.#reader,
       groupReader: new GroupListReader({ session, log, limits: opts.limits }),
       index: this.index,
-      ownList: (resources) => this.#publisher.onOwnList(resources),
+      ownList: (resources, notifiedAt) => this.#publisher.onOwnList(resources, notifiedAt),
       onList: (jid) => this.#listChanged(jid),
     });
     this.#listCheck = new ListCheck({

@@ -24,7 +24,8 @@ export interface FriendsListsOptions {
   groupReader: GroupListReader;
   index: ContactIndex;
   /** Our own account's list arrived: returns the entries to keep in the index (our siblings'). */
-  ownList(resources: ResourceEntry[]): ResourceEntry[];
+  /** `notifiedAt`: performance.now() when the notification arrived (undefined: a fetched item). */
+  ownList(resources: ResourceEntry[], notifiedAt?: number): ResourceEntry[];
   /** `jid`'s list in the index was replaced. */
   onList(jid: string): void;
 }
@@ -119,6 +120,7 @@ export class FriendsLists {
       if (from !== session.bareJid) void this.#readGroups(from);
       return;
     }
+    const notifiedAt = performance.now();
     const sequence = (this.#sequence.get(from) ?? 0) + 1;
     this.#sequence.set(from, sequence);
     const payload = event.kind === 'item' ? event.payload : null;
@@ -131,7 +133,7 @@ export class FriendsLists {
           : await reader.read(from, payload);
       // A newer notification from this sender arrived while we were reading this one.
       if (resources === null || this.#sequence.get(from) !== sequence) return;
-      this.#apply(from, resources);
+      this.#apply(from, resources, notifiedAt);
     })().catch((err: unknown) => log.warn({ err, from }, 'could not handle a shares notification'));
   }
 
@@ -190,13 +192,13 @@ export class FriendsLists {
     this.#apply(jid, resources);
   }
 
-  #apply(from: string, received: ResourceEntry[]): void {
+  #apply(from: string, received: ResourceEntry[], notifiedAt?: number): void {
     const { session, log, index } = this.opts;
     // Our own node: what the server holds now, and how we learn about sibling instances.
     const own = from === session.bareJid;
     if (!own) this.#main.set(from, received);
     const resources = own
-      ? this.opts.ownList(received)
+      ? this.opts.ownList(received, notifiedAt)
       : mergeGroupEntries(received, this.#groups.get(from) ?? []);
     index.replace(from, resources, Date.now());
     const shares = resources.reduce((n, r) => n + r.shares.length, 0);

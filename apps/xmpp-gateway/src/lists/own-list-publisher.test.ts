@@ -122,3 +122,100 @@ describe('OwnListPublisher, a change of a list in buckets', () => {
     await publisher.stop();
   });
 });
+
+/**
+ * A sibling instance (resource "server") that crashes: our notification of its last publish may be
+ * read (asynchronously) after its unavailable presence. Only a notification that arrived after it
+ * went offline says it is back; an older one must not keep its entry for ever.
+ */
+describe('OwnListPublisher, a sibling that went offline', () => {
+  const ours: ResourceEntry = {
+    resource: 'home/e1',
+    shares: [{ hash: hashOf(1), name: 'holiday.txt', size: 1 }],
+    endpoints: [{ address: '198.51.100.1', port: 6881 }],
+  };
+  const sibling: ResourceEntry = {
+    resource: 'server/e1',
+    shares: [{ hash: hashOf(2), name: 'backup.txt', size: 1 }],
+    endpoints: [{ address: '198.51.100.2', port: 6881 }],
+  };
+
+  function withPresence() {
+    const online = new Set<string>();
+    const sent: string[] = [];
+    const own = { entries: [ours] };
+    const session = {
+      online: true,
+      bareJid: 'alice@example.org',
+      resource: 'home',
+      fetchOwnItem: () => Promise.resolve(null),
+      publish: (payload: Element) => {
+        sent.push(payload.toString());
+        return Promise.resolve();
+      },
+    } as unknown as XmppSession;
+    const log = pino({ level: 'silent' });
+    const publisher = new OwnListPublisher({
+      session,
+      log,
+      pace: new UploadPace({ bytesPerSecond: 100_000_000, burstBytes: 100_000_000 }, log),
+      reader: { read: () => Promise.resolve([]), remember: () => undefined } as unknown as ListReader,
+      presence: { isOnline: (_jid: string, r: string) => online.has(r) } as unknown as PresenceBook,
+      ownEntries: () => own.entries,
+      siblingGraceMs: 0,
+      readBackMs: 60_000,
+    });
+    return { publisher, online, sent, own };
+  }
+
+  async function started() {
+    const t = withPresence();
+    await t.publisher.onOnline();
+    await t.publisher.idle();
+    // The sibling grace (0 ms) is a timer set before this one: once this fires, siblings are settled.
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    t.online.add('server');
+    t.publisher.onOwnList([ours, sibling], performance.now());
+    await t.publisher.idle();
+    return t;
+  }
+
+  it('drops it although a notification sent before it went offline is read after', async () => {
+    const { publisher, online, sent } = await started();
+    const notifiedBefore = performance.now();
+    online.delete('server');
+    publisher.onSiblingPresence('server', false);
+    await publisher.idle();
+    expect(sent.at(-1)).not.toContain('backup.txt');
+    // The late read of the older notification: the server held the sibling's entry then.
+    const count = sent.length;
+    expect(publisher.onOwnList([ours, sibling], notifiedBefore)).toEqual([sibling]);
+    await publisher.idle();
+    expect(sent.length).toBe(count + 1);
+    expect(sent.at(-1)).not.toContain('backup.txt');
+    expect(sent.at(-1)).toContain('holiday.txt');
+    // A fetched item (no notification time) is no news from the sibling either.
+    publisher.onOwnList([ours, sibling]);
+    await publisher.idle();
+    expect(sent.at(-1)).not.toContain('backup.txt');
+    await publisher.stop();
+  });
+
+  it('keeps it when a notification sent after it went offline brings its entry back', async () => {
+    const { publisher, online, sent, own } = await started();
+    online.delete('server');
+    publisher.onSiblingPresence('server', false);
+    await publisher.idle();
+    expect(sent.at(-1)).not.toContain('backup.txt');
+    // The sibling published again (its presence did not reach us): it is alive.
+    publisher.onOwnList([ours, sibling], performance.now());
+    await publisher.idle();
+    // The server holds both entries: nothing to publish; our next publish keeps the sibling's.
+    own.entries = [{ ...ours, shares: [...ours.shares, { hash: hashOf(3), name: 'more.txt', size: 1 }] }];
+    publisher.trigger();
+    await publisher.idle();
+    expect(sent.at(-1)).toContain('backup.txt');
+    expect(sent.at(-1)).toContain('more.txt');
+    await publisher.stop();
+  });
+});

@@ -90,6 +90,8 @@ export class OwnListPublisher {
   #siblingsSettled = false;
   /** Siblings whose entry came back after we dropped it: they are alive although we saw no presence. */
   readonly #vouched = new Set<string>();
+  /** When (performance.now()) each sibling was last seen going offline. */
+  readonly #wentOffline = new Map<string, number>();
   #lastPublishedList: ResourceEntry[] = [];
   #settleTimer: NodeJS.Timeout | null = null;
   #readBackTimer: NodeJS.Timeout | null = null;
@@ -201,6 +203,7 @@ export class OwnListPublisher {
   onSiblingPresence(resource: string, available: boolean): void {
     if (!available) {
       this.#vouched.delete(resource);
+      this.#wentOffline.set(resource, performance.now());
       this.opts.log.info({ resource }, 'a sibling instance went offline: its entry is no longer republished');
     }
     this.#publisher.trigger();
@@ -209,15 +212,26 @@ export class OwnListPublisher {
   /**
    * Our own node's list arrived (notification or refresh): what the server holds now, and how we
    * learn about sibling instances. Returns the siblings' entries (what contacts' lists hold for
-   * our account).
+   * our account). `notifiedAt` (performance.now() when a notification arrived, before it was
+   * read): only a notification is news from a sibling; a fetched item may still hold the entry
+   * of a sibling that crashed before anyone published over it.
    */
-  onOwnList(resources: ResourceEntry[]): ResourceEntry[] {
+  onOwnList(resources: ResourceEntry[], notifiedAt?: number): ResourceEntry[] {
     const { session } = this.opts;
     const published = new Set(this.#lastPublishedList.map((r) => xmppResourceOf(r.resource)));
     for (const r of resources) {
       const res = xmppResourceOf(r.resource);
-      // A sibling entry we had dropped came back: that sibling is alive and re-merged.
-      if (res !== session.resource && !published.has(res) && this.#siblingsSettled && !this.#keepSibling(res))
+      // A sibling entry we had dropped came back in a notification sent after the sibling went
+      // offline (reading a notification is asynchronous: one sent before its unavailable presence
+      // may be read after it, and must not keep a crashed sibling for ever): it is alive.
+      if (
+        res !== session.resource &&
+        notifiedAt !== undefined &&
+        notifiedAt > (this.#wentOffline.get(res) ?? -Infinity) &&
+        !published.has(res) &&
+        this.#siblingsSettled &&
+        !this.#keepSibling(res)
+      )
         this.#vouched.add(res);
     }
     this.#ownBase = resources;
