@@ -51,30 +51,26 @@ describe('NATS authorization: one user per service, each limited to its rows of 
   const violationLogged = (re: RegExp) =>
     waitFor(() => nats.violations().some((v) => re.test(v)), {
       what: `nats-server to log a violation ${re}`,
-      timeoutMs: 5_000,
     });
 
   /**
-   * Whether the server refuses `role` a subscription to `subject` (it answers the SUB with an
-   * error, which ends the subscription); one it has not refused after 300 ms is allowed.
+   * Whether the server refuses `role` a subscription to `subject`: it answers the SUB with an
+   * error, which ends the subscription. The server answers a connection's operations in order, so
+   * once the PING sent after the SUB has its PONG (a flush), an error for the SUB would have come:
+   * a subscription still unrefused then is allowed.
    */
-  function subscribeOutcome(role: Role, subject: string): Promise<string> {
-    return new Promise((resolve) => {
-      let done = false;
-      const sub = nc[role].subscribe(subject, {
-        callback: (err) => {
-          if (!err || done) return;
-          done = true;
-          resolve(/Permissions Violation for Subscription/.test(err.message) ? 'refused' : err.message);
-        },
-      });
-      setTimeout(() => {
-        if (done) return;
-        done = true;
-        sub.unsubscribe();
-        resolve('allowed');
-      }, 300);
+  async function subscribeOutcome(role: Role, subject: string): Promise<string> {
+    let refusal: string | undefined;
+    const sub = nc[role].subscribe(subject, {
+      callback: (err) => {
+        if (err && refusal === undefined)
+          refusal = /Permissions Violation for Subscription/.test(err.message) ? 'refused' : err.message;
+      },
     });
+    await nc[role].flush();
+    if (refusal !== undefined) return refusal;
+    sub.unsubscribe();
+    return 'allowed';
   }
 
   beforeAll(async () => {
