@@ -33,6 +33,7 @@ import { tick, TICK_MS } from './engine/run-control.js';
 import { freeSpace } from './engine/share-roots.js';
 import { peerList, pieceBitfield, quietKey, torrentStatus, torrentSummary } from './engine/status.js';
 import * as controls from './engine/torrent-controls.js';
+import type { ListView } from './list-pages.js';
 import type { ProgressView } from './progress.js';
 import { FastResume } from './resume/fast-resume.js';
 import { ShareFiles } from './share-files/share-files.js';
@@ -214,8 +215,14 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
     return this.#core.entries.has(hash);
   }
 
-  list(): TorrentStatus[] {
-    return [...this.#core.entries.values()].map((e) => torrentStatus(e, this.engineId));
+  /** Every torrent for `engine.list` pages: ordered by its key, a status built only for those on the page. */
+  listView(): ListView<Entry> {
+    return {
+      items: this.#core.entries.values(),
+      addedAt: (e) => e.record.addedAt,
+      hash: (e) => e.hash,
+      status: (e) => torrentStatus(e, this.engineId),
+    };
   }
 
   /** One torrent's status (every file); `not_found` if this engine does not hold it. */

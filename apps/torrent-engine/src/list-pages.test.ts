@@ -1,7 +1,7 @@
 import { engine, type TorrentStatus } from '@bitween/messages';
 import { mergeTorrentPieces } from '@bitween/bus';
 import { describe, expect, it } from 'vitest';
-import { listPage } from './list-pages.js';
+import { listPage, listPageOf, type ListView } from './list-pages.js';
 
 const hash = (n: number) => n.toString(16).padStart(40, '0');
 
@@ -85,6 +85,31 @@ describe('engine.list pages', () => {
       10 * 1024 * 1024,
     );
     expect(rest).toEqual({ torrents: [torrent(2, 200, 5), torrent(3, 200, 5)], next: null });
+  });
+
+  it('builds the status of the torrents on the page only (and of the one that ends it)', () => {
+    // 10,000 one-file torrents are ~10 pages: a status built for every torrent on each page
+    // made listing them all cost ~10 × 10,000 statuses.
+    const torrents = Array.from({ length: 10_000 }, (_, n) => torrent(n, 1)).reverse();
+    let built = 0;
+    const view: ListView<TorrentStatus> = {
+      items: torrents,
+      addedAt: (t) => t.addedAt,
+      hash: (t) => t.hash,
+      status: (t) => (built++, t),
+    };
+    const pages: TorrentStatus[][] = [];
+    let cursor: string | null = null;
+    do {
+      const before = built;
+      const page: ReturnType<typeof listPageOf> = listPageOf(view, cursor, 1024 * 1024);
+      expect(built - before).toBeLessThanOrEqual(page.torrents.length + 1);
+      pages.push(page.torrents);
+      cursor = page.next;
+    } while (cursor !== null);
+    expect(pages.length).toBeGreaterThanOrEqual(2);
+    expect(built).toBeLessThan(torrents.length + pages.length);
+    expect(mergeTorrentPieces(pages.flat())).toEqual([...torrents].reverse());
   });
 
   it('refuses a cursor it did not issue', () => {

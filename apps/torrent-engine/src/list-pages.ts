@@ -18,6 +18,26 @@ const byAddedThenHash = (x: { addedAt: number; hash: string }, y: { addedAt: num
   x.addedAt - y.addedAt || (x.hash < y.hash ? -1 : x.hash > y.hash ? 1 : 0);
 
 /**
+ * What `engine.list` pages over: the torrents by their order key (time added, hash), each one's
+ * status built only when it goes on the page (building a status reads webtorrent's getters and
+ * the files; an engine of 10,000 torrents answers ~10 pages, and building every status for each
+ * of them made a whole list cost pages × torrents statuses).
+ */
+export interface ListView<T> {
+  readonly items: Iterable<T>;
+  addedAt(item: T): number;
+  hash(item: T): string;
+  status(item: T): TorrentStatus;
+}
+
+const statusesView = (torrents: Iterable<TorrentStatus>): ListView<TorrentStatus> => ({
+  items: torrents,
+  addedAt: (t) => t.addedAt,
+  hash: (t) => t.hash,
+  status: (t) => t,
+});
+
+/**
  * The `engine.list` handler: one page of `torrents` (ordered by time added, then hash) from
  * `cursor`, as many as fit the connection's max payload; a torrent whose files do not fit is
  * cut inside `files` and continued on the next page. A page always holds something new, so
@@ -28,6 +48,15 @@ export function listPage(
   cursor: string | null | undefined,
   maxPayload: number | undefined,
 ): { torrents: TorrentStatus[]; next: string | null } {
+  return listPageOf(statusesView(torrents), cursor, maxPayload);
+}
+
+/** `listPage` over a view: only the statuses of the torrents on the page are built. */
+export function listPageOf<T>(
+  view: ListView<T>,
+  cursor: string | null | undefined,
+  maxPayload: number | undefined,
+): { torrents: TorrentStatus[]; next: string | null } {
   let from: Position | null = null;
   if (cursor) {
     const parsed = Position.safeParse(decodeCursor(cursor));
@@ -35,30 +64,34 @@ export function listPage(
     from = parsed.data;
   }
   const budget = pageBudget(maxPayload);
-  const sorted = [...torrents].sort(byAddedThenHash);
-  let i = from ? sorted.findIndex((t) => byAddedThenHash(t, { addedAt: from.a, hash: from.h }) >= 0) : 0;
-  if (i < 0) i = sorted.length;
+  const keyed: { addedAt: number; hash: string; item: T }[] = [];
+  for (const item of view.items) keyed.push({ addedAt: view.addedAt(item), hash: view.hash(item), item });
+  // Only the keys after the cursor are sorted (a page of a long list skips most of it).
+  const after = from
+    ? keyed.filter((k) => byAddedThenHash(k, { addedAt: from.a, hash: from.h }) >= 0)
+    : keyed;
+  const sorted = after.sort(byAddedThenHash);
 
   const out: TorrentStatus[] = [];
   let used = 0;
   let progressed = false; // something not sent before is on this page
-  const cut = (t: TorrentStatus, file: number) => ({
+  const cut = (k: { addedAt: number; hash: string }, file: number) => ({
     torrents: out,
-    next: encodeCursor({ a: t.addedAt, h: t.hash, f: file } satisfies Position),
+    next: encodeCursor({ a: k.addedAt, h: k.hash, f: file } satisfies Position),
   });
-  for (; i < sorted.length; i++) {
-    const t = sorted[i]!;
-    const first = from && t.hash === from.h && t.addedAt === from.a ? from.f : 0;
+  for (const k of sorted) {
+    const first = from && k.hash === from.h && k.addedAt === from.a ? from.f : 0;
+    const t = view.status(k.item);
     const piece: TorrentStatus = { ...t, files: [] };
     const head = jsonBytes(piece);
-    if (progressed && used + head > budget) return cut(t, first);
+    if (progressed && used + head > budget) return cut(k, first);
     used += head;
     out.push(piece);
     for (let f = first; f < t.files.length; f++) {
       const bytes = jsonBytes(t.files[f]);
       if (progressed && used + bytes > budget) {
         if (piece.files.length === 0) out.pop();
-        return cut(t, f);
+        return cut(k, f);
       }
       used += bytes;
       piece.files.push(t.files[f]!);
