@@ -145,7 +145,8 @@ describe('fetchUnderPolicy', () => {
     expect((await failure(fetchUnderPolicy(new URL(`${base}/big-declared`), opts(local)))).detail).toMatch(
       /declares 100000 bytes/,
     );
-    const started = Date.now();
+    // /slow never answers and /slow-body never ends: these fail only by the 300 ms timeout (the
+    // message says so); how long that took is no test's business (bench/).
     const slow = await failure(fetchUnderPolicy(new URL(`${base}/slow`), opts(local, { timeoutMs: 300 })));
     expect(slow.detail).toMatch(/no answer within 300 ms/);
     const stalled = await failure(
@@ -153,7 +154,6 @@ describe('fetchUnderPolicy', () => {
     );
     expect(stalled.message).toBe(`could not fetch ${base}/slow-body`);
     expect(stalled.detail).toMatch(/no answer within 300 ms/);
-    expect(Date.now() - started).toBeLessThan(3000);
   });
 
   it('takes http and https only', async () => {
