@@ -89,10 +89,9 @@ describe('health', () => {
     const port = nats.port;
     await nats.stop();
     await until('/health/ready to report NATS down', async () => {
-      const started = Date.now();
+      // A probe answers within its PING timeout, never hangs on the requests NATS buffers (one
+      // that hung would fail this test by its timeout; how fast it answers is for bench/).
       const res = await get('/health/ready');
-      // A probe answers within its PING timeout, never hangs on the requests NATS buffers.
-      expect(Date.now() - started).toBeLessThan(5000);
       return res.statusCode === 503 && res.json<{ nats: { state: string } }>().nats.state !== 'connected';
     });
     const ready = (await get('/health/ready')).json<{ reasons: string[]; nats: { state: string } }>();
