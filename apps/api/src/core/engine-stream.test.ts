@@ -16,6 +16,8 @@ import { EngineStream, ReadSlots } from './engine-stream.js';
 const log = createLogger('engine-stream-test', 'silent');
 const content = randomBytes(1024 * 1024 + 321);
 const CHUNK = 64 * 1024;
+/** vi.waitFor's default (1 s) is short for a busy 2-core machine: a cap, not a timing assertion. */
+const SLOW = { timeout: 20_000 };
 
 let nats: { url: string; stop(): Promise<void> };
 let engineNc: NatsConnection;
@@ -108,9 +110,9 @@ describe('EngineStream', () => {
     // Every slot is free again.
     for (let i = 0; i < 4; i++) expect(slots.tryTake()).toBe(true);
     expect(slots.tryTake()).toBe(false);
-    await vi.waitFor(() => expect(closes.filter((c) => c.reason === 'finished')).toHaveLength(6));
+    await vi.waitFor(() => expect(closes.filter((c) => c.reason === 'finished')).toHaveLength(6), SLOW);
     // ServiceHost.serveRaw told the responder that each reply had left (its buffer reusable).
-    await vi.waitFor(() => expect(sent).toHaveLength(reads.length));
+    await vi.waitFor(() => expect(sent).toHaveLength(reads.length), SLOW);
     expect(sent.every(Boolean)).toBe(true);
   });
 
@@ -120,14 +122,14 @@ describe('EngineStream', () => {
     const first = await stream.first();
     expect(first.ok).toBe(true);
     stream.destroy();
-    await vi.waitFor(() => expect(closes).toContainEqual({ stream: stream.id, reason: 'client-gone' }));
+    await vi.waitFor(() => expect(closes).toContainEqual({ stream: stream.id, reason: 'client-gone' }), SLOW);
     // The replies of the reads already asked for come in; their slots go back; nothing new is asked.
     await vi.waitFor(() => {
       let free = 0;
       while (slots.tryTake()) free++;
       for (let i = 0; i < free; i++) slots.release();
       expect(free).toBe(16);
-    });
+    }, SLOW);
     const asked = reads.filter((r) => r.stream === stream.id).length;
     // The first read and at most one window after it, never the whole file (17 chunks).
     expect(asked).toBeLessThanOrEqual(1 + 8);
@@ -174,7 +176,7 @@ describe('EngineStream', () => {
       // bytes), at most 8 in flight and one being written: buffers were used again.
       expect(pool.stats.lent).toBe(16);
       expect(pool.stats.reused).toBeGreaterThan(0);
-      await vi.waitFor(() => expect(closes).toContainEqual({ stream: stream.id, reason: 'finished' }));
+      await vi.waitFor(() => expect(closes).toContainEqual({ stream: stream.id, reason: 'finished' }), SLOW);
     } finally {
       unlend();
     }

@@ -11,6 +11,8 @@ const quiet = {
   error: () => undefined,
 };
 const hash = 'ab'.repeat(20);
+/** vi.waitFor's default (1 s) is short for a busy 2-core machine: a cap, not a timing assertion. */
+const SLOW = { timeout: 20_000 };
 const ticket = (n: number) => ticketKey(Buffer.alloc(32, n).toString('base64url'));
 
 /** What happened, in order, on both sides of a connection (pushed synchronously). */
@@ -164,7 +166,7 @@ describe('admission gate', () => {
     // webtorrent sends it right after the handshake; it leaves once alice admitted bob.
     (alice.wire as unknown as GatedWire).bitfield(new Uint8Array([0x80]));
     await bob.admitted;
-    await vi.waitFor(() => expect(events).toContain('bob got the bitfield'));
+    await vi.waitFor(() => expect(events).toContain('bob got the bitfield'), SLOW);
     expect(events.indexOf('tcpOutgoing admitted bob@y')).toBeLessThan(events.indexOf('bob got the bitfield'));
   });
 
@@ -217,7 +219,7 @@ describe('admission gate', () => {
     const [alice, bob] = connect(null, rules('bob@y', {}, { 'alice@x': ticket(1) }));
     alice.wire.once('handshake', () => gate.guard(alice.wire as unknown as GatedWire, hash));
     await bob.guarded;
-    await vi.waitFor(() => expect(identified).toEqual(['bob@y']));
+    await vi.waitFor(() => expect(identified).toEqual(['bob@y']), SLOW);
     expect(gate.counters()).toEqual({ admitted: 1, refused: {} });
     alice.wire.destroy();
   });

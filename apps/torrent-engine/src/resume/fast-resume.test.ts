@@ -66,7 +66,8 @@ describe('FastResume', () => {
     t.ready = true;
     t.emit('ready');
     t.emit('done');
-    await vi.waitFor(async () => expect(await exists()).toBe(true));
+    // A durable write (fsync) on a busy disk can take longer than vi.waitFor's 1 s default.
+    await vi.waitFor(async () => expect(await exists()).toBe(true), { timeout: 20_000 });
     return t;
   }
 
