@@ -622,6 +622,7 @@ describe('/v1/settings and /v1/status', () => {
       lastError: null,
       since: 1_700_000_000_000,
     };
+    const second = { ...pinhole, external: { address: '2001:db8:2::5', port: 51413 } };
     const connections = { tcpDirect: 3, tcpMapped: 0, webrtcDirect: 2, webrtcRelayed: 1 };
     const admission = { admitted: 5, refused: { 'bad-proof': 1 } };
     await registry.announce({
@@ -633,6 +634,7 @@ describe('/v1/settings and /v1/status', () => {
       reachability,
       portMapping,
       pinhole,
+      pinholes: [pinhole, second],
       connections,
       admission,
     });
@@ -642,6 +644,7 @@ describe('/v1/settings and /v1/status', () => {
         reachability,
         portMapping,
         pinhole,
+        pinholes: [pinhole, second],
         connections,
         admission,
       });
@@ -649,6 +652,7 @@ describe('/v1/settings and /v1/status', () => {
         reachability: null,
         portMapping: null,
         pinhole: null,
+        pinholes: [],
         connections: null,
         admission: null,
       });

@@ -4379,6 +4379,8 @@ export interface components {
                 port: number;
             } | null;
             internalPort: number | null;
+            /** @description an IPv6 pinhole: the global IPv6 address of the engine it opens (also before the router answered) */
+            internalAddress?: string;
             /** @description when the lease ends unless renewed */
             expiresAt: number | null;
             lastError: string | null;
@@ -4409,8 +4411,10 @@ export interface components {
             reachability: components["schemas"]["ReachabilityInput"] | null;
             /** @description the engine's port mapping on the home router (UPnP-IGD / NAT-PMP); null from older engines */
             portMapping: components["schemas"]["PortMappingInput"] | null;
-            /** @description the engine's IPv6 pinhole in the home router's firewall (PCP; external: its own global IPv6 address); null without a global IPv6 address, with port mapping off, or from older engines */
+            /** @description the engine's IPv6 pinhole in the home router's firewall for its first global IPv6 address (PCP; external: that address); null without a global IPv6 address, with port mapping off, or from older engines */
             pinhole: components["schemas"]["PortMappingInput"] | null;
+            /** @description every IPv6 pinhole of the engine: one per global IPv6 address it announces (pinhole is the first); empty without a global IPv6 address or with port mapping off; from older engines, pinhole alone */
+            pinholes: components["schemas"]["PortMappingInput"][];
             /** @description peer connections since the engine started, by transport; null from older engines */
             connections: components["schemas"]["ConnectionCountersInput"] | null;
             /** @description peers admitted or refused by ticket since the engine started; null from older engines */
@@ -4811,6 +4815,8 @@ export interface components {
                 port: number;
             } | null;
             internalPort: number | null;
+            /** @description an IPv6 pinhole: the global IPv6 address of the engine it opens (also before the router answered) */
+            internalAddress?: string;
             /** @description when the lease ends unless renewed */
             expiresAt: number | null;
             lastError: string | null;
@@ -4841,8 +4847,10 @@ export interface components {
             reachability: components["schemas"]["Reachability"] | null;
             /** @description the engine's port mapping on the home router (UPnP-IGD / NAT-PMP); null from older engines */
             portMapping: components["schemas"]["PortMapping"] | null;
-            /** @description the engine's IPv6 pinhole in the home router's firewall (PCP; external: its own global IPv6 address); null without a global IPv6 address, with port mapping off, or from older engines */
+            /** @description the engine's IPv6 pinhole in the home router's firewall for its first global IPv6 address (PCP; external: that address); null without a global IPv6 address, with port mapping off, or from older engines */
             pinhole: components["schemas"]["PortMapping"] | null;
+            /** @description every IPv6 pinhole of the engine: one per global IPv6 address it announces (pinhole is the first); empty without a global IPv6 address or with port mapping off; from older engines, pinhole alone */
+            pinholes: components["schemas"]["PortMapping"][];
             /** @description peer connections since the engine started, by transport; null from older engines */
             connections: components["schemas"]["ConnectionCounters"] | null;
             /** @description peers admitted or refused by ticket since the engine started; null from older engines */

@@ -28,6 +28,7 @@ const engine = (over: Partial<EngineStatus>): EngineStatus => ({
   reachability: null,
   portMapping: null,
   pinhole: null,
+  pinholes: [],
   connections: null,
   admission: null,
   ...over,
@@ -97,6 +98,30 @@ describe('bitween reachability (plain words)', () => {
     expect(reachabilityLines(engine({ pinhole }))).toContain(
       '  IPv6 pinhole:     open by PCP: [2001:db8:1::2]:51413 until 2026-12-07 03:30 UTC (renewed before)',
     );
+  });
+
+  it('lists one pinhole per global IPv6 address, naming the address of one not open', () => {
+    const open: PortMapping = {
+      ...mapped,
+      protocol: 'pcp',
+      internalAddress: '2001:db8:1::2',
+      external: { address: '2001:db8:1::2', port: 51413 },
+    };
+    const asking: PortMapping = {
+      ...open,
+      state: 'searching',
+      internalAddress: '2001:db8:2::2',
+      external: null,
+      expiresAt: null,
+    };
+    const lines = reachabilityLines(engine({ pinhole: open, pinholes: [open, asking] }));
+    expect(lines.filter((l) => l.startsWith('  IPv6 pinhole:'))).toEqual([
+      '  IPv6 pinhole:     open by PCP: [2001:db8:1::2]:51413 until 2026-12-07 03:30 UTC (renewed before)',
+      '  IPv6 pinhole:     asking the router (PCP) to let friends in on IPv6 for 2001:db8:2::2',
+    ]);
+    expect(reachabilityLines(engine({})).filter((l) => l.startsWith('  IPv6 pinhole:'))).toEqual([
+      '  IPv6 pinhole:     none (no global IPv6 address, or port mapping off)',
+    ]);
   });
 
   it('lists addresses, STUN/TURN, connections by transport and admission', () => {

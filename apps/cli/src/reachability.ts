@@ -50,16 +50,22 @@ export function mappingText(pm: PortMapping | null): string {
 /** The IPv6 pinhole in the router's firewall (PCP) in a few words. */
 export function pinholeText(pm: PortMapping | null): string {
   if (!pm) return 'none (no global IPv6 address, or port mapping off)';
+  const at = pm.internalAddress ? ` for ${pm.internalAddress}` : '';
   switch (pm.state) {
     case 'off':
       return 'off (BITWEEN_PORT_MAPPING=off)';
     case 'searching':
-      return 'asking the router (PCP) to let friends in on IPv6';
+      return `asking the router (PCP) to let friends in on IPv6${at}`;
     case 'unavailable':
-      return `no router opened it${pm.lastError ? ` (${pm.lastError})` : ''}: friends on IPv6 get in only if your router lets them; tried again later`;
+      return `no router opened it${at}${pm.lastError ? ` (${pm.lastError})` : ''}: friends on IPv6 get in only if your router lets them; tried again later`;
     case 'mapped':
       return `open by PCP: [${pm.external?.address ?? '?'}]:${pm.external?.port ?? '?'}${pm.expiresAt ? ` until ${time(pm.expiresAt)} (renewed before)` : ''}`;
   }
+}
+
+/** Every pinhole of the engine (one per global IPv6 address; an older api or engine reports one). */
+export function pinholesOf(e: EngineStatus): PortMapping[] {
+  return e.pinholes.length > 0 ? e.pinholes : e.pinhole ? [e.pinhole] : [];
 }
 
 /** Every line `bitween reachability` prints for one engine. */
@@ -72,7 +78,9 @@ export function reachabilityLines(e: EngineStatus): string[] {
     `${e.engineId}: ${verdictText(e)}`,
     `  public addresses: ${r && r.publicAddresses.length > 0 ? r.publicAddresses.join(', ') : 'none'}`,
     `  IPv6:             ${r && r.ipv6.length > 0 ? r.ipv6.join(', ') : 'none'}`,
-    `  IPv6 pinhole:     ${pinholeText(e.pinhole)}`,
+    ...(pinholesOf(e).length > 0 ? pinholesOf(e) : [null]).map(
+      (p) => `  IPv6 pinhole:     ${pinholeText(p)}`,
+    ),
     `  port mapping:     ${mappingText(e.portMapping)}`,
     `  STUN / TURN:      ${r ? `${r.stun ? 'yes' : 'no'} / ${r.turn ? 'yes' : 'no'}` : '?'}`,
     `  connections:      ${c ? `TCP direct ${c.tcpDirect}, TCP mapped ${c.tcpMapped}, WebRTC direct ${c.webrtcDirect}, WebRTC relayed ${c.webrtcRelayed}` : 'not reported'}`,

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
 import path from 'node:path';
-import { engine as contracts, serviceNames, xmpp, type EngineEntry } from '@bitween/messages';
+import {
+  engine as contracts,
+  serviceNames,
+  xmpp,
+  type EngineEntry,
+  type PortMappingStatus,
+} from '@bitween/messages';
 import {
   Bus,
   EngineLease,
@@ -25,7 +31,7 @@ import { assertPatchesApplied } from './patches-applied.js';
 import { isInside } from './paths.js';
 import { PeerAccess } from './peer-access.js';
 import { PeerFilter } from './peer-filter.js';
-import { portMappingOff, startPinhole, startPortMapping } from './port-mapping/start.js';
+import { portMappingOff, startPinholes, startPortMapping } from './port-mapping/start.js';
 import { natsPlacement } from './placement/placement.js';
 import { slotPort } from './placement/ports.js';
 import { Takeover } from './placement/takeover.js';
@@ -127,8 +133,9 @@ await runService({
     // The router's address and granted port, announced first while the mapping holds.
     const portMapping = startPortMapping(config.BITWEEN_PORT_MAPPING, { engineId, port: engine.port, log });
     const mappingOff = portMappingOff(engine.port, Date.now());
-    // IPv6 is not NATed, but the router's firewall keeps friends out: a PCP pinhole lets them in.
-    const pinhole = startPinhole(config.BITWEEN_PORT_MAPPING, {
+    // IPv6 is not NATed, but the router's firewall keeps friends out: a PCP pinhole lets them in,
+    // one per global IPv6 address we announce (a friend may dial any of them).
+    const pinholes = startPinholes(config.BITWEEN_PORT_MAPPING, {
       engineId,
       port: engine.port,
       addresses,
@@ -144,6 +151,9 @@ await runService({
       refreshMs: 600_000,
     });
     const reachability = new ReachabilityTracker();
+    // `pinhole`: the first one, as engines before several pinholes reported it.
+    const pinholeEntry = (all: PortMappingStatus[]) =>
+      all.length > 0 ? { pinhole: all[0], pinholes: all } : {};
 
     const entry = (): EngineEntry => ({
       engineId,
@@ -153,7 +163,7 @@ await runService({
       heartbeatMs: config.BITWEEN_HEARTBEAT_MS,
       refusedDials: dialGuard.refused(),
       portMapping: portMapping?.status() ?? mappingOff,
-      ...(pinhole ? { pinhole: pinhole.status() } : {}),
+      ...pinholeEntry(pinholes?.statuses() ?? []),
       connections: access.connections(),
       admission: access.admission(),
       reachability: reachability.update(
@@ -174,7 +184,7 @@ await runService({
     );
     engine.on('changed', (hash) => (hash === undefined ? heartbeat.changed() : heartbeat.changed(hash)));
     portMapping?.on('changed', () => heartbeat.changed());
-    pinhole?.on('changed', () => heartbeat.changed());
+    pinholes?.on('changed', () => heartbeat.changed());
     ice.on('changed', () => heartbeat.changed());
     heartbeat.start(config.BITWEEN_HEARTBEAT_MS);
     ice.start();
@@ -246,7 +256,7 @@ await runService({
         stopFriendAddresses();
         await host.stop();
         ice.stop();
-        await Promise.all([portMapping?.stop(), pinhole?.stop()]); // the router forgets our port before we withdraw
+        await Promise.all([portMapping?.stop(), pinholes?.stop()]); // the router forgets our port before we withdraw
         await heartbeat.stop();
         await engine.stop();
         await nc.drain();

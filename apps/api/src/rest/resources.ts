@@ -287,6 +287,12 @@ export const PortMapping = z
       .nullable()
       .describe("the router's address and the port it granted"),
     internalPort: z.number().int().nullable(),
+    internalAddress: z
+      .string()
+      .optional()
+      .describe(
+        'an IPv6 pinhole: the global IPv6 address of the engine it opens (also before the router answered)',
+      ),
     expiresAt: EpochMs.nullable().describe('when the lease ends unless renewed'),
     lastError: z.string().nullable(),
     since: EpochMs.describe('the last change of state'),
@@ -328,9 +334,15 @@ export const EngineSummary = z
       "the engine's port mapping on the home router (UPnP-IGD / NAT-PMP); null from older engines",
     ),
     pinhole: PortMapping.nullable().describe(
-      "the engine's IPv6 pinhole in the home router's firewall (PCP; external: its own global IPv6 address); " +
+      "the engine's IPv6 pinhole in the home router's firewall for its first global IPv6 address (PCP; external: that address); " +
         'null without a global IPv6 address, with port mapping off, or from older engines',
     ),
+    pinholes: z
+      .array(PortMapping)
+      .describe(
+        'every IPv6 pinhole of the engine: one per global IPv6 address it announces (pinhole is the first); ' +
+          'empty without a global IPv6 address or with port mapping off; from older engines, pinhole alone',
+      ),
     connections: ConnectionCounters.nullable().describe(
       'peer connections since the engine started, by transport; null from older engines',
     ),

@@ -161,6 +161,7 @@ export function publicEngineSummary(state: EngineState): EngineSummary {
     reachability: state.reachability ?? null,
     portMapping: state.portMapping ?? null,
     pinhole: state.pinhole ?? null,
+    pinholes: state.pinholes ?? (state.pinhole ? [state.pinhole] : []),
     connections: state.connections ?? null,
     admission: state.admission ?? null,
   };

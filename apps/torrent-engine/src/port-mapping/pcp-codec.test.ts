@@ -7,7 +7,7 @@ import {
   parseMapResponse,
   type MapRequest,
 } from './pcp-codec.js';
-import { pinholeAddress, pinholeNonce } from './start.js';
+import { pinholeNonce } from './start.js';
 
 const nonce = Uint8Array.from({ length: 12 }, (_, i) => i + 1);
 const request: MapRequest = {
@@ -89,13 +89,6 @@ describe('PCP MAP codec (RFC 6887)', () => {
 });
 
 describe('the pinhole of an engine', () => {
-  it('is opened for the first global IPv6 address it announces', () => {
-    expect(pinholeAddress(['203.0.113.5', 'fd00::2', 'fe80::1', '2001:db8:1::2', '2001:db8:1::3'])).toBe(
-      '2001:db8:1::2',
-    );
-    expect(pinholeAddress(['192.168.1.2', 'fd00::2'])).toBeNull();
-  });
-
   it('has a nonce that survives a restart and differs per engine, address and port', () => {
     const n = pinholeNonce('engine-1', '2001:db8:1::2', 6881);
     expect(n).toHaveLength(12);

@@ -16,6 +16,8 @@ import { NoGatewayError, type MapperClient } from './mapper-client.js';
 export interface PortMappingOptions extends ScheduleOptions {
   client: MapperClient;
   internalPort: number;
+  /** An IPv6 pinhole: the address of ours it opens (in the status before the router answered). */
+  internalAddress?: string;
   /** The lease asked for (NAT-PMP grants it; the UPnP side asks for at least an hour). */
   leaseMs: number;
   log: Logger;
@@ -27,7 +29,11 @@ export interface PortMappingOptions extends ScheduleOptions {
 }
 
 /** The status as it goes into the engine's registry entry (libs/messages PortMappingStatus). */
-export function toStatus(state: LeaseState, internalPort: number): PortMappingStatus {
+export function toStatus(
+  state: LeaseState,
+  internalPort: number,
+  internalAddress?: string,
+): PortMappingStatus {
   return {
     state: state.phase,
     protocol: state.protocol,
@@ -35,6 +41,7 @@ export function toStatus(state: LeaseState, internalPort: number): PortMappingSt
       ? { address: state.mapping.externalAddress, port: state.mapping.externalPort }
       : null,
     internalPort,
+    ...(internalAddress === undefined ? {} : { internalAddress }),
     expiresAt: state.expiresAt,
     lastError: state.lastError?.slice(0, 500) ?? null,
     since: state.since,
@@ -57,6 +64,8 @@ export class PortMapping extends EventEmitter<{ changed: [] }> {
   #timer: NodeJS.Timeout | null = null;
   #attempt: Promise<void> | null = null;
   #stopped = false;
+  /** The attempt under way was asked for by refresh(): a plain renewal is not worth an info line. */
+  #refreshing = false;
   readonly #now: () => number;
   readonly #what: 'port mapping' | 'IPv6 pinhole';
 
@@ -72,13 +81,24 @@ export class PortMapping extends EventEmitter<{ changed: [] }> {
   }
 
   status(): PortMappingStatus {
-    return toStatus(this.#state, this.opts.internalPort);
+    return toStatus(this.#state, this.opts.internalPort, this.opts.internalAddress);
   }
 
   /** Where friends can reach us through the router, while a mapping is held. */
   external(): Endpoint | null {
     const m = this.#state.mapping;
     return m ? { address: m.externalAddress, port: m.externalPort } : null;
+  }
+
+  /**
+   * Asks the router again now instead of at the next renewal: a network change, or the periodic
+   * check of the router's external address (a home's public IPv4 changes while we run). Nothing
+   * while an attempt is under way or after stop().
+   */
+  refresh(): void {
+    if (this.#stopped || this.#attempt) return;
+    this.#refreshing = true;
+    this.#schedule(0);
   }
 
   /**
@@ -130,14 +150,16 @@ export class PortMapping extends EventEmitter<{ changed: [] }> {
     // Stopped meanwhile: the client removes what it mapped after unmap() (MapperClient.unmap).
     if (this.#stopped) return;
     this.#apply(afterAttempt(this.#state, outcome, this.#now(), this.opts));
+    this.#refreshing = false;
     this.#schedule(Math.max(0, this.#state.nextAttemptAt - this.#now()));
   }
 
   #apply(next: { state: LeaseState; events: LeaseEvent[] }): void {
-    const before = JSON.stringify(toStatus(this.#state, this.opts.internalPort));
+    const before = JSON.stringify(toStatus(this.#state, this.opts.internalPort, this.opts.internalAddress));
     this.#state = next.state;
     for (const e of next.events) this.#log(e);
-    if (JSON.stringify(toStatus(this.#state, this.opts.internalPort)) !== before) this.emit('changed');
+    if (JSON.stringify(toStatus(this.#state, this.opts.internalPort, this.opts.internalAddress)) !== before)
+      this.emit('changed');
   }
 
   /** A router whose own external address is private sits behind another NAT (carrier-grade NAT, a second router). */
@@ -160,12 +182,12 @@ export class PortMapping extends EventEmitter<{ changed: [] }> {
         );
         this.#warnIfPrivate(e.mapping);
         break;
-      case 'renewed':
-        log.info(
-          { protocol: e.mapping.protocol, external: at(e.mapping), internalPort },
-          `${this.#what} renewed`,
-        );
+      case 'renewed': {
+        const fields = { protocol: e.mapping.protocol, external: at(e.mapping), internalPort };
+        if (this.#refreshing) log.debug(fields, `${this.#what} checked: unchanged`);
+        else log.info(fields, `${this.#what} renewed`);
         break;
+      }
       case 'changed':
         log.info(
           { protocol: e.mapping.protocol, external: at(e.mapping), previous: at(e.previous), internalPort },

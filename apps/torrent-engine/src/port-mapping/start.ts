@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
-import { isIPv6 } from 'node:net';
 import type { PortMappingStatus } from '@bitween/messages';
 import type { Logger } from '@bitween/bus';
-import { classifyAddress } from '@bitween/net-policy';
 import { natPortMapper } from './mapper-client.js';
 import { NONCE_BYTES } from './pcp-codec.js';
 import { pcpPinhole } from './pcp-pinhole.js';
+import { PinholeSet } from './pinhole-set.js';
 import { PortMapping } from './port-mapping.js';
 
 /**
@@ -44,33 +43,45 @@ export function pinholeNonce(engineId: string, address: string, port: number): U
   return Uint8Array.from(digest.subarray(0, NONCE_BYTES));
 }
 
-/** The global IPv6 address a pinhole is opened for: the first one the engine announces. */
-export const pinholeAddress = (addresses: readonly string[]): string | null =>
-  addresses.find((a) => isIPv6(a) && classifyAddress(a) === 'public') ?? null;
+/** `log` with `fields` on every line (which pinhole a line is about). */
+const withFields = (log: Logger, fields: object): Logger => ({
+  debug: (obj, msg) => log.debug({ ...fields, ...obj }, msg),
+  info: (obj, msg) => log.info({ ...fields, ...obj }, msg),
+  warn: (obj, msg) => log.warn({ ...fields, ...obj }, msg),
+  error: (obj, msg) => log.error({ ...fields, ...obj }, msg),
+});
 
 /**
- * Opens an IPv6 pinhole for `port` in the home router's firewall with PCP (BITWEEN_PORT_MAPPING=auto
- * and a global IPv6 address announced); null otherwise. Renewed and removed like the IPv4 mapping.
+ * Opens an IPv6 pinhole for `port` in the home router's firewall with PCP for each global IPv6
+ * address the engine announces (BITWEEN_PORT_MAPPING=auto), renewed and removed like the IPv4
+ * mapping; null when off. `update()` the set when the announced addresses change.
  */
-export function startPinhole(
+export function startPinholes(
   mode: 'auto' | 'off',
   opts: { engineId: string; port: number; addresses: readonly string[]; log: Logger },
-): PortMapping | null {
-  const address = pinholeAddress(opts.addresses);
-  if (mode === 'off' || address === null) return null;
-  const pinhole = new PortMapping({
-    client: pcpPinhole({ address, nonce: pinholeNonce(opts.engineId, address, opts.port), requestMs: 5_000 }),
-    internalPort: opts.port,
-    leaseMs: LEASE_MS,
-    retryMs: 30_000,
-    maxRetryMs: 600_000,
-    log: opts.log,
-    what: 'IPv6 pinhole',
-    noGatewayWarning:
-      'no router answered PCP for an IPv6 pinhole: friends on IPv6 reach this engine only if its firewall lets them in (retrying in the background)',
-  });
-  pinhole.start();
-  return pinhole;
+): PinholeSet | null {
+  if (mode === 'off') return null;
+  const set = new PinholeSet(
+    (address) =>
+      new PortMapping({
+        client: pcpPinhole({
+          address,
+          nonce: pinholeNonce(opts.engineId, address, opts.port),
+          requestMs: 5_000,
+        }),
+        internalPort: opts.port,
+        internalAddress: address,
+        leaseMs: LEASE_MS,
+        retryMs: 30_000,
+        maxRetryMs: 600_000,
+        log: withFields(opts.log, { pinhole: address }),
+        what: 'IPv6 pinhole',
+        noGatewayWarning:
+          'no router answered PCP for an IPv6 pinhole: friends on IPv6 reach this engine at this address only if its firewall lets them in (retrying in the background)',
+      }),
+  );
+  set.update(opts.addresses);
+  return set;
 }
 
 /** The status an engine with BITWEEN_PORT_MAPPING=off reports. */

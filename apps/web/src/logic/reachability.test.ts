@@ -5,6 +5,7 @@ import {
   connectionRows,
   mappingText,
   pinholeText,
+  pinholesOf,
   verdictHint,
   verdictOf,
 } from './reachability.js';
@@ -35,6 +36,7 @@ const engine = (over: Partial<EngineSummary>): EngineSummary => ({
   reachability: null,
   portMapping: null,
   pinhole: null,
+  pinholes: [],
   connections: null,
   admission: null,
   ...over,
@@ -115,6 +117,27 @@ describe('the facts', () => {
       'no router opened it (PCP at fe80::1: no answer): friends on IPv6 get in only if your router lets them; trying again later',
     );
     expect(pinholeText(null)).toMatch(/^none/);
+  });
+
+  it('lists one pinhole per global IPv6 address, naming the address of one not open', () => {
+    const open: PortMapping = {
+      ...mapped,
+      protocol: 'pcp',
+      internalAddress: '2001:db8:1::2',
+      external: { address: '2001:db8:1::2', port: 51413 },
+    };
+    const asking: PortMapping = {
+      ...open,
+      state: 'searching',
+      internalAddress: '2001:db8:2::2',
+      external: null,
+    };
+    expect(pinholesOf(engine({ pinhole: open, pinholes: [open, asking] })).map(pinholeText)).toEqual([
+      'open by PCP: [2001:db8:1::2]:51413',
+      'asking your router (PCP) to let friends in on IPv6 for 2001:db8:2::2…',
+    ]);
+    expect(pinholesOf(engine({ pinhole: open }))).toEqual([open]); // an older engine: one
+    expect(pinholesOf(engine({}))).toEqual([]);
   });
 
   it('lists connections by transport and admission', () => {

@@ -75,16 +75,22 @@ export function mappingText(pm: PortMapping | null): string {
 /** The IPv6 pinhole in the router's firewall (PCP) in a few words. */
 export function pinholeText(pm: PortMapping | null): string {
   if (!pm) return 'none (no global IPv6 address, or port mapping off)';
+  const at = pm.internalAddress ? ` for ${pm.internalAddress}` : '';
   switch (pm.state) {
     case 'off':
       return 'off (BITWEEN_PORT_MAPPING=off)';
     case 'searching':
-      return 'asking your router (PCP) to let friends in on IPv6…';
+      return `asking your router (PCP) to let friends in on IPv6${at}…`;
     case 'unavailable':
-      return `no router opened it${pm.lastError ? ` (${pm.lastError})` : ''}: friends on IPv6 get in only if your router lets them; trying again later`;
+      return `no router opened it${at}${pm.lastError ? ` (${pm.lastError})` : ''}: friends on IPv6 get in only if your router lets them; trying again later`;
     case 'mapped':
       return `open by PCP: [${pm.external?.address ?? '?'}]:${pm.external?.port ?? '?'}${pm.expiresAt ? ` until ${clock(pm.expiresAt)} (renewed before)` : ''}`;
   }
+}
+
+/** Every pinhole of the engine (one per global IPv6 address; an older api or engine reports one). */
+export function pinholesOf(e: EngineSummary): PortMapping[] {
+  return e.pinholes.length > 0 ? e.pinholes : e.pinhole ? [e.pinhole] : [];
 }
 
 /** Connections since the engine started, by transport. */

@@ -6,6 +6,7 @@ import {
   connectionRows,
   mappingText,
   pinholeText,
+  pinholesOf,
   verdictHint,
   verdictOf,
 } from '../logic/reachability.js';
@@ -168,6 +169,7 @@ function EngineReachability({ engine: e }: { engine: EngineSummary }) {
   const verdict = verdictOf(e);
   const hint = verdictHint(e);
   const r = e.reachability;
+  const pinholes = pinholesOf(e);
   return (
     <article class="reach" aria-label={`Engine ${e.engineId}`}>
       <h3>{e.engineId}</h3>
@@ -182,8 +184,10 @@ function EngineReachability({ engine: e }: { engine: EngineSummary }) {
         <dd>{r && r.ipv6.length > 0 ? r.ipv6.join(', ') : 'none'}</dd>
         <dt>Port mapping</dt>
         <dd>{mappingText(e.portMapping)}</dd>
-        <dt>IPv6 pinhole</dt>
-        <dd>{pinholeText(e.pinhole)}</dd>
+        <dt>{pinholes.length > 1 ? 'IPv6 pinholes' : 'IPv6 pinhole'}</dt>
+        {(pinholes.length > 0 ? pinholes : [null]).map((p, i) => (
+          <dd key={p?.internalAddress ?? i}>{pinholeText(p)}</dd>
+        ))}
         <dt>STUN / TURN server</dt>
         <dd>{r ? `${r.stun ? 'known' : 'none'} / ${r.turn ? 'known' : 'none'}` : 'not reported'}</dd>
         <dt>Connections since start</dt>

@@ -318,11 +318,16 @@ export const EngineEntry = z.object({
   /** The engine's port mapping on the home router (UPnP-IGD / NAT-PMP). Absent from older engines. */
   portMapping: PortMappingStatus.optional(),
   /**
-   * The IPv6 pinhole the engine holds in the home router's firewall for its port (PCP MAP; `external`
-   * is its own global IPv6 address). Absent when the engine has no global IPv6 address, port mapping
+   * The IPv6 pinhole the engine holds in the home router's firewall for its port, for its first
+   * global IPv6 address (PCP MAP; `external` is that address). Absent when the engine has no global IPv6 address, port mapping
    * is off, or from older engines.
    */
   pinhole: PortMappingStatus.optional(),
+  /**
+   * Every IPv6 pinhole the engine holds: one per global IPv6 address it announces (`pinhole` is the
+   * first of them). Absent when it has none, or from older engines.
+   */
+  pinholes: z.array(PortMappingStatus).max(8).optional(),
   /**
    * Outgoing connections the dial policy refused since the engine started, by reason (`loopback`,
    * `lan`, `not-ip`, …: libs/net-policy `DialRefusal`). Absent from older engines.

@@ -16,6 +16,8 @@ export const PortMappingStatus = z.object({
   /** The router's address and the port it granted (may differ from the local one). */
   external: z.object({ address: IpAddress, port: Port }).nullable(),
   internalPort: Port.nullable(),
+  /** A pinhole: the global IPv6 address of ours it opens (known also before the router answered). */
+  internalAddress: IpAddress.optional(),
   /** Epoch ms when the lease ends unless renewed (null while nothing is mapped). */
   expiresAt: z.number().int().nonnegative().nullable(),
   lastError: z.string().max(500).nullable(),
