@@ -232,8 +232,10 @@ describe('NATS authorization: one user per service, each limited to its rows of 
       const bus = new Bus(nc['torrent-engine'], silentLogger);
       const host = await ServiceHost.start(bus, { name: serviceNames.engine, version: '0.0.0' });
       cleanup.add('service host', () => host.stop());
+      // Ends 300 ms after the first answer; maxWait only bounds a missing one (a busy machine can
+      // take seconds to answer: not a timing goal).
       const pings = await new Svcm(nc.api)
-        .client({ strategy: 'stall', maxWait: 2_000, stall: 300 })
+        .client({ strategy: 'stall', maxWait: 30_000, stall: 300 })
         .ping(serviceNames.engine);
       const names: string[] = [];
       for await (const p of pings) names.push(p.name);
