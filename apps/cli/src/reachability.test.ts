@@ -133,12 +133,46 @@ describe('bitween reachability (plain words)', () => {
       }),
     );
     expect(lines[0]).toMatch(/^engine-1: Reachable only through hole punching/);
-    expect(lines).toContain('  IPv6:             2001:db8::5');
+    expect(lines).toContain(
+      '  IPv6:             2001:db8::5 (inbound unknown: likely firewalled, no pinhole)',
+    );
     expect(lines).toContain('  STUN / TURN:      yes / yes');
     expect(lines).toContain(
       '  connections:      TCP direct 4, TCP mapped 0, WebRTC direct 2, WebRTC relayed 1',
     );
     expect(lines).toContain('  peers admitted:   6; refused: stranger 3');
     expect(lines).toContain('  since:            2026-12-07 02:30 UTC');
+  });
+
+  it('tells a global IPv6 address with an open pinhole from one where inbound is unknown', () => {
+    const open: PortMapping = {
+      ...mapped,
+      protocol: 'pcp',
+      internalAddress: '2001:db8::5',
+      external: { address: '2001:db8::5', port: 51413 },
+    };
+    const refused: PortMapping = {
+      ...open,
+      state: 'unavailable',
+      internalAddress: '2001:db8::6',
+      external: null,
+    };
+    const e = engine({
+      endpoints: [
+        { address: '2001:db8::6', port: 51413 },
+        { address: '2001:db8::5', port: 51413 },
+      ],
+      reachability: reach({
+        verdict: 'direct',
+        publicAddresses: ['2001:db8::5', '2001:db8::6'],
+        ipv6: ['2001:db8::5', '2001:db8::6'],
+      }),
+      pinhole: open,
+      pinholes: [open, refused],
+    });
+    expect(verdictText(e)).toBe('Friends can connect directly (public address 2001:db8::5, port 51413)');
+    expect(reachabilityLines(e)).toContain(
+      '  IPv6:             2001:db8::5 (pinhole open), 2001:db8::6 (inbound unknown: likely firewalled, no pinhole)',
+    );
   });
 });

@@ -68,6 +68,21 @@ export function pinholesOf(e: EngineStatus): PortMapping[] {
   return e.pinholes.length > 0 ? e.pinholes : e.pinhole ? [e.pinhole] : [];
 }
 
+/**
+ * The global IPv6 addresses, each with what is known of its way in: a pinhole open, or nothing
+ * shown (a home router's stateful firewall likely drops friends' connections there).
+ */
+export function ipv6Text(e: EngineStatus): string {
+  const addresses = e.reachability?.ipv6 ?? [];
+  if (addresses.length === 0) return 'none';
+  const open = new Set(
+    pinholesOf(e).flatMap((p) => (p.state === 'mapped' && p.external ? [p.external.address] : [])),
+  );
+  return addresses
+    .map((a) => `${a} (${open.has(a) ? 'pinhole open' : 'inbound unknown: likely firewalled, no pinhole'})`)
+    .join(', ');
+}
+
 /** Every line `bitween reachability` prints for one engine. */
 export function reachabilityLines(e: EngineStatus): string[] {
   const r = e.reachability;
@@ -77,7 +92,7 @@ export function reachabilityLines(e: EngineStatus): string[] {
   return [
     `${e.engineId}: ${verdictText(e)}`,
     `  public addresses: ${r && r.publicAddresses.length > 0 ? r.publicAddresses.join(', ') : 'none'}`,
-    `  IPv6:             ${r && r.ipv6.length > 0 ? r.ipv6.join(', ') : 'none'}`,
+    `  IPv6:             ${ipv6Text(e)}`,
     ...(pinholesOf(e).length > 0 ? pinholesOf(e) : [null]).map(
       (p) => `  IPv6 pinhole:     ${pinholeText(p)}`,
     ),

@@ -170,6 +170,7 @@ await runService({
         {
           addresses,
           portMapping: portMapping?.status() ?? mappingOff,
+          pinholes: pinholes?.statuses() ?? [],
           ice: ice.kinds(),
           discovered: dialGuard.ownPublic(),
         },

@@ -18,6 +18,13 @@ const mapped = (address: string): PortMappingStatus => ({
   external: { address, port: 40_001 },
   expiresAt: 3_600_000,
 });
+const pinhole = (address: string): PortMappingStatus => ({
+  ...off,
+  state: 'mapped',
+  protocol: 'pcp',
+  external: { address, port: 51413 },
+  expiresAt: 3_600_000,
+});
 const none = { stun: false, turn: false };
 const input = (over: Partial<ReachabilityInput>): ReachabilityInput => ({
   addresses: ['192.168.1.20'],
@@ -38,13 +45,47 @@ describe('judgeReachability', () => {
     });
   });
 
-  it('is direct on a global IPv6 address, listed in ipv6; LAN and link-local IPv6 are not', () => {
+  it('is not direct on a global IPv6 address without a pinhole: listed in ipv6, inbound unknown', () => {
     const r = judgeReachability(
       input({ addresses: ['192.168.1.20', 'fd00::5', 'fe80::1', '2001:DB8::5'], ice: null }),
     );
-    expect(r.verdict).toBe('direct');
+    expect(r.verdict).toBe('unknown');
     expect(r.ipv6).toEqual(['2001:db8::5']);
     expect(r.publicAddresses).toEqual(['2001:db8::5']);
+    const withStun = judgeReachability(
+      input({ addresses: ['2001:db8::5'], ice: { stun: true, turn: false }, pinholes: [] }),
+    );
+    expect(withStun.verdict).toBe('hole-punching');
+  });
+
+  it('is not direct while the pinhole is being asked for or was refused', () => {
+    const asking = { ...pinhole('2001:db8::5'), state: 'searching' as const, external: null };
+    const refused = { ...asking, state: 'unavailable' as const, lastError: 'PCP at fe80::1: no answer' };
+    for (const p of [asking, refused])
+      expect(judgeReachability(input({ addresses: ['2001:db8::5'], pinholes: [p] })).verdict).toBe(
+        'unreachable',
+      );
+  });
+
+  it('is direct on a global IPv6 address with an open pinhole, listed before those without', () => {
+    const r = judgeReachability(
+      input({
+        addresses: ['192.168.1.20', '2001:db8::5', '2001:db8::6'],
+        pinholes: [
+          { ...pinhole('2001:db8::5'), state: 'unavailable', external: null },
+          pinhole('2001:DB8::6'),
+        ],
+        ice: null,
+      }),
+    );
+    expect(r.verdict).toBe('direct');
+    expect(r.ipv6).toEqual(['2001:db8::5', '2001:db8::6']);
+    expect(r.publicAddresses).toEqual(['2001:db8::6', '2001:db8::5']);
+  });
+
+  it('does not count a pinhole for an address we no longer announce', () => {
+    const r = judgeReachability(input({ addresses: ['2001:db8::7'], pinholes: [pinhole('2001:db8::5')] }));
+    expect(r.verdict).toBe('unreachable');
   });
 
   it('is mapped when the router forwards our port to a public address, listed first', () => {

@@ -13,6 +13,12 @@ export interface ReachabilityInput {
   /** The engine's own announced addresses (interfaces or BITWEEN_ANNOUNCE_ADDRESSES). */
   addresses: readonly string[];
   portMapping: PortMappingStatus;
+  /**
+   * The IPv6 pinholes (PCP) the engine holds, one per global IPv6 address. A global IPv6 address is
+   * dialable only through an open one: behind the usual home router's stateful firewall, friends
+   * get in otherwise only if the router happens to let them (not something we can see).
+   */
+  pinholes?: readonly PortMappingStatus[];
   /** null until the gateway answered (or failed to answer) once. */
   ice: IceKinds | null;
   /**
@@ -36,32 +42,52 @@ export function iceKinds(servers: readonly IceServer[]): IceKinds {
 const isPublic = (address: string) => classifyAddress(address) === 'public';
 const isV6 = (address: string) => !isIPv4(address);
 
+/** The addresses a pinhole is open for (a firewall-only router grants our own address). */
+function pinholed(pinholes: readonly PortMappingStatus[]): Set<string> {
+  const out = new Set<string>();
+  for (const p of pinholes) {
+    const a = p.state === 'mapped' && p.external ? canonicalIp(p.external.address) : null;
+    if (a !== null) out.add(a);
+  }
+  return out;
+}
+
 /**
  * Can friends reach this engine? (libs/messages `Reachability`, in this order):
- * - `direct`: one of its own addresses is public (IPv4, or global IPv6);
+ * - `direct`: one of its own public IPv4 addresses, or a global IPv6 address with an open pinhole;
+ *   a global IPv6 address without one is listed (`ipv6`, `publicAddresses`) but shown nothing:
+ *   behind the usual stateful firewall it is likely closed, and whether it is we cannot tell;
  * - `mapped`: the router forwards its port to a public external address (a mapping whose
  *   external address is itself private, as behind carrier-grade NAT, reaches nobody outside);
- * - `hole-punching`: a STUN server is known (WebRTC through the NAT);
+ * - `hole-punching`: a STUN server is known (WebRTC through the NAT or firewall);
  * - `relay`: only a TURN server is known;
  * - `unreachable`: no STUN/TURN server known;
- * - `unknown`: nothing dialable and the gateway not asked yet.
+ * - `unknown`: nothing shown dialable and the gateway not asked yet.
+ * `publicAddresses` lists the dialable ones first (the mapping, public IPv4, pinholed IPv6).
  * Pure: the caller supplies the time (`since`) through `ReachabilityTracker`.
  */
 export function judgeReachability(input: ReachabilityInput): ReachabilityJudgement {
   const own = [...new Set(input.addresses.map((a) => canonicalIp(a)).filter((a) => a !== null))];
   const ownPublic = own.filter(isPublic);
+  const open = pinholed(input.pinholes ?? []);
+  const ownDialable = ownPublic.filter((a) => !isV6(a) || open.has(a));
   const { portMapping: pm } = input;
   const mappedPublic =
     pm.state === 'mapped' && pm.external && isPublic(pm.external.address) ? pm.external.address : null;
   const discovered = (input.discovered ?? []).map((a) => canonicalIp(a)).filter((a) => a !== null);
   const publicAddresses = [
-    ...new Set([...(mappedPublic ? [mappedPublic] : []), ...ownPublic, ...discovered.filter(isPublic)]),
+    ...new Set([
+      ...(mappedPublic ? [mappedPublic] : []),
+      ...ownDialable,
+      ...ownPublic,
+      ...discovered.filter(isPublic),
+    ]),
   ].slice(0, 32);
   const ipv6 = ownPublic.filter(isV6).slice(0, 32);
   const stun = input.ice?.stun ?? false;
   const turn = input.ice?.turn ?? false;
   const verdict: Reachability['verdict'] =
-    ownPublic.length > 0
+    ownDialable.length > 0
       ? 'direct'
       : mappedPublic
         ? 'mapped'

@@ -4353,7 +4353,7 @@ export interface components {
         };
         ReachabilityInput: {
             /**
-             * @description direct: a public address friends can dial; mapped: the router forwards the port; hole-punching: WebRTC with STUN; relay: only through TURN; unreachable: none of these; unknown: not worked out yet
+             * @description direct: a public IPv4 address, or a global IPv6 address with an open pinhole (PCP), friends can dial (a global IPv6 address without one is not enough: inbound unknown, likely firewalled); mapped: the router forwards the port; hole-punching: WebRTC with STUN; relay: only through TURN; unreachable: none of these; unknown: not worked out yet
              * @enum {string}
              */
             verdict: "direct" | "mapped" | "hole-punching" | "relay" | "unreachable" | "unknown";
@@ -4789,7 +4789,7 @@ export interface components {
         };
         Reachability: {
             /**
-             * @description direct: a public address friends can dial; mapped: the router forwards the port; hole-punching: WebRTC with STUN; relay: only through TURN; unreachable: none of these; unknown: not worked out yet
+             * @description direct: a public IPv4 address, or a global IPv6 address with an open pinhole (PCP), friends can dial (a global IPv6 address without one is not enough: inbound unknown, likely firewalled); mapped: the router forwards the port; hole-punching: WebRTC with STUN; relay: only through TURN; unreachable: none of these; unknown: not worked out yet
              * @enum {string}
              */
             verdict: "direct" | "mapped" | "hole-punching" | "relay" | "unreachable" | "unknown";

@@ -263,7 +263,9 @@ export const Reachability = z
     verdict: z
       .enum(['direct', 'mapped', 'hole-punching', 'relay', 'unreachable', 'unknown'])
       .describe(
-        'direct: a public address friends can dial; mapped: the router forwards the port; ' +
+        'direct: a public IPv4 address, or a global IPv6 address with an open pinhole (PCP), friends can dial ' +
+          '(a global IPv6 address without one is not enough: inbound unknown, likely firewalled); ' +
+          'mapped: the router forwards the port; ' +
           'hole-punching: WebRTC with STUN; relay: only through TURN; unreachable: none of these; ' +
           'unknown: not worked out yet',
       ),

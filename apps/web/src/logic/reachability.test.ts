@@ -3,6 +3,7 @@ import type { EngineSummary, PortMapping, Reachability } from '../types.js';
 import {
   admissionText,
   connectionRows,
+  ipv6Text,
   mappingText,
   pinholeText,
   pinholesOf,
@@ -138,6 +139,20 @@ describe('the facts', () => {
     ]);
     expect(pinholesOf(engine({ pinhole: open }))).toEqual([open]); // an older engine: one
     expect(pinholesOf(engine({}))).toEqual([]);
+  });
+
+  it('tells a global IPv6 address with an open pinhole from one where inbound is unknown', () => {
+    const open: PortMapping = {
+      ...mapped,
+      protocol: 'pcp',
+      internalAddress: '2001:db8::5',
+      external: { address: '2001:db8::5', port: 51413 },
+    };
+    const r = reach({ verdict: 'direct', ipv6: ['2001:db8::5', '2001:db8::6'] });
+    expect(ipv6Text(engine({ reachability: r, pinhole: open, pinholes: [open] }))).toBe(
+      '2001:db8::5 (pinhole open), 2001:db8::6 (inbound unknown: likely firewalled, no pinhole)',
+    );
+    expect(ipv6Text(engine({ reachability: reach({ ipv6: [] }) }))).toBe('none');
   });
 
   it('lists connections by transport and admission', () => {

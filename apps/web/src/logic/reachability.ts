@@ -93,6 +93,21 @@ export function pinholesOf(e: EngineSummary): PortMapping[] {
   return e.pinholes.length > 0 ? e.pinholes : e.pinhole ? [e.pinhole] : [];
 }
 
+/**
+ * The global IPv6 addresses, each with what is known of its way in: a pinhole open, or nothing
+ * shown (a home router's stateful firewall likely drops friends' connections there).
+ */
+export function ipv6Text(e: EngineSummary): string {
+  const addresses = e.reachability?.ipv6 ?? [];
+  if (addresses.length === 0) return 'none';
+  const open = new Set(
+    pinholesOf(e).flatMap((p) => (p.state === 'mapped' && p.external ? [p.external.address] : [])),
+  );
+  return addresses
+    .map((a) => `${a} (${open.has(a) ? 'pinhole open' : 'inbound unknown: likely firewalled, no pinhole'})`)
+    .join(', ');
+}
+
 /** Connections since the engine started, by transport. */
 export function connectionRows(c: ConnectionCounters): [string, number][] {
   return [

@@ -4,6 +4,7 @@ import { account, api, errorText, logout, say } from '../store.js';
 import {
   admissionText,
   connectionRows,
+  ipv6Text,
   mappingText,
   pinholeText,
   pinholesOf,
@@ -181,7 +182,7 @@ function EngineReachability({ engine: e }: { engine: EngineSummary }) {
         <dt>Public addresses</dt>
         <dd>{r && r.publicAddresses.length > 0 ? r.publicAddresses.join(', ') : 'none'}</dd>
         <dt>IPv6</dt>
-        <dd>{r && r.ipv6.length > 0 ? r.ipv6.join(', ') : 'none'}</dd>
+        <dd>{ipv6Text(e)}</dd>
         <dt>Port mapping</dt>
         <dd>{mappingText(e.portMapping)}</dd>
         <dt>{pinholes.length > 1 ? 'IPv6 pinholes' : 'IPv6 pinhole'}</dt>

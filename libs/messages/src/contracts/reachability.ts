@@ -26,7 +26,9 @@ export type AdmissionCounters = z.infer<typeof AdmissionCounters>;
 
 /**
  * Can friends reach this engine? `verdict`:
- * - `direct`: it listens on a public address (IPv4 or global IPv6) friends can dial;
+ * - `direct`: it listens on a public IPv4 address, or on a global IPv6 address for which the home
+ *   router opened a pinhole (PCP); a global IPv6 address without one is not enough (a stateful
+ *   firewall likely drops friends' connections there, and we cannot see whether it does);
  * - `mapped`: the router forwards its port (see `portMapping`);
  * - `hole-punching`: not dialable; friends reach it through WebRTC with STUN;
  * - `relay`: only through a TURN relay (no STUN answer, or a symmetric NAT);
@@ -35,9 +37,9 @@ export type AdmissionCounters = z.infer<typeof AdmissionCounters>;
  */
 export const Reachability = z.object({
   verdict: z.enum(['direct', 'mapped', 'hole-punching', 'relay', 'unreachable', 'unknown']),
-  /** Public addresses friends are told (from the mapping, STUN or local interfaces). */
+  /** Public addresses friends are told (from the mapping, STUN or local interfaces), dialable ones first. */
   publicAddresses: z.array(z.string().max(64)).max(32),
-  /** Global IPv6 addresses of this host. */
+  /** Global IPv6 addresses of this host (with or without a pinhole: see the engine's `pinholes`). */
   ipv6: z.array(z.string().max(64)).max(32),
   /** STUN / TURN servers known to the engine. */
   stun: z.boolean(),
