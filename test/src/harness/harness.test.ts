@@ -77,6 +77,15 @@ describe('waitFor', () => {
     ).rejects.toThrow(/waiting for a broken check; last error: boom/);
   });
 
+  it('does not call the last check hung when the deadline came before it could answer', async () => {
+    // The first check answers (false) in 100 ms; the next starts at the deadline and is cut at
+    // once: the check never hung, and the error must not say it did (it misled a CI diagnosis).
+    const slowNo = () => new Promise<false>((resolve) => setTimeout(() => resolve(false), 100));
+    await expect(waitFor(slowNo, { what: 'a slow no', timeoutMs: 3000, intervalMs: 2990 })).rejects.toThrow(
+      /^timed out after 3000ms waiting for a slow no$/,
+    );
+  });
+
   it('abandons a check that hangs at the deadline', async () => {
     await expect(
       waitFor(() => new Promise<never>(() => {}), { what: 'a hung check', timeoutMs: 100 }),

@@ -25,9 +25,12 @@ export async function waitFor<T>(check: () => T | Falsy | Promise<T | Falsy>, op
   let hung = false;
   for (;;) {
     const started = Date.now();
+    const budget = deadline - started;
     try {
-      const value = await within(Promise.resolve().then(check), deadline - Date.now());
-      if (value === TIMED_OUT) hung = true;
+      const value = await within(Promise.resolve().then(check), budget);
+      // Abandoned at the deadline. A check started with less than one interval left (the usual
+      // last one) had no time to answer: that says nothing of the check, so it is not called hung.
+      if (value === TIMED_OUT) hung ||= budget >= intervalMs;
       else if (value) return value;
     } catch (err) {
       failed = true;
