@@ -114,8 +114,16 @@ export const EngineConfig = z.object({
     .enum(['auto', 'off'], { message: 'must be auto or off' })
     .default('auto')
     .describe(
-      '`auto`: map the listen port on the home router (UPnP-IGD v2, then NAT-PMP, then UPnP-IGD v1), renew it, remove it on shutdown, and announce the router’s address and the port it granted first (the log says `port mapped on the router`, or warns once that no router answered); with a global IPv6 address, also open an IPv6 pinhole for the port in the router’s firewall with PCP, renewed and removed the same way (`IPv6 pinhole opened on the router`); `off`: never ask the router',
+      '`auto`: map the listen port on the home router (UPnP-IGD v2, then NAT-PMP, then UPnP-IGD v1), renew it, remove it on shutdown, and announce the router’s address and the port it granted first (the log says `port mapped on the router`, or warns once that no router answered); for each global IPv6 address, also open an IPv6 pinhole for the port in the router’s firewall with PCP, renewed and removed the same way (`IPv6 pinhole opened on the router`); `off`: never ask the router',
     ),
+  BITWEEN_ADDRESS_CHECK_MS: env
+    .positiveMs(300_000)
+    .pipe(z.number().min(1_000, 'must be at least 1000'))
+    .meta({
+      description:
+        'how often the engine looks again at its network addresses and, while its port is mapped, asks the router again for its external address (ms, ≥ 1000): a new public IPv4 or IPv6 prefix is announced to friends without a restart (`network addresses changed` / `port mapping changed` in the log), and the IPv6 pinholes follow the addresses',
+      defaultText: '300000 (5 min)',
+    }),
   BITWEEN_WATCH_DIR: AbsolutePath.optional().meta({
     description:
       'watch folder (absolute, inside a share root or the download dir; with docker compose a folder below `/shares`): files and folders dropped here are shared in place once stable, `.torrent` files are added as downloads ([details](docs/architecture.md#engine-controls-appstorrent-enginesrccontrols-trackersts-watch-folderts))',

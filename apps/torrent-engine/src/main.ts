@@ -26,6 +26,7 @@ import { TorrentEngine } from './engine.js';
 import { DialGuard } from './dial-guard.js';
 import { tuneGarbageCollector } from './gc-tuning.js';
 import { IceServersWatch } from './ice-servers.js';
+import { NetworkCheck } from './network-check.js';
 import { followFriendAddresses, followPeers, publishLifecycle, serveCommands } from './nats-adapter.js';
 import { assertPatchesApplied } from './patches-applied.js';
 import { isInside } from './paths.js';
@@ -122,11 +123,13 @@ await runService({
     );
 
     const families = { ipv4: config.BITWEEN_ANNOUNCE_IPV4, ipv6: config.BITWEEN_ANNOUNCE_IPV6 };
-    const addresses = announceAddresses(
-      config.BITWEEN_ANNOUNCE_ADDRESSES,
-      () => detectAddresses(networkInterfaces(), families),
-      families,
-    );
+    const readAddresses = () =>
+      announceAddresses(
+        config.BITWEEN_ANNOUNCE_ADDRESSES,
+        () => detectAddresses(networkInterfaces(), families),
+        families,
+      );
+    const addresses = readAddresses();
     if (addresses.length === 0)
       log.warn('no address to announce: friends cannot connect (set BITWEEN_ANNOUNCE_ADDRESSES)');
     log.info({ addresses, port: engine.port }, 'announcing');
@@ -140,6 +143,15 @@ await runService({
       port: engine.port,
       addresses,
       log,
+    });
+    // Addresses change while we run (a new public IPv4, a new IPv6 prefix): looked at again on a timer.
+    const network = new NetworkCheck({
+      read: readAddresses,
+      initial: addresses,
+      intervalMs: config.BITWEEN_ADDRESS_CHECK_MS,
+      log,
+      portMapping,
+      pinholes,
     });
     mappedNow.get = () => portMapping?.status().state === 'mapped';
     // STUN/TURN servers the gateway offers: for WebRTC and for the reachability verdict.
@@ -158,7 +170,7 @@ await runService({
     const entry = (): EngineEntry => ({
       engineId,
       version,
-      endpoints: announcedEndpoints(addresses, engine.port, portMapping?.external() ?? null),
+      endpoints: announcedEndpoints(network.addresses(), engine.port, portMapping?.external() ?? null),
       torrentCount: engine.torrentCount,
       heartbeatMs: config.BITWEEN_HEARTBEAT_MS,
       refusedDials: dialGuard.refused(),
@@ -168,7 +180,7 @@ await runService({
       admission: access.admission(),
       reachability: reachability.update(
         {
-          addresses,
+          addresses: network.addresses(),
           portMapping: portMapping?.status() ?? mappingOff,
           pinholes: pinholes?.statuses() ?? [],
           ice: ice.kinds(),
@@ -186,8 +198,10 @@ await runService({
     engine.on('changed', (hash) => (hash === undefined ? heartbeat.changed() : heartbeat.changed(hash)));
     portMapping?.on('changed', () => heartbeat.changed());
     pinholes?.on('changed', () => heartbeat.changed());
+    network.on('changed', () => heartbeat.changed());
     ice.on('changed', () => heartbeat.changed());
     heartbeat.start(config.BITWEEN_HEARTBEAT_MS);
+    network.start();
     ice.start();
 
     const host = await ServiceHost.start(bus, {
@@ -257,6 +271,7 @@ await runService({
         stopFriendAddresses();
         await host.stop();
         ice.stop();
+        network.stop();
         await Promise.all([portMapping?.stop(), pinholes?.stop()]); // the router forgets our port before we withdraw
         await heartbeat.stop();
         await engine.stop();
