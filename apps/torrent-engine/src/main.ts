@@ -26,6 +26,7 @@ import { TorrentEngine } from './engine.js';
 import { DialGuard } from './dial-guard.js';
 import { tuneGarbageCollector } from './gc-tuning.js';
 import { IceServersWatch } from './ice-servers.js';
+import { preferStableIPv6, readIpv6Flags } from './ipv6-address-flags.js';
 import { NetworkCheck } from './network-check.js';
 import { followFriendAddresses, followPeers, publishLifecycle, serveCommands } from './nats-adapter.js';
 import { assertPatchesApplied } from './patches-applied.js';
@@ -126,7 +127,8 @@ await runService({
     const readAddresses = () =>
       announceAddresses(
         config.BITWEEN_ANNOUNCE_ADDRESSES,
-        () => detectAddresses(networkInterfaces(), families),
+        // Not deprecated or tentative IPv6 addresses, nor privacy ones beside a stable one.
+        () => preferStableIPv6(detectAddresses(networkInterfaces(), families), readIpv6Flags()),
         families,
       );
     const addresses = readAddresses();
