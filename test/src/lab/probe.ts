@@ -4,11 +4,14 @@ import { run, tool } from './netns.js';
 
 export type ProbeResult = 'connected' | 'refused' | 'timeout' | 'unreachable';
 
+// The timeout decides only after one more poll of I/O (setImmediate): on a loaded machine the probe
+// can be held back past its deadline with the connection already made, and the timer, run first,
+// would call that a timeout.
 const PROBE = `
 const [host, port, ms, localPort] = process.argv.slice(1);
 const s = require('node:net').connect({ port: Number(port), host, ...(localPort ? { localPort: Number(localPort) } : {}) });
 const done = (r) => { console.log(r); process.exit(0); };
-s.setTimeout(Number(ms), () => done('timeout'));
+s.setTimeout(Number(ms), () => setImmediate(() => done('timeout')));
 s.on('connect', () => done('connected'));
 s.on('error', (e) => done(e.code === 'ECONNREFUSED' ? 'refused' : ['EHOSTUNREACH', 'ENETUNREACH'].includes(e.code) ? 'unreachable' : e.code));
 `;
