@@ -217,14 +217,14 @@ describe('bad input gets a clear error and the daemon keeps serving', () => {
     });
 
     it('answers a malformed command with a typed error', async () => {
-      const reply = await nc.request('bitween.v1.engine.add-hash', 'this is not json', { timeout: 5000 });
+      const reply = await nc.request('bitween.v1.engine.add-hash', 'this is not json', { timeout: 30_000 });
       expect(reply.headers?.get('Nats-Service-Error-Code')).toBe('400');
       expect(reply.json()).toMatchObject({
         error: { code: 'invalid_request', message: expect.stringMatching(/not JSON/) as unknown },
       });
 
       const wrong = await nc.request('bitween.v1.engine.add-hash', JSON.stringify({ hash: 42 }), {
-        timeout: 5000,
+        timeout: 30_000,
       });
       expect(wrong.json()).toMatchObject({
         error: {
