@@ -222,16 +222,38 @@ async function call(method: string, params?: unknown) {
 
 describe('Api.*', () => {
   it('Api.versions reports bitween, node and every NATS micro service', async () => {
-    const r = await call('Api.versions');
-    expect(r.status).toBe(200);
-    expect(r.result).toEqual({
-      bitween: '9.9.9',
-      node: process.version,
-      services: expect.arrayContaining([
-        { name: serviceNames.engine, id: engineHost.id, version: '0.1.0', metadata: { engineId: 'e1' } },
-        { name: serviceNames.gateway, id: gatewayHost.id, version: '0.2.0', metadata: {} },
-      ]) as unknown,
+    // e2 (live in the registry) answers $SRV.INFO 300 ms after the others, as a busy engine
+    // process may: it is waited for, not cut off by a moment of silence.
+    const slow = peerNc.subscribe('$SRV.INFO', {
+      callback: (_err, msg) => {
+        const info = {
+          name: serviceNames.engine,
+          id: 'slow-e2',
+          version: '0.1.0',
+          metadata: { engineId: 'e2' },
+        };
+        setTimeout(
+          () => msg.respond(JSON.stringify({ type: 'io.nats.micro.v1.info_response', ...info })),
+          300,
+        );
+      },
     });
+    await peerNc.flush();
+    try {
+      const r = await call('Api.versions');
+      expect(r.status).toBe(200);
+      expect(r.result).toEqual({
+        bitween: '9.9.9',
+        node: process.version,
+        services: expect.arrayContaining([
+          { name: serviceNames.engine, id: engineHost.id, version: '0.1.0', metadata: { engineId: 'e1' } },
+          { name: serviceNames.engine, id: 'slow-e2', version: '0.1.0', metadata: { engineId: 'e2' } },
+          { name: serviceNames.gateway, id: gatewayHost.id, version: '0.2.0', metadata: {} },
+        ]) as unknown,
+      });
+    } finally {
+      slow.unsubscribe();
+    }
   });
 
   it('Api.exit refuses to stop the daemon', async () => {

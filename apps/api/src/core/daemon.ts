@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { readChunkBytes, xmpp, type Result } from '@bitween/messages';
+import { readChunkBytes, serviceNames, xmpp, type Result } from '@bitween/messages';
 import { lendPayloadBuffers, PayloadBuffers, type Bus, type RegisteredEngine } from '@bitween/bus';
 import type { Logger } from '@bitween/runtime';
 import { Svcm } from '@nats-io/services';
@@ -59,17 +59,27 @@ export class DaemonService {
   }
 
   /**
-   * Every NATS micro service that answers `$SRV.INFO` (engines, gateway): gathered until no new
-   * answer came for `stallMs`, at most `maxWaitMs` when nobody answers. Never throws.
+   * Every NATS micro service that answers `$SRV.INFO` (engines, gateway). Gathering ends once the
+   * gateway and every live engine of the registry answered — not after a moment of silence: on a
+   * busy machine two services' answers can be far apart — or after `maxWaitMs` (one of them is
+   * down: then what came). Never throws.
    */
-  async services({ maxWaitMs = 500, stallMs = 100 } = {}): Promise<ServiceSummary[]> {
+  async services({ maxWaitMs = 2000 } = {}): Promise<ServiceSummary[]> {
     const out: ServiceSummary[] = [];
+    const engines = new Set(
+      await this.engines().then(
+        (live) => live.map((e) => e.state.engineId),
+        () => [],
+      ),
+    );
+    let gateway = false;
     try {
-      const infos = await new Svcm(this.deps.bus.nc)
-        .client({ strategy: 'stall', maxWait: maxWaitMs, stall: stallMs })
-        .info();
+      const infos = await new Svcm(this.deps.bus.nc).client({ strategy: 'timer', maxWait: maxWaitMs }).info();
       for await (const i of infos) {
         out.push({ name: i.name, id: i.id, version: i.version, metadata: i.metadata ?? {} });
+        if (i.name === serviceNames.gateway) gateway = true;
+        else if (i.name === serviceNames.engine) engines.delete(i.metadata?.['engineId'] ?? '');
+        if (gateway && engines.size === 0) break;
       }
     } catch (err) {
       // No responders just means no service runs; anything else is worth a line.
