@@ -4,6 +4,7 @@ import type { Logger } from '@bitween/runtime';
 import { Svcm, type ServiceStats } from '@nats-io/services';
 import { listTorrents } from './cache/list-torrents.js';
 import type { Registry } from './registry.js';
+import { liveEngineIds, untilAllAnswered } from './service-answers.js';
 
 /** What one scrape learns over NATS; each source may fail on its own (its error is kept). */
 export interface ClusterSample {
@@ -27,21 +28,20 @@ export interface CollectDeps {
   registry: Registry;
   log: Logger;
   timeoutMs: number;
-  /** How long to gather `$SRV.STATS` answers: until none came for `stallMs`, at most `maxWaitMs`. */
-  discovery?: { maxWaitMs: number; stallMs: number };
+  /** How long to gather `$SRV.STATS` answers at most (see service-answers.ts); default 2 s. */
+  discovery?: { maxWaitMs: number };
 }
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** Every NATS micro service's `$SRV.STATS` (engines, gateway: one answer per instance). */
 async function serviceStats(deps: CollectDeps): Promise<ServiceStats[]> {
-  const { maxWaitMs, stallMs } = deps.discovery ?? { maxWaitMs: 1000, stallMs: 200 };
+  const { maxWaitMs } = deps.discovery ?? { maxWaitMs: 2000 };
   const out: ServiceStats[] = [];
   try {
-    const answers = await new Svcm(deps.bus.nc)
-      .client({ strategy: 'stall', maxWait: maxWaitMs, stall: stallMs })
-      .stats();
-    for await (const s of answers) out.push(s);
+    const engineIds = await liveEngineIds(deps.registry);
+    const answers = await new Svcm(deps.bus.nc).client({ strategy: 'timer', maxWait: maxWaitMs }).stats();
+    out.push(...(await untilAllAnswered(answers, engineIds)));
   } catch (err) {
     // No responders: no service runs, which is an answer (zero instances), not a failure.
     deps.log.debug({ err }, 'service stats: gathering ended early');

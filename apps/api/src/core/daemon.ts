@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { readChunkBytes, serviceNames, xmpp, type Result } from '@bitween/messages';
+import { readChunkBytes, xmpp, type Result } from '@bitween/messages';
 import { lendPayloadBuffers, PayloadBuffers, type Bus, type RegisteredEngine } from '@bitween/bus';
 import type { Logger } from '@bitween/runtime';
 import { Svcm } from '@nats-io/services';
@@ -8,6 +8,7 @@ import { collectCluster, type ClusterSample } from './cluster-sample.js';
 import { EngineStream, type EngineStreamOptions } from './engine-stream.js';
 import type { NatsConnectionState, NatsProbe, NatsState } from './nats-state.js';
 import type { Registry } from './registry.js';
+import { liveEngineIds, untilAllAnswered } from './service-answers.js';
 import type { Surface } from './surface.js';
 
 export interface ServiceSummary {
@@ -59,27 +60,16 @@ export class DaemonService {
   }
 
   /**
-   * Every NATS micro service that answers `$SRV.INFO` (engines, gateway). Gathering ends once the
-   * gateway and every live engine of the registry answered — not after a moment of silence: on a
-   * busy machine two services' answers can be far apart — or after `maxWaitMs` (one of them is
-   * down: then what came). Never throws.
+   * Every NATS micro service that answers `$SRV.INFO` (engines, gateway): until the gateway and
+   * every live engine answered, at most `maxWaitMs` (see service-answers.ts). Never throws.
    */
   async services({ maxWaitMs = 2000 } = {}): Promise<ServiceSummary[]> {
     const out: ServiceSummary[] = [];
-    const engines = new Set(
-      await this.engines().then(
-        (live) => live.map((e) => e.state.engineId),
-        () => [],
-      ),
-    );
-    let gateway = false;
     try {
+      const engineIds = await liveEngineIds(this.deps.registry);
       const infos = await new Svcm(this.deps.bus.nc).client({ strategy: 'timer', maxWait: maxWaitMs }).info();
-      for await (const i of infos) {
+      for (const i of await untilAllAnswered(infos, engineIds)) {
         out.push({ name: i.name, id: i.id, version: i.version, metadata: i.metadata ?? {} });
-        if (i.name === serviceNames.gateway) gateway = true;
-        else if (i.name === serviceNames.engine) engines.delete(i.metadata?.['engineId'] ?? '');
-        if (gateway && engines.size === 0) break;
       }
     } catch (err) {
       // No responders just means no service runs; anything else is worth a line.
@@ -89,7 +79,7 @@ export class DaemonService {
   }
 
   /** One scrape of the cluster for /metrics (see cluster-sample.ts); never throws. */
-  sample(discovery?: { maxWaitMs: number; stallMs: number }): Promise<ClusterSample> {
+  sample(discovery?: { maxWaitMs: number }): Promise<ClusterSample> {
     const { bus, registry, log, timeoutMs } = this.deps;
     return collectCluster({ bus, registry, log, timeoutMs, ...(discovery ? { discovery } : {}) });
   }

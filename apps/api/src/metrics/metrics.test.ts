@@ -76,7 +76,11 @@ beforeAll(async () => {
     admission: { admitted: 6, refused: { 'no-proof': 2, stranger: 5 } },
   });
 
-  engineHost = await ServiceHost.start(peerBus, { name: serviceNames.engine, version: '0.1.0' });
+  engineHost = await ServiceHost.start(peerBus, {
+    name: serviceNames.engine,
+    version: '0.1.0',
+    metadata: { engineId: 'e1' }, // as the engine's own
+  });
   engineHost.serve(engine.list, () => ({ torrents: held }), { params: { engineId: 'e1' } });
   engineHost.serve(engine.addPath, () => {
     throw new BusError('not_found', 'no such file');
@@ -235,6 +239,41 @@ describe('GET /metrics', () => {
     // (The parser keeps a histogram's buckets but not its labels.)
     expect(histogram?.metrics.some((s) => Number(s.buckets?.['+Inf']) >= 1)).toBe(true);
     expect(value(m, 'bitween_api_process_cpu_user_seconds_total')).toBeGreaterThan(0);
+  });
+
+  it('counts an instance that answers late (a busy engine), not only those that answer at once', async () => {
+    // e2, live in the registry, answers $SRV.STATS 300 ms after the others.
+    const registry = await EngineRegistry.open(peerNc, log);
+    await registry.announce({
+      engineId: 'e2',
+      version: '0.1.0',
+      endpoints: [],
+      torrents: [],
+      heartbeatMs: 60_000,
+    });
+    const slow = peerNc.subscribe('$SRV.STATS', {
+      callback: (_err, msg) => {
+        const stats = {
+          type: 'io.nats.micro.v1.stats_response',
+          name: serviceNames.engine,
+          id: 'slow-e2',
+          version: '0.1.0',
+          metadata: { engineId: 'e2' },
+          started: new Date().toISOString(),
+          endpoints: [],
+        };
+        setTimeout(() => msg.respond(JSON.stringify(stats)), 300);
+      },
+    });
+    await peerNc.flush();
+    try {
+      const m = await scrape();
+      expect(value(m, 'bitween_service_instances', { service: serviceNames.engine })).toBe(2);
+      expect(value(m, 'bitween_service_instances', { service: serviceNames.gateway })).toBe(1);
+    } finally {
+      slow.unsubscribe();
+      await registry.withdraw('e2');
+    }
   });
 
   it('says which source is down when the gateway stops, and drops its series', async () => {
