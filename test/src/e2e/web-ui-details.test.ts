@@ -127,11 +127,11 @@ describe('web UI details panel: peers, files, labels, seeding limits', () => {
     expect(api[0]?.address).toMatch(/^(::ffff:)?127\.0\.0\.1$/);
     expect(api[0]?.transport).toBe('tcp');
     expect(api[0]?.client).not.toBe('');
-    const shown = await peers
-      .locator('tbody tr')
-      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-peer')));
-    expect(shown).toContain(`127.0.0.1:${api[0]?.port}`);
-    expect(await row.textContent()).toContain('TCP');
+    // The page refreshes its peers on its own schedule: wait until it shows the api's peer (read
+    // at once, the table could still show an older connection, on another port).
+    const shown = peers.locator(`tbody tr[data-peer="127.0.0.1:${api[0]?.port}"]`);
+    await shown.waitFor();
+    expect(await shown.textContent()).toContain('TCP');
     await shot(page, '01-details-peers');
   });
 
