@@ -8,23 +8,47 @@ interface ServiceIdentity {
 }
 
 /**
- * The answers of a `$SRV.INFO|STATS` discovery (started with a deadline: the `timer` strategy),
- * until the gateway and every engine of `engineIds` (the registry's live ones) answered — then at
- * once, not after a moment of silence: on a busy machine two services' answers can be far apart —
- * or until the deadline (one of them is down or not there yet: then what came).
+ * The answers of a `$SRV.INFO|STATS` discovery (started with a deadline: the `timer` strategy).
+ * It goes on until the gateway and every engine of `engineIds` (the registry's live ones)
+ * answered — not until a moment of silence: on a busy machine two services' answers can be far
+ * apart — and then `graceMs` longer for services the registry does not name (none answering in
+ * that time ends it); at the deadline, what came (one of them is down).
  */
 export async function untilAllAnswered<T extends ServiceIdentity>(
   answers: AsyncIterable<T>,
   engineIds: Iterable<string>,
+  graceMs = 200,
 ): Promise<T[]> {
   const waiting = new Set(engineIds);
   let gateway = false;
   const out: T[] = [];
-  for await (const answer of answers) {
+  const it = answers[Symbol.asyncIterator]();
+  for (;;) {
+    const next = it.next();
+    let result: IteratorResult<T> | 'grace over';
+    if (gateway && waiting.size === 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const over = new Promise<'grace over'>(
+        (resolve) => (timer = setTimeout(resolve, graceMs, 'grace over')),
+      );
+      try {
+        result = await Promise.race([next, over]);
+      } finally {
+        clearTimeout(timer);
+      }
+      if (result === 'grace over') {
+        // Left to the discovery's deadline, which ends it; nobody waits for it any more.
+        next.catch(() => undefined);
+        break;
+      }
+    } else {
+      result = await next;
+    }
+    if (result.done) break;
+    const answer = result.value;
     out.push(answer);
     if (answer.name === serviceNames.gateway) gateway = true;
     else if (answer.name === serviceNames.engine) waiting.delete(answer.metadata?.['engineId'] ?? '');
-    if (gateway && waiting.size === 0) break;
   }
   return out;
 }
