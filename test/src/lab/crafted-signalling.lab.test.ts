@@ -126,7 +126,7 @@ describe.skipIf(unavailable !== null)(
       // A contact may ask: answered, with the bad endpoints and candidates stripped before they
       // reach alice's engine (the traps stay silent: checked after the download below, which gives
       // her engine time to dial anything it was going to).
-      expect({ type: reply.attrs.type, error: errorCondition(reply) }).toEqual({
+      expect({ type: reply.attrs.type as string | undefined, error: errorCondition(reply) }).toEqual({
         type: 'result',
         error: undefined,
       });
