@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cleanup } from '../harness/cleanup.js';
 import { waitFor } from '../harness/wait.js';
 import type { ScriptProcess } from '../harness/service.js';
-import { labUnavailable } from './netns.js';
+import { ipIn, labUnavailable } from './netns.js';
 import {
   engineStates,
   MiB,
@@ -154,6 +154,8 @@ describe.skipIf(unavailable !== null)(
           { name: 'bob', nat: 'symmetric' },
         ],
         ipv6: true,
+        // alice's engine looks at its addresses every 2 s (default 5 min): one is added below.
+        engineEnv: { alice: { BITWEEN_ADDRESS_CHECK_MS: '2000' } },
       });
     });
     afterAll(() => cleanup.run());
@@ -182,6 +184,55 @@ describe.skipIf(unavailable !== null)(
       expect(state.portMapping).toMatchObject({ state: 'mapped', protocol: 'upnp-igd' });
     });
 
+    it('reachability: alice (pinhole open) is direct; bob’s global IPv6 behind his firewall, with no pinhole, is not', async () => {
+      const alice = await engineStates(cleanup, w.alice);
+      const a = await waitFor(
+        async () => (await alice()).find((s) => s.reachability?.verdict === 'direct') ?? null,
+        { what: "alice's verdict to be direct" },
+      );
+      expect(a.reachability?.publicAddresses).toContain(w.alice.home.serverAddress6);
+      const bob = await engineStates(cleanup, w.bob);
+      const b = await waitFor(
+        async () =>
+          (await bob()).find(
+            (s) => s.pinhole?.state === 'unavailable' && s.reachability?.verdict !== 'unknown',
+          ) ?? null,
+        {
+          what: "bob's pinhole attempt to fail (no PCP on his router) and his verdict to be worked out",
+          timeoutMs: 60_000,
+        },
+      );
+      expect(b.reachability?.ipv6).toEqual([w.bob.home.serverAddress6]);
+      expect(b.reachability?.verdict).not.toBe('direct');
+    });
+
+    it('a second global IPv6 address that appears while alice’s engine runs is announced and gets its own pinhole', async () => {
+      const first = w.alice.home.serverAddress6!;
+      const second = first.replace(/::2$/, '::3');
+      await ipIn(w.alice.home.serverNs, ['-6', 'addr', 'add', `${second}/64`, 'dev', 'eth0', 'nodad']);
+      const opened = await w.alice.engine.waitForLog(
+        (l) =>
+          l.msg === 'IPv6 pinhole opened on the router' && String(l['external']).startsWith(`[${second}]`),
+        { what: "alice's engine to open a pinhole for its new address", timeoutMs: 30_000 },
+      );
+      const port = opened['internalPort'] as number;
+      expect((await w.lab.pinholes6('alice')).sort()).toEqual(
+        [`[${first}]:${port}`, `[${second}]:${port}`].sort(),
+      );
+      const states = await engineStates(cleanup, w.alice);
+      const state = await waitFor(
+        async () =>
+          (await states()).find(
+            (s) =>
+              s.endpoints.some((e) => e.address === second) &&
+              s.pinholes?.length === 2 &&
+              s.pinholes.every((p) => p.state === 'mapped'),
+          ) ?? null,
+        { what: "alice's registry entry to announce the new address with both pinholes open" },
+      );
+      expect(state.pinholes?.map((p) => p.external?.address).sort()).toEqual([first, second].sort());
+    });
+
     it('bob downloads alice’s 32 MiB share over TCP through her pinhole, bytes checked', async () => {
       const before = await w.lab.forwardedBytes6('alice');
       const { offered6 } = await shareAndDownload(w.alice, w.bob);
@@ -204,7 +255,7 @@ describe.skipIf(unavailable !== null)(
 
     it('an engine that stops closes its pinhole', async () => {
       expect(await w.alice.engine.stop()).toBe(0);
-      expect(w.alice.engine.logs.some((l) => l.msg === 'IPv6 pinhole removed')).toBe(true);
+      expect(w.alice.engine.logs.filter((l) => l.msg === 'IPv6 pinhole removed')).toHaveLength(2);
       expect(await w.lab.pinholes6('alice')).toEqual([]);
     });
   },
