@@ -30,29 +30,14 @@ export interface ListView<T> {
   status(item: T): TorrentStatus;
 }
 
-const statusesView = (torrents: Iterable<TorrentStatus>): ListView<TorrentStatus> => ({
-  items: torrents,
-  addedAt: (t) => t.addedAt,
-  hash: (t) => t.hash,
-  status: (t) => t,
-});
-
 /**
- * The `engine.list` handler: one page of `torrents` (ordered by time added, then hash) from
- * `cursor`, as many as fit the connection's max payload; a torrent whose files do not fit is
- * cut inside `files` and continued on the next page. A page always holds something new, so
- * paging ends. Torrents added or removed meanwhile appear or not; nothing is sent twice.
+ * The `engine.list` handler: one page of `view`'s torrents (ordered by time added, then hash)
+ * from `cursor`, as many as fit the connection's max payload, building the status of those on
+ * the page only; a torrent whose files do not fit is cut inside `files` and continued on the
+ * next page. A page always holds something new, so paging ends. Torrents added or removed
+ * meanwhile appear or not; nothing is sent twice.
  */
-export function listPage(
-  torrents: TorrentStatus[],
-  cursor: string | null | undefined,
-  maxPayload: number | undefined,
-): { torrents: TorrentStatus[]; next: string | null } {
-  return listPageOf(statusesView(torrents), cursor, maxPayload);
-}
-
-/** `listPage` over a view: only the statuses of the torrents on the page are built. */
-export function listPageOf<T>(
+export function listPage<T>(
   view: ListView<T>,
   cursor: string | null | undefined,
   maxPayload: number | undefined,

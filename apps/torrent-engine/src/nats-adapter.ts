@@ -3,7 +3,7 @@ import type { Bus, FriendAddressesStore, Logger, ServiceHost, Subscription } fro
 import { browse } from './browse.js';
 import type { TorrentEngine } from './engine.js';
 import { boundedAdded, boundedStatus, filesPage } from './file-pages.js';
-import { listPageOf } from './list-pages.js';
+import { listPage } from './list-pages.js';
 import type { PeerFilter } from './peer-filter.js';
 import { serveStreaming } from './streaming/serve.js';
 
@@ -93,7 +93,7 @@ export function serveCommands(host: ServiceHost, engine: TorrentEngine): void {
     },
   );
   host.serve(contracts.freeSpace, ({ path }) => engine.freeSpace(path), { params });
-  host.serve(contracts.list, ({ cursor }) => listPageOf(engine.listView(), cursor, host.maxPayload), {
+  host.serve(contracts.list, ({ cursor }) => listPage(engine.listView(), cursor, host.maxPayload), {
     params,
   });
   host.serve(
