@@ -8,7 +8,7 @@ import type { ResourceEntry } from '../protocol/shares-codec.js';
 import type { XmppSession } from '../xmpp/session.js';
 import { UploadPace } from '../xmpp/upload-pace.js';
 import type { ListReader } from './list-reader.js';
-import { OwnListPublisher } from './own-list-publisher.js';
+import { OwnListPublisher, type OwnListPublisherOptions } from './own-list-publisher.js';
 
 const hashOf = (i: number) => createHash('sha1').update(`share/${i}`).digest('hex');
 
@@ -24,6 +24,7 @@ const manyShares = () =>
 function standIn(
   ownEntries: () => ResourceEntry[],
   onPublish: (node: string | undefined) => void = () => undefined,
+  over: Partial<OwnListPublisherOptions> = {},
 ) {
   const sent: { node: string | undefined; payload: string }[] = [];
   const session = {
@@ -47,6 +48,7 @@ function standIn(
     ownEntries,
     siblingGraceMs: 60_000,
     currentQuietMs: 20,
+    ...over,
   });
   /** Our own list as the server now holds it, pushed back to us. */
   const pushBack = () => publisher.onOwnList(ownEntries().map((r) => ({ ...r, shares: [...r.shares] })));
@@ -142,30 +144,15 @@ describe('OwnListPublisher, a sibling that went offline', () => {
 
   function withPresence() {
     const online = new Set<string>();
-    const sent: string[] = [];
     const own = { entries: [ours] };
-    const session = {
-      online: true,
-      bareJid: 'alice@example.org',
-      resource: 'home',
-      fetchOwnItem: () => Promise.resolve(null),
-      publish: (payload: Element) => {
-        sent.push(payload.toString());
-        return Promise.resolve();
-      },
-    } as unknown as XmppSession;
-    const log = pino({ level: 'silent' });
-    const publisher = new OwnListPublisher({
-      session,
-      log,
-      pace: new UploadPace({ bytesPerSecond: 100_000_000, burstBytes: 100_000_000 }, log),
-      reader: { read: () => Promise.resolve([]), remember: () => undefined } as unknown as ListReader,
+    const { publisher, sent } = standIn(() => own.entries, undefined, {
       presence: { isOnline: (_jid: string, r: string) => online.has(r) } as unknown as PresenceBook,
-      ownEntries: () => own.entries,
       siblingGraceMs: 0,
       readBackMs: 60_000,
     });
-    return { publisher, online, sent, own };
+    // Every list here is small: it goes out whole, in `current`.
+    const last = () => sent.at(-1)?.payload;
+    return { publisher, online, sent, last, own };
   }
 
   async function started() {
@@ -181,32 +168,32 @@ describe('OwnListPublisher, a sibling that went offline', () => {
   }
 
   it('drops it although a notification sent before it went offline is read after', async () => {
-    const { publisher, online, sent } = await started();
+    const { publisher, online, sent, last } = await started();
     const notifiedBefore = performance.now();
     online.delete('server');
     publisher.onSiblingPresence('server', false);
     await publisher.idle();
-    expect(sent.at(-1)).not.toContain('backup.txt');
+    expect(last()).not.toContain('backup.txt');
     // The late read of the older notification: the server held the sibling's entry then.
     const count = sent.length;
     expect(publisher.onOwnList([ours, sibling], notifiedBefore)).toEqual([sibling]);
     await publisher.idle();
     expect(sent.length).toBe(count + 1);
-    expect(sent.at(-1)).not.toContain('backup.txt');
-    expect(sent.at(-1)).toContain('holiday.txt');
+    expect(last()).not.toContain('backup.txt');
+    expect(last()).toContain('holiday.txt');
     // A fetched item (no notification time) is no news from the sibling either.
     publisher.onOwnList([ours, sibling]);
     await publisher.idle();
-    expect(sent.at(-1)).not.toContain('backup.txt');
+    expect(last()).not.toContain('backup.txt');
     await publisher.stop();
   });
 
   it('keeps it when a notification sent after it went offline brings its entry back', async () => {
-    const { publisher, online, sent, own } = await started();
+    const { publisher, online, last, own } = await started();
     online.delete('server');
     publisher.onSiblingPresence('server', false);
     await publisher.idle();
-    expect(sent.at(-1)).not.toContain('backup.txt');
+    expect(last()).not.toContain('backup.txt');
     // The sibling published again (its presence did not reach us): it is alive.
     publisher.onOwnList([ours, sibling], performance.now());
     await publisher.idle();
@@ -214,8 +201,8 @@ describe('OwnListPublisher, a sibling that went offline', () => {
     own.entries = [{ ...ours, shares: [...ours.shares, { hash: hashOf(3), name: 'more.txt', size: 1 }] }];
     publisher.trigger();
     await publisher.idle();
-    expect(sent.at(-1)).toContain('backup.txt');
-    expect(sent.at(-1)).toContain('more.txt');
+    expect(last()).toContain('backup.txt');
+    expect(last()).toContain('more.txt');
     await publisher.stop();
   });
 });
