@@ -1,7 +1,8 @@
 // Reads the vitest JSON report of every workspace project with a `test` script
 // (<project>/test-results/vitest.json) and the static checks (reports/static/*), and prints the
 // result line CI reads: "N passed, N failed, N skipped". A project without a report (its test
-// run crashed or never started) counts as one failure.
+// run crashed or never started) counts as one failure, and so does a test file that failed
+// outside its tests (it did not load, or a beforeAll threw).
 import { existsSync, globSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -43,11 +44,12 @@ for (const dir of projectDirs) {
     for (const t of suite.assertionResults ?? []) {
       if (t.status === 'failed') failures.push(`${project}: ${t.fullName}`);
     }
-    // A file that failed to load has no assertions but is a failure.
-    if (suite.status === 'failed' && (suite.assertionResults ?? []).length === 0) {
+    // A file that failed to load (no assertions), or whose set-up failed (its tests skipped), is
+    // a failure no test counts.
+    if (suite.status === 'failed' && !(suite.assertionResults ?? []).some((t) => t.status === 'failed')) {
       failed++;
       failures.push(
-        `${project}: ${path.relative(root, suite.name)} (${(suite.message ?? '').split('\n')[0]})`,
+        `${project}: ${path.relative(root, suite.name)} (${(suite.message ?? '').split('\n')[0] || 'failed outside its tests: see its log above'})`,
       );
     }
   }
