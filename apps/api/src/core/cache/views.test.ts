@@ -84,6 +84,8 @@ let contacts: ContactShares[] = [contact('a@example.org', ['one'])];
 const asked = { list: 0, shares: 0 };
 /** Runs after the shares stand-in has taken its answer, before it sends it (a change meanwhile). */
 let beforeAnswer: (() => Promise<void>) | null = null;
+/** Runs while the engine stand-in answers `engine.list` (a change that overtakes the fetch). */
+let duringList: (() => void) | null = null;
 let torrentsView: TorrentsView;
 let sharesView: SharesView;
 
@@ -99,7 +101,9 @@ beforeAll(async () => {
     engine.list,
     () => {
       asked.list++;
-      return { torrents: held };
+      const answer = held;
+      duringList?.();
+      return { torrents: answer };
     },
     { params: { engineId: 'e1' } },
   );
@@ -159,6 +163,23 @@ describe('TorrentsView', () => {
     await peerRegistry.announce(stateOf(held));
     await until(async () => (await torrentsView.get()).torrents.length === 2, 'the new torrent');
     expect(asked.list).toBe(before + 1);
+  });
+
+  it('a derivation after a write sees the write, also when an event overtakes the fetch', async () => {
+    // bt.get_torrents right after bt.add_path: the add invalidates, the read fetches, and the
+    // engine's torrent-added event arrives while it does — that answer is served, not kept; the
+    // derivation must come from it, not from the older listing's memo.
+    const hashes = (s: { torrents: TorrentStatus[] }) => s.torrents.map((t) => t.hash);
+    held = [torrent(H1)];
+    torrentsView.invalidate();
+    expect(await torrentsView.memo('hashes', hashes)).toEqual([H1]);
+    held = [torrent(H1), torrent(H2)];
+    duringList = () => {
+      duringList = null;
+      torrentsView.invalidate();
+    };
+    torrentsView.invalidate();
+    expect(await torrentsView.memo('hashes', hashes)).toEqual([H1, H2]);
   });
 
   it('asks again after invalidate(): a reader sees its own write', async () => {

@@ -24,7 +24,7 @@ abstract class View<T> {
   #started: Promise<void> | null = null;
   /** Bumped on every change of the value: memoised derivations key on it. */
   version = 0;
-  readonly #memo = new Map<string, { version: number; value: unknown }>();
+  readonly #memo = new Map<string, { source: unknown; version: number; value: unknown }>();
 
   constructor(
     protected readonly log: Logger,
@@ -65,9 +65,12 @@ abstract class View<T> {
   async memo<R>(key: string, derive: (value: T) => R): Promise<R> {
     const value = await this.get();
     const hit = this.#memo.get(key);
-    if (hit && hit.version === this.version && this.maxAgeMs !== 0) return hit.value as R;
+    // (A fetch that an event overtook is served once without being kept: `version` stays, so the
+    // value itself must be the one derived from.)
+    if (hit && hit.source === value && hit.version === this.version && this.maxAgeMs !== 0)
+      return hit.value as R;
     const out = derive(value);
-    this.#memo.set(key, { version: this.version, value: out });
+    this.#memo.set(key, { source: value, version: this.version, value: out });
     return out;
   }
 
