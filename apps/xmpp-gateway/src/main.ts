@@ -142,6 +142,9 @@ await runService({
       },
     });
     serveGatewaySubjects(host, active, iceServers);
+    // The endpoints' subscriptions reach the server before we log "ready" (with no account
+    // configured nothing else below waits on the connection).
+    await nc.flush();
 
     if (account) await active.activate(account);
     discovery.start(); // in the background: start-up never waits for the network
