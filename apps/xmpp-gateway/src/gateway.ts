@@ -338,8 +338,10 @@ export class Gateway {
     if (!this.presence.set(bare, resource, available, bitween)) return;
     this.rendezvous?.onPresence(bare, resource, available);
     // A contact came online (also: everyone online, just after our login): read its item once.
-    if (available && !wasOnline && bare !== session.bareJid && session.isTrusted(bare))
+    if (available && !wasOnline && bare !== session.bareJid && session.isTrusted(bare)) {
+      this.opts.log.debug({ jid: bare }, 'a contact came online: reading its list');
       this.#lists.contactOnline(bare);
+    }
     if (bare === session.bareJid) this.#publisher.onSiblingPresence(resource, available);
     else this.#publishContact(bare);
     // Entries of this resource went on- or offline: engines get the endpoints of online ones.
