@@ -43,7 +43,7 @@ export interface XmppService {
 }
 
 /** A built app started as production does (launch.json), inside the namespace `ns`. */
-function startServiceIn(
+export function startServiceIn(
   cleanup: Cleanup,
   ns: string,
   opts: { name: ServiceName; label: string; env: Record<string, string> },
