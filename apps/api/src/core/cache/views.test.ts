@@ -144,6 +144,31 @@ describe('TorrentsView', () => {
     expect(asked.list).toBe(before);
   });
 
+  it('asks again when a progress event says the metadata arrived (the file list is only in a listing)', async () => {
+    const H3 = '3'.repeat(40);
+    const pending = torrent(H3, { name: null, size: null, state: 'metadata', progress: 0 });
+    const file = { path: 'ep.mkv', size: 10, wanted: true, priority: 'normal' as const, downloaded: 1 };
+    held = [...held, pending];
+    await peerRegistry.announce(stateOf(held));
+    await until(async () => (await torrentsView.get()).torrents.some((t) => t.hash === H3), 'the magnet');
+    const before = asked.list;
+    held = held.map((t) =>
+      t.hash === H3 ? torrent(H3, { files: [file], pieceCount: 1, pieceLength: 16384 }) : t,
+    );
+    peerBus.publish(engine.progress, { ...torrent(H3), progress: 0.1 }, { hash: H3 });
+    await until(
+      async () => (await torrentsView.get()).torrents.find((t) => t.hash === H3)?.files.length === 1,
+      'the file list',
+    );
+    expect(asked.list).toBe(before + 1);
+    held = held.filter((t) => t.hash !== H3);
+    await peerRegistry.announce(stateOf(held));
+    await until(
+      async () => !(await torrentsView.get()).torrents.some((t) => t.hash === H3),
+      'the magnet gone',
+    );
+  });
+
   it('memoises a derivation per version', async () => {
     let runs = 0;
     const derive = () => ++runs;

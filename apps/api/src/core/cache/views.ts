@@ -143,6 +143,10 @@ export class TorrentsView extends View<TorrentsSnapshot> {
         const i = this.#index.get(p.hash);
         const t = i === undefined ? undefined : snapshot?.torrents[i];
         if (!snapshot || !t || t.hash !== p.hash || t.engineId !== p.engineId) return this.invalidate();
+        // The metadata arrived (a magnet): its file list, piece count and piece length are not in
+        // a progress event, only in a listing — patched in place, the torrent kept `files: []`
+        // (Transmission's file-count 0, no -if list) until the listing next expired.
+        if (t.size === null && p.size !== null) return this.invalidate();
         snapshot.torrents[i!] = { ...t, ...p };
         this.changed();
       }),
