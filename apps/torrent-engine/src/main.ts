@@ -175,6 +175,7 @@ await runService({
       endpoints: announcedEndpoints(network.addresses(), engine.port, portMapping?.external() ?? null),
       torrentCount: engine.torrentCount,
       heartbeatMs: config.BITWEEN_HEARTBEAT_MS,
+      downloadDir: path.resolve(config.BITWEEN_DOWNLOAD_DIR),
       refusedDials: dialGuard.refused(),
       portMapping: portMapping?.status() ?? mappingOff,
       ...pinholeEntry(pinholes?.statuses() ?? []),

@@ -96,6 +96,8 @@ export const TorrentAddArgs = z.object({
   ...FilePriorities,
   /** Transmission 4.1: download pieces in order. */
   sequential_download: z.boolean().optional(),
+  /** Transmission 4.0: the *arr apps send their category here. */
+  labels: z.array(Label).max(64).optional(),
 });
 
 export const TorrentSetArgs = z.object({

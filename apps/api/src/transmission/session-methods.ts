@@ -32,6 +32,7 @@ async function currentSession(deps: TrDeps, settings: EngineSettings): Promise<R
     version: deps.version,
     settings,
     peerPort: engines[0]?.state.endpoints[0]?.port ?? 0,
+    downloadDir: engines[0]?.state.downloadDir ?? '',
     portForwarding: engines.some((e) => (e.state.portMapping?.state ?? 'off') !== 'off'),
   });
 }

@@ -4,6 +4,13 @@ import { KILO } from './fields.js';
 /** Transmission 4.0's RPC version; 14 is what Tremotesf needs at least. */
 export const RPC_VERSION = 17;
 export const RPC_VERSION_MINIMUM = 14;
+/**
+ * The Transmission release whose RPC bitween speaks (rpc-version 17, semver 5.3.0): `version` is
+ * `4.0.0 (bitween X.Y.Z)`, the shape of Transmission's own `4.0.6 (38c164933e)`. Clients parse the
+ * leading number: Sonarr and Radarr refuse a version below 2.40 and send labels from 4.0 on
+ * (their regex picks the first number not in parentheses — "bitween 0.2.0" read as 0.2.0).
+ */
+export const TRANSMISSION_VERSION = '4.0.0';
 
 export interface SessionContext {
   sessionId: string;
@@ -11,15 +18,17 @@ export interface SessionContext {
   settings: EngineSettings;
   /** The first live engine's BitTorrent port, 0 when none is live. */
   peerPort: number;
+  /** The first live engine's download dir, '' when none is live (or it is an older engine). */
+  downloadDir: string;
   /** Some live engine maps its port on the home router (BITWEEN_PORT_MAPPING is not off). */
   portForwarding: boolean;
 }
 
 /**
  * `session-get`: the settings bitween has (speed limits, download queue) and Transmission's
- * neutral values for the rest (bitween has no DHT, PEX, LPD, blocklist or alt-speed schedule).
- * `download-dir` is empty: each engine has its own default; an absent `download-dir` in
- * `torrent-add` uses it.
+ * neutral values for the rest (bitween has no DHT, PEX, LPD or blocklist). `download-dir` is the
+ * first live engine's download dir (each engine has its own; an absent `download-dir` in
+ * `torrent-add` uses the adding engine's): the *arr apps add below `<download-dir>/<category>`.
  */
 export function sessionObject(c: SessionContext): Record<string, unknown> {
   const { settings } = c;
@@ -39,7 +48,7 @@ export function sessionObject(c: SessionContext): Record<string, unknown> {
     'config-dir': '',
     'default-trackers': '',
     'dht-enabled': false,
-    'download-dir': '',
+    'download-dir': c.downloadDir,
     'download-dir-free-space': 0,
     'download-queue-enabled': settings.maxActiveDownloads !== null,
     'download-queue-size': settings.maxActiveDownloads ?? 5,
@@ -87,7 +96,7 @@ export function sessionObject(c: SessionContext): Record<string, unknown> {
       'speed-units': ['kB/s', 'MB/s', 'GB/s', 'TB/s'],
     },
     'utp-enabled': false,
-    version: `bitween ${c.version}`,
+    version: `${TRANSMISSION_VERSION} (bitween ${c.version})`,
   };
 }
 

@@ -129,7 +129,10 @@ async function addMetainfo(
   }
 }
 
-/** `paused` and file selection of a torrent just added; a failure is reported (the torrent stays added). */
+/**
+ * `labels`, `paused` and file selection of a torrent just added; a failure is reported (the
+ * torrent stays added).
+ */
 async function applyAddOptions(
   deps: TrDeps,
   torrent: TorrentStatus,
@@ -147,6 +150,12 @@ async function applyAddOptions(
         await as('torrent added, but selecting files failed', deps.torrents.setFiles(torrent, files));
       }
     }
+  }
+  if (args.labels !== undefined && args.labels.length > 0) {
+    await as(
+      'torrent added, but setting its labels failed',
+      deps.torrents.setOptions(torrent, { labels: args.labels }),
+    );
   }
   if (args.paused === true) {
     await as('torrent added, but pausing it failed', deps.torrents.pause(torrent));

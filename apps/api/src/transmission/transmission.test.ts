@@ -63,6 +63,7 @@ beforeAll(async () => {
     endpoints: [{ address: '127.0.0.1', port: 6881 }],
     torrents: [],
     heartbeatMs: 60_000,
+    downloadDir: '/srv/downloads',
   });
   held.set(H1, torrent());
   held.set(
@@ -133,6 +134,16 @@ beforeAll(async () => {
     (req) => {
       record('setFiles', req);
       return { torrent: held.get(req.hash)! };
+    },
+    instance,
+  );
+  engineHost.serve(
+    engine.setOptions,
+    (req) => {
+      record('setOptions', req);
+      const t = { ...held.get(req.hash)!, ...(req.labels ? { labels: req.labels } : {}) };
+      held.set(req.hash, t);
+      return { torrent: t };
     },
     instance,
   );
@@ -324,13 +335,28 @@ describe('session', () => {
     expect(all.arguments).toMatchObject({
       'rpc-version': 17,
       'rpc-version-minimum': 14,
-      version: 'bitween 9.9.9',
+      version: '4.0.0 (bitween 9.9.9)',
       'peer-port': 6881,
+      // The engine's own download dir (its registry entry): Sonarr adds below `<download-dir>/<category>`.
+      'download-dir': '/srv/downloads',
       'speed-limit-down-enabled': false,
       'dht-enabled': false,
     });
     const some = await tr(app, 'session-get', { fields: ['rpc-version', 'version', 'nonsense'] });
-    expect(some.arguments).toEqual({ 'rpc-version': 17, version: 'bitween 9.9.9' });
+    expect(some.arguments).toEqual({ 'rpc-version': 17, version: '4.0.0 (bitween 9.9.9)' });
+  });
+
+  it("session-get's version parses the way Sonarr and Radarr read it: at least 2.40 (and 4.0: labels)", async () => {
+    // TransmissionBase.HasClientVersion / Transmission.ValidateVersion: the first number that is not
+    // in parentheses, through System.Version (major.minor[.build]).
+    const { version } = (await tr(app, 'session-get', { fields: ['version'] })).arguments as {
+      version: string;
+    };
+    const picked = /(?<!\(|(\d|\.)+)(\d|\.)+(?!\)|(\d|\.)+)/.exec(version)?.[0] ?? '';
+    const [major = 0, minor = 0] = picked.split('.').map(Number);
+    expect(major * 100 + minor).toBeGreaterThanOrEqual(240);
+    expect(major).toBeGreaterThanOrEqual(4);
+    expect(version).toMatch(/\(bitween 9\.9\.9\)$/);
   });
 
   it('session-set writes the speed limits and queue to the settings bucket; session-get reads them back', async () => {
@@ -699,5 +725,26 @@ describe('torrents', () => {
       (await tr(app, 'torrent-add', { filename: `magnet:?xt=urn:btih:${'e'.repeat(40)}`, cookies: 'a=b' }))
         .result,
     ).toMatch(/^Invalid argument: cookies/);
+  });
+
+  it('torrent-add as Sonarr and Radarr send it: download-dir, paused and their category as a label', async () => {
+    const hash = 'f'.repeat(40);
+    const added = await tr(app, 'torrent-add', {
+      filename: `magnet:?xt=urn:btih:${hash}&dn=Show.S01E01`,
+      paused: true,
+      'download-dir': '/srv/downloads/tv-sonarr',
+      labels: ['tv-sonarr'],
+    });
+    expect(added.result).toBe('success');
+    expect(callsOf('addHash').at(-1)).toEqual({ hash, savePath: '/srv/downloads/tv-sonarr' });
+    expect(callsOf('setOptions').at(-1)).toEqual({ hash, labels: ['tv-sonarr'] });
+    expect(callsOf('pause').at(-1)).toBe(hash);
+    const [t] = torrents(await tr(app, 'torrent-get', { ids: [hash], fields: ['labels', 'status'] }));
+    expect(t).toEqual({ labels: ['tv-sonarr'], status: 0 });
+    expect(
+      (await tr(app, 'torrent-add', { filename: `magnet:?xt=urn:btih:${'9'.repeat(40)}`, labels: ['a,b'] }))
+        .result,
+    ).toMatch(/labels/);
+    expect(callsOf('addHash').some((c) => (c as { hash: string }).hash === '9'.repeat(40))).toBe(false);
   });
 });

@@ -63,7 +63,6 @@ export const TORRENT_FIXED: Readonly<
 export const ADD_FIXED: Readonly<Record<string, { why: string; neutral: (v: unknown) => boolean }>> = {
   bandwidthPriority: { why: 'no bandwidth priorities', neutral: (v) => v === 0 },
   cookies: { why: 'URLs are fetched without cookies', neutral: (v) => v === '' },
-  labels: { why: 'no labels', neutral: isEmptyList },
   'peer-limit': { why: 'not configurable', neutral: () => false },
 };
 

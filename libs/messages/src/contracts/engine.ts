@@ -315,6 +315,11 @@ export const EngineEntry = z.object({
   torrentCount: z.number().int().nonnegative(),
   /** The engine refreshes its entry at this interval; a silent engine is considered gone after 3. */
   heartbeatMs: z.number().int().positive(),
+  /**
+   * Where the engine saves a download that names no folder (BITWEEN_DOWNLOAD_DIR, absolute): what
+   * Transmission's `session-get` calls `download-dir`. Absent from older engines.
+   */
+  downloadDir: z.string().min(1).max(4096).optional(),
   /** The engine's port mapping on the home router (UPnP-IGD / NAT-PMP). Absent from older engines. */
   portMapping: PortMappingStatus.optional(),
   /**
