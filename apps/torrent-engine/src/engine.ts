@@ -9,6 +9,7 @@ import {
   type ShareFileList,
   type TorrentStatus,
 } from '@bitween/messages';
+import { inTurns } from '@bitween/runtime';
 import type WebTorrent from 'webtorrent';
 import type { Torrent } from 'webtorrent';
 import { resolveShareRoots } from './confined-open.js';
@@ -323,9 +324,15 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
 
   // ---- lifecycle ---------------------------------------------------------------------------
 
-  /** Emit `added` for every torrent (after a restart; the caller's bus is ready by then). */
-  announceRestored(): void {
-    for (const e of this.#core.entries.values()) this.emit('added', torrentStatus(e, this.engineId));
+  /**
+   * Emit `added` for every torrent (after a restart; the caller's bus is ready by then), in turns
+   * of the event loop: each is a status built and a message checked and sent.
+   */
+  async announceRestored(): Promise<void> {
+    const entries = this.#core.entries;
+    await inTurns([...entries.values()], 256, (e) => {
+      if (entries.get(e.hash) === e) this.emit('added', torrentStatus(e, this.engineId));
+    });
   }
 
   async stop(): Promise<void> {

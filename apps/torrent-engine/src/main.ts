@@ -216,7 +216,7 @@ await runService({
     serveCommands(host, engine);
     access.start(engine, host, () => ice.servers());
     publishLifecycle(bus, engine);
-    engine.announceRestored();
+    void engine.announceRestored();
     const peers = followPeers(bus, engine, filter, (hash, jid) => access.mayDial(hash, jid));
     const stopFriendAddresses = await followFriendAddresses(
       await FriendAddressesStore.open(nc, log),

@@ -6,6 +6,7 @@ export { runService, type Stop } from './service.js';
 export { packageVersion } from './version.js';
 export { coalesce } from './coalesce.js';
 export { firstEvent, type Emitter } from './first-event.js';
+export { inTurns, nextTurn } from './in-turns.js';
 export { readLaunch, type Launch } from './launch.js';
 export {
   assertPatchesApplied,

@@ -3,10 +3,14 @@
  * engine meanwhile are dropped, those whose files are unchanged since their bitfield was saved
  * skip verification (fast resume), the others are verified.
  */
+import { inTurns } from '@bitween/runtime';
 import type { EngineCore, Entry } from './core.js';
 import { attach, settled } from './attach.js';
 import { reschedule } from './run-control.js';
 import { finishMoves } from './set-location.js';
+
+/** Torrents started per turn of the event loop. */
+const RESTORE_TURN = 256;
 
 export async function restore(core: EngineCore): Promise<void> {
   const started = Date.now();
@@ -23,13 +27,16 @@ export async function restore(core: EngineCore): Promise<void> {
   const checking: Entry[] = [];
   let restored = 0;
   let resumed = 0;
-  for (const [i, { record, torrentFile }] of stored.entries()) {
+  // webtorrent starts each torrent in a chain of nextTicks: in turns, so that NATS replies and
+  // heartbeats are served while tens of thousands start (in one go, 50,000 held the event loop
+  // for seconds and the engine's next KV request timed out: start-up failed).
+  await inTurns(stored, RESTORE_TURN, async ({ record, torrentFile }, i) => {
     const claim = claims?.[i];
     if (claim && !claim.won) {
       // Taken over by another engine while we were away: it has its own copy of the record.
       core.log.info({ hash: record.hash, owner: claim.owner }, 'torrent now runs elsewhere');
       await core.opts.store.remove(record.hash);
-      continue;
+      return;
     }
     const decision = decisions[i];
     const bitfield = decision?.kind === 'resume' ? decision.bitfield : undefined;
@@ -42,7 +49,7 @@ export async function restore(core: EngineCore): Promise<void> {
     const entry = attach(core, record, torrentFile, complete, bitfield);
     restored++;
     if (torrentFile) checking.push(entry);
-  }
+  });
   reschedule(core);
   if (restored === 0) return;
   core.log.info({ torrents: restored, resumed }, 'restored torrents');
