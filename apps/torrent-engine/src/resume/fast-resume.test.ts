@@ -1,10 +1,11 @@
 import { EventEmitter } from 'node:events';
-import { appendFile, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
+import { appendFile, mkdtemp, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Torrent } from 'webtorrent';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FastResume } from './fast-resume.js';
+import { FastResume, RESUME_WRITES_AT_ONCE } from './fast-resume.js';
 
 const HASH = 'c'.repeat(40);
 const log = { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() };
@@ -165,5 +166,30 @@ describe('FastResume', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(await exists()).toBe(false);
     expect(resume.snapshot()).toEqual([]);
+  });
+  it('writes a shutdown of thousands of torrents a few files at a time, and every one of them', async () => {
+    // 50,000 at once ran out of file descriptors (EMFILE) and lost most resume files.
+    const n = 2_000;
+    for (let i = 0; i < n; i++) {
+      const t = new FakeTorrent(10, [{ path: 'a.bin' }, { path: 'b.bin' }]);
+      for (let p = 0; p < 10; p++) t.bitfield.buffer[p >> 3]! |= 0x80 >> (p & 7);
+      t.ready = true; // tracked as checked, not saved yet (no 'done' event)
+      resume.track(i.toString(16).padStart(40, '0'), t.asTorrent(), dir);
+    }
+    const openFds = () => readdirSync('/proc/self/fd').length;
+    const before = openFds();
+    let most = before;
+    let writing = true;
+    const sample = () => {
+      most = Math.max(most, openFds());
+      if (writing) setImmediate(sample);
+    };
+    setImmediate(sample);
+    await resume.write(resume.snapshot());
+    writing = false;
+    expect((await readdir(dir)).filter((f) => f.endsWith('.resume'))).toHaveLength(n);
+    expect(log.warn).not.toHaveBeenCalled();
+    // Each write holds at most its temp file and the folder open.
+    expect(most - before).toBeLessThanOrEqual(2 * RESUME_WRITES_AT_ONCE + 16);
   });
 });

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '@bitween/bus';
+import pLimit from 'p-limit';
 import type { Torrent } from 'webtorrent';
 import { writeFileDurably } from '../durable/atomic-file.js';
 import { firstChanged, stampFiles } from './file-stamps.js';
@@ -48,8 +49,16 @@ interface Tracked {
  * finishes checking, and at shutdown (taken before the client stops, written after). Only a
  * torrent that finished checking is saved, so a half-done check is never mistaken for the truth.
  */
+/**
+ * Resume files written at once (each stats the torrent's files, then writes, fsyncs and renames):
+ * a restart or shutdown of 50,000 torrents wrote them all in parallel, ran out of file
+ * descriptors (EMFILE) and lost most of them, so the next start verified those torrents again.
+ */
+export const RESUME_WRITES_AT_ONCE = 16;
+
 export class FastResume {
   readonly #tracked = new Map<string, Tracked>();
+  readonly #writes = pLimit(RESUME_WRITES_AT_ONCE);
   #closed = false;
 
   constructor(
@@ -214,7 +223,11 @@ export class FastResume {
    * Stamps are taken after the bitfield: every piece in the bitfield was on disk before the
    * stamps, so if the files still have these stamps at start-up, the pieces are still there.
    */
-  async #write(s: Snapshot, t?: Tracked): Promise<void> {
+  #write(s: Snapshot, t?: Tracked): Promise<void> {
+    return this.#writes(() => this.#writeNow(s, t));
+  }
+
+  async #writeNow(s: Snapshot, t?: Tracked): Promise<void> {
     try {
       const stamps = await stampFiles(s.savePath, s.files);
       if (t?.forgotten) return;
