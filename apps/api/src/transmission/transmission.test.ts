@@ -718,6 +718,10 @@ describe('torrents', () => {
     expect((await tr(app, 'torrent-set', { ids: [id1], bandwidthPriority: 1 })).result).toMatch(
       /^Invalid argument: bandwidthPriority/,
     );
+    // The queue moves exist (queue-move-*): the refusal of an absolute position names them.
+    expect((await tr(app, 'torrent-set', { ids: [id1], queuePosition: 5 })).result).toMatch(
+      /^Invalid argument: queuePosition \(.*use queue-move-top/,
+    );
     expect((await tr(app, 'torrent-set', { ids: [id1], bandwidthPriority: 0, trackerAdd: [] })).result).toBe(
       'success',
     );

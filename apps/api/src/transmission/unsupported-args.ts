@@ -52,7 +52,10 @@ export const TORRENT_FIXED: Readonly<
   honorsSessionLimits: { why: 'every torrent honours the global limits', field: 'honorsSessionLimits' },
   location: { why: 'use torrent-set-location', field: 'downloadDir' },
   'peer-limit': { why: 'not configurable', field: 'peer-limit' },
-  queuePosition: { why: 'no queue moves', field: 'queuePosition' },
+  queuePosition: {
+    why: 'an absolute queue position cannot be set: use queue-move-top/up/down/bottom',
+    field: 'queuePosition',
+  },
   trackerAdd: { why: 'friends-only torrents have no trackers to edit', neutral: isEmptyList },
   trackerRemove: { why: 'friends-only torrents have no trackers to edit', neutral: isEmptyList },
   trackerReplace: { why: 'friends-only torrents have no trackers to edit', neutral: isEmptyList },
