@@ -684,6 +684,12 @@ describe('torrents', () => {
 
   it('methods bitween does not have answer with a reason', async () => {
     expect((await tr(app, 'session-close')).result).toMatch(/^method name not recognized \(.*not supported/);
+    // @ctrl/transmission renamePath: never a success, nothing asked of the engine.
+    const before = calls.length;
+    expect(
+      (await tr(app, 'torrent-rename-path', { ids: [H1], path: 'holiday/a', name: 'b' })).result,
+    ).toMatch(/^method name not recognized \(torrent-rename-path/);
+    expect(calls.length).toBe(before);
   });
 
   it('never a silent success: arguments bitween does not honour are refused unless they change nothing', async () => {
