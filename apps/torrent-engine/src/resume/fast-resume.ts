@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '@bitween/bus';
-import pLimit from 'p-limit';
 import type { Torrent } from 'webtorrent';
 import { writeFileDurably } from '../durable/atomic-file.js';
 import { firstChanged, stampFiles } from './file-stamps.js';
@@ -56,9 +55,29 @@ interface Tracked {
  */
 export const RESUME_WRITES_AT_ONCE = 16;
 
+/**
+ * Runs at most `max` tasks at once, the rest in order as they finish. (Ten lines, not p-limit:
+ * the Docker image ships only the hoisted node_modules, and p-limit 7 would sit nested under
+ * apps/torrent-engine beside eslint's p-limit 3.)
+ */
+function limitConcurrency(max: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (running >= max) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await task();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}
+
 export class FastResume {
   readonly #tracked = new Map<string, Tracked>();
-  readonly #writes = pLimit(RESUME_WRITES_AT_ONCE);
+  readonly #writes = limitConcurrency(RESUME_WRITES_AT_ONCE);
   #closed = false;
 
   constructor(
