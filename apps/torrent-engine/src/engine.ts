@@ -28,7 +28,7 @@ import {
 } from './engine/core.js';
 import { adopt, drop } from './engine/ownership.js';
 import { dial, dialBook, mayDial, PeerBook } from './engine/peer-book.js';
-import { restore } from './engine/restore.js';
+import { restore, TORRENTS_PER_TURN } from './engine/restore.js';
 import { setLocation } from './engine/set-location.js';
 import { tick, TICK_MS } from './engine/run-control.js';
 import { freeSpace } from './engine/share-roots.js';
@@ -330,7 +330,7 @@ export class TorrentEngine extends EventEmitter<EngineEvents> {
    */
   async announceRestored(): Promise<void> {
     const entries = this.#core.entries;
-    await inTurns([...entries.values()], 256, (e) => {
+    await inTurns([...entries.values()], TORRENTS_PER_TURN, (e) => {
       if (entries.get(e.hash) === e) this.emit('added', torrentStatus(e, this.engineId));
     });
   }

@@ -25,3 +25,22 @@ export async function inParallel<T, R>(
   if (failures.length > 0) throw failures[0];
   return results;
 }
+
+/**
+ * A gate for tasks that arrive over time from independent callers (where `inParallel` takes one
+ * batch): at most `max` run at once, the others start in arrival order as those finish.
+ */
+export function concurrencyLimit(max: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (running >= max) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await task();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}

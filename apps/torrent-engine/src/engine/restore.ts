@@ -9,8 +9,8 @@ import { attach, settled } from './attach.js';
 import { reschedule } from './run-control.js';
 import { finishMoves } from './set-location.js';
 
-/** Torrents started per turn of the event loop. */
-const RESTORE_TURN = 256;
+/** Torrents started (or announced) per turn of the event loop at a restart. */
+export const TORRENTS_PER_TURN = 256;
 
 export async function restore(core: EngineCore): Promise<void> {
   const started = Date.now();
@@ -30,7 +30,7 @@ export async function restore(core: EngineCore): Promise<void> {
   // webtorrent starts each torrent in a chain of nextTicks: in turns, so that NATS replies and
   // heartbeats are served while tens of thousands start (in one go, 50,000 held the event loop
   // for seconds and the engine's next KV request timed out: start-up failed).
-  await inTurns(stored, RESTORE_TURN, async ({ record, torrentFile }, i) => {
+  await inTurns(stored, TORRENTS_PER_TURN, async ({ record, torrentFile }, i) => {
     const claim = claims?.[i];
     if (claim && !claim.won) {
       // Taken over by another engine while we were away: it has its own copy of the record.

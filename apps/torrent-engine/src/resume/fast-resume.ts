@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Logger } from '@bitween/bus';
 import type { Torrent } from 'webtorrent';
 import { writeFileDurably } from '../durable/atomic-file.js';
+import { concurrencyLimit } from '../durable/in-parallel.js';
 import { firstChanged, stampFiles } from './file-stamps.js';
 import { ResumeData, countPieces, decodeBitfield, encodeBitfield } from './resume-data.js';
 
@@ -39,6 +40,13 @@ interface Tracked {
 }
 
 /**
+ * Resume files written at once (each stats the torrent's files, then writes, fsyncs and renames):
+ * a restart or shutdown of 50,000 torrents wrote them all in parallel, ran out of file
+ * descriptors (EMFILE) and lost most of them, so the next start verified those torrents again.
+ */
+export const RESUME_WRITES_AT_ONCE = 16;
+
+/**
  * Fast resume: keeps `<hash>.resume` (the verified-piece bitfield and the size and mtime of the
  * torrent's files) up to date, and hands the bitfield back at start-up while the files are
  * unchanged, so a restart does not re-hash data it already verified. A file that changed size or
@@ -48,36 +56,9 @@ interface Tracked {
  * finishes checking, and at shutdown (taken before the client stops, written after). Only a
  * torrent that finished checking is saved, so a half-done check is never mistaken for the truth.
  */
-/**
- * Resume files written at once (each stats the torrent's files, then writes, fsyncs and renames):
- * a restart or shutdown of 50,000 torrents wrote them all in parallel, ran out of file
- * descriptors (EMFILE) and lost most of them, so the next start verified those torrents again.
- */
-export const RESUME_WRITES_AT_ONCE = 16;
-
-/**
- * Runs at most `max` tasks at once, the rest in order as they finish. (Ten lines, not p-limit:
- * the Docker image ships only the hoisted node_modules, and p-limit 7 would sit nested under
- * apps/torrent-engine beside eslint's p-limit 3.)
- */
-function limitConcurrency(max: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let running = 0;
-  const waiting: (() => void)[] = [];
-  return async <T>(task: () => Promise<T>): Promise<T> => {
-    if (running >= max) await new Promise<void>((resolve) => waiting.push(resolve));
-    running++;
-    try {
-      return await task();
-    } finally {
-      running--;
-      waiting.shift()?.();
-    }
-  };
-}
-
 export class FastResume {
   readonly #tracked = new Map<string, Tracked>();
-  readonly #writes = limitConcurrency(RESUME_WRITES_AT_ONCE);
+  readonly #writes = concurrencyLimit(RESUME_WRITES_AT_ONCE);
   #closed = false;
 
   constructor(
